@@ -1,0 +1,43 @@
+namespace RnnMlNet.Core.Cells;
+
+/// <summary>
+/// The buffers one time step reads and writes, for the rows [0, <see cref="Rows"/>) that are still
+/// inside their sequence. Rows are sorted by length, longest first, so the active rows are always a prefix.
+/// Every span is row-major with one row per sequence.
+/// </summary>
+public ref struct CellStep<T>
+{
+    /// <summary>Number of active rows.</summary>
+    public int Rows;
+
+    /// <summary>Forward in: the hoisted input projection x_t·W_i + b, [Rows, G·H]; the cell may use it as scratch.
+    /// Backward out: ∂L/∂(x_t·W_i + b).</summary>
+    public Span<T> Gates;
+
+    /// <summary>GRU only. Forward scratch for h_{t-1}·W_h + b_h; backward out: ∂L/∂(h_{t-1}·W_h + b_h), [Rows, G·H].</summary>
+    public Span<T> RecurrentGates;
+
+    /// <summary>h_{t-1}, [Rows, H].</summary>
+    public ReadOnlySpan<T> HiddenPrev;
+
+    /// <summary>C_{t-1}, [Rows, H]; LSTM only.</summary>
+    public ReadOnlySpan<T> CellPrev;
+
+    /// <summary>h_t, [Rows, H]: written by forward, read by backward.</summary>
+    public Span<T> Hidden;
+
+    /// <summary>C_t, [Rows, H]; LSTM only.</summary>
+    public Span<T> Cell;
+
+    /// <summary>What backward needs from forward, [Rows, CacheWidth].</summary>
+    public Span<T> Cache;
+
+    /// <summary>Backward in: ∂L/∂h_t, [Rows, H]. The cell may overwrite it.</summary>
+    public Span<T> HiddenGrad;
+
+    /// <summary>Backward in: ∂L/∂C_t carried from step t+1; out: ∂L/∂C_{t-1}. LSTM only.</summary>
+    public Span<T> CellGrad;
+
+    /// <summary>Backward out: ∂L/∂h_{t-1}, [Rows, H] (overwritten, not accumulated).</summary>
+    public Span<T> HiddenPrevGrad;
+}

@@ -1,0 +1,83 @@
+using System.Numerics;
+using RnnMlNet.Core.Parameters;
+
+namespace RnnMlNet.Core.Cells;
+
+/// <summary>
+/// One direction of one recurrent layer: its weights and the equations of one time step, forward and backward.
+/// Weights are stored input-major so that both products are plain row-major GEMMs, and a one-hot input
+/// row times <c>W_i</c> is a row gather:
+/// <list type="bullet">
+/// <item><c>inputWeights</c> W_i [I, G·H]</item>
+/// <item><c>recurrentWeights</c> W_h [H, G·H]</item>
+/// <item><c>bias</c> b [G·H]</item>
+/// </list>
+/// Gate blocks inside G·H follow the ONNX operators' order (LSTM i, o, f, c; GRU z, r, h), so export is a transpose.
+/// The input projection x_t·W_i + b for all steps is computed by the layer in one product before the recurrence;
+/// a step only adds the recurrent part.
+/// </summary>
+public abstract class RecurrentCell<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private protected RecurrentCell(ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize, int gateCount)
+    {
+        Parameters = parameters;
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        GateCount = gateCount;
+        InputWeights = parameters.Register(prefix + ".inputWeights", inputSize, GateWidth);
+        RecurrentWeights = parameters.Register(prefix + ".recurrentWeights", hiddenSize, GateWidth);
+        Bias = parameters.Register(prefix + ".bias", GateWidth);
+    }
+
+    /// <summary>Creates the cell of the given kind, registering its weights.</summary>
+    public static RecurrentCell<T> Create(CellKind kind, ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize) => kind switch
+    {
+        CellKind.SimpleRnn => new SimpleRnnCell<T>(parameters, prefix, inputSize, hiddenSize),
+        CellKind.Lstm => new LstmCell<T>(parameters, prefix, inputSize, hiddenSize),
+        CellKind.Gru => new GruCell<T>(parameters, prefix, inputSize, hiddenSize),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown cell kind."),
+    };
+
+    /// <summary>The kind of this cell.</summary>
+    public abstract CellKind Kind { get; }
+
+    /// <summary>The parameter set the weights live in.</summary>
+    public ParameterSet<T> Parameters { get; }
+
+    /// <summary>Width of one input step (I).</summary>
+    public int InputSize { get; }
+
+    /// <summary>Number of hidden units (H).</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Number of gate blocks (G): 1 for SimpleRNN, 4 for LSTM, 3 for GRU.</summary>
+    public int GateCount { get; }
+
+    /// <summary>G·H: the width of all gate pre-activations of one row.</summary>
+    public int GateWidth => GateCount * HiddenSize;
+
+    /// <summary>W_i [I, G·H].</summary>
+    public Parameter InputWeights { get; }
+
+    /// <summary>W_h [H, G·H].</summary>
+    public Parameter RecurrentWeights { get; }
+
+    /// <summary>b [G·H], added to the input projection.</summary>
+    public Parameter Bias { get; }
+
+    /// <summary>GRU only: b_h [G·H], added to the recurrent product before the reset gate. Null for other cells.</summary>
+    public virtual Parameter? RecurrentBias => null;
+
+    /// <summary>Whether the cell carries a cell state C_t besides h_t (LSTM).</summary>
+    public virtual bool HasCellState => false;
+
+    /// <summary>Per-row width of what forward keeps for backward.</summary>
+    public abstract int CacheWidth { get; }
+
+    /// <summary>Computes h_t (and C_t) for the active rows.</summary>
+    public abstract void Forward(scoped ref CellStep<T> step, int threads);
+
+    /// <summary>Back-propagates one step: from ∂L/∂h_t (and ∂L/∂C_t) to the gate pre-activations and to h_{t-1} (and C_{t-1}).
+    /// Weight gradients are not touched here: the layer forms them for all steps at once.</summary>
+    public abstract void Backward(scoped ref CellStep<T> step, int threads);
+}

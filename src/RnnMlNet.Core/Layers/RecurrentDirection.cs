@@ -1,0 +1,283 @@
+using System.Numerics;
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Maths;
+
+namespace RnnMlNet.Core.Layers;
+
+/// <summary>
+/// Runs one cell over a whole batch in one direction, and back-propagates through time.
+/// <para>Forward: the input projection x·W_i + b for all T·B rows is one product (or a row gather for tokens);
+/// then each step adds h_{t-1}·W_h for the rows still inside their sequence.</para>
+/// <para>Backward: each step turns ∂L/∂h_t into gate gradients; the weight gradients of all steps are then
+/// formed by one product each: ∂W_h = Σ_t h_{t-1}ᵀ·∂z_t, ∂W_i = Σ_t x_tᵀ·∂z_t, ∂b = Σ_t ∂z_t.</para>
+/// A reverse direction reads its input reversed within each sequence's length, so its "final" state is the
+/// state after the first step, as in the ONNX operators.
+/// </summary>
+internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T[]? _reversedDense, _reversedInputGrad, _projection, _recurrentGates, _cache, _hidden, _cell, _hiddenGrad, _carryHidden, _carryCell, _inputGrad;
+    private int[]? _reversedTokens;
+    private LayerInput<T> _input;
+    private SequenceBatch<T> _batch = null!;
+
+    public RecurrentDirection(RecurrentCell<T> cell, bool reverse)
+    {
+        Cell = cell;
+        Reverse = reverse;
+    }
+
+    public RecurrentCell<T> Cell { get; }
+
+    public bool Reverse { get; }
+
+    private int H => Cell.HiddenSize;
+
+    /// <summary>h_t for the rows and steps of the last forward pass, in this direction's own time order,
+    /// slot t+1 holding step t (slot 0 holds the initial state).</summary>
+    public ReadOnlySpan<T> HiddenSlots => _hidden;
+
+    /// <summary>∂L/∂x of the last backward pass, [T·B, I], in natural time order.</summary>
+    public ReadOnlySpan<T> InputGradient => _inputGrad;
+
+    /// <summary>∂L/∂h_0 of the last backward pass, [B, H].</summary>
+    public ReadOnlySpan<T> InitialHiddenGradient => _carryHidden.AsSpan(0, _batch.Count * H);
+
+    /// <summary>∂L/∂C_0 of the last backward pass, [B, H] (LSTM).</summary>
+    public ReadOnlySpan<T> InitialCellGradient => _carryCell.AsSpan(0, _batch.Count * H);
+
+    public void Forward(LayerInput<T> input, SequenceBatch<T> batch, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell, int threads)
+    {
+        _batch = batch;
+        int b = batch.Count, steps = batch.MaxLength, gw = Cell.GateWidth;
+        long rows = (long)steps * b;
+        _input = Reverse ? ReverseInput(input, batch) : input;
+
+        var projection = Buffers.Ensure(ref _projection, rows * gw);
+        var cache = Buffers.Ensure(ref _cache, rows * Cell.CacheWidth);
+        var hidden = Buffers.Ensure(ref _hidden, (rows + b) * H);
+        var cellState = Cell.HasCellState ? Buffers.Ensure(ref _cell, (rows + b) * H) : Array.Empty<T>();
+        var recurrentGates = Cell.RecurrentBias is null ? Array.Empty<T>() : Buffers.Ensure(ref _recurrentGates, rows * gw);
+
+        ProjectInput(projection, rows, threads);
+        CopyOrClear(initialHidden, hidden.AsSpan(0, b * H));
+        if (Cell.HasCellState) CopyOrClear(initialCell, cellState.AsSpan(0, b * H));
+
+        for (int t = 0; t < steps; t++)
+        {
+            int n = batch.ActiveRows[t];
+            var step = new CellStep<T>
+            {
+                Rows = n,
+                Gates = projection.AsSpan(t * b * gw, n * gw),
+                RecurrentGates = Cell.RecurrentBias is null ? default : recurrentGates.AsSpan(t * b * gw, n * gw),
+                HiddenPrev = hidden.AsSpan(t * b * H, n * H),
+                Hidden = hidden.AsSpan((t + 1) * b * H, b * H),
+                Cache = cache.AsSpan(t * b * Cell.CacheWidth, n * Cell.CacheWidth),
+            };
+            if (Cell.HasCellState)
+            {
+                step.CellPrev = cellState.AsSpan(t * b * H, n * H);
+                step.Cell = cellState.AsSpan((t + 1) * b * H, b * H);
+                step.Cell.Slice(n * H).Clear();
+            }
+            // Finished rows output zeros, as the ONNX operators do with sequence_lens.
+            step.Hidden.Slice(n * H).Clear();
+            Cell.Forward(ref step, threads);
+        }
+    }
+
+    /// <summary>Copies each row's final state (after its own last step) into [B, H] spans.</summary>
+    public void CopyFinalState(Span<T> hidden, Span<T> cell)
+    {
+        int b = _batch.Count;
+        for (int row = 0; row < b; row++)
+        {
+            int slot = (_batch.Lengths[row] * b + row) * H;
+            _hidden.AsSpan(slot, H).CopyTo(hidden.Slice(row * H, H));
+            if (Cell.HasCellState) _cell.AsSpan(slot, H).CopyTo(cell.Slice(row * H, H));
+        }
+    }
+
+    /// <summary>Writes this direction's h_t, in natural time order, into columns [offset, offset+H) of rows of width <paramref name="width"/>.</summary>
+    public void CopyOutputs(Span<T> output, int width, int offset)
+    {
+        int b = _batch.Count;
+        for (int t = 0; t < _batch.MaxLength; t++)
+        {
+            for (int row = 0; row < b; row++)
+            {
+                Span<T> to = output.Slice((t * b + row) * width + offset, H);
+                int own = OwnStep(t, row);
+                if (own < 0) to.Clear();
+                else _hidden.AsSpan(((own + 1) * b + row) * H, H).CopyTo(to);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Back-propagates through time. <paramref name="outputGrad"/> is ∂L/∂h_t for every step in natural order,
+    /// read from columns [offset, offset+H) of rows of width <paramref name="width"/> (empty when only final states are used).
+    /// <paramref name="finalHiddenGrad"/> and <paramref name="finalCellGrad"/> are ∂L/∂(final state), [B, H] or empty.
+    /// Accumulates weight gradients; computes ∂L/∂x when <paramref name="needInputGrad"/>.
+    /// </summary>
+    public void Backward(ReadOnlySpan<T> outputGrad, int width, int offset, ReadOnlySpan<T> finalHiddenGrad, ReadOnlySpan<T> finalCellGrad, bool needInputGrad, int threads)
+    {
+        int b = _batch.Count, steps = _batch.MaxLength, gw = Cell.GateWidth;
+        long rows = (long)steps * b;
+        var hiddenGrad = Buffers.Ensure(ref _hiddenGrad, rows * H);
+        var carryHidden = Buffers.Ensure(ref _carryHidden, b * H);
+        var carryCell = Buffers.Ensure(ref _carryCell, b * H);
+        GatherOutputGrad(outputGrad, width, offset, hiddenGrad);
+        carryHidden.AsSpan(0, b * H).Clear();
+        carryCell.AsSpan(0, b * H).Clear();
+
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            int n = _batch.ActiveRows[t], alreadyRunning = t + 1 < steps ? _batch.ActiveRows[t + 1] : 0;
+            // Rows whose last step is t start their backward pass here, from the gradient of their final state.
+            CopyOrClear(finalHiddenGrad.IsEmpty ? default : finalHiddenGrad.Slice(alreadyRunning * H, (n - alreadyRunning) * H),
+                carryHidden.AsSpan(alreadyRunning * H, (n - alreadyRunning) * H));
+            if (Cell.HasCellState)
+                CopyOrClear(finalCellGrad.IsEmpty ? default : finalCellGrad.Slice(alreadyRunning * H, (n - alreadyRunning) * H),
+                    carryCell.AsSpan(alreadyRunning * H, (n - alreadyRunning) * H));
+
+            // ∂L/∂h_t = from above (outputs) + from step t+1 (carry)
+            Span<T> dHidden = hiddenGrad.AsSpan(t * b * H, n * H);
+            System.Numerics.Tensors.TensorPrimitives.Add<T>(dHidden, carryHidden.AsSpan(0, n * H), dHidden);
+            var step = new CellStep<T>
+            {
+                Rows = n,
+                Gates = _projection.AsSpan(t * b * gw, n * gw),
+                RecurrentGates = Cell.RecurrentBias is null ? default : _recurrentGates.AsSpan(t * b * gw, n * gw),
+                HiddenPrev = _hidden.AsSpan(t * b * H, n * H),
+                Hidden = _hidden.AsSpan((t + 1) * b * H, n * H),
+                Cache = _cache.AsSpan(t * b * Cell.CacheWidth, n * Cell.CacheWidth),
+                HiddenGrad = dHidden,
+                CellGrad = carryCell.AsSpan(0, n * H),
+                HiddenPrevGrad = carryHidden.AsSpan(0, n * H),
+            };
+            if (Cell.HasCellState)
+            {
+                step.CellPrev = _cell.AsSpan(t * b * H, n * H);
+                step.Cell = _cell.AsSpan((t + 1) * b * H, n * H);
+            }
+            Cell.Backward(ref step, threads);
+            // Finished rows contribute nothing to the weight gradients formed below.
+            _projection.AsSpan((t * b + n) * gw, (b - n) * gw).Clear();
+            if (Cell.RecurrentBias is not null) _recurrentGates.AsSpan((t * b + n) * gw, (b - n) * gw).Clear();
+        }
+
+        AccumulateWeightGradients(rows, threads);
+        if (needInputGrad) ComputeInputGradient(rows, threads);
+    }
+
+    private void AccumulateWeightGradients(long rows, int threads)
+    {
+        var p = Cell.Parameters;
+        int gw = Cell.GateWidth, m = checked((int)rows);
+        ReadOnlySpan<T> dGates = _projection.AsSpan(0, m * gw);
+        ReadOnlySpan<T> dRecurrent = Cell.RecurrentBias is null ? dGates : _recurrentGates.AsSpan(0, m * gw);
+        // ∂W_h = Σ_t h_{t-1}ᵀ·∂(recurrent pre-activation): slots 0..T-1 are h_{t-1} for t = 0..T-1.
+        Gemm.AddProductTransposedA(_hidden.AsSpan(0, m * H), dRecurrent, p.Gradient(Cell.RecurrentWeights), m, H, gw, threads);
+        Gemm.AddColumnSums(dGates, p.Gradient(Cell.Bias), m, gw);
+        if (Cell.RecurrentBias is { } recurrentBias) Gemm.AddColumnSums(dRecurrent, p.Gradient(recurrentBias), m, gw);
+
+        Span<T> dInputWeights = p.Gradient(Cell.InputWeights);
+        if (_input.IsTokens)
+        {
+            // A one-hot row selects one row of W_i, so its gradient is a scatter-add of ∂z into that row.
+            int[] tokens = _input.Tokens!;
+            for (int r = 0; r < m; r++)
+            {
+                if (tokens[r] < 0) continue;
+                Span<T> row = dInputWeights.Slice(tokens[r] * gw, gw);
+                System.Numerics.Tensors.TensorPrimitives.Add<T>(row, dGates.Slice(r * gw, gw), row);
+            }
+        }
+        else
+        {
+            Gemm.AddProductTransposedA(_input.Dense.AsSpan(0, m * _input.Width), dGates, dInputWeights, m, _input.Width, gw, threads);
+        }
+    }
+
+    private void ComputeInputGradient(long rows, int threads)
+    {
+        if (_input.IsTokens) throw new InvalidOperationException("Token input has no input gradient.");
+        int m = checked((int)rows), width = _input.Width, gw = Cell.GateWidth;
+        var inputGrad = Buffers.Ensure(ref _inputGrad, rows * width);
+        Span<T> ownOrder = Reverse ? Buffers.Ensure(ref _reversedInputGrad, rows * width).AsSpan(0, m * width) : inputGrad.AsSpan(0, m * width);
+        ownOrder.Clear();
+        // ∂L/∂x = ∂z·W_iᵀ
+        Gemm.AddProductTransposedB(_projection.AsSpan(0, m * gw), Cell.Parameters.Value(Cell.InputWeights), ownOrder, m, gw, width, threads);
+        if (Reverse) SequenceReversal.Reverse<T>(ownOrder, inputGrad, width, _batch.Lengths, _batch.MaxLength, T.Zero);
+    }
+
+    private void ProjectInput(T[] projection, long rows, int threads)
+    {
+        var p = Cell.Parameters;
+        int gw = Cell.GateWidth, m = checked((int)rows);
+        ReadOnlySpan<T> bias = p.Value(Cell.Bias);
+        ReadOnlySpan<T> inputWeights = p.Value(Cell.InputWeights);
+        for (int r = 0; r < m; r++)
+            bias.CopyTo(projection.AsSpan(r * gw, gw));
+        if (_input.IsTokens)
+        {
+            int[] tokens = _input.Tokens!;
+            for (int r = 0; r < m; r++)
+            {
+                if (tokens[r] < 0) continue;
+                Span<T> row = projection.AsSpan(r * gw, gw);
+                System.Numerics.Tensors.TensorPrimitives.Add<T>(row, inputWeights.Slice(tokens[r] * gw, gw), row);
+            }
+        }
+        else
+        {
+            Gemm.AddProduct(_input.Dense.AsSpan(0, m * _input.Width), inputWeights, projection.AsSpan(0, m * gw), m, _input.Width, gw, threads);
+        }
+    }
+
+    private LayerInput<T> ReverseInput(LayerInput<T> input, SequenceBatch<T> batch)
+    {
+        long rows = (long)batch.MaxLength * batch.Count;
+        if (input.IsTokens)
+        {
+            var reversed = Buffers.Ensure(ref _reversedTokens, rows);
+            SequenceReversal.Reverse<int>(input.Tokens, reversed, 1, batch.Lengths, batch.MaxLength, -1);
+            return input with { Tokens = reversed };
+        }
+        var dense = Buffers.Ensure(ref _reversedDense, rows * input.Width);
+        SequenceReversal.Reverse<T>(input.Dense, dense, input.Width, batch.Lengths, batch.MaxLength, T.Zero);
+        return input with { Dense = dense };
+    }
+
+    private void GatherOutputGrad(ReadOnlySpan<T> outputGrad, int width, int offset, T[] hiddenGrad)
+    {
+        int b = _batch.Count;
+        for (int t = 0; t < _batch.MaxLength; t++)
+        {
+            for (int row = 0; row < b; row++)
+            {
+                int own = OwnStep(t, row);
+                if (own < 0) continue;
+                Span<T> to = hiddenGrad.AsSpan((own * b + row) * H, H);
+                if (outputGrad.IsEmpty) to.Clear();
+                else outputGrad.Slice((t * b + row) * width + offset, H).CopyTo(to);
+            }
+        }
+    }
+
+    /// <summary>The step of this direction's own run that corresponds to natural step t of a row, or -1 on padding.</summary>
+    private int OwnStep(int t, int row)
+    {
+        int length = _batch.Lengths[row];
+        if (t >= length) return -1;
+        return Reverse ? length - 1 - t : t;
+    }
+
+    private static void CopyOrClear(ReadOnlySpan<T> source, Span<T> destination)
+    {
+        if (source.IsEmpty) destination.Clear();
+        else source.Slice(0, destination.Length).CopyTo(destination);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace RnnMlNet.Core.Maths;
+
+/// <summary>
+/// The three row-major matrix products that forward and back-propagation need.
+/// All of them accumulate into the destination (C += ...), so gradients from several
+/// time steps or directions add up without extra buffers.
+/// </summary>
+internal static unsafe class Gemm
+{
+    /// <summary>C[m,n] += A[m,k] · B[k,n].</summary>
+    public static void AddProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckSizes(a.Length, (long)m * k, b.Length, (long)k * n, c.Length, (long)m * n);
+        fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
+        {
+            nint aa = (nint)pa, bb = (nint)pb, cc = (nint)pc;
+            Parallelism.ForRows(m, (long)k * n, threads, (start, end) =>
+            {
+                for (int i = start; i < end; i++)
+                {
+                    var aRow = new ReadOnlySpan<T>((T*)aa + (long)i * k, k);
+                    var cRow = new Span<T>((T*)cc + (long)i * n, n);
+                    for (int p = 0; p < k; p++)
+                    {
+                        T aip = aRow[p];
+                        // Zero inputs are common (padding, dropout, ReLU-free but sparse gradients): skip them.
+                        if (aip == T.Zero) continue;
+                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>((T*)bb + (long)p * n, n), aip, cRow, cRow);
+                    }
+                }
+            });
+        }
+    }
+
+    /// <summary>C[m,n] += A[m,k] · B[n,k]ᵀ.</summary>
+    public static void AddProductTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckSizes(a.Length, (long)m * k, b.Length, (long)n * k, c.Length, (long)m * n);
+        fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
+        {
+            nint aa = (nint)pa, bb = (nint)pb, cc = (nint)pc;
+            Parallelism.ForRows(m, (long)k * n, threads, (start, end) =>
+            {
+                for (int i = start; i < end; i++)
+                {
+                    var aRow = new ReadOnlySpan<T>((T*)aa + (long)i * k, k);
+                    T* cRow = (T*)cc + (long)i * n;
+                    for (int j = 0; j < n; j++)
+                        cRow[j] += TensorPrimitives.Dot(aRow, new ReadOnlySpan<T>((T*)bb + (long)j * k, k));
+                }
+            });
+        }
+    }
+
+    /// <summary>C[k,n] += A[m,k]ᵀ · B[m,n]. Used for weight gradients: inputsᵀ · output-gradients.</summary>
+    public static void AddProductTransposedA<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckSizes(a.Length, (long)m * k, b.Length, (long)m * n, c.Length, (long)k * n);
+        fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
+        {
+            nint aa = (nint)pa, bb = (nint)pb, cc = (nint)pc;
+            Parallelism.ForRows(k, (long)m * n, threads, (start, end) =>
+            {
+                for (int row = start; row < end; row++)
+                {
+                    var cRow = new Span<T>((T*)cc + (long)row * n, n);
+                    for (int i = 0; i < m; i++)
+                    {
+                        T aiRow = ((T*)aa)[(long)i * k + row];
+                        if (aiRow == T.Zero) continue;
+                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>((T*)bb + (long)i * n, n), aiRow, cRow, cRow);
+                    }
+                }
+            });
+        }
+    }
+
+    /// <summary>sums[n] += Σ_rows B[rows,n]: the bias gradient.</summary>
+    public static void AddColumnSums<T>(ReadOnlySpan<T> b, Span<T> sums, int rows, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < rows; i++)
+            TensorPrimitives.Add(sums, b.Slice(i * n, n), sums);
+    }
+
+    private static void CheckSizes(int aLength, long aNeeded, int bLength, long bNeeded, int cLength, long cNeeded)
+    {
+        if (aLength < aNeeded || bLength < bNeeded || cLength < cNeeded)
+            throw new ArgumentException($"Matrix buffers too small: A {aLength}/{aNeeded}, B {bLength}/{bNeeded}, C {cLength}/{cNeeded}.");
+    }
+}

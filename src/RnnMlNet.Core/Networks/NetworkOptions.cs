@@ -1,0 +1,96 @@
+using RnnMlNet.Core.Cells;
+
+namespace RnnMlNet.Core.Networks;
+
+/// <summary>How sequences enter the first recurrent layer.</summary>
+public enum InputKind
+{
+    /// <summary>Token ids over a vocabulary of V, as one-hot vectors (never materialised: a one-hot row times W_i is a row gather).</summary>
+    OneHotTokens,
+
+    /// <summary>Token ids looked up in a trained embedding table [V, E].</summary>
+    EmbeddedTokens,
+
+    /// <summary>F numeric features per step (time series, sensor data).</summary>
+    Features,
+}
+
+/// <summary>Where the dense output head reads from.</summary>
+public enum HeadKind
+{
+    /// <summary>Many-to-one: the last layer's final hidden state (both directions' for a bidirectional layer).</summary>
+    LastHidden,
+
+    /// <summary>Many-to-many: every step of the last layer's output.</summary>
+    EveryStep,
+}
+
+/// <summary>The shape of a recurrent network. Defaults describe a one-layer LSTM of 64 units with one output.</summary>
+public sealed class NetworkOptions
+{
+    /// <summary>Cell of every recurrent layer. Default <see cref="CellKind.Lstm"/>.</summary>
+    public CellKind Cell { get; set; } = CellKind.Lstm;
+
+    /// <summary>Input kind. Default <see cref="InputKind.Features"/>.</summary>
+    public InputKind Input { get; set; } = InputKind.Features;
+
+    /// <summary>V: number of token ids, for token input.</summary>
+    public int VocabularySize { get; set; }
+
+    /// <summary>E: embedding width, for <see cref="InputKind.EmbeddedTokens"/>.</summary>
+    public int EmbeddingSize { get; set; }
+
+    /// <summary>F: values per step, for <see cref="InputKind.Features"/>. Default 1.</summary>
+    public int FeaturesPerStep { get; set; } = 1;
+
+    /// <summary>H: hidden units per direction. Default 64.</summary>
+    public int HiddenSize { get; set; } = 64;
+
+    /// <summary>Number of stacked recurrent layers. Default 1.</summary>
+    public int Layers { get; set; } = 1;
+
+    /// <summary>Whether each layer also reads the sequence backwards. Default false.</summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>Dropout rate between recurrent layers, in [0, 1). Default 0.</summary>
+    public double Dropout { get; set; }
+
+    /// <summary>Where the head reads from. Default <see cref="HeadKind.LastHidden"/>.</summary>
+    public HeadKind Head { get; set; } = HeadKind.LastHidden;
+
+    /// <summary>Number of head outputs (logits). Default 1.</summary>
+    public int Outputs { get; set; } = 1;
+
+    /// <summary>Threads used by the matrix products. Default: every core. Results do not depend on it.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Width of one step entering the first recurrent layer.</summary>
+    public int InputWidth => Input switch
+    {
+        InputKind.OneHotTokens => VocabularySize,
+        InputKind.EmbeddedTokens => EmbeddingSize,
+        _ => FeaturesPerStep,
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string name, object value, string expected)
+        {
+            if (!ok) throw new ArgumentException($"{name} is {value}; expected {expected}.", name);
+        }
+        Require(Enum.IsDefined(Cell), nameof(Cell), Cell, "SimpleRnn, Lstm or Gru");
+        Require(Enum.IsDefined(Input), nameof(Input), Input, "OneHotTokens, EmbeddedTokens or Features");
+        if (Input != InputKind.Features) Require(VocabularySize >= 1, nameof(VocabularySize), VocabularySize, "at least 1 for token input");
+        if (Input == InputKind.EmbeddedTokens) Require(EmbeddingSize >= 1, nameof(EmbeddingSize), EmbeddingSize, "at least 1 for embedded tokens");
+        if (Input == InputKind.Features) Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1 for numeric input");
+        Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
+        Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
+        Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
+        Require(Outputs >= 1, nameof(Outputs), Outputs, "at least 1");
+        Require(Threads >= 1, nameof(Threads), Threads, "at least 1");
+    }
+
+    /// <summary>A copy, so a network's shape cannot change under it.</summary>
+    public NetworkOptions Clone() => (NetworkOptions)MemberwiseClone();
+}

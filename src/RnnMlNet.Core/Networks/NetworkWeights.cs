@@ -1,0 +1,113 @@
+using System.Numerics;
+using RnnMlNet.Core.Cells;
+
+namespace RnnMlNet.Core.Networks;
+
+/// <summary>A named tensor: row-major values and their shape.</summary>
+public sealed record NamedTensor<T>(string Name, int[] Shape, T[] Values);
+
+/// <summary>
+/// Reads and writes a network's weights in the layout and gate order of the ONNX <c>RNN</c>, <c>LSTM</c> and
+/// <c>GRU</c> operators, so a network can be exported to, or loaded from, a standard ONNX graph:
+/// <list type="table">
+/// <item><term>embedding</term><description>[V, E] (a Gather table)</description></item>
+/// <item><term>layer{l}.W</term><description>[D, G·H, I], gate order LSTM i, o, f, c; GRU z, r, h</description></item>
+/// <item><term>layer{l}.R</term><description>[D, G·H, H]</description></item>
+/// <item><term>layer{l}.B</term><description>[D, 2·G·H]: Wb then Rb</description></item>
+/// <item><term>head.weights</term><description>[D·H, C] (a MatMul)</description></item>
+/// <item><term>head.bias</term><description>[C]</description></item>
+/// </list>
+/// SimpleRNN and LSTM keep one bias, exported as Wb with Rb = 0 and imported as Wb + Rb; GRU keeps both,
+/// since Rb_h sits inside the reset gate. For one-hot input, layer0.W has I = V.
+/// </summary>
+public static class NetworkWeights
+{
+    /// <summary>The network's weights as ONNX-layout tensors.</summary>
+    public static IReadOnlyList<NamedTensor<T>> Export<T>(this RecurrentNetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = network.Parameters;
+        var tensors = new List<NamedTensor<T>>();
+        if (network.Embedding is { } embedding)
+            tensors.Add(new("embedding", embedding.Table.Shape.ToArray(), p.Value(embedding.Table).ToArray()));
+        for (int l = 0; l < network.Options.Layers; l++)
+        {
+            var cells = network.Layer(l).Directions.Select(d => d.Cell).ToArray();
+            var first = cells[0];
+            int dirs = cells.Length, gw = first.GateWidth, inputs = first.InputSize, h = first.HiddenSize;
+            var w = new T[dirs * gw * inputs];
+            var r = new T[dirs * gw * h];
+            var b = new T[dirs * 2 * gw];
+            for (int d = 0; d < dirs; d++)
+            {
+                Transpose(p.Value(cells[d].InputWeights), w.AsSpan(d * gw * inputs, gw * inputs), inputs, gw);
+                Transpose(p.Value(cells[d].RecurrentWeights), r.AsSpan(d * gw * h, gw * h), h, gw);
+                p.Value(cells[d].Bias).CopyTo(b.AsSpan(d * 2 * gw, gw));
+                if (cells[d].RecurrentBias is { } recurrentBias) p.Value(recurrentBias).CopyTo(b.AsSpan(d * 2 * gw + gw, gw));
+            }
+            tensors.Add(new($"layer{l}.W", [dirs, gw, inputs], w));
+            tensors.Add(new($"layer{l}.R", [dirs, gw, h], r));
+            tensors.Add(new($"layer{l}.B", [dirs, 2 * gw], b));
+        }
+        tensors.Add(new("head.weights", network.Head.Weights.Shape.ToArray(), p.Value(network.Head.Weights).ToArray()));
+        tensors.Add(new("head.bias", network.Head.Bias.Shape.ToArray(), p.Value(network.Head.Bias).ToArray()));
+        return tensors;
+    }
+
+    /// <summary>
+    /// Overwrites the network's weights from ONNX-layout tensors. Every tensor that <see cref="Export{T}"/> names must be
+    /// present with its exact shape; nothing is written unless all of them are.
+    /// </summary>
+    public static void Import<T>(this RecurrentNetwork<T> network, IEnumerable<NamedTensor<T>> tensors) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        var given = tensors.ToDictionary(t => t.Name);
+        var expected = network.Export();
+        foreach (var e in expected)
+        {
+            if (!given.TryGetValue(e.Name, out var t))
+                throw new ArgumentException($"Weight '{e.Name}' [{string.Join(", ", e.Shape)}] is missing.", nameof(tensors));
+            if (!t.Shape.SequenceEqual(e.Shape) || t.Values.Length != e.Values.Length)
+                throw new ArgumentException($"Weight '{e.Name}' has shape [{string.Join(", ", t.Shape)}] with {t.Values.Length} values; expected [{string.Join(", ", e.Shape)}].", nameof(tensors));
+            int bad = Array.FindIndex(t.Values, v => !T.IsFinite(v));
+            if (bad >= 0)
+                throw new ArgumentException($"Weight '{e.Name}' has a non-finite value at index {bad}.", nameof(tensors));
+        }
+        var unknown = given.Keys.Except(expected.Select(e => e.Name)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"Unknown weights: {string.Join(", ", unknown)}. Expected: {string.Join(", ", expected.Select(e => e.Name))}.", nameof(tensors));
+
+        var p = network.Parameters;
+        if (network.Embedding is { } embedding) given["embedding"].Values.CopyTo(p.Value(embedding.Table));
+        for (int l = 0; l < network.Options.Layers; l++)
+        {
+            var cells = network.Layer(l).Directions.Select(d => d.Cell).ToArray();
+            int gw = cells[0].GateWidth, inputs = cells[0].InputSize, h = cells[0].HiddenSize;
+            T[] w = given[$"layer{l}.W"].Values, r = given[$"layer{l}.R"].Values, b = given[$"layer{l}.B"].Values;
+            for (int d = 0; d < cells.Length; d++)
+            {
+                Transpose(w.AsSpan(d * gw * inputs, gw * inputs), p.Value(cells[d].InputWeights), gw, inputs);
+                Transpose(r.AsSpan(d * gw * h, gw * h), p.Value(cells[d].RecurrentWeights), gw, h);
+                ReadOnlySpan<T> inputBias = b.AsSpan(d * 2 * gw, gw), recurrentBias = b.AsSpan(d * 2 * gw + gw, gw);
+                if (cells[d].RecurrentBias is { } rb)
+                {
+                    inputBias.CopyTo(p.Value(cells[d].Bias));
+                    recurrentBias.CopyTo(p.Value(rb));
+                }
+                else
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(inputBias, recurrentBias, p.Value(cells[d].Bias));
+                }
+            }
+        }
+        given["head.weights"].Values.CopyTo(p.Value(network.Head.Weights));
+        given["head.bias"].Values.CopyTo(p.Value(network.Head.Bias));
+    }
+
+    /// <summary>destination[cols, rows] = source[rows, cols]ᵀ.</summary>
+    private static void Transpose<T>(ReadOnlySpan<T> source, Span<T> destination, int rows, int cols)
+    {
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                destination[j * rows + i] = source[i * cols + j];
+    }
+}

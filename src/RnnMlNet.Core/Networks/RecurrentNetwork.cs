@@ -1,0 +1,288 @@
+using System.Numerics;
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Initialisation;
+using RnnMlNet.Core.Layers;
+using RnnMlNet.Core.Parameters;
+
+namespace RnnMlNet.Core.Networks;
+
+/// <summary>
+/// A recurrent network: optional embedding, stacked (optionally bidirectional) recurrent layers with dropout
+/// between them, and a dense head on the last hidden state or on every step.
+/// <para>Not thread-safe: a forward pass keeps what its backward pass needs. Use one network per thread,
+/// or copy weights between networks with <see cref="NetworkWeights.Export{T}"/> and <see cref="NetworkWeights.Import{T}"/>.</para>
+/// </summary>
+public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly EmbeddingLayer<T>? _embedding;
+    private readonly RecurrentLayer<T>[] _layers;
+    private readonly DropoutLayer<T>[] _dropouts;
+    private readonly DenseLayer<T> _head;
+    private SequenceBatch<T>? _batch;
+    private NetworkOutput<T>? _output;
+    private T[]? _headInput, _finalHiddenGrad, _finalCellGrad;
+    private RecurrentState<T>? _initialStateGrad;
+
+    /// <summary>Builds the network and initialises its weights from <paramref name="seed"/>.</summary>
+    public RecurrentNetwork(NetworkOptions options, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options.Clone();
+        Parameters = new ParameterSet<T>();
+        if (Options.Input == InputKind.EmbeddedTokens)
+            _embedding = new EmbeddingLayer<T>(Parameters, Options.VocabularySize, Options.EmbeddingSize);
+        _layers = new RecurrentLayer<T>[Options.Layers];
+        int width = Options.InputWidth;
+        for (int l = 0; l < Options.Layers; l++)
+        {
+            _layers[l] = new RecurrentLayer<T>(Parameters, $"layer{l}", Options.Cell, width, Options.HiddenSize, Options.Bidirectional);
+            width = _layers[l].OutputSize;
+        }
+        _dropouts = Enumerable.Range(0, Options.Layers - 1).Select(_ => new DropoutLayer<T>(Options.Dropout)).ToArray();
+        _head = new DenseLayer<T>(Parameters, "head", width, Options.Outputs);
+        Initialize(new Random(seed));
+    }
+
+    /// <summary>The network's shape (a copy of what it was built with).</summary>
+    public NetworkOptions Options { get; }
+
+    /// <summary>Every weight and its gradient.</summary>
+    public ParameterSet<T> Parameters { get; }
+
+    /// <summary>1, or 2 for bidirectional layers.</summary>
+    public int Directions => Options.Bidirectional ? 2 : 1;
+
+    /// <summary>The recurrent cells, layer by layer, forward direction first.</summary>
+    public IEnumerable<RecurrentCell<T>> Cells => _layers.SelectMany(l => l.Directions.Select(d => d.Cell));
+
+    internal RecurrentLayer<T> Layer(int index) => _layers[index];
+
+    internal DenseLayer<T> Head => _head;
+
+    internal EmbeddingLayer<T>? Embedding => _embedding;
+
+    /// <summary>Runs the network over a batch.</summary>
+    /// <param name="batch">The sequences.</param>
+    /// <param name="training">Applies dropout when true.</param>
+    /// <param name="dropoutRandom">Source of dropout masks in training; a fixed seed gives a fixed mask.</param>
+    /// <param name="initialState">Starting state per layer, in the caller's order; null for zeros.</param>
+    public NetworkOutput<T> Forward(SequenceBatch<T> batch, bool training = false, Random? dropoutRandom = null, RecurrentState<T>? initialState = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        CheckInput(batch);
+        CheckState(initialState, batch.Count, nameof(initialState));
+        _batch = batch;
+        int b = batch.Count, threads = Options.Threads;
+        long rows = (long)batch.MaxLength * b;
+        RecurrentState<T>? sortedInitial = initialState is null ? null : Permute(initialState, batch, toSorted: true);
+        var finalSorted = new RecurrentState<T>(Options.Layers, Directions, b, Options.HiddenSize, Options.Cell == CellKind.Lstm);
+
+        LayerInput<T> input = Options.Input switch
+        {
+            InputKind.OneHotTokens => LayerInput<T>.FromTokens(batch.Tokens!, Options.VocabularySize),
+            InputKind.EmbeddedTokens => LayerInput<T>.FromDense(_embedding!.Forward(batch.Tokens!), Options.EmbeddingSize),
+            _ => LayerInput<T>.FromDense(batch.Features!, Options.FeaturesPerStep),
+        };
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            var layer = _layers[l];
+            layer.Forward(input, batch, sortedInitial is null ? default : sortedInitial.LayerHidden(l),
+                sortedInitial is null ? default : sortedInitial.LayerCell(l), threads);
+            layer.CopyFinalState(finalSorted.LayerHidden(l), finalSorted.LayerCell(l));
+            T[] output = layer.Output;
+            if (training && l < _dropouts.Length && Options.Dropout > 0)
+                output = _dropouts[l].Forward(output, checked((int)(rows * layer.OutputSize)), dropoutRandom ?? Random.Shared);
+            input = LayerInput<T>.FromDense(output, layer.OutputSize);
+        }
+
+        bool perStep = Options.Head == HeadKind.EveryStep;
+        int headRows = perStep ? (int)rows : b;
+        T[] headInput = perStep ? input.Dense! : LastHiddenFeatures(finalSorted);
+        T[] logits = _head.Forward(headInput, headRows, threads);
+        byte[] mask = perStep ? StepMask(batch) : Array.Empty<byte>();
+        _output = new NetworkOutput<T>(batch, logits, headRows, Options.Outputs, perStep, mask, Permute(finalSorted, batch, toSorted: false));
+        return _output;
+    }
+
+    /// <summary>
+    /// Back-propagates ∂L/∂logits (in <see cref="NetworkOutput{T}.SortedLogits"/> layout) through the last forward pass,
+    /// adding to <see cref="ParameterSet{T}.Gradients"/> (call <see cref="ParameterSet{T}.ZeroGradients"/> first).
+    /// </summary>
+    /// <param name="logitsGrad">∂L/∂logits; may be empty when only <paramref name="finalStateGrad"/> carries gradient.</param>
+    /// <param name="finalStateGrad">∂L/∂(final state) in the caller's order, e.g. from a decoder that starts from it; null for none.</param>
+    public void Backward(ReadOnlySpan<T> logitsGrad, RecurrentState<T>? finalStateGrad = null)
+    {
+        var batch = _batch ?? throw new InvalidOperationException("Call Forward before Backward.");
+        CheckState(finalStateGrad, batch.Count, nameof(finalStateGrad));
+        int threads = Options.Threads, b = batch.Count, h = Options.HiddenSize, stateSize = Directions * b * h;
+        long rows = (long)batch.MaxLength * b;
+        bool perStep = Options.Head == HeadKind.EveryStep;
+
+        T[]? headInputGrad = logitsGrad.IsEmpty ? null : _head.Backward(logitsGrad, threads);
+        RecurrentState<T>? sortedFinalGrad = finalStateGrad is null ? null : Permute(finalStateGrad, batch, toSorted: true);
+        ReadOnlySpan<T> outputGrad = perStep && headInputGrad is not null ? headInputGrad : default;
+        for (int l = _layers.Length - 1; l >= 0; l--)
+        {
+            var layer = _layers[l];
+            var finalHidden = Buffers.Ensure(ref _finalHiddenGrad, stateSize).AsSpan(0, stateSize);
+            var finalCell = Buffers.Ensure(ref _finalCellGrad, stateSize).AsSpan(0, stateSize);
+            finalHidden.Clear();
+            finalCell.Clear();
+            if (l == _layers.Length - 1 && !perStep && headInputGrad is not null)
+                SplitLastHiddenGrad(headInputGrad, finalHidden);
+            if (sortedFinalGrad is not null)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add<T>(finalHidden, sortedFinalGrad.LayerHidden(l), finalHidden);
+                if (Options.Cell == CellKind.Lstm) System.Numerics.Tensors.TensorPrimitives.Add<T>(finalCell, sortedFinalGrad.LayerCell(l), finalCell);
+            }
+            bool needInputGrad = l > 0 || Options.Input != InputKind.OneHotTokens;
+            layer.Backward(outputGrad, finalHidden, Options.Cell == CellKind.Lstm ? finalCell : default, needInputGrad, threads);
+            if (!needInputGrad) break;
+            int inputLength = checked((int)(rows * (l > 0 ? _layers[l - 1].OutputSize : Options.InputWidth)));
+            outputGrad = l > 0 && Options.Dropout > 0 && _dropouts.Length > 0
+                ? _dropouts[l - 1].Backward(layer.InputGradient, inputLength)
+                : layer.InputGradient.AsSpan(0, inputLength);
+        }
+        _embedding?.Backward(outputGrad);
+        _initialStateGrad = CollectInitialStateGrad(batch);
+    }
+
+    /// <summary>∂L/∂(initial state) of the last backward pass, in the caller's order.</summary>
+    public RecurrentState<T> InitialStateGradient => _initialStateGrad ?? throw new InvalidOperationException("Call Backward first.");
+
+    /// <summary>
+    /// ∂L/∂(numeric input) of sequence <paramref name="sequence"/> after the last backward pass, Length × F values.
+    /// Only for <see cref="InputKind.Features"/>.
+    /// </summary>
+    public T[] InputGradientOf(int sequence)
+    {
+        if (Options.Input != InputKind.Features) throw new InvalidOperationException("Only numeric input has an input gradient.");
+        var batch = _batch ?? throw new InvalidOperationException("Call Forward and Backward first.");
+        int row = Array.IndexOf(batch.Order, sequence), f = Options.FeaturesPerStep;
+        if (row < 0) throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"The batch has {batch.Count} sequences.");
+        var result = new T[batch.Lengths[row] * f];
+        for (int t = 0; t < batch.Lengths[row]; t++)
+            _layers[0].InputGradient.AsSpan((t * batch.Count + row) * f, f).CopyTo(result.AsSpan(t * f, f));
+        return result;
+    }
+
+    /// <summary>
+    /// Advances every sequence by its steps (usually one) from <paramref name="state"/> and returns the head's logits
+    /// for the last step, [B, C] in the caller's order, with the new state. For generation and decoding.
+    /// </summary>
+    public (T[] Logits, RecurrentState<T> State) Step(IReadOnlyList<Sequence<T>> inputs, RecurrentState<T>? state)
+    {
+        if (Options.Bidirectional)
+            throw new InvalidOperationException("A bidirectional network cannot advance step by step: its backward direction needs the whole sequence.");
+        var batch = SequenceBatch<T>.Create(inputs);
+        var output = Forward(batch, training: false, initialState: state);
+        var logits = new T[batch.Count * Options.Outputs];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            T[] all = output.LogitsOf(i);
+            all.AsSpan(all.Length - Options.Outputs).CopyTo(logits.AsSpan(i * Options.Outputs, Options.Outputs));
+        }
+        return (logits, output.FinalState);
+    }
+
+    /// <summary>Logits in the caller's order for unlabelled sequences: one row of C per sequence, or Length × C for a per-step head.</summary>
+    public T[][] Predict(IReadOnlyList<Sequence<T>> sequences)
+    {
+        var output = Forward(SequenceBatch<T>.Create(sequences));
+        return Enumerable.Range(0, sequences.Count).Select(output.LogitsOf).ToArray();
+    }
+
+    private void Initialize(Random random)
+    {
+        if (_embedding is not null) WeightInitializer.StandardNormal(Parameters.Value(_embedding.Table), random);
+        foreach (var cell in Cells) WeightInitializer.InitializeCell(cell, random);
+        WeightInitializer.XavierUniform(Parameters.Value(_head.Weights), _head.InputSize, _head.OutputSize, random);
+        Parameters.Value(_head.Bias).Clear();
+    }
+
+    private T[] LastHiddenFeatures(RecurrentState<T> finalSorted)
+    {
+        // Head input row = [final h of each direction of the last layer], [B, D·H].
+        int b = finalSorted.Rows, h = Options.HiddenSize, d = Directions;
+        var features = Buffers.Ensure(ref _headInput, (long)b * d * h);
+        Span<T> last = finalSorted.LayerHidden(_layers.Length - 1);
+        for (int dir = 0; dir < d; dir++)
+            for (int row = 0; row < b; row++)
+                last.Slice((dir * b + row) * h, h).CopyTo(features.AsSpan((row * d + dir) * h, h));
+        return features;
+    }
+
+    private void SplitLastHiddenGrad(ReadOnlySpan<T> headInputGrad, Span<T> finalHiddenGrad)
+    {
+        int b = _batch!.Count, h = Options.HiddenSize, d = Directions;
+        for (int dir = 0; dir < d; dir++)
+            for (int row = 0; row < b; row++)
+                headInputGrad.Slice((row * d + dir) * h, h).CopyTo(finalHiddenGrad.Slice((dir * b + row) * h, h));
+    }
+
+    private RecurrentState<T> CollectInitialStateGrad(SequenceBatch<T> batch)
+    {
+        var sorted = new RecurrentState<T>(Options.Layers, Directions, batch.Count, Options.HiddenSize, Options.Cell == CellKind.Lstm);
+        for (int l = 0; l < _layers.Length; l++)
+            _layers[l].CopyInitialStateGradient(sorted.LayerHidden(l), sorted.LayerCell(l));
+        return Permute(sorted, batch, toSorted: false);
+    }
+
+    private static byte[] StepMask(SequenceBatch<T> batch)
+    {
+        var mask = new byte[batch.MaxLength * batch.Count];
+        for (int t = 0; t < batch.MaxLength; t++)
+            mask.AsSpan(t * batch.Count, batch.ActiveRows[t]).Fill(1);
+        return mask;
+    }
+
+    /// <summary>Reorders the rows of a state between the caller's order and the batch's sorted order.</summary>
+    private static RecurrentState<T> Permute(RecurrentState<T> state, SequenceBatch<T> batch, bool toSorted)
+    {
+        var result = new RecurrentState<T>(state.Layers, state.Directions, state.Rows, state.HiddenSize, state.Cell.Length > 0);
+        int h = state.HiddenSize, blocks = state.Layers * state.Directions;
+        for (int block = 0; block < blocks; block++)
+        {
+            for (int row = 0; row < batch.Count; row++)
+            {
+                int caller = batch.Order[row];
+                int from = (block * state.Rows + (toSorted ? caller : row)) * h;
+                int to = (block * state.Rows + (toSorted ? row : caller)) * h;
+                state.Hidden.AsSpan(from, h).CopyTo(result.Hidden.AsSpan(to, h));
+                if (state.Cell.Length > 0) state.Cell.AsSpan(from, h).CopyTo(result.Cell.AsSpan(to, h));
+            }
+        }
+        return result;
+    }
+
+    private void CheckInput(SequenceBatch<T> batch)
+    {
+        bool tokens = Options.Input != InputKind.Features;
+        if (tokens && batch.Tokens is null)
+            throw new ArgumentException($"The network reads token ids ({Options.Input}) but the batch holds numeric steps.", nameof(batch));
+        if (!tokens && batch.Features is null)
+            throw new ArgumentException("The network reads numeric steps but the batch holds token ids.", nameof(batch));
+        if (!tokens && batch.FeaturesPerStep != Options.FeaturesPerStep)
+            throw new ArgumentException($"The batch has {batch.FeaturesPerStep} features per step; the network expects {Options.FeaturesPerStep}.", nameof(batch));
+        if (!tokens) return;
+        int[] ids = batch.Tokens!;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            int row = i % batch.Count, step = i / batch.Count;
+            if (step < batch.Lengths[row] && (uint)ids[i] >= (uint)Options.VocabularySize)
+                throw new ArgumentException($"Sequence {batch.Order[row]} has token id {ids[i]} at step {step}; expected an id in [0, {Options.VocabularySize}).", nameof(batch));
+        }
+    }
+
+    private void CheckState(RecurrentState<T>? state, int rows, string name)
+    {
+        if (state is null) return;
+        if (state.Layers != Options.Layers || state.Directions != Directions || state.Rows != rows || state.HiddenSize != Options.HiddenSize
+            || (state.Cell.Length > 0) != (Options.Cell == CellKind.Lstm))
+            throw new ArgumentException(
+                $"{name} has shape [{state.Layers} layers, {state.Directions} directions, {state.Rows} rows, {state.HiddenSize} units{(state.Cell.Length > 0 ? ", with cell state" : "")}]; " +
+                $"expected [{Options.Layers}, {Directions}, {rows}, {Options.HiddenSize}{(Options.Cell == CellKind.Lstm ? ", with cell state" : "")}].", name);
+    }
+}

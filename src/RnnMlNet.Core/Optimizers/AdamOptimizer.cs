@@ -1,0 +1,45 @@
+using System.Numerics;
+
+namespace RnnMlNet.Core.Optimizers;
+
+/// <summary>
+/// Adam, and AdamW when weight decay λ &gt; 0:
+/// <code>
+/// w        −= lr·λ·w                                 (AdamW only: decoupled decay)
+/// m         = β₁·m + (1 − β₁)·g
+/// v         = β₂·v + (1 − β₂)·g²
+/// w        −= lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+/// </code>
+/// </summary>
+public sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly double _beta1, _beta2, _epsilon, _weightDecay;
+    private T[]? _firstMoment, _secondMoment;
+
+    /// <summary>Creates the optimizer.</summary>
+    public AdamOptimizer(double beta1, double beta2, double epsilon, double weightDecay)
+    {
+        _beta1 = beta1;
+        _beta2 = beta2;
+        _epsilon = epsilon;
+        _weightDecay = weightDecay;
+    }
+
+    /// <inheritdoc />
+    protected override void Apply(Span<T> weights, ReadOnlySpan<T> gradients, double learningRate, long step)
+    {
+        T[] m = State(ref _firstMoment, weights.Length), v = State(ref _secondMoment, weights.Length);
+        T beta1 = T.CreateChecked(_beta1), beta2 = T.CreateChecked(_beta2);
+        T oneMinusBeta1 = T.One - beta1, oneMinusBeta2 = T.One - beta2;
+        T stepSize = T.CreateChecked(learningRate / (1 - Math.Pow(_beta1, step)));
+        T secondCorrection = T.CreateChecked(1 / (1 - Math.Pow(_beta2, step)));
+        T epsilon = T.CreateChecked(_epsilon), decay = T.One - T.CreateChecked(learningRate * _weightDecay);
+        for (int i = 0; i < weights.Length; i++)
+        {
+            T g = gradients[i];
+            m[i] = beta1 * m[i] + oneMinusBeta1 * g;
+            v[i] = beta2 * v[i] + oneMinusBeta2 * g * g;
+            weights[i] = weights[i] * decay - stepSize * m[i] / (T.Sqrt(v[i] * secondCorrection) + epsilon);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace RnnMlNet.Core.Optimizers;
+
+/// <summary>How the learning rate changes over training, as a function of progress measured in epochs.</summary>
+public abstract class LearningRateSchedule
+{
+    /// <summary>The base rate throughout.</summary>
+    public static LearningRateSchedule Constant { get; } = new ConstantSchedule();
+
+    /// <summary>Multiplies the rate by <paramref name="factor"/> every <paramref name="everyEpochs"/> epochs.</summary>
+    public static LearningRateSchedule Step(int everyEpochs, double factor)
+    {
+        if (everyEpochs < 1) throw new ArgumentOutOfRangeException(nameof(everyEpochs), everyEpochs, "Expected at least 1 epoch.");
+        if (!(factor > 0 && factor <= 1)) throw new ArgumentOutOfRangeException(nameof(factor), factor, "Expected a factor in (0, 1].");
+        return new StepSchedule(everyEpochs, factor);
+    }
+
+    /// <summary>Cosine annealing from the base rate down to <paramref name="minimumRate"/> at the end of training.</summary>
+    public static LearningRateSchedule Cosine(double minimumRate = 0)
+    {
+        if (!(minimumRate >= 0)) throw new ArgumentOutOfRangeException(nameof(minimumRate), minimumRate, "Expected a non-negative rate.");
+        return new CosineSchedule(minimumRate);
+    }
+
+    /// <summary>The rate after <paramref name="epochsDone"/> epochs (fractional within an epoch) of <paramref name="totalEpochs"/>.</summary>
+    public abstract double Rate(double baseRate, double epochsDone, int totalEpochs);
+
+    private sealed class ConstantSchedule : LearningRateSchedule
+    {
+        public override double Rate(double baseRate, double epochsDone, int totalEpochs) => baseRate;
+    }
+
+    private sealed class StepSchedule(int everyEpochs, double factor) : LearningRateSchedule
+    {
+        public override double Rate(double baseRate, double epochsDone, int totalEpochs) =>
+            baseRate * Math.Pow(factor, Math.Floor(epochsDone / everyEpochs));
+    }
+
+    private sealed class CosineSchedule(double minimumRate) : LearningRateSchedule
+    {
+        public override double Rate(double baseRate, double epochsDone, int totalEpochs) =>
+            minimumRate + (baseRate - minimumRate) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, epochsDone / totalEpochs)));
+    }
+}

@@ -1,0 +1,40 @@
+namespace RnnMlNet.Core.Optimizers;
+
+/// <summary>The optimizer and its hyper-parameters. Defaults follow PyTorch.</summary>
+public sealed class OptimizerSettings
+{
+    /// <summary>Update rule. Default <see cref="OptimizerKind.Adam"/>.</summary>
+    public OptimizerKind Kind { get; set; } = OptimizerKind.Adam;
+
+    /// <summary>SGD momentum μ. Default 0.9.</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Adam β₁. Default 0.9.</summary>
+    public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>Adam β₂. Default 0.999.</summary>
+    public double Beta2 { get; set; } = 0.999;
+
+    /// <summary>ε added to the denominator of Adam and RMSprop. Default 1e-8.</summary>
+    public double Epsilon { get; set; } = 1e-8;
+
+    /// <summary>AdamW's decoupled weight decay λ. Default 0.01.</summary>
+    public double WeightDecay { get; set; } = 0.01;
+
+    /// <summary>RMSprop's decay ρ of the squared-gradient average. Default 0.99.</summary>
+    public double Decay { get; set; } = 0.99;
+
+    internal void Validate()
+    {
+        static void Require(bool ok, string name, double value, string expected)
+        {
+            if (!ok) throw new ArgumentException($"{name} is {value}; expected {expected}.", name);
+        }
+        Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "a value in [0, 1)");
+        Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), Beta1, "a value in [0, 1)");
+        Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), Beta2, "a value in [0, 1)");
+        Require(Epsilon > 0, nameof(Epsilon), Epsilon, "a positive value");
+        Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "a non-negative value");
+        Require(Decay >= 0 && Decay < 1, nameof(Decay), Decay, "a value in [0, 1)");
+    }
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Numerics;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Layers;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Optimizers;
+
+namespace RnnMlNet.Core.Training;
+
+/// <summary>
+/// Trains a <see cref="RecurrentNetwork{T}"/> by back-propagation through time:
+/// forward → loss → backward → divergence check → clipping → optimizer update, batch after batch.
+/// <para>Deterministic: the same seed gives bit-identical weights, whatever <see cref="NetworkOptions.Threads"/> is,
+/// because every sum is formed by one thread in a fixed order; more threads only change the speed.</para>
+/// </summary>
+public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly RecurrentNetwork<T> _network;
+    private readonly Loss<T> _loss;
+    private readonly TrainingOptions _options;
+    private readonly Optimizer<T> _optimizer;
+    private readonly Random _dropoutRandom;
+    private T[]? _logitsGrad;
+
+    /// <summary>Creates a trainer; the optimizer state lives as long as the trainer.</summary>
+    public RecurrentTrainer(RecurrentNetwork<T> network, Loss<T> loss, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _network = network;
+        _loss = loss;
+        _options = options;
+        _optimizer = Optimizer<T>.Create(options.Optimizer);
+        _dropoutRandom = new Random(HashCode.Combine(options.Seed, "dropout"));
+    }
+
+    private bool PerStep => _network.Options.Head == HeadKind.EveryStep;
+
+    /// <summary>Trains on <paramref name="training"/>; reports validation loss each epoch when <paramref name="validation"/> is given.</summary>
+    public TrainingHistory Fit(IReadOnlyList<LabeledSequence<T>> training, IReadOnlyList<LabeledSequence<T>>? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        if (training.Count == 0) throw new ArgumentException("There are no training examples.", nameof(training));
+        if (_options.EarlyStoppingPatience is not null && (validation is null || validation.Count == 0))
+            throw new ArgumentException("Early stopping needs validation examples.", nameof(validation));
+
+        var shuffleRandom = new Random(_options.Seed);
+        var lengths = training.Select(e => e.Input.Length).ToArray();
+        var epochs = new List<EpochReport>();
+        T[]? bestWeights = null;
+        double bestValidation = double.PositiveInfinity;
+        int bestEpoch = 0, keptEpoch = 0;
+        bool stoppedEarly = false;
+        var clock = Stopwatch.StartNew();
+
+        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            var plan = BatchPlanner.Plan(lengths, _options.BatchSize, _options.Shuffle, _options.BucketByLength, shuffleRandom);
+            double lossSum = 0, weightSum = 0, normSum = 0;
+            for (int i = 0; i < plan.Count; i++)
+            {
+                _options.CancellationToken.ThrowIfCancellationRequested();
+                var batch = SequenceBatch<T>.Create(plan[i].Select(index => training[index]).ToArray(), PerStep);
+                double rate = _options.Schedule.Rate(_options.LearningRate, epoch - 1 + (double)i / plan.Count, _options.Epochs);
+                var (loss, norm, weight) = Step(batch, rate, epoch, i + 1);
+                lossSum += loss * weight;
+                weightSum += weight;
+                normSum += norm;
+                _options.OnBatch?.Invoke(new BatchReport(epoch, i + 1, plan.Count, loss, norm, rate, clock.Elapsed));
+            }
+            keptEpoch = epoch;
+            double? validationLoss = validation is { Count: > 0 } ? Evaluate(validation) : null;
+            var report = new EpochReport(epoch, lossSum / weightSum, validationLoss, normSum / plan.Count, clock.Elapsed);
+            epochs.Add(report);
+            _options.OnEpoch?.Invoke(report);
+
+            if (_options.EarlyStoppingPatience is int patience && validationLoss is double v)
+            {
+                if (v < bestValidation)
+                {
+                    bestValidation = v;
+                    bestEpoch = epoch;
+                    bestWeights = (T[])_network.Parameters.Values.Clone();
+                }
+                else if (epoch - bestEpoch >= patience)
+                {
+                    stoppedEarly = epoch < _options.Epochs;
+                    break;
+                }
+            }
+        }
+        if (bestWeights is not null && bestEpoch != keptEpoch)
+        {
+            bestWeights.CopyTo(_network.Parameters.Values, 0);
+            keptEpoch = bestEpoch;
+        }
+        return new TrainingHistory(epochs, keptEpoch, stoppedEarly);
+    }
+
+    /// <summary>One gradient step on one batch at the given learning rate; returns its loss and gradient norm.</summary>
+    public (double Loss, double GradientNorm) TrainBatch(SequenceBatch<T> batch, double learningRate)
+    {
+        var (loss, norm, _) = Step(batch, learningRate, epoch: 0, batchNumber: 0);
+        return (loss, norm);
+    }
+
+    /// <summary>Mean loss over <paramref name="examples"/> in inference mode (no dropout, no update).</summary>
+    public double Evaluate(IReadOnlyList<LabeledSequence<T>> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        double lossSum = 0, weightSum = 0;
+        for (int start = 0; start < examples.Count; start += _options.BatchSize)
+        {
+            var batch = SequenceBatch<T>.Create(examples.Skip(start).Take(_options.BatchSize).ToArray(), PerStep);
+            var output = _network.Forward(batch);
+            double loss = ComputeLoss(batch, output, out double weight);
+            lossSum += loss * weight;
+            weightSum += weight;
+        }
+        return weightSum > 0 ? lossSum / weightSum : 0;
+    }
+
+    private (double Loss, double Norm, double Weight) Step(SequenceBatch<T> batch, double learningRate, int epoch, int batchNumber)
+    {
+        var parameters = _network.Parameters;
+        parameters.ZeroGradients();
+        var output = _network.Forward(batch, training: true, _dropoutRandom);
+        double loss = ComputeLoss(batch, output, out double weight);
+        _network.Backward(_logitsGrad.AsSpan(0, output.Rows * output.Outputs));
+
+        double norm = GradientClipping.GlobalNorm<T>(parameters.Gradients);
+        // A non-finite loss or gradient must never reach the weights.
+        if (!double.IsFinite(loss) || !double.IsFinite(norm))
+            throw new TrainingDivergedException(epoch, batchNumber, loss, norm, learningRate, _options.ClipNorm);
+        if (_options.ClipValue is double maxValue)
+            GradientClipping.ClipByValue<T>(parameters.Gradients, maxValue);
+        if (_options.ClipNorm is double maxNorm)
+            GradientClipping.ClipByGlobalNorm<T>(parameters.Gradients, _options.ClipValue is null ? norm : GradientClipping.GlobalNorm<T>(parameters.Gradients), maxNorm);
+        _optimizer.Update(parameters.Values, parameters.Gradients, learningRate);
+        return (loss, norm, weight);
+    }
+
+    private double ComputeLoss(SequenceBatch<T> batch, NetworkOutput<T> output, out double weight)
+    {
+        T[] targets = batch.Targets ?? throw new ArgumentException("Training needs labelled sequences.");
+        int expected = _loss.TargetWidth(output.Outputs);
+        if (batch.TargetWidth != expected)
+            throw new ArgumentException($"Targets have {batch.TargetWidth} values per {(PerStep ? "step" : "sequence")}; this loss with {output.Outputs} outputs expects {expected}.");
+        var grad = Buffers.Ensure(ref _logitsGrad, (long)output.Rows * output.Outputs);
+        return _loss.Evaluate(output.SortedLogits, targets, output.RowMask, output.Rows, output.Outputs, grad, out weight);
+    }
+}

@@ -1,0 +1,27 @@
+namespace RnnMlNet.Core.Training;
+
+/// <summary>One gradient step: its mean loss, the gradient's global norm before clipping, the learning rate used.</summary>
+public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, double Loss, double GradientNorm, double LearningRate, TimeSpan Elapsed);
+
+/// <summary>One epoch: mean training loss over its batches, validation loss when validation data was given.</summary>
+public sealed record EpochReport(int Epoch, double TrainingLoss, double? ValidationLoss, double MeanGradientNorm, TimeSpan Elapsed);
+
+/// <summary>Everything training reported, plus which epoch's weights the network ended with.</summary>
+public sealed class TrainingHistory
+{
+    internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int keptEpoch, bool stoppedEarly)
+    {
+        Epochs = epochs;
+        KeptEpoch = keptEpoch;
+        StoppedEarly = stoppedEarly;
+    }
+
+    /// <summary>One report per epoch run.</summary>
+    public IReadOnlyList<EpochReport> Epochs { get; }
+
+    /// <summary>The epoch (from 1) whose weights the network holds: the last, or the best by validation loss with early stopping.</summary>
+    public int KeptEpoch { get; }
+
+    /// <summary>Whether early stopping ended training before the last epoch.</summary>
+    public bool StoppedEarly { get; }
+}

@@ -1,0 +1,65 @@
+using RnnMlNet.Core.Optimizers;
+
+namespace RnnMlNet.Core.Training;
+
+/// <summary>How to train. Every default is stated on its property.</summary>
+public sealed class TrainingOptions
+{
+    /// <summary>Passes over the training data. Default 10.</summary>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Sequences per gradient step. Default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Base learning rate. Default 1e-3.</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Optimizer and hyper-parameters. Default Adam with PyTorch's defaults.</summary>
+    public OptimizerSettings Optimizer { get; set; } = new();
+
+    /// <summary>Learning-rate schedule. Default constant.</summary>
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
+
+    /// <summary>Rescales the gradient when its global L2 norm exceeds this. Default 5; null turns it off.</summary>
+    public double? ClipNorm { get; set; } = 5.0;
+
+    /// <summary>Clamps each gradient into [−v, v]. Default null (off).</summary>
+    public double? ClipValue { get; set; }
+
+    /// <summary>Seed of shuffling and dropout. Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Shuffle the examples every epoch. Default true.</summary>
+    public bool Shuffle { get; set; } = true;
+
+    /// <summary>Group sequences of similar length into the same batch, so ragged batches waste little work. Default true.</summary>
+    public bool BucketByLength { get; set; } = true;
+
+    /// <summary>Stop when the validation loss has not improved for this many epochs, and restore the best weights. Default null (off).</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Called after every batch.</summary>
+    public Action<BatchReport>? OnBatch { get; set; }
+
+    /// <summary>Called after every epoch.</summary>
+    public Action<EpochReport>? OnEpoch { get; set; }
+
+    /// <summary>Stops training between batches; <see cref="OperationCanceledException"/> is thrown and the weights of the last finished batch are kept.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    internal void Validate()
+    {
+        static void Require(bool ok, string name, object? value, string expected)
+        {
+            if (!ok) throw new ArgumentException($"{name} is {value}; expected {expected}.", name);
+        }
+        Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
+        Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite rate");
+        Require(ClipNorm is null || ClipNorm > 0, nameof(ClipNorm), ClipNorm, "a positive norm or null");
+        Require(ClipValue is null || ClipValue > 0, nameof(ClipValue), ClipValue, "a positive value or null");
+        Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "at least 1 or null");
+        ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
+        ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
+    }
+}
