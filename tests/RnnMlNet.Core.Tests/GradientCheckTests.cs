@@ -1,0 +1,211 @@
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
+
+namespace RnnMlNet.Core.Tests;
+
+/// <summary>
+/// Back-propagation through time checked against central finite differences, in double precision,
+/// for every parameter of every configuration: each cell, one and two directions, stacked layers with dropout,
+/// ragged lengths, each input kind, each head and each loss.
+/// </summary>
+public class GradientCheckTests
+{
+    private const double Epsilon = 1e-5;
+    private const double Tolerance = 1e-6;
+
+    public static IEnumerable<object[]> Configurations()
+    {
+        int index = 0;
+        foreach (var cell in Enum.GetValues<CellKind>())
+            foreach (var bidirectional in new[] { false, true })
+                foreach (var input in Enum.GetValues<InputKind>())
+                    foreach (var head in Enum.GetValues<HeadKind>())
+                        yield return [cell, bidirectional, input, head, 1, (LossKind)(index++ % 3)];
+        foreach (var cell in Enum.GetValues<CellKind>())
+            foreach (var bidirectional in new[] { false, true })
+                yield return [cell, bidirectional, InputKind.EmbeddedTokens, HeadKind.LastHidden, 2, (LossKind)(index++ % 3)];
+    }
+
+    public enum LossKind { Binary, Softmax, Squared }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void AnalyticGradientsMatchFiniteDifferences(CellKind cell, bool bidirectional, InputKind input, HeadKind head, int layers, LossKind lossKind)
+    {
+        var random = new Random(17);
+        var (options, loss) = Configure(cell, bidirectional, input, head, layers, lossKind);
+        var network = new RecurrentNetwork<double>(options, seed: 3);
+        TestData.Jitter(network, random);
+        var batch = LabelledBatch(options, lossKind, random);
+
+        double LossAt(bool computeGradient)
+        {
+            // The same dropout seed every pass gives the same mask, so the loss is a fixed function of the weights.
+            var output = network.Forward(batch, training: true, new Random(99));
+            var grad = new double[output.Rows * output.Outputs];
+            double value = loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad);
+            if (computeGradient)
+            {
+                network.Parameters.ZeroGradients();
+                network.Backward(grad);
+            }
+            return value;
+        }
+
+        LossAt(computeGradient: true);
+        double[] analytic = (double[])network.Parameters.Gradients.Clone();
+        AssertMatchesFiniteDifferences(network.Parameters.Values, analytic, () => LossAt(false), network.Parameters.Entries);
+    }
+
+    [Theory]
+    [InlineData(CellKind.SimpleRnn)]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void InitialStateAndFinalStateGradientsMatchFiniteDifferences(CellKind cell)
+    {
+        // The path a decoder uses: it starts from an encoder's final state and sends gradient back into it.
+        var random = new Random(5);
+        var (options, loss) = Configure(cell, bidirectional: false, InputKind.Features, HeadKind.EveryStep, layers: 2, LossKind.Squared);
+        options.Dropout = 0;
+        var network = new RecurrentNetwork<double>(options, seed: 1);
+        TestData.Jitter(network, random);
+        var batch = LabelledBatch(options, LossKind.Squared, random);
+        var initial = new RecurrentState<double>(2, 1, batch.Count, options.HiddenSize, cell == CellKind.Lstm);
+        TestData.RandomArray<double>(initial.Hidden.Length, random).CopyTo(initial.Hidden, 0);
+        TestData.RandomArray<double>(initial.Cell.Length, random).CopyTo(initial.Cell, 0);
+        // L = loss(logits) + Σ c·(final state), with fixed random c
+        var finalWeights = new RecurrentState<double>(2, 1, batch.Count, options.HiddenSize, cell == CellKind.Lstm);
+        TestData.RandomArray<double>(finalWeights.Hidden.Length, random).CopyTo(finalWeights.Hidden, 0);
+        TestData.RandomArray<double>(finalWeights.Cell.Length, random).CopyTo(finalWeights.Cell, 0);
+
+        double LossAt(bool computeGradient)
+        {
+            var output = network.Forward(batch, initialState: initial);
+            var grad = new double[output.Rows * output.Outputs];
+            double value = loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad);
+            value += Dot(output.FinalState.Hidden, finalWeights.Hidden) + Dot(output.FinalState.Cell, finalWeights.Cell);
+            if (computeGradient)
+            {
+                network.Parameters.ZeroGradients();
+                network.Backward(grad, finalWeights);
+            }
+            return value;
+        }
+
+        LossAt(computeGradient: true);
+        var analyticWeights = (double[])network.Parameters.Gradients.Clone();
+        var analyticHidden = (double[])network.InitialStateGradient.Hidden.Clone();
+        var analyticCell = (double[])network.InitialStateGradient.Cell.Clone();
+        AssertMatchesFiniteDifferences(network.Parameters.Values, analyticWeights, () => LossAt(false), network.Parameters.Entries);
+        AssertMatchesFiniteDifferences(initial.Hidden, analyticHidden, () => LossAt(false), null);
+        if (cell == CellKind.Lstm) AssertMatchesFiniteDifferences(initial.Cell, analyticCell, () => LossAt(false), null);
+        else Assert.Empty(analyticCell);
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm, false)]
+    [InlineData(CellKind.Gru, true)]
+    [InlineData(CellKind.SimpleRnn, true)]
+    public void InputGradientMatchesFiniteDifferences(CellKind cell, bool bidirectional)
+    {
+        var random = new Random(8);
+        var (options, loss) = Configure(cell, bidirectional, InputKind.Features, HeadKind.LastHidden, layers: 1, LossKind.Binary);
+        var network = new RecurrentNetwork<double>(options, seed: 2);
+        TestData.Jitter(network, random);
+        var examples = TestData.RaggedLengths.Select(length => new LabeledSequence<double>(
+            TestData.RandomSequence<double>(options, length, random), [random.Next(2)])).ToArray();
+
+        double LossAt(bool computeGradient)
+        {
+            var batch = SequenceBatch<double>.Create(examples, targetsPerStep: false);
+            var output = network.Forward(batch);
+            var grad = new double[output.Rows * output.Outputs];
+            double value = loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad);
+            if (computeGradient)
+            {
+                network.Parameters.ZeroGradients();
+                network.Backward(grad);
+            }
+            return value;
+        }
+
+        LossAt(computeGradient: true);
+        for (int s = 0; s < examples.Length; s++)
+        {
+            var analytic = network.InputGradientOf(s);
+            AssertMatchesFiniteDifferences(examples[s].Input.Features!, analytic, () => LossAt(false), null);
+        }
+    }
+
+    internal static (NetworkOptions, Loss<double>) Configure(CellKind cell, bool bidirectional, InputKind input, HeadKind head, int layers, LossKind lossKind)
+    {
+        var options = new NetworkOptions
+        {
+            Cell = cell,
+            Bidirectional = bidirectional,
+            Input = input,
+            VocabularySize = 6,
+            EmbeddingSize = 3,
+            FeaturesPerStep = 2,
+            HiddenSize = 3,
+            Layers = layers,
+            Dropout = layers > 1 ? 0.3 : 0,
+            Head = head,
+            Outputs = lossKind switch { LossKind.Binary => 1, LossKind.Softmax => 3, _ => 2 },
+            Threads = 1,
+        };
+        Loss<double> loss = lossKind switch
+        {
+            LossKind.Binary => new BinaryCrossEntropy<double>(),
+            LossKind.Softmax => new SoftmaxCrossEntropy<double>([1.0, 2.5, 0.5]),
+            _ => new MeanSquaredError<double>(),
+        };
+        return (options, loss);
+    }
+
+    internal static SequenceBatch<double> LabelledBatch(NetworkOptions options, LossKind lossKind, Random random)
+    {
+        bool perStep = options.Head == HeadKind.EveryStep;
+        var examples = TestData.RaggedLengths.Select(length =>
+        {
+            int rows = perStep ? length : 1;
+            double[] target = lossKind switch
+            {
+                LossKind.Binary => Enumerable.Range(0, rows).Select(_ => (double)random.Next(2)).ToArray(),
+                LossKind.Softmax => Enumerable.Range(0, rows).Select(_ => (double)random.Next(3)).ToArray(),
+                _ => TestData.RandomArray<double>(rows * 2, random),
+            };
+            return new LabeledSequence<double>(TestData.RandomSequence<double>(options, length, random), target);
+        }).ToArray();
+        return SequenceBatch<double>.Create(examples, perStep);
+    }
+
+    private static void AssertMatchesFiniteDifferences(double[] values, double[] analytic, Func<double> loss, IReadOnlyList<Parameters.Parameter>? names)
+    {
+        Assert.Equal(values.Length, analytic.Length);
+        int nonZero = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            double saved = values[i];
+            values[i] = saved + Epsilon;
+            double plus = loss();
+            values[i] = saved - Epsilon;
+            double minus = loss();
+            values[i] = saved;
+            double numeric = (plus - minus) / (2 * Epsilon);
+            // Relative error, with a floor so that gradients near zero are held to an absolute 1e-10.
+            double error = Math.Abs(analytic[i] - numeric) / Math.Max(Math.Abs(analytic[i]) + Math.Abs(numeric), 1e-4);
+            if (Math.Abs(numeric) > 1e-8) nonZero++;
+            if (error > Tolerance)
+            {
+                string name = names?.LastOrDefault(p => p.Offset <= i)?.Name ?? "value";
+                Assert.Fail($"Gradient of {name} (flat index {i}): analytic {analytic[i]:R}, numeric {numeric:R}, relative error {error:E2}.");
+            }
+        }
+        Assert.True(nonZero > 0, "Every gradient was zero: the check would prove nothing.");
+    }
+
+    private static double Dot(double[] a, double[] b) => a.Zip(b, (x, y) => x * y).Sum();
+}
