@@ -8,7 +8,7 @@ namespace RnnMlNet.Core.Initialisation;
 /// <list type="bullet">
 /// <item>Input weights W_i and the head: Xavier/Glorot uniform, U(−a, a) with a = √(6 / (fan_in + fan_out)), per gate block.</item>
 /// <item>Recurrent weights W_h: an orthogonal H×H matrix per gate block, so repeated products neither shrink nor grow a state.</item>
-/// <item>Biases zero, except the LSTM forget gate at 1, so the cell starts by remembering.</item>
+/// <item>Biases zero, except the LSTM forget gate at 1 (<see cref="Networks.NetworkOptions.ForgetGateBias"/>), so the cell starts by remembering.</item>
 /// <item>Embeddings: N(0, 1), as PyTorch.</item>
 /// </list>
 /// </summary>
@@ -30,7 +30,7 @@ internal static class WeightInitializer
     }
 
     /// <summary>Initialises one direction of a recurrent layer.</summary>
-    public static void InitializeCell<T>(RecurrentCell<T> cell, Random random)
+    public static void InitializeCell<T>(RecurrentCell<T> cell, double forgetGateBias, Random random)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = cell.Parameters;
@@ -47,7 +47,7 @@ internal static class WeightInitializer
         p.Value(cell.Bias).Clear();
         if (cell.RecurrentBias is { } recurrentBias) p.Value(recurrentBias).Clear();
         if (cell.Kind == CellKind.Lstm)
-            p.Value(cell.Bias).Slice(LstmGate.Forget * h, h).Fill(T.One);
+            p.Value(cell.Bias).Slice(LstmGate.Forget * h, h).Fill(T.CreateChecked(forgetGateBias));
     }
 
     /// <summary>A uniformly random orthogonal matrix: Gram–Schmidt on a Gaussian matrix.</summary>

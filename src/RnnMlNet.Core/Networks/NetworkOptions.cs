@@ -61,6 +61,10 @@ public sealed class NetworkOptions
     /// <summary>Number of head outputs (logits). Default 1.</summary>
     public int Outputs { get; set; } = 1;
 
+    /// <summary>Initial bias of the LSTM forget gate. Default 1, so a new cell starts by remembering; raise it
+    /// (e.g. to 3, f ≈ 0.95) when the signal lies a hundred steps or more back.</summary>
+    public double ForgetGateBias { get; set; } = 1.0;
+
     /// <summary>Threads used by the matrix products. Default: every core. Results do not depend on it.</summary>
     public int Threads { get; set; } = Environment.ProcessorCount;
 
@@ -88,6 +92,7 @@ public sealed class NetworkOptions
         Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
         Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
         Require(Outputs >= 1, nameof(Outputs), Outputs, "at least 1");
+        Require(double.IsFinite(ForgetGateBias), nameof(ForgetGateBias), ForgetGateBias, "a finite value");
         Require(Threads >= 1, nameof(Threads), Threads, "at least 1");
     }
 

@@ -197,7 +197,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private void Initialize(Random random)
     {
         if (_embedding is not null) WeightInitializer.StandardNormal(Parameters.Value(_embedding.Table), random);
-        foreach (var cell in Cells) WeightInitializer.InitializeCell(cell, random);
+        foreach (var cell in Cells) WeightInitializer.InitializeCell(cell, Options.ForgetGateBias, random);
         WeightInitializer.XavierUniform(Parameters.Value(_head.Weights), _head.InputSize, _head.OutputSize, random);
         Parameters.Value(_head.Bias).Clear();
     }

@@ -1,0 +1,106 @@
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
+
+namespace RnnMlNet.Core.Tests;
+
+/// <summary>Vanishing and exploding gradients, measured; and what training does when a gradient explodes.</summary>
+public class GradientFlowTests
+{
+    private static double GradientReachingStepOne(CellKind cell, int length)
+    {
+        var network = new RecurrentNetwork<double>(new NetworkOptions { Cell = cell, FeaturesPerStep = 1, HiddenSize = 16, Threads = 1 }, seed: 1);
+        var random = new Random(2);
+        var examples = Enumerable.Range(0, 8).Select(_ => new LabeledSequence<double>(
+            Sequence<double>.FromFeatures(TestData.RandomArray<double>(length, random), 1), [1.0])).ToArray();
+        var batch = SequenceBatch<double>.Create(examples, targetsPerStep: false);
+        var output = network.Forward(batch);
+        var grad = new double[output.Rows];
+        new BinaryCrossEntropy<double>().Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, 1, grad);
+        network.Parameters.ZeroGradients();
+        network.Backward(grad);
+        return Enumerable.Range(0, examples.Length).Average(i => Math.Abs(network.InputGradientOf(i)[0]));
+    }
+
+    [Fact]
+    public void SimpleRnnGradientAtStepOneVanishesAsTheSequenceGrows()
+    {
+        int[] lengths = [5, 25, 50, 100];
+        double[] gradients = lengths.Select(t => GradientReachingStepOne(CellKind.SimpleRnn, t)).ToArray();
+        for (int i = 1; i < gradients.Length; i++)
+            Assert.True(gradients[i] < gradients[i - 1], $"|∂L/∂x₁| grew from {gradients[i - 1]:E2} at T={lengths[i - 1]} to {gradients[i]:E2} at T={lengths[i]}.");
+        // Orders of magnitude: at least a thousandfold between 5 and 100 steps.
+        Assert.True(gradients[^1] < 1e-3 * gradients[0], $"|∂L/∂x₁|: {gradients[0]:E2} at T=5, {gradients[^1]:E2} at T=100.");
+    }
+
+    private static LabeledSequence<float>[] RunningSums(Random random) =>
+        Enumerable.Range(0, 256).Select(_ =>
+        {
+            var x = TestData.RandomArray<float>(30, random);
+            return new LabeledSequence<float>(Sequence<float>.FromFeatures(x, 1), [x.Sum()]);
+        }).ToArray();
+
+    /// <summary>A SimpleRNN with recurrent weights three times too large, trained by SGD at a rate it cannot take unclipped.</summary>
+    private static (RecurrentNetwork<float>, RecurrentTrainer<float>) ExplodingSetup(double? clipNorm, Action<BatchReport>? onBatch = null)
+    {
+        var network = new RecurrentNetwork<float>(new NetworkOptions { Cell = CellKind.SimpleRnn, FeaturesPerStep = 1, HiddenSize = 16, Threads = 1 }, seed: 1);
+        var recurrent = network.Parameters.Value(network.Parameters["layer0.forward.recurrentWeights"]);
+        for (int i = 0; i < recurrent.Length; i++) recurrent[i] *= 3;
+        var options = new TrainingOptions
+        {
+            Epochs = 20,
+            LearningRate = 0.2,
+            ClipNorm = clipNorm,
+            Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0.9 },
+            OnBatch = onBatch,
+        };
+        return (network, new RecurrentTrainer<float>(network, new MeanSquaredError<float>(), options));
+    }
+
+    [Fact]
+    public void WithoutClippingTheExplodingRunIsDetectedAsDiverging()
+    {
+        float[]? lastGood = null;
+        RecurrentNetwork<float>? network = null;
+        (network, var trainer) = ExplodingSetup(clipNorm: null, onBatch: _ => lastGood = (float[])network!.Parameters.Values.Clone());
+
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(RunningSums(new Random(3))));
+
+        Assert.Contains($"epoch {error.Epoch}, batch {error.Batch}", error.Message);
+        Assert.Contains("clipping", error.Message);
+        Assert.Contains("learning rate", error.Message);
+        Assert.True(error.Epoch >= 1 && error.Batch >= 1);
+        // The failing update never reached the weights: they are the last good ones, finite and usable.
+        Assert.NotNull(lastGood);
+        Assert.Equal(lastGood, network.Parameters.Values);
+        Assert.All(network.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+        Assert.True(float.IsFinite(network.Predict([Sequence<float>.FromFeatures([0.5f, -0.5f], 1)])[0][0]));
+    }
+
+    [Fact]
+    public void ClippingByNormKeepsTheSameRunFinite()
+    {
+        var norms = new List<double>();
+        var (network, trainer) = ExplodingSetup(clipNorm: 1.0, onBatch: r => norms.Add(r.GradientNorm));
+
+        var history = trainer.Fit(RunningSums(new Random(3)));
+
+        Assert.Equal(20, history.Epochs.Count);
+        Assert.All(history.Epochs, e => Assert.True(double.IsFinite(e.TrainingLoss)));
+        Assert.All(network.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+        Assert.True(norms.Max() > 100, $"The largest raw gradient norm was {norms.Max()}: this run does not explode, so it proves nothing.");
+    }
+
+    [Fact]
+    public void ClippingByValueAlsoKeepsItFinite()
+    {
+        // The same run as the diverging one, with each gradient clamped instead of the norm.
+        var (network, _) = ExplodingSetup(clipNorm: null);
+        var options = new TrainingOptions { Epochs = 20, LearningRate = 0.2, ClipNorm = null, ClipValue = 0.05, Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0.9 } };
+        var history = new RecurrentTrainer<float>(network, new MeanSquaredError<float>(), options).Fit(RunningSums(new Random(3)));
+        Assert.All(history.Epochs, e => Assert.True(double.IsFinite(e.TrainingLoss)));
+    }
+}
