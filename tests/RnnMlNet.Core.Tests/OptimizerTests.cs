@@ -1,0 +1,89 @@
+using RnnMlNet.Core.Optimizers;
+
+namespace RnnMlNet.Core.Tests;
+
+/// <summary>Update rules, schedules and clipping against values worked out by hand.</summary>
+public class OptimizerTests
+{
+    private static double[] Run(OptimizerSettings settings, double learningRate, double[] weights, params double[][] gradients)
+    {
+        var optimizer = Optimizer<double>.Create(settings);
+        foreach (var g in gradients) optimizer.Update(weights, g, learningRate);
+        return weights;
+    }
+
+    [Fact]
+    public void SgdWithMomentumAccumulatesVelocity()
+    {
+        // v1 = g1 = 1 → w = 1 − 0.1·1 = 0.9;  v2 = 0.9·1 + 2 = 2.9 → w = 0.9 − 0.29 = 0.61
+        var w = Run(new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0.9 }, 0.1, [1.0], [1.0], [2.0]);
+        Assert.Equal(0.61, w[0], 12);
+    }
+
+    [Fact]
+    public void AdamFirstStepMovesByTheLearningRateAgainstTheGradientSign()
+    {
+        // m̂ = g, v̂ = g², so the first step is lr·g/(|g| + ε) ≈ lr·sign(g), whatever |g|.
+        var w = Run(new OptimizerSettings { Kind = OptimizerKind.Adam }, 0.01, [1.0, 1.0], [1000.0, -0.001]);
+        Assert.Equal(1 - 0.01, w[0], 9);
+        Assert.Equal(1 + 0.01, w[1], 6);
+    }
+
+    [Fact]
+    public void AdamWDecaysTheWeightsOnTopOfAdam()
+    {
+        // w = 2·(1 − lr·λ) − lr·sign(g) = 2·(1 − 0.1·0.5) − 0.1 = 1.8
+        var w = Run(new OptimizerSettings { Kind = OptimizerKind.AdamW, WeightDecay = 0.5 }, 0.1, [2.0], [3.0]);
+        Assert.Equal(1.8, w[0], 9);
+    }
+
+    [Fact]
+    public void RmsPropDividesByTheRootMeanSquare()
+    {
+        // s = (1 − 0.99)·4 = 0.04, step = lr·2/(0.2 + ε) = 10·lr
+        var w = Run(new OptimizerSettings { Kind = OptimizerKind.RmsProp }, 0.01, [1.0], [2.0]);
+        Assert.Equal(1 - 0.1, w[0], 6);
+    }
+
+    [Fact]
+    public void SchedulesGiveTheirRates()
+    {
+        Assert.Equal(0.1, LearningRateSchedule.Constant.Rate(0.1, 7.5, 10));
+        var step = LearningRateSchedule.Step(everyEpochs: 2, factor: 0.5);
+        Assert.Equal(0.1, step.Rate(0.1, 1.9, 10), 12);
+        Assert.Equal(0.05, step.Rate(0.1, 2.0, 10), 12);
+        Assert.Equal(0.025, step.Rate(0.1, 5.0, 10), 12);
+        var cosine = LearningRateSchedule.Cosine(minimumRate: 0.01);
+        Assert.Equal(0.1, cosine.Rate(0.1, 0, 10), 12);
+        Assert.Equal(0.055, cosine.Rate(0.1, 5, 10), 12);
+        Assert.Equal(0.01, cosine.Rate(0.1, 10, 10), 12);
+    }
+
+    [Fact]
+    public void ClippingByGlobalNormRescalesToTheLimitAndLeavesSmallGradientsAlone()
+    {
+        double[] g = [3, 4];
+        double norm = GradientClipping.GlobalNorm<double>(g);
+        Assert.Equal(5, norm, 12);
+        GradientClipping.ClipByGlobalNorm<double>(g, norm, maxNorm: 1);
+        Assert.Equal([0.6, 0.8], g.Select(x => Math.Round(x, 12)));
+        GradientClipping.ClipByGlobalNorm<double>(g, GradientClipping.GlobalNorm<double>(g), maxNorm: 10);
+        Assert.Equal([0.6, 0.8], g.Select(x => Math.Round(x, 12)));
+    }
+
+    [Fact]
+    public void ClippingByValueClamps()
+    {
+        double[] g = [-3, 0.2, 7];
+        GradientClipping.ClipByValue<double>(g, 1);
+        Assert.Equal([-1, 0.2, 1], g);
+    }
+
+    [Fact]
+    public void BadSettingsAreRejectedByName()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Optimizer<double>.Create(new OptimizerSettings { Beta2 = 1.0 }));
+        Assert.Contains("Beta2", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.Step(0, 0.5));
+    }
+}

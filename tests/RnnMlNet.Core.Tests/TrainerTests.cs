@@ -1,0 +1,111 @@
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
+
+namespace RnnMlNet.Core.Tests;
+
+/// <summary>The training loop: determinism, callbacks, cancellation, early stopping, every optimizer learning.</summary>
+public class TrainerTests
+{
+    private static readonly LabeledSequence<float>[] Examples = MemoryTaskTests.FirstBitExamples(256, 12, new Random(5));
+
+    /// <summary>Big enough that the matrix products split across threads.</summary>
+    private static float[] TrainedWeights(int threads, int seed)
+    {
+        var network = new RecurrentNetwork<float>(new NetworkOptions { Cell = CellKind.Lstm, FeaturesPerStep = 1, HiddenSize = 64, Layers = 2, Dropout = 0.2, Threads = threads }, seed);
+        new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions { Epochs = 2, Seed = seed }).Fit(Examples);
+        return network.Parameters.Values;
+    }
+
+    [Fact]
+    public void SameSeedGivesBitIdenticalWeightsWhateverTheThreadCount()
+    {
+        float[] oneThread = TrainedWeights(threads: 1, seed: 7);
+        float[] twoThreads = TrainedWeights(threads: 2, seed: 7);
+        float[] fourThreads = TrainedWeights(threads: 4, seed: 7);
+        Assert.Equal(oneThread, twoThreads);
+        Assert.Equal(oneThread, fourThreads);
+        Assert.NotEqual(oneThread, TrainedWeights(threads: 2, seed: 8));
+    }
+
+    [Fact]
+    public void CallbacksReportEveryBatchAndEpoch()
+    {
+        var batches = new List<BatchReport>();
+        var epochs = new List<EpochReport>();
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8 });
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 64, OnBatch = batches.Add, OnEpoch = epochs.Add };
+        var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), options).Fit(Examples, Examples.Take(32).ToArray());
+
+        Assert.Equal(3 * 4, batches.Count);
+        Assert.Equal([1, 2, 3], epochs.Select(e => e.Epoch));
+        Assert.All(batches, b => Assert.True(double.IsFinite(b.Loss) && b.GradientNorm > 0 && b.LearningRate == 1e-3 && b.BatchesInEpoch == 4));
+        Assert.All(epochs, e => Assert.NotNull(e.ValidationLoss));
+        Assert.True(batches.Zip(batches.Skip(1), (a, b) => b.Elapsed >= a.Elapsed).All(ok => ok));
+        Assert.Equal(epochs, history.Epochs);
+        Assert.Equal(3, history.KeptEpoch);
+    }
+
+    [Fact]
+    public void CancellationStopsBetweenBatches()
+    {
+        using var cancellation = new CancellationTokenSource();
+        int seen = 0;
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8 });
+        var options = new TrainingOptions { Epochs = 5, CancellationToken = cancellation.Token, OnBatch = _ => { if (++seen == 3) cancellation.Cancel(); } };
+        Assert.ThrowsAny<OperationCanceledException>(() => new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), options).Fit(Examples));
+        Assert.Equal(3, seen);
+    }
+
+    [Fact]
+    public void EarlyStoppingRestoresTheBestEpoch()
+    {
+        // A learning rate that overshoots after the first epochs makes validation loss rise again.
+        var validation = MemoryTaskTests.FirstBitExamples(64, 12, new Random(6));
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8 }, seed: 1);
+        var snapshots = new Dictionary<int, float[]>();
+        var options = new TrainingOptions
+        {
+            Epochs = 30, LearningRate = 0.3, ClipNorm = null, EarlyStoppingPatience = 2,
+            OnEpoch = e => snapshots[e.Epoch] = (float[])network.Parameters.Values.Clone(),
+        };
+        var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), options).Fit(Examples, validation);
+
+        int best = history.Epochs.MinBy(e => e.ValidationLoss!.Value)!.Epoch;
+        Assert.Equal(best, history.KeptEpoch);
+        Assert.Equal(snapshots[best], network.Parameters.Values);
+        Assert.True(history.StoppedEarly, "Training ran all 30 epochs: the test setup no longer overfits.");
+        Assert.Equal(best + 2, history.Epochs.Count);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.Sgd, 0.1, 80)]
+    [InlineData(OptimizerKind.Adam, 0.01, 25)]
+    [InlineData(OptimizerKind.AdamW, 0.01, 25)]
+    [InlineData(OptimizerKind.RmsProp, 0.01, 25)]
+    public void EveryOptimizerLearnsTheFirstBit(OptimizerKind kind, double learningRate, int epochs)
+    {
+        var network = new RecurrentNetwork<float>(new NetworkOptions { Cell = CellKind.Gru, HiddenSize = 8, Threads = 1 }, seed: 1);
+        var options = new TrainingOptions { Epochs = epochs, LearningRate = learningRate, Optimizer = new OptimizerSettings { Kind = kind }, Schedule = LearningRateSchedule.Cosine() };
+        new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), options).Fit(Examples);
+        double accuracy = MemoryTaskTests.Accuracy(network, MemoryTaskTests.FirstBitExamples(200, 12, new Random(9)));
+        Assert.True(accuracy >= 0.95, $"{kind}: accuracy {accuracy:P1}.");
+    }
+
+    [Fact]
+    public void BadOptionsAndDataAreRejected()
+    {
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 2 });
+        var loss = new BinaryCrossEntropy<float>();
+        Assert.Contains("BatchSize", Assert.Throws<ArgumentException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { BatchSize = 0 })).Message);
+        Assert.Contains("LearningRate", Assert.Throws<ArgumentException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { LearningRate = double.NaN })).Message);
+        var trainer = new RecurrentTrainer<float>(network, loss, new TrainingOptions { EarlyStoppingPatience = 2 });
+        Assert.Contains("validation", Assert.Throws<ArgumentException>(() => trainer.Fit(Examples)).Message);
+        Assert.Throws<ArgumentException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions()).Fit([]));
+        var twoTargets = new[] { new LabeledSequence<float>(Sequence<float>.FromFeatures([1f], 1), [1f, 0f]) };
+        Assert.Contains("expects 1", Assert.Throws<ArgumentException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions()).Fit(twoTargets)).Message);
+    }
+}
