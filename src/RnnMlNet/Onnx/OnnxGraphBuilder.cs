@@ -1,0 +1,117 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace RnnMlNet.Onnx;
+
+/// <summary>
+/// Builds an ONNX model in memory from standard operators (opset 14, IR version 8): named inputs with
+/// symbolic or fixed dimensions, initializers, nodes and outputs. Every initializer added is used by a node,
+/// since ONNX Runtime warns about unused ones.
+/// </summary>
+internal sealed class OnnxGraphBuilder
+{
+    public const int OpsetVersion = 14;
+    private readonly GraphProto _graph;
+    private readonly Dictionary<string, string> _metadata = new();
+    private int _nextName;
+
+    public OnnxGraphBuilder(string name) => _graph = new GraphProto { Name = name };
+
+    /// <summary>Declares a graph input. A dimension is an int (fixed) or a string (symbolic).</summary>
+    public string Input(string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        _graph.Input.Add(ValueInfo(name, type, dims));
+        return name;
+    }
+
+    /// <summary>Declares a graph output produced by a node.</summary>
+    public void Output(string name, TensorProto.Types.DataType type, params object[] dims) => _graph.Output.Add(ValueInfo(name, type, dims));
+
+    public string Floats(string name, IReadOnlyList<int> shape, ReadOnlySpan<float> values)
+    {
+        var tensor = Tensor(name, TensorProto.Types.DataType.Float, shape);
+        tensor.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    public string Longs(string name, params long[] values)
+    {
+        var tensor = Tensor(name, TensorProto.Types.DataType.Int64, [values.Length]);
+        tensor.Int64Data.AddRange(values);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    public string Strings(string name, IReadOnlyList<string> values)
+    {
+        var tensor = Tensor(name, TensorProto.Types.DataType.String, [values.Count]);
+        tensor.StringData.AddRange(values.Select(ByteString.CopyFromUtf8));
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>Adds a node with one output and returns the output's name (given, or a fresh one).</summary>
+    public string Node(string opType, IEnumerable<string> inputs, string? output = null, params AttributeProto[] attributes) =>
+        MultiOutputNode(opType, inputs, [output ?? Fresh(opType)], attributes)[0];
+
+    /// <summary>Adds a node with several outputs (an empty name skips an optional output).</summary>
+    public string[] MultiOutputNode(string opType, IEnumerable<string> inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = Fresh(opType + "_node") };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        return outputs;
+    }
+
+    /// <summary>Stores a key/value pair in the model's metadata (metadata_props).</summary>
+    public void Metadata(string key, string value) => _metadata[key] = value;
+
+    public byte[] ToBytes()
+    {
+        var model = new ModelProto { IrVersion = 8, ProducerName = "RnnMlNet", ProducerVersion = typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "", Graph = _graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        foreach (var (key, value) in _metadata)
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return model.ToByteArray();
+    }
+
+    public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    public static AttributeProto Text(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+    private string Fresh(string prefix) => $"{prefix}_{_nextName++}";
+
+    private static TensorProto Tensor(string name, TensorProto.Types.DataType type, IReadOnlyList<int> shape)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)type };
+        tensor.Dims.AddRange(shape.Select(d => (long)d));
+        return tensor;
+    }
+
+    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, object[] dims)
+    {
+        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = new TensorShapeProto() };
+        foreach (var dim in dims)
+        {
+            tensorType.Shape.Dim.Add(dim switch
+            {
+                int size => new TensorShapeProto.Types.Dimension { DimValue = size },
+                string symbol => new TensorShapeProto.Types.Dimension { DimParam = symbol },
+                _ => throw new ArgumentException($"Dimension {dim} is neither an int nor a string."),
+            });
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
+    }
+}

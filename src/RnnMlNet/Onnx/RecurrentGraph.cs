@@ -1,0 +1,117 @@
+using Onnx;
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Networks;
+using static Onnx.TensorProto.Types;
+
+namespace RnnMlNet.Onnx;
+
+/// <summary>
+/// Writes a trained <see cref="RecurrentNetwork{T}"/> as a standard ONNX graph: token ids through a Gather
+/// (embedding, or the rows of W_i for one-hot input), the standard <c>RNN</c>/<c>LSTM</c>/<c>GRU</c> operators
+/// (layout 0, time-major), and the dense head as MatMul + Add. The result is logits [N, C]; callers add
+/// the task's outputs on top.
+/// </summary>
+internal static class RecurrentGraph
+{
+    public static string AddNetwork(OnnxGraphBuilder g, RecurrentNetwork<float> network, SequenceInput input)
+    {
+        var weights = network.Export().ToDictionary(w => w.Name);
+        var options = network.Options;
+        int dirs = network.Directions, h = options.HiddenSize;
+        string x = input.Kind == SequenceInputKind.Features
+            ? NumericSteps(g, input)
+            : Gather(g, TokenIds(g, input), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
+
+        string last = "";
+        for (int l = 0; l < options.Layers; l++)
+        {
+            bool isLast = l == options.Layers - 1;
+            string w = l == 0 && options.Input == InputKind.OneHotTokens
+                ? Identity(g, "layer0.W_identity", dirs, weights["layer0.W"].Shape[1])
+                : g.Floats($"layer{l}.W", weights[$"layer{l}.W"].Shape, weights[$"layer{l}.W"].Values);
+            string r = g.Floats($"layer{l}.R", weights[$"layer{l}.R"].Shape, weights[$"layer{l}.R"].Values);
+            string b = g.Floats($"layer{l}.B", weights[$"layer{l}.B"].Shape, weights[$"layer{l}.B"].Values);
+            var attributes = new List<AttributeProto>
+            {
+                OnnxGraphBuilder.Int("hidden_size", h),
+                OnnxGraphBuilder.Text("direction", dirs == 2 ? "bidirectional" : "forward"),
+            };
+            if (options.Cell == CellKind.Gru) attributes.Add(OnnxGraphBuilder.Int("linear_before_reset", 1));
+            string op = options.Cell switch { CellKind.SimpleRnn => "RNN", CellKind.Lstm => "LSTM", _ => "GRU" };
+            // Y [T, D, N, H] feeds the next layer; the last layer's Y_h [D, N, H] feeds the head.
+            string[] outputs = g.MultiOutputNode(op, [x, w, r, b], isLast ? ["", $"layer{l}.Y_h"] : [$"layer{l}.Y"], attributes.ToArray());
+            if (isLast) last = outputs[1];
+            else x = g.Node("Reshape", [g.Node("Transpose", [outputs[0]], null, OnnxGraphBuilder.Ints("perm", 0, 2, 1, 3)), g.Longs($"layer{l}.next_shape", 0, 0, -1)]);
+        }
+
+        // [D, N, H] → [N, D·H]: forward final state, then backward final state, as the engine's head reads them.
+        string features = g.Node("Reshape", [g.Node("Transpose", [last], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)]);
+        string product = g.Node("MatMul", [features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values)]);
+        return g.Node("Add", [product, g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values)], "logits");
+    }
+
+    /// <summary>Token ids [N, T] as int64, from keys or from one-hot rows.</summary>
+    private static string TokenIds(OnnxGraphBuilder g, SequenceInput input)
+    {
+        if (input.Kind == SequenceInputKind.Keys)
+        {
+            string keys = g.Input(input.ColumnName, DataType.Uint32, "N", "T");
+            return g.Node("Cast", [keys], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
+        }
+        // One-hot rows [N, T·V] → [N, T, V]; a row's id is its hot column + 1 (keys are 1-based); zero rows are padding and dropped.
+        string flat = g.Input(input.ColumnName, DataType.Float, "N", input.Steps * input.Width);
+        string steps = g.Node("Reshape", [flat, g.Longs("onehot.shape", -1, input.Steps, input.Width)]);
+        string hot = g.Node("ArgMax", [steps], null, OnnxGraphBuilder.Int("axis", 2), OnnxGraphBuilder.Int("keepdims", 0));
+        string ids = g.Node("Add", [hot, g.Longs("onehot.key_offset", 1)]);
+        string present = g.Node("Greater", [g.Node("ReduceMax", [steps], null, OnnxGraphBuilder.Ints("axes", 2), OnnxGraphBuilder.Int("keepdims", 0)), Zero(g)]);
+        // Rows are scored one at a time (N = 1), so the presence mask of row 0 selects the steps.
+        string mask = g.Node("Squeeze", [present, g.Longs("onehot.batch_axis", 0)]);
+        return g.Node("Compress", [ids, mask], null, OnnxGraphBuilder.Int("axis", 1));
+    }
+
+    /// <summary>Gathers table rows for ids [N, T] into time-major X [T, N, width]; ids outside the table become 0 (unknown).</summary>
+    private static string Gather(OnnxGraphBuilder g, string ids, string table, int rows)
+    {
+        string inRange = g.Node("Less", [ids, g.Longs("gather.rows", rows)]);
+        string safe = g.Node("Where", [inRange, ids, g.Longs("gather.unknown", 0)]);
+        string timeMajor = g.Node("Transpose", [safe], null, OnnxGraphBuilder.Ints("perm", 1, 0));
+        return g.Node("Gather", [table, timeMajor], null, OnnxGraphBuilder.Int("axis", 0));
+    }
+
+    /// <summary>
+    /// Embedding table [V, E]; for one-hot input, the rows of W_i of every direction side by side [V, D·G·H]
+    /// (a one-hot row times W_i is a row of W_i), followed in the first layer by an identity W that picks each direction's block.
+    /// </summary>
+    private static string OneHotOrEmbeddingTable(OnnxGraphBuilder g, RecurrentNetwork<float> network, Dictionary<string, NamedTensor<float>> weights)
+    {
+        if (network.Options.Input == InputKind.EmbeddedTokens)
+            return g.Floats("embedding", weights["embedding"].Shape, weights["embedding"].Values);
+        var w = weights["layer0.W"];
+        int dirs = w.Shape[0], gw = w.Shape[1], v = w.Shape[2];
+        var table = new float[v * dirs * gw];
+        for (int d = 0; d < dirs; d++)
+            for (int gate = 0; gate < gw; gate++)
+                for (int token = 0; token < v; token++)
+                    table[token * dirs * gw + d * gw + gate] = w.Values[(d * gw + gate) * v + token];
+        return g.Floats("onehot.input_rows", [v, dirs * gw], table);
+    }
+
+    private static string Identity(OnnxGraphBuilder g, string name, int dirs, int gw)
+    {
+        var identity = new float[dirs * gw * dirs * gw];
+        for (int d = 0; d < dirs; d++)
+            for (int i = 0; i < gw; i++)
+                identity[(d * gw + i) * dirs * gw + d * gw + i] = 1;
+        return g.Floats(name, [dirs, gw, dirs * gw], identity);
+    }
+
+    /// <summary>Numeric steps [N, T·F] → time-major [T, N, F].</summary>
+    private static string NumericSteps(OnnxGraphBuilder g, SequenceInput input)
+    {
+        string flat = g.Input(input.ColumnName, DataType.Float, "N", "L");
+        string steps = g.Node("Reshape", [flat, g.Longs("steps.shape", 0, -1, input.Width)]);
+        return g.Node("Transpose", [steps], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
+    }
+
+    private static string Zero(OnnxGraphBuilder g) => g.Floats("onehot.zero", [], [0f]);
+}

@@ -1,0 +1,21 @@
+namespace RnnMlNet.Onnx;
+
+/// <summary>How a feature column holds its sequences.</summary>
+internal enum SequenceInputKind
+{
+    /// <summary>A vector of keys (1-based, 0 = unknown): one token per step.</summary>
+    Keys,
+
+    /// <summary>A [T, V] indicator vector from <c>OneHotSequence</c>: one one-hot row per step, zero rows are padding.</summary>
+    OneHotSteps,
+
+    /// <summary>A float vector of steps, <see cref="SequenceInput.Width"/> values per step.</summary>
+    Features,
+}
+
+/// <summary>The feature column as the recurrent graph reads it.</summary>
+/// <param name="Kind">Layout of the column.</param>
+/// <param name="ColumnName">Name of the column, which is also the ONNX input's name.</param>
+/// <param name="Width">Keys: the key count; one-hot steps: V; features: values per step.</param>
+/// <param name="Steps">One-hot steps: T; otherwise 0 (the length varies).</param>
+internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps);

@@ -1,0 +1,133 @@
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Sequences;
+using RnnMlNet.Trainers;
+using RnnMlNet.Vocabulary;
+
+namespace Microsoft.ML;
+
+/// <summary>
+/// RnnMlNet's entry points on <see cref="MLContext"/>'s catalogs, in ML.NET's own namespace so no extra <c>using</c> is needed:
+/// <c>ml.Transforms.Text.BuildVocabulary</c>, <c>ml.Transforms.Text.OneHotSequence</c>, and <c>Lstm</c>, <c>Gru</c>,
+/// <c>SimpleRnn</c> on the binary, multiclass and regression trainer catalogs.
+/// </summary>
+public static class RecurrentCatalog
+{
+    /// <summary>Maps tokens to keys over a vocabulary of the most frequent tokens. See <see cref="VocabularyEstimator"/>.</summary>
+    /// <param name="catalog">The text transforms catalog.</param>
+    /// <param name="outputColumnName">Key vector column produced.</param>
+    /// <param name="inputColumnName">Token vector column read; null means <paramref name="outputColumnName"/>.</param>
+    /// <param name="maximumSize">Most tokens kept. Default 20,000.</param>
+    /// <param name="minimumCount">Fewest occurrences to be kept. Default 1.</param>
+    public static VocabularyEstimator BuildVocabulary(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string? inputColumnName = null,
+        int maximumSize = 20_000, int minimumCount = 1) =>
+        BuildVocabulary(catalog, new VocabularyEstimator.Options { OutputColumnName = outputColumnName, InputColumnName = inputColumnName, MaximumSize = maximumSize, MinimumCount = minimumCount });
+
+    /// <summary>Maps tokens to keys; see <see cref="VocabularyEstimator.Options"/>.</summary>
+    public static VocabularyEstimator BuildVocabulary(this TransformsCatalog.TextTransforms catalog, VocabularyEstimator.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new VocabularyEstimator(options);
+    }
+
+    /// <summary>Key vectors to padded one-hot sequences [T, V]. See <see cref="OneHotSequenceEstimator"/>.</summary>
+    /// <param name="catalog">The text transforms catalog.</param>
+    /// <param name="outputColumnName">One-hot column produced.</param>
+    /// <param name="inputColumnName">Key vector column read; null means <paramref name="outputColumnName"/>.</param>
+    /// <param name="maximumLength">T, steps per row (at least 1).</param>
+    /// <param name="padding">Side where zero rows are added. Default <see cref="SequenceSide.Post"/>.</param>
+    /// <param name="truncation">Side where long sequences are cut. Default <see cref="SequenceSide.Post"/>.</param>
+    public static OneHotSequenceEstimator OneHotSequence(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string? inputColumnName,
+        int maximumLength, SequenceSide padding = SequenceSide.Post, SequenceSide truncation = SequenceSide.Post) =>
+        OneHotSequence(catalog, new OneHotSequenceEstimator.Options
+        {
+            OutputColumnName = outputColumnName, InputColumnName = inputColumnName, MaximumLength = maximumLength, Padding = padding, Truncation = truncation,
+        });
+
+    /// <summary>Key vectors to padded one-hot sequences; see <see cref="OneHotSequenceEstimator.Options"/>.</summary>
+    public static OneHotSequenceEstimator OneHotSequence(this TransformsCatalog.TextTransforms catalog, OneHotSequenceEstimator.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new OneHotSequenceEstimator(options);
+    }
+
+    /// <summary>An LSTM binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator Lstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        Lstm(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>An LSTM binary classifier with every setting.</summary>
+    public static RecurrentTrainerEstimator Lstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.BinaryClassification, CellKind.Lstm, options);
+
+    /// <summary>A GRU binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator Gru(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        Gru(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>A GRU binary classifier with every setting.</summary>
+    public static RecurrentTrainerEstimator Gru(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.BinaryClassification, CellKind.Gru, options);
+
+    /// <summary>A SimpleRNN binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator SimpleRnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>A SimpleRNN binary classifier with every setting.</summary>
+    public static RecurrentTrainerEstimator SimpleRnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.BinaryClassification, CellKind.SimpleRnn, options);
+
+    /// <summary>An LSTM multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        Lstm(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>An LSTM multiclass classifier with every setting.</summary>
+    public static RecurrentTrainerEstimator Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.MulticlassClassification, CellKind.Lstm, options);
+
+    /// <summary>A GRU multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        Gru(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>A GRU multiclass classifier with every setting.</summary>
+    public static RecurrentTrainerEstimator Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.MulticlassClassification, CellKind.Gru, options);
+
+    /// <summary>A SimpleRNN multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator SimpleRnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>A SimpleRNN multiclass classifier with every setting.</summary>
+    public static RecurrentTrainerEstimator SimpleRnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.MulticlassClassification, CellKind.SimpleRnn, options);
+
+    /// <summary>An LSTM regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator Lstm(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        Lstm(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>An LSTM regressor with every setting.</summary>
+    public static RecurrentTrainerEstimator Lstm(this RegressionCatalog.RegressionTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.Regression, CellKind.Lstm, options);
+
+    /// <summary>A GRU regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator Gru(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        Gru(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>A GRU regressor with every setting.</summary>
+    public static RecurrentTrainerEstimator Gru(this RegressionCatalog.RegressionTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.Regression, CellKind.Gru, options);
+
+    /// <summary>A SimpleRNN regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    public static RecurrentTrainerEstimator SimpleRnn(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
+
+    /// <summary>A SimpleRNN regressor with every setting.</summary>
+    public static RecurrentTrainerEstimator SimpleRnn(this RegressionCatalog.RegressionTrainers catalog, RecurrentTrainerOptions options) =>
+        Create(catalog, RecurrentTask.Regression, CellKind.SimpleRnn, options);
+
+    private static RecurrentTrainerOptions Options(string labelColumnName, string featureColumnName) =>
+        new() { LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName };
+
+    private static RecurrentTrainerEstimator Create(object catalog, RecurrentTask task, CellKind cell, RecurrentTrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new RecurrentTrainerEstimator(task, cell, options);
+    }
+}

@@ -1,0 +1,152 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using RnnMlNet.Onnx;
+using static Onnx.TensorProto.Types;
+
+namespace RnnMlNet.Sequences;
+
+/// <summary>Which end of a sequence padding (or truncation) applies to.</summary>
+public enum SequenceSide
+{
+    /// <summary>The end: padding follows the tokens; truncation keeps the first tokens.</summary>
+    Post,
+
+    /// <summary>The start: padding precedes the tokens; truncation keeps the last tokens.</summary>
+    Pre,
+}
+
+/// <summary>
+/// Turns a vector of keys into the teaching material's <c>(timesteps, features)</c> representation: a sparse
+/// [T, V] indicator vector with one one-hot row per token, zero rows for padding, cut to T steps.
+/// </summary>
+/// <remarks>
+/// <format type="text/markdown"><![CDATA[
+/// ### Estimator characteristics
+/// | | |
+/// | -- | -- |
+/// | Does this estimator need to look at the data to train its parameters? | No |
+/// | Input column data type | Vector of [key](xref:Microsoft.ML.Data.KeyDataViewType) type with a known count V |
+/// | Output column data type | Known-size sparse vector of Single, dimensions [T, V] |
+/// | Exportable to ONNX | No |
+///
+/// Key k becomes a 1 in column k−1 of its row. Key 0 (unknown) becomes a zero row, like padding.
+/// The fitted model is made of built-in transformers (an ONNX pad/truncate graph, ValueToKey, KeyToVector), so
+/// it saves and loads with the rest of the pipeline. The recurrent trainers read such a column as token ids
+/// and skip its zero rows.
+/// ]]></format>
+/// </remarks>
+public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITransformer>>
+{
+    private readonly MLContext _context = new();
+
+    /// <summary>Settings.</summary>
+    public sealed class Options
+    {
+        /// <summary>Name of the one-hot column produced.</summary>
+        public string OutputColumnName { get; set; } = "OneHot";
+
+        /// <summary>Name of the key column read. Null means the output name.</summary>
+        public string? InputColumnName { get; set; }
+
+        /// <summary>T: steps in every output row. Required, at least 1.</summary>
+        public int MaximumLength { get; set; }
+
+        /// <summary>Where zero rows are added to short sequences. Default <see cref="SequenceSide.Post"/>.</summary>
+        public SequenceSide Padding { get; set; } = SequenceSide.Post;
+
+        /// <summary>Where long sequences are cut. Default <see cref="SequenceSide.Post"/> (keep the first T tokens).</summary>
+        public SequenceSide Truncation { get; set; } = SequenceSide.Post;
+    }
+
+    internal OneHotSequenceEstimator(Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaximumLength < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaximumLength, $"maximumLength is {options.MaximumLength}; expected at least 1 step.");
+        if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("The output column needs a name.", nameof(options));
+        Settings = options;
+    }
+
+    /// <summary>The settings this estimator was made with.</summary>
+    public Options Settings { get; }
+
+    private string InputColumn => Settings.InputColumnName ?? Settings.OutputColumnName;
+
+    private string PaddedColumn => Settings.OutputColumnName + ".PaddedValues";
+
+    private string PaddedKeysColumn => Settings.OutputColumnName + ".PaddedKeys";
+
+    /// <inheritdoc />
+    public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var column = SchemaChecks.Find(input.Schema, InputColumn, "a vector of keys (from BuildVocabulary or MapValueToKey)");
+        if (column.Type is not VectorDataViewType { ItemType: KeyDataViewType key } || key.Count is 0 or > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(input), $"Column '{InputColumn}' is {column.Type}; expected a vector of keys with a known count (from BuildVocabulary or MapValueToKey).");
+        int vocabulary = (int)key.Count;
+
+        using var graph = new MemoryStream(PadGraph());
+        var pad = _context.Transforms.ApplyOnnxModel([PaddedColumn], [InputColumn], graph).Fit(input);
+        var padded = pad.Transform(input);
+        var keyData = _context.Data.LoadFromEnumerable(Enumerable.Range(1, vocabulary).Select(k => new KeyValue { Value = k }));
+        var toKeys = _context.Transforms.Conversion.MapValueToKey(PaddedKeysColumn, PaddedColumn,
+            keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(padded);
+        var keyed = toKeys.Transform(padded);
+        var oneHot = _context.Transforms.Conversion.MapKeyToVector(Settings.OutputColumnName, PaddedKeysColumn, outputCountVector: false).Fit(keyed);
+        var drop = _context.Transforms.DropColumns(PaddedColumn, PaddedKeysColumn).Fit(oneHot.Transform(keyed));
+        return new TransformerChain<ITransformer>(pad, toKeys, oneHot, drop);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var column = SchemaChecks.Find(inputSchema, InputColumn, "a vector of keys (from BuildVocabulary or MapValueToKey)");
+        if (!column.IsKey || column.Kind == SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{InputColumn}' is {SchemaChecks.Describe(column)}; expected a vector of keys (from BuildVocabulary or MapValueToKey).");
+        return SchemaChecks.AddColumns<OneHotColumn>(inputSchema, definition =>
+        {
+            var column = definition[nameof(OneHotColumn.Value)];
+            column.ColumnType = new VectorDataViewType(NumberDataViewType.Single, Settings.MaximumLength, 1);
+            column.ColumnName = Settings.OutputColumnName;
+        });
+    }
+
+    /// <summary>
+    /// keys [1, L] → float [T]: cut to T steps at the truncation side, then zero-padded to T at the padding side.
+    /// Rows are scored one at a time, so the batch dimension is 1.
+    /// </summary>
+    private byte[] PadGraph()
+    {
+        long steps = Settings.MaximumLength;
+        var g = new OnnxGraphBuilder("RnnMlNet.OneHotSequence.Pad");
+        string keys = g.Input(InputColumn, DataType.Uint32, "N", "L");
+        string values = g.Node("Cast", [keys], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
+        string cut = Settings.Truncation == SequenceSide.Post
+            ? g.Node("Slice", [values, g.Longs("cut.starts", 0), g.Longs("cut.ends", steps), g.Longs("cut.axes", 1)])
+            : g.Node("Slice", [values, g.Longs("cut.starts", -steps), g.Longs("cut.ends", long.MaxValue), g.Longs("cut.axes", 1)]);
+        string length = g.Node("Slice", [g.Node("Shape", [cut]), g.Longs("length.starts", 1), g.Longs("length.ends", 2)]);
+        string missing = g.Node("Sub", [g.Longs("pad.steps", steps), length]);
+        string zero = g.Longs("pad.zero", 0);
+        // ONNX pads: [start of dim 0, start of dim 1, end of dim 0, end of dim 1].
+        string pads = Settings.Padding == SequenceSide.Post
+            ? g.Node("Concat", [zero, zero, zero, missing], null, OnnxGraphBuilder.Int("axis", 0))
+            : g.Node("Concat", [zero, missing, zero, zero], null, OnnxGraphBuilder.Int("axis", 0));
+        string padded = g.Node("Pad", [cut, pads]);
+        g.Node("Reshape", [padded, g.Longs("out.shape", steps)], PaddedColumn);
+        g.Output(PaddedColumn, DataType.Float, (int)steps);
+        return g.ToBytes();
+    }
+
+    private sealed class KeyValue
+    {
+        public float Value { get; set; }
+    }
+
+    /// <summary>Shape of the output column, for schema propagation.</summary>
+    public sealed class OneHotColumn
+    {
+        /// <summary>The [T, V] indicators.</summary>
+        public float[] Value { get; set; } = [];
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Glue;
+using RnnMlNet.Onnx;
+
+namespace RnnMlNet.Trainers;
+
+/// <summary>
+/// Multiclass classification: one logit per class, softmax cross-entropy, a Score vector of probabilities and a
+/// PredictedLabel key with the label's own class names, so MapKeyToValue gives the names back.
+/// </summary>
+internal sealed class MulticlassHead : TaskHead
+{
+    private readonly string[] _classNames;
+
+    public MulticlassHead(DataViewSchema schema, string labelColumnName) : base(labelColumnName)
+    {
+        var column = SchemaChecks.Find(schema, labelColumnName, "a key label (use MapValueToKey)");
+        if (column.Type is not KeyDataViewType key || key.Count is < 2 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {column.Type}; expected a key label with at least 2 classes (use MapValueToKey).");
+        Classes = (int)key.Count;
+        _classNames = ClassNames(column, Classes);
+    }
+
+    public int Classes { get; }
+
+    public override int Outputs => Classes;
+
+    public override Loss<float> Loss { get; } = new SoftmaxCrossEntropy<float>();
+
+    public override Func<long, float[]> LabelReader(DataViewRow row)
+    {
+        var getter = row.GetGetter<uint>(row.Schema[LabelColumnName]);
+        uint key = 0;
+        return position =>
+        {
+            getter(ref key);
+            // Keys are 1-based; 0 means the value was missing or not in the label's vocabulary.
+            return key == 0 ? throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: the label is missing (key 0).") : [key - 1];
+        };
+    }
+
+    public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits)
+    {
+        g.Node("Softmax", [logits], "Score", OnnxGraphBuilder.Int("axis", 1));
+        string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1));
+        g.Node("Gather", [g.Strings("class_names", _classNames), best], GlueColumns.PredictedLabelText);
+        g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, "N", Classes);
+        g.Output(GlueColumns.PredictedLabelText, global::Onnx.TensorProto.Types.DataType.String, "N", 1);
+        return ["Score", GlueColumns.PredictedLabelText];
+    }
+
+    public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored)
+    {
+        var glue = context.Transforms.CustomMapping<PredictedLabelText, PredictedLabelValue>(PredictedLabelValueFactory.Map, PredictedLabelValueFactory.ContractName).Fit(scored);
+        var withValue = glue.Transform(scored);
+        var keyData = context.Data.LoadFromEnumerable(_classNames.Select(name => new PredictedLabelValue { Value = name }));
+        var toKey = context.Transforms.Conversion.MapValueToKey("PredictedLabel", GlueColumns.PredictedLabelValue,
+            keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(withValue);
+        var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText, GlueColumns.PredictedLabelValue).Fit(toKey.Transform(withValue));
+        return [glue, toKey, drop];
+    }
+
+    private static string[] ClassNames(DataViewSchema.Column label, int classes)
+    {
+        if (label.Annotations.Schema.GetColumnOrNull("KeyValues") is { Type: VectorDataViewType { ItemType: TextDataViewType } })
+        {
+            VBuffer<ReadOnlyMemory<char>> values = default;
+            label.GetKeyValues(ref values);
+            return values.DenseValues().Select(v => v.ToString()).ToArray();
+        }
+        // Without text key values the class is named by its key.
+        return Enumerable.Range(1, classes).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text;
+using System.Text.Json;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Training;
+
+namespace RnnMlNet.Trainers;
+
+/// <summary>One group of weights: a layer direction, the embedding or the head, with its tensors' shapes.</summary>
+public sealed record ComponentSummary(string Name, IReadOnlyList<string> Tensors, int Parameters);
+
+/// <summary>
+/// What a fitted recurrent model is: its layers, their weight shapes and parameter counts, and its training history.
+/// It is also stored in the ONNX graph's metadata, so <see cref="Onnx.RecurrentModelFile.ReadSummary"/> reads it back from a saved .zip.
+/// </summary>
+public sealed class RecurrentModelSummary
+{
+    /// <summary>Task.</summary>
+    public RecurrentTask Task { get; init; }
+
+    /// <summary>Cell, layers and sizes the network was built with.</summary>
+    public string Architecture { get; init; } = "";
+
+    /// <summary>Weight groups in network order.</summary>
+    public IReadOnlyList<ComponentSummary> Components { get; init; } = [];
+
+    /// <summary>Total trainable parameters.</summary>
+    public int TotalParameters { get; init; }
+
+    /// <summary>Loss (and validation loss) per epoch.</summary>
+    public IReadOnlyList<EpochReport> History { get; init; } = [];
+
+    /// <summary>The epoch whose weights the model holds.</summary>
+    public int KeptEpoch { get; init; }
+
+    internal static RecurrentModelSummary Create(RecurrentTask task, RecurrentNetwork<float> network, TrainingHistory? history)
+    {
+        var o = network.Options;
+        var components = network.Parameters.Entries
+            .GroupBy(p => p.Name.Contains('.') ? p.Name[..p.Name.LastIndexOf('.')] : p.Name)
+            .Select(g => new ComponentSummary(g.Key, g.Select(p => p.ToString()).ToList(), g.Sum(p => p.Length)))
+            .ToList();
+        string input = o.Input switch
+        {
+            InputKind.EmbeddedTokens => $"tokens V={o.VocabularySize} → embedding E={o.EmbeddingSize}",
+            InputKind.OneHotTokens => $"one-hot tokens V={o.VocabularySize}",
+            _ => $"{o.FeaturesPerStep} features per step",
+        };
+        return new RecurrentModelSummary
+        {
+            Task = task,
+            Architecture = $"{o.Cell}, {o.Layers} layer(s) of H={o.HiddenSize}{(o.Bidirectional ? ", bidirectional" : "")}, input {input}, {o.Outputs} output(s)",
+            Components = components,
+            TotalParameters = network.Parameters.Count,
+            History = history?.Epochs ?? [],
+            KeptEpoch = history?.KeptEpoch ?? 0,
+        };
+    }
+
+    /// <summary>A readable table.</summary>
+    public override string ToString()
+    {
+        var text = new StringBuilder().AppendLine($"{Task}: {Architecture}");
+        foreach (var c in Components)
+            text.AppendLine($"  {c.Name,-20} {c.Parameters,10:N0}  {string.Join(", ", c.Tensors)}");
+        text.AppendLine($"  {"total",-20} {TotalParameters,10:N0}");
+        foreach (var e in History)
+            text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}");
+        return text.ToString();
+    }
+
+    internal string ToJson() => JsonSerializer.Serialize(this);
+
+    internal static RecurrentModelSummary FromJson(string json) =>
+        JsonSerializer.Deserialize<RecurrentModelSummary>(json) ?? throw new InvalidDataException("The model's summary is empty.");
+}

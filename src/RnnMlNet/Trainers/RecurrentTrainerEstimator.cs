@@ -1,0 +1,157 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
+using RnnMlNet.Onnx;
+
+namespace RnnMlNet.Trainers;
+
+/// <summary>
+/// Trains an LSTM, GRU or SimpleRNN on a sequence column and returns a model made only of ML.NET's built-in
+/// transformers, so it saves to a .zip and loads in any process with no registration.
+/// </summary>
+/// <remarks>
+/// <format type="text/markdown"><![CDATA[
+/// ### Estimator characteristics
+/// | | |
+/// | -- | -- |
+/// | Machine learning task | Binary classification, multiclass classification or regression |
+/// | Is normalization required? | No |
+/// | Is caching required? | No: the rows are read once into memory |
+/// | Required NuGet in addition to Microsoft.ML | RnnMlNet (brings Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime) |
+/// | Exportable to ONNX | Yes: <see cref="Onnx.RecurrentModelFile.ExportOnnx"/> |
+///
+/// ### Input and output columns
+/// The feature column is a vector of keys (from BuildVocabulary or MapValueToKey; key 0, the unknown token, is a
+/// token of its own), a one-hot sequence (from OneHotSequence; all-zero rows are padding and skipped), or a float
+/// vector of steps with <see cref="RecurrentTrainerOptions.FeaturesPerStep"/> values per step.
+/// The label is Boolean (binary), a key (multiclass) or Single (regression). The outputs are the columns ML.NET's own
+/// trainers produce for the task, so Evaluate, CrossValidate and PredictionEngine work unchanged.
+///
+/// ### What Fit returns
+/// A <see cref="TransformerChain{TLastTransformer}"/> of an OnnxTransformer holding the trained network as a
+/// standard ONNX graph (LSTM/GRU/RNN operators), stateless CustomMapping glue to scalar columns, and
+/// ValueToKey/DropColumns. Dispose it: the OnnxTransformer keeps a temporary copy of the graph until then.
+/// ]]></format>
+/// </remarks>
+public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITransformer>>
+{
+    private readonly RecurrentTask _task;
+    private readonly CellKind _cell;
+    private readonly RecurrentTrainerOptions _options;
+    private readonly MLContext _context;
+
+    internal RecurrentTrainerEstimator(RecurrentTask task, CellKind cell, RecurrentTrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _task = task;
+        _cell = cell;
+        _options = options;
+        _context = new MLContext(options.Seed);
+    }
+
+    /// <summary>Layers, shapes, parameter counts and training history of the last <see cref="Fit"/>.</summary>
+    public RecurrentModelSummary? LastSummary { get; private set; }
+
+    /// <inheritdoc />
+    public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep);
+        var head = TaskHead.Create(_task, input.Schema, _options.LabelColumnName);
+        var examples = ReadExamples(input, sequenceInput, head);
+        var (train, validation) = Split(examples);
+
+        var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, head), _options.Seed);
+        if (_options.InitialWeights is { } initial) network.Import(initial);
+        var history = new RecurrentTrainer<float>(network, head.Loss, TrainingOptions()).Fit(train, validation);
+        LastSummary = RecurrentModelSummary.Create(_task, network, history);
+        return BuildModel(_context, network, sequenceInput, head, LastSummary, input);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        SequenceColumn.Check(inputSchema, _options.FeatureColumnName);
+        TaskHead.CheckLabel(_task, inputSchema, _options.LabelColumnName);
+        return TaskHead.OutputSchema(_task, inputSchema);
+    }
+
+    /// <summary>The trained network as an ONNX graph behind ML.NET's built-in transformers.</summary>
+    internal static TransformerChain<ITransformer> BuildModel(MLContext context, RecurrentNetwork<float> network, SequenceInput input,
+        TaskHead head, RecurrentModelSummary summary, IDataView data)
+    {
+        var graph = new OnnxGraphBuilder("RnnMlNet");
+        string logits = RecurrentGraph.AddNetwork(graph, network, input);
+        string[] outputs = head.AddOnnxOutputs(graph, logits);
+        graph.Metadata(RecurrentModelFile.SummaryKey, summary.ToJson());
+        using var bytes = new MemoryStream(graph.ToBytes());
+        var onnx = context.Transforms.ApplyOnnxModel(outputs, [input.ColumnName], bytes).Fit(data);
+        return new TransformerChain<ITransformer>([onnx, .. head.Tail(context, onnx.Transform(data))]);
+    }
+
+    private NetworkOptions NetworkOptions(SequenceInput input, TaskHead head) => new()
+    {
+        Cell = _cell,
+        Input = input.Kind switch
+        {
+            SequenceInputKind.Features => InputKind.Features,
+            SequenceInputKind.Keys when _options.EmbeddingSize > 0 => InputKind.EmbeddedTokens,
+            _ => InputKind.OneHotTokens,
+        },
+        VocabularySize = input.Kind == SequenceInputKind.Features ? 0 : SequenceColumn.VocabularySize(input),
+        EmbeddingSize = _options.EmbeddingSize,
+        FeaturesPerStep = input.Kind == SequenceInputKind.Features ? input.Width : 1,
+        HiddenSize = _options.HiddenSize,
+        Layers = _options.Layers,
+        Bidirectional = _options.Bidirectional,
+        Dropout = _options.Dropout,
+        Outputs = head.Outputs,
+        Threads = _options.Threads,
+    };
+
+    private TrainingOptions TrainingOptions() => new()
+    {
+        Epochs = _options.Epochs,
+        BatchSize = _options.BatchSize,
+        LearningRate = _options.LearningRate,
+        Optimizer = new OptimizerSettings { Kind = _options.Optimizer },
+        ClipNorm = _options.ClipNorm,
+        ClipValue = _options.ClipValue,
+        Seed = _options.Seed,
+        EarlyStoppingPatience = _options.EarlyStoppingPatience,
+        OnEpoch = _options.Progress is { } progress ? progress.Report : null,
+        CancellationToken = _options.CancellationToken,
+    };
+
+    private List<LabeledSequence<float>> ReadExamples(IDataView data, SequenceInput input, TaskHead head)
+    {
+        var schema = data.Schema;
+        using var cursor = data.GetRowCursor([schema[input.ColumnName], schema[head.LabelColumnName]]);
+        var readSequence = SequenceColumn.Reader(cursor, input);
+        var readLabel = head.LabelReader(cursor);
+        var examples = new List<LabeledSequence<float>>();
+        for (long position = 0; cursor.MoveNext(); position++)
+        {
+            _options.CancellationToken.ThrowIfCancellationRequested();
+            examples.Add(new LabeledSequence<float>(readSequence(position), readLabel(position)));
+        }
+        if (examples.Count == 0) throw new InvalidOperationException($"The training data has no rows (columns '{input.ColumnName}' and '{head.LabelColumnName}').");
+        return examples;
+    }
+
+    private (List<LabeledSequence<float>> Train, List<LabeledSequence<float>>? Validation) Split(List<LabeledSequence<float>> examples)
+    {
+        int validationCount = (int)Math.Round(examples.Count * _options.ValidationFraction);
+        if (validationCount == 0) return (examples, null);
+        if (validationCount >= examples.Count)
+            throw new InvalidOperationException($"ValidationFraction {_options.ValidationFraction} leaves no training rows out of {examples.Count}.");
+        var order = Enumerable.Range(0, examples.Count).ToArray();
+        new Random(HashCode.Combine(_options.Seed, "validation")).Shuffle(order);
+        return (order.Skip(validationCount).Select(i => examples[i]).ToList(), order.Take(validationCount).Select(i => examples[i]).ToList());
+    }
+}

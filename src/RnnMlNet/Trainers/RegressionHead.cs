@@ -1,0 +1,41 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Glue;
+using RnnMlNet.Onnx;
+
+namespace RnnMlNet.Trainers;
+
+/// <summary>Regression: one output, mean squared error, Score.</summary>
+internal sealed class RegressionHead : TaskHead
+{
+    public RegressionHead(DataViewSchema schema, string labelColumnName) : base(labelColumnName) =>
+        CheckScalar(schema, labelColumnName, NumberDataViewType.Single, "a Single (float) label");
+
+    public override int Outputs => 1;
+
+    public override Loss<float> Loss { get; } = new MeanSquaredError<float>();
+
+    public override Func<long, float[]> LabelReader(DataViewRow row)
+    {
+        var getter = row.GetGetter<float>(row.Schema[LabelColumnName]);
+        float label = 0;
+        return position =>
+        {
+            getter(ref label);
+            return float.IsFinite(label) ? [label] : throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: the label is missing ({label}).");
+        };
+    }
+
+    public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits)
+    {
+        g.Node("Identity", [logits], GlueColumns.Prediction);
+        g.Output(GlueColumns.Prediction, global::Onnx.TensorProto.Types.DataType.Float, "N", 1);
+        return [GlueColumns.Prediction];
+    }
+
+    public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored) =>
+        Glue<RegressionPrediction, RegressionOutputs>(context, scored, RegressionOutputsFactory.ContractName, RegressionOutputsFactory.Map, GlueColumns.Prediction);
+
+
+}

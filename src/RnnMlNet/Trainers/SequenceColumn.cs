@@ -1,0 +1,101 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Onnx;
+
+namespace RnnMlNet.Trainers;
+
+/// <summary>Recognises the three layouts a feature column can have, and reads its rows as engine sequences.</summary>
+internal static class SequenceColumn
+{
+    public const string Expected = "a vector of keys (from BuildVocabulary or MapValueToKey), a one-hot sequence (from OneHotSequence), " +
+                                   "or a float vector of steps with FeaturesPerStep values per step";
+
+    public static SequenceInput Describe(DataViewSchema schema, string name, int featuresPerStep)
+    {
+        var column = SchemaChecks.Find(schema, name, Expected);
+        switch (column.Type)
+        {
+            case VectorDataViewType { ItemType: KeyDataViewType key }:
+                if (key.Count is 0 or > int.MaxValue - 1)
+                    throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has keys of unknown or huge count ({key.Count}); expected a vocabulary of known size.");
+                return new SequenceInput(SequenceInputKind.Keys, name, (int)key.Count, 0);
+            case VectorDataViewType { ItemType: NumberDataViewType n, Dimensions.Length: 2 } v when n == NumberDataViewType.Single:
+                return new SequenceInput(SequenceInputKind.OneHotSteps, name, v.Dimensions[1], v.Dimensions[0]);
+            case VectorDataViewType { ItemType: NumberDataViewType n } v when n == NumberDataViewType.Single:
+                if (v.IsKnownSize && v.Size % featuresPerStep != 0)
+                    throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has {v.Size} values per row, which do not split into steps of {featuresPerStep} (FeaturesPerStep).");
+                return new SequenceInput(SequenceInputKind.Features, name, featuresPerStep, 0);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected {Expected}.");
+        }
+    }
+
+    public static void Check(SchemaShape schema, string name)
+    {
+        var column = SchemaChecks.Find(schema, name, Expected);
+        bool keys = column.IsKey && column.Kind != SchemaShape.Column.VectorKind.Scalar;
+        bool floats = !column.IsKey && column.Kind != SchemaShape.Column.VectorKind.Scalar && column.ItemType == NumberDataViewType.Single;
+        if (!keys && !floats)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {SchemaChecks.Describe(column)}; expected {Expected}.");
+    }
+
+    /// <summary>Engine vocabulary size: key k is token id k, id 0 the unknown token.</summary>
+    public static int VocabularySize(SequenceInput input) => input.Width + 1;
+
+    /// <summary>A getter that turns the current row's value into a sequence, or throws naming the column and row.</summary>
+    public static Func<long, Sequence<float>> Reader(DataViewRow row, SequenceInput input)
+    {
+        var column = row.Schema[input.ColumnName];
+        if (input.Kind == SequenceInputKind.Keys)
+        {
+            var getter = row.GetGetter<VBuffer<uint>>(column);
+            VBuffer<uint> keys = default;
+            return position =>
+            {
+                getter(ref keys);
+                var tokens = new int[keys.Length];
+                // Copy: ML.NET reuses the buffer for the next row. Sparse slots are key 0, the unknown token.
+                foreach (var (index, key) in keys.Items()) tokens[index] = (int)key;
+                return tokens.Length > 0 ? Sequence<float>.FromTokens(tokens) : throw Empty(input, position);
+            };
+        }
+        var floats = row.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> values = default;
+        if (input.Kind == SequenceInputKind.OneHotSteps)
+        {
+            return position =>
+            {
+                floats(ref values);
+                var tokens = new List<int>();
+                int lastStep = -1;
+                foreach (var (index, value) in values.Items())
+                {
+                    if (value == 0) continue;
+                    int step = index / input.Width;
+                    if (value != 1 || step == lastStep)
+                        throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {step}: expected one-hot rows (a single 1 per step), found {value} at slot {index % input.Width}.");
+                    lastStep = step;
+                    tokens.Add(index % input.Width + 1);
+                }
+                return tokens.Count > 0 ? Sequence<float>.FromTokens(tokens.ToArray()) : throw Empty(input, position);
+            };
+        }
+        return position =>
+        {
+            floats(ref values);
+            var dense = new float[values.Length];
+            values.CopyTo(dense);
+            if (dense.Length == 0) throw Empty(input, position);
+            if (dense.Length % input.Width != 0)
+                throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}: {dense.Length} values do not split into steps of {input.Width} (FeaturesPerStep).");
+            int bad = Array.FindIndex(dense, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {bad / input.Width}: value {dense[bad]} is not a finite number.");
+            return Sequence<float>.FromFeatures(dense, input.Width);
+        };
+    }
+
+    private static InvalidOperationException Empty(SequenceInput input, long position) =>
+        new($"Column '{input.ColumnName}', row {position}: the sequence is empty; every row needs at least one step.");
+}
