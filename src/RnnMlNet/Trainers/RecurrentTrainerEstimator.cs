@@ -57,18 +57,24 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// <summary>Layers, shapes, parameter counts and training history of the last <see cref="Fit"/>.</summary>
     public RecurrentModelSummary? LastSummary { get; private set; }
 
+    /// <summary>The network of the last <see cref="Fit"/>, for parity checks against the ONNX graph.</summary>
+    internal RecurrentNetwork<float>? LastNetwork { get; private set; }
+
     /// <inheritdoc />
     public TransformerChain<ITransformer> Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep);
         var head = TaskHead.Create(_task, input.Schema, _options.LabelColumnName);
-        var examples = ReadExamples(input, sequenceInput, head);
-        var (train, validation) = Split(examples);
-
         var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, head), _options.Seed);
         if (_options.InitialWeights is { } initial) network.Import(initial);
-        var history = new RecurrentTrainer<float>(network, head.Loss, TrainingOptions()).Fit(train, validation);
+        TrainingHistory? history = null;
+        if (_options.Epochs > 0)
+        {
+            var (train, validation) = Split(ReadExamples(input, sequenceInput, head));
+            history = new RecurrentTrainer<float>(network, head.Loss, TrainingOptions()).Fit(train, validation);
+        }
+        LastNetwork = network;
         LastSummary = RecurrentModelSummary.Create(_task, network, history);
         return BuildModel(_context, network, sequenceInput, head, LastSummary, input);
     }

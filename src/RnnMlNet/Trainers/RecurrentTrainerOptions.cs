@@ -37,7 +37,7 @@ public sealed class RecurrentTrainerOptions
     /// <summary>Learning rate. Default 1e-3.</summary>
     public double LearningRate { get; set; } = 1e-3;
 
-    /// <summary>Passes over the data. Default 10.</summary>
+    /// <summary>Passes over the data. Default 10. 0 trains nothing: it packages <see cref="InitialWeights"/> for scoring.</summary>
     public int Epochs { get; set; } = 10;
 
     /// <summary>Sequences per step. Default 32.</summary>
@@ -68,7 +68,7 @@ public sealed class RecurrentTrainerOptions
     /// <summary>Stops training between batches with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
-    /// <summary>Starting weights in ONNX layout (e.g. from an imported ONNX model), to fine-tune instead of starting fresh.
+    /// <summary>Starting weights in ONNX layout (e.g. from <see cref="Onnx.OnnxImport.Read"/>), to fine-tune instead of starting fresh.
     /// Their shapes must match the network these options describe.</summary>
     public IReadOnlyList<NamedTensor<float>>? InitialWeights { get; set; }
 
@@ -82,6 +82,7 @@ public sealed class RecurrentTrainerOptions
         Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
         Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");
         Require(EmbeddingSize >= 0, nameof(EmbeddingSize), EmbeddingSize, "0 (one-hot) or more");
+        Require(Epochs >= 1 || (Epochs == 0 && InitialWeights is not null), nameof(Epochs), Epochs, "at least 1, or 0 with InitialWeights");
         Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "a fraction in [0, 1)");
         Require(EarlyStoppingPatience is null || ValidationFraction > 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null unless ValidationFraction > 0");
     }

@@ -1,0 +1,209 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Onnx;
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Onnx;
+
+/// <summary>
+/// A recurrent classifier read from an ONNX file exported by PyTorch or Keras (tf2onnx) with the standard operators:
+/// an embedding Gather, one or more <c>LSTM</c>/<c>GRU</c>/<c>RNN</c> nodes, and a dense head (<c>Gemm</c>, or
+/// <c>MatMul</c> + <c>Add</c>) on the last layer's final hidden state (forward, then backward).
+/// </summary>
+public sealed class ImportedRecurrentModel
+{
+    internal ImportedRecurrentModel(CellKind cell, int vocabularySize, int embeddingSize, int hiddenSize, int layers, bool bidirectional, int outputs, IReadOnlyList<NamedTensor<float>> weights)
+    {
+        Cell = cell;
+        VocabularySize = vocabularySize;
+        EmbeddingSize = embeddingSize;
+        HiddenSize = hiddenSize;
+        Layers = layers;
+        Bidirectional = bidirectional;
+        Outputs = outputs;
+        Weights = weights;
+    }
+
+    /// <summary>The cell of every recurrent layer.</summary>
+    public CellKind Cell { get; }
+
+    /// <summary>Rows of the embedding table: token id t of the original model is key t of an ML.NET key column.</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>Embedding width.</summary>
+    public int EmbeddingSize { get; }
+
+    /// <summary>Hidden units per direction.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Recurrent layers.</summary>
+    public int Layers { get; }
+
+    /// <summary>Whether the layers are bidirectional.</summary>
+    public bool Bidirectional { get; }
+
+    /// <summary>Head outputs (1 for a binary logit, C for C classes).</summary>
+    public int Outputs { get; }
+
+    /// <summary>The weights in ONNX layout, as <see cref="NetworkWeights.Import{T}"/> reads them.</summary>
+    public IReadOnlyList<NamedTensor<float>> Weights { get; }
+
+    /// <summary>
+    /// Trainer options whose network matches this model and starts from its weights. With <c>Epochs = 0</c> the trainer
+    /// only packages the imported network for scoring; with more it fine-tunes it.
+    /// The feature column must be a key column with <see cref="VocabularySize"/> − 1 keys, key k standing for token id k.
+    /// </summary>
+    public RecurrentTrainerOptions ToTrainerOptions(string labelColumnName, string featureColumnName, int epochs = 0) => new()
+    {
+        LabelColumnName = labelColumnName,
+        FeatureColumnName = featureColumnName,
+        EmbeddingSize = EmbeddingSize,
+        HiddenSize = HiddenSize,
+        Layers = Layers,
+        Bidirectional = Bidirectional,
+        Epochs = epochs,
+        InitialWeights = Weights,
+    };
+}
+
+/// <summary>Reads recurrent classifiers exported to ONNX by other frameworks.</summary>
+public static class OnnxImport
+{
+    /// <summary>Reads <paramref name="onnxPath"/>; throws <see cref="InvalidDataException"/> naming what is not understood.</summary>
+    public static ImportedRecurrentModel Read(string onnxPath)
+    {
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"'{onnxPath}' is not an ONNX model: {e.Message}", e);
+        }
+        return ReadGraph(model, onnxPath);
+    }
+
+    private static ImportedRecurrentModel ReadGraph(ModelProto model, string source)
+    {
+        var graph = model.Graph ?? throw new InvalidDataException($"'{source}' has no graph.");
+        var initializers = graph.Initializer.ToDictionary(t => t.Name);
+        InvalidDataException Unsupported(string what) => new($"'{source}': {what}. Expected Gather (embedding) → LSTM/GRU/RNN nodes → Gemm or MatMul+Add.");
+
+        var recurrent = graph.Node.Where(n => n.OpType is "LSTM" or "GRU" or "RNN").ToList();
+        if (recurrent.Count == 0) throw Unsupported("no LSTM, GRU or RNN node");
+        if (recurrent.Select(n => n.OpType).Distinct().Count() > 1) throw Unsupported("layers of different cell types");
+        var cell = recurrent[0].OpType switch { "LSTM" => CellKind.Lstm, "GRU" => CellKind.Gru, _ => CellKind.SimpleRnn };
+
+        var embeddingNode = graph.Node.FirstOrDefault(n => n.OpType == "Gather" && initializers.ContainsKey(n.Input[0]) && Floats(initializers[n.Input[0]]).Rank == 2)
+            ?? throw Unsupported("no embedding (a Gather from a 2-D weight table)");
+        var embedding = Floats(initializers[embeddingNode.Input[0]]);
+
+        var weights = new List<NamedTensor<float>> { new("embedding", embedding.Shape, embedding.Values) };
+        int hidden = 0, directions = 0;
+        for (int l = 0; l < recurrent.Count; l++)
+        {
+            var node = recurrent[l];
+            CheckAttributes(node, cell, Unsupported);
+            var w = Floats(Initializer(node, 1, initializers, Unsupported));
+            var r = Floats(Initializer(node, 2, initializers, Unsupported));
+            hidden = r.Shape[2];
+            directions = r.Shape[0];
+            int gateWidth = r.Shape[1];
+            var b = node.Input.Count > 3 && node.Input[3].Length > 0
+                ? Floats(Initializer(node, 3, initializers, Unsupported))
+                : new TensorData([directions, 2 * gateWidth], new float[directions * 2 * gateWidth]);
+            weights.Add(new($"layer{l}.W", w.Shape, w.Values));
+            weights.Add(new($"layer{l}.R", r.Shape, r.Values));
+            weights.Add(new($"layer{l}.B", b.Shape, b.Values));
+        }
+        var (headWeights, headBias) = Head(graph, initializers, Unsupported);
+        if (headWeights.Shape[0] != directions * hidden)
+            throw Unsupported($"the head reads {headWeights.Shape[0]} values, not the last layer's final state ({directions}×{hidden})");
+        weights.Add(new("head.weights", headWeights.Shape, headWeights.Values));
+        weights.Add(new("head.bias", headBias.Shape, headBias.Values));
+        return new ImportedRecurrentModel(cell, embedding.Shape[0], embedding.Shape[1], hidden, recurrent.Count, directions == 2, headWeights.Shape[1], weights);
+    }
+
+    private static void CheckAttributes(NodeProto node, CellKind cell, Func<string, InvalidDataException> unsupported)
+    {
+        foreach (var attribute in node.Attribute)
+        {
+            switch (attribute.Name)
+            {
+                case "hidden_size" or "direction":
+                    break;
+                case "linear_before_reset" when cell == CellKind.Gru && attribute.I == 1:
+                    break;
+                case "layout" when attribute.I == 0:
+                    break;
+                case "activations":
+                    var expected = cell switch { CellKind.Lstm => new[] { "Sigmoid", "Tanh", "Tanh" }, CellKind.Gru => ["Sigmoid", "Tanh"], _ => ["Tanh"] };
+                    var given = attribute.Strings.Select(s => s.ToStringUtf8()).ToArray();
+                    if (!given.SequenceEqual(expected) && !given.SequenceEqual(expected.Concat(expected)))
+                        throw unsupported($"{node.OpType} node '{node.Name}' uses activations {string.Join(", ", given)}");
+                    break;
+                default:
+                    throw unsupported($"{node.OpType} node '{node.Name}' has attribute {attribute.Name} = {attribute.I}");
+            }
+        }
+        if (node.Input.Count > 4 && node.Input[4].Length > 0) throw unsupported($"{node.OpType} node '{node.Name}' uses sequence_lens");
+        if (cell == CellKind.Lstm && node.Input.Count > 7 && node.Input[7].Length > 0) throw unsupported($"LSTM node '{node.Name}' uses peepholes");
+        if (cell == CellKind.Gru && !node.Attribute.Any(a => a.Name == "linear_before_reset" && a.I == 1))
+            throw unsupported($"GRU node '{node.Name}' has linear_before_reset = 0 (Keras's reset_after=False); only PyTorch's variant (1) is supported");
+    }
+
+    /// <summary>The last Gemm, or MatMul followed by Add, with constant weights: the head, as W [in, out] and b [out].</summary>
+    private static (TensorData Weights, TensorData Bias) Head(GraphProto graph, Dictionary<string, TensorProto> initializers, Func<string, InvalidDataException> unsupported)
+    {
+        var gemm = graph.Node.LastOrDefault(n => n.OpType == "Gemm");
+        if (gemm is not null)
+        {
+            if (gemm.Attribute.Any(a => (a.Name is "alpha" or "beta" && a.F != 1) || (a.Name == "transA" && a.I != 0)))
+                throw unsupported("the head Gemm scales or transposes its input");
+            var w = Floats(initializers.GetValueOrDefault(gemm.Input[1]) ?? throw unsupported("the head's weights are not constant"));
+            bool transposed = gemm.Attribute.Any(a => a.Name == "transB" && a.I == 1);
+            var weights = transposed ? w.Transposed() : w;
+            var bias = gemm.Input.Count > 2 ? Floats(initializers[gemm.Input[2]]) : new TensorData([weights.Shape[1]], new float[weights.Shape[1]]);
+            return (weights, bias);
+        }
+        var matMul = graph.Node.LastOrDefault(n => n.OpType == "MatMul" && initializers.ContainsKey(n.Input[1])) ?? throw unsupported("no dense head");
+        var add = graph.Node.FirstOrDefault(n => n.OpType == "Add" && n.Input.Contains(matMul.Output[0]));
+        var matrix = Floats(initializers[matMul.Input[1]]);
+        string? biasName = add?.Input.FirstOrDefault(i => i != matMul.Output[0] && initializers.ContainsKey(i));
+        return (matrix, biasName is null ? new TensorData([matrix.Shape[1]], new float[matrix.Shape[1]]) : Floats(initializers[biasName]));
+    }
+
+    private static TensorProto Initializer(NodeProto node, int slot, Dictionary<string, TensorProto> initializers, Func<string, InvalidDataException> unsupported) =>
+        node.Input.Count > slot && initializers.TryGetValue(node.Input[slot], out var tensor)
+            ? tensor
+            : throw unsupported($"input {slot} of {node.OpType} node '{node.Name}' is not a constant weight");
+
+    private static TensorData Floats(TensorProto tensor)
+    {
+        if (tensor.DataType != (int)TensorProto.Types.DataType.Float)
+            throw new InvalidDataException($"Weight '{tensor.Name}' is of ONNX type {tensor.DataType}; expected float.");
+        int[] shape = tensor.Dims.Select(d => checked((int)d)).ToArray();
+        float[] values = tensor.FloatData.Count > 0 ? tensor.FloatData.ToArray() : MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
+        if (values.Length != shape.Aggregate(1, (a, b) => a * b))
+            throw new InvalidDataException($"Weight '{tensor.Name}' has {values.Length} values for shape [{string.Join(", ", shape)}].");
+        return new TensorData(shape, values);
+    }
+
+    private sealed record TensorData(int[] Shape, float[] Values)
+    {
+        public int Rank => Shape.Length;
+
+        public TensorData Transposed()
+        {
+            int rows = Shape[0], cols = Shape[1];
+            var result = new float[Values.Length];
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                    result[j * rows + i] = Values[i * cols + j];
+            return new TensorData([cols, rows], result);
+        }
+    }
+}
