@@ -1,0 +1,105 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Sequences;
+using RnnMlNet.Vocabulary;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>BuildVocabulary and OneHotSequence: the estimator workout, their options, and bad input.</summary>
+public class TransformEstimatorTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public sealed class TokensRow
+    {
+        public string[] Tokens { get; set; } = [];
+    }
+
+    public sealed class KeysRow
+    {
+        [KeyType(6)]
+        public uint[] Keys { get; set; } = [];
+    }
+
+    private IDataView Tokens(MLContext ml, params string[] texts) =>
+        ml.Data.LoadFromEnumerable(texts.Select(t => new TokensRow { Tokens = t.Split(' ', StringSplitOptions.RemoveEmptyEntries) }));
+
+    private IDataView Keys(MLContext ml, params uint[][] rows) => ml.Data.LoadFromEnumerable(rows.Select(k => new KeysRow { Keys = k }));
+
+    [Fact]
+    public void BuildVocabularyWorkout()
+    {
+        var ml = _temp.Context();
+        var data = Tokens(ml, "a b c", "b c", "c d e f");
+        EstimatorWorkout.Run(_temp, ml.Transforms.Text.BuildVocabulary("Ids", "Tokens"), data, EstimatorWorkout.ShapeOf<TokensRow>(), ["Ids"]);
+    }
+
+    [Fact]
+    public void VocabularyKeepsTheMostFrequentAboveTheMinimumAndMapsTheRestToKeyZero()
+    {
+        var ml = _temp.Context();
+        var data = Tokens(ml, "x a b a", "b a c", "d");
+        var model = ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", maximumSize: 2, minimumCount: 2).Fit(data);
+        Assert.Equal(["a", "b"], ((ITransformer)model).GetVocabulary(data.Schema, "Ids"));
+        var ids = model.Transform(data).GetColumn<VBuffer<uint>>("Ids").Select(v => v.DenseValues().ToArray()).ToArray();
+        Assert.Equal([0u, 1u, 2u, 1u], ids[0]);
+        Assert.Equal([0u], ids[2]);
+    }
+
+    [Fact]
+    public void VocabularyRejectsBadInput()
+    {
+        var ml = _temp.Context();
+        var data = Tokens(ml, "a b");
+        var empty = Assert.Throws<InvalidOperationException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", minimumCount: 5).Fit(data));
+        Assert.Contains("'Tokens'", empty.Message);
+        Assert.Contains("empty", empty.Message);
+        var missing = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Words").Fit(data));
+        Assert.Contains("'Words'", missing.Message);
+        var scalar = ml.Data.LoadFromEnumerable(new[] { new { Text = "a b" } });
+        var mistyped = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Text").Fit(scalar));
+        Assert.Contains("vector of text tokens", mistyped.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", maximumSize: 0));
+    }
+
+    [Fact]
+    public void OneHotSequenceWorkout()
+    {
+        var ml = _temp.Context();
+        var data = Keys(ml, [1, 2, 3], [6], [4, 5, 6, 1, 2]);
+        EstimatorWorkout.Run(_temp, ml.Transforms.Text.OneHotSequence("OneHot", "Keys", maximumLength: 4), data, EstimatorWorkout.ShapeOf<KeysRow>(), ["OneHot"]);
+    }
+
+    [Theory]
+    [InlineData(SequenceSide.Post, SequenceSide.Post, new uint[] { 1, 2, 0 }, new uint[] { 1, 2, 3 })]
+    [InlineData(SequenceSide.Pre, SequenceSide.Post, new uint[] { 0, 1, 2 }, new uint[] { 1, 2, 3 })]
+    [InlineData(SequenceSide.Post, SequenceSide.Pre, new uint[] { 1, 2, 0 }, new uint[] { 2, 3, 4 })]
+    [InlineData(SequenceSide.Pre, SequenceSide.Pre, new uint[] { 0, 1, 2 }, new uint[] { 2, 3, 4 })]
+    public void PaddingAndTruncationSides(SequenceSide padding, SequenceSide truncation, uint[] shortRow, uint[] longRow)
+    {
+        var ml = _temp.Context();
+        var data = Keys(ml, [1, 2], [1, 2, 3, 4]);
+        using var model = ml.Transforms.Text.OneHotSequence("OneHot", "Keys", maximumLength: 3, padding, truncation).Fit(data);
+        var rows = model.Transform(data).GetColumn<VBuffer<float>>("OneHot").Select(v => v.DenseValues().ToArray()).ToArray();
+        Assert.Equal(shortRow, HotKeys(rows[0], 6));
+        Assert.Equal(longRow, HotKeys(rows[1], 6));
+    }
+
+    [Fact]
+    public void OneHotSequenceRejectsBadInput()
+    {
+        var ml = _temp.Context();
+        var length = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.OneHotSequence("OneHot", "Keys", maximumLength: 0));
+        Assert.Contains("maximumLength", length.Message);
+        var tokens = Tokens(ml, "a b");
+        var mistyped = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 3).Fit(tokens));
+        Assert.Contains("'Tokens'", mistyped.Message);
+        Assert.Contains("vector of keys", mistyped.Message);
+    }
+
+    /// <summary>Each row of [T, V] as its key: the hot column + 1, or 0 for a zero row.</summary>
+    private static uint[] HotKeys(float[] oneHot, int v) =>
+        Enumerable.Range(0, oneHot.Length / v).Select(t => (uint)(Array.IndexOf(oneHot, 1f, t * v, v) is int i and >= 0 ? i - t * v + 1 : 0)).ToArray();
+}
