@@ -1,0 +1,125 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Onnx;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>The LSTM, GRU and SimpleRNN trainers as ML.NET estimators.</summary>
+public class RecurrentTrainerTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public enum Input { KeysEmbedded, KeysOneHot, OneHotSequence, Steps }
+
+    private static RecurrentTrainerOptions Small(string label, string features, int epochs = 3) => new()
+    {
+        LabelColumnName = label, FeatureColumnName = features, HiddenSize = 6, EmbeddingSize = 4, Epochs = epochs, LearningRate = 0.01, Seed = 3, FeaturesPerStep = 2,
+    };
+
+    private static RecurrentTrainerEstimator Trainer(MLContext ml, RecurrentTask task, string cell, RecurrentTrainerOptions options) => (task, cell) switch
+    {
+        (RecurrentTask.BinaryClassification, "Lstm") => ml.BinaryClassification.Trainers.Lstm(options),
+        (RecurrentTask.BinaryClassification, "Gru") => ml.BinaryClassification.Trainers.Gru(options),
+        (RecurrentTask.BinaryClassification, _) => ml.BinaryClassification.Trainers.SimpleRnn(options),
+        (RecurrentTask.MulticlassClassification, "Lstm") => ml.MulticlassClassification.Trainers.Lstm(options),
+        (RecurrentTask.MulticlassClassification, "Gru") => ml.MulticlassClassification.Trainers.Gru(options),
+        (RecurrentTask.MulticlassClassification, _) => ml.MulticlassClassification.Trainers.SimpleRnn(options),
+        (_, "Lstm") => ml.Regression.Trainers.Lstm(options),
+        (_, "Gru") => ml.Regression.Trainers.Gru(options),
+        _ => ml.Regression.Trainers.SimpleRnn(options),
+    };
+
+    private static string LabelOf(RecurrentTask task) => task switch
+    {
+        RecurrentTask.BinaryClassification => "Label",
+        RecurrentTask.MulticlassClassification => "Class",
+        _ => "Value",
+    };
+
+    private static string[] OutputsOf(RecurrentTask task) => task switch
+    {
+        RecurrentTask.BinaryClassification => ["Score", "Probability", "PredictedLabel"],
+        RecurrentTask.MulticlassClassification => ["Score", "PredictedLabel"],
+        _ => ["Score"],
+    };
+
+    public static IEnumerable<object[]> TasksAndCells() =>
+        from task in Enum.GetValues<RecurrentTask>() from cell in new[] { "Lstm", "Gru", "SimpleRnn" } select new object[] { task, cell };
+
+    [Theory]
+    [MemberData(nameof(TasksAndCells))]
+    public void TrainerWorkout(RecurrentTask task, string cell)
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 1));
+        var trainer = Trainer(ml, task, cell, Small(LabelOf(task), "Tokens", epochs: 2));
+        EstimatorWorkout.Run(_temp, trainer, data, EstimatorWorkout.ShapeOf<SyntheticData.TokenRow>(), OutputsOf(task));
+    }
+
+    public static IEnumerable<object[]> ParityCases() =>
+    [
+        [RecurrentTask.BinaryClassification, "Lstm", Input.KeysEmbedded, false, 1],
+        [RecurrentTask.BinaryClassification, "Gru", Input.KeysOneHot, true, 1],
+        [RecurrentTask.BinaryClassification, "SimpleRnn", Input.OneHotSequence, false, 2],
+        [RecurrentTask.MulticlassClassification, "Lstm", Input.OneHotSequence, true, 2],
+        [RecurrentTask.MulticlassClassification, "Gru", Input.KeysEmbedded, true, 2],
+        [RecurrentTask.Regression, "Lstm", Input.Steps, true, 1],
+        [RecurrentTask.Regression, "Gru", Input.Steps, false, 2],
+        [RecurrentTask.BinaryClassification, "SimpleRnn", Input.Steps, true, 1],
+    ];
+
+    /// <summary>The ONNX graph inside the saved model scores exactly what the engine that trained it computes.</summary>
+    [Theory]
+    [MemberData(nameof(ParityCases))]
+    public void OnnxScoresMatchTheNativeEngine(RecurrentTask task, string cell, Input input, bool bidirectional, int layers)
+    {
+        var ml = _temp.Context();
+        bool steps = input == Input.Steps;
+        var rows = SyntheticData.TokenRows(40, 2);
+        var stepRows = SyntheticData.StepRows(40, 2);
+        IDataView data = steps ? SyntheticData.Load(ml, stepRows) : SyntheticData.Load(ml, rows);
+        var options = Small(steps && task == RecurrentTask.BinaryClassification ? "Label" : LabelOf(task), steps ? "Steps" : "Tokens");
+        options.Bidirectional = bidirectional;
+        options.Layers = layers;
+        if (input == Input.KeysOneHot) options.EmbeddingSize = 0;
+        IEstimator<ITransformer> prefix = input == Input.OneHotSequence
+            ? ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 10)
+            : ml.Transforms.CopyColumns("Unused", steps ? "Steps" : "Tokens");
+        if (input == Input.OneHotSequence) options.FeatureColumnName = "OneHot";
+        var trainer = Trainer(ml, task, cell, options);
+
+        using var model = prefix.Append(trainer).Fit(data);
+        string path = _temp.File("parity.zip");
+        ml.Model.Save(model, data.Schema, path);
+        using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
+        var scored = loaded.Transform(data);
+        float[][] scores = task == RecurrentTask.MulticlassClassification
+            ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray()
+            : scored.GetColumn<float>("Score").Select(f => new[] { f }).ToArray();
+
+        var sequences = steps
+            ? stepRows.Select(r => Sequence<float>.FromFeatures(r.Steps, 2)).ToArray()
+            : rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Select(k => (int)k).ToArray())).ToArray();
+        var native = trainer.LastNetwork!.Predict(sequences);
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            float[] expected = task == RecurrentTask.MulticlassClassification ? Softmax(native[i]) : native[i];
+            float[] actual = scores[i];
+            Assert.Equal(expected.Length, actual.Length);
+            for (int j = 0; j < expected.Length; j++)
+                Assert.True(Math.Abs(expected[j] - actual[j]) <= 1e-5, $"Row {i}, output {j}: native {expected[j]}, ONNX {actual[j]}.");
+        }
+    }
+
+    internal static float[] Softmax(float[] logits)
+    {
+        float max = logits.Max();
+        var exp = logits.Select(x => MathF.Exp(x - max)).ToArray();
+        float sum = exp.Sum();
+        return exp.Select(e => e / sum).ToArray();
+    }
+}
