@@ -50,7 +50,10 @@ internal abstract class TaskHead
             throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {SchemaChecks.Describe(column)}; expected {description}.");
     }
 
-    /// <summary>The input shape plus the columns a task adds (sizes are not part of a shape).</summary>
+    /// <summary>
+    /// The input shape plus the columns a task adds (sizes are not part of a shape). PredictedLabel carries key values,
+    /// as ML.NET's own multiclass trainers' does, so a MapKeyToValue after the trainer accepts it.
+    /// </summary>
     public static SchemaShape OutputSchema(RecurrentTask task, SchemaShape input) => task switch
     {
         RecurrentTask.BinaryClassification => SchemaChecks.AddColumns<Glue.BinaryOutputs>(input, _ => { }),
@@ -58,7 +61,10 @@ internal abstract class TaskHead
         _ => SchemaChecks.AddColumns<MulticlassColumns>(input, definition =>
         {
             definition[nameof(MulticlassColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
-            definition[nameof(MulticlassColumns.PredictedLabel)].ColumnType = new KeyDataViewType(typeof(uint), 2);
+            var predicted = definition[nameof(MulticlassColumns.PredictedLabel)];
+            predicted.ColumnType = new KeyDataViewType(typeof(uint), 2);
+            var names = new VBuffer<ReadOnlyMemory<char>>(2, ["1".AsMemory(), "2".AsMemory()]);
+            predicted.AddAnnotation("KeyValues", names, new VectorDataViewType(TextDataViewType.Instance, 2));
         }),
     };
 

@@ -1,0 +1,187 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using RnnMlNet.Onnx;
+using RnnMlNet.Prediction;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>Evaluation, summaries, ONNX export, temporary files and concurrent prediction of fitted models.</summary>
+public class ModelLifecycleTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public sealed class Sentence
+    {
+        public string Text { get; set; } = "";
+        public string Topic { get; set; } = "";
+    }
+
+    public sealed class TopicPrediction
+    {
+        public string PredictedTopic { get; set; } = "";
+        public float[] Score { get; set; } = [];
+    }
+
+    private static Sentence[] Sentences() =>
+    [
+        new() { Text = "the cat sat on the mat", Topic = "pets" },
+        new() { Text = "my dog likes the park", Topic = "pets" },
+        new() { Text = "stocks fell on monday", Topic = "money" },
+        new() { Text = "the bank raised rates", Topic = "money" },
+        new() { Text = "rain is coming tomorrow", Topic = "weather" },
+        new() { Text = "a sunny and warm day", Topic = "weather" },
+    ];
+
+    private IEstimator<ITransformer> TopicPipeline(MLContext ml, RecurrentTrainerOptions? options = null) =>
+        ml.Transforms.Conversion.MapValueToKey("Label", "Topic")
+            .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text"))
+            .Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens"))
+            .Append(ml.MulticlassClassification.Trainers.Lstm(options ?? new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", HiddenSize = 8, EmbeddingSize = 6, Epochs = 40, LearningRate = 0.05, BatchSize = 6, Seed = 2 }))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedTopic", "PredictedLabel"));
+
+    [Fact]
+    public void MulticlassModelLearnsEvaluatesAndGivesClassNamesBackAfterReload()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Repeat(Sentences(), 10).SelectMany(s => s));
+        using var model = (IDisposable)TopicPipeline(ml).Fit(data);
+        var metrics = ml.MulticlassClassification.Evaluate(((ITransformer)model).Transform(data));
+        Assert.Equal(1.0, metrics.MicroAccuracy);
+        Assert.True(metrics.LogLoss < 0.3, $"Log-loss {metrics.LogLoss}.");
+
+        string path = _temp.File("topics.zip");
+        ml.Model.Save((ITransformer)model, data.Schema, path);
+        var fresh = _temp.Context();
+        using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+        var engine = fresh.Model.CreatePredictionEngine<Sentence, TopicPrediction>((ITransformer)loaded);
+        var prediction = engine.Predict(new Sentence { Text = "the bank raised rates" });
+        Assert.Equal("money", prediction.PredictedTopic);
+        Assert.Equal(3, prediction.Score.Length);
+        Assert.Equal(1f, prediction.Score.Sum(), 4);
+    }
+
+    [Fact]
+    public void CrossValidationAndRegressionEvaluationWorkUnchanged()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.StepRows(240, 4));
+        var trainer = ml.Regression.Trainers.Gru(new RecurrentTrainerOptions { LabelColumnName = "Value", FeatureColumnName = "Steps", FeaturesPerStep = 2, HiddenSize = 8, Epochs = 30, LearningRate = 0.02, BatchSize = 16 });
+        var folds = ml.Regression.CrossValidate(data, trainer, numberOfFolds: 3, labelColumnName: "Value");
+        Assert.Equal(3, folds.Count);
+        // The label is the first value of the sequence: a model that remembers it beats predicting the mean by far.
+        Assert.All(folds, f => Assert.True(f.Metrics.RSquared > 0.8, $"R² {f.Metrics.RSquared}."));
+        foreach (var fold in folds) (fold.Model as IDisposable)?.Dispose();
+        var split = ml.Data.TrainTestSplit(data, testFraction: 0.3, seed: 1);
+        using var model = trainer.Fit(split.TrainSet);
+        Assert.True(ml.Regression.Evaluate(model.Transform(split.TestSet), labelColumnName: "Value").RSquared > 0.8);
+    }
+
+    [Fact]
+    public void SummaryCountsTheTeachingExampleParametersAndTravelsWithTheZip()
+    {
+        var ml = _temp.Context();
+        var rows = Enumerable.Range(0, 20).Select(i => new VectorRow { Steps = Enumerable.Range(0, 15).Select(j => (float)Math.Sin(i + j)).ToArray(), Label = i % 2 == 0 }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var trainer = ml.BinaryClassification.Trainers.SimpleRnn(new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 5, HiddenSize = 3, Epochs = 2 });
+        using var model = trainer.Fit(data);
+
+        var summary = trainer.LastSummary!;
+        var cell = Assert.Single(summary.Components, c => c.Name == "layer0.forward");
+        Assert.Equal(27, cell.Parameters); // 5×3 + 3×3 + 3
+        Assert.Equal(27 + 3 + 1, summary.TotalParameters); // plus the head: 3 weights and a bias
+        Assert.Equal(2, summary.History.Count);
+        Assert.Contains("layer0.forward", summary.ToString());
+
+        string path = _temp.File("summary.zip");
+        ml.Model.Save(model, data.Schema, path);
+        var read = RecurrentModelFile.ReadSummary(path);
+        Assert.Equal(summary.TotalParameters, read.TotalParameters);
+        Assert.Equal(summary.History.Select(h => h.TrainingLoss), read.History.Select(h => h.TrainingLoss));
+    }
+
+    public sealed class VectorRow
+    {
+        [VectorType(15)]
+        public float[] Steps { get; set; } = [];
+        public bool Label { get; set; }
+    }
+
+    [Fact]
+    public void ExportedOnnxRunsInOnnxRuntimeWithTheSameScores()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(30, 5);
+        var data = SyntheticData.Load(ml, rows);
+        var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 5, EmbeddingSize = 3, Epochs = 2 });
+        using var model = trainer.Fit(data);
+        string zip = _temp.File("export.zip"), onnx = _temp.File("export.onnx");
+        ml.Model.Save(model, data.Schema, zip);
+        RecurrentModelFile.ExportOnnx(zip, onnx);
+        Assert.Empty(Directory.GetFiles(_temp.Path, "*.tmp-*"));
+
+        var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
+        using var session = new InferenceSession(onnx);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var ids = new DenseTensor<uint>(rows[i].Tokens, [1, rows[i].Tokens.Length]);
+            using var result = session.Run([NamedOnnxValue.CreateFromTensor("Tokens", ids)]);
+            float logit = result.Single(r => r.Name == Glue.GlueColumns.Logit).AsTensor<float>()[0, 0];
+            Assert.Equal(scores[i], logit, 6);
+        }
+    }
+
+    [Fact]
+    public void DisposingTheModelRemovesItsTemporaryFiles()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(20, 6));
+        var pipeline = ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 6)
+            .Append(ml.BinaryClassification.Trainers.Gru(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 4, Epochs = 1 }));
+        var model = pipeline.Fit(data);
+        string path = _temp.File("temp.zip");
+        ml.Model.Save(model, data.Schema, path);
+        var loaded = ml.Model.Load(path, out _);
+        Assert.NotEmpty(Directory.EnumerateFileSystemEntries(_temp.ModelTemp, "*", SearchOption.AllDirectories));
+        model.Dispose();
+        ((IDisposable)loaded).Dispose();
+        Assert.Empty(Directory.EnumerateFiles(_temp.ModelTemp, "*", SearchOption.AllDirectories));
+    }
+
+    public sealed class TokenInput
+    {
+        [KeyType(SyntheticData.Vocabulary)]
+        public uint[] Tokens { get; set; } = [];
+    }
+
+    public sealed class BinaryPrediction
+    {
+        public float Score { get; set; }
+    }
+
+    [Fact]
+    public void PoolPredictsConcurrentlyWithTheSameResultsAsOneEngine()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(40, 7);
+        var data = SyntheticData.Load(ml, rows);
+        using var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 6, Epochs = 1 }).Fit(data);
+        var single = ml.Model.CreatePredictionEngine<TokenInput, BinaryPrediction>(model);
+        var expected = rows.Select(r => single.Predict(new TokenInput { Tokens = r.Tokens }).Score).ToArray();
+
+        using var pool = new PredictionEnginePool<TokenInput, BinaryPrediction>(ml, model);
+        var actual = new float[8, rows.Length];
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, thread =>
+        {
+            for (int i = 0; i < rows.Length; i++)
+                actual[thread, i] = pool.Predict(new TokenInput { Tokens = rows[i].Tokens }).Score;
+        });
+        for (int thread = 0; thread < 8; thread++)
+            for (int i = 0; i < rows.Length; i++)
+                Assert.Equal(expected[i], actual[thread, i]);
+    }
+}
