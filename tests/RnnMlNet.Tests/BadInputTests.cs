@@ -1,0 +1,119 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Onnx;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>Each kind of bad input gets an exception naming the column (and row, where known) and what was expected.</summary>
+public class BadInputTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static RecurrentTrainerOptions Options(string features = "Tokens", string label = "Label") =>
+        new() { FeatureColumnName = features, LabelColumnName = label, HiddenSize = 3, Epochs = 1 };
+
+    public sealed class StepsRow
+    {
+        public float[] Steps { get; set; } = [];
+        public bool Label { get; set; }
+        public float Value { get; set; }
+    }
+
+    public sealed class KeysRow
+    {
+        [KeyType(5)]
+        public uint[] Tokens { get; set; } = [];
+        public bool Label { get; set; }
+        [KeyType(2)]
+        public uint Class { get; set; }
+    }
+
+    [Fact]
+    public void MissingOrMistypedColumnsAreNamed()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2] } });
+        var missing = Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(Options(features: "Words")).Fit(data));
+        Assert.Contains("'Words'", missing.Message);
+        Assert.Contains("vector of keys", missing.Message);
+        var mistypedLabel = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Lstm(Options(label: "Label")).Fit(data));
+        Assert.Contains("'Label'", mistypedLabel.Message);
+        Assert.Contains("Single", mistypedLabel.Message);
+        var mistypedFeatures = Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(Options(features: "Label")).Fit(data));
+        Assert.Contains("'Label'", mistypedFeatures.Message);
+        var notKey = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Gru(Options(label: "Label")).Fit(data));
+        Assert.Contains("key label", notKey.Message);
+        // The same checks run on schema shapes, before any data is read.
+        var shape = EstimatorWorkout.ShapeOf<KeysRow>();
+        Assert.Contains("'Words'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(Options(features: "Words")).GetOutputSchema(shape)).Message);
+        Assert.Contains("'Label'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Lstm(Options()).GetOutputSchema(shape)).Message);
+    }
+
+    [Fact]
+    public void AnEmptySequenceIsNamedWithItsRow()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1] }, new KeysRow { Tokens = [] } });
+        var error = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(data));
+        Assert.Contains("Column 'Tokens', row 1", error.Message);
+        Assert.Contains("empty", error.Message);
+    }
+
+    [Fact]
+    public void NaNInNumericStepsIsNamedWithItsRowAndStep()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1, 2] }, new StepsRow { Steps = [1, 2, float.NaN, 4] } });
+        var error = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 2, Epochs = 1 }).Fit(data));
+        Assert.Contains("Column 'Steps', row 1, step 1", error.Message);
+        var ragged = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 3, Epochs = 1 }).Fit(data));
+        Assert.Contains("row 0", ragged.Message);
+        Assert.Contains("FeaturesPerStep", ragged.Message);
+    }
+
+    [Fact]
+    public void MissingLabelsAreNamedWithTheirRow()
+    {
+        var ml = _temp.Context();
+        var keys = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1], Class = 0 }, new KeysRow { Tokens = [2], Class = 7 } });
+        var key = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.Lstm(Options(label: "Class")).Fit(keys));
+        Assert.Contains("Column 'Class', row 1", key.Message);
+        Assert.Contains("missing", key.Message);
+        var steps = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1], Value = float.NaN } });
+        var value = Assert.Throws<InvalidOperationException>(() => ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", LabelColumnName = "Value", Epochs = 1 }).Fit(steps));
+        Assert.Contains("Column 'Value', row 0", value.Message);
+    }
+
+    [Fact]
+    public void BadOptionsAreNamed()
+    {
+        var ml = _temp.Context();
+        Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { EarlyStoppingPatience = 2 })).Message);
+        Assert.Contains("Epochs", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { Epochs = 0 })).Message);
+        Assert.Contains("ValidationFraction", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ValidationFraction = 1 })).Message);
+    }
+
+    [Fact]
+    public void CorruptFilesAreRejectedClearly()
+    {
+        string zip = _temp.File("corrupt.zip"), onnx = _temp.File("corrupt.onnx"), plainZip = _temp.File("plain.zip");
+        File.WriteAllBytes(zip, [1, 2, 3, 4, 5]);
+        File.WriteAllBytes(onnx, [0xff, 0xfe, 0x01, 0x80, 0x80]);
+        Assert.Contains("corrupt.zip", Assert.Throws<InvalidDataException>(() => RecurrentModelFile.ReadSummary(zip)).Message);
+        Assert.Contains("corrupt.onnx", Assert.Throws<InvalidDataException>(() => OnnxImport.Read(onnx)).Message);
+        // A valid ML.NET model without an ONNX part: not one of ours.
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1] } });
+        ml.Model.Save(ml.Transforms.CopyColumns("Copy", "Value").Fit(data), data.Schema, plainZip);
+        Assert.Contains("no ONNX model", Assert.Throws<InvalidDataException>(() => RecurrentModelFile.ExportOnnx(plainZip, _temp.File("out.onnx"))).Message);
+        Assert.False(File.Exists(_temp.File("out.onnx")));
+        // ML.NET's own loader rejects the corrupt zip too.
+        Assert.ThrowsAny<Exception>(() => ml.Model.Load(zip, out _));
+    }
+}
