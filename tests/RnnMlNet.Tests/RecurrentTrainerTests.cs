@@ -63,6 +63,8 @@ public class RecurrentTrainerTests : IDisposable
     public static IEnumerable<object[]> ParityCases() =>
     [
         [RecurrentTask.BinaryClassification, "Lstm", Input.KeysEmbedded, false, 1],
+        [RecurrentTask.BinaryClassification, "Lstm", Input.KeysEmbedded, true, 1, 3],
+        [RecurrentTask.Regression, "SimpleRnn", Input.Steps, false, 1, 2],
         [RecurrentTask.BinaryClassification, "Gru", Input.KeysOneHot, true, 1],
         [RecurrentTask.BinaryClassification, "SimpleRnn", Input.OneHotSequence, false, 2],
         [RecurrentTask.MulticlassClassification, "Lstm", Input.OneHotSequence, true, 2],
@@ -75,7 +77,7 @@ public class RecurrentTrainerTests : IDisposable
     /// <summary>The ONNX graph inside the saved model scores exactly what the engine that trained it computes.</summary>
     [Theory]
     [MemberData(nameof(ParityCases))]
-    public void OnnxScoresMatchTheNativeEngine(RecurrentTask task, string cell, Input input, bool bidirectional, int layers)
+    public void OnnxScoresMatchTheNativeEngine(RecurrentTask task, string cell, Input input, bool bidirectional, int layers, int maximumLength = 0)
     {
         var ml = _temp.Context();
         bool steps = input == Input.Steps;
@@ -85,6 +87,7 @@ public class RecurrentTrainerTests : IDisposable
         var options = Small(steps && task == RecurrentTask.BinaryClassification ? "Label" : LabelOf(task), steps ? "Steps" : "Tokens");
         options.Bidirectional = bidirectional;
         options.Layers = layers;
+        options.MaximumLength = maximumLength;
         if (input == Input.KeysOneHot) options.EmbeddingSize = 0;
         IEstimator<ITransformer> prefix = input == Input.OneHotSequence
             ? ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 10)
@@ -101,9 +104,10 @@ public class RecurrentTrainerTests : IDisposable
             ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray()
             : scored.GetColumn<float>("Score").Select(f => new[] { f }).ToArray();
 
+        int keep = maximumLength > 0 ? maximumLength : 1_000_000;
         var sequences = steps
-            ? stepRows.Select(r => Sequence<float>.FromFeatures(r.Steps, 2)).ToArray()
-            : rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Select(k => (int)k).ToArray())).ToArray();
+            ? stepRows.Select(r => Sequence<float>.FromFeatures(r.Steps.Take(2 * keep).ToArray(), 2)).ToArray()
+            : rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Take(keep).Select(k => (int)k).ToArray())).ToArray();
         var native = trainer.LastNetwork!.Predict(sequences);
         for (int i = 0; i < sequences.Length; i++)
         {

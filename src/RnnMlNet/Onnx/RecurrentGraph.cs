@@ -20,7 +20,7 @@ internal static class RecurrentGraph
         int dirs = network.Directions, h = options.HiddenSize;
         string x = input.Kind == SequenceInputKind.Features
             ? NumericSteps(g, input)
-            : Gather(g, TokenIds(g, input), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
+            : Gather(g, FirstSteps(g, TokenIds(g, input), input.MaximumLength), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
 
         string last = "";
         for (int l = 0; l < options.Layers; l++)
@@ -110,8 +110,13 @@ internal static class RecurrentGraph
     {
         string flat = g.Input(input.ColumnName, DataType.Float, "N", "L");
         string steps = g.Node("Reshape", [flat, g.Longs("steps.shape", 0, -1, input.Width)]);
-        return g.Node("Transpose", [steps], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
+        return g.Node("Transpose", [FirstSteps(g, steps, input.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
     }
+
+    /// <summary>Keeps the first <paramref name="maximumLength"/> steps (axis 1) of a batch-major tensor, as training did.</summary>
+    private static string FirstSteps(OnnxGraphBuilder g, string batchMajor, int maximumLength) => maximumLength <= 0
+        ? batchMajor
+        : g.Node("Slice", [batchMajor, g.Longs("truncate.starts", 0), g.Longs("truncate.ends", maximumLength), g.Longs("truncate.axes", 1)]);
 
     private static string Zero(OnnxGraphBuilder g) => g.Floats("onehot.zero", [], [0f]);
 }

@@ -18,4 +18,5 @@ internal enum SequenceInputKind
 /// <param name="ColumnName">Name of the column, which is also the ONNX input's name.</param>
 /// <param name="Width">Keys: the key count; one-hot steps: V; features: values per step.</param>
 /// <param name="Steps">One-hot steps: T; otherwise 0 (the length varies).</param>
-internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps);
+/// <param name="MaximumLength">Longer sequences keep their first MaximumLength steps; 0 keeps every step.</param>
+internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps, int MaximumLength = 0);

@@ -64,7 +64,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     public TransformerChain<ITransformer> Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep);
+        var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength);
         var head = TaskHead.Create(_task, input.Schema, _options.LabelColumnName);
         var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, head), _options.Seed);
         if (_options.InitialWeights is { } initial) network.Import(initial);

@@ -16,6 +16,9 @@ public sealed class RecurrentTrainerOptions
     /// <summary>For a float feature column: values per time step. Default 1.</summary>
     public int FeaturesPerStep { get; set; } = 1;
 
+    /// <summary>Longer sequences keep their first MaximumLength steps, in training and in the saved model. Default 0 (keep every step).</summary>
+    public int MaximumLength { get; set; }
+
     /// <summary>For a key feature column: embedding width; 0 feeds one-hot tokens straight into the cell. Default 64.</summary>
     public int EmbeddingSize { get; set; } = 64;
 
@@ -81,6 +84,7 @@ public sealed class RecurrentTrainerOptions
         Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");
         Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
         Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");
+        Require(MaximumLength >= 0, nameof(MaximumLength), MaximumLength, "0 (no limit) or more");
         Require(EmbeddingSize >= 0, nameof(EmbeddingSize), EmbeddingSize, "0 (one-hot) or more");
         Require(Epochs >= 1 || (Epochs == 0 && InitialWeights is not null), nameof(Epochs), Epochs, "at least 1, or 0 with InitialWeights");
         Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "a fraction in [0, 1)");

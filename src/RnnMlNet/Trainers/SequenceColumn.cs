@@ -11,7 +11,10 @@ internal static class SequenceColumn
     public const string Expected = "a vector of keys (from BuildVocabulary or MapValueToKey), a one-hot sequence (from OneHotSequence), " +
                                    "or a float vector of steps with FeaturesPerStep values per step";
 
-    public static SequenceInput Describe(DataViewSchema schema, string name, int featuresPerStep)
+    public static SequenceInput Describe(DataViewSchema schema, string name, int featuresPerStep, int maximumLength) =>
+        Describe(schema, name, featuresPerStep) with { MaximumLength = maximumLength };
+
+    private static SequenceInput Describe(DataViewSchema schema, string name, int featuresPerStep)
     {
         var column = SchemaChecks.Find(schema, name, Expected);
         switch (column.Type)
@@ -57,7 +60,7 @@ internal static class SequenceColumn
                 var tokens = new int[keys.Length];
                 // Copy: ML.NET reuses the buffer for the next row. Sparse slots are key 0, the unknown token.
                 foreach (var (index, key) in keys.Items()) tokens[index] = (int)key;
-                return tokens.Length > 0 ? Sequence<float>.FromTokens(tokens) : throw Empty(input, position);
+                return tokens.Length > 0 ? Sequence<float>.FromTokens(FirstSteps(tokens, 1, input.MaximumLength)) : throw Empty(input, position);
             };
         }
         var floats = row.GetGetter<VBuffer<float>>(column);
@@ -78,7 +81,7 @@ internal static class SequenceColumn
                     lastStep = step;
                     tokens.Add(index % input.Width + 1);
                 }
-                return tokens.Count > 0 ? Sequence<float>.FromTokens(tokens.ToArray()) : throw Empty(input, position);
+                return tokens.Count > 0 ? Sequence<float>.FromTokens(FirstSteps(tokens.ToArray(), 1, input.MaximumLength)) : throw Empty(input, position);
             };
         }
         return position =>
@@ -92,9 +95,13 @@ internal static class SequenceColumn
             int bad = Array.FindIndex(dense, v => !float.IsFinite(v));
             if (bad >= 0)
                 throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {bad / input.Width}: value {dense[bad]} is not a finite number.");
-            return Sequence<float>.FromFeatures(dense, input.Width);
+            return Sequence<float>.FromFeatures(FirstSteps(dense, input.Width, input.MaximumLength), input.Width);
         };
     }
+
+    /// <summary>The first <paramref name="maximumLength"/> steps of <paramref name="width"/> values each; all of them when 0.</summary>
+    private static T[] FirstSteps<T>(T[] steps, int width, int maximumLength) =>
+        maximumLength > 0 && steps.Length > maximumLength * width ? steps[..(maximumLength * width)] : steps;
 
     private static InvalidOperationException Empty(SequenceInput input, long position) =>
         new($"Column '{input.ColumnName}', row {position}: the sequence is empty; every row needs at least one step.");
