@@ -40,23 +40,9 @@ public class GradientCheckTests
         TestData.Jitter(network, random);
         var batch = LabelledBatch(options, lossKind, random);
 
-        double LossAt(bool computeGradient)
-        {
-            // The same dropout seed every pass gives the same mask, so the loss is a fixed function of the weights.
-            var output = network.Forward(batch, training: true, new Random(99));
-            var grad = new double[output.Rows * output.Outputs];
-            double value = loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad);
-            if (computeGradient)
-            {
-                network.Parameters.ZeroGradients();
-                network.Backward(grad);
-            }
-            return value;
-        }
-
-        LossAt(computeGradient: true);
+        LossAt(network, loss, () => batch, computeGradient: true);
         double[] analytic = (double[])network.Parameters.Gradients.Clone();
-        AssertMatchesFiniteDifferences(network.Parameters.Values, analytic, () => LossAt(false), network.Parameters.Entries);
+        AssertMatchesFiniteDifferences(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
     [Theory]
@@ -80,27 +66,14 @@ public class GradientCheckTests
         TestData.RandomArray<double>(finalWeights.Hidden.Length, random).CopyTo(finalWeights.Hidden, 0);
         TestData.RandomArray<double>(finalWeights.Cell.Length, random).CopyTo(finalWeights.Cell, 0);
 
-        double LossAt(bool computeGradient)
-        {
-            var output = network.Forward(batch, initialState: initial);
-            var grad = new double[output.Rows * output.Outputs];
-            double value = loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad);
-            value += Dot(output.FinalState.Hidden, finalWeights.Hidden) + Dot(output.FinalState.Cell, finalWeights.Cell);
-            if (computeGradient)
-            {
-                network.Parameters.ZeroGradients();
-                network.Backward(grad, finalWeights);
-            }
-            return value;
-        }
-
-        LossAt(computeGradient: true);
+        double Loss() => LossAt(network, loss, () => batch, computeGradient: false, initial, finalWeights);
+        LossAt(network, loss, () => batch, computeGradient: true, initial, finalWeights);
         var analyticWeights = (double[])network.Parameters.Gradients.Clone();
         var analyticHidden = (double[])network.InitialStateGradient.Hidden.Clone();
         var analyticCell = (double[])network.InitialStateGradient.Cell.Clone();
-        AssertMatchesFiniteDifferences(network.Parameters.Values, analyticWeights, () => LossAt(false), network.Parameters.Entries);
-        AssertMatchesFiniteDifferences(initial.Hidden, analyticHidden, () => LossAt(false), null);
-        if (cell == CellKind.Lstm) AssertMatchesFiniteDifferences(initial.Cell, analyticCell, () => LossAt(false), null);
+        AssertMatchesFiniteDifferences(network.Parameters.Values, analyticWeights, Loss, network.Parameters.Entries);
+        AssertMatchesFiniteDifferences(initial.Hidden, analyticHidden, Loss, null);
+        if (cell == CellKind.Lstm) AssertMatchesFiniteDifferences(initial.Cell, analyticCell, Loss, null);
         else Assert.Empty(analyticCell);
     }
 
@@ -117,25 +90,14 @@ public class GradientCheckTests
         var examples = TestData.RaggedLengths.Select(length => new LabeledSequence<double>(
             TestData.RandomSequence<double>(options, length, random), [random.Next(2)])).ToArray();
 
-        double LossAt(bool computeGradient)
-        {
-            var batch = SequenceBatch<double>.Create(examples, targetsPerStep: false);
-            var output = network.Forward(batch);
-            var grad = new double[output.Rows * output.Outputs];
-            double value = loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad);
-            if (computeGradient)
-            {
-                network.Parameters.ZeroGradients();
-                network.Backward(grad);
-            }
-            return value;
-        }
+        // The batch copies the features, so it is laid out again after each perturbation.
+        SequenceBatch<double> Batch() => SequenceBatch<double>.Create(examples, targetsPerStep: false);
 
-        LossAt(computeGradient: true);
+        LossAt(network, loss, Batch, computeGradient: true);
         for (int s = 0; s < examples.Length; s++)
         {
             var analytic = network.InputGradientOf(s);
-            AssertMatchesFiniteDifferences(examples[s].Input.Features!, analytic, () => LossAt(false), null);
+            AssertMatchesFiniteDifferences(examples[s].Input.Features!, analytic, () => LossAt(network, loss, Batch), null);
         }
     }
 
@@ -180,6 +142,28 @@ public class GradientCheckTests
             return new LabeledSequence<double>(TestData.RandomSequence<double>(options, length, random), target);
         }).ToArray();
         return SequenceBatch<double>.Create(examples, perStep);
+    }
+
+    /// <summary>
+    /// The loss of one forward pass (plus Σ finalWeights·final state when given); with <paramref name="computeGradient"/>,
+    /// back-propagated into freshly zeroed gradients. The dropout mask comes from a fixed seed, so the loss is a fixed
+    /// function of the weights.
+    /// </summary>
+    private static double LossAt(RecurrentNetwork<double> network, Loss<double> loss, Func<SequenceBatch<double>> batchOf, bool computeGradient = false,
+        RecurrentState<double>? initial = null, RecurrentState<double>? finalWeights = null)
+    {
+        var batch = batchOf();
+        var output = network.Forward(batch, training: true, new Random(99), initial);
+        var grad = new double[output.Rows * output.Outputs];
+        double value = loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad);
+        if (finalWeights is not null)
+            value += Dot(output.FinalState.Hidden, finalWeights.Hidden) + Dot(output.FinalState.Cell, finalWeights.Cell);
+        if (computeGradient)
+        {
+            network.Parameters.ZeroGradients();
+            network.Backward(grad, finalWeights);
+        }
+        return value;
     }
 
     private static void AssertMatchesFiniteDifferences(double[] values, double[] analytic, Func<double> loss, IReadOnlyList<Parameters.Parameter>? names)

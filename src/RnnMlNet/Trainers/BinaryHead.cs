@@ -27,12 +27,7 @@ internal sealed class BinaryHead : TaskHead
         };
     }
 
-    public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits)
-    {
-        g.Node("Identity", [logits], GlueColumns.Logit);
-        g.Output(GlueColumns.Logit, global::Onnx.TensorProto.Types.DataType.Float, "N", 1);
-        return [GlueColumns.Logit];
-    }
+    public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits) => SingleOutput(g, logits, GlueColumns.Logit);
 
     public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored) =>
         Glue<BinaryLogit, BinaryOutputs>(context, scored, BinaryOutputsFactory.ContractName, BinaryOutputsFactory.Map, GlueColumns.Logit);

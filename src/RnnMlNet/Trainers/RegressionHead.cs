@@ -27,12 +27,7 @@ internal sealed class RegressionHead : TaskHead
         };
     }
 
-    public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits)
-    {
-        g.Node("Identity", [logits], GlueColumns.Prediction);
-        g.Output(GlueColumns.Prediction, global::Onnx.TensorProto.Types.DataType.Float, "N", 1);
-        return [GlueColumns.Prediction];
-    }
+    public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits) => SingleOutput(g, logits, GlueColumns.Prediction);
 
     public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored) =>
         Glue<RegressionPrediction, RegressionOutputs>(context, scored, RegressionOutputsFactory.ContractName, RegressionOutputsFactory.Map, GlueColumns.Prediction);

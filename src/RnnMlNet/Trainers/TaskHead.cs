@@ -78,6 +78,14 @@ internal abstract class TaskHead
         public uint PredictedLabel { get; set; }
     }
 
+    /// <summary>The single logit [N, 1] as a graph output of the given name.</summary>
+    protected static string[] SingleOutput(OnnxGraphBuilder g, string logits, string name)
+    {
+        g.Node("Identity", [logits], name);
+        g.Output(name, global::Onnx.TensorProto.Types.DataType.Float, "N", 1);
+        return [name];
+    }
+
     protected IEnumerable<ITransformer> Glue<TIn, TOut>(MLContext context, IDataView scored, string contractName, Action<TIn, TOut> map, params string[] temporaries)
         where TIn : class, new() where TOut : class, new()
     {
