@@ -122,6 +122,20 @@ public static class RecurrentCatalog
     public static RecurrentTrainerEstimator SimpleRnn(this RegressionCatalog.RegressionTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.Regression, CellKind.SimpleRnn, options);
 
+    /// <summary>
+    /// A sequence tagger (many-to-many, same length): one key label per step of the feature column, predicted as a
+    /// PredictedLabel key vector aligned with the input. Bidirectional LSTM by default. See <see cref="RecurrentTrainerEstimator"/>.
+    /// </summary>
+    public static RecurrentTrainerEstimator SequenceTagger(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+        SequenceTagger(catalog, new SequenceTaggerOptions { LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName });
+
+    /// <summary>A sequence tagger with every setting.</summary>
+    public static RecurrentTrainerEstimator SequenceTagger(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, SequenceTaggerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Create(catalog, RecurrentTask.SequenceTagging, options.Cell, options);
+    }
+
     private static RecurrentTrainerOptions Options(string labelColumnName, string featureColumnName) =>
         new() { LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName };
 

@@ -23,6 +23,18 @@ internal static class SchemaChecks
         _ => $"a variable-size vector of {column.ItemType}{(column.IsKey ? " keys" : "")}",
     };
 
+    /// <summary>Names for a key column's keys: its text key values, or the keys themselves as text.</summary>
+    public static string[] KeyNames(DataViewSchema.Column column, int count)
+    {
+        if (column.Annotations.Schema.GetColumnOrNull("KeyValues") is { Type: VectorDataViewType { ItemType: TextDataViewType } })
+        {
+            VBuffer<ReadOnlyMemory<char>> values = default;
+            column.GetKeyValues(ref values);
+            return values.DenseValues().Select(v => v.ToString()).ToArray();
+        }
+        return Enumerable.Range(1, count).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+
     /// <summary>
     /// Adds columns of the given types to a schema shape. ML.NET offers no public constructor for shape columns,
     /// so this asks a never-fitted CustomMapping estimator, whose output definition carries the runtime types.

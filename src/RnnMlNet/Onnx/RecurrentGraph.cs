@@ -8,8 +8,8 @@ namespace RnnMlNet.Onnx;
 /// <summary>
 /// Writes a trained <see cref="RecurrentNetwork{T}"/> as a standard ONNX graph: token ids through a Gather
 /// (embedding, or the rows of W_i for one-hot input), the standard <c>RNN</c>/<c>LSTM</c>/<c>GRU</c> operators
-/// (layout 0, time-major), and the dense head as MatMul + Add. The result is logits [N, C]; callers add
-/// the task's outputs on top.
+/// (layout 0, time-major), and the dense head as MatMul + Add. The result is logits [N, C] for a head on the last
+/// hidden state, or [N, T, C] for a head on every step; callers add the task's outputs on top.
 /// </summary>
 internal static class RecurrentGraph
 {
@@ -38,14 +38,17 @@ internal static class RecurrentGraph
             };
             if (options.Cell == CellKind.Gru) attributes.Add(OnnxGraphBuilder.Int("linear_before_reset", 1));
             string op = options.Cell switch { CellKind.SimpleRnn => "RNN", CellKind.Lstm => "LSTM", _ => "GRU" };
-            // Y [T, D, N, H] feeds the next layer; the last layer's Y_h [D, N, H] feeds the head.
-            string[] outputs = g.MultiOutputNode(op, [x, w, r, b], isLast ? ["", $"layer{l}.Y_h"] : [$"layer{l}.Y"], attributes.ToArray());
-            if (isLast) last = outputs[1];
+            // Y [T, D, N, H] feeds the next layer or a per-step head; the last layer's Y_h [D, N, H] feeds a last-hidden head.
+            bool finalStateOnly = isLast && options.Head == HeadKind.LastHidden;
+            string[] outputs = g.MultiOutputNode(op, [x, w, r, b], finalStateOnly ? ["", $"layer{l}.Y_h"] : [$"layer{l}.Y"], attributes.ToArray());
+            if (isLast) last = outputs[finalStateOnly ? 1 : 0];
             else x = g.Node("Reshape", [g.Node("Transpose", [outputs[0]], null, OnnxGraphBuilder.Ints("perm", 0, 2, 1, 3)), g.Longs($"layer{l}.next_shape", 0, 0, -1)]);
         }
 
-        // [D, N, H] → [N, D·H]: forward final state, then backward final state, as the engine's head reads them.
-        string features = g.Node("Reshape", [g.Node("Transpose", [last], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)]);
+        // Rows of [h→ | h←], as the engine's head reads them: [D, N, H] → [N, D·H], or [T, D, N, H] → [N, T, D·H].
+        string features = options.Head == HeadKind.LastHidden
+            ? g.Node("Reshape", [g.Node("Transpose", [last], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
+            : g.Node("Reshape", [g.Node("Transpose", [last], null, OnnxGraphBuilder.Ints("perm", 2, 0, 1, 3)), g.Longs("head.input_shape", 0, 0, -1)]);
         string product = g.Node("MatMul", [features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values)]);
         return g.Node("Add", [product, g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values)], "logits");
     }

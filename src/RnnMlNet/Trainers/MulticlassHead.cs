@@ -20,7 +20,7 @@ internal sealed class MulticlassHead : TaskHead
         if (column.Type is not KeyDataViewType key || key.Count is < 2 or > 1_000_000)
             throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {column.Type}; expected a key label with at least 2 classes (use MapValueToKey).");
         Classes = (int)key.Count;
-        _classNames = ClassNames(column, Classes);
+        _classNames = SchemaChecks.KeyNames(column, Classes);
     }
 
     public int Classes { get; }
@@ -55,22 +55,8 @@ internal sealed class MulticlassHead : TaskHead
     {
         var glue = context.Transforms.CustomMapping<PredictedLabelText, PredictedLabelValue>(PredictedLabelValueFactory.Map, PredictedLabelValueFactory.ContractName).Fit(scored);
         var withValue = glue.Transform(scored);
-        var keyData = context.Data.LoadFromEnumerable(_classNames.Select(name => new PredictedLabelValue { Value = name }));
-        var toKey = context.Transforms.Conversion.MapValueToKey("PredictedLabel", GlueColumns.PredictedLabelValue,
-            keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(withValue);
+        var toKey = ToKeys(context, withValue, GlueColumns.PredictedLabelValue, _classNames);
         var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText, GlueColumns.PredictedLabelValue).Fit(toKey.Transform(withValue));
         return [glue, toKey, drop];
-    }
-
-    private static string[] ClassNames(DataViewSchema.Column label, int classes)
-    {
-        if (label.Annotations.Schema.GetColumnOrNull("KeyValues") is { Type: VectorDataViewType { ItemType: TextDataViewType } })
-        {
-            VBuffer<ReadOnlyMemory<char>> values = default;
-            label.GetKeyValues(ref values);
-            return values.DenseValues().Select(v => v.ToString()).ToArray();
-        }
-        // Without text key values the class is named by its key.
-        return Enumerable.Range(1, classes).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
     }
 }

@@ -11,4 +11,7 @@ public enum RecurrentTask
 
     /// <summary>Single label; Score.</summary>
     Regression,
+
+    /// <summary>One key label per step; PredictedLabel key vector aligned with the input, Score of T × C probabilities.</summary>
+    SequenceTagging,
 }

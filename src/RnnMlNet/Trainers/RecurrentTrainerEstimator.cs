@@ -65,7 +65,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     {
         ArgumentNullException.ThrowIfNull(input);
         var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength);
-        var head = TaskHead.Create(_task, input.Schema, _options.LabelColumnName);
+        var head = TaskHead.Create(_task, input.Schema, _options.LabelColumnName, _options.MaximumLength);
         var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, head), _options.Seed);
         if (_options.InitialWeights is { } initial) network.Import(initial);
         TrainingHistory? history = null;
@@ -116,6 +116,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         Layers = _options.Layers,
         Bidirectional = _options.Bidirectional,
         Dropout = _options.Dropout,
+        Head = head.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden,
         Outputs = head.Outputs,
         Threads = _options.Threads,
     };
@@ -144,7 +145,11 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         for (long position = 0; cursor.MoveNext(); position++)
         {
             _options.CancellationToken.ThrowIfCancellationRequested();
-            examples.Add(new LabeledSequence<float>(readSequence(position), readLabel(position)));
+            var sequence = readSequence(position);
+            var label = readLabel(position);
+            if (head.PerStep && label.Length != sequence.Length)
+                throw new InvalidOperationException($"Column '{head.LabelColumnName}', row {position}: {label.Length} tags for the {sequence.Length} steps of column '{input.ColumnName}'; expected one tag per step.");
+            examples.Add(new LabeledSequence<float>(sequence, label));
         }
         if (examples.Count == 0) throw new InvalidOperationException($"The training data has no rows (columns '{input.ColumnName}' and '{head.LabelColumnName}').");
         return examples;

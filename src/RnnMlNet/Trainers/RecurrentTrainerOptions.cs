@@ -5,7 +5,7 @@ using RnnMlNet.Core.Training;
 namespace RnnMlNet.Trainers;
 
 /// <summary>Settings of the LSTM, GRU and SimpleRNN trainers. Every default is stated on its property.</summary>
-public sealed class RecurrentTrainerOptions
+public class RecurrentTrainerOptions
 {
     /// <summary>Label column. Default "Label".</summary>
     public string LabelColumnName { get; set; } = "Label";

@@ -15,6 +15,9 @@ internal abstract class TaskHead
 
     public string LabelColumnName { get; }
 
+    /// <summary>Whether the label has one value per step (tagging) rather than one per sequence.</summary>
+    public virtual bool PerStep => false;
+
     /// <summary>Number of logits.</summary>
     public abstract int Outputs { get; }
 
@@ -29,8 +32,9 @@ internal abstract class TaskHead
     /// <summary>The transformers after the ONNX one that produce the standard columns (glue, then drop temporaries).</summary>
     public abstract IEnumerable<ITransformer> Tail(MLContext context, IDataView scored);
 
-    public static TaskHead Create(RecurrentTask task, DataViewSchema schema, string labelColumnName) => task switch
+    public static TaskHead Create(RecurrentTask task, DataViewSchema schema, string labelColumnName, int maximumLength) => task switch
     {
+        RecurrentTask.SequenceTagging => new SequenceTaggingHead(schema, labelColumnName, maximumLength),
         RecurrentTask.BinaryClassification => new BinaryHead(schema, labelColumnName),
         RecurrentTask.MulticlassClassification => new MulticlassHead(schema, labelColumnName),
         RecurrentTask.Regression => new RegressionHead(schema, labelColumnName),
@@ -39,6 +43,13 @@ internal abstract class TaskHead
 
     public static void CheckLabel(RecurrentTask task, SchemaShape schema, string labelColumnName)
     {
+        if (task == RecurrentTask.SequenceTagging)
+        {
+            var tags = SchemaChecks.Find(schema, labelColumnName, "a vector of key labels, one per step (use MapValueToKey)");
+            if (!tags.IsKey || tags.Kind == SchemaShape.Column.VectorKind.Scalar)
+                throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {SchemaChecks.Describe(tags)}; expected a vector of key labels, one per step (use MapValueToKey).");
+            return;
+        }
         var (expectKey, itemType, description) = task switch
         {
             RecurrentTask.BinaryClassification => (false, (DataViewType)BooleanDataViewType.Instance, "a Boolean label"),
@@ -58,15 +69,34 @@ internal abstract class TaskHead
     {
         RecurrentTask.BinaryClassification => SchemaChecks.AddColumns<Glue.BinaryOutputs>(input, _ => { }),
         RecurrentTask.Regression => SchemaChecks.AddColumns<Glue.RegressionOutputs>(input, _ => { }),
+        RecurrentTask.SequenceTagging => SchemaChecks.AddColumns<TaggingColumns>(input, definition =>
+        {
+            definition[nameof(TaggingColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single);
+            WithKeyValues(definition[nameof(TaggingColumns.PredictedLabel)], new VectorDataViewType(new KeyDataViewType(typeof(uint), 2)));
+        }),
         _ => SchemaChecks.AddColumns<MulticlassColumns>(input, definition =>
         {
             definition[nameof(MulticlassColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
-            var predicted = definition[nameof(MulticlassColumns.PredictedLabel)];
-            predicted.ColumnType = new KeyDataViewType(typeof(uint), 2);
-            var names = new VBuffer<ReadOnlyMemory<char>>(2, ["1".AsMemory(), "2".AsMemory()]);
-            predicted.AddAnnotation("KeyValues", names, new VectorDataViewType(TextDataViewType.Instance, 2));
+            WithKeyValues(definition[nameof(MulticlassColumns.PredictedLabel)], new KeyDataViewType(typeof(uint), 2));
         }),
     };
+
+    private static void WithKeyValues(SchemaDefinition.Column column, DataViewType type)
+    {
+        column.ColumnType = type;
+        var names = new VBuffer<ReadOnlyMemory<char>>(2, ["1".AsMemory(), "2".AsMemory()]);
+        column.AddAnnotation("KeyValues", names, new VectorDataViewType(TextDataViewType.Instance, 2));
+    }
+
+    /// <summary>Shape of the tagging output columns, for schema propagation.</summary>
+    public sealed class TaggingColumns
+    {
+        /// <summary>Per-step class probabilities.</summary>
+        public float[] Score { get; set; } = [];
+
+        /// <summary>Predicted tag keys, one per step.</summary>
+        public uint[] PredictedLabel { get; set; } = [];
+    }
 
     /// <summary>Shape of the multiclass output columns, for schema propagation.</summary>
     public sealed class MulticlassColumns
@@ -84,6 +114,14 @@ internal abstract class TaskHead
         g.Node("Identity", [logits], name);
         g.Output(name, global::Onnx.TensorProto.Types.DataType.Float, "N", 1);
         return [name];
+    }
+
+    /// <summary>ML.NET's ValueToKey from predicted names to a PredictedLabel key (or key vector) carrying those names in label order.</summary>
+    protected static ITransformer ToKeys(MLContext context, IDataView scored, string namesColumn, string[] names)
+    {
+        var keyData = context.Data.LoadFromEnumerable(names.Select(name => new Glue.PredictedLabelValue { Value = name }));
+        return context.Transforms.Conversion.MapValueToKey("PredictedLabel", namesColumn,
+            keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(scored);
     }
 
     protected IEnumerable<ITransformer> Glue<TIn, TOut>(MLContext context, IDataView scored, string contractName, Action<TIn, TOut> map, params string[] temporaries)

@@ -1,0 +1,77 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace RnnMlNet.Evaluation;
+
+/// <summary>Precision, recall and F1 of one tag, over every step of every row.</summary>
+public sealed record TagMetrics(string Tag, double Precision, double Recall, double F1, long Support);
+
+/// <summary>How well predicted tags match the labels, step by step.</summary>
+public sealed class SequenceTaggingMetrics
+{
+    internal SequenceTaggingMetrics(double tokenAccuracy, long tokens, IReadOnlyList<TagMetrics> perTag)
+    {
+        TokenAccuracy = tokenAccuracy;
+        Tokens = tokens;
+        PerTag = perTag;
+        MacroF1 = perTag.Count == 0 ? 0 : perTag.Average(t => t.F1);
+    }
+
+    /// <summary>Fraction of steps whose predicted tag is the label.</summary>
+    public double TokenAccuracy { get; }
+
+    /// <summary>Number of steps evaluated.</summary>
+    public long Tokens { get; }
+
+    /// <summary>One entry per tag, in key order.</summary>
+    public IReadOnlyList<TagMetrics> PerTag { get; }
+
+    /// <summary>Mean F1 over the tags.</summary>
+    public double MacroF1 { get; }
+
+    /// <summary>Compares two key-vector columns of the same key type row by row.</summary>
+    public static SequenceTaggingMetrics Evaluate(IDataView data, string labelColumnName = "Label", string predictedLabelColumnName = "PredictedLabel")
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var label = SchemaChecks.Find(data.Schema, labelColumnName, "a vector of key labels");
+        var predicted = SchemaChecks.Find(data.Schema, predictedLabelColumnName, "a vector of predicted keys");
+        if (label.Type is not VectorDataViewType { ItemType: KeyDataViewType labelKey } || predicted.Type is not VectorDataViewType { ItemType: KeyDataViewType predictedKey } || labelKey.Count != predictedKey.Count)
+            throw new ArgumentOutOfRangeException(nameof(data), $"Columns '{labelColumnName}' ({label.Type}) and '{predictedLabelColumnName}' ({predicted.Type}) must be key vectors of the same key count.");
+        int tags = (int)labelKey.Count;
+        var truePositives = new long[tags + 1];
+        var labelled = new long[tags + 1];
+        var predictedCount = new long[tags + 1];
+        long steps = 0, correct = 0;
+        using var cursor = data.GetRowCursor([label, predicted]);
+        var labelGetter = cursor.GetGetter<VBuffer<uint>>(label);
+        var predictedGetter = cursor.GetGetter<VBuffer<uint>>(predicted);
+        VBuffer<uint> labels = default, predictions = default;
+        for (long row = 0; cursor.MoveNext(); row++)
+        {
+            labelGetter(ref labels);
+            predictedGetter(ref predictions);
+            if (labels.Length != predictions.Length)
+                throw new InvalidOperationException($"Row {row}: '{predictedLabelColumnName}' has {predictions.Length} tags and '{labelColumnName}' {labels.Length}; they must align (a tagger trained with MaximumLength predicts only that many).");
+            foreach (var (truth, guess) in labels.DenseValues().Zip(predictions.DenseValues()))
+            {
+                steps++;
+                labelled[truth]++;
+                predictedCount[guess]++;
+                if (truth == guess)
+                {
+                    correct++;
+                    truePositives[truth]++;
+                }
+            }
+        }
+        var names = SchemaChecks.KeyNames(label, tags);
+        var perTag = Enumerable.Range(1, tags).Select(k =>
+        {
+            double precision = predictedCount[k] == 0 ? 0 : (double)truePositives[k] / predictedCount[k];
+            double recall = labelled[k] == 0 ? 0 : (double)truePositives[k] / labelled[k];
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            return new TagMetrics(names[k - 1], precision, recall, f1, labelled[k]);
+        }).ToList();
+        return new SequenceTaggingMetrics(steps == 0 ? 0 : (double)correct / steps, steps, perTag);
+    }
+}

@@ -1,0 +1,13 @@
+using RnnMlNet.Core.Cells;
+
+namespace RnnMlNet.Trainers;
+
+/// <summary>Settings of the sequence tagger: the recurrent trainer's, plus the cell, and bidirectional by default.</summary>
+public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
+{
+    /// <summary>Creates the options; a tag usually depends on what follows as much as on what came before.</summary>
+    public SequenceTaggerOptions() => Bidirectional = true;
+
+    /// <summary>The cell. Default <see cref="CellKind.Lstm"/>.</summary>
+    public CellKind Cell { get; set; } = CellKind.Lstm;
+}

@@ -1,0 +1,74 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Glue;
+using RnnMlNet.Onnx;
+
+namespace RnnMlNet.Trainers;
+
+/// <summary>
+/// Sequence tagging (many-to-many, same length): one key label per step, softmax cross-entropy at every step,
+/// a PredictedLabel key vector aligned with the input (with the label's tag names) and the per-step class
+/// probabilities as Score, T × C values row after row.
+/// </summary>
+internal sealed class SequenceTaggingHead : TaskHead
+{
+    private readonly string[] _tagNames;
+    private readonly int _maximumLength;
+
+    public SequenceTaggingHead(DataViewSchema schema, string labelColumnName, int maximumLength) : base(labelColumnName)
+    {
+        var column = SchemaChecks.Find(schema, labelColumnName, "a vector of key labels, one per step (use MapValueToKey)");
+        if (column.Type is not VectorDataViewType { ItemType: KeyDataViewType key } || key.Count is < 2 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {column.Type}; expected a vector of key labels with at least 2 tags, one per step (use MapValueToKey).");
+        Tags = (int)key.Count;
+        _tagNames = SchemaChecks.KeyNames(column, Tags);
+        _maximumLength = maximumLength;
+    }
+
+    public int Tags { get; }
+
+    public override int Outputs => Tags;
+
+    public override bool PerStep => true;
+
+    public override Loss<float> Loss { get; } = new SoftmaxCrossEntropy<float>();
+
+    public override Func<long, float[]> LabelReader(DataViewRow row)
+    {
+        var getter = row.GetGetter<VBuffer<uint>>(row.Schema[LabelColumnName]);
+        VBuffer<uint> keys = default;
+        return position =>
+        {
+            getter(ref keys);
+            int length = _maximumLength > 0 ? Math.Min(keys.Length, _maximumLength) : keys.Length;
+            var tags = new float[length];
+            var dense = keys.DenseValues().Take(length).ToArray();
+            for (int t = 0; t < length; t++)
+                tags[t] = dense[t] == 0
+                    ? throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}, step {t}: the tag is missing (key 0).")
+                    : dense[t] - 1;
+            return tags;
+        };
+    }
+
+    public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits)
+    {
+        // logits [N, T, C] → Score [N, T·C] (probabilities step after step) and the tag names [N, T].
+        string probabilities = g.Node("Softmax", [logits], null, OnnxGraphBuilder.Int("axis", 2));
+        g.Node("Reshape", [probabilities, g.Longs("score.shape", 0, -1)], "Score");
+        string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 2), OnnxGraphBuilder.Int("keepdims", 0));
+        g.Node("Gather", [g.Strings("tag_names", _tagNames), best], GlueColumns.PredictedLabelText);
+        g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, "N", "TC");
+        g.Output(GlueColumns.PredictedLabelText, global::Onnx.TensorProto.Types.DataType.String, "N", "T");
+        return ["Score", GlueColumns.PredictedLabelText];
+    }
+
+    public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored)
+    {
+        // ValueToKey maps the vector of tag names straight to a key vector with the label's names; no glue is needed.
+        var toKeys = ToKeys(context, scored, GlueColumns.PredictedLabelText, _tagNames);
+        var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText).Fit(toKeys.Transform(scored));
+        return [toKeys, drop];
+    }
+}

@@ -1,0 +1,157 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Evaluation;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>Many-to-many with the same length: one tag per token.</summary>
+public class SequenceTaggerTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public sealed class TaggedRow
+    {
+        [KeyType(6)]
+        public uint[] Tokens { get; set; } = [];
+
+        /// <summary>Tag of each token: "repeat" when it equals the token before it, else "new".</summary>
+        public string[] Tags { get; set; } = [];
+    }
+
+    /// <summary>Needs memory of the previous step: the same token is "new" or "repeat" depending on its neighbour.</summary>
+    internal static TaggedRow[] Rows(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var tokens = new List<uint> { (uint)random.Next(1, 7) };
+            for (int i = random.Next(3, 10); i > 0; i--) tokens.Add(random.Next(3) == 0 ? tokens[^1] : (uint)random.Next(1, 7));
+            return new TaggedRow
+            {
+                Tokens = tokens.ToArray(),
+                Tags = tokens.Select((t, i) => i > 0 && tokens[i - 1] == t ? "repeat" : "new").ToArray(),
+            };
+        }).ToArray();
+    }
+
+    private static IEstimator<ITransformer> Pipeline(MLContext ml, SequenceTaggerOptions options) =>
+        ml.Transforms.Conversion.MapValueToKey("Label", "Tags")
+            .Append(ml.MulticlassClassification.Trainers.SequenceTagger(options));
+
+    private static SequenceTaggerOptions Options(CellKind cell = CellKind.Lstm, int epochs = 20) => new()
+    {
+        Cell = cell, FeatureColumnName = "Tokens", HiddenSize = 12, EmbeddingSize = 6, Epochs = epochs, LearningRate = 0.02, Seed = 1, BatchSize = 16,
+    };
+
+    [Fact]
+    public void TaggerWorkout()
+    {
+        var ml = _temp.Context();
+        var data = ml.Transforms.Conversion.MapValueToKey("Label", "Tags").Fit(ml.Data.LoadFromEnumerable(Rows(40, 1)))
+            .Transform(ml.Data.LoadFromEnumerable(Rows(40, 1)));
+        EstimatorWorkout.Run(_temp, ml.MulticlassClassification.Trainers.SequenceTagger(Options(epochs: 1)), data, KeyLabelShape(), ["PredictedLabel", "Score"]);
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void TaggerLearnsRepeatsAndEvaluatesPerTag(CellKind cell)
+    {
+        var ml = _temp.Context();
+        var train = ml.Data.LoadFromEnumerable(Rows(300, 2));
+        var test = ml.Data.LoadFromEnumerable(Rows(100, 3));
+        using var model = (IDisposable)Pipeline(ml, Options(cell)).Fit(train);
+        var metrics = SequenceTaggingMetrics.Evaluate(((ITransformer)model).Transform(test));
+        Assert.True(metrics.TokenAccuracy > 0.97, $"Token accuracy {metrics.TokenAccuracy:P1}.");
+        Assert.Equal(["new", "repeat"], metrics.PerTag.Select(t => t.Tag));
+        var repeat = metrics.PerTag.Single(t => t.Tag == "repeat");
+        Assert.True(repeat.F1 > 0.9, $"F1 of 'repeat' {repeat.F1:F3}.");
+    }
+
+    public sealed class TaggedPrediction
+    {
+        public string[] PredictedTags { get; set; } = [];
+    }
+
+    [Fact]
+    public void PredictionsAlignWithTheInputAfterReloadAndMatchTheEngine()
+    {
+        var ml = _temp.Context();
+        var rows = Rows(200, 4);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var tagger = ml.MulticlassClassification.Trainers.SequenceTagger(Options());
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Tags").Append(tagger)
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedTags", "PredictedLabel"));
+        using var model = pipeline.Fit(data);
+        string path = _temp.File("tagger.zip");
+        ml.Model.Save(model, data.Schema, path);
+        var fresh = _temp.Context();
+        using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+        var engine = fresh.Model.CreatePredictionEngine<TaggedRow, TaggedPrediction>((ITransformer)loaded);
+
+        var native = tagger.LastNetwork!.Predict(rows.Take(20).Select(r => Sequence<float>.FromTokens(r.Tokens.Select(t => (int)t).ToArray())).ToList());
+        for (int i = 0; i < 20; i++)
+        {
+            var predicted = engine.Predict(new TaggedRow { Tokens = rows[i].Tokens }).PredictedTags;
+            Assert.Equal(rows[i].Tokens.Length, predicted.Length);
+            // The engine's per-step logits [T × 2] pick the same tags (key order: "new" then "repeat").
+            var fromEngine = Enumerable.Range(0, rows[i].Tokens.Length).Select(t => native[i][2 * t] >= native[i][2 * t + 1] ? "new" : "repeat");
+            Assert.Equal(fromEngine, predicted);
+        }
+    }
+
+    [Fact]
+    public void LabelsOfADifferentLengthAreRejectedWithTheRow()
+    {
+        var ml = _temp.Context();
+        var rows = Rows(5, 5);
+        rows[3].Tags = rows[3].Tags.Skip(1).ToArray();
+        var error = Assert.Throws<InvalidOperationException>(() => Pipeline(ml, Options(epochs: 1)).Fit(ml.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("Column 'Label', row 3", error.Message);
+        Assert.Contains("one tag per step", error.Message);
+    }
+
+    [Fact]
+    public void MetricsCountEachTag()
+    {
+        var ml = _temp.Context();
+        var rows = new[] { new Pair { Label = ["a", "b", "b"], Predicted = ["a", "b", "a"] }, new Pair { Label = ["b"], Predicted = ["b"] } };
+        var keys = ml.Transforms.Conversion.MapValueToKey("LabelKeys", "Label")
+            .Append(ml.Transforms.Conversion.MapValueToKey("PredictedKeys", "Predicted", keyData: ml.Data.LoadFromEnumerable(new[] { new Term { Value = "a" }, new Term { Value = "b" } })));
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var metrics = SequenceTaggingMetrics.Evaluate(keys.Fit(data).Transform(data), "LabelKeys", "PredictedKeys");
+        Assert.Equal(0.75, metrics.TokenAccuracy, 12);
+        var a = metrics.PerTag[0];
+        var b = metrics.PerTag[1];
+        Assert.Equal(("a", 0.5, 1.0, 1L), (a.Tag, a.Precision, a.Recall, a.Support));
+        Assert.Equal(("b", 1.0, 3L), (b.Tag, b.Precision, b.Support));
+        Assert.Equal(2.0 / 3, b.Recall, 12);
+        Assert.Equal(2 * 0.5 / 1.5, a.F1, 12);
+    }
+
+    public sealed class Pair
+    {
+        public string[] Label { get; set; } = [];
+        public string[] Predicted { get; set; } = [];
+    }
+
+    public sealed class Term
+    {
+        public string Value { get; set; } = "";
+    }
+
+    private static SchemaShape KeyLabelShape() => EstimatorWorkout.ShapeOf<KeyLabelRow>(definition =>
+        definition[nameof(KeyLabelRow.Label)].ColumnType = new VectorDataViewType(new KeyDataViewType(typeof(uint), 2)));
+
+    public sealed class KeyLabelRow
+    {
+        [KeyType(6)]
+        public uint[] Tokens { get; set; } = [];
+        public uint[] Label { get; set; } = [];
+    }
+}
