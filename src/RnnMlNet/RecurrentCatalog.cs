@@ -1,4 +1,5 @@
 using RnnMlNet.Core.Cells;
+using RnnMlNet.Generation;
 using RnnMlNet.Sequences;
 using RnnMlNet.Trainers;
 using RnnMlNet.Vocabulary;
@@ -48,6 +49,26 @@ public static class RecurrentCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new OneHotSequenceEstimator(options);
+    }
+
+    /// <summary>A recurrent text generator (language model, optionally conditioned on a category). See <see cref="SequenceGeneratorEstimator"/>.</summary>
+    /// <param name="catalog">The text transforms catalog.</param>
+    /// <param name="outputColumnName">Column of generated text.</param>
+    /// <param name="textColumnName">Training text column.</param>
+    /// <param name="promptColumnName">Column the fitted transformer reads prompts from.</param>
+    /// <param name="conditionColumnName">Optional category column to condition on.</param>
+    public static SequenceGeneratorEstimator SequenceGenerator(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string textColumnName = "Text",
+        string promptColumnName = "Prompt", string? conditionColumnName = null) =>
+        SequenceGenerator(catalog, new SequenceGeneratorOptions
+        {
+            OutputColumnName = outputColumnName, TextColumnName = textColumnName, PromptColumnName = promptColumnName, ConditionColumnName = conditionColumnName,
+        });
+
+    /// <summary>A recurrent text generator with every setting.</summary>
+    public static SequenceGeneratorEstimator SequenceGenerator(this TransformsCatalog.TextTransforms catalog, SequenceGeneratorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new SequenceGeneratorEstimator(options);
     }
 
     /// <summary>An LSTM binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>

@@ -13,9 +13,15 @@ internal sealed class OnnxGraphBuilder
     public const int OpsetVersion = 14;
     private readonly GraphProto _graph;
     private readonly Dictionary<string, string> _metadata = new();
+    private readonly string _namePrefix;
     private int _nextName;
 
-    public OnnxGraphBuilder(string name) => _graph = new GraphProto { Name = name };
+    /// <summary>Starts a graph. A subgraph (a Loop body) gets its own <paramref name="namePrefix"/> so its names never clash with the outer graph's.</summary>
+    public OnnxGraphBuilder(string name, string namePrefix = "")
+    {
+        _graph = new GraphProto { Name = name };
+        _namePrefix = namePrefix;
+    }
 
     /// <summary>Declares a graph input. A dimension is an int (fixed) or a string (symbolic).</summary>
     public string Input(string name, TensorProto.Types.DataType type, params object[] dims)
@@ -31,6 +37,24 @@ internal sealed class OnnxGraphBuilder
     {
         var tensor = Tensor(name, TensorProto.Types.DataType.Float, shape);
         tensor.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>A 0-dimensional int64 constant.</summary>
+    public string ScalarLong(string name, long value)
+    {
+        var tensor = Tensor(name, TensorProto.Types.DataType.Int64, []);
+        tensor.Int64Data.Add(value);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>A 0-dimensional bool constant.</summary>
+    public string ScalarBool(string name, bool value)
+    {
+        var tensor = Tensor(name, TensorProto.Types.DataType.Bool, []);
+        tensor.Int32Data.Add(value ? 1 : 0);
         _graph.Initializer.Add(tensor);
         return name;
     }
@@ -89,9 +113,12 @@ internal sealed class OnnxGraphBuilder
 
     public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
+    /// <summary>A graph-valued attribute, such as a Loop's body.</summary>
+    public static AttributeProto Subgraph(string name, OnnxGraphBuilder body) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = body._graph };
+
     public static AttributeProto Text(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
-    private string Fresh(string prefix) => $"{prefix}_{_nextName++}";
+    private string Fresh(string prefix) => $"{_namePrefix}{prefix}_{_nextName++}";
 
     private static TensorProto Tensor(string name, TensorProto.Types.DataType type, IReadOnlyList<int> shape)
     {

@@ -1,0 +1,43 @@
+namespace RnnMlNet.Generation;
+
+/// <summary>
+/// Token ids of a generator: 0 &lt;unk&gt;, 1 &lt;s&gt; (start), 2 &lt;/s&gt; (end), then one token per conditioning category,
+/// then the text tokens, most frequent first.
+/// </summary>
+public sealed class GeneratorVocabulary
+{
+    internal const int Unknown = 0, Start = 1, End = 2, FirstCategoryId = 3;
+
+    internal GeneratorVocabulary(IReadOnlyList<string> categories, IReadOnlyList<string> tokens)
+    {
+        Categories = categories;
+        Tokens = tokens;
+        FirstTextId = FirstCategoryId + categories.Count;
+        _ids = tokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => FirstTextId + p.i);
+    }
+
+    private readonly Dictionary<string, int> _ids;
+
+    /// <summary>Conditioning categories, in id order.</summary>
+    public IReadOnlyList<string> Categories { get; }
+
+    /// <summary>Text tokens (characters or words), in id order.</summary>
+    public IReadOnlyList<string> Tokens { get; }
+
+    /// <summary>Id of the first text token.</summary>
+    public int FirstTextId { get; }
+
+    /// <summary>Number of ids.</summary>
+    public int Size => FirstTextId + Tokens.Count;
+
+    /// <summary>Text of every id: special and category tokens print as nothing.</summary>
+    internal string[] Texts => [.. Enumerable.Repeat("", FirstTextId), .. Tokens];
+
+    internal int IdOf(string token) => _ids.TryGetValue(token, out int id) ? id : Unknown;
+
+    internal int CategoryId(string category)
+    {
+        int index = Categories.ToList().IndexOf(category);
+        return index < 0 ? -1 : FirstCategoryId + index;
+    }
+}

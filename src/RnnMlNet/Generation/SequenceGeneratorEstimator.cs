@@ -1,0 +1,224 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
+using RnnMlNet.Glue;
+using RnnMlNet.Onnx;
+
+namespace RnnMlNet.Generation;
+
+/// <summary>
+/// Trains a recurrent language model on a text column and returns a transformer that generates text: from a prompt
+/// (possibly empty) and, optionally, a category to condition on — the teaching material's one-to-many shape.
+/// </summary>
+/// <remarks>
+/// <format type="text/markdown"><![CDATA[
+/// ### Estimator characteristics
+/// | | |
+/// | -- | -- |
+/// | Does this estimator need to look at the data to train its parameters? | Yes |
+/// | Training input | A text column, and optionally a text category column |
+/// | Scoring input | A text prompt column (may be empty), and the category column if trained with one |
+/// | Output column data type | Text |
+/// | Exportable to ONNX | Yes: the generation loop is an ONNX Loop inside the model |
+///
+/// Training: every text becomes [start] + tokens → tokens + [&lt;/s&gt;], where start is the category's token or &lt;s&gt;;
+/// the network learns the next token at every step. Scoring runs the whole decoding loop inside the saved ONNX
+/// graph: greedy (Temperature 0) or sampling with temperature and top-k under a seed stored in the graph, up to
+/// MaximumLength tokens or &lt;/s&gt;. The output is the generated continuation (without the prompt).
+/// A category unseen in training raises an error naming the column when the row is scored.
+/// ]]></format>
+/// </remarks>
+public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITransformer>>
+{
+    private readonly SequenceGeneratorOptions _options;
+    private readonly MLContext _context;
+
+    internal SequenceGeneratorEstimator(SequenceGeneratorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _context = new MLContext(options.Seed);
+    }
+
+    /// <summary>The vocabulary of the last <see cref="Fit"/>.</summary>
+    public GeneratorVocabulary? Vocabulary { get; private set; }
+
+    /// <summary>exp(mean cross-entropy per token) on the held-out texts of the last <see cref="Fit"/> (training texts when none are held out).</summary>
+    public double? Perplexity { get; private set; }
+
+    /// <summary>Training history of the last <see cref="Fit"/>.</summary>
+    public TrainingHistory? History { get; private set; }
+
+    /// <summary>The language model of the last <see cref="Fit"/>, for checks against the graph.</summary>
+    internal RecurrentNetwork<float>? LastNetwork { get; private set; }
+
+    private string Temporary(string suffix) => $"{_options.OutputColumnName}.{suffix}";
+
+    /// <inheritdoc />
+    public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (texts, categories) = ReadTexts(input);
+        var vocabulary = BuildVocabulary(texts, categories);
+        var examples = texts.Select((tokens, i) => Example(vocabulary, tokens, categories?[i])).ToList();
+        var order = Enumerable.Range(0, examples.Count).ToArray();
+        new Random(HashCode.Combine(_options.Seed, "validation")).Shuffle(order);
+        int held = (int)Math.Round(examples.Count * _options.ValidationFraction);
+        var validation = order.Take(held).Select(i => examples[i]).ToList();
+        var train = order.Skip(held).Select(i => examples[i]).ToList();
+        if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.TextColumnName}': no texts left to train on.");
+
+        var network = new RecurrentNetwork<float>(new NetworkOptions
+        {
+            Cell = _options.Cell, Input = InputKind.EmbeddedTokens, VocabularySize = vocabulary.Size, EmbeddingSize = _options.EmbeddingSize,
+            HiddenSize = _options.HiddenSize, Layers = _options.Layers, Dropout = _options.Dropout, Head = HeadKind.EveryStep,
+            Outputs = vocabulary.Size, Threads = _options.Threads,
+        }, _options.Seed);
+        var trainer = new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), new TrainingOptions
+        {
+            Epochs = _options.Epochs, BatchSize = _options.BatchSize, LearningRate = _options.LearningRate, ClipNorm = _options.ClipNorm,
+            Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam }, Seed = _options.Seed,
+            OnEpoch = _options.Progress is { } progress ? progress.Report : null, CancellationToken = _options.CancellationToken,
+        });
+        History = trainer.Fit(train, validation.Count > 0 ? validation : null);
+        Perplexity = Math.Exp(trainer.Evaluate(validation.Count > 0 ? validation : train));
+        Vocabulary = vocabulary;
+        LastNetwork = network;
+        return BuildModel(network, vocabulary);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        CheckText(inputSchema, _options.PromptColumnName, "the prompt");
+        if (_options.ConditionColumnName is { } condition) CheckText(inputSchema, condition, "the conditioning category");
+        return SchemaChecks.AddColumns<GeneratedColumn>(inputSchema, definition => definition[nameof(GeneratedColumn.Value)].ColumnName = _options.OutputColumnName);
+    }
+
+    private static void CheckText(SchemaShape schema, string name, string what)
+    {
+        var column = SchemaChecks.Find(schema, name, $"a text column with {what}");
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not TextDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {SchemaChecks.Describe(column)}; expected a text column with {what}.");
+    }
+
+    private (List<string[]> Texts, List<string>? Categories) ReadTexts(IDataView data)
+    {
+        var text = RequireText(data.Schema, _options.TextColumnName, "the training text");
+        var condition = _options.ConditionColumnName is { } name ? RequireText(data.Schema, name, "the conditioning category") : (DataViewSchema.Column?)null;
+        var texts = new List<string[]>();
+        var categories = condition is null ? null : new List<string>();
+        using var cursor = data.GetRowCursor(condition is null ? [text] : [text, condition.Value]);
+        var getText = cursor.GetGetter<ReadOnlyMemory<char>>(text);
+        var getCategory = condition is null ? null : cursor.GetGetter<ReadOnlyMemory<char>>(condition.Value);
+        ReadOnlyMemory<char> value = default, category = default;
+        for (long row = 0; cursor.MoveNext(); row++)
+        {
+            getText(ref value);
+            texts.Add(Tokenize(value.ToString()));
+            if (getCategory is null) continue;
+            getCategory(ref category);
+            if (category.IsEmpty) throw new InvalidOperationException($"Column '{_options.ConditionColumnName}', row {row}: the category is missing.");
+            categories!.Add(category.ToString());
+        }
+        if (texts.Count == 0) throw new InvalidOperationException($"Column '{_options.TextColumnName}': the training data has no rows.");
+        return (texts, categories);
+    }
+
+    private static DataViewSchema.Column RequireText(DataViewSchema schema, string name, string what)
+    {
+        var column = SchemaChecks.Find(schema, name, $"a text column with {what}");
+        return column.Type is TextDataViewType ? column : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected a text column with {what}.");
+    }
+
+    /// <summary>The same split ML.NET's tokenizers make at scoring time: characters, or words between spaces.</summary>
+    private string[] Tokenize(string text) => _options.Level == TokenLevel.Character
+        ? text.Select(c => c.ToString()).ToArray()
+        : text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    private GeneratorVocabulary BuildVocabulary(List<string[]> texts, List<string>? categories)
+    {
+        var counts = new Dictionary<string, (int Count, int First)>();
+        foreach (var token in texts.SelectMany(t => t))
+            counts[token] = counts.TryGetValue(token, out var seen) ? (seen.Count + 1, seen.First) : (1, counts.Count);
+        var tokens = counts.OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.First).Take(_options.MaximumVocabularySize).Select(c => c.Key).ToList();
+        return new GeneratorVocabulary(categories?.Distinct().ToList() ?? [], tokens);
+    }
+
+    private static LabeledSequence<float> Example(GeneratorVocabulary vocabulary, string[] tokens, string? category)
+    {
+        int start = category is null ? GeneratorVocabulary.Start : vocabulary.CategoryId(category);
+        int[] ids = tokens.Select(vocabulary.IdOf).ToArray();
+        // Input [start, t1 … tn] predicts [t1 … tn, </s>]: every step's target is the next token.
+        return new LabeledSequence<float>(Sequence<float>.FromTokens([start, .. ids]), [.. ids.Select(id => (float)id), GeneratorVocabulary.End]);
+    }
+
+    private TransformerChain<ITransformer> BuildModel(RecurrentNetwork<float> network, GeneratorVocabulary vocabulary)
+    {
+        // The scoring transformers are fitted on an empty view with the scoring columns: their parameters come from the vocabulary.
+        var scoringSchema = SchemaDefinition.Create(typeof(ScoringRow));
+        scoringSchema[nameof(ScoringRow.Prompt)].ColumnName = _options.PromptColumnName;
+        scoringSchema[nameof(ScoringRow.Category)].ColumnName = _options.ConditionColumnName ?? Temporary("UnusedCategory");
+        IDataView view = _context.Data.LoadFromEnumerable(Array.Empty<ScoringRow>(), scoringSchema);
+        var scoringColumns = view.Schema.Select(c => c.Name).ToHashSet();
+        var transformers = new List<ITransformer>();
+        ITransformer Add(ITransformer t)
+        {
+            transformers.Add(t);
+            view = t.Transform(view);
+            return t;
+        }
+
+        string promptText = Temporary("PromptTokens"), promptKeys = Temporary("PromptKeys"), categoryKey = Temporary("CategoryKey");
+        if (_options.Level == TokenLevel.Character)
+        {
+            Add(_context.Transforms.Text.TokenizeIntoCharactersAsKeys(Temporary("PromptCharacters"), _options.PromptColumnName, useMarkerCharacters: false).Fit(view));
+            Add(_context.Transforms.Conversion.MapKeyToValue(promptText, Temporary("PromptCharacters")).Fit(view));
+        }
+        else
+        {
+            Add(_context.Transforms.Text.TokenizeIntoWords(promptText, _options.PromptColumnName, [' ']).Fit(view));
+        }
+        Add(KeysFor(promptKeys, promptText, vocabulary.Tokens).Fit(view));
+        if (_options.ConditionColumnName is not null) Add(KeysFor(categoryKey, _options.ConditionColumnName, vocabulary.Categories).Fit(view));
+
+        var graph = new OnnxGraphBuilder("RnnMlNet.Generator");
+        var decoding = new Decoding(_options.Temperature, _options.TopK, _options.Seed);
+        var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, _options.ConditionColumnName is null ? null : categoryKey,
+            _options.ConditionColumnName, _options.MaximumLength, decoding);
+        using var bytes = new MemoryStream(graph.ToBytes());
+        string[] inputs = _options.ConditionColumnName is null ? [promptKeys] : [promptKeys, categoryKey];
+        Add(_context.Transforms.ApplyOnnxModel([tokens, check], inputs, bytes).Fit(view));
+        Add(_options.Level == TokenLevel.Character
+            ? _context.Transforms.CustomMapping<GeneratedTokens, GeneratedText>(JoinCharactersFactory.Map, JoinCharactersFactory.ContractName).Fit(view)
+            : _context.Transforms.CustomMapping<GeneratedTokens, GeneratedText>(JoinWordsFactory.Map, JoinWordsFactory.ContractName).Fit(view));
+        Add(_context.Transforms.CopyColumns(_options.OutputColumnName, "RnnMlNet.GeneratedText").Fit(view));
+        string[] temporaries = view.Schema.Select(c => c.Name).Where(n => !scoringColumns.Contains(n) && n != _options.OutputColumnName).Distinct().ToArray();
+        Add(_context.Transforms.DropColumns(temporaries).Fit(view));
+        return new TransformerChain<ITransformer>(transformers.ToArray());
+    }
+
+    private ValueToKeyMappingEstimator KeysFor(string output, string input, IReadOnlyList<string> values) =>
+        _context.Transforms.Conversion.MapValueToKey(output, input, keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence,
+            keyData: _context.Data.LoadFromEnumerable(values.Select(v => new PredictedLabelValue { Value = v })));
+
+    private sealed class ScoringRow
+    {
+        public string Prompt { get; set; } = "";
+
+        public string Category { get; set; } = "";
+    }
+
+    /// <summary>Shape of the output column, for schema propagation.</summary>
+    public sealed class GeneratedColumn
+    {
+        /// <summary>The generated text.</summary>
+        public string Value { get; set; } = "";
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+
+namespace RnnMlNet.Glue;
+
+/// <summary>Input of the generation glue: the generated tokens and the graph's check of the conditioning category.</summary>
+public sealed class GeneratedTokens
+{
+    /// <summary>Tokens in order; special tokens are empty.</summary>
+    [ColumnName("RnnMlNet.GeneratedTokens"), VectorType]
+    public string[] Tokens { get; set; } = [];
+
+    /// <summary>Empty, or the message for a category never seen in training.</summary>
+    [ColumnName("RnnMlNet.GenerationCheck"), VectorType(1)]
+    public string[] Check { get; set; } = [];
+}
+
+/// <summary>The generated text.</summary>
+public sealed class GeneratedText
+{
+    /// <summary>Tokens joined.</summary>
+    [ColumnName("RnnMlNet.GeneratedText")]
+    public string Text { get; set; } = "";
+}
+
+/// <summary>Joins generated characters into text.</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+public sealed class JoinCharactersFactory : CustomMappingFactory<GeneratedTokens, GeneratedText>
+{
+    /// <summary>Name stored in saved models.</summary>
+    public const string ContractName = "RnnMlNet.JoinCharacters";
+
+    /// <summary>The mapping.</summary>
+    public static void Map(GeneratedTokens input, GeneratedText output) => output.Text = string.Concat(Checked(input).Tokens);
+
+    /// <inheritdoc />
+    public override Action<GeneratedTokens, GeneratedText> GetMapping() => Map;
+
+    /// <summary>Throws the graph's message when the row's category was unknown.</summary>
+    internal static GeneratedTokens Checked(GeneratedTokens input) =>
+        input.Check.Length > 0 && input.Check[0].Length > 0 ? throw new InvalidOperationException(input.Check[0]) : input;
+}
+
+/// <summary>Joins generated words into text, separated by spaces.</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+public sealed class JoinWordsFactory : CustomMappingFactory<GeneratedTokens, GeneratedText>
+{
+    /// <summary>Name stored in saved models.</summary>
+    public const string ContractName = "RnnMlNet.JoinWords";
+
+    /// <summary>The mapping.</summary>
+    public static void Map(GeneratedTokens input, GeneratedText output) =>
+        output.Text = string.Join(' ', JoinCharactersFactory.Checked(input).Tokens.Where(t => t.Length > 0));
+
+    /// <inheritdoc />
+    public override Action<GeneratedTokens, GeneratedText> GetMapping() => Map;
+}
