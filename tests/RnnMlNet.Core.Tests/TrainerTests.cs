@@ -95,6 +95,44 @@ public class TrainerTests
         Assert.True(accuracy >= 0.95, $"{kind}: accuracy {accuracy:P1}.");
     }
 
+    /// <summary>Generates examples on demand and counts how many it has handed out.</summary>
+    private sealed class CountingSource(int count) : ISequenceSource<float>
+    {
+        public int Produced;
+
+        public int? Count => null;
+
+        public IEnumerable<LabeledSequence<float>> Read()
+        {
+            var random = new Random(1);
+            for (int i = 0; i < count; i++)
+            {
+                Produced++;
+                yield return MemoryTaskTests.FirstBitExamples(1, 5, random)[0];
+            }
+        }
+    }
+
+    [Fact]
+    public void StreamedTrainingHoldsOnlyTheShuffleBufferAndOneWindow()
+    {
+        var source = new CountingSource(5000);
+        var producedAtFirstBatch = new List<int>();
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Threads = 1 });
+        var options = new TrainingOptions
+        {
+            Epochs = 2, BatchSize = 8, ShuffleBufferSize = 100,
+            OnBatch = b => { if (b.Batch == 1) producedAtFirstBatch.Add(source.Produced); },
+        };
+        var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), options).Fit(source);
+
+        // Training starts once the buffer (100) has filled and one bucketing window (50 batches of 8) has formed.
+        Assert.Equal(2, producedAtFirstBatch.Count);
+        Assert.True(producedAtFirstBatch[0] <= 100 + 8 * 50, $"{producedAtFirstBatch[0]} examples were read before the first batch.");
+        Assert.Equal(2 * 5000, source.Produced);
+        Assert.Equal(2, history.Epochs.Count);
+    }
+
     [Fact]
     public void BadOptionsAndDataAreRejected()
     {

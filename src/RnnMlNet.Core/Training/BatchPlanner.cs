@@ -1,32 +1,48 @@
+using System.Numerics;
+using RnnMlNet.Core.Data;
+
 namespace RnnMlNet.Core.Training;
 
 /// <summary>
-/// Decides which examples go into which batch each epoch. With bucketing, a shuffled window of many batches is
-/// sorted by length and cut into batches, whose order is shuffled again: batches hold sequences of similar
+/// Cuts a stream of examples into batches, holding at most a shuffle buffer and one bucketing window in memory.
+/// Shuffling draws from a bounded buffer (a full shuffle when the data fits in it). With bucketing, a window of many
+/// batches is sorted by length and cut into batches, whose order is shuffled again: batches hold sequences of similar
 /// length (little padding) while every epoch still sees a different mix.
 /// </summary>
 internal static class BatchPlanner
 {
     private const int BatchesPerBucketWindow = 50;
 
-    public static List<int[]> Plan(IReadOnlyList<int> lengths, int batchSize, bool shuffle, bool bucketByLength, Random random)
+    public static IEnumerable<LabeledSequence<T>[]> Batches<T>(IEnumerable<LabeledSequence<T>> examples, int batchSize, int shuffleBuffer,
+        bool shuffle, bool bucketByLength, Random random) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int[] order = Enumerable.Range(0, lengths.Count).ToArray();
-        if (shuffle) random.Shuffle(order);
-        var batches = new List<int[]>();
+        var ordered = shuffle ? Shuffled(examples, shuffleBuffer, random) : examples;
         int window = bucketByLength ? batchSize * BatchesPerBucketWindow : batchSize;
-        for (int start = 0; start < order.Length; start += window)
+        foreach (var chunk in ordered.Chunk(window))
         {
-            var chunk = order.Skip(start).Take(window);
-            if (bucketByLength) chunk = chunk.OrderBy(i => lengths[i]);
-            batches.AddRange(chunk.Chunk(batchSize));
+            var batches = (bucketByLength ? chunk.OrderBy(e => e.Input.Length).ToArray() : chunk).Chunk(batchSize).ToArray();
+            if (shuffle && bucketByLength) random.Shuffle(batches);
+            foreach (var batch in batches) yield return batch;
         }
-        if (shuffle && bucketByLength)
+    }
+
+    /// <summary>Each incoming example replaces a random one of the buffer, which is emitted; the rest go out shuffled at the end.</summary>
+    private static IEnumerable<TItem> Shuffled<TItem>(IEnumerable<TItem> source, int capacity, Random random)
+    {
+        var buffer = new List<TItem>(Math.Min(capacity, 1 << 16));
+        foreach (var item in source)
         {
-            var shuffled = batches.ToArray();
-            random.Shuffle(shuffled);
-            return shuffled.ToList();
+            if (buffer.Count < capacity)
+            {
+                buffer.Add(item);
+                continue;
+            }
+            int slot = random.Next(capacity);
+            yield return buffer[slot];
+            buffer[slot] = item;
         }
-        return batches;
+        var rest = buffer.ToArray();
+        random.Shuffle(rest);
+        foreach (var item in rest) yield return item;
     }
 }

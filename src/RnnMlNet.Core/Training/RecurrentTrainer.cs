@@ -44,11 +44,21 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     {
         ArgumentNullException.ThrowIfNull(training);
         if (training.Count == 0) throw new ArgumentException("There are no training examples.", nameof(training));
-        if (_options.EarlyStoppingPatience is not null && (validation is null || validation.Count == 0))
+        return Fit(new ListSequenceSource<T>(training), validation is { Count: > 0 } ? new ListSequenceSource<T>(validation) : null);
+    }
+
+    /// <summary>
+    /// Trains on examples streamed from <paramref name="training"/> once per epoch: memory holds the shuffle buffer and one
+    /// bucketing window, whatever the number of rows.
+    /// </summary>
+    public TrainingHistory Fit(ISequenceSource<T> training, ISequenceSource<T>? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        if (_options.EarlyStoppingPatience is not null && validation is null)
             throw new ArgumentException("Early stopping needs validation examples.", nameof(validation));
 
         var shuffleRandom = new Random(_options.Seed);
-        var lengths = training.Select(e => e.Input.Length).ToArray();
+        int? batchesPerEpoch = training.Count is int count ? (count + _options.BatchSize - 1) / _options.BatchSize : null;
         var epochs = new List<EpochReport>();
         T[]? bestWeights = null;
         double bestValidation = double.PositiveInfinity;
@@ -58,22 +68,26 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
-            var plan = BatchPlanner.Plan(lengths, _options.BatchSize, _options.Shuffle, _options.BucketByLength, shuffleRandom);
             double lossSum = 0, weightSum = 0, normSum = 0;
-            for (int i = 0; i < plan.Count; i++)
+            int batches = 0;
+            foreach (var examples in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
-                var batch = SequenceBatch<T>.Create(plan[i].Select(index => training[index]).ToArray(), PerStep);
-                double rate = _options.Schedule.Rate(_options.LearningRate, epoch - 1 + (double)i / plan.Count, _options.Epochs);
-                var (loss, norm, weight) = Step(batch, rate, epoch, i + 1);
+                var batch = SequenceBatch<T>.Create(examples, PerStep);
+                // Schedules see fractional epochs once the number of batches per epoch is known.
+                double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)batches / known) : 0);
+                double rate = _options.Schedule.Rate(_options.LearningRate, progress, _options.Epochs);
+                var (loss, norm, weight) = Step(batch, rate, epoch, ++batches);
                 lossSum += loss * weight;
                 weightSum += weight;
                 normSum += norm;
-                _options.OnBatch?.Invoke(new BatchReport(epoch, i + 1, plan.Count, loss, norm, rate, clock.Elapsed));
+                _options.OnBatch?.Invoke(new BatchReport(epoch, batches, batchesPerEpoch ?? 0, loss, norm, rate, clock.Elapsed));
             }
+            if (batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
+            batchesPerEpoch = batches;
             keptEpoch = epoch;
-            double? validationLoss = validation is { Count: > 0 } ? Evaluate(validation) : null;
-            var report = new EpochReport(epoch, lossSum / weightSum, validationLoss, normSum / plan.Count, clock.Elapsed);
+            double? validationLoss = validation is not null ? Evaluate(validation) : null;
+            var report = new EpochReport(epoch, lossSum / weightSum, validationLoss, normSum / batches, clock.Elapsed);
             epochs.Add(report);
             _options.OnEpoch?.Invoke(report);
 
@@ -108,13 +122,16 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>Mean loss over <paramref name="examples"/> in inference mode (no dropout, no update).</summary>
-    public double Evaluate(IReadOnlyList<LabeledSequence<T>> examples)
+    public double Evaluate(IReadOnlyList<LabeledSequence<T>> examples) => Evaluate(new ListSequenceSource<T>(examples));
+
+    /// <summary>Mean loss over the examples of <paramref name="source"/> in inference mode (no dropout, no update).</summary>
+    public double Evaluate(ISequenceSource<T> source)
     {
-        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(source);
         double lossSum = 0, weightSum = 0;
-        for (int start = 0; start < examples.Count; start += _options.BatchSize)
+        foreach (var examples in source.Read().Chunk(_options.BatchSize))
         {
-            var batch = SequenceBatch<T>.Create(examples.Skip(start).Take(_options.BatchSize).ToArray(), PerStep);
+            var batch = SequenceBatch<T>.Create(examples, PerStep);
             var output = _network.Forward(batch);
             double loss = ComputeLoss(batch, output, out double weight);
             lossSum += loss * weight;

@@ -32,6 +32,9 @@ public sealed class TrainingOptions
     /// <summary>Shuffle the examples every epoch. Default true.</summary>
     public bool Shuffle { get; set; } = true;
 
+    /// <summary>Examples held for shuffling a streamed epoch: a full shuffle when the data fits. Default 10,000.</summary>
+    public int ShuffleBufferSize { get; set; } = 10_000;
+
     /// <summary>Group sequences of similar length into the same batch, so ragged batches waste little work. Default true.</summary>
     public bool BucketByLength { get; set; } = true;
 
@@ -55,6 +58,7 @@ public sealed class TrainingOptions
         }
         Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
         Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
+        Require(ShuffleBufferSize >= 1, nameof(ShuffleBufferSize), ShuffleBufferSize, "at least 1");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite rate");
         Require(ClipNorm is null || ClipNorm > 0, nameof(ClipNorm), ClipNorm, "a positive norm or null");
         Require(ClipValue is null || ClipValue > 0, nameof(ClipValue), ClipValue, "a positive value or null");

@@ -20,7 +20,7 @@ namespace RnnMlNet.Trainers;
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification or regression |
 /// | Is normalization required? | No |
-/// | Is caching required? | No: the rows are read once into memory |
+/// | Is caching required? | No, but it helps: the rows are streamed from the input once per epoch (AppendCacheCheckpoint avoids re-running upstream transforms) |
 /// | Required NuGet in addition to Microsoft.ML | RnnMlNet (brings Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime) |
 /// | Exportable to ONNX | Yes: <see cref="Onnx.RecurrentModelFile.ExportOnnx"/> |
 ///
@@ -71,8 +71,9 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         TrainingHistory? history = null;
         if (_options.Epochs > 0)
         {
-            var (train, validation) = Split(ReadExamples(input, sequenceInput, head));
-            history = new RecurrentTrainer<float>(network, head.Loss, TrainingOptions()).Fit(train, validation);
+            // Rows stream from the data view each epoch; only the shuffle buffer and one bucketing window are in memory.
+            DataViewSequenceSource Part(bool validation) => new(input, sequenceInput, head, _options.ValidationFraction, _options.Seed, validation, _options.CancellationToken);
+            history = new RecurrentTrainer<float>(network, head.Loss, TrainingOptions()).Fit(Part(validation: false), _options.ValidationFraction > 0 ? Part(validation: true) : null);
         }
         LastNetwork = network;
         LastSummary = RecurrentModelSummary.Create(_task, network, history);
@@ -131,38 +132,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         ClipValue = _options.ClipValue,
         Seed = _options.Seed,
         EarlyStoppingPatience = _options.EarlyStoppingPatience,
+        ShuffleBufferSize = _options.ShuffleBufferSize,
         OnEpoch = _options.Progress is { } progress ? progress.Report : null,
         CancellationToken = _options.CancellationToken,
     };
-
-    private List<LabeledSequence<float>> ReadExamples(IDataView data, SequenceInput input, TaskHead head)
-    {
-        var schema = data.Schema;
-        using var cursor = data.GetRowCursor([schema[input.ColumnName], schema[head.LabelColumnName]]);
-        var readSequence = SequenceColumn.Reader(cursor, input);
-        var readLabel = head.LabelReader(cursor);
-        var examples = new List<LabeledSequence<float>>();
-        for (long position = 0; cursor.MoveNext(); position++)
-        {
-            _options.CancellationToken.ThrowIfCancellationRequested();
-            var sequence = readSequence(position);
-            var label = readLabel(position);
-            if (head.PerStep && label.Length != sequence.Length)
-                throw new InvalidOperationException($"Column '{head.LabelColumnName}', row {position}: {label.Length} tags for the {sequence.Length} steps of column '{input.ColumnName}'; expected one tag per step.");
-            examples.Add(new LabeledSequence<float>(sequence, label));
-        }
-        if (examples.Count == 0) throw new InvalidOperationException($"The training data has no rows (columns '{input.ColumnName}' and '{head.LabelColumnName}').");
-        return examples;
-    }
-
-    private (List<LabeledSequence<float>> Train, List<LabeledSequence<float>>? Validation) Split(List<LabeledSequence<float>> examples)
-    {
-        int validationCount = (int)Math.Round(examples.Count * _options.ValidationFraction);
-        if (validationCount == 0) return (examples, null);
-        if (validationCount >= examples.Count)
-            throw new InvalidOperationException($"ValidationFraction {_options.ValidationFraction} leaves no training rows out of {examples.Count}.");
-        var order = Enumerable.Range(0, examples.Count).ToArray();
-        new Random(HashCode.Combine(_options.Seed, "validation")).Shuffle(order);
-        return (order.Skip(validationCount).Select(i => examples[i]).ToList(), order.Take(validationCount).Select(i => examples[i]).ToList());
-    }
 }

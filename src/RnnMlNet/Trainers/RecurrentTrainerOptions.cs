@@ -52,12 +52,15 @@ public class RecurrentTrainerOptions
     /// <summary>Gradient clipping by value. Default null (off).</summary>
     public double? ClipValue { get; set; }
 
-    /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1). Default 0.</summary>
+    /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1), chosen by a seeded hash of the row position. Default 0.</summary>
     public double ValidationFraction { get; set; }
 
     /// <summary>Stop after this many epochs without a better validation loss and keep the best weights; needs a
     /// <see cref="ValidationFraction"/> above 0. Default null (off).</summary>
     public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Examples held for shuffling while rows stream in: a full shuffle when the data fits. Default 10,000.</summary>
+    public int ShuffleBufferSize { get; set; } = 10_000;
 
     /// <summary>Seed of initialisation, shuffling, dropout and the validation split. Default 0.</summary>
     public int Seed { get; set; }
