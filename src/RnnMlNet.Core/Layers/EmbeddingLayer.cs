@@ -13,11 +13,11 @@ internal sealed class EmbeddingLayer<T> where T : unmanaged, IFloatingPointIeee7
     private T[]? _output;
     private int[] _tokens = Array.Empty<int>();
 
-    public EmbeddingLayer(ParameterSet<T> parameters, int vocabularySize, int width)
+    public EmbeddingLayer(ParameterSet<T> parameters, string name, int vocabularySize, int width)
     {
         _parameters = parameters;
         Width = width;
-        Table = parameters.Register("embedding", vocabularySize, width);
+        Table = parameters.Register(name, vocabularySize, width);
     }
 
     public Parameter Table { get; }

@@ -25,23 +25,29 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private RecurrentState<T>? _initialStateGrad;
 
     /// <summary>Builds the network and initialises its weights from <paramref name="seed"/>.</summary>
-    public RecurrentNetwork(NetworkOptions options, int seed = 0)
+    public RecurrentNetwork(NetworkOptions options, int seed = 0) : this(options, seed, new ParameterSet<T>(), "")
+    {
+    }
+
+    /// <summary>Builds a network whose weights live in <paramref name="parameters"/> under names starting with <paramref name="prefix"/>,
+    /// so that several networks trained together (an encoder and a decoder) share one flat buffer.</summary>
+    internal RecurrentNetwork(NetworkOptions options, int seed, ParameterSet<T> parameters, string prefix)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options.Clone();
-        Parameters = new ParameterSet<T>();
+        Parameters = parameters;
         if (Options.Input == InputKind.EmbeddedTokens)
-            _embedding = new EmbeddingLayer<T>(Parameters, Options.VocabularySize, Options.EmbeddingSize);
+            _embedding = new EmbeddingLayer<T>(Parameters, prefix + "embedding", Options.VocabularySize, Options.EmbeddingSize);
         _layers = new RecurrentLayer<T>[Options.Layers];
         int width = Options.InputWidth;
         for (int l = 0; l < Options.Layers; l++)
         {
-            _layers[l] = new RecurrentLayer<T>(Parameters, $"layer{l}", Options.Cell, width, Options.HiddenSize, Options.Bidirectional);
+            _layers[l] = new RecurrentLayer<T>(Parameters, $"{prefix}layer{l}", Options.Cell, width, Options.HiddenSize, Options.Bidirectional);
             width = _layers[l].OutputSize;
         }
         _dropouts = Enumerable.Range(0, Options.Layers - 1).Select(_ => new DropoutLayer<T>(Options.Dropout)).ToArray();
-        _head = new DenseLayer<T>(Parameters, "head", width, Options.Outputs);
+        _head = new DenseLayer<T>(Parameters, prefix + "head", width, Options.Outputs);
         Initialize(new Random(seed));
     }
 

@@ -9,35 +9,36 @@ using RnnMlNet.Core.Optimizers;
 namespace RnnMlNet.Core.Training;
 
 /// <summary>
-/// Trains a <see cref="RecurrentNetwork{T}"/> by back-propagation through time:
+/// Trains a <see cref="RecurrentNetwork{T}"/> (or any <see cref="ITrainingObjective{T}"/>) by back-propagation through time:
 /// forward → loss → backward → divergence check → clipping → optimizer update, batch after batch.
 /// <para>Deterministic: the same seed gives bit-identical weights, whatever <see cref="NetworkOptions.Threads"/> is,
 /// because every sum is formed by one thread in a fixed order; more threads only change the speed.</para>
 /// </summary>
 public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly RecurrentNetwork<T> _network;
-    private readonly Loss<T> _loss;
+    private readonly ITrainingObjective<T> _objective;
     private readonly TrainingOptions _options;
     private readonly Optimizer<T> _optimizer;
     private readonly Random _dropoutRandom;
-    private T[]? _logitsGrad;
 
-    /// <summary>Creates a trainer; the optimizer state lives as long as the trainer.</summary>
+    /// <summary>Creates a trainer of a network under a loss on its logits; the optimizer state lives as long as the trainer.</summary>
     public RecurrentTrainer(RecurrentNetwork<T> network, Loss<T> loss, TrainingOptions options)
+        : this(new NetworkObjective<T>(network ?? throw new ArgumentNullException(nameof(network)), loss ?? throw new ArgumentNullException(nameof(loss))), options)
     {
-        ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(loss);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _network = network;
-        _loss = loss;
-        _options = options;
-        _optimizer = Optimizer<T>.Create(options.Optimizer);
-        _dropoutRandom = new Random(HashCode.Combine(options.Seed, "dropout"));
     }
 
-    private bool PerStep => _network.Options.Head == HeadKind.EveryStep;
+    /// <summary>Creates a trainer of any objective, such as an <see cref="Networks.EncoderDecoder{T}"/>.</summary>
+    public RecurrentTrainer(ITrainingObjective<T> objective, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _objective = objective;
+        _options = options;
+        _optimizer = Optimizer<T>.Create(options.Optimizer);
+        // A fixed derivation of the seed (HashCode is randomised per process, which would break reproducibility).
+        _dropoutRandom = new Random(unchecked(options.Seed * 7919 + 104729));
+    }
 
     /// <summary>Trains on <paramref name="training"/>; reports validation loss each epoch when <paramref name="validation"/> is given.</summary>
     public TrainingHistory Fit(IReadOnlyList<LabeledSequence<T>> training, IReadOnlyList<LabeledSequence<T>>? validation = null)
@@ -73,11 +74,10 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             foreach (var examples in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
-                var batch = SequenceBatch<T>.Create(examples, PerStep);
                 // Schedules see fractional epochs once the number of batches per epoch is known.
                 double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)batches / known) : 0);
                 double rate = _options.Schedule.Rate(_options.LearningRate, progress, _options.Epochs);
-                var (loss, norm, weight) = Step(batch, rate, epoch, ++batches);
+                var (loss, norm, weight) = Step(() => _objective.ComputeGradients(examples, _dropoutRandom), rate, epoch, ++batches);
                 lossSum += loss * weight;
                 weightSum += weight;
                 normSum += norm;
@@ -97,7 +97,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 {
                     bestValidation = v;
                     bestEpoch = epoch;
-                    bestWeights = (T[])_network.Parameters.Values.Clone();
+                    bestWeights = (T[])_objective.Parameters.Values.Clone();
                 }
                 else if (epoch - bestEpoch >= patience)
                 {
@@ -108,7 +108,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         }
         if (bestWeights is not null && bestEpoch != keptEpoch)
         {
-            bestWeights.CopyTo(_network.Parameters.Values, 0);
+            bestWeights.CopyTo(_objective.Parameters.Values, 0);
             keptEpoch = bestEpoch;
         }
         return new TrainingHistory(epochs, keptEpoch, stoppedEarly);
@@ -117,7 +117,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>One gradient step on one batch at the given learning rate; returns its loss and gradient norm.</summary>
     public (double Loss, double GradientNorm) TrainBatch(SequenceBatch<T> batch, double learningRate)
     {
-        var (loss, norm, _) = Step(batch, learningRate, epoch: 0, batchNumber: 0);
+        var network = _objective as NetworkObjective<T> ?? throw new InvalidOperationException("A laid-out batch trains a network; this trainer's objective takes labelled sequences.");
+        var (loss, norm, _) = Step(() => network.ComputeGradients(batch, _dropoutRandom), learningRate, epoch: 0, batchNumber: 0);
         return (loss, norm);
     }
 
@@ -131,22 +132,18 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         double lossSum = 0, weightSum = 0;
         foreach (var examples in source.Read().Chunk(_options.BatchSize))
         {
-            var batch = SequenceBatch<T>.Create(examples, PerStep);
-            var output = _network.Forward(batch);
-            double loss = ComputeLoss(batch, output, out double weight);
+            var (loss, weight) = _objective.Evaluate(examples);
             lossSum += loss * weight;
             weightSum += weight;
         }
         return weightSum > 0 ? lossSum / weightSum : 0;
     }
 
-    private (double Loss, double Norm, double Weight) Step(SequenceBatch<T> batch, double learningRate, int epoch, int batchNumber)
+    private (double Loss, double Norm, double Weight) Step(Func<(double Loss, double Weight)> forwardBackward, double learningRate, int epoch, int batchNumber)
     {
-        var parameters = _network.Parameters;
+        var parameters = _objective.Parameters;
         parameters.ZeroGradients();
-        var output = _network.Forward(batch, training: true, _dropoutRandom);
-        double loss = ComputeLoss(batch, output, out double weight);
-        _network.Backward(_logitsGrad.AsSpan(0, output.Rows * output.Outputs));
+        var (loss, weight) = forwardBackward();
 
         double norm = GradientClipping.GlobalNorm<T>(parameters.Gradients);
         // A non-finite loss or gradient must never reach the weights.
@@ -158,15 +155,5 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             GradientClipping.ClipByGlobalNorm<T>(parameters.Gradients, _options.ClipValue is null ? norm : GradientClipping.GlobalNorm<T>(parameters.Gradients), maxNorm);
         _optimizer.Update(parameters.Values, parameters.Gradients, learningRate);
         return (loss, norm, weight);
-    }
-
-    private double ComputeLoss(SequenceBatch<T> batch, NetworkOutput<T> output, out double weight)
-    {
-        T[] targets = batch.Targets ?? throw new ArgumentException("Training needs labelled sequences.");
-        int expected = _loss.TargetWidth(output.Outputs);
-        if (batch.TargetWidth != expected)
-            throw new ArgumentException($"Targets have {batch.TargetWidth} values per {(PerStep ? "step" : "sequence")}; this loss with {output.Outputs} outputs expects {expected}.");
-        var grad = Buffers.Ensure(ref _logitsGrad, (long)output.Rows * output.Outputs);
-        return _loss.Evaluate(output.SortedLogits, targets, output.RowMask, output.Rows, output.Outputs, grad, out weight);
     }
 }

@@ -68,7 +68,8 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var vocabulary = BuildVocabulary(texts, categories);
         var examples = texts.Select((tokens, i) => Example(vocabulary, tokens, categories?[i])).ToList();
         var order = Enumerable.Range(0, examples.Count).ToArray();
-        new Random(HashCode.Combine(_options.Seed, "validation")).Shuffle(order);
+        // A fixed derivation of the seed: HashCode is randomised per process.
+        new Random(unchecked(_options.Seed * 31 + 7)).Shuffle(order);
         int held = (int)Math.Round(examples.Count * _options.ValidationFraction);
         var validation = order.Take(held).Select(i => examples[i]).ToList();
         var train = order.Skip(held).Select(i => examples[i]).ToList();

@@ -1,0 +1,34 @@
+using RnnMlNet.Core.Cells;
+
+namespace RnnMlNet.Core.Networks;
+
+/// <summary>Shape of an <see cref="EncoderDecoder{T}"/>. Defaults describe one LSTM layer of 64 units.</summary>
+public sealed class EncoderDecoderOptions
+{
+    /// <summary>Cell of encoder and decoder. Default LSTM.</summary>
+    public CellKind Cell { get; set; } = CellKind.Lstm;
+
+    /// <summary>Source token ids, including id 0 for unknown tokens.</summary>
+    public int SourceVocabularySize { get; set; }
+
+    /// <summary>Target token ids, including the specials 0 (unknown), 1 (start) and 2 (end).</summary>
+    public int TargetVocabularySize { get; set; }
+
+    /// <summary>Embedding width of source and target tokens. Default 32.</summary>
+    public int EmbeddingSize { get; set; } = 32;
+
+    /// <summary>Encoder units per direction; the decoder has this many times the encoder's directions. Default 64.</summary>
+    public int HiddenSize { get; set; } = 64;
+
+    /// <summary>Layers of encoder and of decoder. Default 1.</summary>
+    public int Layers { get; set; } = 1;
+
+    /// <summary>Read the source in both directions. Default false.</summary>
+    public bool BidirectionalEncoder { get; set; }
+
+    /// <summary>Dropout between layers. Default 0.</summary>
+    public double Dropout { get; set; }
+
+    /// <summary>Threads for the matrix products. Default: every core.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+}

@@ -1,0 +1,22 @@
+using System.Numerics;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Parameters;
+
+namespace RnnMlNet.Core.Training;
+
+/// <summary>
+/// What <see cref="RecurrentTrainer{T}"/> minimises: a model whose weights live in one flat parameter set, and the loss of
+/// a batch of labelled sequences with its gradient. A network with a loss is one; an encoder–decoder is another.
+/// </summary>
+public interface ITrainingObjective<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Every weight and gradient the trainer updates.</summary>
+    ParameterSet<T> Parameters { get; }
+
+    /// <summary>Forward and backward in training mode; gradients are added to <see cref="ParameterSet{T}.Gradients"/>
+    /// (the trainer zeroes them first). Returns the mean loss and the weight it is a mean over.</summary>
+    (double Loss, double Weight) ComputeGradients(IReadOnlyList<LabeledSequence<T>> batch, Random dropout);
+
+    /// <summary>The mean loss in inference mode, and its weight.</summary>
+    (double Loss, double Weight) Evaluate(IReadOnlyList<LabeledSequence<T>> batch);
+}

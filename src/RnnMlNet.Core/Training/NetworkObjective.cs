@@ -1,0 +1,46 @@
+using System.Numerics;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Layers;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Parameters;
+
+namespace RnnMlNet.Core.Training;
+
+/// <summary>A network and a loss on its head's logits: the objective of classification, regression and tagging.</summary>
+internal sealed class NetworkObjective<T>(RecurrentNetwork<T> network, Loss<T> loss) : ITrainingObjective<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T[]? _logitsGrad;
+
+    public ParameterSet<T> Parameters => network.Parameters;
+
+    public bool TargetsPerStep => network.Options.Head == HeadKind.EveryStep;
+
+    public (double Loss, double Weight) ComputeGradients(IReadOnlyList<LabeledSequence<T>> batch, Random dropout) =>
+        ComputeGradients(SequenceBatch<T>.Create(batch, TargetsPerStep), dropout);
+
+    public (double Loss, double Weight) ComputeGradients(SequenceBatch<T> batch, Random dropout)
+    {
+        var output = network.Forward(batch, training: true, dropout);
+        double value = LossOf(batch, output, out double weight);
+        network.Backward(_logitsGrad.AsSpan(0, output.Rows * output.Outputs));
+        return (value, weight);
+    }
+
+    public (double Loss, double Weight) Evaluate(IReadOnlyList<LabeledSequence<T>> batch)
+    {
+        var laidOut = SequenceBatch<T>.Create(batch, TargetsPerStep);
+        double value = LossOf(laidOut, network.Forward(laidOut), out double weight);
+        return (value, weight);
+    }
+
+    private double LossOf(SequenceBatch<T> batch, NetworkOutput<T> output, out double weight)
+    {
+        T[] targets = batch.Targets ?? throw new ArgumentException("Training needs labelled sequences.");
+        int expected = loss.TargetWidth(output.Outputs);
+        if (batch.TargetWidth != expected)
+            throw new ArgumentException($"Targets have {batch.TargetWidth} values per {(TargetsPerStep ? "step" : "sequence")}; this loss with {output.Outputs} outputs expects {expected}.");
+        var grad = Buffers.Ensure(ref _logitsGrad, (long)output.Rows * output.Outputs);
+        return loss.Evaluate(output.SortedLogits, targets, output.RowMask, output.Rows, output.Outputs, grad, out weight);
+    }
+}
