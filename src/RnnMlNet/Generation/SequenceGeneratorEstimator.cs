@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
@@ -57,8 +56,6 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
 
     /// <summary>The language model of the last <see cref="Fit"/>, for checks against the graph.</summary>
     internal RecurrentNetwork<float>? LastNetwork { get; private set; }
-
-    private string Temporary(string suffix) => $"{_options.OutputColumnName}.{suffix}";
 
     /// <inheritdoc />
     public TransformerChain<ITransformer> Fit(IDataView input)
@@ -122,7 +119,7 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         for (long row = 0; cursor.MoveNext(); row++)
         {
             getText(ref value);
-            texts.Add(Tokenize(value.ToString()));
+            texts.Add(TextScoringChain.Tokenize(value.ToString(), _options.Level));
             if (getCategory is null) continue;
             getCategory(ref category);
             if (category.IsEmpty) throw new InvalidOperationException($"Column '{_options.ConditionColumnName}', row {row}: the category is missing.");
@@ -138,19 +135,8 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         return column.Type is TextDataViewType ? column : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected a text column with {what}.");
     }
 
-    /// <summary>The same split ML.NET's tokenizers make at scoring time: characters, or words between spaces.</summary>
-    private string[] Tokenize(string text) => _options.Level == TokenLevel.Character
-        ? text.Select(c => c.ToString()).ToArray()
-        : text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-
-    private GeneratorVocabulary BuildVocabulary(List<string[]> texts, List<string>? categories)
-    {
-        var counts = new Dictionary<string, (int Count, int First)>();
-        foreach (var token in texts.SelectMany(t => t))
-            counts[token] = counts.TryGetValue(token, out var seen) ? (seen.Count + 1, seen.First) : (1, counts.Count);
-        var tokens = counts.OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.First).Take(_options.MaximumVocabularySize).Select(c => c.Key).ToList();
-        return new GeneratorVocabulary(categories?.Distinct().ToList() ?? [], tokens);
-    }
+    private GeneratorVocabulary BuildVocabulary(List<string[]> texts, List<string>? categories) =>
+        new(categories?.Distinct().ToList() ?? [], TextScoringChain.ByFrequency(texts, _options.MaximumVocabularySize));
 
     private static LabeledSequence<float> Example(GeneratorVocabulary vocabulary, string[] tokens, string? category)
     {
@@ -162,58 +148,16 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
 
     private TransformerChain<ITransformer> BuildModel(RecurrentNetwork<float> network, GeneratorVocabulary vocabulary)
     {
-        // The scoring transformers are fitted on an empty view with the scoring columns: their parameters come from the vocabulary.
-        var scoringSchema = SchemaDefinition.Create(typeof(ScoringRow));
-        scoringSchema[nameof(ScoringRow.Prompt)].ColumnName = _options.PromptColumnName;
-        scoringSchema[nameof(ScoringRow.Category)].ColumnName = _options.ConditionColumnName ?? Temporary("UnusedCategory");
-        IDataView view = _context.Data.LoadFromEnumerable(Array.Empty<ScoringRow>(), scoringSchema);
-        var scoringColumns = view.Schema.Select(c => c.Name).ToHashSet();
-        var transformers = new List<ITransformer>();
-        ITransformer Add(ITransformer t)
-        {
-            transformers.Add(t);
-            view = t.Transform(view);
-            return t;
-        }
-
-        string promptText = Temporary("PromptTokens"), promptKeys = Temporary("PromptKeys"), categoryKey = Temporary("CategoryKey");
-        if (_options.Level == TokenLevel.Character)
-        {
-            Add(_context.Transforms.Text.TokenizeIntoCharactersAsKeys(Temporary("PromptCharacters"), _options.PromptColumnName, useMarkerCharacters: false).Fit(view));
-            Add(_context.Transforms.Conversion.MapKeyToValue(promptText, Temporary("PromptCharacters")).Fit(view));
-        }
-        else
-        {
-            Add(_context.Transforms.Text.TokenizeIntoWords(promptText, _options.PromptColumnName, [' ']).Fit(view));
-        }
-        Add(KeysFor(promptKeys, promptText, vocabulary.Tokens).Fit(view));
-        if (_options.ConditionColumnName is not null) Add(KeysFor(categoryKey, _options.ConditionColumnName, vocabulary.Categories).Fit(view));
+        string? condition = _options.ConditionColumnName;
+        var chain = new TextScoringChain(_context, condition is null ? [_options.PromptColumnName] : [_options.PromptColumnName, condition], _options.OutputColumnName + ".");
+        string promptKeys = chain.TokenKeys(_options.PromptColumnName, _options.Level, vocabulary.Tokens, "Prompt");
+        string? categoryKey = condition is null ? null : chain.Keys(condition, vocabulary.Categories, "CategoryKey");
 
         var graph = new OnnxGraphBuilder("RnnMlNet.Generator");
         var decoding = new Decoding(_options.Temperature, _options.TopK, _options.Seed);
-        var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, _options.ConditionColumnName is null ? null : categoryKey,
-            _options.ConditionColumnName, _options.MaximumLength, decoding);
-        using var bytes = new MemoryStream(graph.ToBytes());
-        string[] inputs = _options.ConditionColumnName is null ? [promptKeys] : [promptKeys, categoryKey];
-        Add(_context.Transforms.ApplyOnnxModel([tokens, check], inputs, bytes).Fit(view));
-        Add(_options.Level == TokenLevel.Character
-            ? _context.Transforms.CustomMapping<GeneratedTokens, GeneratedText>(JoinCharactersFactory.Map, JoinCharactersFactory.ContractName).Fit(view)
-            : _context.Transforms.CustomMapping<GeneratedTokens, GeneratedText>(JoinWordsFactory.Map, JoinWordsFactory.ContractName).Fit(view));
-        Add(_context.Transforms.CopyColumns(_options.OutputColumnName, "RnnMlNet.GeneratedText").Fit(view));
-        string[] temporaries = view.Schema.Select(c => c.Name).Where(n => !scoringColumns.Contains(n) && n != _options.OutputColumnName).Distinct().ToArray();
-        Add(_context.Transforms.DropColumns(temporaries).Fit(view));
-        return new TransformerChain<ITransformer>(transformers.ToArray());
-    }
-
-    private ValueToKeyMappingEstimator KeysFor(string output, string input, IReadOnlyList<string> values) =>
-        _context.Transforms.Conversion.MapValueToKey(output, input, keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence,
-            keyData: _context.Data.LoadFromEnumerable(values.Select(v => new PredictedLabelValue { Value = v })));
-
-    private sealed class ScoringRow
-    {
-        public string Prompt { get; set; } = "";
-
-        public string Category { get; set; } = "";
+        var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, categoryKey, condition, _options.MaximumLength, decoding);
+        chain.Onnx(graph.ToBytes(), [tokens, check], categoryKey is null ? [promptKeys] : [promptKeys, categoryKey]);
+        return chain.JoinInto(_options.OutputColumnName, _options.Level);
     }
 
     /// <summary>Shape of the output column, for schema propagation.</summary>

@@ -1,0 +1,107 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using RnnMlNet.Glue;
+
+namespace RnnMlNet.Generation;
+
+/// <summary>
+/// Builds the built-in transformers that score text with a generated ONNX graph: ML.NET's tokenizers and ValueToKey
+/// turn text into the graph's keys, CustomMapping glue joins the generated tokens back into text, and the temporary
+/// columns are dropped. Each transformer is fitted on an empty view of the scoring columns: its parameters come from
+/// the vocabularies, not from data.
+/// </summary>
+internal sealed class TextScoringChain
+{
+    private readonly MLContext _context;
+    private readonly List<ITransformer> _transformers = new();
+    private readonly HashSet<string> _scoringColumns;
+    private readonly string _temporaryPrefix;
+    private IDataView _view;
+
+    /// <param name="context">Context of the fitted transformers.</param>
+    /// <param name="textColumns">The text columns scoring reads (scalar strings).</param>
+    /// <param name="temporaryPrefix">Prefix of the temporary columns.</param>
+    public TextScoringChain(MLContext context, IReadOnlyList<string> textColumns, string temporaryPrefix)
+    {
+        _context = context;
+        _temporaryPrefix = temporaryPrefix;
+        var definition = SchemaDefinition.Create(typeof(TwoTexts));
+        definition[nameof(TwoTexts.First)].ColumnName = textColumns[0];
+        definition[nameof(TwoTexts.Second)].ColumnName = textColumns.Count > 1 ? textColumns[1] : temporaryPrefix + "Unused";
+        _view = context.Data.LoadFromEnumerable(Array.Empty<TwoTexts>(), definition);
+        _scoringColumns = _view.Schema.Select(c => c.Name).ToHashSet();
+    }
+
+    /// <summary>Splits text the way the scoring tokenizers do: characters, or words between spaces.</summary>
+    public static string[] Tokenize(string text, TokenLevel level) => level == TokenLevel.Character
+        ? text.Select(c => c.ToString()).ToArray()
+        : text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The most frequent tokens first, ties in order of first appearance.</summary>
+    public static List<string> ByFrequency(IEnumerable<string[]> texts, int maximum)
+    {
+        var counts = new Dictionary<string, (int Count, int First)>();
+        foreach (var token in texts.SelectMany(t => t))
+            counts[token] = counts.TryGetValue(token, out var seen) ? (seen.Count + 1, seen.First) : (1, counts.Count);
+        return counts.OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.First).Take(maximum).Select(c => c.Key).ToList();
+    }
+
+    public string Temporary(string suffix) => _temporaryPrefix + suffix;
+
+    /// <summary>Text → a key vector over <paramref name="tokens"/> (key k is token k; 0 for others).</summary>
+    public string TokenKeys(string textColumn, TokenLevel level, IReadOnlyList<string> tokens, string name)
+    {
+        string split = Temporary(name + "Tokens");
+        if (level == TokenLevel.Character)
+        {
+            Add(_context.Transforms.Text.TokenizeIntoCharactersAsKeys(Temporary(name + "Characters"), textColumn, useMarkerCharacters: false).Fit(_view));
+            Add(_context.Transforms.Conversion.MapKeyToValue(split, Temporary(name + "Characters")).Fit(_view));
+        }
+        else
+        {
+            Add(_context.Transforms.Text.TokenizeIntoWords(split, textColumn, [' ']).Fit(_view));
+        }
+        return Keys(split, tokens, name + "Keys");
+    }
+
+    /// <summary>Text values → keys over <paramref name="values"/>, in their order.</summary>
+    public string Keys(string column, IReadOnlyList<string> values, string name)
+    {
+        string keys = Temporary(name);
+        var keyData = _context.Data.LoadFromEnumerable(values.Select(v => new PredictedLabelValue { Value = v }));
+        Add(_context.Transforms.Conversion.MapValueToKey(keys, column, keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(_view));
+        return keys;
+    }
+
+    public void Onnx(byte[] graph, string[] outputs, string[] inputs)
+    {
+        using var bytes = new MemoryStream(graph);
+        Add(_context.Transforms.ApplyOnnxModel(outputs, inputs, bytes).Fit(_view));
+    }
+
+    /// <summary>Joins the graph's generated tokens (and raises its check message) into the output text column, then drops every temporary column.</summary>
+    public TransformerChain<ITransformer> JoinInto(string outputColumn, TokenLevel level)
+    {
+        Add(level == TokenLevel.Character
+            ? _context.Transforms.CustomMapping<GeneratedTokens, GeneratedText>(JoinCharactersFactory.Map, JoinCharactersFactory.ContractName).Fit(_view)
+            : _context.Transforms.CustomMapping<GeneratedTokens, GeneratedText>(JoinWordsFactory.Map, JoinWordsFactory.ContractName).Fit(_view));
+        Add(_context.Transforms.CopyColumns(outputColumn, "RnnMlNet.GeneratedText").Fit(_view));
+        string[] temporaries = _view.Schema.Select(c => c.Name).Where(n => !_scoringColumns.Contains(n) && n != outputColumn).Distinct().ToArray();
+        Add(_context.Transforms.DropColumns(temporaries).Fit(_view));
+        return new TransformerChain<ITransformer>(_transformers.ToArray());
+    }
+
+    private void Add(ITransformer transformer)
+    {
+        _transformers.Add(transformer);
+        _view = transformer.Transform(_view);
+    }
+
+    private sealed class TwoTexts
+    {
+        public string First { get; set; } = "";
+
+        public string Second { get; set; } = "";
+    }
+}
