@@ -71,6 +71,21 @@ public static class RecurrentCatalog
         return new SequenceGeneratorEstimator(options);
     }
 
+    /// <summary>An encoder–decoder from an input text column to a target text column. See <see cref="SequenceToSequenceEstimator"/>.</summary>
+    /// <param name="catalog">The text transforms catalog.</param>
+    /// <param name="outputColumnName">Column of the produced text.</param>
+    /// <param name="inputColumnName">Source text column.</param>
+    /// <param name="targetColumnName">Target text column (training only).</param>
+    public static SequenceToSequenceEstimator SequenceToSequence(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string inputColumnName, string targetColumnName) =>
+        SequenceToSequence(catalog, new SequenceToSequenceOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName, TargetColumnName = targetColumnName });
+
+    /// <summary>An encoder–decoder with every setting.</summary>
+    public static SequenceToSequenceEstimator SequenceToSequence(this TransformsCatalog.TextTransforms catalog, SequenceToSequenceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new SequenceToSequenceEstimator(options);
+    }
+
     /// <summary>An LSTM binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
     public static RecurrentTrainerEstimator Lstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
         Lstm(catalog, Options(labelColumnName, featureColumnName));

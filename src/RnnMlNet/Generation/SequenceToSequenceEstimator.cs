@@ -1,0 +1,144 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
+using RnnMlNet.Onnx;
+
+namespace RnnMlNet.Generation;
+
+/// <summary>
+/// Trains an encoder–decoder on pairs of texts (many-to-many with different lengths, e.g. spelling → pronunciation) and
+/// returns a transformer that writes the output text for an input text.
+/// </summary>
+/// <remarks>
+/// <format type="text/markdown"><![CDATA[
+/// ### Estimator characteristics
+/// | | |
+/// | -- | -- |
+/// | Does this estimator need to look at the data to train its parameters? | Yes |
+/// | Training input | An input text column and a target text column |
+/// | Scoring input | The input text column |
+/// | Output column data type | Text |
+/// | Exportable to ONNX | Yes: encoder and decoding loop are inside the model's ONNX graph |
+///
+/// Training uses teacher forcing. Scoring decodes inside the saved ONNX graph: greedy decoding (BeamWidth 1) as an
+/// ONNX Loop. Inputs and targets are split into characters or space-separated words.
+/// ]]></format>
+/// </remarks>
+public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<ITransformer>>
+{
+    private readonly SequenceToSequenceOptions _options;
+    private readonly MLContext _context;
+
+    internal SequenceToSequenceEstimator(SequenceToSequenceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.BeamWidth > 1)
+            throw new NotSupportedException($"BeamWidth is {options.BeamWidth}: beam search inside the saved model is not built yet; use 1 (greedy decoding).");
+        _options = options;
+        _context = new MLContext(options.Seed);
+    }
+
+    /// <summary>Source tokens of the last <see cref="Fit"/>, in id order (id = index + 1; 0 is unknown).</summary>
+    public IReadOnlyList<string>? SourceTokens { get; private set; }
+
+    /// <summary>Target tokens of the last <see cref="Fit"/>, in id order (id = index + 3, after unknown, start and end).</summary>
+    public IReadOnlyList<string>? TargetTokens { get; private set; }
+
+    /// <summary>Training history of the last <see cref="Fit"/>.</summary>
+    public TrainingHistory? History { get; private set; }
+
+    /// <summary>The encoder–decoder of the last <see cref="Fit"/>, for checks against the graph.</summary>
+    internal EncoderDecoder<float>? LastModel { get; private set; }
+
+    /// <inheritdoc />
+    public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (sources, targets) = ReadPairs(input);
+        var sourceTokens = TextScoringChain.ByFrequency(sources, _options.MaximumVocabularySize);
+        var targetTokens = TextScoringChain.ByFrequency(targets, _options.MaximumVocabularySize);
+        var sourceIds = sourceTokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i + 1);
+        var targetIds = targetTokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i + 3);
+        var examples = sources.Select((source, i) => new LabeledSequence<float>(
+            Sequence<float>.FromTokens(source.Select(t => sourceIds.GetValueOrDefault(t)).ToArray()),
+            targets[i].Select(t => (float)targetIds.GetValueOrDefault(t)).ToArray())).ToList();
+
+        var order = Enumerable.Range(0, examples.Count).ToArray();
+        // A fixed derivation of the seed: HashCode is randomised per process.
+        new Random(unchecked(_options.Seed * 31 + 7)).Shuffle(order);
+        int held = (int)Math.Round(examples.Count * _options.ValidationFraction);
+        var validation = order.Take(held).Select(i => examples[i]).ToList();
+        var train = order.Skip(held).Select(i => examples[i]).ToList();
+
+        var model = new EncoderDecoder<float>(new EncoderDecoderOptions
+        {
+            Cell = _options.Cell, SourceVocabularySize = sourceTokens.Count + 1, TargetVocabularySize = targetTokens.Count + 3,
+            EmbeddingSize = _options.EmbeddingSize, HiddenSize = _options.HiddenSize, Layers = _options.Layers,
+            BidirectionalEncoder = _options.BidirectionalEncoder, Dropout = _options.Dropout, Threads = _options.Threads,
+        }, _options.Seed);
+        History = new RecurrentTrainer<float>(model, new TrainingOptions
+        {
+            Epochs = _options.Epochs, BatchSize = _options.BatchSize, LearningRate = _options.LearningRate, ClipNorm = _options.ClipNorm,
+            Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam }, Seed = _options.Seed,
+            OnEpoch = _options.Progress is { } progress ? progress.Report : null, CancellationToken = _options.CancellationToken,
+        }).Fit(train, validation.Count > 0 ? validation : null);
+        (SourceTokens, TargetTokens, LastModel) = (sourceTokens, targetTokens, model);
+        return BuildModel(model, sourceTokens, targetTokens);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var column = SchemaChecks.Find(inputSchema, _options.InputColumnName, "a text column of inputs");
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not TextDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{_options.InputColumnName}' is {SchemaChecks.Describe(column)}; expected a text column of inputs.");
+        return SchemaChecks.AddColumns<SequenceGeneratorEstimator.GeneratedColumn>(inputSchema,
+            definition => definition[nameof(SequenceGeneratorEstimator.GeneratedColumn.Value)].ColumnName = _options.OutputColumnName);
+    }
+
+    private (List<string[]> Sources, List<string[]> Targets) ReadPairs(IDataView data)
+    {
+        var input = RequireText(data.Schema, _options.InputColumnName, "inputs");
+        var target = RequireText(data.Schema, _options.TargetColumnName, "targets");
+        var sources = new List<string[]>();
+        var targets = new List<string[]>();
+        using var cursor = data.GetRowCursor([input, target]);
+        var getInput = cursor.GetGetter<ReadOnlyMemory<char>>(input);
+        var getTarget = cursor.GetGetter<ReadOnlyMemory<char>>(target);
+        ReadOnlyMemory<char> source = default, output = default;
+        for (long row = 0; cursor.MoveNext(); row++)
+        {
+            getInput(ref source);
+            getTarget(ref output);
+            var sourceTokens = TextScoringChain.Tokenize(source.ToString(), _options.InputLevel);
+            var targetTokens = TextScoringChain.Tokenize(output.ToString(), _options.TargetLevel);
+            if (sourceTokens.Length == 0) throw new InvalidOperationException($"Column '{_options.InputColumnName}', row {row}: the input is empty.");
+            if (targetTokens.Length == 0) throw new InvalidOperationException($"Column '{_options.TargetColumnName}', row {row}: the target is empty; every pair needs at least one target token.");
+            sources.Add(sourceTokens);
+            targets.Add(targetTokens);
+        }
+        if (sources.Count == 0) throw new InvalidOperationException($"Columns '{_options.InputColumnName}' and '{_options.TargetColumnName}': the training data has no rows.");
+        return (sources, targets);
+    }
+
+    private static DataViewSchema.Column RequireText(DataViewSchema schema, string name, string what)
+    {
+        var column = SchemaChecks.Find(schema, name, $"a text column of {what}");
+        return column.Type is TextDataViewType ? column : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected a text column of {what}.");
+    }
+
+    private TransformerChain<ITransformer> BuildModel(EncoderDecoder<float> model, List<string> sourceTokens, List<string> targetTokens)
+    {
+        var chain = new TextScoringChain(_context, [_options.InputColumnName], _options.OutputColumnName + ".");
+        string sourceKeys = chain.TokenKeys(_options.InputColumnName, _options.InputLevel, sourceTokens, "Input");
+        var graph = new OnnxGraphBuilder("RnnMlNet.SequenceToSequence");
+        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, ["", "", "", .. targetTokens], _options.MaximumLength);
+        string check = SequenceToSequenceGraph.NoCheck(graph);
+        chain.Onnx(graph.ToBytes(), [tokens, check], [sourceKeys]);
+        return chain.JoinInto(_options.OutputColumnName, _options.TargetLevel);
+    }
+}
