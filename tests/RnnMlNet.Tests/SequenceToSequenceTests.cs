@@ -67,6 +67,30 @@ public class SequenceToSequenceTests : IDisposable
             Assert.Equal(string.Join(' ', decoded[i].Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void BeamSearchInTheGraphFindsWhatTheEngineFinds(int beamWidth)
+    {
+        var ml = _temp.Context();
+        var options = Options(epochs: 2);
+        options.BeamWidth = beamWidth;
+        options.Layers = 2;
+        var estimator = ml.Transforms.Text.SequenceToSequence(options);
+        using var model = estimator.Fit(ml.Data.LoadFromEnumerable(Reversals(300, 6)));
+        var pairs = Reversals(25, 7);
+        var outputs = model.Transform(ml.Data.LoadFromEnumerable(pairs)).GetColumn<string>("Output").ToArray();
+        var tokens = estimator.SourceTokens!.ToList();
+        var greedy = estimator.LastModel!.DecodeGreedy(pairs.Select(p => Sequence<float>.FromTokens(p.Input.Select(c => tokens.IndexOf(c.ToString()) + 1).ToArray())).ToList(), 10);
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            var source = Sequence<float>.FromTokens(pairs[i].Input.Select(c => tokens.IndexOf(c.ToString()) + 1).ToArray());
+            int[] beam = estimator.LastModel!.DecodeBeam(source, beamWidth, maximumLength: 10);
+            Assert.Equal(string.Join(' ', beam.Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
+            if (beamWidth == 1) Assert.Equal(greedy[i], beam);
+        }
+    }
+
     [Fact]
     public void BadInputIsNamed()
     {

@@ -101,6 +101,61 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
         return outputs.Select(o => o.ToArray()).ToArray();
     }
 
+    /// <summary>
+    /// Beam search: keeps the <paramref name="beamWidth"/> most likely partial outputs (by summed log-probability), extends
+    /// each by every token, and keeps the best again, until every kept output has ended or <paramref name="maximumLength"/>
+    /// tokens. A finished output only extends by &lt;/s&gt;, at no cost. Ties go to the earlier beam and token, as ONNX TopK.
+    /// </summary>
+    public int[] DecodeBeam(Sequence<T> source, int beamWidth, int maximumLength)
+    {
+        if (beamWidth < 1) throw new ArgumentOutOfRangeException(nameof(beamWidth), beamWidth, "The beam width must be at least 1.");
+        int v = Options.TargetVocabularySize;
+        var encoderState = Bridge(Encoder.Forward(SequenceBatch<T>.Create([source])).FinalState);
+        // Every beam starts from the encoder's state; only beam 0 is live at first, so the first step does not pick duplicates.
+        var state = Tile(encoderState, beamWidth);
+        var scores = Enumerable.Range(0, beamWidth).Select(b => b == 0 ? 0.0 : double.NegativeInfinity).ToArray();
+        var finished = new bool[beamWidth];
+        var histories = Enumerable.Range(0, beamWidth).Select(_ => new List<int>()).ToArray();
+        var previous = Enumerable.Repeat(Start, beamWidth).ToArray();
+        for (int step = 0; step < maximumLength && finished.Contains(false); step++)
+        {
+            var (logits, next) = Decoder.Step(previous.Select(id => Sequence<T>.FromTokens(id)).ToList(), state);
+            var candidates = new List<(double Score, int Flat)>(beamWidth * v);
+            for (int b = 0; b < beamWidth; b++)
+            {
+                var row = logits.AsSpan(b * v, v).ToArray().Select(x => double.CreateChecked(x)).ToArray();
+                double max = row.Max(), logSum = max + Math.Log(row.Sum(x => Math.Exp(x - max)));
+                for (int token = 0; token < v; token++)
+                    candidates.Add((finished[b] ? (token == End ? scores[b] : double.NegativeInfinity) : scores[b] + row[token] - logSum, b * v + token));
+            }
+            var best = candidates.OrderByDescending(c => c.Score).ThenBy(c => c.Flat).Take(beamWidth).ToArray();
+            var parents = best.Select(c => c.Flat / v).ToArray();
+            histories = best.Select(c => new List<int>(histories[c.Flat / v]) { c.Flat % v }).ToArray();
+            finished = best.Select(c => finished[c.Flat / v] || c.Flat % v == End).ToArray();
+            scores = best.Select(c => c.Score).ToArray();
+            previous = best.Select(c => c.Flat % v).ToArray();
+            state = Select(next, parents);
+        }
+        int winner = Array.IndexOf(scores, scores.Max());
+        return histories[winner].TakeWhile(id => id != End).ToArray();
+    }
+
+    private static RecurrentState<T> Tile(RecurrentState<T> single, int rows) => Select(single, new int[rows]);
+
+    /// <summary>A state whose row r is row <paramref name="rows"/>[r] of <paramref name="state"/>.</summary>
+    private static RecurrentState<T> Select(RecurrentState<T> state, int[] rows)
+    {
+        var result = new RecurrentState<T>(state.Layers, state.Directions, rows.Length, state.HiddenSize, state.Cell.Length > 0);
+        int h = state.HiddenSize;
+        for (int block = 0; block < state.Layers * state.Directions; block++)
+            for (int r = 0; r < rows.Length; r++)
+            {
+                state.Hidden.AsSpan((block * state.Rows + rows[r]) * h, h).CopyTo(result.Hidden.AsSpan((block * rows.Length + r) * h, h));
+                if (state.Cell.Length > 0) state.Cell.AsSpan((block * state.Rows + rows[r]) * h, h).CopyTo(result.Cell.AsSpan((block * rows.Length + r) * h, h));
+            }
+        return result;
+    }
+
     private (double Loss, double Weight, SequenceBatch<T> DecoderBatch) Forward(IReadOnlyList<LabeledSequence<T>> batch, bool training, Random? dropout)
     {
         var encoded = Encoder.Forward(SequenceBatch<T>.Create(batch.Select(e => e.Input).ToList()), training, dropout);

@@ -23,8 +23,8 @@ namespace RnnMlNet.Generation;
 /// | Output column data type | Text |
 /// | Exportable to ONNX | Yes: encoder and decoding loop are inside the model's ONNX graph |
 ///
-/// Training uses teacher forcing. Scoring decodes inside the saved ONNX graph: greedy decoding (BeamWidth 1) as an
-/// ONNX Loop. Inputs and targets are split into characters or space-separated words.
+/// Training uses teacher forcing. Scoring decodes inside the saved ONNX graph as an ONNX Loop: greedy decoding
+/// (BeamWidth 1) or beam search (BeamWidth K &gt; 1) over summed log-probabilities. Inputs and targets are split into characters or space-separated words.
 /// ]]></format>
 /// </remarks>
 public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<ITransformer>>
@@ -36,8 +36,6 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.BeamWidth > 1)
-            throw new NotSupportedException($"BeamWidth is {options.BeamWidth}: beam search inside the saved model is not built yet; use 1 (greedy decoding).");
         _options = options;
         _context = new MLContext(options.Seed);
     }
@@ -136,7 +134,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         var chain = new TextScoringChain(_context, [_options.InputColumnName], _options.OutputColumnName + ".");
         string sourceKeys = chain.TokenKeys(_options.InputColumnName, _options.InputLevel, sourceTokens, "Input");
         var graph = new OnnxGraphBuilder("RnnMlNet.SequenceToSequence");
-        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, ["", "", "", .. targetTokens], _options.MaximumLength);
+        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, ["", "", "", .. targetTokens], _options.MaximumLength, _options.BeamWidth);
         string check = SequenceToSequenceGraph.NoCheck(graph);
         chain.Onnx(graph.ToBytes(), [tokens, check], [sourceKeys]);
         return chain.JoinInto(_options.OutputColumnName, _options.TargetLevel);

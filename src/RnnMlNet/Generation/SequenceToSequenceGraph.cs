@@ -8,13 +8,13 @@ namespace RnnMlNet.Generation;
 
 /// <summary>
 /// An encoder–decoder as a standard ONNX graph: the source keys run through the encoder's layers; each layer's final
-/// state (both directions side by side) starts the same layer of the decoder, whose <see cref="DecodingLoop"/> writes
-/// the output from &lt;s&gt; until &lt;/s&gt;.
+/// state (both directions side by side) starts the same layer of the decoder, whose <see cref="DecodingLoop"/> (greedy)
+/// or <see cref="BeamSearchLoop"/> writes the output from &lt;s&gt; until &lt;/s&gt;.
 /// </summary>
 internal static class SequenceToSequenceGraph
 {
     /// <returns>The name of the output token texts [1, L].</returns>
-    public static string Add(OnnxGraphBuilder g, EncoderDecoder<float> model, string sourceColumn, string[] targetTexts, int maximumLength)
+    public static string Add(OnnxGraphBuilder g, EncoderDecoder<float> model, string sourceColumn, string[] targetTexts, int maximumLength, int beamWidth)
     {
         var encoder = model.Encoder;
         var weights = encoder.Export().ToDictionary(w => w.Name);
@@ -39,6 +39,8 @@ internal static class SequenceToSequenceGraph
             hidden[l] = Bridge(g, outputs[1], $"encoder{l}.bridge_h");
             if (hasCell) cell[l] = Bridge(g, outputs[2], $"encoder{l}.bridge_c");
         }
+        if (beamWidth > 1)
+            return BeamSearchLoop.Add(g, model.Decoder, "decoder.", hidden, hasCell ? cell : null, targetTexts, EncoderDecoder<float>.End, maximumLength, beamWidth, "RnnMlNet.GeneratedTokens");
         string start = g.Longs("decoder.start", EncoderDecoder<float>.Start);
         string prefix = g.Node("Reshape", [start, g.Longs("decoder.start_shape", 1, 1)]);
         return DecodingLoop.Add(g, model.Decoder, "decoder.", prefix, hidden, hasCell ? cell : null, targetTexts, EncoderDecoder<float>.End,

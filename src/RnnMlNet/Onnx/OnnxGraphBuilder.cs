@@ -50,6 +50,24 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>An int64 constant with the given shape and values (a dimension may be 0).</summary>
+    public string LongTensor(string name, int[] shape, params long[] values)
+    {
+        var tensor = Tensor(name, TensorProto.Types.DataType.Int64, shape);
+        tensor.Int64Data.AddRange(values);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>A bool constant with the given shape and values.</summary>
+    public string BoolTensor(string name, int[] shape, params bool[] values)
+    {
+        var tensor = Tensor(name, TensorProto.Types.DataType.Bool, shape);
+        tensor.Int32Data.AddRange(values.Select(v => v ? 1 : 0));
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
     /// <summary>A 0-dimensional bool constant.</summary>
     public string ScalarBool(string name, bool value)
     {
