@@ -90,6 +90,8 @@ public class ModelLifecycleTests : IDisposable
         var trainer = ml.BinaryClassification.Trainers.SimpleRnn(new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 5, HiddenSize = 3, Epochs = 2 });
         using var model = trainer.Fit(data);
 
+        // A known-size feature column scores too (its ONNX input declares the size).
+        Assert.Equal(rows.Length, model.Transform(data).GetColumn<float>("Score").Count(float.IsFinite));
         var summary = trainer.LastSummary!;
         var cell = Assert.Single(summary.Components, c => c.Name == "layer0.forward");
         Assert.Equal(27, cell.Parameters); // 5×3 + 3×3 + 3
@@ -102,6 +104,23 @@ public class ModelLifecycleTests : IDisposable
         var read = RecurrentModelFile.ReadSummary(path);
         Assert.Equal(summary.TotalParameters, read.TotalParameters);
         Assert.Equal(summary.History.Select(h => h.TrainingLoss), read.History.Select(h => h.TrainingLoss));
+    }
+
+    public sealed class FixedKeysRow
+    {
+        [KeyType(8), VectorType(4)]
+        public uint[] Tokens { get; set; } = [];
+        public bool Label { get; set; }
+    }
+
+    [Fact]
+    public void KnownSizeKeyColumnsTrainAndScore()
+    {
+        var ml = _temp.Context();
+        var rows = Enumerable.Range(0, 30).Select(i => new FixedKeysRow { Tokens = [(uint)(i % 8 + 1), 2, 3, (uint)(i % 3 + 1)], Label = i % 8 < 4 }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var model = ml.BinaryClassification.Trainers.Gru(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, Epochs = 1 }).Fit(data);
+        Assert.Equal(rows.Length, model.Transform(data).GetColumn<float>("Score").Count(float.IsFinite));
     }
 
     public sealed class VectorRow

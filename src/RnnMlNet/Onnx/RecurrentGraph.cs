@@ -58,7 +58,7 @@ internal static class RecurrentGraph
     {
         if (input.Kind == SequenceInputKind.Keys)
         {
-            string keys = g.Input(input.ColumnName, DataType.Uint32, "N", "T");
+            string keys = g.Input(input.ColumnName, DataType.Uint32, "N", input.LengthDimension("T"));
             return g.Node("Cast", [keys], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
         }
         // One-hot rows [N, T·V] → [N, T, V]; a row's id is its hot column + 1 (keys are 1-based); zero rows are padding and dropped.
@@ -111,7 +111,8 @@ internal static class RecurrentGraph
     /// <summary>Numeric steps [N, T·F] → time-major [T, N, F].</summary>
     private static string NumericSteps(OnnxGraphBuilder g, SequenceInput input)
     {
-        string flat = g.Input(input.ColumnName, DataType.Float, "N", "L");
+        // A known-size column must declare its size: ML.NET reads a symbolic dimension of a known-size column as 0.
+        string flat = g.Input(input.ColumnName, DataType.Float, "N", input.LengthDimension("L"));
         string steps = g.Node("Reshape", [flat, g.Longs("steps.shape", 0, -1, input.Width)]);
         return g.Node("Transpose", [FirstSteps(g, steps, input.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
     }

@@ -19,4 +19,9 @@ internal enum SequenceInputKind
 /// <param name="Width">Keys: the key count; one-hot steps: V; features: values per step.</param>
 /// <param name="Steps">One-hot steps: T; otherwise 0 (the length varies).</param>
 /// <param name="MaximumLength">Longer sequences keep their first MaximumLength steps; 0 keeps every step.</param>
-internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps, int MaximumLength = 0);
+/// <param name="FixedSize">Values per row of a known-size column (the ONNX input must declare it); 0 for a variable-size column.</param>
+internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps, int MaximumLength = 0, int FixedSize = 0)
+{
+    /// <summary>The ONNX input's second dimension: the known size, or a symbol.</summary>
+    public object LengthDimension(string symbol) => FixedSize > 0 ? FixedSize : symbol;
+}

@@ -22,17 +22,19 @@ internal static class SequenceColumn
             case VectorDataViewType { ItemType: KeyDataViewType key }:
                 if (key.Count is 0 or > int.MaxValue - 1)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has keys of unknown or huge count ({key.Count}); expected a vocabulary of known size.");
-                return new SequenceInput(SequenceInputKind.Keys, name, (int)key.Count, 0);
+                return new SequenceInput(SequenceInputKind.Keys, name, (int)key.Count, 0, FixedSize: KnownSize(column.Type));
             case VectorDataViewType { ItemType: NumberDataViewType n, Dimensions.Length: 2 } v when n == NumberDataViewType.Single:
                 return new SequenceInput(SequenceInputKind.OneHotSteps, name, v.Dimensions[1], v.Dimensions[0]);
             case VectorDataViewType { ItemType: NumberDataViewType n } v when n == NumberDataViewType.Single:
                 if (v.IsKnownSize && v.Size % featuresPerStep != 0)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has {v.Size} values per row, which do not split into steps of {featuresPerStep} (FeaturesPerStep).");
-                return new SequenceInput(SequenceInputKind.Features, name, featuresPerStep, 0);
+                return new SequenceInput(SequenceInputKind.Features, name, featuresPerStep, 0, FixedSize: KnownSize(column.Type));
             default:
                 throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected {Expected}.");
         }
     }
+
+    private static int KnownSize(DataViewType type) => type is VectorDataViewType { IsKnownSize: true } v ? v.Size : 0;
 
     public static void Check(SchemaShape schema, string name)
     {
