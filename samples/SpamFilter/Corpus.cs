@@ -1,0 +1,63 @@
+using System.Text.Json;
+
+namespace SpamFilter;
+
+/// <summary>One mail message: its subject and body (see <see cref="Corpus.SubjectAndBody"/>), and whether it is spam.</summary>
+public sealed class Message
+{
+    public string Text { get; set; } = "";
+
+    public bool Label { get; set; }
+}
+
+/// <summary>The columns a binary classifier adds, read back from a PredictionEngine.</summary>
+public sealed class SpamPrediction
+{
+    public bool PredictedLabel { get; set; }
+
+    public float Probability { get; set; }
+}
+
+/// <summary>Reads data/spam-assassin/spam-assassin.jsonl, which data/fetch-spam-assassin.sh writes.</summary>
+public static class Corpus
+{
+    public const string RelativePath = "data/spam-assassin/spam-assassin.jsonl";
+
+    private sealed record Line(string? Text, int? Label);
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    public static List<Message> Read(string path) =>
+        File.ReadLines(path).Select((text, index) =>
+        {
+            var line = JsonSerializer.Deserialize<Line>(text, Json);
+            return line is { Text: { } body, Label: 0 or 1 }
+                ? new Message { Text = SubjectAndBody(body), Label = line.Label == 1 }
+                : throw new InvalidDataException($"{path}, line {index + 1}: expected {{\"text\": string, \"label\": 0 or 1}}.");
+        }).ToList();
+
+    /// <summary>
+    /// The Subject line and the body of a raw message; the other headers are dropped. They are mostly Received: lines
+    /// (hosts, ids, dates) that would fill the LSTM's first 256 tokens, and they tell more about which mailbox the
+    /// corpus was collected from than about spam.
+    /// </summary>
+    public static string SubjectAndBody(string message)
+    {
+        string text = message.ReplaceLineEndings("\n");
+        int end = text.IndexOf("\n\n", StringComparison.Ordinal);
+        if (end < 0) return text;
+        string subject = text[..end].Split('\n').FirstOrDefault(l => l.StartsWith("Subject:", StringComparison.OrdinalIgnoreCase)) ?? "";
+        return subject + "\n" + text[(end + 2)..];
+    }
+
+    /// <summary>The corpus above the executable (the repository root when run with dotnet run), or null if it was never fetched.</summary>
+    public static string? Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, RelativePath);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace TimeSeries;
+
+/// <summary>One example: the last <see cref="Series.Window"/> days, normalised, and the next day, normalised.</summary>
+/// <remarks>
+/// No [VectorType(Series.Window)] here: RnnMlNet's saved model fails to score a fixed-size float vector (ONNX Runtime is
+/// handed a tensor of shape [1, 0]), so the LSTM reads this column as a vector of unknown size.
+/// <see cref="Series.FixedSize"/> gives SDCA, which needs a known size, the same rows with the size set.
+/// </remarks>
+public sealed class WindowRow
+{
+    public float[] Window { get; set; } = [];
+
+    public float Label { get; set; }
+}
+
+/// <summary>Reads data/us-births/us-births-1994-2003.csv and cuts it into windows.</summary>
+public static class Series
+{
+    /// <summary>Four weeks: enough to see the weekly cycle several times.</summary>
+    public const int Window = 28;
+
+    public const string RelativePath = "data/us-births/us-births-1994-2003.csv";
+
+    /// <summary>Births per day in date order. The fetch script guarantees one row per day with no gaps.</summary>
+    public static (DateOnly First, double[] Births) Read(string path)
+    {
+        var rows = File.ReadLines(path).Skip(1).Select((line, index) =>
+        {
+            var fields = line.Split(',');
+            return fields.Length == 2
+                   && DateOnly.TryParseExact(fields[0], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                   && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int births)
+                ? (Date: date, Births: births)
+                : throw new InvalidDataException($"{path}, line {index + 2}: '{line}'; expected yyyy-mm-dd,births.");
+        }).ToList();
+        return (rows[0].Date, rows.Select(r => (double)r.Births).ToArray());
+    }
+
+    /// <summary>The rows as ML.NET's own trainers want them: a vector column of known size.</summary>
+    public static IDataView FixedSize(MLContext ml, IEnumerable<WindowRow> rows)
+    {
+        var schema = SchemaDefinition.Create(typeof(WindowRow));
+        schema[nameof(WindowRow.Window)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Window);
+        return ml.Data.LoadFromEnumerable(rows, schema);
+    }
+
+    /// <summary>The window that ends just before day <paramref name="target"/>, and that day, both normalised.</summary>
+    public static WindowRow At(double[] values, int target, double mean, double std) => new()
+    {
+        Window = values[(target - Window)..target].Select(v => (float)((v - mean) / std)).ToArray(),
+        Label = (float)((values[target] - mean) / std),
+    };
+
+    /// <summary>The data file above the executable (the repository root when run with dotnet run).</summary>
+    public static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, RelativePath))) return Path.Combine(dir.FullName, RelativePath);
+        throw new FileNotFoundException($"Could not find {RelativePath} above {AppContext.BaseDirectory}; pass the CSV's path as the first argument.");
+    }
+}
