@@ -44,8 +44,8 @@ Console.WriteLine($"{lstm.LastSummary.Architecture}, {lstm.LastSummary.TotalPara
                   $"training loss {history[0].TrainingLoss:F4} → {history[^1].TrainingLoss:F4} (normalised units).");
 
 // A linear autoregression on the same window: one weight per lag.
-using var sdcaModel = ml.Regression.Trainers.Sdca(featureColumnName: nameof(WindowRow.Window)).Fit(Series.FixedSize(ml, train));
-var sdcaMetrics = ml.Regression.Evaluate(sdcaModel.Transform(Series.FixedSize(ml, test)));
+using var sdcaModel = ml.Regression.Trainers.Sdca(featureColumnName: nameof(WindowRow.Window)).Fit(trainData);
+var sdcaMetrics = ml.Regression.Evaluate(sdcaModel.Transform(testData));
 
 // Evaluate works in normalised units; RMSE and MAE scale back by std (the mean cancels).
 var targets = Enumerable.Range(cut, births.Length - cut).ToList();

@@ -5,13 +5,10 @@ using Microsoft.ML.Data;
 namespace TimeSeries;
 
 /// <summary>One example: the last <see cref="Series.Window"/> days, normalised, and the next day, normalised.</summary>
-/// <remarks>
-/// No [VectorType(Series.Window)] here: RnnMlNet's saved model fails to score a fixed-size float vector (ONNX Runtime is
-/// handed a tensor of shape [1, 0]), so the LSTM reads this column as a vector of unknown size.
-/// <see cref="Series.FixedSize"/> gives SDCA, which needs a known size, the same rows with the size set.
-/// </remarks>
+/// <remarks>The window has a known size: SDCA needs one, and the LSTM reads it as 28 steps of one value.</remarks>
 public sealed class WindowRow
 {
+    [VectorType(Series.Window)]
     public float[] Window { get; set; } = [];
 
     public float Label { get; set; }
@@ -40,13 +37,6 @@ public static class Series
         return (rows[0].Date, rows.Select(r => (double)r.Births).ToArray());
     }
 
-    /// <summary>The rows as ML.NET's own trainers want them: a vector column of known size.</summary>
-    public static IDataView FixedSize(MLContext ml, IEnumerable<WindowRow> rows)
-    {
-        var schema = SchemaDefinition.Create(typeof(WindowRow));
-        schema[nameof(WindowRow.Window)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Window);
-        return ml.Data.LoadFromEnumerable(rows, schema);
-    }
 
     /// <summary>The window that ends just before day <paramref name="target"/>, and that day, both normalised.</summary>
     public static WindowRow At(double[] values, int target, double mean, double std) => new()
