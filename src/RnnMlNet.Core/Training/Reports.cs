@@ -1,9 +1,11 @@
 namespace RnnMlNet.Core.Training;
 
-/// <summary>One gradient step: its mean loss, the gradient's global norm before clipping, the learning rate used.</summary>
+/// <summary>One gradient step: its mean loss, the gradient's global norm before clipping, the learning rate used,
+/// and the time since training began. BatchesInEpoch is 0 while the first epoch of a source of unknown size runs.</summary>
 public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, double Loss, double GradientNorm, double LearningRate, TimeSpan Elapsed);
 
-/// <summary>One epoch: mean training loss over its batches, validation loss when validation data was given.</summary>
+/// <summary>One epoch: mean training loss over its batches, validation loss when validation data was given, and the time
+/// since training began (not the epoch's own duration).</summary>
 public sealed record EpochReport(int Epoch, double TrainingLoss, double? ValidationLoss, double MeanGradientNorm, TimeSpan Elapsed);
 
 /// <summary>Everything training reported, plus which epoch's weights the network ended with.</summary>
