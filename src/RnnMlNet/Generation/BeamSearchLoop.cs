@@ -18,14 +18,8 @@ internal static class BeamSearchLoop
     public static string Add(OnnxGraphBuilder g, RecurrentNetwork<float> decoder, string names, string[] initialHidden, string[]? initialCell,
         string[] texts, int endId, int maximumLength, int beamWidth, string output)
     {
-        var weights = decoder.Export().ToDictionary(w => w.Name);
-        var options = decoder.Options;
-        string Weight(string name) => g.Floats(names + name, weights[name].Shape, weights[name].Values);
-        string embedding = Weight("embedding");
-        var layers = Enumerable.Range(0, options.Layers).Select(l => new[] { Weight($"layer{l}.W"), Weight($"layer{l}.R"), Weight($"layer{l}.B") }).ToArray();
-        string headWeights = Weight("head.weights"), headBias = Weight("head.bias");
-        bool hasCell = options.Cell == CellKind.Lstm;
-        int v = options.Outputs, k = beamWidth, h = options.HiddenSize;
+        var graph = DecoderGraph.Load(g, decoder, names);
+        int v = decoder.Options.Outputs, k = beamWidth, h = decoder.Options.HiddenSize;
 
         // The loop body: one decoder step for all K beams, then the K best extensions.
         var body = new OnnxGraphBuilder("beam", "beam_");
@@ -35,31 +29,12 @@ internal static class BeamSearchLoop
         string scores = body.Input("scores_in", DataType.Float, k);
         string finished = body.Input("finished_in", DataType.Bool, k);
         string history = body.Input("history_in", DataType.Int64, k, "L");
-        var stateIn = new List<string>();
-        for (int l = 0; l < options.Layers; l++)
-        {
-            stateIn.Add(body.Input($"h{l}_in", DataType.Float, 1, k, h));
-            if (hasCell) stateIn.Add(body.Input($"c{l}_in", DataType.Float, 1, k, h));
-        }
-        string x = body.Node("Gather", [embedding, body.Node("Transpose", [previous], null, OnnxGraphBuilder.Ints("perm", 1, 0))], null, OnnxGraphBuilder.Int("axis", 0));
-        var stateOut = new List<string>();
-        string top = "";
-        int stride = hasCell ? 2 : 1;
-        for (int l = 0; l < options.Layers; l++)
-        {
-            string[] inputs = hasCell ? [x, .. layers[l], "", stateIn[l * stride], stateIn[l * stride + 1]] : [x, .. layers[l], "", stateIn[l]];
-            string op = options.Cell switch { CellKind.SimpleRnn => "RNN", CellKind.Lstm => "LSTM", _ => "GRU" };
-            var attributes = options.Cell == CellKind.Gru
-                ? new[] { OnnxGraphBuilder.Int("hidden_size", h), OnnxGraphBuilder.Int("linear_before_reset", 1) }
-                : [OnnxGraphBuilder.Int("hidden_size", h)];
-            var outputs = body.MultiOutputNode(op, inputs, hasCell ? [$"step{l}.Y", $"step{l}.Y_h", $"step{l}.Y_c"] : [$"step{l}.Y", $"step{l}.Y_h"], attributes);
-            // Y [1, D = 1, K, H] → the next layer's X [1, K, H].
-            x = body.Node("Squeeze", [outputs[0], body.Longs($"step{l}.direction_axis", 1)]);
-            stateOut.AddRange(outputs.Skip(1));
-            top = outputs[1];
-        }
+        int states = decoder.Options.Layers * (graph.HasCell ? 2 : 1);
+        var stateIn = Enumerable.Range(0, states).Select(i => body.Input($"state{i}_in", DataType.Float, 1, k, h)).ToArray();
+        string x = body.Node("Gather", [graph.Embedding, body.Node("Transpose", [previous], null, OnnxGraphBuilder.Ints("perm", 1, 0))], null, OnnxGraphBuilder.Int("axis", 0));
+        var (stateOut, top) = graph.Layers(body, x, stateIn, "step");
         // Candidate scores [K, V]: score + log p, or for a finished beam only </s> at its score.
-        string logits = body.Node("Add", [body.Node("MatMul", [body.Node("Reshape", [top, body.Longs("logits.shape", k, -1)]), headWeights]), headBias]);
+        string logits = graph.Logits(body, top, k);
         string column = body.Node("Unsqueeze", [scores, body.Longs("column.axes", 1)]);
         string extended = body.Node("Add", [body.Node("LogSoftmax", [logits], null, OnnxGraphBuilder.Int("axis", 1)), column]);
         string endOnly = body.Node("Where", [body.BoolTensor("end.column", [1, v], Enumerable.Range(0, v).Select(t => t == endId).ToArray()), column,
@@ -93,10 +68,10 @@ internal static class BeamSearchLoop
             g.LongTensor(names + "beam.history", [k, 0]),
         };
         string repeats = g.Longs(names + "beam.repeats", 1, k, 1);
-        for (int l = 0; l < options.Layers; l++)
+        for (int l = 0; l < decoder.Options.Layers; l++)
         {
             carried.Add(g.Node("Tile", [initialHidden[l], repeats]));
-            if (hasCell) carried.Add(g.Node("Tile", [initialCell![l], repeats]));
+            if (graph.HasCell) carried.Add(g.Node("Tile", [initialCell![l], repeats]));
         }
         var final = g.MultiOutputNode("Loop", [g.ScalarLong(names + "beam.max", maximumLength), g.ScalarBool(names + "beam.run", true), .. carried],
             carried.Select((_, i) => $"{names}beam.final_{i}").ToArray(), OnnxGraphBuilder.Subgraph("body", body));
