@@ -3,7 +3,6 @@ using Microsoft.ML.Data;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
-using RnnMlNet.Core.Optimizers;
 using RnnMlNet.Core.Training;
 using RnnMlNet.Glue;
 using RnnMlNet.Onnx;
@@ -78,12 +77,7 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
             HiddenSize = _options.HiddenSize, Layers = _options.Layers, Dropout = _options.Dropout, Head = HeadKind.EveryStep,
             Outputs = vocabulary.Size, Threads = _options.Threads,
         }, _options.Seed);
-        var trainer = new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), new TrainingOptions
-        {
-            Epochs = _options.Epochs, BatchSize = _options.BatchSize, LearningRate = _options.LearningRate, ClipNorm = _options.ClipNorm,
-            Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam }, Seed = _options.Seed,
-            OnEpoch = _options.Progress is { } progress ? progress.Report : null, CancellationToken = _options.CancellationToken,
-        });
+        var trainer = new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), _options.TrainingOptions());
         History = trainer.Fit(train, validation.Count > 0 ? validation : null);
         Perplexity = Math.Exp(trainer.Evaluate(validation.Count > 0 ? validation : train));
         Vocabulary = vocabulary;

@@ -2,7 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Networks;
-using RnnMlNet.Core.Optimizers;
 using RnnMlNet.Core.Training;
 using RnnMlNet.Onnx;
 
@@ -78,12 +77,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
             EmbeddingSize = _options.EmbeddingSize, HiddenSize = _options.HiddenSize, Layers = _options.Layers,
             BidirectionalEncoder = _options.BidirectionalEncoder, Dropout = _options.Dropout, Threads = _options.Threads,
         }, _options.Seed);
-        History = new RecurrentTrainer<float>(model, new TrainingOptions
-        {
-            Epochs = _options.Epochs, BatchSize = _options.BatchSize, LearningRate = _options.LearningRate, ClipNorm = _options.ClipNorm,
-            Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam }, Seed = _options.Seed,
-            OnEpoch = _options.Progress is { } progress ? progress.Report : null, CancellationToken = _options.CancellationToken,
-        }).Fit(train, validation.Count > 0 ? validation : null);
+        History = new RecurrentTrainer<float>(model, _options.TrainingOptions()).Fit(train, validation.Count > 0 ? validation : null);
         (SourceTokens, TargetTokens, LastModel) = (sourceTokens, targetTokens, model);
         return BuildModel(model, sourceTokens, targetTokens);
     }
