@@ -34,7 +34,7 @@ public static class Casing
 
     public static string[] Tags(string text) => text.Select(c => char.IsUpper(c) ? Upper : Lower).ToArray();
 
-    /// <summary>Upper-cases the characters tagged "U". A shorter tag vector leaves the rest as it is.</summary>
+    /// <summary>Upper-cases the characters tagged "U"; there is one tag per character.</summary>
     public static string Restore(string lower, IReadOnlyList<string> tags) =>
-        string.Concat(lower.Select((c, i) => i < tags.Count && tags[i] == Upper ? char.ToUpperInvariant(c) : c));
+        string.Concat(lower.Select((c, i) => tags[i] == Upper ? char.ToUpperInvariant(c) : c));
 }

@@ -2,14 +2,14 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 
 /// <summary>One State of the Union address, as data/fetch-sotu.sh writes it.</summary>
-public sealed record Speech(int Year, string Name, string Text)
+public sealed record Speech(int Year, string Text)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
     public static List<Speech> Read(string jsonl) => File.ReadLines(jsonl)
         .Select((line, i) => JsonSerializer.Deserialize<Speech>(line, Json) is { Text.Length: > 0 } speech
             ? speech
-            : throw new InvalidDataException($"{jsonl}, line {i + 1}: expected {{\"year\",\"name\",\"text\"}}."))
+            : throw new InvalidDataException($"{jsonl}, line {i + 1}: expected {{\"year\",\"text\"}}."))
         .ToList();
 
     /// <summary>
