@@ -188,19 +188,25 @@ public class ModelLifecycleTests : IDisposable
         var ml = _temp.Context();
         var rows = SyntheticData.TokenRows(40, 7);
         var data = SyntheticData.Load(ml, rows);
-        using var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 6, Epochs = 1 }).Fit(data);
+        var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 6, Epochs = 1 }).Fit(data);
         var single = ml.Model.CreatePredictionEngine<TokenInput, BinaryPrediction>(model);
         var expected = rows.Select(r => single.Predict(new TokenInput { Tokens = r.Tokens }).Score).ToArray();
 
-        using var pool = new PredictionEnginePool<TokenInput, BinaryPrediction>(ml, model);
         var actual = new float[8, rows.Length];
-        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, thread =>
+        using (var pool = new PredictionEnginePool<TokenInput, BinaryPrediction>(ml, model, data.Schema, maximumRetained: 4))
         {
-            for (int i = 0; i < rows.Length; i++)
-                actual[thread, i] = pool.Predict(new TokenInput { Tokens = rows[i].Tokens }).Score;
-        });
+            Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, thread =>
+            {
+                for (int i = 0; i < rows.Length; i++)
+                    actual[thread, i] = pool.Predict(new TokenInput { Tokens = rows[i].Tokens }).Score;
+            });
+        }
         for (int thread = 0; thread < 8; thread++)
             for (int i = 0; i < rows.Length; i++)
                 Assert.Equal(expected[i], actual[thread, i]);
+        // Disposing the pool released every engine's model copy and its temporary file; only the test's own model remains.
+        single.Dispose();
+        model.Dispose();
+        Assert.Empty(Directory.EnumerateFiles(_temp.ModelTemp, "*", SearchOption.AllDirectories));
     }
 }

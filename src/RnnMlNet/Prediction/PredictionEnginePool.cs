@@ -5,52 +5,89 @@ namespace RnnMlNet.Prediction;
 
 /// <summary>
 /// Thread-safe predictions over one model. A <see cref="PredictionEngine{TSrc, TDst}"/> is not thread-safe (sharing one
-/// across threads has crashed the process natively), so each call borrows an engine of its own from a pool and returns it.
-/// Engines share the model; only their per-call buffers are per engine.
+/// across threads has crashed the process natively), and engines sharing one loaded model have failed inside ONNX
+/// Runtime when run concurrently. So each pooled engine gets its own copy of the model, loaded from the saved bytes,
+/// and each call borrows an engine and returns it. Idle engines (and their models' temporary files) are kept up to
+/// <c>maximumRetained</c>, and all are released on <see cref="Dispose"/>.
 /// </summary>
 public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
     where TInput : class
     where TOutput : class, new()
 {
-    private readonly ObjectPool<PredictionEngine<TInput, TOutput>> _pool;
+    private readonly ObjectPool<Lease> _pool;
     private bool _disposed;
 
-    /// <summary>Creates a pool over <paramref name="model"/>; at most <paramref name="maximumRetained"/> idle engines are kept.</summary>
-    public PredictionEnginePool(MLContext context, ITransformer model, int? maximumRetained = null)
+    /// <summary>Creates a pool over a fitted model and the schema of the data it was fitted on.</summary>
+    public PredictionEnginePool(MLContext context, ITransformer model, DataViewSchema inputSchema, int? maximumRetained = null)
+        : this(context, Serialize(context, model, inputSchema), maximumRetained)
+    {
+    }
+
+    /// <summary>Creates a pool over a model saved to <paramref name="modelPath"/>.</summary>
+    public PredictionEnginePool(MLContext context, string modelPath, int? maximumRetained = null)
+        : this(context, File.ReadAllBytes(modelPath), maximumRetained)
+    {
+    }
+
+    private PredictionEnginePool(MLContext context, byte[] model, int? maximumRetained)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(model);
-        // For disposable objects the default provider's pool disposes idle engines on Dispose, and late returns after it.
+        // For disposable objects the default provider's pool disposes idle leases on Dispose, and late returns after it.
         var provider = new DefaultObjectPoolProvider { MaximumRetained = maximumRetained ?? Environment.ProcessorCount * 2 };
-        _pool = provider.Create(new EnginePolicy(context, model));
+        _pool = provider.Create(new LeasePolicy(context, model));
     }
 
     /// <summary>Predicts one example; safe to call from many threads at once.</summary>
     public TOutput Predict(TInput example)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var engine = _pool.Get();
+        var lease = _pool.Get();
         try
         {
-            return engine.Predict(example);
+            return lease.Engine.Predict(example);
         }
         finally
         {
-            _pool.Return(engine);
+            _pool.Return(lease);
         }
     }
 
-    /// <summary>Disposes the idle engines; engines still in use are disposed when they come back.</summary>
+    /// <summary>Disposes the idle engines and their models; those in use are disposed when they come back.</summary>
     public void Dispose()
     {
         _disposed = true;
         (_pool as IDisposable)?.Dispose();
     }
 
-    private sealed class EnginePolicy(MLContext context, ITransformer model) : IPooledObjectPolicy<PredictionEngine<TInput, TOutput>>
+    private static byte[] Serialize(MLContext context, ITransformer model, DataViewSchema inputSchema)
     {
-        public PredictionEngine<TInput, TOutput> Create() => context.Model.CreatePredictionEngine<TInput, TOutput>(model);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        using var bytes = new MemoryStream();
+        context.Model.Save(model, inputSchema, bytes);
+        return bytes.ToArray();
+    }
 
-        public bool Return(PredictionEngine<TInput, TOutput> engine) => true;
+    /// <summary>An engine with the model copy it runs on.</summary>
+    private sealed class Lease(ITransformer model, PredictionEngine<TInput, TOutput> engine) : IDisposable
+    {
+        public PredictionEngine<TInput, TOutput> Engine { get; } = engine;
+
+        public void Dispose()
+        {
+            Engine.Dispose();
+            (model as IDisposable)?.Dispose();
+        }
+    }
+
+    private sealed class LeasePolicy(MLContext context, byte[] model) : IPooledObjectPolicy<Lease>
+    {
+        public Lease Create()
+        {
+            var copy = context.Model.Load(new MemoryStream(model), out _);
+            return new Lease(copy, context.Model.CreatePredictionEngine<TInput, TOutput>(copy));
+        }
+
+        public bool Return(Lease lease) => true;
     }
 }
