@@ -45,7 +45,7 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
         Span<T> q = step.RecurrentGates.Slice(0, rows * gw);
         for (int r = 0; r < rows; r++)
             Parameters.Value(RecurrentBias).CopyTo(q.Slice(r * gw, gw));
-        Gemm.AddProduct(step.HiddenPrev, Parameters.Value(RecurrentWeights), q, rows, h, gw, threads);
+        Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, q, rows, threads);
         for (int r = 0; r < rows; r++)
         {
             Span<T> p = step.Gates.Slice(r * gw, gw), qRow = q.Slice(r * gw, gw);
@@ -98,7 +98,7 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
             TensorPrimitives.Multiply<T>(dHidden, update, dHiddenPrev.Slice(r * h, h));
         }
         // ∂L/∂h_{t-1} += ∂L/∂q · W_hᵀ
-        Gemm.AddProductTransposedB(dq, Parameters.Value(RecurrentWeights), dHiddenPrev, rows, gw, h, threads);
+        Gemm.AddProduct(dq, step.RecurrentWeights, dHiddenPrev, rows, threads);
     }
 
     private Span<T> Slot(Span<T> cache, int slot) => cache.Slice(slot * HiddenSize, HiddenSize);

@@ -41,7 +41,7 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
     {
         int h = HiddenSize, gw = GateWidth, rows = step.Rows;
         // z_t = (x_t·W_i + b) + h_{t-1}·W_h, all four gates in one product
-        Gemm.AddProduct(step.HiddenPrev, Parameters.Value(RecurrentWeights), step.Gates, rows, h, gw, threads);
+        Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, step.Gates, rows, threads);
         for (int r = 0; r < rows; r++)
         {
             Span<T> z = step.Gates.Slice(r * gw, gw);
@@ -94,7 +94,7 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
         // ∂L/∂h_{t-1} = ∂L/∂z_t · W_hᵀ
         Span<T> dHiddenPrev = step.HiddenPrevGrad.Slice(0, rows * h);
         dHiddenPrev.Clear();
-        Gemm.AddProductTransposedB(step.Gates, Parameters.Value(RecurrentWeights), dHiddenPrev, rows, gw, h, threads);
+        Gemm.AddProduct(step.Gates, step.RecurrentWeights, dHiddenPrev, rows, threads);
     }
 
     private Span<T> Slot(Span<T> cache, int slot) => cache.Slice(slot * HiddenSize, HiddenSize);
