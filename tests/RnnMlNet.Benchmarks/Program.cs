@@ -1,0 +1,25 @@
+using BenchmarkDotNet.Running;
+using RnnMlNet.Benchmarks;
+
+// `compare [--rounds N] [--seconds S] [--only W1,W2] [--python PATH]`: our engine against the PyTorch peer, side by side.
+// `ours W2 [seconds]`: only our engine training one workload, e.g. under `perf record` (DOTNET_PerfMapEnabled=1).
+// Anything else goes to BenchmarkDotNet's switcher.
+return args.FirstOrDefault() switch
+{
+    "compare" => CompareDriver.Run(args[1..]),
+    "ours" => TrainOurs(Workload.All.Single(w => w.Name == args[1]), args.Length > 2 ? double.Parse(args[2]) : 10),
+    _ => Run(args),
+};
+
+static int TrainOurs(Workload workload, double seconds)
+{
+    var engine = new OurEngine(workload, threads: 2);
+    Console.WriteLine($"{workload.Name}: {engine.SequencesPerSecond(seconds):F1} sequences/s");
+    return 0;
+}
+
+static int Run(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(CompareDriver).Assembly).Run(args);
+    return 0;
+}
