@@ -8,9 +8,11 @@ namespace RnnMlNet.Core.Maths;
 /// <summary>
 /// Single-precision C[m,n] += op(A)[m,k]·op(B)[k,n], where op(X) is X or its transpose as stored row-major.
 /// <para>The vector paths follow the GotoBLAS/BLIS structure: for each block of <see cref="DepthBlock"/> values of k,
-/// B is packed into panels of one register tile's width (a panel, 16 KB, stays in L1), A into panels of
-/// <see cref="SgemmKernel.Rows"/> rows for <see cref="RowBlock"/> rows at a time (stays in L2), and
-/// <see cref="SgemmKernel"/> runs over every tile of that block.</para>
+/// B is packed into panels of one register tile's width (a panel, 16 KB, stays in L1) and
+/// <see cref="SgemmKernel"/> runs over every tile of that block, <see cref="RowBlock"/> rows at a time (kept in L2).
+/// A row-major A is read in place: packing it would cost as much as the product when N is small (∂x = ∂z·W_iᵀ has
+/// N = I). A transposed A (weight gradients) is packed into panels of <see cref="SgemmKernel.Rows"/> rows, since
+/// reading it in place would touch a cache line per k; so are the last rows of a non-multiple-of-6 A.</para>
 /// <para>Threads split output rows (or, for short wide products, column panels) into fixed contiguous chunks.
 /// Every element is one multiply-add chain over k in order whatever the split, so results do not depend
 /// on the thread count.</para>
@@ -151,35 +153,56 @@ internal static unsafe class Sgemm
             for (int ic = i0; ic < i1; ic += RowBlock)
             {
                 int mc = Math.Min(RowBlock, i1 - ic);
-                PackLeft(a, ic, mc, p0, kc, packedA);
+                if (a.Transposed) PackLeft(a, ic, mc, p0, kc, packedA);
                 for (int j = j0; j < j1; j++)
                 {
                     float* bPanel = panels + (long)(j - firstPanel) * kc * nr;
                     int columns = Math.Min(nr, n - j * nr);
                     for (int ir = 0; ir < mc; ir += mr)
                     {
-                        float* aPanel = packedA + (long)ir * kc;
-                        float* cTile = c + (long)(ic + ir) * n + j * nr;
                         int rows = Math.Min(mr, mc - ir);
-                        if (rows == mr && columns == nr) SgemmKernel.Tile<TLanes, TVector>(aPanel, bPanel, cTile, n, kc);
-                        else SgemmKernel.EdgeTile<TLanes, TVector>(aPanel, bPanel, cTile, n, kc, rows, columns);
+                        float* cTile = c + (long)(ic + ir) * n + j * nr;
+                        float* aPanel = packedA + (long)ir * kc;
+                        long aRow = 1, aStep = mr;
+                        if (!a.Transposed && rows == mr)
+                        {
+                            aPanel = a.Data + (long)(ic + ir) * a.Stride + p0;
+                            aRow = a.Stride;
+                            aStep = 1;
+                        }
+                        else if (!a.Transposed && j == j0)
+                            PackLeft(a, ic + ir, rows, p0, kc, aPanel);
+                        if (rows == mr && columns == nr) SgemmKernel.Tile<TLanes, TVector>(aPanel, aRow, aStep, bPanel, cTile, n, kc);
+                        else SgemmKernel.EdgeTile<TLanes, TVector>(aPanel, aRow, aStep, bPanel, cTile, n, kc, rows, columns);
                     }
                 }
             }
         }
     }
 
-    /// <summary>op(A)[i0.., p0..] into panels of 6 rows: for each k, the panel's 6 values, zero past the last row.</summary>
+    /// <summary>op(A)[i0.., p0..] into panels of 6 rows: for each k, the panel's 6 values, zero past the last row.
+    /// Both cases read the stored matrix along its rows.</summary>
     private static void PackLeft(MatrixView a, int i0, int mc, int p0, int kc, float* destination)
     {
         const int mr = SgemmKernel.Rows;
-        for (int ir = 0; ir < mc; ir += mr)
+        for (int ir = 0; ir < mc; ir += mr, destination += mr * kc)
         {
             int rows = Math.Min(mr, mc - ir);
-            for (int p = 0; p < kc; p++, destination += mr)
+            if (rows < mr) new Span<float>(destination, mr * kc).Clear();
+            if (a.Transposed)
             {
-                for (int r = 0; r < rows; r++) destination[r] = a[i0 + ir + r, p0 + p];
-                for (int r = rows; r < mr; r++) destination[r] = 0;
+                // Stored [k, m]: the panel's values for one k are adjacent.
+                float* source = a.Data + (long)p0 * a.Stride + i0 + ir;
+                for (int p = 0; p < kc; p++, source += a.Stride)
+                    for (int r = 0; r < rows; r++) destination[p * mr + r] = source[r];
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    float* source = a.Data + (long)(i0 + ir + r) * a.Stride + p0;
+                    for (int p = 0; p < kc; p++) destination[p * mr + r] = source[p];
+                }
             }
         }
     }
@@ -187,13 +210,30 @@ internal static unsafe class Sgemm
     /// <summary>op(B)[p0.., panels j0..j1) into panels of nr columns: for each k, the panel's nr values, zero past the last column.</summary>
     private static void PackRight(MatrixView b, int p0, int kc, int j0, int j1, int n, int nr, float* destination)
     {
-        for (int j = j0; j < j1; j++)
+        for (int j = j0; j < j1; j++, destination += kc * nr)
         {
             int first = j * nr, columns = Math.Min(nr, n - first);
-            for (int p = 0; p < kc; p++, destination += nr)
+            if (columns < nr) new Span<float>(destination, kc * nr).Clear();
+            if (b.Transposed)
             {
-                for (int col = 0; col < columns; col++) destination[col] = b[p0 + p, first + col];
-                for (int col = columns; col < nr; col++) destination[col] = 0;
+                // Stored [n, k]: each column of the panel is a contiguous run of a stored row.
+                for (int col = 0; col < columns; col++)
+                {
+                    float* source = b.Data + (long)(first + col) * b.Stride + p0;
+                    for (int p = 0; p < kc; p++) destination[p * nr + col] = source[p];
+                }
+            }
+            else
+            {
+                float* source = b.Data + (long)p0 * b.Stride + first;
+                for (int p = 0; p < kc; p++, source += b.Stride)
+                {
+                    // Panel widths are whole 128-bit vectors; a copy call per 64 bytes would cost more than the copy.
+                    if (columns == nr)
+                        for (int col = 0; col < nr; col += 4) Vector128.Store(Vector128.Load(source + col), destination + p * nr + col);
+                    else
+                        for (int col = 0; col < columns; col++) destination[p * nr + col] = source[col];
+                }
             }
         }
     }
@@ -234,7 +274,13 @@ internal static unsafe class Sgemm
 /// <summary>op(X)[row, col] of a row-major buffer with <paramref name="stride"/> floats per stored row, read straight or transposed.</summary>
 internal readonly unsafe struct MatrixView(float* data, int stride, bool transposed)
 {
-    public float this[int row, int col] => transposed ? data[(long)col * stride + row] : data[(long)row * stride + col];
+    public float* Data { get; } = data;
+
+    public int Stride { get; } = stride;
+
+    public bool Transposed { get; } = transposed;
+
+    public float this[int row, int col] => Transposed ? Data[(long)col * Stride + row] : Data[(long)row * Stride + col];
 }
 
 /// <summary>An op(B) [<see cref="Depth"/>, <see cref="Width"/>] packed once for <see cref="Path"/>, for many products.</summary>

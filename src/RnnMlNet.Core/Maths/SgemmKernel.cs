@@ -4,7 +4,8 @@ namespace RnnMlNet.Core.Maths;
 
 /// <summary>
 /// The register-blocked inner loop of <see cref="Sgemm"/>: C[6, 2V] += Â[6, kc]·B̂[kc, 2V] for V floats per vector,
-/// from packed panels (Â: 6 floats per k, B̂: 2V floats per k). Twelve accumulators, two B vectors and one
+/// from a packed B panel (2V floats per k) and six rows of A read in place or from a packed panel:
+/// A[r, p] is at a + r·aRow + p·aStep (packed: aRow = 1, aStep = 6; a row-major A: aRow = lda, aStep = 1). Twelve accumulators, two B vectors and one
 /// broadcast fit the 16 vector registers of x64 and leave every FMA independent of the one before it.
 /// <para>C is loaded into the accumulators first, so every element is one chain c = a·b + c over k in order:
 /// the result of an element never depends on which tile, block or thread it was computed in.</para>
@@ -15,10 +16,11 @@ internal static unsafe class SgemmKernel
     public const int Rows = 6;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<TLanes, TVector>(float* a, float* b, float* c, long ldc, int kc)
+    public static void Tile<TLanes, TVector>(float* a, long aRow, long aStep, float* b, float* c, long ldc, int kc)
         where TLanes : struct, ISimdLanes<TVector> where TVector : unmanaged
     {
         int v = TLanes.Count;
+        float* a1 = a + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow;
         float* c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
         TVector c00 = TLanes.Load(c), c01 = TLanes.Load(c + v);
         TVector c10 = TLanes.Load(c1), c11 = TLanes.Load(c1 + v);
@@ -31,17 +33,17 @@ internal static unsafe class SgemmKernel
             TVector b0 = TLanes.Load(b), b1 = TLanes.Load(b + v);
             TVector ai = TLanes.Broadcast(a);
             c00 = TLanes.MultiplyAdd(ai, b0, c00); c01 = TLanes.MultiplyAdd(ai, b1, c01);
-            ai = TLanes.Broadcast(a + 1);
+            ai = TLanes.Broadcast(a1);
             c10 = TLanes.MultiplyAdd(ai, b0, c10); c11 = TLanes.MultiplyAdd(ai, b1, c11);
-            ai = TLanes.Broadcast(a + 2);
+            ai = TLanes.Broadcast(a2);
             c20 = TLanes.MultiplyAdd(ai, b0, c20); c21 = TLanes.MultiplyAdd(ai, b1, c21);
-            ai = TLanes.Broadcast(a + 3);
+            ai = TLanes.Broadcast(a3);
             c30 = TLanes.MultiplyAdd(ai, b0, c30); c31 = TLanes.MultiplyAdd(ai, b1, c31);
-            ai = TLanes.Broadcast(a + 4);
+            ai = TLanes.Broadcast(a4);
             c40 = TLanes.MultiplyAdd(ai, b0, c40); c41 = TLanes.MultiplyAdd(ai, b1, c41);
-            ai = TLanes.Broadcast(a + 5);
+            ai = TLanes.Broadcast(a5);
             c50 = TLanes.MultiplyAdd(ai, b0, c50); c51 = TLanes.MultiplyAdd(ai, b1, c51);
-            a += Rows;
+            a += aStep; a1 += aStep; a2 += aStep; a3 += aStep; a4 += aStep; a5 += aStep;
             b += 2 * v;
         }
         TLanes.Store(c00, c); TLanes.Store(c01, c + v);
@@ -54,7 +56,7 @@ internal static unsafe class SgemmKernel
 
     /// <summary>A tile cut by the edge of C: runs the same kernel on a padded copy, so edge elements
     /// see exactly the arithmetic of interior ones.</summary>
-    public static void EdgeTile<TLanes, TVector>(float* a, float* b, float* c, long ldc, int kc, int rows, int columns)
+    public static void EdgeTile<TLanes, TVector>(float* a, long aRow, long aStep, float* b, float* c, long ldc, int kc, int rows, int columns)
         where TLanes : struct, ISimdLanes<TVector> where TVector : unmanaged
     {
         int width = 2 * TLanes.Count;
@@ -62,7 +64,7 @@ internal static unsafe class SgemmKernel
         new Span<float>(tile, Rows * width).Clear();
         for (int r = 0; r < rows; r++)
             new ReadOnlySpan<float>(c + r * ldc, columns).CopyTo(new Span<float>(tile + r * width, columns));
-        Tile<TLanes, TVector>(a, b, tile, width, kc);
+        Tile<TLanes, TVector>(a, aRow, aStep, b, tile, width, kc);
         for (int r = 0; r < rows; r++)
             new ReadOnlySpan<float>(tile + r * width, columns).CopyTo(new Span<float>(c + r * ldc, columns));
     }
