@@ -23,30 +23,35 @@ internal static class CompareDriver
         var table = new StringBuilder();
         table.AppendLine(MachineDescription(peer));
         table.AppendLine($"Both sides: {Threads} threads, fp32, Adam lr 1e-3, BCE with logits on Linear(H,1) of the last hidden state. "
-            + $"Median of {rounds} alternating rounds of at least {seconds} s each; [min–max] in brackets.");
-        table.AppendLine();
-        table.AppendLine("| Row | Workload | Ours | PyTorch | Ours / PyTorch | Target | Met |");
-        table.AppendLine("|---|---|---|---|---|---|---|");
+            + $"{rounds} alternating rounds of at least {seconds} s each per side: best [median, min]. Other processes only ever slow a round down, "
+            + "so the ratio is taken of the best rounds; the ratio of medians is given too.  ");
+        table.AppendLine($"Load average at start: {LoadAverage()}.");
+        var rowsText = new StringBuilder();
 
         var (oursGemm, peerGemm) = Alternate(rounds, () => OurEngine.SgemmGflops(2048, Threads), () => peer.MmGflops(2048));
-        double peak = Math.Max(Median(oursGemm), Median(peerGemm));
-        table.AppendLine(Row("SGEMM", "C = A·B, 2048², GFLOP/s", oursGemm, peerGemm, target: null));
+        double peak = Math.Max(oursGemm.Max(), peerGemm.Max());
+        rowsText.AppendLine(Row("SGEMM", "C = A·B, 2048², GFLOP/s", oursGemm, peerGemm, target: null));
 
         foreach (var workload in workloads)
         {
             Console.Error.WriteLine($"{workload.Name}: {workload.Shape}");
             var ours = new OurEngine(workload, Threads);
             var (oursRate, peerRate) = Alternate(rounds, () => ours.SequencesPerSecond(seconds), () => peer.SequencesPerSecond(workload, seconds));
-            table.AppendLine(Row(workload.Name, workload.Shape + ", training seq/s", oursRate, peerRate, workload.Target));
+            rowsText.AppendLine(Row(workload.Name, workload.Shape + ", training seq/s", oursRate, peerRate, workload.Target));
             if (workload.Name == "W2")
             {
-                double gflops = Median(oursRate) / workload.Batch * workload.MatrixFlopsPerBatch / 1e9;
+                double gflops = oursRate.Max() / workload.Batch * workload.MatrixFlopsPerBatch / 1e9;
                 double share = gflops / peak;
-                table.AppendLine($"| W2 GEMM rate | {workload.MatrixFlopsPerBatch / 1e9:F1} GFLOP of matrix products per batch | {gflops:F0} GFLOP/s | | {share:P0} of SGEMM peak ({peak:F0}) | ≥ 60% | {(share >= 0.6 ? "yes" : "no")} |");
+                rowsText.AppendLine($"| W2 GEMM rate | {workload.MatrixFlopsPerBatch / 1e9:F1} GFLOP of matrix products per batch | {gflops:F0} GFLOP/s | | {share:P0} of the best SGEMM ({peak:F0}) | | ≥ 60% | {(share >= 0.6 ? "yes" : "no")} |");
             }
         }
-        table.AppendLine("| Inference latency | native vs ONNX Runtime | not measured by this driver | | | | |");
-        table.AppendLine("| Batch scoring | native vs ONNX Runtime | not measured by this driver | | | | |");
+        rowsText.AppendLine("| Inference latency | native vs ONNX Runtime | not measured by this driver | | | | | |");
+        rowsText.AppendLine("| Batch scoring | native vs ONNX Runtime | not measured by this driver | | | | | |");
+        table.AppendLine($"Load average at end: {LoadAverage()}.");
+        table.AppendLine();
+        table.AppendLine("| Row | Workload | Ours | PyTorch | Ours / PyTorch (best) | (median) | Target | Met |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|");
+        table.Append(rowsText);
         Console.WriteLine(table);
         return 0;
     }
@@ -67,13 +72,15 @@ internal static class CompareDriver
 
     private static string Row(string name, string what, double[] ours, double[] peer, double? target)
     {
-        double ratio = Median(ours) / Median(peer);
+        double ratio = ours.Max() / peer.Max();
         string goal = target is double t ? $"≥ {t}×" : "";
         string met = target is double g ? (ratio >= g ? "yes" : "no") : "";
-        return $"| {name} | {what} | {Summary(ours)} | {Summary(peer)} | {ratio:F2}× | {goal} | {met} |";
+        return $"| {name} | {what} | {Summary(ours)} | {Summary(peer)} | {ratio:F2}× | {Median(ours) / Median(peer):F2}× | {goal} | {met} |";
     }
 
-    private static string Summary(double[] values) => $"{Median(values):F0} [{values.Min():F0}–{values.Max():F0}]";
+    private static string Summary(double[] values) => $"{values.Max():F0} [{Median(values):F0}, {values.Min():F0}]";
+
+    private static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     private static double Median(double[] values)
     {

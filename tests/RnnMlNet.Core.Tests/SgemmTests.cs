@@ -124,3 +124,22 @@ public class SgemmTests
                 $"{what}: element {i} is {actual[i]}, expected {expected[i]} (scale {magnitude[i]}).");
     }
 }
+
+/// <summary>The float squashing functions against the double-precision library functions.</summary>
+public class ActivationTests
+{
+    [Fact]
+    public void FloatTanhAndSigmoidMatchTheLibraryToOneMillionth()
+    {
+        // An odd length, so the tail goes through the same formula as whole vectors.
+        float[] x = Enumerable.Range(-20001, 40003).Select(i => i * 1e-3f).Concat([0f, 1e-6f, -1e-5f, 50f, -50f]).ToArray();
+        float[] tanh = new float[x.Length], sigmoid = new float[x.Length];
+        RnnMlNet.Core.Maths.Activations.Tanh<float>(x, tanh);
+        RnnMlNet.Core.Maths.Activations.Sigmoid<float>(x, sigmoid);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.True(Math.Abs(tanh[i] - Math.Tanh(x[i])) <= 1e-6, $"tanh({x[i]}) = {tanh[i]}, expected {Math.Tanh(x[i])}");
+            Assert.True(Math.Abs(sigmoid[i] - 1 / (1 + Math.Exp(-x[i]))) <= 1e-6, $"σ({x[i]}) = {sigmoid[i]}");
+        }
+    }
+}

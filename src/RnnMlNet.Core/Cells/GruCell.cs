@@ -53,11 +53,11 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
             Span<T> update = Slot(cache, UpdateSlot), candidate = Slot(cache, CandidateSlot);
             // updateGate, resetGate = σ(p_zr + q_zr)
             TensorPrimitives.Add<T>(p.Slice(0, 2 * h), qRow.Slice(0, 2 * h), cache.Slice(0, 2 * h));
-            TensorPrimitives.Sigmoid<T>(cache.Slice(0, 2 * h), cache.Slice(0, 2 * h));
+            Activations.Sigmoid<T>(cache.Slice(0, 2 * h), cache.Slice(0, 2 * h));
             // candidate = tanh(p_n + resetGate ⊙ q_n)
             qRow.Slice(2 * h, h).CopyTo(Slot(cache, RecurrentCandidateSlot));
             TensorPrimitives.MultiplyAdd<T>(Slot(cache, ResetSlot), qRow.Slice(2 * h, h), p.Slice(2 * h, h), candidate);
-            TensorPrimitives.Tanh<T>(candidate, candidate);
+            Activations.Tanh<T>(candidate, candidate);
             // hidden = candidate + updateGate ⊙ (h_{t-1} − candidate)
             Span<T> hidden = step.Hidden.Slice(r * h, h);
             TensorPrimitives.Subtract<T>(step.HiddenPrev.Slice(r * h, h), candidate, hidden);

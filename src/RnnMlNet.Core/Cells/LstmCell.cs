@@ -47,15 +47,15 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
             Span<T> z = step.Gates.Slice(r * gw, gw);
             Span<T> cache = step.Cache.Slice(r * CacheWidth, CacheWidth);
             // inputGate, outputGate, forgetGate = σ(z_i, z_o, z_f): contiguous in ONNX order
-            TensorPrimitives.Sigmoid<T>(z.Slice(0, 3 * h), cache.Slice(0, 3 * h));
+            Activations.Sigmoid<T>(z.Slice(0, 3 * h), cache.Slice(0, 3 * h));
             // candidate C̃_t = tanh(z_c)
-            TensorPrimitives.Tanh<T>(z.Slice(3 * h, h), Slot(cache, CandidateSlot));
+            Activations.Tanh<T>(z.Slice(3 * h, h), Slot(cache, CandidateSlot));
             // cellState C_t = forgetGate ⊙ C_{t-1} + inputGate ⊙ C̃_t
             Span<T> cellState = step.Cell.Slice(r * h, h);
             TensorPrimitives.Multiply<T>(Slot(cache, ForgetSlot), step.CellPrev.Slice(r * h, h), cellState);
             TensorPrimitives.MultiplyAdd<T>(Slot(cache, InputSlot), Slot(cache, CandidateSlot), cellState, cellState);
             // hidden h_t = outputGate ⊙ tanh(C_t)
-            TensorPrimitives.Tanh<T>(cellState, Slot(cache, TanhCellSlot));
+            Activations.Tanh<T>(cellState, Slot(cache, TanhCellSlot));
             TensorPrimitives.Multiply<T>(Slot(cache, OutputSlot), Slot(cache, TanhCellSlot), step.Hidden.Slice(r * h, h));
         }
     }

@@ -32,7 +32,7 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : unmanaged, IFl
         // a_t = (x_t·W_i + b) + h_{t-1}·W_h
         Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, preActivation, rows, threads);
         // h_t = tanh(a_t)
-        System.Numerics.Tensors.TensorPrimitives.Tanh<T>(preActivation, step.Hidden.Slice(0, rows * h));
+        Activations.Tanh<T>(preActivation, step.Hidden.Slice(0, rows * h));
     }
 
     /// <inheritdoc />
