@@ -28,6 +28,8 @@ internal static class PhaseProfile
 
         var packed = new PackedWeights<float>();
         packed.Pack(wh, transposed: false, h, g);
+        var packedT = new PackedWeights<float>();
+        packedT.Pack(wh, transposed: true, g, h);
         var rows = new List<(string Name, double Ms, double Gflop)>
         {
             ("input projection x·W_i", Time(() => Gemm.AddProduct<float>(x, wi, z, m, i, g, threads)), 2.0 * m * i * g),
@@ -38,7 +40,11 @@ internal static class PhaseProfile
             {
                 for (int t = 0; t < w.Steps; t++) Gemm.AddProduct(hs.AsSpan(0, w.Batch / 2 * h), packed, z.AsSpan(0, w.Batch / 2 * g), w.Batch / 2, threads: 1);
             }), 2.0 * w.Steps * (w.Batch / 2) * h * g),
-            ($"{w.Steps} cell steps (product and gates), {w.Batch / 2} rows, 1 thread", Time(() => CellSteps(w, w.Batch / 2)), 2.0 * w.Steps * (w.Batch / 2) * h * g),
+            ($"{w.Steps} recurrent products ∂z·W_hᵀ, {w.Batch / 2} rows, 1 thread", Time(() =>
+            {
+                for (int t = 0; t < w.Steps; t++) Gemm.AddProduct(dz.AsSpan(0, w.Batch / 2 * g), packedT, hs.AsSpan(0, w.Batch / 2 * h), w.Batch / 2, threads: 1);
+            }), 2.0 * w.Steps * (w.Batch / 2) * h * g),
+            ($"{w.Steps} cell steps (product and gates), {w.Batch / 2} rows, 1 thread", Time(CellSteps(w, w.Batch / 2)), 2.0 * w.Steps * (w.Batch / 2) * h * g),
             ("Adam over all weights", Time(() => adam.Update(network.Parameters.Values, grads, 1e-3)), 0),
             ("forward pass (whole)", Time(() => network.Forward(batch)), 2.0 * m * g * (i + h)),
             ("training step (whole)", Time(engine.TrainOne), w.MatrixFlopsPerBatch),
@@ -51,8 +57,8 @@ internal static class PhaseProfile
         return 0;
     }
 
-    /// <summary>The forward recurrence of one thread's rows, through the cell itself.</summary>
-    private static void CellSteps(Workload w, int rows)
+    /// <summary>The forward recurrence of one thread's rows, through the cell itself (buffers allocated outside the timing).</summary>
+    private static Action CellSteps(Workload w, int rows)
     {
         var parameters = new RnnMlNet.Core.Parameters.ParameterSet<float>();
         var cell = RnnMlNet.Core.Cells.RecurrentCell<float>.Create(w.Cell, parameters, "cell", w.Hidden, w.Hidden);
@@ -61,17 +67,20 @@ internal static class PhaseProfile
         int h = w.Hidden, g = cell.GateWidth;
         float[] gates = new float[w.Steps * rows * g], hidden = new float[(w.Steps + 1) * rows * h], state = new float[(w.Steps + 1) * rows * h];
         float[] cache = new float[w.Steps * rows * cell.CacheWidth];
-        for (int t = 0; t < w.Steps; t++)
+        return () =>
         {
-            var step = new RnnMlNet.Core.Cells.CellStep<float>
+            for (int t = 0; t < w.Steps; t++)
+            {
+                var step = new RnnMlNet.Core.Cells.CellStep<float>
             {
                 Rows = rows, Gates = gates.AsSpan(t * rows * g, rows * g), HiddenPrev = hidden.AsSpan(t * rows * h, rows * h),
                 Hidden = hidden.AsSpan((t + 1) * rows * h, rows * h), CellPrev = state.AsSpan(t * rows * h, rows * h),
                 Cell = state.AsSpan((t + 1) * rows * h, rows * h), Cache = cache.AsSpan(t * rows * cell.CacheWidth, rows * cell.CacheWidth),
                 RecurrentWeights = weights,
-            };
-            cell.Forward(ref step, threads: 1);
-        }
+                };
+                cell.Forward(ref step, threads: 1);
+            }
+        };
     }
 
     private static double Time(Action action)
