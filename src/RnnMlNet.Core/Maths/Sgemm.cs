@@ -106,21 +106,22 @@ internal static unsafe class Sgemm
             return;
         }
         int rowPanels = PanelCount(m, SgemmKernel.Rows), columnPanels = PanelCount(n, nr);
-        // Split the longer side: each chunk packs all of the other operand, which should be the small one.
+        // Split the longer side, so that what every chunk needs whole (all of B's panels for a row split,
+        // all of A for a column split) is the smaller operand.
         if (m >= n)
         {
             Parallelism.ForRows(rowPanels, (long)SgemmKernel.Rows * k * n, threads, (start, end) =>
-                Blocked(a, b, packed, (float*)cc, m, k, n, start * SgemmKernel.Rows, Math.Min(m, end * SgemmKernel.Rows), 0, columnPanels, path));
+                Blocked(a, b, packed, (float*)cc, k, n, start * SgemmKernel.Rows, Math.Min(m, end * SgemmKernel.Rows), 0, columnPanels, path));
         }
         else
         {
             Parallelism.ForRows(columnPanels, (long)nr * k * m, threads, (start, end) =>
-                Blocked(a, b, packed, (float*)cc, m, k, n, 0, m, start, end, path));
+                Blocked(a, b, packed, (float*)cc, k, n, 0, m, start, end, path));
         }
     }
 
     /// <summary>Rows [i0, i1) and column panels [j0, j1) of C, block by block.</summary>
-    private static void Blocked(MatrixView a, MatrixView b, PackedPanels? packed, float* c, int m, int k, int n,
+    private static void Blocked(MatrixView a, MatrixView b, PackedPanels? packed, float* c, int k, int n,
         int i0, int i1, int j0, int j1, SgemmPath path)
     {
         if (path == SgemmPath.Avx2Fma) Blocked<Avx2FmaLanes, Vector256<float>>(a, b, packed, c, k, n, i0, i1, j0, j1);
