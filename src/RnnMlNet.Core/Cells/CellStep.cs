@@ -1,3 +1,6 @@
+using System.Numerics;
+using RnnMlNet.Core.Maths;
+
 namespace RnnMlNet.Core.Cells;
 
 /// <summary>
@@ -5,7 +8,7 @@ namespace RnnMlNet.Core.Cells;
 /// inside their sequence. Rows are sorted by length, longest first, so the active rows are always a prefix.
 /// Every span is row-major with one row per sequence.
 /// </summary>
-public ref struct CellStep<T>
+public ref struct CellStep<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Number of active rows.</summary>
     public int Rows;
@@ -40,4 +43,8 @@ public ref struct CellStep<T>
 
     /// <summary>Backward out: ∂L/∂h_{t-1}, [Rows, H] (overwritten, not accumulated).</summary>
     public Span<T> HiddenPrevGrad;
+
+    /// <summary>The recurrent weights packed once per pass for every step's product:
+    /// W_h [H, G·H] in forward (h_{t-1}·W_h), W_hᵀ [G·H, H] in backward (∂z·W_hᵀ).</summary>
+    internal PackedWeights<T> RecurrentWeights;
 }

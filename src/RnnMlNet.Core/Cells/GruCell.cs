@@ -45,7 +45,7 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
         Span<T> q = step.RecurrentGates.Slice(0, rows * gw);
         for (int r = 0; r < rows; r++)
             Parameters.Value(RecurrentBias).CopyTo(q.Slice(r * gw, gw));
-        Gemm.AddProduct(step.HiddenPrev, Parameters.Value(RecurrentWeights), q, rows, h, gw, threads);
+        Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, q, rows, threads);
         for (int r = 0; r < rows; r++)
         {
             Span<T> p = step.Gates.Slice(r * gw, gw), qRow = q.Slice(r * gw, gw);
@@ -53,11 +53,11 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
             Span<T> update = Slot(cache, UpdateSlot), candidate = Slot(cache, CandidateSlot);
             // updateGate, resetGate = σ(p_zr + q_zr)
             TensorPrimitives.Add<T>(p.Slice(0, 2 * h), qRow.Slice(0, 2 * h), cache.Slice(0, 2 * h));
-            TensorPrimitives.Sigmoid<T>(cache.Slice(0, 2 * h), cache.Slice(0, 2 * h));
+            Activations.Sigmoid<T>(cache.Slice(0, 2 * h), cache.Slice(0, 2 * h));
             // candidate = tanh(p_n + resetGate ⊙ q_n)
             qRow.Slice(2 * h, h).CopyTo(Slot(cache, RecurrentCandidateSlot));
             TensorPrimitives.MultiplyAdd<T>(Slot(cache, ResetSlot), qRow.Slice(2 * h, h), p.Slice(2 * h, h), candidate);
-            TensorPrimitives.Tanh<T>(candidate, candidate);
+            Activations.Tanh<T>(candidate, candidate);
             // hidden = candidate + updateGate ⊙ (h_{t-1} − candidate)
             Span<T> hidden = step.Hidden.Slice(r * h, h);
             TensorPrimitives.Subtract<T>(step.HiddenPrev.Slice(r * h, h), candidate, hidden);
@@ -98,7 +98,7 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
             TensorPrimitives.Multiply<T>(dHidden, update, dHiddenPrev.Slice(r * h, h));
         }
         // ∂L/∂h_{t-1} += ∂L/∂q · W_hᵀ
-        Gemm.AddProductTransposedB(dq, Parameters.Value(RecurrentWeights), dHiddenPrev, rows, gw, h, threads);
+        Gemm.AddProduct(dq, step.RecurrentWeights, dHiddenPrev, rows, threads);
     }
 
     private Span<T> Slot(Span<T> cache, int slot) => cache.Slice(slot * HiddenSize, HiddenSize);

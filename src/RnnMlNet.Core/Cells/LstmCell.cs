@@ -41,21 +41,21 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
     {
         int h = HiddenSize, gw = GateWidth, rows = step.Rows;
         // z_t = (x_t·W_i + b) + h_{t-1}·W_h, all four gates in one product
-        Gemm.AddProduct(step.HiddenPrev, Parameters.Value(RecurrentWeights), step.Gates, rows, h, gw, threads);
+        Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, step.Gates, rows, threads);
         for (int r = 0; r < rows; r++)
         {
             Span<T> z = step.Gates.Slice(r * gw, gw);
             Span<T> cache = step.Cache.Slice(r * CacheWidth, CacheWidth);
             // inputGate, outputGate, forgetGate = σ(z_i, z_o, z_f): contiguous in ONNX order
-            TensorPrimitives.Sigmoid<T>(z.Slice(0, 3 * h), cache.Slice(0, 3 * h));
+            Activations.Sigmoid<T>(z.Slice(0, 3 * h), cache.Slice(0, 3 * h));
             // candidate C̃_t = tanh(z_c)
-            TensorPrimitives.Tanh<T>(z.Slice(3 * h, h), Slot(cache, CandidateSlot));
+            Activations.Tanh<T>(z.Slice(3 * h, h), Slot(cache, CandidateSlot));
             // cellState C_t = forgetGate ⊙ C_{t-1} + inputGate ⊙ C̃_t
             Span<T> cellState = step.Cell.Slice(r * h, h);
             TensorPrimitives.Multiply<T>(Slot(cache, ForgetSlot), step.CellPrev.Slice(r * h, h), cellState);
             TensorPrimitives.MultiplyAdd<T>(Slot(cache, InputSlot), Slot(cache, CandidateSlot), cellState, cellState);
             // hidden h_t = outputGate ⊙ tanh(C_t)
-            TensorPrimitives.Tanh<T>(cellState, Slot(cache, TanhCellSlot));
+            Activations.Tanh<T>(cellState, Slot(cache, TanhCellSlot));
             TensorPrimitives.Multiply<T>(Slot(cache, OutputSlot), Slot(cache, TanhCellSlot), step.Hidden.Slice(r * h, h));
         }
     }
@@ -94,7 +94,7 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
         // ∂L/∂h_{t-1} = ∂L/∂z_t · W_hᵀ
         Span<T> dHiddenPrev = step.HiddenPrevGrad.Slice(0, rows * h);
         dHiddenPrev.Clear();
-        Gemm.AddProductTransposedB(step.Gates, Parameters.Value(RecurrentWeights), dHiddenPrev, rows, gw, h, threads);
+        Gemm.AddProduct(step.Gates, step.RecurrentWeights, dHiddenPrev, rows, threads);
     }
 
     private Span<T> Slot(Span<T> cache, int slot) => cache.Slice(slot * HiddenSize, HiddenSize);

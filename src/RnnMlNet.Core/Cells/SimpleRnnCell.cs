@@ -30,9 +30,9 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : unmanaged, IFl
         int h = HiddenSize, rows = step.Rows;
         Span<T> preActivation = step.Gates.Slice(0, rows * h);
         // a_t = (x_t·W_i + b) + h_{t-1}·W_h
-        Gemm.AddProduct(step.HiddenPrev, Parameters.Value(RecurrentWeights), preActivation, rows, h, h, threads);
+        Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, preActivation, rows, threads);
         // h_t = tanh(a_t)
-        System.Numerics.Tensors.TensorPrimitives.Tanh<T>(preActivation, step.Hidden.Slice(0, rows * h));
+        Activations.Tanh<T>(preActivation, step.Hidden.Slice(0, rows * h));
     }
 
     /// <inheritdoc />
@@ -46,6 +46,6 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : unmanaged, IFl
         // ∂L/∂h_{t-1} = ∂L/∂a_t · W_hᵀ
         Span<T> dHiddenPrev = step.HiddenPrevGrad.Slice(0, rows * h);
         dHiddenPrev.Clear();
-        Gemm.AddProductTransposedB(dPreActivation, Parameters.Value(RecurrentWeights), dHiddenPrev, rows, h, h, threads);
+        Gemm.AddProduct(dPreActivation, step.RecurrentWeights, dHiddenPrev, rows, threads);
     }
 }

@@ -18,6 +18,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
 {
     private T[]? _reversedDense, _reversedInputGrad, _projection, _recurrentGates, _cache, _hidden, _cell, _hiddenGrad, _carryHidden, _carryCell, _inputGrad;
     private int[]? _reversedTokens;
+    private readonly PackedWeights<T> _recurrentWeights = new();
     private LayerInput<T> _input;
     private SequenceBatch<T> _batch = null!;
 
@@ -62,29 +63,37 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         ProjectInput(projection, rows, threads);
         CopyOrClear(initialHidden, hidden.AsSpan(0, b * H));
         if (Cell.HasCellState) CopyOrClear(initialCell, cellState.AsSpan(0, b * H));
+        _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, gw);
 
-        for (int t = 0; t < steps; t++)
+        // Row r of h_t depends only on row r of h_{t-1}: each thread runs every step for its own rows, with no
+        // synchronisation between steps.
+        Parallelism.ForRows(b, (long)steps * H * gw, threads, (first, end) =>
         {
-            int n = batch.ActiveRows[t];
-            var step = new CellStep<T>
+            for (int t = 0; t < steps; t++)
             {
-                Rows = n,
-                Gates = projection.AsSpan(t * b * gw, n * gw),
-                RecurrentGates = Cell.RecurrentBias is null ? default : recurrentGates.AsSpan(t * b * gw, n * gw),
-                HiddenPrev = hidden.AsSpan(t * b * H, n * H),
-                Hidden = hidden.AsSpan((t + 1) * b * H, b * H),
-                Cache = cache.AsSpan(t * b * Cell.CacheWidth, n * Cell.CacheWidth),
-            };
-            if (Cell.HasCellState)
-            {
-                step.CellPrev = cellState.AsSpan(t * b * H, n * H);
-                step.Cell = cellState.AsSpan((t + 1) * b * H, b * H);
-                step.Cell.Slice(n * H).Clear();
+                int n = Math.Clamp(batch.ActiveRows[t], first, end), rows = n - first;
+                // Finished rows output zeros, as the ONNX operators do with sequence_lens.
+                hidden.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
+                if (Cell.HasCellState) cellState.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
+                if (rows == 0) continue;
+                var step = new CellStep<T>
+                {
+                    Rows = rows,
+                    Gates = projection.AsSpan((t * b + first) * gw, rows * gw),
+                    RecurrentGates = Cell.RecurrentBias is null ? default : recurrentGates.AsSpan((t * b + first) * gw, rows * gw),
+                    HiddenPrev = hidden.AsSpan((t * b + first) * H, rows * H),
+                    Hidden = hidden.AsSpan(((t + 1) * b + first) * H, rows * H),
+                    Cache = cache.AsSpan((t * b + first) * Cell.CacheWidth, rows * Cell.CacheWidth),
+                    RecurrentWeights = _recurrentWeights,
+                };
+                if (Cell.HasCellState)
+                {
+                    step.CellPrev = cellState.AsSpan((t * b + first) * H, rows * H);
+                    step.Cell = cellState.AsSpan(((t + 1) * b + first) * H, rows * H);
+                }
+                Cell.Forward(ref step, threads: 1);
             }
-            // Finished rows output zeros, as the ONNX operators do with sequence_lens.
-            step.Hidden.Slice(n * H).Clear();
-            Cell.Forward(ref step, threads);
-        }
+        });
     }
 
     /// <summary>Copies each row's final state (after its own last step) into [B, H] spans.</summary>
@@ -129,44 +138,47 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         var carryHidden = Buffers.Ensure(ref _carryHidden, b * H);
         var carryCell = Buffers.Ensure(ref _carryCell, b * H);
         GatherOutputGrad(outputGrad, width, offset, hiddenGrad);
-        carryHidden.AsSpan(0, b * H).Clear();
-        carryCell.AsSpan(0, b * H).Clear();
+        // Each row starts its backward pass at its own last step, from the gradient of its final state;
+        // rows are untouched before that step, so the carries can hold those gradients from the start.
+        CopyOrClear(finalHiddenGrad, carryHidden.AsSpan(0, b * H));
+        CopyOrClear(Cell.HasCellState ? finalCellGrad : default, carryCell.AsSpan(0, b * H));
+        _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: true, gw, H);
 
-        for (int t = steps - 1; t >= 0; t--)
+        // As in forward, each thread back-propagates its own rows through every step.
+        Parallelism.ForRows(b, (long)steps * H * gw, threads, (first, end) =>
         {
-            int n = _batch.ActiveRows[t], alreadyRunning = t + 1 < steps ? _batch.ActiveRows[t + 1] : 0;
-            // Rows whose last step is t start their backward pass here, from the gradient of their final state.
-            CopyOrClear(finalHiddenGrad.IsEmpty ? default : finalHiddenGrad.Slice(alreadyRunning * H, (n - alreadyRunning) * H),
-                carryHidden.AsSpan(alreadyRunning * H, (n - alreadyRunning) * H));
-            if (Cell.HasCellState)
-                CopyOrClear(finalCellGrad.IsEmpty ? default : finalCellGrad.Slice(alreadyRunning * H, (n - alreadyRunning) * H),
-                    carryCell.AsSpan(alreadyRunning * H, (n - alreadyRunning) * H));
+            for (int t = steps - 1; t >= 0; t--)
+            {
+                int n = Math.Clamp(_batch.ActiveRows[t], first, end), rows = n - first;
+                // Finished rows contribute nothing to the weight gradients formed below.
+                _projection.AsSpan((t * b + n) * gw, (end - n) * gw).Clear();
+                if (Cell.RecurrentBias is not null) _recurrentGates.AsSpan((t * b + n) * gw, (end - n) * gw).Clear();
+                if (rows == 0) continue;
 
-            // ∂L/∂h_t = from above (outputs) + from step t+1 (carry)
-            Span<T> dHidden = hiddenGrad.AsSpan(t * b * H, n * H);
-            System.Numerics.Tensors.TensorPrimitives.Add<T>(dHidden, carryHidden.AsSpan(0, n * H), dHidden);
-            var step = new CellStep<T>
-            {
-                Rows = n,
-                Gates = _projection.AsSpan(t * b * gw, n * gw),
-                RecurrentGates = Cell.RecurrentBias is null ? default : _recurrentGates.AsSpan(t * b * gw, n * gw),
-                HiddenPrev = _hidden.AsSpan(t * b * H, n * H),
-                Hidden = _hidden.AsSpan((t + 1) * b * H, n * H),
-                Cache = _cache.AsSpan(t * b * Cell.CacheWidth, n * Cell.CacheWidth),
-                HiddenGrad = dHidden,
-                CellGrad = carryCell.AsSpan(0, n * H),
-                HiddenPrevGrad = carryHidden.AsSpan(0, n * H),
-            };
-            if (Cell.HasCellState)
-            {
-                step.CellPrev = _cell.AsSpan(t * b * H, n * H);
-                step.Cell = _cell.AsSpan((t + 1) * b * H, n * H);
+                // ∂L/∂h_t = from above (outputs) + from step t+1 (carry)
+                Span<T> dHidden = hiddenGrad.AsSpan((t * b + first) * H, rows * H);
+                System.Numerics.Tensors.TensorPrimitives.Add<T>(dHidden, carryHidden.AsSpan(first * H, rows * H), dHidden);
+                var step = new CellStep<T>
+                {
+                    Rows = rows,
+                    Gates = _projection.AsSpan((t * b + first) * gw, rows * gw),
+                    RecurrentGates = Cell.RecurrentBias is null ? default : _recurrentGates.AsSpan((t * b + first) * gw, rows * gw),
+                    HiddenPrev = _hidden.AsSpan((t * b + first) * H, rows * H),
+                    Hidden = _hidden.AsSpan(((t + 1) * b + first) * H, rows * H),
+                    Cache = _cache.AsSpan((t * b + first) * Cell.CacheWidth, rows * Cell.CacheWidth),
+                    HiddenGrad = dHidden,
+                    CellGrad = carryCell.AsSpan(first * H, rows * H),
+                    HiddenPrevGrad = carryHidden.AsSpan(first * H, rows * H),
+                    RecurrentWeights = _recurrentWeights,
+                };
+                if (Cell.HasCellState)
+                {
+                    step.CellPrev = _cell.AsSpan((t * b + first) * H, rows * H);
+                    step.Cell = _cell.AsSpan(((t + 1) * b + first) * H, rows * H);
+                }
+                Cell.Backward(ref step, threads: 1);
             }
-            Cell.Backward(ref step, threads);
-            // Finished rows contribute nothing to the weight gradients formed below.
-            _projection.AsSpan((t * b + n) * gw, (b - n) * gw).Clear();
-            if (Cell.RecurrentBias is not null) _recurrentGates.AsSpan((t * b + n) * gw, (b - n) * gw).Clear();
-        }
+        });
 
         AccumulateWeightGradients(rows, threads);
         if (needInputGrad) ComputeInputGradient(rows, threads);

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace RnnMlNet.Core.Maths;
 
@@ -7,6 +8,8 @@ namespace RnnMlNet.Core.Maths;
 /// The three row-major matrix products that forward and back-propagation need.
 /// All of them accumulate into the destination (C += ...), so gradients from several
 /// time steps or directions add up without extra buffers.
+/// <para>Float products go to <see cref="Sgemm"/> (packed, register-blocked SIMD kernels); other types, in practice
+/// the double of the gradient checks, use the row-by-row loops here.</para>
 /// </summary>
 internal static unsafe class Gemm
 {
@@ -15,6 +18,11 @@ internal static unsafe class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, (long)m * k, b.Length, (long)k * n, c.Length, (long)m * n);
+        if (typeof(T) == typeof(float))
+        {
+            Sgemm.Multiply(AsFloat(a), false, AsFloat(b), false, AsFloat(c), m, k, n, threads, Sgemm.Best);
+            return;
+        }
         fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
         {
             nint aa = (nint)pa, bb = (nint)pb, cc = (nint)pc;
@@ -41,6 +49,11 @@ internal static unsafe class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, (long)m * k, b.Length, (long)n * k, c.Length, (long)m * n);
+        if (typeof(T) == typeof(float))
+        {
+            Sgemm.Multiply(AsFloat(a), false, AsFloat(b), true, AsFloat(c), m, k, n, threads, Sgemm.Best);
+            return;
+        }
         fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
         {
             nint aa = (nint)pa, bb = (nint)pb, cc = (nint)pc;
@@ -62,6 +75,12 @@ internal static unsafe class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, (long)m * k, b.Length, (long)m * n, c.Length, (long)k * n);
+        if (typeof(T) == typeof(float))
+        {
+            // C[k,n] += Aᵀ·B is a product of depth m.
+            Sgemm.Multiply(AsFloat(a), true, AsFloat(b), false, AsFloat(c), k, m, n, threads, Sgemm.Best);
+            return;
+        }
         fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
         {
             nint aa = (nint)pa, bb = (nint)pb, cc = (nint)pc;
@@ -81,6 +100,10 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>C[m,n] += A[m,k] · B̂ for weights packed once (<see cref="PackedWeights{T}"/>) and reused for many products.</summary>
+    public static void AddProduct<T>(ReadOnlySpan<T> a, PackedWeights<T> b, Span<T> c, int m, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T> => b.AddProductTo(a, c, m, threads);
+
     /// <summary>sums[n] += Σ_rows B[rows,n]: the bias gradient.</summary>
     public static void AddColumnSums<T>(ReadOnlySpan<T> b, Span<T> sums, int rows, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -89,7 +112,11 @@ internal static unsafe class Gemm
             TensorPrimitives.Add(sums, b.Slice(i * n, n), sums);
     }
 
-    private static void CheckSizes(int aLength, long aNeeded, int bLength, long bNeeded, int cLength, long cNeeded)
+    internal static ReadOnlySpan<float> AsFloat<T>(ReadOnlySpan<T> span) where T : unmanaged => MemoryMarshal.Cast<T, float>(span);
+
+    internal static Span<float> AsFloat<T>(Span<T> span) where T : unmanaged => MemoryMarshal.Cast<T, float>(span);
+
+    internal static void CheckSizes(int aLength, long aNeeded, int bLength, long bNeeded, int cLength, long cNeeded)
     {
         if (aLength < aNeeded || bLength < bNeeded || cLength < cNeeded)
             throw new ArgumentException($"Matrix buffers too small: A {aLength}/{aNeeded}, B {bLength}/{bNeeded}, C {cLength}/{cNeeded}.");

@@ -34,7 +34,25 @@ public sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloati
         T stepSize = T.CreateChecked(learningRate / (1 - Math.Pow(_beta1, step)));
         T secondCorrection = T.CreateChecked(1 / (1 - Math.Pow(_beta2, step)));
         T epsilon = T.CreateChecked(_epsilon), decay = T.One - T.CreateChecked(learningRate * _weightDecay);
-        for (int i = 0; i < weights.Length; i++)
+        // Vector lanes round exactly like the scalar tail (no fused operations), so the split does not change results.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vBeta1 = new Vector<T>(beta1); var vBeta2 = new Vector<T>(beta2);
+            var vOneMinusBeta1 = new Vector<T>(oneMinusBeta1); var vOneMinusBeta2 = new Vector<T>(oneMinusBeta2);
+            var vStep = new Vector<T>(stepSize); var vCorrection = new Vector<T>(secondCorrection);
+            var vEpsilon = new Vector<T>(epsilon); var vDecay = new Vector<T>(decay);
+            for (; i <= weights.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(gradients.Slice(i));
+                var mi = vBeta1 * new Vector<T>(m, i) + vOneMinusBeta1 * g;
+                var vi = vBeta2 * new Vector<T>(v, i) + vOneMinusBeta2 * g * g;
+                mi.CopyTo(m, i);
+                vi.CopyTo(v, i);
+                (new Vector<T>(weights.Slice(i)) * vDecay - vStep * mi / (Vector.SquareRoot(vi * vCorrection) + vEpsilon)).CopyTo(weights.Slice(i));
+            }
+        }
+        for (; i < weights.Length; i++)
         {
             T g = gradients[i];
             m[i] = beta1 * m[i] + oneMinusBeta1 * g;

@@ -1,0 +1,33 @@
+using BenchmarkDotNet.Running;
+using RnnMlNet.Benchmarks;
+
+// `compare [--rounds N] [--seconds S] [--only W1,W2] [--python PATH]`: our engine against the PyTorch peer, side by side.
+// `ours W2 [seconds]`: only our engine training one workload, e.g. under `perf record` (DOTNET_PerfMapEnabled=1).
+// `phases W2`: time per phase of a training step. `sgemm N threads`: our SGEMM on N×N matrices, GFLOP/s. Anything else goes to BenchmarkDotNet's switcher.
+return args.FirstOrDefault() switch
+{
+    "compare" => CompareDriver.Run(args[1..]),
+    "ours" => TrainOurs(Workload.All.Single(w => w.Name == args[1]), args.Length > 2 ? double.Parse(args[2]) : 10),
+    "phases" => PhaseProfile.Run(Workload.All.Single(w => w.Name == args[1])),
+    "sgemm" => PrintSgemm(int.Parse(args[1]), int.Parse(args[2])),
+    _ => Run(args),
+};
+
+static int TrainOurs(Workload workload, double seconds)
+{
+    var engine = new OurEngine(workload, threads: 2);
+    Console.WriteLine($"{workload.Name}: {engine.SequencesPerSecond(seconds):F1} sequences/s");
+    return 0;
+}
+
+static int Run(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(CompareDriver).Assembly).Run(args);
+    return 0;
+}
+
+static int PrintSgemm(int n, int threads)
+{
+    Console.WriteLine($"SGEMM {n}², {threads} threads: {OurEngine.SgemmGflops(n, threads):F1} GFLOP/s");
+    return 0;
+}
