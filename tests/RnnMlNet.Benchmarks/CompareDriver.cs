@@ -10,6 +10,7 @@ namespace RnnMlNet.Benchmarks;
 internal static class CompareDriver
 {
     private const int Threads = 2;
+    private static bool s_busy;
 
     public static int Run(string[] args)
     {
@@ -25,7 +26,11 @@ internal static class CompareDriver
         table.AppendLine($"Both sides: {Threads} threads, fp32, Adam lr 1e-3, BCE with logits on Linear(H,1) of the last hidden state. "
             + $"{rounds} alternating rounds of at least {seconds} s each per side: best [median, min]. Other processes only ever slow a round down, "
             + "so the ratio is taken of the best rounds; the ratio of medians is given too.  ");
-        table.AppendLine($"Load average at start: {LoadAverage()}.");
+        // Before our first round the load is other processes' only. PyTorch's OpenMP barriers collapse when they
+        // compete for the cores, so a busy machine flatters us: withhold the verdicts then.
+        double startLoad = double.Parse(LoadAverage().Split(' ')[0], CultureInfo.InvariantCulture);
+        s_busy = startLoad > 1.0;
+        table.AppendLine($"Load average at start: {LoadAverage()}{(s_busy ? " — the machine is busy: ratios are unreliable, verdicts withheld" : "")}.");
         var rowsText = new StringBuilder();
 
         var (oursGemm, peerGemm) = Alternate(rounds, () => OurEngine.SgemmGflops(2048, Threads), () => peer.MmGflops(2048));
@@ -42,7 +47,7 @@ internal static class CompareDriver
             {
                 double gflops = oursRate.Max() / workload.Batch * workload.MatrixFlopsPerBatch / 1e9;
                 double share = gflops / peak;
-                rowsText.AppendLine($"| W2 GEMM rate | {workload.MatrixFlopsPerBatch / 1e9:F1} GFLOP of matrix products per batch | {gflops:F0} GFLOP/s | | {share:P0} of the best SGEMM ({peak:F0}) | | ≥ 60% | {(share >= 0.6 ? "yes" : "no")} |");
+                rowsText.AppendLine($"| W2 GEMM rate | {workload.MatrixFlopsPerBatch / 1e9:F1} GFLOP of matrix products per batch | {gflops:F0} GFLOP/s | | {share:P0} of the best SGEMM ({peak:F0}) | | ≥ 60% | {(s_busy ? "withheld" : share >= 0.6 ? "yes" : "no")} |");
             }
         }
         rowsText.AppendLine("| Inference latency | native vs ONNX Runtime | not measured by this driver | | | | | |");
@@ -74,7 +79,7 @@ internal static class CompareDriver
     {
         double ratio = ours.Max() / peer.Max();
         string goal = target is double t ? $"≥ {t}×" : "";
-        string met = target is double g ? (ratio >= g ? "yes" : "no") : "";
+        string met = target is double g ? (s_busy ? "withheld" : ratio >= g ? "yes" : "no") : "";
         return $"| {name} | {what} | {Summary(ours)} | {Summary(peer)} | {ratio:F2}× | {Median(ours) / Median(peer):F2}× | {goal} | {met} |";
     }
 
