@@ -63,6 +63,7 @@ internal static class EstimatorWorkout
         VectorDataViewType => data.GetColumn<VBuffer<float>>(column).Select(v => string.Join(",", v.DenseValues().Select(x => x.ToString("R")))).ToList(),
         KeyDataViewType => data.GetColumn<uint>(column).Select(x => x.ToString()).ToList(),
         BooleanDataViewType => data.GetColumn<bool>(column).Select(x => x.ToString()).ToList(),
+        TextDataViewType => data.GetColumn<string>(column).ToList(),
         _ => data.GetColumn<float>(column).Select(x => x.ToString("R")).ToList(),
     };
 

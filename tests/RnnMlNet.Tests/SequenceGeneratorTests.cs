@@ -37,6 +37,16 @@ public class SequenceGeneratorTests : IDisposable
     };
 
     [Fact]
+    public void GeneratorWorkout()
+    {
+        var ml = _temp.Context();
+        var options = Options();
+        options.Epochs = 1;
+        EstimatorWorkout.Run(_temp, ml.Transforms.Text.SequenceGenerator(options), ml.Data.LoadFromEnumerable(Corpus()),
+            EstimatorWorkout.ShapeOf<Example>(), ["Generated"]);
+    }
+
+    [Fact]
     public void ConditionedGeneratorLearnsAndContinuesPrompts()
     {
         var ml = _temp.Context();

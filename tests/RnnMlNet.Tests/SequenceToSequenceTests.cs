@@ -38,6 +38,14 @@ public class SequenceToSequenceTests : IDisposable
     };
 
     [Fact]
+    public void SequenceToSequenceWorkout()
+    {
+        var ml = _temp.Context();
+        EstimatorWorkout.Run(_temp, ml.Transforms.Text.SequenceToSequence(Options(epochs: 1)), ml.Data.LoadFromEnumerable(Reversals(50, 8)),
+            EstimatorWorkout.ShapeOf<Pair>(), ["Output"]);
+    }
+
+    [Fact]
     public void LearnsToReverseDigitStringsAndSurvivesSaveAndLoad()
     {
         var ml = _temp.Context();
