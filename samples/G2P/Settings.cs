@@ -8,7 +8,7 @@ public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, stri
     /// <summary>Defaults chosen so the whole sample runs in about ten minutes on two cores (see README.md).</summary>
     public static Settings Parse(string[] args)
     {
-        var settings = new Settings(40_000, 7, true, null);
+        var settings = new Settings(50_000, 7, true, null);
         for (int i = 0; i < args.Length; i++)
         {
             settings = args[i] switch
