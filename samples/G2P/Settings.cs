@@ -1,0 +1,33 @@
+using System.Globalization;
+
+/// <summary>Command-line settings: how much to train, whether to keep stress digits, and where the dictionary is.</summary>
+public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, string? Data)
+{
+    public const string Usage = "[--train-words N (0: all)] [--epochs N] [--no-stress] [--data PATH]";
+
+    /// <summary>Defaults chosen so the whole sample runs in about ten minutes on two cores (see README.md).</summary>
+    public static Settings Parse(string[] args)
+    {
+        var settings = new Settings(50_000, 7, true, null);
+        for (int i = 0; i < args.Length; i++)
+        {
+            settings = args[i] switch
+            {
+                "--train-words" => settings with { TrainWords = Count(args, ++i, allowZero: true) is int n && n > 0 ? n : null },
+                "--epochs" => settings with { Epochs = Count(args, ++i, allowZero: false) },
+                "--no-stress" => settings with { KeepStress = false },
+                "--data" => settings with { Data = Value(args, ++i) },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Usage: {Usage}"),
+            };
+        }
+        return settings;
+    }
+
+    private static string Value(string[] args, int i) =>
+        i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value. Usage: {Usage}");
+
+    private static int Count(string[] args, int i, bool allowZero) =>
+        int.TryParse(Value(args, i), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && (n > 0 || allowZero)
+            ? n
+            : throw new ArgumentException($"{args[i - 1]} is '{args[i]}'; expected a {(allowZero ? "non-negative" : "positive")} whole number.");
+}
