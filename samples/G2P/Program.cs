@@ -49,7 +49,7 @@ var options = new SequenceToSequenceOptions
     LearningRate = 3e-3,
     MaximumLength = 40,   // the longest pronunciation among plain words has 32 phonemes
     Seed = 1,
-    Progress = new PrintEachEpoch(),
+    Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e => Console.WriteLine($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds,5:F0}s")),
 };
 
 var (fullTrain, dev, test) = CmuDict.Split(CmuDict.Read(tsv, settings.KeepStress), SplitSeed);
@@ -122,12 +122,6 @@ static string? FindData(string relative)
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
     return null;
-}
-
-/// <summary>Prints each epoch as it ends: <see cref="Progress{T}"/> would post to the thread pool, and lines could arrive late or out of order.</summary>
-sealed class PrintEachEpoch : IProgress<EpochReport>
-{
-    public void Report(EpochReport e) => Console.WriteLine($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds,5:F0}s");
 }
 
 /// <summary>What the saved model reads: a word.</summary>

@@ -38,7 +38,8 @@ var lstm = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
     Epochs = 5,
     LearningRate = 2e-3,
     Seed = 1,
-    Progress = new EpochPrinter(),
+    Progress = new RnnMlNet.ImmediateProgress<RnnMlNet.Core.Training.EpochReport>(e =>
+        Console.WriteLine($"  epoch {e.Epoch}: training loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds:F0}s since training began")),
 });
 var lstmPipeline = ml.Transforms.Text.NormalizeText("Normalized", "Text", TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false)
     .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Normalized", separators))

@@ -68,8 +68,8 @@ public class RecurrentTrainerOptions
     /// <summary>Threads for training. Default: every core. Results do not depend on it.</summary>
     public int Threads { get; set; } = Environment.ProcessorCount;
 
-    /// <summary>Receives a report after every epoch, on the training thread. (<see cref="Progress{T}"/> itself posts to the
-    /// synchronization context or the thread pool, so its console output can arrive late; any other IProgress is called directly.)</summary>
+    /// <summary>Receives a report after every epoch, on the training thread. <see cref="Progress{T}"/> posts each report on
+    /// to the thread pool, so console output can arrive late; <see cref="ImmediateProgress{T}"/> prints at once.</summary>
     public IProgress<EpochReport>? Progress { get; set; }
 
     /// <summary>Stops training between batches with <see cref="OperationCanceledException"/>.</summary>
