@@ -3,6 +3,8 @@ using RnnMlNet.Benchmarks;
 
 // `compare [--rounds N] [--seconds S] [--only W1,W2] [--python PATH]`: our engine against the PyTorch peer, side by side.
 // `ours W2 [seconds]`: only our engine training one workload, e.g. under `perf record` (DOTNET_PerfMapEnabled=1).
+// `inference`: W1e and W2 scored natively, through a PredictionEngine and by ONNX Runtime directly (latency, batch rate).
+// `memory`: peak working set while W2 trains on streamed rows, after 1,000 rows and after 4,000 more.
 // `phases W2`: time per phase of a training step. `sgemm N threads`: our SGEMM on N×N matrices, GFLOP/s. Anything else goes to BenchmarkDotNet's switcher.
 return args.FirstOrDefault() switch
 {
@@ -10,6 +12,8 @@ return args.FirstOrDefault() switch
     "ours" => TrainOurs(Workload.All.Single(w => w.Name == args[1]), args.Length > 2 ? double.Parse(args[2]) : 10),
     "phases" => PhaseProfile.Run(Workload.All.Single(w => w.Name == args[1])),
     "sgemm" => PrintSgemm(int.Parse(args[1]), int.Parse(args[2])),
+    "inference" => InferenceBenchmark.Run(Workload.All.Where(w => w.Name is "W1e" or "W2")),
+    "memory" => MemoryCheck.Run(Workload.All.Single(w => w.Name == "W2")),
     _ => Run(args),
 };
 

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Onnx;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Benchmarks;
+
+/// <summary>
+/// Inference on the same weights three ways: the native engine, a PredictionEngine over the model loaded from its .zip,
+/// and ONNX Runtime running the exported graph directly. One sequence per call (p50 and p99 latency), and batch scoring
+/// of 10,000 rows at batch 256 (rows per second). Single sequences use one thread on our side, as ONNX Runtime does for
+/// small products; batch scoring uses both cores on both sides.
+/// </summary>
+internal static class InferenceBenchmark
+{
+    public sealed class Row
+    {
+        public uint[] Tokens { get; set; } = [];
+        public bool Label { get; set; }
+    }
+
+    public sealed class Prediction
+    {
+        public float Score { get; set; }
+    }
+
+    public static int Run(IEnumerable<Workload> workloads)
+    {
+        Console.WriteLine("| Workload | Path | p50 ms | p99 ms | vs ONNX Runtime (p50) | Target |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var batchRows = new List<string>();
+        foreach (var workload in workloads)
+        {
+            var setup = new Setup(workload);
+            int calls = workload.Steps * workload.Hidden > 20_000 ? 300 : 2000;
+            var native = Latencies(calls, i => setup.Native.Forward(SequenceBatch<float>.Create([setup.Sequences[i % setup.Sequences.Length]])));
+            var engine = Latencies(calls, i => setup.Engine.Predict(setup.Rows[i % setup.Rows.Length]));
+            var onnx = Latencies(calls, i => setup.RunOnnx(i % setup.Rows.Length));
+            Console.WriteLine($"| {workload.Name} | ONNX Runtime, direct | {onnx.P50:F3} | {onnx.P99:F3} | 1.00× | |");
+            Console.WriteLine($"| {workload.Name} | native engine | {native.P50:F3} | {native.P99:F3} | {native.P50 / onnx.P50:F2}× | ≤ 0.5× |");
+            Console.WriteLine($"| {workload.Name} | PredictionEngine over the .zip | {engine.P50:F3} | {engine.P99:F3} | {engine.P50 / onnx.P50:F2}× | ≤ 1.3× |");
+            var (nativeRate, onnxRate) = (setup.NativeBatchRate(10_000, 256), setup.OnnxBatchRate(10_000, 256));
+            batchRows.Add($"| {workload.Name} | {nativeRate:F0} | {onnxRate:F0} | {nativeRate / onnxRate:F2}× | ≥ 2× |");
+            setup.Dispose();
+        }
+        Console.WriteLine();
+        Console.WriteLine("| Workload | Native rows/s | ONNX Runtime rows/s | Ratio | Target |");
+        Console.WriteLine("|---|---|---|---|---|");
+        batchRows.ForEach(Console.WriteLine);
+        return 0;
+    }
+
+    private static (double P50, double P99) Latencies(int calls, Action<int> call)
+    {
+        for (int i = 0; i < Math.Max(50, calls / 5); i++) call(i);
+        var times = new double[calls];
+        for (int i = 0; i < calls; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            call(i);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return (times[calls / 2], times[(int)(calls * 0.99)]);
+    }
+
+    /// <summary>One network's weights as the native engine, a loaded .zip and an ONNX Runtime session.</summary>
+    private sealed class Setup : IDisposable
+    {
+        private readonly Workload _workload;
+        private readonly InferenceSession _session;
+        private readonly ITransformer _loaded;
+        private readonly string _folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-inference-" + Guid.NewGuid().ToString("N"));
+
+        public Setup(Workload workload)
+        {
+            _workload = workload;
+            Directory.CreateDirectory(_folder);
+            Native = new RecurrentNetwork<float>(workload.Options(threads: 1), seed: 1);
+            var random = new Random(2);
+            Rows = Enumerable.Range(0, 64).Select(_ => new Row { Tokens = Enumerable.Range(0, workload.Steps).Select(_ => (uint)random.Next(workload.Vocabulary)).ToArray() }).ToArray();
+            Sequences = Rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Select(t => (int)t).ToArray())).ToArray();
+
+            // The ML.NET model of the same weights: 0 epochs packages the starting weights; key t is token id t.
+            var ml = new MLContext(1) { TempFilePath = _folder };
+            var schema = SchemaDefinition.Create(typeof(Row));
+            schema[nameof(Row.Tokens)].ColumnType = new VectorDataViewType(new KeyDataViewType(typeof(uint), workload.Vocabulary - 1));
+            var data = ml.Data.LoadFromEnumerable(Rows, schema);
+            var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
+            {
+                FeatureColumnName = nameof(Row.Tokens), EmbeddingSize = workload.Embedding, HiddenSize = workload.Hidden, Epochs = 0, InitialWeights = Native.Export(),
+            });
+            if (workload.Cell != Core.Cells.CellKind.Lstm) throw new NotSupportedException("The inference rows use LSTM workloads.");
+            string zip = Path.Combine(_folder, "model.zip"), onnx = Path.Combine(_folder, "model.onnx");
+            using (var fitted = model.Fit(data)) ml.Model.Save(fitted, data.Schema, zip);
+            RecurrentModelFile.ExportOnnx(zip, onnx);
+            _loaded = ml.Model.Load(zip, out _);
+            Engine = ml.Model.CreatePredictionEngine<Row, Prediction>(_loaded, inputSchemaDefinition: schema);
+            _session = new InferenceSession(onnx, new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1 });
+        }
+
+        public RecurrentNetwork<float> Native { get; }
+
+        public Row[] Rows { get; }
+
+        public Sequence<float>[] Sequences { get; }
+
+        public PredictionEngine<Row, Prediction> Engine { get; }
+
+        public void RunOnnx(int row) => RunOnnx([Rows[row]]);
+
+        public double NativeBatchRate(int rows, int batch)
+        {
+            var network = new RecurrentNetwork<float>(_workload.Options(threads: 2), seed: 1);
+            var batches = Enumerable.Range(0, rows / batch).Select(b => SequenceBatch<float>.Create(Enumerable.Range(0, batch).Select(i => Sequences[(b + i) % Sequences.Length]).ToList())).ToArray();
+            network.Forward(batches[0]);
+            var clock = Stopwatch.StartNew();
+            foreach (var b in batches) network.Forward(b);
+            return batches.Length * batch / clock.Elapsed.TotalSeconds;
+        }
+
+        public double OnnxBatchRate(int rows, int batch)
+        {
+            var groups = Enumerable.Range(0, rows / batch).Select(b => Enumerable.Range(0, batch).Select(i => Rows[(b + i) % Rows.Length]).ToArray()).ToArray();
+            RunOnnx(groups[0]);
+            var clock = Stopwatch.StartNew();
+            foreach (var g in groups) RunOnnx(g);
+            return groups.Length * batch / clock.Elapsed.TotalSeconds;
+        }
+
+        private void RunOnnx(Row[] rows)
+        {
+            var ids = new DenseTensor<uint>(rows.SelectMany(r => r.Tokens).ToArray(), [rows.Length, _workload.Steps]);
+            using var result = _session.Run([NamedOnnxValue.CreateFromTensor(nameof(Row.Tokens), ids)]);
+        }
+
+        public void Dispose()
+        {
+            Engine.Dispose();
+            _session.Dispose();
+            (_loaded as IDisposable)?.Dispose();
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+}
