@@ -137,6 +137,44 @@ public class SequenceGeneratorTests : IDisposable
         Assert.Contains("up, down", message);
     }
 
+    public sealed class NumericExample
+    {
+        public string Text { get; set; } = "";
+        [VectorType(1)]
+        public float[] Direction { get; set; } = [0f];
+        public string Prompt { get; set; } = "";
+    }
+
+    [Fact]
+    public void AGeneratorConditionedOnNumbersLearnsAndMatchesTheEngine()
+    {
+        var ml = _temp.Context();
+        var corpus = Corpus().Select(e => new NumericExample { Text = e.Text, Direction = [e.Direction == "up" ? 1f : -1f] }).ToArray();
+        var options = Options();
+        options.ConditionColumnName = null;
+        options.ConditionFeaturesColumnName = "Direction";
+        var estimator = ml.Transforms.Text.SequenceGenerator(options);
+        using var model = estimator.Fit(ml.Data.LoadFromEnumerable(corpus));
+        var prompts = ml.Data.LoadFromEnumerable(new[] { new NumericExample { Direction = [1f] }, new NumericExample { Direction = [-1f] }, new NumericExample { Direction = [1f], Prompt = "abc" } });
+        var generated = model.Transform(prompts).GetColumn<string>("Generated").ToArray();
+        Assert.Equal(["abcdef", "fedcba", "def"], generated);
+
+        // The graph's initial states are the engine's: greedy decoding from tanh(c·W + b) gives the same text.
+        var conditioned = estimator.LastConditioned!;
+        var vocabulary = estimator.Vocabulary!;
+        var (logits, state) = conditioned.Decoder.Step([Sequence<float>.FromTokens(1)], conditioned.InitialState([-1f], 1));
+        var text = new System.Text.StringBuilder();
+        for (int n = 0; n < options.MaximumLength; n++)
+        {
+            int next = Array.IndexOf(logits, logits.Max());
+            if (next == 2) break;
+            text.Append(vocabulary.Tokens[next - vocabulary.FirstTextId]);
+            (logits, state) = conditioned.Decoder.Step([Sequence<float>.FromTokens(next)], state);
+        }
+        Assert.Equal(generated[1], text.ToString());
+        Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceGenerator(new SequenceGeneratorOptions { ConditionColumnName = "A", ConditionFeaturesColumnName = "B" }));
+    }
+
     [Fact]
     public void WordLevelGeneratorWorks()
     {

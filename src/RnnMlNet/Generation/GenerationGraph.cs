@@ -20,9 +20,12 @@ internal static class GenerationGraph
     /// <param name="conditionColumnName">The user's category column, named in the error for an unknown category.</param>
     /// <param name="maximumLength">Most tokens generated.</param>
     /// <param name="decoding">Greedy or sampling settings.</param>
+    /// <param name="features">For a numeric condition: its ONNX input column and the model whose projection turns it into
+    /// every layer's initial state; null otherwise.</param>
     /// <returns>The names of the generated token strings [N, L] and of the condition check message [N].</returns>
     public static (string Tokens, string Check) Add(OnnxGraphBuilder g, RecurrentNetwork<float> network, GeneratorVocabulary vocabulary,
-        string promptColumn, string? conditionColumn, string? conditionColumnName, int maximumLength, Decoding decoding)
+        string promptColumn, string? conditionColumn, string? conditionColumnName, int maximumLength, Decoding decoding,
+        (string Column, ConditionedDecoder<float> Model)? features = null)
     {
         // Prefix: [start, prompt ids]. Prompt key k is text token k; key 0 (not in the vocabulary) is <unk>.
         string promptKeys = g.Node("Cast", [g.Input(promptColumn, DataType.Uint32, "N", "T")], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
@@ -48,9 +51,28 @@ internal static class GenerationGraph
         }
         string prefix = g.Node("Concat", [g.Node("Reshape", [start, g.Longs("start.shape", -1, 1)]), promptIds], null, OnnxGraphBuilder.Int("axis", 1));
 
-        string tokens = DecodingLoop.Add(g, network, "", prefix, null, null, vocabulary.Texts, GeneratorVocabulary.End, maximumLength, decoding, "RnnMlNet.GeneratedTokens");
+        var (hidden, cell) = features is { } numeric ? InitialStates(g, numeric.Column, numeric.Model) : (null, null);
+        string tokens = DecodingLoop.Add(g, network, "", prefix, hidden, cell, vocabulary.Texts, GeneratorVocabulary.End, maximumLength, decoding, "RnnMlNet.GeneratedTokens");
         g.Node("Identity", [check], "RnnMlNet.GenerationCheck");
         g.Output("RnnMlNet.GenerationCheck", DataType.String, 1);
         return (tokens, "RnnMlNet.GenerationCheck");
+    }
+
+    /// <summary>Every layer's initial state from a numeric condition c [1, F]: h₀ = tanh(c·W + b), sliced per layer; C₀ = 0.</summary>
+    private static (string[] Hidden, string[]? Cell) InitialStates(OnnxGraphBuilder g, string column, ConditionedDecoder<float> model)
+    {
+        var options = model.Decoder.Options;
+        var (weights, bias) = model.Condition;
+        string c = g.Input(column, DataType.Float, "N", model.ConditionWidth);
+        string projected = g.Node("Tanh", [g.Node("Add", [g.Node("MatMul", [c, g.Floats("condition.weights", weights.Shape.ToArray(), model.Parameters.Value(weights))]),
+            g.Floats("condition.bias", bias.Shape.ToArray(), model.Parameters.Value(bias))])]);
+        int h = options.HiddenSize;
+        var hidden = Enumerable.Range(0, options.Layers).Select(l => g.Node("Reshape", [
+            g.Node("Slice", [projected, g.Longs($"condition{l}.starts", l * h), g.Longs($"condition{l}.ends", (l + 1) * h), g.Longs($"condition{l}.axes", 1)]),
+            g.Longs($"condition{l}.shape", 1, 1, h)])).ToArray();
+        string[]? cell = options.Cell == RnnMlNet.Core.Cells.CellKind.Lstm
+            ? Enumerable.Range(0, options.Layers).Select(l => g.Floats($"condition{l}.cell", [1, 1, h], new float[h])).ToArray()
+            : null;
+        return (hidden, cell);
     }
 }

@@ -62,7 +62,8 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         ArgumentNullException.ThrowIfNull(input);
         var (texts, categories) = ReadTexts(input);
         var vocabulary = BuildVocabulary(texts, categories);
-        var examples = texts.Select((tokens, i) => Example(vocabulary, tokens, categories?[i])).ToList();
+        var features = _options.ConditionFeaturesColumnName is null ? null : ReadFeatures(input);
+        var examples = texts.Select((tokens, i) => Example(vocabulary, tokens, categories?[i], features?[i])).ToList();
         var order = Enumerable.Range(0, examples.Count).ToArray();
         // A fixed derivation of the seed: HashCode is randomised per process.
         new Random(unchecked(_options.Seed * 31 + 7)).Shuffle(order);
@@ -71,18 +72,49 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var train = order.Skip(held).Select(i => examples[i]).ToList();
         if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.TextColumnName}': no texts left to train on.");
 
-        var network = new RecurrentNetwork<float>(new NetworkOptions
+        var networkOptions = new NetworkOptions
         {
             Cell = _options.Cell, Input = InputKind.EmbeddedTokens, VocabularySize = vocabulary.Size, EmbeddingSize = _options.EmbeddingSize,
             HiddenSize = _options.HiddenSize, Layers = _options.Layers, Dropout = _options.Dropout, Head = HeadKind.EveryStep,
             Outputs = vocabulary.Size, Threads = _options.Threads,
-        }, _options.Seed);
-        var trainer = new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), _options.TrainingOptions());
+        };
+        // A numeric condition starts every layer from tanh(c·W + b); otherwise the start token carries the category, if any.
+        var conditioned = features is null ? null : new ConditionedDecoder<float>(networkOptions, features[0].Length, _options.Seed);
+        var network = conditioned?.Decoder ?? new RecurrentNetwork<float>(networkOptions, _options.Seed);
+        var trainer = conditioned is null
+            ? new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), _options.TrainingOptions())
+            : new RecurrentTrainer<float>(conditioned, _options.TrainingOptions());
         History = trainer.Fit(train, validation.Count > 0 ? validation : null);
         Perplexity = Math.Exp(trainer.Evaluate(validation.Count > 0 ? validation : train));
         Vocabulary = vocabulary;
         LastNetwork = network;
-        return BuildModel(network, vocabulary);
+        LastConditioned = conditioned;
+        return BuildModel(network, vocabulary, conditioned);
+    }
+
+    /// <summary>The numerically conditioned model of the last <see cref="Fit"/>, if any.</summary>
+    internal ConditionedDecoder<float>? LastConditioned { get; private set; }
+
+    private List<float[]> ReadFeatures(IDataView data)
+    {
+        string name = _options.ConditionFeaturesColumnName!;
+        var column = SchemaChecks.Find(data.Schema, name, "a known-size float vector to condition on");
+        if (column.Type is not VectorDataViewType { IsKnownSize: true, ItemType: NumberDataViewType item } || item != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(data), $"Column '{name}' is {column.Type}; expected a known-size float vector to condition on.");
+        var rows = new List<float[]>();
+        using var cursor = data.GetRowCursor([column]);
+        var getter = cursor.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> values = default;
+        for (long row = 0; cursor.MoveNext(); row++)
+        {
+            getter(ref values);
+            var dense = new float[values.Length];
+            values.CopyTo(dense);
+            int bad = Array.FindIndex(dense, v => !float.IsFinite(v));
+            if (bad >= 0) throw new InvalidOperationException($"Column '{name}', row {row}: value {bad} is {dense[bad]}; the condition must be finite.");
+            rows.Add(dense);
+        }
+        return rows;
     }
 
     /// <inheritdoc />
@@ -90,6 +122,12 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
     {
         CheckText(inputSchema, _options.PromptColumnName, "the prompt");
         if (_options.ConditionColumnName is { } condition) CheckText(inputSchema, condition, "the conditioning category");
+        if (_options.ConditionFeaturesColumnName is { } features)
+        {
+            var column = SchemaChecks.Find(inputSchema, features, "a known-size float vector to condition on");
+            if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.ItemType != NumberDataViewType.Single)
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{features}' is {SchemaChecks.Describe(column)}; expected a known-size float vector to condition on.");
+        }
         return SchemaChecks.AddColumns<GeneratedColumn>(inputSchema, definition => definition[nameof(GeneratedColumn.Value)].ColumnName = _options.OutputColumnName);
     }
 
@@ -132,25 +170,30 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
     private GeneratorVocabulary BuildVocabulary(List<string[]> texts, List<string>? categories) =>
         new(categories?.Distinct().ToList() ?? [], TextScoringChain.ByFrequency(texts, _options.MaximumVocabularySize));
 
-    private static LabeledSequence<float> Example(GeneratorVocabulary vocabulary, string[] tokens, string? category)
+    private static LabeledSequence<float> Example(GeneratorVocabulary vocabulary, string[] tokens, string? category, float[]? features)
     {
         int start = category is null ? GeneratorVocabulary.Start : vocabulary.CategoryId(category);
         int[] ids = tokens.Select(vocabulary.IdOf).ToArray();
-        // Input [start, t1 … tn] predicts [t1 … tn, </s>]: every step's target is the next token.
-        return new LabeledSequence<float>(Sequence<float>.FromTokens([start, .. ids]), [.. ids.Select(id => (float)id), GeneratorVocabulary.End]);
+        // Input [start, t1 … tn] predicts [t1 … tn, </s>]: every step's target is the next token. A numeric condition
+        // travels in front of the targets, where ConditionedDecoder expects it.
+        return new LabeledSequence<float>(Sequence<float>.FromTokens([start, .. ids]), [.. features ?? [], .. ids.Select(id => (float)id), GeneratorVocabulary.End]);
     }
 
-    private TransformerChain<ITransformer> BuildModel(RecurrentNetwork<float> network, GeneratorVocabulary vocabulary)
+    private TransformerChain<ITransformer> BuildModel(RecurrentNetwork<float> network, GeneratorVocabulary vocabulary, ConditionedDecoder<float>? conditioned)
     {
         string? condition = _options.ConditionColumnName;
-        var chain = new TextScoringChain(_context, condition is null ? [_options.PromptColumnName] : [_options.PromptColumnName, condition], _options.OutputColumnName + ".");
+        string? featuresColumn = _options.ConditionFeaturesColumnName;
+        var chain = new TextScoringChain(_context, condition is null ? [_options.PromptColumnName] : [_options.PromptColumnName, condition], _options.OutputColumnName + ".",
+            conditioned is null ? null : (featuresColumn!, conditioned.ConditionWidth));
         string promptKeys = chain.TokenKeys(_options.PromptColumnName, _options.Level, vocabulary.Tokens, "Prompt");
         string? categoryKey = condition is null ? null : chain.Keys(condition, vocabulary.Categories, "CategoryKey");
 
         var graph = new OnnxGraphBuilder("RnnMlNet.Generator");
         var decoding = new Decoding(_options.Temperature, _options.TopK, _options.Seed);
-        var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, categoryKey, condition, _options.MaximumLength, decoding);
-        chain.Onnx(graph.ToBytes(), [tokens, check], categoryKey is null ? [promptKeys] : [promptKeys, categoryKey]);
+        var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, categoryKey, condition, _options.MaximumLength, decoding,
+            conditioned is null ? null : (featuresColumn!, conditioned));
+        string[] inputs = [promptKeys, .. categoryKey is null ? Array.Empty<string>() : [categoryKey], .. conditioned is null ? Array.Empty<string>() : [featuresColumn!]];
+        chain.Onnx(graph.ToBytes(), [tokens, check], inputs);
         return chain.JoinInto(_options.OutputColumnName, _options.Level);
     }
 

@@ -32,6 +32,10 @@ public sealed class SequenceGeneratorOptions : TextModelOptions
     /// <summary>Optional text column of a category to condition on (one-to-many), in training and in scoring. Default null.</summary>
     public string? ConditionColumnName { get; set; }
 
+    /// <summary>Optional known-size float vector column to condition on instead (one-to-many from numbers): every layer
+    /// starts from tanh(c·W + b). Default null.</summary>
+    public string? ConditionFeaturesColumnName { get; set; }
+
     /// <summary>Characters or words. Default characters.</summary>
     public TokenLevel Level { get; set; } = TokenLevel.Character;
 
@@ -44,6 +48,8 @@ public sealed class SequenceGeneratorOptions : TextModelOptions
     internal override void Validate()
     {
         base.Validate();
+        Require(ConditionColumnName is null || ConditionFeaturesColumnName is null, nameof(ConditionFeaturesColumnName), ConditionFeaturesColumnName,
+            "null when ConditionColumnName is set: condition on a category or on numbers, not both");
         Require(Temperature >= 0 && float.IsFinite(Temperature), nameof(Temperature), Temperature, "0 (greedy) or a positive temperature");
         Require(TopK >= 0, nameof(TopK), TopK, "0 (all tokens) or more");
     }

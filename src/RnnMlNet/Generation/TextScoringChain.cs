@@ -22,14 +22,18 @@ internal sealed class TextScoringChain
     /// <param name="context">Context of the fitted transformers.</param>
     /// <param name="textColumns">The text columns scoring reads (scalar strings).</param>
     /// <param name="temporaryPrefix">Prefix of the temporary columns.</param>
-    public TextScoringChain(MLContext context, IReadOnlyList<string> textColumns, string temporaryPrefix)
+    /// <param name="vectorColumn">A float vector column scoring also reads, with its size; null for none.</param>
+    public TextScoringChain(MLContext context, IReadOnlyList<string> textColumns, string temporaryPrefix, (string Name, int Size)? vectorColumn = null)
     {
         _context = context;
         _temporaryPrefix = temporaryPrefix;
-        var definition = SchemaDefinition.Create(typeof(TwoTexts));
-        definition[nameof(TwoTexts.First)].ColumnName = textColumns[0];
-        definition[nameof(TwoTexts.Second)].ColumnName = textColumns.Count > 1 ? textColumns[1] : temporaryPrefix + "Unused";
-        _view = context.Data.LoadFromEnumerable(Array.Empty<TwoTexts>(), definition);
+        var definition = SchemaDefinition.Create(typeof(ScoringColumns));
+        definition[nameof(ScoringColumns.First)].ColumnName = textColumns[0];
+        definition[nameof(ScoringColumns.Second)].ColumnName = textColumns.Count > 1 ? textColumns[1] : temporaryPrefix + "Unused";
+        var vector = definition[nameof(ScoringColumns.Vector)];
+        vector.ColumnType = new VectorDataViewType(NumberDataViewType.Single, vectorColumn?.Size ?? 1);
+        vector.ColumnName = vectorColumn?.Name ?? temporaryPrefix + "UnusedVector";
+        _view = context.Data.LoadFromEnumerable(Array.Empty<ScoringColumns>(), definition);
         _scoringColumns = _view.Schema.Select(c => c.Name).ToHashSet();
     }
 
@@ -98,10 +102,12 @@ internal sealed class TextScoringChain
         _view = transformer.Transform(_view);
     }
 
-    private sealed class TwoTexts
+    private sealed class ScoringColumns
     {
         public string First { get; set; } = "";
 
         public string Second { get; set; } = "";
+
+        public float[] Vector { get; set; } = [];
     }
 }
