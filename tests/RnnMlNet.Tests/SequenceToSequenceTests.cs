@@ -109,6 +109,8 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Contains("Column 'Target', row 2", empty.Message);
         Assert.Contains("empty", empty.Message);
         var beam = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { BeamWidth = 0 }));
+        Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { EarlyStoppingPatience = 2 })).Message);
         Assert.Contains("BeamWidth", beam.Message);
         Assert.Equal(2, SequenceToSequenceMetrics.EditDistance(["a", "b", "c"], ["a", "c", "d"]));
     }

@@ -1,4 +1,5 @@
 using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Optimizers;
 using RnnMlNet.Core.Training;
 
 namespace RnnMlNet.Generation;
@@ -33,6 +34,13 @@ public abstract class TextModelOptions
     /// <summary>Adam's learning rate. Default 3e-3.</summary>
     public double LearningRate { get; set; } = 3e-3;
 
+    /// <summary>How the learning rate changes over training. Default constant.</summary>
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
+
+    /// <summary>Stop when the held-out loss has not improved for this many epochs, keeping the best weights; needs a
+    /// <see cref="ValidationFraction"/> above 0. Default null (off).</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
     /// <summary>Gradient clipping by global norm. Default 5.</summary>
     public double? ClipNorm { get; set; } = 5;
 
@@ -58,6 +66,7 @@ public abstract class TextModelOptions
     internal TrainingOptions TrainingOptions() => new()
     {
         Epochs = Epochs, BatchSize = BatchSize, LearningRate = LearningRate, ClipNorm = ClipNorm, Seed = Seed,
+        Schedule = Schedule, EarlyStoppingPatience = EarlyStoppingPatience,
         OnEpoch = Progress is { } progress ? progress.Report : null, CancellationToken = CancellationToken,
     };
 
@@ -67,6 +76,7 @@ public abstract class TextModelOptions
         Require(MaximumLength >= 1, nameof(MaximumLength), MaximumLength, "at least 1");
         Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
         Require(MaximumVocabularySize >= 1, nameof(MaximumVocabularySize), MaximumVocabularySize, "at least 1");
+        Require(EarlyStoppingPatience is null || ValidationFraction > 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null unless ValidationFraction > 0");
         Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "a fraction in [0, 1)");
     }
 
