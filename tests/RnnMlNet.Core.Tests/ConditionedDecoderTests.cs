@@ -26,20 +26,7 @@ public class ConditionedDecoderTests
         model.Parameters.ZeroGradients();
         model.ComputeGradients(batch, new Random(1));
         var analytic = (double[])model.Parameters.Gradients.Clone();
-        var values = model.Parameters.Values;
-        for (int i = 0; i < values.Length; i++)
-        {
-            double saved = values[i];
-            values[i] = saved + 1e-5;
-            double plus = model.Evaluate(batch).Loss;
-            values[i] = saved - 1e-5;
-            double minus = model.Evaluate(batch).Loss;
-            values[i] = saved;
-            double numeric = (plus - minus) / 2e-5;
-            double error = Math.Abs(analytic[i] - numeric) / Math.Max(Math.Abs(analytic[i]) + Math.Abs(numeric), 1e-4);
-            string name = model.Parameters.Entries.Last(p => p.Offset <= i).Name;
-            Assert.True(error < 1e-6, $"{name} (flat {i}): analytic {analytic[i]}, numeric {numeric}.");
-        }
+        FiniteDifferences.AssertMatches(model.Parameters.Values, analytic, () => model.Evaluate(batch).Loss, model.Parameters.Entries);
         var (weights, _) = model.Condition;
         Assert.Contains(analytic.AsSpan(weights.Offset, weights.Length).ToArray(), g => Math.Abs(g) > 1e-8);
     }

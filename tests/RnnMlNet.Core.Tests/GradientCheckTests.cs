@@ -12,9 +12,6 @@ namespace RnnMlNet.Core.Tests;
 /// </summary>
 public class GradientCheckTests
 {
-    private const double Epsilon = 1e-5;
-    private const double Tolerance = 1e-6;
-
     public static IEnumerable<object[]> Configurations()
     {
         int index = 0;
@@ -42,7 +39,7 @@ public class GradientCheckTests
 
         LossAt(network, loss, () => batch, computeGradient: true);
         double[] analytic = (double[])network.Parameters.Gradients.Clone();
-        AssertMatchesFiniteDifferences(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
     [Theory]
@@ -71,9 +68,9 @@ public class GradientCheckTests
         var analyticWeights = (double[])network.Parameters.Gradients.Clone();
         var analyticHidden = (double[])network.InitialStateGradient.Hidden.Clone();
         var analyticCell = (double[])network.InitialStateGradient.Cell.Clone();
-        AssertMatchesFiniteDifferences(network.Parameters.Values, analyticWeights, Loss, network.Parameters.Entries);
-        AssertMatchesFiniteDifferences(initial.Hidden, analyticHidden, Loss, null);
-        if (cell == CellKind.Lstm) AssertMatchesFiniteDifferences(initial.Cell, analyticCell, Loss, null);
+        FiniteDifferences.AssertMatches(network.Parameters.Values, analyticWeights, Loss, network.Parameters.Entries);
+        FiniteDifferences.AssertMatches(initial.Hidden, analyticHidden, Loss, null);
+        if (cell == CellKind.Lstm) FiniteDifferences.AssertMatches(initial.Cell, analyticCell, Loss, null);
         else Assert.Empty(analyticCell);
     }
 
@@ -97,7 +94,7 @@ public class GradientCheckTests
         for (int s = 0; s < examples.Length; s++)
         {
             var analytic = network.InputGradientOf(s);
-            AssertMatchesFiniteDifferences(examples[s].Input.Features!, analytic, () => LossAt(network, loss, Batch), null);
+            FiniteDifferences.AssertMatches(examples[s].Input.Features!, analytic, () => LossAt(network, loss, Batch), null);
         }
     }
 
@@ -164,31 +161,6 @@ public class GradientCheckTests
             network.Backward(grad, finalWeights);
         }
         return value;
-    }
-
-    private static void AssertMatchesFiniteDifferences(double[] values, double[] analytic, Func<double> loss, IReadOnlyList<Parameters.Parameter>? names)
-    {
-        Assert.Equal(values.Length, analytic.Length);
-        int nonZero = 0;
-        for (int i = 0; i < values.Length; i++)
-        {
-            double saved = values[i];
-            values[i] = saved + Epsilon;
-            double plus = loss();
-            values[i] = saved - Epsilon;
-            double minus = loss();
-            values[i] = saved;
-            double numeric = (plus - minus) / (2 * Epsilon);
-            // Relative error, with a floor so that gradients near zero are held to an absolute 1e-10.
-            double error = Math.Abs(analytic[i] - numeric) / Math.Max(Math.Abs(analytic[i]) + Math.Abs(numeric), 1e-4);
-            if (Math.Abs(numeric) > 1e-8) nonZero++;
-            if (error > Tolerance)
-            {
-                string name = names?.LastOrDefault(p => p.Offset <= i)?.Name ?? "value";
-                Assert.Fail($"Gradient of {name} (flat index {i}): analytic {analytic[i]:R}, numeric {numeric:R}, relative error {error:E2}.");
-            }
-        }
-        Assert.True(nonZero > 0, "Every gradient was zero: the check would prove nothing.");
     }
 
     private static double Dot(double[] a, double[] b) => a.Zip(b, (x, y) => x * y).Sum();
