@@ -63,6 +63,25 @@ public class SgemmTests
                 }
     }
 
+    /// <summary>One or two rows (one sequence scored at a time) take the plain row-by-row path; more take the packed kernel.</summary>
+    [Fact]
+    public void PackedWeightsGiveTheProductForFewAndManyRows()
+    {
+        var random = new Random(5);
+        foreach (bool transposed in new[] { false, true })
+            foreach (int m in new[] { 1, 2, 3, 7 })
+            {
+                const int k = 33, n = 70;
+                float[] a = TestData.RandomArray<float>(m * k, random), b = TestData.RandomArray<float>(k * n, random);
+                float[] expected = new float[m * n], actual = new float[m * n];
+                Sgemm.Multiply(a, false, b, transposed, expected, m, k, n, threads: 1, SgemmPath.Scalar);
+                var packed = new PackedWeights<float>();
+                packed.Pack(b, transposed, k, n);
+                packed.AddProductTo(a, actual, m, threads: 2);
+                AssertClose(expected, actual, Magnitudes(a, false, b, transposed, new float[m * n], m, k, n), $"packed m={m} transposed={transposed}");
+            }
+    }
+
     [Fact]
     public void ResultsAreBitIdenticalWhateverTheThreadCount()
     {

@@ -23,6 +23,14 @@ internal static unsafe class Gemm
             Sgemm.Multiply(AsFloat(a), false, AsFloat(b), false, AsFloat(c), m, k, n, threads, Sgemm.Best);
             return;
         }
+        AddProductByRows(a, b, c, m, k, n, threads);
+    }
+
+    /// <summary>C[m,n] += A[m,k] · B[k,n] one output row at a time, as scaled rows of B: the generic path, and the float
+    /// path for one or two rows, where a 6-row register tile would mostly compute padding.</summary>
+    internal static void AddProductByRows<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         fixed (T* pa = a) fixed (T* pb = b) fixed (T* pc = c)
         {
             nint aa = (nint)pa, bb = (nint)pb, cc = (nint)pc;

@@ -6,7 +6,8 @@ namespace RnnMlNet.Core.Maths;
 /// <summary>
 /// A right-hand operand op(B) [K, N] prepared once and reused for many products: the recurrent weights W_h
 /// (forward) or W_hᵀ (backward), used by every time step of a batch. For float it holds <see cref="Sgemm"/>'s
-/// packed panels, so the per-step products skip packing; for other types, a plain copy of op(B).
+/// packed panels, so the per-step products skip packing; for every type, also a plain copy of op(B), used by products of
+/// one or two rows and by types other than float.
 /// Pack again whenever the weights change (the layer does so at the start of each forward and backward pass).
 /// </summary>
 internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -20,6 +21,10 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>N: columns of op(B).</summary>
     public int Width { get; private set; }
 
+    /// <summary>Products with at most this many rows use the plain copy: a 6-row register tile would mostly compute padding
+    /// (one sequence scored at a time).</summary>
+    private const int FewRows = 2;
+
     /// <summary>Packs op(B) [k, n] from B stored [k, n], or [n, k] when <paramref name="transposed"/>.</summary>
     public void Pack(ReadOnlySpan<T> b, bool transposed, int k, int n) => Pack(b, transposed, k, n, Sgemm.Best);
 
@@ -28,13 +33,8 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
         Gemm.CheckSizes(b.Length, (long)k * n, 0, 0, 0, 0);
         Depth = k;
         Width = n;
-        if (typeof(T) == typeof(float))
-        {
-            _panels = Sgemm.Pack(Gemm.AsFloat(b), transposed, k, n, path, _panels);
-            return;
-        }
+        _panels = typeof(T) == typeof(float) ? Sgemm.Pack(Gemm.AsFloat(b), transposed, k, n, path, _panels) : null;
         T[] plain = Buffers.Ensure(ref _plain, (long)k * n);
-        _panels = null;
         for (int p = 0; p < k; p++)
             for (int j = 0; j < n; j++)
                 plain[p * n + j] = transposed ? b[j * k + p] : b[p * n + j];
@@ -44,7 +44,7 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
     public void AddProductTo(ReadOnlySpan<T> a, Span<T> c, int m, int threads)
     {
         Gemm.CheckSizes(a.Length, (long)m * Depth, 0, 0, c.Length, (long)m * Width);
-        if (_panels is not null) Sgemm.Multiply(Gemm.AsFloat(a), false, _panels, Gemm.AsFloat(c), m, threads);
-        else Gemm.AddProduct<T>(a, _plain ?? throw new InvalidOperationException("Pack the weights first."), c, m, Depth, Width, threads);
+        if (_panels is not null && m > FewRows) Sgemm.Multiply(Gemm.AsFloat(a), false, _panels, Gemm.AsFloat(c), m, threads);
+        else Gemm.AddProductByRows<T>(a, _plain ?? throw new InvalidOperationException("Pack the weights first."), c, m, Depth, Width, threads);
     }
 }
