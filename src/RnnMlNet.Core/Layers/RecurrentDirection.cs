@@ -55,10 +55,10 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         _input = Reverse ? ReverseInput(input, batch) : input;
 
         var projection = Buffers.Ensure(ref _projection, rows * gw);
-        var cache = Buffers.Ensure(ref _cache, rows * Cell.CacheWidth);
+        Buffers.Ensure(ref _cache, rows * Cell.CacheWidth);
         var hidden = Buffers.Ensure(ref _hidden, (rows + b) * H);
         var cellState = Cell.HasCellState ? Buffers.Ensure(ref _cell, (rows + b) * H) : Array.Empty<T>();
-        var recurrentGates = Cell.RecurrentBias is null ? Array.Empty<T>() : Buffers.Ensure(ref _recurrentGates, rows * gw);
+        if (Cell.RecurrentBias is not null) Buffers.Ensure(ref _recurrentGates, rows * gw);
 
         ProjectInput(projection, rows, threads);
         CopyOrClear(initialHidden, hidden.AsSpan(0, b * H));
@@ -76,24 +76,32 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 hidden.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
                 if (Cell.HasCellState) cellState.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
                 if (rows == 0) continue;
-                var step = new CellStep<T>
-                {
-                    Rows = rows,
-                    Gates = projection.AsSpan((t * b + first) * gw, rows * gw),
-                    RecurrentGates = Cell.RecurrentBias is null ? default : recurrentGates.AsSpan((t * b + first) * gw, rows * gw),
-                    HiddenPrev = hidden.AsSpan((t * b + first) * H, rows * H),
-                    Hidden = hidden.AsSpan(((t + 1) * b + first) * H, rows * H),
-                    Cache = cache.AsSpan((t * b + first) * Cell.CacheWidth, rows * Cell.CacheWidth),
-                    RecurrentWeights = _recurrentWeights,
-                };
-                if (Cell.HasCellState)
-                {
-                    step.CellPrev = cellState.AsSpan((t * b + first) * H, rows * H);
-                    step.Cell = cellState.AsSpan(((t + 1) * b + first) * H, rows * H);
-                }
+                var step = StepAt(t, first, rows);
                 Cell.Forward(ref step, threads: 1);
             }
         });
+    }
+
+    /// <summary>The buffers of step t for the rows [first, first + rows) that forward and backward share.</summary>
+    private CellStep<T> StepAt(int t, int first, int rows)
+    {
+        int b = _batch.Count, gw = Cell.GateWidth;
+        var step = new CellStep<T>
+        {
+            Rows = rows,
+            Gates = _projection.AsSpan((t * b + first) * gw, rows * gw),
+            RecurrentGates = Cell.RecurrentBias is null ? default : _recurrentGates.AsSpan((t * b + first) * gw, rows * gw),
+            HiddenPrev = _hidden.AsSpan((t * b + first) * H, rows * H),
+            Hidden = _hidden.AsSpan(((t + 1) * b + first) * H, rows * H),
+            Cache = _cache.AsSpan((t * b + first) * Cell.CacheWidth, rows * Cell.CacheWidth),
+            RecurrentWeights = _recurrentWeights,
+        };
+        if (Cell.HasCellState)
+        {
+            step.CellPrev = _cell.AsSpan((t * b + first) * H, rows * H);
+            step.Cell = _cell.AsSpan(((t + 1) * b + first) * H, rows * H);
+        }
+        return step;
     }
 
     /// <summary>Copies each row's final state (after its own last step) into [B, H] spans.</summary>
@@ -158,24 +166,10 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 // ∂L/∂h_t = from above (outputs) + from step t+1 (carry)
                 Span<T> dHidden = hiddenGrad.AsSpan((t * b + first) * H, rows * H);
                 System.Numerics.Tensors.TensorPrimitives.Add<T>(dHidden, carryHidden.AsSpan(first * H, rows * H), dHidden);
-                var step = new CellStep<T>
-                {
-                    Rows = rows,
-                    Gates = _projection.AsSpan((t * b + first) * gw, rows * gw),
-                    RecurrentGates = Cell.RecurrentBias is null ? default : _recurrentGates.AsSpan((t * b + first) * gw, rows * gw),
-                    HiddenPrev = _hidden.AsSpan((t * b + first) * H, rows * H),
-                    Hidden = _hidden.AsSpan(((t + 1) * b + first) * H, rows * H),
-                    Cache = _cache.AsSpan((t * b + first) * Cell.CacheWidth, rows * Cell.CacheWidth),
-                    HiddenGrad = dHidden,
-                    CellGrad = carryCell.AsSpan(first * H, rows * H),
-                    HiddenPrevGrad = carryHidden.AsSpan(first * H, rows * H),
-                    RecurrentWeights = _recurrentWeights,
-                };
-                if (Cell.HasCellState)
-                {
-                    step.CellPrev = _cell.AsSpan((t * b + first) * H, rows * H);
-                    step.Cell = _cell.AsSpan(((t + 1) * b + first) * H, rows * H);
-                }
+                var step = StepAt(t, first, rows);
+                step.HiddenGrad = dHidden;
+                step.CellGrad = carryCell.AsSpan(first * H, rows * H);
+                step.HiddenPrevGrad = carryHidden.AsSpan(first * H, rows * H);
                 Cell.Backward(ref step, threads: 1);
             }
         });
