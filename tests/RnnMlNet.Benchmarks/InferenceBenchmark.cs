@@ -11,10 +11,10 @@ using RnnMlNet.Trainers;
 namespace RnnMlNet.Benchmarks;
 
 /// <summary>
-/// Inference on the same weights three ways: the native engine, a PredictionEngine over the model loaded from its .zip,
-/// and ONNX Runtime running the exported graph directly. One sequence per call (p50 and p99 latency), and batch scoring
-/// of 10,000 rows at batch 256 (rows per second). Single sequences use one thread on our side, as ONNX Runtime does for
-/// small products; batch scoring uses both cores on both sides.
+/// Inference on the same weights three ways: the native engine (a <see cref="SequenceScorer{T}"/>), a PredictionEngine
+/// over the model loaded from its .zip, and ONNX Runtime running the exported graph directly. One sequence per call (p50
+/// and p99 latency), and batch scoring of 10,000 rows at batch 256 (rows per second). Both sides may use both cores. Each
+/// path is warmed up for 1.5 s (our tiered JIT), then the paths alternate for three rounds and each reports its best.
 /// </summary>
 internal static class InferenceBenchmark
 {
@@ -38,13 +38,32 @@ internal static class InferenceBenchmark
         {
             var setup = new Setup(workload);
             int calls = workload.Steps * workload.Hidden > 20_000 ? 300 : 2000;
-            var native = Latencies(calls, i => setup.Native.Forward(SequenceBatch<float>.Create([setup.Sequences[i % setup.Sequences.Length]])));
-            var engine = Latencies(calls, i => setup.Engine.Predict(setup.Rows[i % setup.Rows.Length]));
-            var onnx = Latencies(calls, i => setup.RunOnnx(i % setup.Rows.Length));
+            Action<int>[] paths =
+            [
+                i => setup.RunOnnx(i % setup.Rows.Length),
+                i => setup.Scorer.Score(setup.Sequences[i % setup.Sequences.Length]),
+                i => setup.Engine.Predict(setup.Rows[i % setup.Rows.Length]),
+            ];
+            // Tiered JIT needs a second or so of calls before our side runs its optimised code.
+            foreach (var path in paths) WarmUp(path);
+            var best = new (double P50, double P99)[paths.Length];
+            Array.Fill(best, (double.MaxValue, 0));
+            for (int round = 0; round < Rounds; round++)
+                for (int p = 0; p < paths.Length; p++)
+                {
+                    var latency = Latencies(calls, paths[p]);
+                    if (latency.P50 < best[p].P50) best[p] = latency;
+                }
+            var (onnx, native, engine) = (best[0], best[1], best[2]);
             Console.WriteLine($"| {workload.Name} | ONNX Runtime, direct | {onnx.P50:F3} | {onnx.P99:F3} | 1.00× | |");
             Console.WriteLine($"| {workload.Name} | native engine | {native.P50:F3} | {native.P99:F3} | {native.P50 / onnx.P50:F2}× | ≤ 0.5× |");
             Console.WriteLine($"| {workload.Name} | PredictionEngine over the .zip | {engine.P50:F3} | {engine.P99:F3} | {engine.P50 / onnx.P50:F2}× | ≤ 1.3× |");
-            var (nativeRate, onnxRate) = (setup.NativeBatchRate(10_000, 256), setup.OnnxBatchRate(10_000, 256));
+            double nativeRate = 0, onnxRate = 0;
+            for (int round = 0; round < Rounds; round++)
+            {
+                nativeRate = Math.Max(nativeRate, setup.NativeBatchRate(10_000, 256));
+                onnxRate = Math.Max(onnxRate, setup.OnnxBatchRate(10_000, 256));
+            }
             batchRows.Add($"| {workload.Name} | {nativeRate:F0} | {onnxRate:F0} | {nativeRate / onnxRate:F2}× | ≥ 2× |");
             setup.Dispose();
         }
@@ -55,9 +74,17 @@ internal static class InferenceBenchmark
         return 0;
     }
 
+    /// <summary>Rounds per measurement, the paths alternating; each path reports its best round.</summary>
+    private const int Rounds = 3;
+
+    private static void WarmUp(Action<int> call)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; clock.Elapsed.TotalSeconds < 1.5; i++) call(i);
+    }
+
     private static (double P50, double P99) Latencies(int calls, Action<int> call)
     {
-        for (int i = 0; i < Math.Max(50, calls / 5); i++) call(i);
         var times = new double[calls];
         for (int i = 0; i < calls; i++)
         {
@@ -81,7 +108,8 @@ internal static class InferenceBenchmark
         {
             _workload = workload;
             Directory.CreateDirectory(_folder);
-            Native = new RecurrentNetwork<float>(workload.Options(threads: 1), seed: 1);
+            Native = new RecurrentNetwork<float>(workload.Options(threads: 2), seed: 1);
+            Scorer = Native.CreateScorer();
             var random = new Random(2);
             Rows = Enumerable.Range(0, 64).Select(_ => new Row { Tokens = Enumerable.Range(0, workload.Steps).Select(_ => (uint)random.Next(workload.Vocabulary)).ToArray() }).ToArray();
             Sequences = Rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Select(t => (int)t).ToArray())).ToArray();
@@ -106,6 +134,8 @@ internal static class InferenceBenchmark
 
         public RecurrentNetwork<float> Native { get; }
 
+        public SequenceScorer<float> Scorer { get; }
+
         public Row[] Rows { get; }
 
         public Sequence<float>[] Sequences { get; }
@@ -116,18 +146,17 @@ internal static class InferenceBenchmark
 
         public double NativeBatchRate(int rows, int batch)
         {
-            var network = new RecurrentNetwork<float>(_workload.Options(threads: 2), seed: 1);
-            var batches = Enumerable.Range(0, rows / batch).Select(b => SequenceBatch<float>.Create(Enumerable.Range(0, batch).Select(i => Sequences[(b + i) % Sequences.Length]).ToList())).ToArray();
-            network.Forward(batches[0]);
+            var batches = Enumerable.Range(0, rows / batch).Select(b => Enumerable.Range(0, batch).Select(i => Sequences[(b + i) % Sequences.Length]).ToList()).ToArray();
+            WarmUp(i => Scorer.Score(batches[i % batches.Length]));
             var clock = Stopwatch.StartNew();
-            foreach (var b in batches) network.Forward(b);
+            foreach (var b in batches) Scorer.Score(b);
             return batches.Length * batch / clock.Elapsed.TotalSeconds;
         }
 
         public double OnnxBatchRate(int rows, int batch)
         {
             var groups = Enumerable.Range(0, rows / batch).Select(b => Enumerable.Range(0, batch).Select(i => Rows[(b + i) % Rows.Length]).ToArray()).ToArray();
-            RunOnnx(groups[0]);
+            WarmUp(i => RunOnnx(groups[i % groups.Length]));
             var clock = Stopwatch.StartNew();
             foreach (var g in groups) RunOnnx(g);
             return groups.Length * batch / clock.Elapsed.TotalSeconds;

@@ -24,7 +24,8 @@ public class OnnxRuntimeParityTests
         const int features = 3, hidden = 4;
         int[] lengths = [4, 6, 1, 3, 6];
         var random = new Random(11);
-        var options = new NetworkOptions { Cell = cell, Bidirectional = bidirectional, Input = InputKind.Features, FeaturesPerStep = features, HiddenSize = hidden, Threads = 2 };
+        // A per-step head, so that the layer forms its outputs Y.
+        var options = new NetworkOptions { Cell = cell, Bidirectional = bidirectional, Input = InputKind.Features, FeaturesPerStep = features, HiddenSize = hidden, Head = HeadKind.EveryStep, Threads = 2 };
         var network = new RecurrentNetwork<float>(options, seed: 4);
         TestData.Jitter(network, random, scale: 0.5);
         var sequences = lengths.Select(length => TestData.RandomSequence<float>(options, length, random)).ToArray();

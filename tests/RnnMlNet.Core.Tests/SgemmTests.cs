@@ -98,6 +98,43 @@ public class SgemmTests
         }
     }
 
+    /// <summary>One-row products on column blocks: whole 64-column blocks, a narrower last block, vectors and single columns.</summary>
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(33, 64)]
+    [InlineData(33, 70)]
+    [InlineData(17, 131)]
+    [InlineData(128, 200)]
+    public void OneRowProductsMatchTheScalarReference(int k, int n)
+    {
+        foreach (bool transposed in new[] { false, true })
+        {
+            var random = new Random(k * 1000 + n);
+            float[] x = TestData.RandomArray<float>(k, random), b = TestData.RandomArray<float>(k * n, random);
+            float[] start = TestData.RandomArray<float>(n, random), expected = (float[])start.Clone(), actual = (float[])start.Clone();
+            Sgemm.Multiply(x, false, b, transposed, expected, 1, k, n, threads: 1, SgemmPath.Scalar);
+            float[] blocks = new float[k * n];
+            Sgemv.Pack(b, transposed, k, n, blocks);
+            Sgemv.AddRowTimesBlocks(x, blocks, actual, k, n);
+            AssertClose(expected, actual, Magnitudes(x, false, b, transposed, start, 1, k, n), $"one row k={k} n={n} transposed={transposed}");
+        }
+    }
+
+    /// <summary>The partner thread takes half the column blocks; every element is the same chain, so the result is bit-identical.</summary>
+    [Fact]
+    public void OneRowProductsSplitWithThePartnerAreBitIdentical()
+    {
+        var random = new Random(8);
+        int k = 128, n = 520;
+        float[] x = TestData.RandomArray<float>(k, random), blocks = new float[k * n];
+        Sgemv.Pack(TestData.RandomArray<float>(k * n, random), transposed: false, k, n, blocks);
+        float[] alone = new float[n], split = new float[n];
+        Sgemv.AddRowTimesBlocks(x, blocks, alone, k, n);
+        Assert.True(GemvPartner.TryAddRowTimesBlocks(x, blocks, split, k, n));
+        Assert.Equal(alone, split);
+        Assert.False(GemvPartner.TryAddRowTimesBlocks(x.AsSpan(0, 8), blocks, split, 8, 64), "a product below the hand-off size is left to the caller");
+    }
+
     [Fact]
     public void GemmUsesTheFastPathWithTheDocumentedSemantics()
     {

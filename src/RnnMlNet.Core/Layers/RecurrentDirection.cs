@@ -13,6 +13,9 @@ namespace RnnMlNet.Core.Layers;
 /// formed by one product each: ∂W_h = Σ_t h_{t-1}ᵀ·∂z_t, ∂W_i = Σ_t x_tᵀ·∂z_t, ∂b = Σ_t ∂z_t.</para>
 /// A reverse direction reads its input reversed within each sequence's length, so its "final" state is the
 /// state after the first step, as in the ONNX operators.
+/// <para>A direction frozen for scoring (<see cref="FreezeForScoring"/>) keeps nothing for backward: each step's gate
+/// buffers are scratch rows reused by the next step, the weights are packed once, and token input can gather its
+/// projection x·W_i + b from a precomputed table instead of forming it.</para>
 /// </summary>
 internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -21,6 +24,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     private readonly PackedWeights<T> _recurrentWeights = new();
     private LayerInput<T> _input;
     private SequenceBatch<T> _batch = null!;
+    private bool _frozen, _gatherEachStep;
+    private T[]? _inputTable;
 
     public RecurrentDirection(RecurrentCell<T> cell, bool reverse)
     {
@@ -47,23 +52,37 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// <summary>∂L/∂C_0 of the last backward pass, [B, H] (LSTM).</summary>
     public ReadOnlySpan<T> InitialCellGradient => _carryCell.AsSpan(0, _batch.Count * H);
 
+    /// <summary>
+    /// Makes this direction a scoring-only copy: the weights must not change afterwards, and <see cref="Backward"/> is refused.
+    /// </summary>
+    /// <param name="inputTable">For token input, x·W_i + b of every token id, [V, G·H]; null to form the projection as in training.</param>
+    public void FreezeForScoring(T[]? inputTable)
+    {
+        _frozen = true;
+        _inputTable = inputTable;
+        _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, Cell.GateWidth);
+    }
+
     public void Forward(LayerInput<T> input, SequenceBatch<T> batch, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell, int threads)
     {
         _batch = batch;
         int b = batch.Count, steps = batch.MaxLength, gw = Cell.GateWidth;
         long rows = (long)steps * b;
         _input = Reverse ? ReverseInput(input, batch) : input;
+        _gatherEachStep = _inputTable is not null && _input.IsTokens;
+        // Scoring keeps one step of gate buffers ([B, ·], reused); training keeps every step's for backward.
+        long stepRows = _frozen ? b : rows;
 
-        var projection = Buffers.Ensure(ref _projection, rows * gw);
-        Buffers.Ensure(ref _cache, rows * Cell.CacheWidth);
+        var projection = Buffers.Ensure(ref _projection, (_gatherEachStep ? b : rows) * gw);
+        Buffers.Ensure(ref _cache, stepRows * Cell.CacheWidth);
         var hidden = Buffers.Ensure(ref _hidden, (rows + b) * H);
         var cellState = Cell.HasCellState ? Buffers.Ensure(ref _cell, (rows + b) * H) : Array.Empty<T>();
-        if (Cell.RecurrentBias is not null) Buffers.Ensure(ref _recurrentGates, rows * gw);
+        if (Cell.RecurrentBias is not null) Buffers.Ensure(ref _recurrentGates, stepRows * gw);
 
-        ProjectInput(projection, rows, threads);
+        if (!_gatherEachStep) ProjectInput(projection, rows, threads);
         CopyOrClear(initialHidden, hidden.AsSpan(0, b * H));
         if (Cell.HasCellState) CopyOrClear(initialCell, cellState.AsSpan(0, b * H));
-        _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, gw);
+        if (!_frozen) _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, gw);
 
         // Row r of h_t depends only on row r of h_{t-1}: each thread runs every step for its own rows, with no
         // synchronisation between steps.
@@ -75,25 +94,38 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 // Finished rows output zeros, as the ONNX operators do with sequence_lens.
                 hidden.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
                 if (Cell.HasCellState) cellState.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
-                if (rows == 0) continue;
+                if (_gatherEachStep) GatherProjection(t, first, rows);
                 var step = StepAt(t, first, rows);
-                Cell.Forward(ref step, threads: 1);
+                // A chunk holding the whole batch (one sequence) may split each step's product between threads.
+                Cell.Forward(ref step, threads: first == 0 && end == b ? threads : 1);
             }
         });
+    }
+
+    /// <summary>Scoring with an input table: the projection rows of step t, looked up by token id.</summary>
+    private void GatherProjection(int t, int first, int rows)
+    {
+        int b = _batch.Count, gw = Cell.GateWidth;
+        int[] tokens = _input.Tokens!;
+        ReadOnlySpan<T> table = _inputTable;
+        for (int r = first; r < first + rows; r++)
+            table.Slice(tokens[t * b + r] * gw, gw).CopyTo(_projection.AsSpan(r * gw, gw));
     }
 
     /// <summary>The buffers of step t for the rows [first, first + rows) that forward and backward share.</summary>
     private CellStep<T> StepAt(int t, int first, int rows)
     {
         int b = _batch.Count, gw = Cell.GateWidth;
+        // Scoring reuses the same scratch rows at every step.
+        int stepRow = _frozen ? first : t * b + first, gateRow = _gatherEachStep ? first : t * b + first;
         var step = new CellStep<T>
         {
             Rows = rows,
-            Gates = _projection.AsSpan((t * b + first) * gw, rows * gw),
-            RecurrentGates = Cell.RecurrentBias is null ? default : _recurrentGates.AsSpan((t * b + first) * gw, rows * gw),
+            Gates = _projection.AsSpan(gateRow * gw, rows * gw),
+            RecurrentGates = Cell.RecurrentBias is null ? default : _recurrentGates.AsSpan(stepRow * gw, rows * gw),
             HiddenPrev = _hidden.AsSpan((t * b + first) * H, rows * H),
             Hidden = _hidden.AsSpan(((t + 1) * b + first) * H, rows * H),
-            Cache = _cache.AsSpan((t * b + first) * Cell.CacheWidth, rows * Cell.CacheWidth),
+            Cache = _cache.AsSpan(stepRow * Cell.CacheWidth, rows * Cell.CacheWidth),
             RecurrentWeights = _recurrentWeights,
         };
         if (Cell.HasCellState)
@@ -140,6 +172,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// </summary>
     public void Backward(ReadOnlySpan<T> outputGrad, int width, int offset, ReadOnlySpan<T> finalHiddenGrad, ReadOnlySpan<T> finalCellGrad, bool needInputGrad, int threads)
     {
+        if (_frozen) throw new InvalidOperationException("This direction is frozen for scoring and keeps nothing for back-propagation.");
         int b = _batch.Count, steps = _batch.MaxLength, gw = Cell.GateWidth;
         long rows = (long)steps * b;
         var hiddenGrad = Buffers.Ensure(ref _hiddenGrad, rows * H);

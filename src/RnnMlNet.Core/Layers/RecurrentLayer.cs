@@ -32,23 +32,24 @@ internal sealed class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
 
     public int OutputSize => Directions.Count * HiddenSize;
 
-    /// <summary>Outputs of the last forward pass, [T·B, D·H], natural time order, zero on padding.</summary>
+    /// <summary>Outputs of the last forward pass that formed them, [T·B, D·H], natural time order, zero on padding.</summary>
     public T[] Output => _output!;
 
     /// <summary>∂L/∂input of the last backward pass, [T·B, I].</summary>
     public T[] InputGradient => _inputGrad!;
 
-    /// <summary>Runs every direction. <paramref name="initialHidden"/> and <paramref name="initialCell"/> are [D, B, H] or empty (zeros).</summary>
-    public void Forward(LayerInput<T> input, SequenceBatch<T> batch, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell, int threads)
+    /// <summary>Runs every direction. <paramref name="initialHidden"/> and <paramref name="initialCell"/> are [D, B, H] or empty (zeros).
+    /// <see cref="Output"/> is formed only when <paramref name="formOutput"/> (not for a last layer read only through its final state).</summary>
+    public void Forward(LayerInput<T> input, SequenceBatch<T> batch, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell, int threads, bool formOutput = true)
     {
         _batch = batch;
         _inputWidth = input.Width;
         int stateSize = batch.Count * HiddenSize;
-        var output = Buffers.Ensure(ref _output, (long)batch.MaxLength * batch.Count * OutputSize);
+        var output = formOutput ? Buffers.Ensure(ref _output, (long)batch.MaxLength * batch.Count * OutputSize) : null;
         for (int d = 0; d < Directions.Count; d++)
         {
             Directions[d].Forward(input, batch, SliceOrEmpty(initialHidden, d, stateSize), SliceOrEmpty(initialCell, d, stateSize), threads);
-            Directions[d].CopyOutputs(output, OutputSize, d * HiddenSize);
+            if (output is not null) Directions[d].CopyOutputs(output, OutputSize, d * HiddenSize);
         }
     }
 

@@ -26,8 +26,7 @@ internal static unsafe class Gemm
         AddProductByRows(a, b, c, m, k, n, threads);
     }
 
-    /// <summary>C[m,n] += A[m,k] · B[k,n] one output row at a time, as scaled rows of B: the generic path, and the float
-    /// path for one or two rows, where a 6-row register tile would mostly compute padding.</summary>
+    /// <summary>C[m,n] += A[m,k] · B[k,n] one output row at a time, as scaled rows of B: the generic path.</summary>
     internal static void AddProductByRows<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, int threads)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -6,14 +6,15 @@ namespace RnnMlNet.Core.Maths;
 /// <summary>
 /// A right-hand operand op(B) [K, N] prepared once and reused for many products: the recurrent weights W_h
 /// (forward) or W_hᵀ (backward), used by every time step of a batch. For float it holds <see cref="Sgemm"/>'s
-/// packed panels, so the per-step products skip packing; for every type, also a plain copy of op(B), used by products of
-/// one or two rows and by types other than float.
+/// packed panels, so the per-step products skip packing, and op(B) in <see cref="Sgemv"/>'s column blocks for products of
+/// one or two rows; other types keep a plain row-major copy of op(B).
 /// Pack again whenever the weights change (the layer does so at the start of each forward and backward pass).
 /// </summary>
 internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private PackedPanels? _panels;
-    private T[]? _plain;
+    // op(B) for products row by row: Sgemv's column blocks for float, plain row-major for other types.
+    private T[]? _rows;
 
     /// <summary>K: rows of op(B), the depth of the products.</summary>
     public int Depth { get; private set; }
@@ -21,8 +22,8 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>N: columns of op(B).</summary>
     public int Width { get; private set; }
 
-    /// <summary>Products with at most this many rows use the plain copy: a 6-row register tile would mostly compute padding
-    /// (one sequence scored at a time).</summary>
+    /// <summary>Float products with at most this many rows go row by row through <see cref="Sgemv"/>: a 6-row register tile
+    /// would mostly compute padding (one sequence scored at a time).</summary>
     private const int FewRows = 2;
 
     /// <summary>Packs op(B) [k, n] from B stored [k, n], or [n, k] when <paramref name="transposed"/>.</summary>
@@ -33,18 +34,34 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
         Gemm.CheckSizes(b.Length, (long)k * n, 0, 0, 0, 0);
         Depth = k;
         Width = n;
-        _panels = typeof(T) == typeof(float) ? Sgemm.Pack(Gemm.AsFloat(b), transposed, k, n, path, _panels) : null;
-        T[] plain = Buffers.Ensure(ref _plain, (long)k * n);
+        T[] rows = Buffers.Ensure(ref _rows, (long)k * n);
+        if (typeof(T) == typeof(float))
+        {
+            _panels = Sgemm.Pack(Gemm.AsFloat(b), transposed, k, n, path, _panels);
+            Sgemv.Pack(Gemm.AsFloat(b), transposed, k, n, Gemm.AsFloat(rows.AsSpan()));
+            return;
+        }
+        _panels = null;
         for (int p = 0; p < k; p++)
             for (int j = 0; j < n; j++)
-                plain[p * n + j] = transposed ? b[j * k + p] : b[p * n + j];
+                rows[p * n + j] = transposed ? b[j * k + p] : b[p * n + j];
     }
 
     /// <summary>C[m, N] += A[m, K]·op(B).</summary>
     public void AddProductTo(ReadOnlySpan<T> a, Span<T> c, int m, int threads)
     {
         Gemm.CheckSizes(a.Length, (long)m * Depth, 0, 0, c.Length, (long)m * Width);
-        if (_panels is not null && m > FewRows) Sgemm.Multiply(Gemm.AsFloat(a), false, _panels, Gemm.AsFloat(c), m, threads);
-        else Gemm.AddProductByRows<T>(a, _plain ?? throw new InvalidOperationException("Pack the weights first."), c, m, Depth, Width, threads);
+        T[] rows = _rows ?? throw new InvalidOperationException("Pack the weights first.");
+        if (_panels is null) Gemm.AddProductByRows<T>(a, rows, c, m, Depth, Width, threads);
+        else if (m > FewRows) Sgemm.Multiply(Gemm.AsFloat(a), false, _panels, Gemm.AsFloat(c), m, threads);
+        else
+        {
+            for (int i = 0; i < m; i++)
+            {
+                ReadOnlySpan<float> x = Gemm.AsFloat(a.Slice(i * Depth, Depth)), blocks = Gemm.AsFloat<T>(rows.AsSpan());
+                Span<float> y = Gemm.AsFloat(c.Slice(i * Width, Width));
+                if (threads < 2 || !GemvPartner.TryAddRowTimesBlocks(x, blocks, y, Depth, Width)) Sgemv.AddRowTimesBlocks(x, blocks, y, Depth, Width);
+            }
+        }
     }
 }

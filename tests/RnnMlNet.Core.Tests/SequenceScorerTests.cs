@@ -1,0 +1,87 @@
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Networks;
+
+namespace RnnMlNet.Core.Tests;
+
+/// <summary>The scoring copy: the same logits as the network's own forward pass, for every shape, and frozen weights.</summary>
+public class SequenceScorerTests
+{
+    public static IEnumerable<object[]> Shapes() =>
+        from cell in Enum.GetValues<CellKind>()
+        from input in Enum.GetValues<InputKind>()
+        from bidirectional in new[] { false, true }
+        select new object[] { cell, input, bidirectional, bidirectional ? HeadKind.EveryStep : HeadKind.LastHidden };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ScoresAreThoseOfThePredictingNetwork(CellKind cell, InputKind input, bool bidirectional, HeadKind head)
+    {
+        var random = new Random(31);
+        var options = new NetworkOptions
+        {
+            Cell = cell, Input = input, VocabularySize = 11, EmbeddingSize = 6, FeaturesPerStep = 3, HiddenSize = 13,
+            Layers = 2, Bidirectional = bidirectional, Head = head, Outputs = 3, Threads = 2,
+        };
+        var network = new RecurrentNetwork<float>(options, seed: 4);
+        TestData.Jitter(network, random);
+        var sequences = TestData.RaggedLengths.Select(length => TestData.RandomSequence<float>(options, length, random)).ToArray();
+        float[][] expected = network.Predict(sequences);
+
+        // With the input table (token input), and with the projection formed as in training.
+        foreach (long tableBytes in new[] { 256L << 20, 0 })
+        {
+            var scorer = network.CreateScorer(tableBytes);
+            float[][] together = scorer.Score(sequences);
+            for (int i = 0; i < sequences.Length; i++)
+            {
+                AssertClose(expected[i], together[i], $"sequence {i} in a batch, table {tableBytes}");
+                AssertClose(expected[i], scorer.Score(sequences[i]), $"sequence {i} alone, table {tableBytes}");
+            }
+        }
+    }
+
+    [Fact]
+    public void OneSequenceGivesTheSameBitsOnOneOrTwoThreads()
+    {
+        // H = 96 LSTM: a one-row product of 96 × 384, large enough for the partner thread to take half.
+        var random = new Random(5);
+        var options = new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 50, EmbeddingSize = 16, HiddenSize = 96, Threads = 1 };
+        var network = new RecurrentNetwork<float>(options, seed: 2);
+        var sequence = TestData.RandomSequence<float>(options, 30, random);
+        float[] oneThread = network.CreateScorer().Score(sequence);
+        var twoThreads = new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 50, EmbeddingSize = 16, HiddenSize = 96, Threads = 2 }, seed: 2);
+        Assert.Equal(oneThread, twoThreads.CreateScorer().Score(sequence));
+    }
+
+    [Fact]
+    public void TheScorerKeepsTheWeightsItWasCreatedWith()
+    {
+        var random = new Random(9);
+        var options = new NetworkOptions { Input = InputKind.OneHotTokens, VocabularySize = 7, HiddenSize = 5 };
+        var network = new RecurrentNetwork<float>(options, seed: 1);
+        var sequence = TestData.RandomSequence<float>(options, 6, random);
+        var scorer = network.CreateScorer();
+        float[] before = scorer.Score(sequence);
+        TestData.Jitter(network, random);
+        Assert.NotEqual(before, network.Predict([sequence])[0]);
+        Assert.Equal(before, scorer.Score(sequence));
+    }
+
+    [Fact]
+    public void BadInputIsRejectedAsByTheNetwork()
+    {
+        var network = new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 4, EmbeddingSize = 2, HiddenSize = 3 });
+        var scorer = network.CreateScorer();
+        var error = Assert.Throws<ArgumentException>(() => scorer.Score(Sequence<float>.FromTokens(1, 9)));
+        Assert.Contains("token id 9 at step 1", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.CreateScorer(maximumTableBytes: -1));
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f * (1 + Math.Abs(expected[i])), $"{what}: logit {i} is {actual[i]}, expected {expected[i]}.");
+    }
+}
