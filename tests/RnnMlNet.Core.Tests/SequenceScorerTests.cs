@@ -1,5 +1,6 @@
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Maths;
 using RnnMlNet.Core.Networks;
 
 namespace RnnMlNet.Core.Tests;
@@ -41,17 +42,45 @@ public class SequenceScorerTests
         }
     }
 
-    [Fact]
-    public void OneSequenceGivesTheSameBitsOnOneOrTwoThreads()
+    /// <summary>H = 192: a step large enough for one sequence to be split by units between two threads.</summary>
+    [Theory]
+    [InlineData(CellKind.SimpleRnn)]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void OneSequenceGivesTheSameBitsOnOneOrTwoThreads(CellKind cell)
     {
-        // H = 96 LSTM: a one-row product of 96 × 384, large enough for the partner thread to take half.
         var random = new Random(5);
-        var options = new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 50, EmbeddingSize = 16, HiddenSize = 96, Threads = 1 };
-        var network = new RecurrentNetwork<float>(options, seed: 2);
-        var sequence = TestData.RandomSequence<float>(options, 30, random);
+        NetworkOptions Options(int threads) => new()
+        {
+            Cell = cell, Input = InputKind.EmbeddedTokens, VocabularySize = 50, EmbeddingSize = 16, HiddenSize = 192, Layers = 2,
+            Bidirectional = true, Head = HeadKind.EveryStep, Outputs = 2, Threads = threads,
+        };
+        var network = new RecurrentNetwork<float>(Options(1), seed: 2);
+        TestData.Jitter(network, random, scale: 0.05);
+        var sequence = TestData.RandomSequence<float>(network.Options, 30, random);
         float[] oneThread = network.CreateScorer().Score(sequence);
-        var twoThreads = new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 50, EmbeddingSize = 16, HiddenSize = 96, Threads = 2 }, seed: 2);
-        Assert.Equal(oneThread, twoThreads.CreateScorer().Score(sequence));
+        var twoThreads = new RecurrentNetwork<float>(Options(2), seed: 0);
+        network.Parameters.Values.CopyTo(twoThreads.Parameters.Values, 0);
+        var scorer = twoThreads.CreateScorer();
+        Assert.Equal(oneThread, scorer.Score(sequence));
+        AssertClose(network.Predict([sequence])[0], oneThread, "against the network");
+
+        // While another caller holds the partner thread, the scorer runs both halves itself, with the same result.
+        using var held = new ManualResetEventSlim();
+        using var done = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            Assert.True(StepPartner.TryAcquire());
+            held.Set();
+            done.Wait();
+            StepPartner.Release();
+        });
+        holder.Start();
+        held.Wait();
+        float[] alone = scorer.Score(sequence);
+        done.Set();
+        holder.Join();
+        Assert.Equal(oneThread, alone);
     }
 
     [Fact]

@@ -120,21 +120,6 @@ public class SgemmTests
         }
     }
 
-    /// <summary>The partner thread takes half the column blocks; every element is the same chain, so the result is bit-identical.</summary>
-    [Fact]
-    public void OneRowProductsSplitWithThePartnerAreBitIdentical()
-    {
-        var random = new Random(8);
-        int k = 128, n = 520;
-        float[] x = TestData.RandomArray<float>(k, random), blocks = new float[k * n];
-        Sgemv.Pack(TestData.RandomArray<float>(k * n, random), transposed: false, k, n, blocks);
-        float[] alone = new float[n], split = new float[n];
-        Sgemv.AddRowTimesBlocks(x, blocks, alone, k, n);
-        Assert.True(GemvPartner.TryAddRowTimesBlocks(x, blocks, split, k, n));
-        Assert.Equal(alone, split);
-        Assert.False(GemvPartner.TryAddRowTimesBlocks(x.AsSpan(0, 8), blocks, split, 8, 64), "a product below the hand-off size is left to the caller");
-    }
-
     [Fact]
     public void GemmUsesTheFastPathWithTheDocumentedSemantics()
     {

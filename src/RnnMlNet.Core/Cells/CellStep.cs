@@ -23,6 +23,16 @@ public ref struct CellStep<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>h_{t-1}, [Rows, H].</summary>
     public ReadOnlySpan<T> HiddenPrev;
 
+    private ReadOnlySpan<T> _recurrentInput;
+
+    /// <summary>The left operand of the recurrent product, [Rows, K]: <see cref="HiddenPrev"/> unless set. A step split by units
+    /// between threads sets it to h_{t-1} of every unit of the layer, while the cell's own spans hold only its share of the units.</summary>
+    public ReadOnlySpan<T> RecurrentInput
+    {
+        readonly get => _recurrentInput.IsEmpty ? HiddenPrev : _recurrentInput;
+        set => _recurrentInput = value;
+    }
+
     /// <summary>C_{t-1}, [Rows, H]; LSTM only.</summary>
     public ReadOnlySpan<T> CellPrev;
 

@@ -45,7 +45,7 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
         Span<T> q = step.RecurrentGates.Slice(0, rows * gw);
         for (int r = 0; r < rows; r++)
             Parameters.Value(RecurrentBias).CopyTo(q.Slice(r * gw, gw));
-        Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, q, rows, threads);
+        Gemm.AddProduct(step.RecurrentInput, step.RecurrentWeights, q, rows, threads);
         for (int r = 0; r < rows; r++)
         {
             Span<T> p = step.Gates.Slice(r * gw, gw), qRow = q.Slice(r * gw, gw);

@@ -41,7 +41,7 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
     {
         int h = HiddenSize, gw = GateWidth, rows = step.Rows;
         // z_t = (x_t·W_i + b) + h_{t-1}·W_h, all four gates in one product
-        Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, step.Gates, rows, threads);
+        Gemm.AddProduct(step.RecurrentInput, step.RecurrentWeights, step.Gates, rows, threads);
         for (int r = 0; r < rows; r++)
         {
             Span<T> z = step.Gates.Slice(r * gw, gw);

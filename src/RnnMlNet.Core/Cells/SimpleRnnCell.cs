@@ -30,7 +30,7 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : unmanaged, IFl
         int h = HiddenSize, rows = step.Rows;
         Span<T> preActivation = step.Gates.Slice(0, rows * h);
         // a_t = (x_t·W_i + b) + h_{t-1}·W_h
-        Gemm.AddProduct(step.HiddenPrev, step.RecurrentWeights, preActivation, rows, threads);
+        Gemm.AddProduct(step.RecurrentInput, step.RecurrentWeights, preActivation, rows, threads);
         // h_t = tanh(a_t)
         Activations.Tanh<T>(preActivation, step.Hidden.Slice(0, rows * h));
     }

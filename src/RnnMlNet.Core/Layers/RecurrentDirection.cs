@@ -26,6 +26,9 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     private SequenceBatch<T> _batch = null!;
     private bool _frozen, _gatherEachStep;
     private T[]? _inputTable;
+    private UnitShare[]? _shares;
+    private Action<int>? _stepShare;
+    private int _splitStep;
 
     public RecurrentDirection(RecurrentCell<T> cell, bool reverse)
     {
@@ -56,12 +59,21 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// Makes this direction a scoring-only copy: the weights must not change afterwards, and <see cref="Backward"/> is refused.
     /// </summary>
     /// <param name="inputTable">For token input, x·W_i + b of every token id, [V, G·H]; null to form the projection as in training.</param>
-    public void FreezeForScoring(T[]? inputTable)
+    /// <param name="threads">With two or more, and a step large enough, one sequence is scored on two threads (<see cref="UnitShare"/>).</param>
+    public void FreezeForScoring(T[]? inputTable, int threads)
     {
         _frozen = true;
         _inputTable = inputTable;
         _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, Cell.GateWidth);
+        if (threads >= 2 && (long)H * Cell.GateWidth >= MinimumSplitWork)
+        {
+            _shares = [new UnitShare(Cell, 0, H / 2), new UnitShare(Cell, H / 2, H - H / 2)];
+            _stepShare = StepShare;
+        }
     }
+
+    /// <summary>Multiply-adds of a one-row step below which two threads meeting every step cost more than they save.</summary>
+    private const long MinimumSplitWork = 1 << 15;
 
     public void Forward(LayerInput<T> input, SequenceBatch<T> batch, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell, int threads)
     {
@@ -83,6 +95,11 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         CopyOrClear(initialHidden, hidden.AsSpan(0, b * H));
         if (Cell.HasCellState) CopyOrClear(initialCell, cellState.AsSpan(0, b * H));
         if (!_frozen) _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, gw);
+        if (_shares is not null && b == 1)
+        {
+            ForwardSplitByUnits(steps);
+            return;
+        }
 
         // Row r of h_t depends only on row r of h_{t-1}: each thread runs every step for its own rows, with no
         // synchronisation between steps.
@@ -96,10 +113,106 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 if (Cell.HasCellState) cellState.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
                 if (_gatherEachStep) GatherProjection(t, first, rows);
                 var step = StepAt(t, first, rows);
-                // A chunk holding the whole batch (one sequence) may split each step's product between threads.
-                Cell.Forward(ref step, threads: first == 0 && end == b ? threads : 1);
+                Cell.Forward(ref step, threads: 1);
             }
         });
+    }
+
+    /// <summary>
+    /// Scoring one sequence on two threads: each runs the cell for its half of the units (reading all of h_{t-1}), and
+    /// the two meet once per step, since the next step needs every unit. Each unit goes through the same arithmetic as on
+    /// one thread, so the results are bit-identical. When another sequence holds the partner thread, this one runs both
+    /// halves itself.
+    /// </summary>
+    private void ForwardSplitByUnits(int steps)
+    {
+        bool partner = StepPartner.TryAcquire();
+        try
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                _splitStep = t;
+                if (partner) StepPartner.Run(_stepShare!);
+                else
+                {
+                    _stepShare!(0);
+                    _stepShare(1);
+                }
+            }
+        }
+        finally
+        {
+            if (partner) StepPartner.Release();
+        }
+    }
+
+    /// <summary>Step <see cref="_splitStep"/> of the one-row batch for the units of share <paramref name="index"/>.</summary>
+    private void StepShare(int index)
+    {
+        var share = _shares![index];
+        int t = _splitStep, gw = Cell.GateWidth;
+        ReadOnlySpan<T> projection = _gatherEachStep ? _inputTable.AsSpan(_input.Tokens![t] * gw, gw) : _projection.AsSpan(t * gw, gw);
+        for (int gate = 0; gate < Cell.GateCount; gate++)
+            projection.Slice(gate * H + share.First, share.Count).CopyTo(share.Gates.AsSpan(gate * share.Count, share.Count));
+        var step = new CellStep<T>
+        {
+            Rows = 1,
+            Gates = share.Gates,
+            RecurrentGates = share.RecurrentGates,
+            RecurrentInput = _hidden.AsSpan(t * H, H),
+            HiddenPrev = _hidden.AsSpan(t * H + share.First, share.Count),
+            Hidden = _hidden.AsSpan((t + 1) * H + share.First, share.Count),
+            Cache = share.Cache,
+            RecurrentWeights = share.Weights,
+        };
+        if (Cell.HasCellState)
+        {
+            step.CellPrev = _cell.AsSpan(t * H + share.First, share.Count);
+            step.Cell = _cell.AsSpan((t + 1) * H + share.First, share.Count);
+        }
+        share.Cell.Forward(ref step, threads: 1);
+    }
+
+    /// <summary>
+    /// Units [First, First + Count) of a frozen cell, as a cell of their own: the columns of W_h (and b_h) that feed
+    /// them, gate block by gate block, packed for products with all H units of h_{t-1}, and one step's scratch.
+    /// </summary>
+    private sealed class UnitShare
+    {
+        public UnitShare(RecurrentCell<T> full, int first, int count)
+        {
+            First = first;
+            Count = count;
+            int h = full.HiddenSize, g = full.GateCount, width = g * count;
+            var parameters = new Parameters.ParameterSet<T>();
+            Cell = RecurrentCell<T>.Create(full.Kind, parameters, "share", inputSize: 1, hiddenSize: count);
+            var columns = new T[h * width];
+            ReadOnlySpan<T> recurrent = full.Parameters.Value(full.RecurrentWeights);
+            for (int k = 0; k < h; k++)
+                for (int gate = 0; gate < g; gate++)
+                    recurrent.Slice(k * full.GateWidth + gate * h + first, count).CopyTo(columns.AsSpan(k * width + gate * count, count));
+            Weights.Pack(columns, transposed: false, h, width);
+            if (full.RecurrentBias is { } bias)
+                for (int gate = 0; gate < g; gate++)
+                    full.Parameters.Value(bias).Slice(gate * h + first, count).CopyTo(parameters.Value(Cell.RecurrentBias!).Slice(gate * count, count));
+            Gates = new T[width];
+            RecurrentGates = new T[width];
+            Cache = new T[Cell.CacheWidth];
+        }
+
+        public int First { get; }
+
+        public int Count { get; }
+
+        public RecurrentCell<T> Cell { get; }
+
+        public PackedWeights<T> Weights { get; } = new();
+
+        public T[] Gates { get; }
+
+        public T[] RecurrentGates { get; }
+
+        public T[] Cache { get; }
     }
 
     /// <summary>Scoring with an input table: the projection rows of step t, looked up by token id.</summary>

@@ -55,13 +55,7 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
         if (_panels is null) Gemm.AddProductByRows<T>(a, rows, c, m, Depth, Width, threads);
         else if (m > FewRows) Sgemm.Multiply(Gemm.AsFloat(a), false, _panels, Gemm.AsFloat(c), m, threads);
         else
-        {
             for (int i = 0; i < m; i++)
-            {
-                ReadOnlySpan<float> x = Gemm.AsFloat(a.Slice(i * Depth, Depth)), blocks = Gemm.AsFloat<T>(rows.AsSpan());
-                Span<float> y = Gemm.AsFloat(c.Slice(i * Width, Width));
-                if (threads < 2 || !GemvPartner.TryAddRowTimesBlocks(x, blocks, y, Depth, Width)) Sgemv.AddRowTimesBlocks(x, blocks, y, Depth, Width);
-            }
-        }
+                Sgemv.AddRowTimesBlocks(Gemm.AsFloat(a.Slice(i * Depth, Depth)), Gemm.AsFloat<T>(rows.AsSpan()), Gemm.AsFloat(c.Slice(i * Width, Width)), Depth, Width);
     }
 }

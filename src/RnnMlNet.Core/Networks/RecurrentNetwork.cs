@@ -231,7 +231,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         _firstLayerReadsTable = Options.Input != InputKind.Features && tableBytes <= maximumTableBytes;
         for (int l = 0; l < _layers.Length; l++)
             foreach (var direction in _layers[l].Directions)
-                direction.FreezeForScoring(l == 0 && _firstLayerReadsTable ? InputTable(direction.Cell) : null);
+                direction.FreezeForScoring(l == 0 && _firstLayerReadsTable ? InputTable(direction.Cell) : null, Options.Threads);
     }
 
     /// <summary>x·W_i + b for the one-hot or embedded row of every token id: [V, G·H].</summary>

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+
+namespace RnnMlNet.Core.Maths;
+
+/// <summary>
+/// A second thread for work that comes in short pieces a few microseconds apart: the steps of one sequence scored on
+/// two threads, each thread taking half of the units. A thread-pool hand-off (several microseconds to wake a worker)
+/// would cost more than a step; the partner instead spins between pieces, and sleeps after a millisecond without work.
+/// <para>One caller holds it at a time (<see cref="TryAcquire"/>); a caller that finds it taken runs both halves itself.</para>
+/// </summary>
+internal static class StepPartner
+{
+    private static readonly object Holder = new();
+    private static readonly ManualResetEventSlim Wake = new(false);
+    private static readonly long IdleBeforeSleep = Stopwatch.Frequency / 1000;
+    private static Thread? s_partner;
+    private static Action<int>? s_work;
+    private static Exception? s_error;
+    private static int s_posted, s_done, s_sleeping;
+
+    /// <summary>Takes the partner for a run of <see cref="Run"/> calls; false when another caller has it.</summary>
+    public static bool TryAcquire()
+    {
+        if (!Monitor.TryEnter(Holder)) return false;
+        if (s_partner is null)
+        {
+            s_partner = new Thread(PartnerLoop) { IsBackground = true, Name = "RnnMlNet step partner" };
+            s_partner.Start();
+        }
+        return true;
+    }
+
+    public static void Release() => Monitor.Exit(Holder);
+
+    /// <summary>Runs <c>work(0)</c> on this thread and <c>work(1)</c> on the partner, and returns when both are done.
+    /// Only between <see cref="TryAcquire"/> and <see cref="Release"/>.</summary>
+    public static void Run(Action<int> work)
+    {
+        s_work = work;
+        int ticket = Interlocked.Increment(ref s_posted);
+        if (Volatile.Read(ref s_sleeping) == 1) Wake.Set();
+        Exception? mine = null;
+        try
+        {
+            work(0);
+        }
+        catch (Exception error)
+        {
+            mine = error;
+        }
+        // The other half takes about as long as this one: a plain spin notices its end soonest.
+        while (Volatile.Read(ref s_done) != ticket) Thread.SpinWait(1);
+        Exception? theirs = Interlocked.Exchange(ref s_error, null);
+        if (mine is not null || theirs is not null) throw mine ?? theirs!;
+    }
+
+    private static void PartnerLoop()
+    {
+        int seen = 0;
+        while (true)
+        {
+            long idleSince = Stopwatch.GetTimestamp();
+            while (Volatile.Read(ref s_posted) == seen)
+            {
+                if (Stopwatch.GetTimestamp() - idleSince < IdleBeforeSleep)
+                {
+                    Thread.SpinWait(1);
+                    continue;
+                }
+                // Reset before announcing sleep: a caller that sees s_sleeping = 1 sets the event after this reset,
+                // and one that does not see it has posted before the check below.
+                Wake.Reset();
+                Interlocked.Exchange(ref s_sleeping, 1);
+                if (Volatile.Read(ref s_posted) == seen) Wake.Wait();
+                Interlocked.Exchange(ref s_sleeping, 0);
+                idleSince = Stopwatch.GetTimestamp();
+            }
+            seen = Volatile.Read(ref s_posted);
+            try
+            {
+                s_work!(1);
+            }
+            catch (Exception error)
+            {
+                s_error = error;
+            }
+            Volatile.Write(ref s_done, seen);
+        }
+    }
+}
