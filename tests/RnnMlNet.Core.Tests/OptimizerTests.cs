@@ -71,6 +71,20 @@ public class OptimizerTests
         Assert.Equal([0.6, 0.8], g.Select(x => Math.Round(x, 12)));
     }
 
+    /// <summary>Float gradients are summed in vectors of doubles; every length, the tail included, gives the plain double sum.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(17)]
+    [InlineData(100_003)]
+    public void TheGlobalNormOfFloatGradientsIsTheDoubleSum(int length)
+    {
+        var random = new Random(length);
+        float[] g = Enumerable.Range(0, length).Select(_ => (random.NextSingle() - 0.5f) * 10).ToArray();
+        double expected = Math.Sqrt(g.Sum(x => (double)x * x));
+        Assert.Equal(expected, GradientClipping.GlobalNorm<float>(g), 1e-9 * (1 + expected));
+    }
+
     [Fact]
     public void ClippingByValueClamps()
     {
