@@ -42,6 +42,27 @@ public class GradientCheckTests
         FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
+    /// <summary>The configurations above have fewer token ids (6) than batch steps (20), so their first layer folds the
+    /// embedding into its input weights; a vocabulary larger than the batch keeps the embedding layer and its own backward.</summary>
+    [Theory]
+    [InlineData(CellKind.SimpleRnn, false)]
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.Gru, false)]
+    public void EmbeddingGradientsMatchFiniteDifferencesWhenTheVocabularyOutnumbersTheSteps(CellKind cell, bool bidirectional)
+    {
+        var random = new Random(23);
+        var (options, loss) = Configure(cell, bidirectional, InputKind.EmbeddedTokens, HeadKind.LastHidden, layers: 1, LossKind.Binary);
+        options.VocabularySize = 40;
+        var network = new RecurrentNetwork<double>(options, seed: 3);
+        TestData.Jitter(network, random);
+        var batch = LabelledBatch(options, LossKind.Binary, random);
+        Assert.True(batch.MaxLength * batch.Count < options.VocabularySize);
+
+        LossAt(network, loss, () => batch, computeGradient: true);
+        double[] analytic = (double[])network.Parameters.Gradients.Clone();
+        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+    }
+
     [Theory]
     [InlineData(CellKind.SimpleRnn)]
     [InlineData(CellKind.Lstm)]

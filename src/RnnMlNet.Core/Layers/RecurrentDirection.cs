@@ -19,7 +19,7 @@ namespace RnnMlNet.Core.Layers;
 /// </summary>
 internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private T[]? _reversedDense, _reversedInputGrad, _projection, _recurrentGates, _cache, _hidden, _cell, _hiddenGrad, _carryHidden, _carryCell, _inputGrad;
+    private T[]? _foldedTable, _reversedDense, _reversedInputGrad, _projection, _recurrentGates, _cache, _hidden, _cell, _hiddenGrad, _carryHidden, _carryCell, _inputGrad;
     private int[]? _reversedTokens;
     private readonly PackedWeights<T> _recurrentWeights = new();
     private LayerInput<T> _input;
@@ -338,13 +338,27 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         Span<T> dInputWeights = p.Gradient(Cell.InputWeights);
         if (_input.IsTokens)
         {
-            // A one-hot row selects one row of W_i, so its gradient is a scatter-add of ∂z into that row.
+            // A token's row selects one row of W_i (one-hot) or of E·W_i (embedded), so the gradient of that row is a
+            // scatter-add of ∂z: S[v] = Σ over the steps reading token v of ∂z.
             int[] tokens = _input.Tokens!;
+            Span<T> byToken = dInputWeights;
+            if (_input.Embedding is not null)
+            {
+                byToken = _foldedTable.AsSpan(0, checked((int)((long)VocabularyOf(_input) * gw)));
+                byToken.Clear();
+            }
             for (int r = 0; r < m; r++)
             {
                 if (tokens[r] < 0) continue;
-                Span<T> row = dInputWeights.Slice(tokens[r] * gw, gw);
+                Span<T> row = byToken.Slice(tokens[r] * gw, gw);
                 System.Numerics.Tensors.TensorPrimitives.Add<T>(row, dGates.Slice(r * gw, gw), row);
+            }
+            if (_input.Embedding is { } embedding)
+            {
+                // ∂W_i = Eᵀ·S and ∂E = S·W_iᵀ: products over the vocabulary, not over every step.
+                int v = VocabularyOf(_input), width = _input.Width;
+                Gemm.AddProductTransposedA<T>(p.Value(embedding), byToken, dInputWeights, v, width, gw, threads);
+                Gemm.AddProductTransposedB<T>(byToken, p.Value(Cell.InputWeights), p.Gradient(embedding), v, gw, width, threads);
             }
         }
         else
@@ -375,12 +389,22 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             bias.CopyTo(projection.AsSpan(r * gw, gw));
         if (_input.IsTokens)
         {
+            // x_t·W_i is row token_t of W_i (one-hot), or of E·W_i (embedded): one product over the vocabulary.
+            ReadOnlySpan<T> byToken = inputWeights;
+            if (_input.Embedding is { } embedding)
+            {
+                int v = VocabularyOf(_input);
+                Span<T> folded = Buffers.Ensure(ref _foldedTable, (long)v * gw).AsSpan(0, v * gw);
+                folded.Clear();
+                Gemm.AddProduct<T>(p.Value(embedding), inputWeights, folded, v, _input.Width, gw, threads);
+                byToken = folded;
+            }
             int[] tokens = _input.Tokens!;
             for (int r = 0; r < m; r++)
             {
                 if (tokens[r] < 0) continue;
                 Span<T> row = projection.AsSpan(r * gw, gw);
-                System.Numerics.Tensors.TensorPrimitives.Add<T>(row, inputWeights.Slice(tokens[r] * gw, gw), row);
+                System.Numerics.Tensors.TensorPrimitives.Add<T>(row, byToken.Slice(tokens[r] * gw, gw), row);
             }
         }
         else
@@ -388,6 +412,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             Gemm.AddProduct(_input.Dense.AsSpan(0, m * _input.Width), inputWeights, projection.AsSpan(0, m * gw), m, _input.Width, gw, threads);
         }
     }
+
+    private static int VocabularyOf(LayerInput<T> input) => input.Embedding!.Shape[0];
 
     private LayerInput<T> ReverseInput(LayerInput<T> input, SequenceBatch<T> batch)
     {

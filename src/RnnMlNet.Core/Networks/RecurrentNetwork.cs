@@ -24,7 +24,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private NetworkOutput<T>? _output;
     private T[]? _headInput, _finalHiddenGrad, _finalCellGrad;
     private RecurrentState<T>? _initialStateGrad;
-    private bool _frozen, _firstLayerReadsTable;
+    private bool _frozen, _firstLayerReadsTable, _embeddingFolded;
 
     /// <summary>Builds the network and initialises its weights from <paramref name="seed"/>.</summary>
     public RecurrentNetwork(NetworkOptions options, int seed = 0) : this(options, seed, new ParameterSet<T>(), "")
@@ -88,10 +88,14 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         RecurrentState<T>? sortedInitial = initialState is null ? null : Permute(initialState, batch, toSorted: true);
         var finalSorted = new RecurrentState<T>(Options.Layers, Directions, b, Options.HiddenSize, Options.Cell == CellKind.Lstm);
 
+        // Fewer token ids than steps: the first layer folds the embedding into its input weights (E·W_i, then a row
+        // gather), so its input products run over the vocabulary rather than over every step.
+        _embeddingFolded = Options.Input == InputKind.EmbeddedTokens && !_firstLayerReadsTable && Options.VocabularySize < rows;
         LayerInput<T> input = Options.Input switch
         {
             InputKind.OneHotTokens => LayerInput<T>.FromTokens(batch.Tokens!, Options.VocabularySize),
             InputKind.EmbeddedTokens when _firstLayerReadsTable => LayerInput<T>.FromTokens(batch.Tokens!, Options.VocabularySize),
+            InputKind.EmbeddedTokens when _embeddingFolded => LayerInput<T>.FromEmbeddedTokens(batch.Tokens!, _embedding!.Table, Options.EmbeddingSize),
             InputKind.EmbeddedTokens => LayerInput<T>.FromDense(_embedding!.Forward(batch.Tokens!), Options.EmbeddingSize),
             _ => LayerInput<T>.FromDense(batch.Features!, Options.FeaturesPerStep),
         };
@@ -150,7 +154,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
                 System.Numerics.Tensors.TensorPrimitives.Add<T>(finalHidden, sortedFinalGrad.LayerHidden(l), finalHidden);
                 if (Options.Cell == CellKind.Lstm) System.Numerics.Tensors.TensorPrimitives.Add<T>(finalCell, sortedFinalGrad.LayerCell(l), finalCell);
             }
-            bool needInputGrad = l > 0 || Options.Input != InputKind.OneHotTokens;
+            // Token input has no input gradient: a folded embedding's gradient is formed by the layer.
+            bool needInputGrad = l > 0 || (Options.Input != InputKind.OneHotTokens && !_embeddingFolded);
             layer.Backward(outputGrad, finalHidden, Options.Cell == CellKind.Lstm ? finalCell : default, needInputGrad, threads);
             if (!needInputGrad) break;
             int inputLength = checked((int)(rows * (l > 0 ? _layers[l - 1].OutputSize : Options.InputWidth)));
@@ -158,7 +163,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
                 ? _dropouts[l - 1].Backward(layer.InputGradient, inputLength)
                 : layer.InputGradient.AsSpan(0, inputLength);
         }
-        _embedding?.Backward(outputGrad);
+        if (!_embeddingFolded) _embedding?.Backward(outputGrad);
         _initialStateGrad = CollectInitialStateGrad(batch);
     }
 
