@@ -70,10 +70,10 @@ public class SequenceScorerTests
         using var done = new ManualResetEventSlim();
         var holder = new Thread(() =>
         {
-            Assert.True(StepPartner.TryAcquire());
+            Assert.True(PartnerThread.TryAcquire());
             held.Set();
             done.Wait();
-            StepPartner.Release();
+            PartnerThread.Release();
         });
         holder.Start();
         held.Wait();

@@ -126,13 +126,13 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// </summary>
     private void ForwardSplitByUnits(int steps)
     {
-        bool partner = StepPartner.TryAcquire();
+        bool partner = PartnerThread.TryAcquire();
         try
         {
             for (int t = 0; t < steps; t++)
             {
                 _splitStep = t;
-                if (partner) StepPartner.Run(_stepShare!);
+                if (partner) PartnerThread.Run(_stepShare!);
                 else
                 {
                     _stepShare!(0);
@@ -142,7 +142,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         }
         finally
         {
-            if (partner) StepPartner.Release();
+            if (partner) PartnerThread.Release();
         }
     }
 

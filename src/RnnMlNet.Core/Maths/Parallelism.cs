@@ -1,7 +1,8 @@
 namespace RnnMlNet.Core.Maths;
 
 /// <summary>
-/// Splits a range of independent output rows into contiguous chunks, one per thread.
+/// Splits a range of independent output rows into contiguous chunks, one per thread: two chunks go to this thread and
+/// the <see cref="PartnerThread"/>, more to the thread pool.
 /// Every output row is always produced by a single thread in a fixed order, so results are
 /// bit-identical whatever the thread count: more threads change only the speed.
 /// </summary>
@@ -16,6 +17,18 @@ internal static class Parallelism
         if (chunks <= 1)
         {
             body(0, rows);
+            return;
+        }
+        if (chunks == 2 && PartnerThread.TryAcquire())
+        {
+            try
+            {
+                PartnerThread.Run(chunk => body(chunk == 0 ? 0 : rows / 2, chunk == 0 ? rows / 2 : rows));
+            }
+            finally
+            {
+                PartnerThread.Release();
+            }
             return;
         }
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, chunk =>

@@ -3,34 +3,39 @@ using System.Diagnostics;
 namespace RnnMlNet.Core.Maths;
 
 /// <summary>
-/// A second thread for work that comes in short pieces a few microseconds apart: the steps of one sequence scored on
-/// two threads, each thread taking half of the units. A thread-pool hand-off (several microseconds to wake a worker)
-/// would cost more than a step; the partner instead spins between pieces, and sleeps after a millisecond without work.
-/// <para>One caller holds it at a time (<see cref="TryAcquire"/>); a caller that finds it taken runs both halves itself.</para>
+/// A second thread for parallel work that comes in short pieces, microseconds apart: the two chunks of a parallel region
+/// (<see cref="Parallelism.ForRows"/>), and the steps of one sequence scored on two threads. A thread-pool hand-off
+/// costs several microseconds of wake-up and context switches each time; the partner instead spins between pieces,
+/// and sleeps after a millisecond without work.
+/// <para>One caller holds it at a time (<see cref="TryAcquire"/>, not re-entrant, so work running on either thread
+/// cannot take it again); a caller that finds it taken does the work another way.</para>
 /// </summary>
-internal static class StepPartner
+internal static class PartnerThread
 {
-    private static readonly object Holder = new();
+    private static readonly object Starting = new();
     private static readonly ManualResetEventSlim Wake = new(false);
     private static readonly long IdleBeforeSleep = Stopwatch.Frequency / 1000;
     private static Thread? s_partner;
     private static Action<int>? s_work;
     private static Exception? s_error;
-    private static int s_posted, s_done, s_sleeping;
+    private static int s_held, s_posted, s_done, s_sleeping;
 
-    /// <summary>Takes the partner for a run of <see cref="Run"/> calls; false when another caller has it.</summary>
+    /// <summary>Takes the partner for a run of <see cref="Run"/> calls; false when another caller (or this one) has it.</summary>
     public static bool TryAcquire()
     {
-        if (!Monitor.TryEnter(Holder)) return false;
+        if (Interlocked.CompareExchange(ref s_held, 1, 0) != 0) return false;
         if (s_partner is null)
         {
-            s_partner = new Thread(PartnerLoop) { IsBackground = true, Name = "RnnMlNet step partner" };
-            s_partner.Start();
+            lock (Starting)
+            {
+                s_partner ??= new Thread(PartnerLoop) { IsBackground = true, Name = "RnnMlNet partner" };
+                if (!s_partner.IsAlive) s_partner.Start();
+            }
         }
         return true;
     }
 
-    public static void Release() => Monitor.Exit(Holder);
+    public static void Release() => Volatile.Write(ref s_held, 0);
 
     /// <summary>Runs <c>work(0)</c> on this thread and <c>work(1)</c> on the partner, and returns when both are done.
     /// Only between <see cref="TryAcquire"/> and <see cref="Release"/>.</summary>
@@ -60,9 +65,10 @@ internal static class StepPartner
         while (true)
         {
             long idleSince = Stopwatch.GetTimestamp();
-            while (Volatile.Read(ref s_posted) == seen)
+            for (int spins = 1; Volatile.Read(ref s_posted) == seen; spins++)
             {
-                if (Stopwatch.GetTimestamp() - idleSince < IdleBeforeSleep)
+                // Reading the clock costs more than a spin: look at it now and then.
+                if (spins % 256 != 0 || Stopwatch.GetTimestamp() - idleSince < IdleBeforeSleep)
                 {
                     Thread.SpinWait(1);
                     continue;
