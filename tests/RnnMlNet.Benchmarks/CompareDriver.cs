@@ -5,7 +5,9 @@ namespace RnnMlNet.Benchmarks;
 
 /// <summary>
 /// `compare` mode: each workload trained by our engine and by the PyTorch peer, alternately, a few rounds each
-/// (so drift in machine load hits both sides), then a markdown table of sequences per second and ratios.
+/// (so drift in machine load hits both sides); then inference on W1e and W2 against ONNX Runtime, and training memory
+/// on streamed rows; then one markdown table of every row, all measured in this run.
+/// `--only W1,W2` limits the workloads; `--no-inference` and `--no-memory` skip those rows.
 /// </summary>
 internal static class CompareDriver
 {
@@ -32,6 +34,8 @@ internal static class CompareDriver
         s_busy = startLoad > 1.0;
         table.AppendLine($"Load average at start: {LoadAverage()}{(s_busy ? " — the machine is busy: ratios are unreliable, verdicts withheld" : "")}.");
         var rowsText = new StringBuilder();
+        // First, while the process's peak working set is still W2 training's own.
+        string memoryRow = args.Contains("--no-memory") ? "" : MemoryCheck.TableRow(Workload.All.Single(w => w.Name == "W2")) + "\n";
 
         var (oursGemm, peerGemm) = Alternate(rounds, () => OurEngine.SgemmGflops(2048, Threads), () => peer.MmGflops(2048));
         double peak = Math.Max(oursGemm.Max(), peerGemm.Max());
@@ -50,12 +54,16 @@ internal static class CompareDriver
                 rowsText.AppendLine($"| W2 GEMM rate | {workload.MatrixFlopsPerBatch / 1e9:F1} GFLOP of matrix products per batch | {gflops:F0} GFLOP/s | | {share:P0} of the best SGEMM ({peak:F0}) | | ≥ 60% | {(s_busy ? "withheld" : share >= 0.6 ? "yes" : "no")} |");
             }
         }
-        rowsText.AppendLine("| Inference latency | native vs ONNX Runtime | not measured by this driver | | | | | |");
-        rowsText.AppendLine("| Batch scoring | native vs ONNX Runtime | not measured by this driver | | | | | |");
+        if (!args.Contains("--no-inference"))
+            foreach (var workload in Workload.All.Where(w => w.Name is "W1e" or "W2" && (only.Length == 0 || only.Contains(w.Name))))
+            {
+                Console.Error.WriteLine($"{workload.Name}: inference");
+                foreach (string row in InferenceBenchmark.TableRows(workload, s_busy)) rowsText.AppendLine(row);
+            }
+        rowsText.Append(memoryRow);
         table.AppendLine($"Load average at end: {LoadAverage()}.");
         table.AppendLine();
-        table.AppendLine("| Row | Workload | Ours | PyTorch | Ours / PyTorch (best) | (median) | Target | Met |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|");
+        table.AppendLine(Header);
         table.Append(rowsText);
         Console.WriteLine(table);
         return 0;
@@ -75,12 +83,27 @@ internal static class CompareDriver
         return (a, b);
     }
 
-    private static string Row(string name, string what, double[] ours, double[] peer, double? target)
+    public const string Header = "| Row | Workload | Ours | Peer | Ours / peer (best) | (median) | Target | Met |\n|---|---|---|---|---|---|---|---|";
+
+    private static string Row(string name, string what, double[] ours, double[] peer, double? target) => Row(name, what, ours, peer, target, s_busy);
+
+    /// <summary>A rate (higher is better): best [median, worst] of the rounds on each side.</summary>
+    public static string Row(string name, string what, double[] ours, double[] peer, double? target, bool withheld)
     {
         double ratio = ours.Max() / peer.Max();
         string goal = target is double t ? $"≥ {t}×" : "";
-        string met = target is double g ? (s_busy ? "withheld" : ratio >= g ? "yes" : "no") : "";
+        string met = target is double g ? (withheld ? "withheld" : ratio >= g ? "yes" : "no") : "";
         return $"| {name} | {what} | {Summary(ours)} | {Summary(peer)} | {ratio:F2}× | {Median(ours) / Median(peer):F2}× | {goal} | {met} |";
+    }
+
+    /// <summary>A latency (lower is better): p50 best [median, worst] of the rounds, and the median p99, on each side.</summary>
+    public static string LatencyRow(string name, string what, double[] oursP50, double[] oursP99, double[] peerP50, double[] peerP99, double? target, bool withheld)
+    {
+        double ratio = oursP50.Min() / peerP50.Min();
+        string goal = target is double t ? $"≤ {t}×" : "";
+        string met = target is double g ? (withheld ? "withheld" : ratio <= g ? "yes" : "no") : "";
+        static string Latency(double[] p50, double[] p99) => $"p50 {p50.Min():F3} [{Median(p50):F3}, {p50.Max():F3}], p99 {Median(p99):F3}";
+        return $"| {name} | {what} | {Latency(oursP50, oursP99)} | {Latency(peerP50, peerP99)} | {ratio:F2}× | {Median(oursP50) / Median(peerP50):F2}× | {goal} | {met} |";
     }
 
     private static string Summary(double[] values) => $"{values.Max():F0} [{Median(values):F0}, {values.Min():F0}]";

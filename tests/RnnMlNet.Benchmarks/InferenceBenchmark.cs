@@ -13,8 +13,8 @@ namespace RnnMlNet.Benchmarks;
 /// <summary>
 /// Inference on the same weights three ways: the native engine (a <see cref="SequenceScorer{T}"/>), a PredictionEngine
 /// over the model loaded from its .zip, and ONNX Runtime running the exported graph directly. One sequence per call (p50
-/// and p99 latency), and batch scoring of 10,000 rows at batch 256 (rows per second). Both sides may use both cores. Each
-/// path is warmed up for 1.5 s (our tiered JIT), then the paths alternate for three rounds and each reports its best.
+/// latency of each round), and batch scoring of 10,000 rows at batch 256 (rows per second). Both sides may use both cores.
+/// Each path is warmed up for 1.5 s (our tiered JIT), then the paths alternate for three rounds.
 /// </summary>
 internal static class InferenceBenchmark
 {
@@ -29,52 +29,52 @@ internal static class InferenceBenchmark
         public float Score { get; set; }
     }
 
+    /// <summary>`inference` mode: the inference rows alone, in the comparison table's format.</summary>
     public static int Run(IEnumerable<Workload> workloads)
     {
-        Console.WriteLine("| Workload | Path | p50 ms | p99 ms | vs ONNX Runtime (p50) | Target |");
-        Console.WriteLine("|---|---|---|---|---|---|");
-        var batchRows = new List<string>();
+        Console.WriteLine(CompareDriver.Header);
         foreach (var workload in workloads)
-        {
-            var setup = new Setup(workload);
-            int calls = workload.Steps * workload.Hidden > 20_000 ? 300 : 2000;
-            Action<int>[] paths =
-            [
-                i => setup.RunOnnx(i % setup.Rows.Length),
-                i => setup.Scorer.Score(setup.Sequences[i % setup.Sequences.Length]),
-                i => setup.Engine.Predict(setup.Rows[i % setup.Rows.Length]),
-            ];
-            // Tiered JIT needs a second or so of calls before our side runs its optimised code.
-            foreach (var path in paths) WarmUp(path);
-            var best = new (double P50, double P99)[paths.Length];
-            Array.Fill(best, (double.MaxValue, 0));
-            for (int round = 0; round < Rounds; round++)
-                for (int p = 0; p < paths.Length; p++)
-                {
-                    var latency = Latencies(calls, paths[p]);
-                    if (latency.P50 < best[p].P50) best[p] = latency;
-                }
-            var (onnx, native, engine) = (best[0], best[1], best[2]);
-            Console.WriteLine($"| {workload.Name} | ONNX Runtime, direct | {onnx.P50:F3} | {onnx.P99:F3} | 1.00× | |");
-            Console.WriteLine($"| {workload.Name} | native engine | {native.P50:F3} | {native.P99:F3} | {native.P50 / onnx.P50:F2}× | ≤ 0.5× |");
-            Console.WriteLine($"| {workload.Name} | PredictionEngine over the .zip | {engine.P50:F3} | {engine.P99:F3} | {engine.P50 / onnx.P50:F2}× | ≤ 1.3× |");
-            double nativeRate = 0, onnxRate = 0;
-            for (int round = 0; round < Rounds; round++)
-            {
-                nativeRate = Math.Max(nativeRate, setup.NativeBatchRate(10_000, 256));
-                onnxRate = Math.Max(onnxRate, setup.OnnxBatchRate(10_000, 256));
-            }
-            batchRows.Add($"| {workload.Name} | {nativeRate:F0} | {onnxRate:F0} | {nativeRate / onnxRate:F2}× | ≥ 2× |");
-            setup.Dispose();
-        }
-        Console.WriteLine();
-        Console.WriteLine("| Workload | Native rows/s | ONNX Runtime rows/s | Ratio | Target |");
-        Console.WriteLine("|---|---|---|---|---|");
-        batchRows.ForEach(Console.WriteLine);
+            foreach (string row in TableRows(workload, withheld: false))
+                Console.WriteLine(row);
         return 0;
     }
 
-    /// <summary>Rounds per measurement, the paths alternating; each path reports its best round.</summary>
+    /// <summary>
+    /// The three inference rows of a workload: native single-sequence latency and PredictionEngine latency against
+    /// ONNX Runtime's (p50 of each round; lower is better), and batch scoring against ONNX Runtime's (rows per second).
+    /// </summary>
+    public static IEnumerable<string> TableRows(Workload workload, bool withheld)
+    {
+        using var setup = new Setup(workload);
+        int calls = workload.Steps * workload.Hidden > 20_000 ? 300 : 2000;
+        Action<int>[] paths =
+        [
+            i => setup.RunOnnx(i % setup.Rows.Length),
+            i => setup.Scorer.Score(setup.Sequences[i % setup.Sequences.Length]),
+            i => setup.Engine.Predict(setup.Rows[i % setup.Rows.Length]),
+        ];
+        // Tiered JIT needs a second or so of calls before our side runs its optimised code.
+        foreach (var path in paths) WarmUp(path);
+        var (p50, p99) = (new double[paths.Length][], new double[paths.Length][]);
+        for (int p = 0; p < paths.Length; p++) (p50[p], p99[p]) = (new double[Rounds], new double[Rounds]);
+        for (int round = 0; round < Rounds; round++)
+            for (int p = 0; p < paths.Length; p++)
+                (p50[p][round], p99[p][round]) = Latencies(calls, paths[p]);
+        var (nativeRate, onnxRate) = (new double[Rounds], new double[Rounds]);
+        for (int round = 0; round < Rounds; round++)
+        {
+            nativeRate[round] = setup.NativeBatchRate(10_000, 256);
+            onnxRate[round] = setup.OnnxBatchRate(10_000, 256);
+        }
+        // The native targets are set on W1e; W2's native rows are reported without one.
+        string name = workload.Name;
+        bool targeted = name == "W1e";
+        yield return CompareDriver.LatencyRow($"{name} latency", "one sequence per call, native engine vs ONNX Runtime direct, ms", p50[1], p99[1], p50[0], p99[0], targeted ? 0.5 : null, withheld);
+        yield return CompareDriver.LatencyRow($"{name} PredictionEngine", "one sequence per call, PredictionEngine over the loaded .zip vs ONNX Runtime direct, ms", p50[2], p99[2], p50[0], p99[0], 1.3, withheld);
+        yield return CompareDriver.Row($"{name} batch scoring", "10,000 rows at batch 256, native engine vs ONNX Runtime, rows/s", nativeRate, onnxRate, targeted ? 2 : null, withheld);
+    }
+
+    /// <summary>Rounds per measurement, the paths alternating.</summary>
     private const int Rounds = 3;
 
     private static void WarmUp(Action<int> call)
@@ -83,6 +83,7 @@ internal static class InferenceBenchmark
         for (int i = 0; clock.Elapsed.TotalSeconds < 1.5; i++) call(i);
     }
 
+    /// <summary>The median and 99th-percentile latency of <paramref name="calls"/> calls, in ms.</summary>
     private static (double P50, double P99) Latencies(int calls, Action<int> call)
     {
         var times = new double[calls];

@@ -1,10 +1,11 @@
 using BenchmarkDotNet.Running;
 using RnnMlNet.Benchmarks;
 
-// `compare [--rounds N] [--seconds S] [--only W1,W2] [--python PATH]`: our engine against the PyTorch peer, side by side.
+// `compare [--rounds N] [--seconds S] [--only W1,W2] [--python PATH] [--no-inference] [--no-memory]`: every row of issue 4
+// in one run: training against the PyTorch peer side by side, inference against ONNX Runtime, training memory.
 // `ours W2 [seconds]`: only our engine training one workload, e.g. under `perf record` (DOTNET_PerfMapEnabled=1).
-// `inference`: W1e and W2 scored natively, through a PredictionEngine and by ONNX Runtime directly (latency, batch rate).
-// `memory`: peak working set while W2 trains on streamed rows, after 1,000 rows and after 4,000 more.
+// `inference`: only the inference rows (W1e and W2 scored natively, through a PredictionEngine and by ONNX Runtime directly).
+// `memory`: only the memory row (peak working set while W2 trains on streamed rows, after 1,000 rows and after 4,000 more).
 // `phases W2`: time per phase of a training step. `sgemm N threads`: our SGEMM on N×N matrices, GFLOP/s. Anything else goes to BenchmarkDotNet's switcher.
 return args.FirstOrDefault() switch
 {
