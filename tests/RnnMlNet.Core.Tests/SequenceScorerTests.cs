@@ -91,6 +91,33 @@ public class SequenceScorerTests
         Assert.Equal(oneThread, alone);
     }
 
+    /// <summary>A batch large enough to be split between two threads, ragged, read from the input table.</summary>
+    [Fact]
+    public void ABatchSplitBetweenThreadsScoresAsThePredictingNetwork()
+    {
+        var random = new Random(13);
+        var options = new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 40, EmbeddingSize = 8, HiddenSize = 32, Outputs = 2, Threads = 2 };
+        var network = new RecurrentNetwork<float>(options, seed: 6);
+        TestData.Jitter(network, random, scale: 0.1);
+        var sequences = Enumerable.Range(0, 25).Select(i => TestData.RandomSequence<float>(options, 1 + i % 17, random)).ToArray();
+        float[][] expected = network.Predict(sequences), actual = network.CreateScorer().Score(sequences);
+        for (int i = 0; i < sequences.Length; i++) AssertClose(expected[i], actual[i], $"sequence {i}");
+    }
+
+    /// <summary>A decoder's weights live in a buffer it shares with its encoder.</summary>
+    [Fact]
+    public void AnEncoderDecodersNetworksCanBeScored()
+    {
+        var random = new Random(14);
+        var model = new EncoderDecoder<float>(new EncoderDecoderOptions { SourceVocabularySize = 9, TargetVocabularySize = 7, EmbeddingSize = 4, HiddenSize = 6 }, seed: 2);
+        foreach (var network in new[] { model.Encoder, model.Decoder })
+        {
+            TestData.Jitter(network, random, scale: 0.1);
+            var sequence = TestData.RandomSequence<float>(network.Options, 5, random);
+            AssertClose(network.Predict([sequence])[0], network.CreateScorer().Score(sequence), "encoder-decoder");
+        }
+    }
+
     [Fact]
     public void TheScorerKeepsTheWeightsItWasCreatedWith()
     {

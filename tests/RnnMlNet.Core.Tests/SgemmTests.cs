@@ -63,7 +63,7 @@ public class SgemmTests
                 }
     }
 
-    /// <summary>One or two rows (one sequence scored at a time) take the plain row-by-row path; more take the packed kernel.</summary>
+    /// <summary>One or two rows (one sequence scored at a time) take the one-row kernel on column blocks; more take the packed kernel.</summary>
     [Fact]
     public void PackedWeightsGiveTheProductForFewAndManyRows()
     {
@@ -118,6 +118,24 @@ public class SgemmTests
             Sgemv.AddRowTimesBlocks(x, blocks, actual, k, n);
             AssertClose(expected, actual, Magnitudes(x, false, b, transposed, start, 1, k, n), $"one row k={k} n={n} transposed={transposed}");
         }
+    }
+
+    /// <summary>The one-row kernel and the packed kernel give a row the same bits: each element is one chain of
+    /// multiply-adds over k in order, starting from the existing value.</summary>
+    [Theory]
+    [InlineData(128, 512)]
+    [InlineData(300, 70)]
+    [InlineData(7, 13)]
+    public void OneRowKernelGivesTheBitsOfThePackedKernel(int k, int n)
+    {
+        var random = new Random(k + n);
+        float[] x = TestData.RandomArray<float>(k, random), b = TestData.RandomArray<float>(k * n, random);
+        float[] start = TestData.RandomArray<float>(n, random), packed = (float[])start.Clone(), oneRow = (float[])start.Clone();
+        Sgemm.Multiply(x, false, b, false, packed, 1, k, n, threads: 1, Sgemm.Best);
+        float[] blocks = new float[k * n];
+        Sgemv.Pack(b, transposed: false, k, n, blocks);
+        Sgemv.AddRowTimesBlocks(x, blocks, oneRow, k, n);
+        Assert.Equal(packed, oneRow);
     }
 
     [Fact]

@@ -31,6 +31,28 @@ public class TrainerTests
         Assert.NotEqual(oneThread, TrainedWeights(threads: 2, seed: 8));
     }
 
+    /// <summary>Small ragged batches: a thread's share of a step falls to one or two rows (the one-row kernel) at some
+    /// thread counts and not at others, so both kernels must give every element the same bits.</summary>
+    [Fact]
+    public void SmallRaggedBatchesGiveBitIdenticalWeightsWhateverTheThreadCount()
+    {
+        var random = new Random(12);
+        var examples = Enumerable.Range(0, 24).Select(i => new LabeledSequence<float>(
+            Sequence<float>.FromTokens(Enumerable.Range(0, 3 + i % 9).Select(_ => random.Next(30)).ToArray()), [i % 2])).ToArray();
+        float[] Trained(int threads)
+        {
+            var network = new RecurrentNetwork<float>(new NetworkOptions
+            {
+                Cell = CellKind.Lstm, Input = InputKind.EmbeddedTokens, VocabularySize = 30, EmbeddingSize = 16, HiddenSize = 48, Threads = threads,
+            }, seed: 3);
+            new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions { Epochs = 2, BatchSize = 4, Seed = 3 }).Fit(examples);
+            return network.Parameters.Values;
+        }
+        float[] oneThread = Trained(1);
+        Assert.Equal(oneThread, Trained(2));
+        Assert.Equal(oneThread, Trained(4));
+    }
+
     [Fact]
     public void CallbacksReportEveryBatchAndEpoch()
     {

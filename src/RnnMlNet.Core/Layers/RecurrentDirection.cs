@@ -111,6 +111,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 // Finished rows output zeros, as the ONNX operators do with sequence_lens.
                 hidden.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
                 if (Cell.HasCellState) cellState.AsSpan(((t + 1) * b + n) * H, (end - n) * H).Clear();
+                if (rows == 0) continue;
                 if (_gatherEachStep) GatherProjection(t, first, rows);
                 var step = StepAt(t, first, rows);
                 Cell.Forward(ref step, threads: 1);

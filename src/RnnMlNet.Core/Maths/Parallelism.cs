@@ -2,7 +2,7 @@ namespace RnnMlNet.Core.Maths;
 
 /// <summary>
 /// Splits a range of independent output rows into contiguous chunks, one per thread: two chunks go to this thread and
-/// the <see cref="PartnerThread"/>, more to the thread pool.
+/// the <see cref="PartnerThread"/> when it is free, otherwise (or for more chunks) to the thread pool.
 /// Every output row is always produced by a single thread in a fixed order, so results are
 /// bit-identical whatever the thread count: more threads change only the speed.
 /// </summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace RnnMlNet.Core.Maths;
 
@@ -23,13 +24,22 @@ internal static class PartnerThread
     /// <summary>Takes the partner for a run of <see cref="Run"/> calls; false when another caller (or this one) has it.</summary>
     public static bool TryAcquire()
     {
-        if (Interlocked.CompareExchange(ref s_held, 1, 0) != 0) return false;
+        // On one core the partner could not run while its caller waits for it.
+        if (Environment.ProcessorCount < 2 || Interlocked.CompareExchange(ref s_held, 1, 0) != 0) return false;
         if (s_partner is null)
         {
-            lock (Starting)
+            try
             {
-                s_partner ??= new Thread(PartnerLoop) { IsBackground = true, Name = "RnnMlNet partner" };
-                if (!s_partner.IsAlive) s_partner.Start();
+                lock (Starting)
+                {
+                    s_partner ??= new Thread(PartnerLoop) { IsBackground = true, Name = "RnnMlNet partner" };
+                    if (!s_partner.IsAlive) s_partner.Start();
+                }
+            }
+            catch
+            {
+                Release();
+                throw;
             }
         }
         return true;
@@ -53,11 +63,20 @@ internal static class PartnerThread
         {
             mine = error;
         }
-        // The other half takes about as long as this one: a plain spin notices its end soonest.
-        while (Volatile.Read(ref s_done) != ticket) Thread.SpinWait(1);
+        // The other half takes about as long as this one: a plain spin notices its end soonest. Past about 50 µs the
+        // partner is likely not running (more busy threads than cores), so give up the core between looks.
+        long waitingSince = Stopwatch.GetTimestamp();
+        for (int spins = 1; Volatile.Read(ref s_done) != ticket; spins++)
+        {
+            if (spins % 256 == 0 && Stopwatch.GetTimestamp() - waitingSince > PatientWait) Thread.Yield();
+            else Thread.SpinWait(1);
+        }
         Exception? theirs = Interlocked.Exchange(ref s_error, null);
-        if (mine is not null || theirs is not null) throw mine ?? theirs!;
+        if (mine is not null && theirs is not null) throw new AggregateException(mine, theirs);
+        if ((mine ?? theirs) is { } failure) ExceptionDispatchInfo.Capture(failure).Throw();
     }
+
+    private static readonly long PatientWait = Stopwatch.Frequency / 20_000;
 
     private static void PartnerLoop()
     {

@@ -45,7 +45,10 @@ internal static unsafe class Sgemv
 
     private static void FullBlock(float* x, float* block, float* y, int k)
     {
-        Vector<float> y0 = default, y1 = default, y2 = default, y3 = default, y4 = default, y5 = default, y6 = default, y7 = default;
+        // Each element of y is one chain y = x[p]·B[p, j] + y over p in order, as in Sgemm's kernel, so a row gets the
+        // same bits whichever of the two kernels (or which share of the columns) computes it.
+        Vector<float> y0 = Vector.Load(y), y1 = Vector.Load(y + 8), y2 = Vector.Load(y + 16), y3 = Vector.Load(y + 24);
+        Vector<float> y4 = Vector.Load(y + 32), y5 = Vector.Load(y + 40), y6 = Vector.Load(y + 48), y7 = Vector.Load(y + 56);
         for (int p = 0; p < k; p++, block += BlockWidth)
         {
             var xp = new Vector<float>(x[p]);
@@ -58,32 +61,42 @@ internal static unsafe class Sgemv
             y6 = Vector.MultiplyAddEstimate(xp, Vector.Load(block + 48), y6);
             y7 = Vector.MultiplyAddEstimate(xp, Vector.Load(block + 56), y7);
         }
-        (Vector.Load(y) + y0).Store(y);
-        (Vector.Load(y + 8) + y1).Store(y + 8);
-        (Vector.Load(y + 16) + y2).Store(y + 16);
-        (Vector.Load(y + 24) + y3).Store(y + 24);
-        (Vector.Load(y + 32) + y4).Store(y + 32);
-        (Vector.Load(y + 40) + y5).Store(y + 40);
-        (Vector.Load(y + 48) + y6).Store(y + 48);
-        (Vector.Load(y + 56) + y7).Store(y + 56);
+        y0.Store(y);
+        y1.Store(y + 8);
+        y2.Store(y + 16);
+        y3.Store(y + 24);
+        y4.Store(y + 32);
+        y5.Store(y + 40);
+        y6.Store(y + 48);
+        y7.Store(y + 56);
     }
 
-    /// <summary>A block narrower than 64 columns (the last one), or any block where vectors are not 8 wide: one vector
-    /// of columns at a time, then single columns.</summary>
+    /// <summary>A block narrower than 64 columns (the last one), or any block where vectors are not 8 wide: one vector of
+    /// columns at a time; the last columns through a zero-padded vector, so that every column gets the same arithmetic.</summary>
     private static void NarrowBlock(float* x, float* block, float* y, int k, int width)
     {
-        int lanes = Vector<float>.Count, j = 0;
-        for (; j <= width - lanes; j += lanes)
+        int lanes = Vector<float>.Count;
+        Span<float> column = stackalloc float[lanes], sum = stackalloc float[lanes];
+        for (int j = 0; j < width; j += lanes)
         {
-            Vector<float> sum = default;
-            for (int p = 0; p < k; p++) sum = Vector.MultiplyAddEstimate(new Vector<float>(x[p]), Vector.Load(block + (long)p * width + j), sum);
-            (Vector.Load(y + j) + sum).Store(y + j);
-        }
-        for (; j < width; j++)
-        {
-            float sum = 0;
-            for (int p = 0; p < k; p++) sum = MathF.FusedMultiplyAdd(x[p], block[(long)p * width + j], sum);
-            y[j] += sum;
+            int columns = Math.Min(lanes, width - j);
+            sum.Clear();
+            new ReadOnlySpan<float>(y + j, columns).CopyTo(sum);
+            var total = new Vector<float>(sum);
+            for (int p = 0; p < k; p++)
+            {
+                Vector<float> b;
+                if (columns == lanes) b = Vector.Load(block + (long)p * width + j);
+                else
+                {
+                    column.Clear();
+                    new ReadOnlySpan<float>(block + (long)p * width + j, columns).CopyTo(column);
+                    b = new Vector<float>(column);
+                }
+                total = Vector.MultiplyAddEstimate(new Vector<float>(x[p]), b, total);
+            }
+            total.CopyTo(sum);
+            sum.Slice(0, columns).CopyTo(new Span<float>(y + j, columns));
         }
     }
 }

@@ -223,7 +223,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maximumTableBytes);
         var copy = new RecurrentNetwork<T>(Options, seed: 0);
-        Parameters.Values.CopyTo(copy.Parameters.Values, 0);
+        // By name, not by position: an encoder's or decoder's weights share one buffer with the other network's.
+        copy.Import(this.Export());
         copy.FreezeForScoring(maximumTableBytes);
         return new SequenceScorer<T>(copy);
     }
@@ -232,8 +233,9 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     {
         _frozen = true;
         var firstCell = _layers[0].Directions[0].Cell;
-        long tableBytes = (long)Options.VocabularySize * firstCell.GateWidth * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        _firstLayerReadsTable = Options.Input != InputKind.Features && tableBytes <= maximumTableBytes;
+        long tableLength = (long)Options.VocabularySize * firstCell.GateWidth;
+        _firstLayerReadsTable = Options.Input != InputKind.Features && tableLength <= Array.MaxLength
+            && tableLength * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= maximumTableBytes;
         for (int l = 0; l < _layers.Length; l++)
             foreach (var direction in _layers[l].Directions)
                 direction.FreezeForScoring(l == 0 && _firstLayerReadsTable ? InputTable(direction.Cell) : null, Options.Threads);

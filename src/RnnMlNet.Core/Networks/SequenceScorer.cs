@@ -6,7 +6,8 @@ namespace RnnMlNet.Core.Networks;
 /// <summary>
 /// Scores sequences with a frozen copy of a network's weights, for serving; made by
 /// <see cref="RecurrentNetwork{T}.CreateScorer"/>. Gives the logits <see cref="RecurrentNetwork{T}.Predict"/> gives for
-/// the same weights, faster: no state is kept for back-propagation, the recurrent weights are packed once, and for
+/// the same weights (up to float rounding, since the table's sums are formed in another order), faster: no state is kept
+/// for back-propagation, the recurrent weights are packed once, and for
 /// token input the first layer gathers x·W_i + b from a table [V, G·H] computed once (for embedded tokens, the
 /// embedding times W_i), so a step costs only the recurrent product and the gate arithmetic.
 /// <para>Not thread-safe: it reuses its buffers between calls. Create one per thread.</para>
@@ -17,8 +18,8 @@ public sealed class SequenceScorer<T> where T : unmanaged, IFloatingPointIeee754
 
     internal SequenceScorer(RecurrentNetwork<T> frozenCopy) => _network = frozenCopy;
 
-    /// <summary>The shape of the scored network.</summary>
-    public NetworkOptions Options => _network.Options;
+    /// <summary>The shape of the scored network (a copy).</summary>
+    public NetworkOptions Options => _network.Options.Clone();
 
     /// <summary>The logits of one sequence: C values, or Length × C for a per-step head.</summary>
     public T[] Score(Sequence<T> sequence)

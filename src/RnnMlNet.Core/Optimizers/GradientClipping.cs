@@ -6,7 +6,7 @@ namespace RnnMlNet.Core.Optimizers;
 /// <summary>Gradient clipping: the standard cure for exploding gradients in BPTT.</summary>
 public static class GradientClipping
 {
-    /// <summary>The L2 norm of all gradients together, summed in double precision in a fixed order.</summary>
+    /// <summary>The L2 norm of all gradients together, summed in double precision in an order fixed for a given machine.</summary>
     public static double GlobalNorm<T>(ReadOnlySpan<T> gradients) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float)) return Math.Sqrt(SumOfSquares(MemoryMarshal.Cast<T, float>(gradients)));
@@ -20,7 +20,8 @@ public static class GradientClipping
     }
 
     /// <summary>Σ g² of float gradients, summed in double: four independent vector sums (one running sum would wait on the
-    /// previous addition at every term, about 1 ms per million weights), then added in a fixed order.</summary>
+    /// previous addition at every term, about 1 ms per million weights), then added together; the order depends only on
+    /// the length and the machine's vector width.</summary>
     private static double SumOfSquares(ReadOnlySpan<float> gradients)
     {
         int lanes = Vector<float>.Count, i = 0;
