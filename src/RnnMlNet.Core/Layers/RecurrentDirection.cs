@@ -192,7 +192,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             for (int k = 0; k < h; k++)
                 for (int gate = 0; gate < g; gate++)
                     recurrent.Slice(k * full.GateWidth + gate * h + first, count).CopyTo(columns.AsSpan(k * width + gate * count, count));
-            Weights.Pack(columns, transposed: false, h, width);
+            Weights.Pack(columns, transposed: false, h, width, oneRowProducts: true);
             if (full.RecurrentBias is { } bias)
                 for (int gate = 0; gate < g; gate++)
                     full.Parameters.Value(bias).Slice(gate * h + first, count).CopyTo(parameters.Value(Cell.RecurrentBias!).Slice(gate * count, count));

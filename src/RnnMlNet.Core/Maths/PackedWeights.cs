@@ -26,10 +26,13 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
     /// would mostly compute padding (one sequence scored at a time).</summary>
     private const int FewRows = 2;
 
-    /// <summary>Packs op(B) [k, n] from B stored [k, n], or [n, k] when <paramref name="transposed"/>.</summary>
-    public void Pack(ReadOnlySpan<T> b, bool transposed, int k, int n) => Pack(b, transposed, k, n, Sgemm.Best);
+    /// <summary>Packs op(B) [k, n] from B stored [k, n], or [n, k] when <paramref name="transposed"/>.
+    /// <paramref name="oneRowProducts"/>: only ever multiplied by one or two rows (a scorer's share of one sequence's units),
+    /// so the panels for more rows are not built.</summary>
+    public void Pack(ReadOnlySpan<T> b, bool transposed, int k, int n, bool oneRowProducts = false) =>
+        Pack(b, transposed, k, n, Sgemm.Best, oneRowProducts);
 
-    internal void Pack(ReadOnlySpan<T> b, bool transposed, int k, int n, SgemmPath path)
+    internal void Pack(ReadOnlySpan<T> b, bool transposed, int k, int n, SgemmPath path, bool oneRowProducts = false)
     {
         Gemm.CheckSizes(b.Length, (long)k * n, 0, 0, 0, 0);
         Depth = k;
@@ -37,7 +40,7 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
         T[] rows = Buffers.Ensure(ref _rows, (long)k * n);
         if (typeof(T) == typeof(float))
         {
-            _panels = Sgemm.Pack(Gemm.AsFloat(b), transposed, k, n, path, _panels);
+            _panels = oneRowProducts ? null : Sgemm.Pack(Gemm.AsFloat(b), transposed, k, n, path, _panels);
             Sgemv.Pack(Gemm.AsFloat(b), transposed, k, n, Gemm.AsFloat(rows.AsSpan()));
             return;
         }
@@ -52,8 +55,8 @@ internal sealed class PackedWeights<T> where T : unmanaged, IFloatingPointIeee75
     {
         Gemm.CheckSizes(a.Length, (long)m * Depth, 0, 0, c.Length, (long)m * Width);
         T[] rows = _rows ?? throw new InvalidOperationException("Pack the weights first.");
-        if (_panels is null) Gemm.AddProductByRows<T>(a, rows, c, m, Depth, Width, threads);
-        else if (m > FewRows) Sgemm.Multiply(Gemm.AsFloat(a), false, _panels, Gemm.AsFloat(c), m, threads);
+        if (typeof(T) != typeof(float)) Gemm.AddProductByRows<T>(a, rows, c, m, Depth, Width, threads);
+        else if (m > FewRows) Sgemm.Multiply(Gemm.AsFloat(a), false, _panels ?? throw new InvalidOperationException("Packed for one-row products only."), Gemm.AsFloat(c), m, threads);
         else
             for (int i = 0; i < m; i++)
                 Sgemv.AddRowTimesBlocks(Gemm.AsFloat(a.Slice(i * Depth, Depth)), Gemm.AsFloat<T>(rows.AsSpan()), Gemm.AsFloat(c.Slice(i * Width, Width)), Depth, Width);
