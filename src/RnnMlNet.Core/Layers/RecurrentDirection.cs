@@ -2,6 +2,7 @@ using System.Numerics;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Maths;
+using RnnMlNet.Core.Parameters;
 
 namespace RnnMlNet.Core.Layers;
 
@@ -58,18 +59,43 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// <summary>
     /// Makes this direction a scoring-only copy: the weights must not change afterwards, and <see cref="Backward"/> is refused.
     /// </summary>
-    /// <param name="inputTable">For token input, x·W_i + b of every token id, [V, G·H]; null to form the projection as in training.</param>
+    /// <param name="tokenTable">For token input: precompute x·W_i + b of every token id, [V, G·H], gathered at each step
+    /// instead of forming the projection as in training.</param>
+    /// <param name="embedding">The embedding E [V, E] the token ids are looked up in; null for one-hot ids.</param>
     /// <param name="threads">With two or more, and a step large enough, one sequence is scored on two threads (<see cref="UnitShare"/>).</param>
-    public void FreezeForScoring(T[]? inputTable, int threads)
+    public void FreezeForScoring(bool tokenTable, Parameter? embedding, int threads)
     {
         _frozen = true;
-        _inputTable = inputTable;
+        if (tokenTable) _inputTable = TokenTable(embedding, threads);
         _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, Cell.GateWidth);
         if (threads >= 2 && (long)H * Cell.GateWidth >= MinimumSplitWork)
         {
             _shares = [new UnitShare(Cell, 0, H / 2), new UnitShare(Cell, H / 2, H - H / 2)];
             _stepShare = StepShare;
         }
+    }
+
+    private T[] TokenTable(Parameter? embedding, int threads)
+    {
+        var p = Cell.Parameters;
+        int gw = Cell.GateWidth, v = embedding?.Shape[0] ?? Cell.InputSize;
+        var table = new T[(long)v * gw];
+        if (embedding is null) p.Value(Cell.InputWeights).CopyTo(table);
+        else FoldEmbedding(embedding, table, threads);
+        for (int token = 0; token < v; token++)
+        {
+            Span<T> row = table.AsSpan(token * gw, gw);
+            System.Numerics.Tensors.TensorPrimitives.Add<T>(row, p.Value(Cell.Bias), row);
+        }
+        return table;
+    }
+
+    /// <summary>E·W_i [V, G·H]: row v is x·W_i for the embedded row of token id v.</summary>
+    private void FoldEmbedding(Parameter embedding, Span<T> destination, int threads)
+    {
+        var p = Cell.Parameters;
+        destination.Clear();
+        Gemm.AddProduct<T>(p.Value(embedding), p.Value(Cell.InputWeights), destination, embedding.Shape[0], embedding.Shape[1], Cell.GateWidth, threads);
     }
 
     /// <summary>Multiply-adds of a one-row step below which two threads meeting every step cost more than they save.</summary>
@@ -185,7 +211,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             First = first;
             Count = count;
             int h = full.HiddenSize, g = full.GateCount, width = g * count;
-            var parameters = new Parameters.ParameterSet<T>();
+            var parameters = new ParameterSet<T>();
             Cell = RecurrentCell<T>.Create(full.Kind, parameters, "share", inputSize: 1, hiddenSize: count);
             var columns = new T[h * width];
             ReadOnlySpan<T> recurrent = full.Parameters.Value(full.RecurrentWeights);
@@ -396,8 +422,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             {
                 int v = VocabularyOf(_input);
                 Span<T> folded = Buffers.Ensure(ref _foldedTable, (long)v * gw).AsSpan(0, v * gw);
-                folded.Clear();
-                Gemm.AddProduct<T>(p.Value(embedding), inputWeights, folded, v, _input.Width, gw, threads);
+                FoldEmbedding(embedding, folded, threads);
                 byToken = folded;
             }
             int[] tokens = _input.Tokens!;

@@ -3,7 +3,6 @@ using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Initialisation;
 using RnnMlNet.Core.Layers;
-using RnnMlNet.Core.Maths;
 using RnnMlNet.Core.Parameters;
 
 namespace RnnMlNet.Core.Networks;
@@ -238,23 +237,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             && tableLength * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= maximumTableBytes;
         for (int l = 0; l < _layers.Length; l++)
             foreach (var direction in _layers[l].Directions)
-                direction.FreezeForScoring(l == 0 && _firstLayerReadsTable ? InputTable(direction.Cell) : null, Options.Threads);
-    }
-
-    /// <summary>x·W_i + b for the one-hot or embedded row of every token id: [V, G·H].</summary>
-    private T[] InputTable(RecurrentCell<T> cell)
-    {
-        int v = Options.VocabularySize, gw = cell.GateWidth;
-        var table = new T[(long)v * gw];
-        ReadOnlySpan<T> inputWeights = Parameters.Value(cell.InputWeights), bias = Parameters.Value(cell.Bias);
-        if (_embedding is null) inputWeights.CopyTo(table);
-        else Gemm.AddProduct<T>(Parameters.Value(_embedding.Table), inputWeights, table, v, Options.EmbeddingSize, gw, Options.Threads);
-        for (int token = 0; token < v; token++)
-        {
-            Span<T> row = table.AsSpan(token * gw, gw);
-            System.Numerics.Tensors.TensorPrimitives.Add<T>(row, bias, row);
-        }
-        return table;
+                direction.FreezeForScoring(tokenTable: l == 0 && _firstLayerReadsTable, _embedding?.Table, Options.Threads);
     }
 
     private void Initialize(Random random)
