@@ -1,3 +1,4 @@
+using RnnMlNet;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Generation;
 using RnnMlNet.Sequences;
@@ -57,8 +58,8 @@ public static class RecurrentCatalog
     /// <param name="textColumnName">Training text column.</param>
     /// <param name="promptColumnName">Column the fitted transformer reads prompts from.</param>
     /// <param name="conditionColumnName">Optional category column to condition on.</param>
-    public static SequenceGeneratorEstimator SequenceGenerator(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string textColumnName = "Text",
-        string promptColumnName = "Prompt", string? conditionColumnName = null) =>
+    public static SequenceGeneratorEstimator SequenceGenerator(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string textColumnName = RecurrentDefaults.TextColumnName,
+        string promptColumnName = RecurrentDefaults.PromptColumnName, string? conditionColumnName = null) =>
         SequenceGenerator(catalog, new SequenceGeneratorOptions
         {
             OutputColumnName = outputColumnName, TextColumnName = textColumnName, PromptColumnName = promptColumnName, ConditionColumnName = conditionColumnName,
@@ -87,7 +88,7 @@ public static class RecurrentCatalog
     }
 
     /// <summary>An LSTM binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator Lstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator Lstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Lstm(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>An LSTM binary classifier with every setting.</summary>
@@ -95,7 +96,7 @@ public static class RecurrentCatalog
         Create(catalog, RecurrentTask.BinaryClassification, CellKind.Lstm, options);
 
     /// <summary>A GRU binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator Gru(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator Gru(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Gru(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A GRU binary classifier with every setting.</summary>
@@ -103,7 +104,7 @@ public static class RecurrentCatalog
         Create(catalog, RecurrentTask.BinaryClassification, CellKind.Gru, options);
 
     /// <summary>A SimpleRNN binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator SimpleRnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator SimpleRnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A SimpleRNN binary classifier with every setting.</summary>
@@ -111,7 +112,7 @@ public static class RecurrentCatalog
         Create(catalog, RecurrentTask.BinaryClassification, CellKind.SimpleRnn, options);
 
     /// <summary>An LSTM multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Lstm(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>An LSTM multiclass classifier with every setting.</summary>
@@ -119,7 +120,7 @@ public static class RecurrentCatalog
         Create(catalog, RecurrentTask.MulticlassClassification, CellKind.Lstm, options);
 
     /// <summary>A GRU multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Gru(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A GRU multiclass classifier with every setting.</summary>
@@ -127,7 +128,7 @@ public static class RecurrentCatalog
         Create(catalog, RecurrentTask.MulticlassClassification, CellKind.Gru, options);
 
     /// <summary>A SimpleRNN multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator SimpleRnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator SimpleRnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A SimpleRNN multiclass classifier with every setting.</summary>
@@ -135,7 +136,7 @@ public static class RecurrentCatalog
         Create(catalog, RecurrentTask.MulticlassClassification, CellKind.SimpleRnn, options);
 
     /// <summary>An LSTM regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator Lstm(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator Lstm(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Lstm(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>An LSTM regressor with every setting.</summary>
@@ -143,7 +144,7 @@ public static class RecurrentCatalog
         Create(catalog, RecurrentTask.Regression, CellKind.Lstm, options);
 
     /// <summary>A GRU regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator Gru(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator Gru(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Gru(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A GRU regressor with every setting.</summary>
@@ -151,7 +152,7 @@ public static class RecurrentCatalog
         Create(catalog, RecurrentTask.Regression, CellKind.Gru, options);
 
     /// <summary>A SimpleRNN regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
-    public static RecurrentTrainerEstimator SimpleRnn(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator SimpleRnn(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A SimpleRNN regressor with every setting.</summary>
@@ -162,7 +163,7 @@ public static class RecurrentCatalog
     /// A sequence tagger (many-to-many, same length): one key label per step of the feature column, predicted as a
     /// PredictedLabel key vector aligned with the input. Bidirectional LSTM by default. See <see cref="RecurrentTrainerEstimator"/>.
     /// </summary>
-    public static RecurrentTrainerEstimator SequenceTagger(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features") =>
+    public static RecurrentTrainerEstimator SequenceTagger(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         SequenceTagger(catalog, new SequenceTaggerOptions { LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName });
 
     /// <summary>A sequence tagger with every setting.</summary>

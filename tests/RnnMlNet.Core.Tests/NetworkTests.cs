@@ -166,10 +166,10 @@ public class NetworkTests
         Assert.Contains("3 features per step", width.Message);
         Assert.Throws<ArgumentException>(() => numeric.Predict([Sequence<float>.FromTokens(1)]));
 
-        var options = Assert.Throws<ArgumentException>(() => new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 0 }));
+        var options = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 0 }));
         Assert.Contains("HiddenSize", options.Message);
-        Assert.Throws<ArgumentException>(() => new RecurrentNetwork<float>(new NetworkOptions { Dropout = 1 }));
-        Assert.Throws<ArgumentException>(() => new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 3 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { Dropout = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 3 }));
 
         var badLabel = Assert.Throws<ArgumentException>(() =>
             new BinaryCrossEntropy<float>().Evaluate([0f, 0f], [1f, 2f], default, 2, 1, new float[2]));

@@ -96,7 +96,7 @@ public class OptimizerTests
     [Fact]
     public void BadSettingsAreRejectedByName()
     {
-        var error = Assert.Throws<ArgumentException>(() => Optimizer<double>.Create(new OptimizerSettings { Beta2 = 1.0 }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Optimizer<double>.Create(new OptimizerSettings { Beta2 = 1.0 }));
         Assert.Contains("Beta2", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.Step(0, 0.5));
     }

@@ -160,8 +160,8 @@ public class TrainerTests
     {
         var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 2 });
         var loss = new BinaryCrossEntropy<float>();
-        Assert.Contains("BatchSize", Assert.Throws<ArgumentException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { BatchSize = 0 })).Message);
-        Assert.Contains("LearningRate", Assert.Throws<ArgumentException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { LearningRate = double.NaN })).Message);
+        Assert.Contains("BatchSize", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { BatchSize = 0 })).Message);
+        Assert.Contains("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { LearningRate = double.NaN })).Message);
         var trainer = new RecurrentTrainer<float>(network, loss, new TrainingOptions { EarlyStoppingPatience = 2 });
         Assert.Contains("validation", Assert.Throws<ArgumentException>(() => trainer.Fit(Examples)).Message);
         Assert.Throws<ArgumentException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions()).Fit([]));

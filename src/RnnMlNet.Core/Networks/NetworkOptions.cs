@@ -79,21 +79,17 @@ public sealed class NetworkOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string name, object value, string expected)
-        {
-            if (!ok) throw new ArgumentException($"{name} is {value}; expected {expected}.", name);
-        }
-        Require(Enum.IsDefined(Cell), nameof(Cell), Cell, "SimpleRnn, Lstm or Gru");
-        Require(Enum.IsDefined(Input), nameof(Input), Input, "OneHotTokens, EmbeddedTokens or Features");
-        if (Input != InputKind.Features) Require(VocabularySize >= 1, nameof(VocabularySize), VocabularySize, "at least 1 for token input");
-        if (Input == InputKind.EmbeddedTokens) Require(EmbeddingSize >= 1, nameof(EmbeddingSize), EmbeddingSize, "at least 1 for embedded tokens");
-        if (Input == InputKind.Features) Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1 for numeric input");
-        Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
-        Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
-        Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
-        Require(Outputs >= 1, nameof(Outputs), Outputs, "at least 1");
-        Require(double.IsFinite(ForgetGateBias), nameof(ForgetGateBias), ForgetGateBias, "a finite value");
-        Require(Threads >= 1, nameof(Threads), Threads, "at least 1");
+        OptionChecks.Require(Enum.IsDefined(Cell), nameof(Cell), Cell, "SimpleRnn, Lstm or Gru");
+        OptionChecks.Require(Enum.IsDefined(Input), nameof(Input), Input, "OneHotTokens, EmbeddedTokens or Features");
+        if (Input != InputKind.Features) OptionChecks.Require(VocabularySize >= 1, nameof(VocabularySize), VocabularySize, "at least 1 for token input");
+        if (Input == InputKind.EmbeddedTokens) OptionChecks.Require(EmbeddingSize >= 1, nameof(EmbeddingSize), EmbeddingSize, "at least 1 for embedded tokens");
+        if (Input == InputKind.Features) OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1 for numeric input");
+        OptionChecks.Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
+        OptionChecks.Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
+        OptionChecks.Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
+        OptionChecks.Require(Outputs >= 1, nameof(Outputs), Outputs, "at least 1");
+        OptionChecks.Require(double.IsFinite(ForgetGateBias), nameof(ForgetGateBias), ForgetGateBias, "a finite value");
+        OptionChecks.Require(Threads >= 1, nameof(Threads), Threads, "at least 1");
     }
 
     /// <summary>A copy, so a network's shape cannot change under it.</summary>

@@ -26,15 +26,11 @@ public sealed class OptimizerSettings
 
     internal void Validate()
     {
-        static void Require(bool ok, string name, double value, string expected)
-        {
-            if (!ok) throw new ArgumentException($"{name} is {value}; expected {expected}.", name);
-        }
-        Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "a value in [0, 1)");
-        Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), Beta1, "a value in [0, 1)");
-        Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), Beta2, "a value in [0, 1)");
-        Require(Epsilon > 0, nameof(Epsilon), Epsilon, "a positive value");
-        Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "a non-negative value");
-        Require(Decay >= 0 && Decay < 1, nameof(Decay), Decay, "a value in [0, 1)");
+        OptionChecks.Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "a value in [0, 1)");
+        OptionChecks.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), Beta1, "a value in [0, 1)");
+        OptionChecks.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), Beta2, "a value in [0, 1)");
+        OptionChecks.Require(Epsilon > 0, nameof(Epsilon), Epsilon, "a positive value");
+        OptionChecks.Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "a non-negative value");
+        OptionChecks.Require(Decay >= 0 && Decay < 1, nameof(Decay), Decay, "a value in [0, 1)");
     }
 }

@@ -52,18 +52,15 @@ public sealed class TrainingOptions
 
     internal void Validate()
     {
-        static void Require(bool ok, string name, object? value, string expected)
-        {
-            if (!ok) throw new ArgumentException($"{name} is {value}; expected {expected}.", name);
-        }
-        Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
-        Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
-        Require(ShuffleBufferSize >= 1, nameof(ShuffleBufferSize), ShuffleBufferSize, "at least 1");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite rate");
-        Require(ClipNorm is null || ClipNorm > 0, nameof(ClipNorm), ClipNorm, "a positive norm or null");
-        Require(ClipValue is null || ClipValue > 0, nameof(ClipValue), ClipValue, "a positive value or null");
-        Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "at least 1 or null");
+        OptionChecks.Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
+        OptionChecks.Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
+        OptionChecks.Require(ShuffleBufferSize >= 1, nameof(ShuffleBufferSize), ShuffleBufferSize, "at least 1");
+        OptionChecks.Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite rate");
+        OptionChecks.Require(ClipNorm is null || ClipNorm > 0, nameof(ClipNorm), ClipNorm, "a positive norm or null");
+        OptionChecks.Require(ClipValue is null || ClipValue > 0, nameof(ClipValue), ClipValue, "a positive value or null");
+        OptionChecks.Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "at least 1 or null");
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
+        Optimizer.Validate();
     }
 }

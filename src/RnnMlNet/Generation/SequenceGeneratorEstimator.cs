@@ -64,26 +64,20 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var vocabulary = BuildVocabulary(texts, categories);
         var features = _options.ConditionFeaturesColumnName is null ? null : ReadFeatures(input);
         var examples = texts.Select((tokens, i) => Example(vocabulary, tokens, categories?[i], features?[i])).ToList();
-        var order = Enumerable.Range(0, examples.Count).ToArray();
-        // A fixed derivation of the seed: HashCode is randomised per process.
-        new Random(unchecked(_options.Seed * 31 + 7)).Shuffle(order);
-        int held = (int)Math.Round(examples.Count * _options.ValidationFraction);
-        var validation = order.Take(held).Select(i => examples[i]).ToList();
-        var train = order.Skip(held).Select(i => examples[i]).ToList();
+        var (train, validation) = _options.ValidationSplit.Split(examples);
         if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.TextColumnName}': no texts left to train on.");
 
-        var networkOptions = new NetworkOptions
-        {
-            Cell = _options.Cell, Input = InputKind.EmbeddedTokens, VocabularySize = vocabulary.Size, EmbeddingSize = _options.EmbeddingSize,
-            HiddenSize = _options.HiddenSize, Layers = _options.Layers, Dropout = _options.Dropout, Head = HeadKind.EveryStep,
-            Outputs = vocabulary.Size, Threads = _options.Threads,
-        };
+        var networkOptions = _options.ToNetworkOptions(_options.Cell, bidirectional: false);
+        networkOptions.Input = InputKind.EmbeddedTokens;
+        networkOptions.VocabularySize = vocabulary.Size;
+        networkOptions.Head = HeadKind.EveryStep;
+        networkOptions.Outputs = vocabulary.Size;
         // A numeric condition starts every layer from tanh(c·W + b); otherwise the start token carries the category, if any.
         var conditioned = features is null ? null : new ConditionedDecoder<float>(networkOptions, features[0].Length, _options.Seed);
         var network = conditioned?.Decoder ?? new RecurrentNetwork<float>(networkOptions, _options.Seed);
         var trainer = conditioned is null
-            ? new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), _options.TrainingOptions())
-            : new RecurrentTrainer<float>(conditioned, _options.TrainingOptions());
+            ? new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), _options.ToTrainingOptions())
+            : new RecurrentTrainer<float>(conditioned, _options.ToTrainingOptions());
         History = trainer.Fit(train, validation.Count > 0 ? validation : null);
         Perplexity = Math.Exp(trainer.Evaluate(validation.Count > 0 ? validation : train));
         Vocabulary = vocabulary;

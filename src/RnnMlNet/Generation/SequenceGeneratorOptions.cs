@@ -16,18 +16,18 @@ public sealed class SequenceGeneratorOptions : TextModelOptions
     /// <summary>Creates the options: 10% of texts held out for perplexity, at most 30 generated tokens.</summary>
     public SequenceGeneratorOptions()
     {
-        ValidationFraction = 0.1;
-        MaximumLength = 30;
+        ValidationFraction = RecurrentDefaults.GeneratorValidationFraction;
+        MaximumLength = RecurrentDefaults.GeneratorMaximumLength;
     }
 
     /// <summary>Column of generated text. Default "Generated".</summary>
-    public string OutputColumnName { get; set; } = "Generated";
+    public string OutputColumnName { get; set; } = RecurrentDefaults.GeneratedColumnName;
 
     /// <summary>Training text column. Default "Text".</summary>
-    public string TextColumnName { get; set; } = "Text";
+    public string TextColumnName { get; set; } = RecurrentDefaults.TextColumnName;
 
     /// <summary>Column the fitted transformer reads the prompt from (may be empty text). Default "Prompt".</summary>
-    public string PromptColumnName { get; set; } = "Prompt";
+    public string PromptColumnName { get; set; } = RecurrentDefaults.PromptColumnName;
 
     /// <summary>Optional text column of a category to condition on (one-to-many), in training and in scoring. Default null.</summary>
     public string? ConditionColumnName { get; set; }
@@ -40,7 +40,7 @@ public sealed class SequenceGeneratorOptions : TextModelOptions
     public TokenLevel Level { get; set; } = TokenLevel.Character;
 
     /// <summary>0 picks the most likely token each step (greedy); above 0 samples at this temperature. Default 1.</summary>
-    public float Temperature { get; set; } = 1;
+    public float Temperature { get; set; } = RecurrentDefaults.GeneratorTemperature;
 
     /// <summary>When sampling, choose among the K most likely tokens only; 0 means all. Default 0.</summary>
     public int TopK { get; set; }
@@ -48,9 +48,9 @@ public sealed class SequenceGeneratorOptions : TextModelOptions
     internal override void Validate()
     {
         base.Validate();
-        Require(ConditionColumnName is null || ConditionFeaturesColumnName is null, nameof(ConditionFeaturesColumnName), ConditionFeaturesColumnName,
+        Core.OptionChecks.Require(ConditionColumnName is null || ConditionFeaturesColumnName is null, nameof(ConditionFeaturesColumnName), ConditionFeaturesColumnName,
             "null when ConditionColumnName is set: condition on a category or on numbers, not both");
-        Require(Temperature >= 0 && float.IsFinite(Temperature), nameof(Temperature), Temperature, "0 (greedy) or a positive temperature");
-        Require(TopK >= 0, nameof(TopK), TopK, "0 (all tokens) or more");
+        Core.OptionChecks.Require(Temperature >= 0 && float.IsFinite(Temperature), nameof(Temperature), Temperature, "0 (greedy) or a positive temperature");
+        Core.OptionChecks.Require(TopK >= 0, nameof(TopK), TopK, "0 (all tokens) or more");
     }
 }

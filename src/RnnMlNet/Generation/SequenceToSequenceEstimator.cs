@@ -64,20 +64,12 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
             Sequence<float>.FromTokens(source.Select(t => sourceIds.GetValueOrDefault(t)).ToArray()),
             targets[i].Select(t => (float)targetIds.GetValueOrDefault(t)).ToArray())).ToList();
 
-        var order = Enumerable.Range(0, examples.Count).ToArray();
-        // A fixed derivation of the seed: HashCode is randomised per process.
-        new Random(unchecked(_options.Seed * 31 + 7)).Shuffle(order);
-        int held = (int)Math.Round(examples.Count * _options.ValidationFraction);
-        var validation = order.Take(held).Select(i => examples[i]).ToList();
-        var train = order.Skip(held).Select(i => examples[i]).ToList();
+        var (train, validation) = _options.ValidationSplit.Split(examples);
+        if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.InputColumnName}': no pairs left to train on.");
 
-        var model = new EncoderDecoder<float>(new EncoderDecoderOptions
-        {
-            Cell = _options.Cell, SourceVocabularySize = sourceTokens.Count + 1, TargetVocabularySize = targetTokens.Count + 3,
-            EmbeddingSize = _options.EmbeddingSize, HiddenSize = _options.HiddenSize, Layers = _options.Layers,
-            BidirectionalEncoder = _options.BidirectionalEncoder, Dropout = _options.Dropout, Threads = _options.Threads,
-        }, _options.Seed);
-        History = new RecurrentTrainer<float>(model, _options.TrainingOptions()).Fit(train, validation.Count > 0 ? validation : null);
+        var model = new EncoderDecoder<float>(_options.ToEncoderDecoderOptions(_options.Cell, _options.BidirectionalEncoder,
+            sourceVocabularySize: sourceTokens.Count + 1, targetVocabularySize: targetTokens.Count + 3), _options.Seed);
+        History = new RecurrentTrainer<float>(model, _options.ToTrainingOptions()).Fit(train, validation.Count > 0 ? validation : null);
         (SourceTokens, TargetTokens, LastModel) = (sourceTokens, targetTokens, model);
         return BuildModel(model, sourceTokens, targetTokens);
     }

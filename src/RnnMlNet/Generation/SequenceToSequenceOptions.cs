@@ -4,16 +4,16 @@ namespace RnnMlNet.Generation;
 public sealed class SequenceToSequenceOptions : TextModelOptions
 {
     /// <summary>Creates the options: at most 50 output tokens, nothing held out.</summary>
-    public SequenceToSequenceOptions() => MaximumLength = 50;
+    public SequenceToSequenceOptions() => MaximumLength = RecurrentDefaults.SequenceToSequenceMaximumLength;
 
     /// <summary>Column of the produced text. Default "Output".</summary>
-    public string OutputColumnName { get; set; } = "Output";
+    public string OutputColumnName { get; set; } = RecurrentDefaults.OutputColumnName;
 
     /// <summary>Source text column, read in training and in scoring. Default "Input".</summary>
-    public string InputColumnName { get; set; } = "Input";
+    public string InputColumnName { get; set; } = RecurrentDefaults.InputColumnName;
 
     /// <summary>Target text column, read in training only. Default "Target".</summary>
-    public string TargetColumnName { get; set; } = "Target";
+    public string TargetColumnName { get; set; } = RecurrentDefaults.TargetColumnName;
 
     /// <summary>Source tokens: characters or words. Default characters.</summary>
     public TokenLevel InputLevel { get; set; } = TokenLevel.Character;
@@ -25,11 +25,11 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
     public bool BidirectionalEncoder { get; set; }
 
     /// <summary>Hypotheses kept while decoding: 1 is greedy decoding, more is beam search. Default 1.</summary>
-    public int BeamWidth { get; set; } = 1;
+    public int BeamWidth { get; set; } = RecurrentDefaults.BeamWidth;
 
     internal override void Validate()
     {
         base.Validate();
-        Require(BeamWidth >= 1, nameof(BeamWidth), BeamWidth, "at least 1 (1 is greedy decoding)");
+        Core.OptionChecks.Require(BeamWidth >= 1, nameof(BeamWidth), BeamWidth, "at least 1 (1 is greedy decoding)");
     }
 }

@@ -3,7 +3,6 @@ using Microsoft.ML.Data;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Networks;
-using RnnMlNet.Core.Optimizers;
 using RnnMlNet.Core.Training;
 using RnnMlNet.Onnx;
 
@@ -65,75 +64,58 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     {
         ArgumentNullException.ThrowIfNull(input);
         var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength);
-        var head = TaskHead.Create(_task, input.Schema, _options.LabelColumnName, _options.MaximumLength);
-        var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, head), _options.Seed);
+        var task = TaskAdapter.For(_task).Bind(input.Schema, _options.LabelColumnName, _options.MaximumLength);
+        var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), _options.Seed);
         if (_options.InitialWeights is { } initial) network.Import(initial);
         TrainingHistory? history = null;
         if (_options.Epochs > 0)
         {
             // Rows stream from the data view each epoch; only the shuffle buffer and one bucketing window are in memory.
-            DataViewSequenceSource Part(bool validation) => new(input, sequenceInput, head, _options.ValidationFraction, _options.Seed, validation, _options.CancellationToken);
-            history = new RecurrentTrainer<float>(network, head.Loss, TrainingOptions()).Fit(Part(validation: false), _options.ValidationFraction > 0 ? Part(validation: true) : null);
+            var split = _options.ValidationSplit;
+            DataViewSequenceSource Part(bool validation) => new(input, sequenceInput, task, split, validation, _options.CancellationToken);
+            history = new RecurrentTrainer<float>(network, task.Loss, _options.ToTrainingOptions()).Fit(Part(validation: false), split.HoldsOut ? Part(validation: true) : null);
         }
         LastNetwork = network;
         LastSummary = RecurrentModelSummary.Create(_task, network, history);
-        return BuildModel(_context, network, sequenceInput, head, LastSummary, input);
+        return BuildModel(_context, network, sequenceInput, task, LastSummary, input);
     }
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         SequenceColumn.Check(inputSchema, _options.FeatureColumnName);
-        TaskHead.CheckLabel(_task, inputSchema, _options.LabelColumnName);
-        return TaskHead.OutputSchema(_task, inputSchema);
+        var task = TaskAdapter.For(_task);
+        task.CheckLabel(inputSchema, _options.LabelColumnName);
+        return task.AddOutputs(inputSchema);
     }
 
     /// <summary>The trained network as an ONNX graph behind ML.NET's built-in transformers.</summary>
     internal static TransformerChain<ITransformer> BuildModel(MLContext context, RecurrentNetwork<float> network, SequenceInput input,
-        TaskHead head, RecurrentModelSummary summary, IDataView data)
+        TaskAdapter task, RecurrentModelSummary summary, IDataView data)
     {
         var graph = new OnnxGraphBuilder("RnnMlNet");
         string logits = RecurrentGraph.AddNetwork(graph, network, input);
-        string[] outputs = head.AddOnnxOutputs(graph, logits);
+        string[] outputs = task.AddOnnxOutputs(graph, logits);
         graph.Metadata(RecurrentModelFile.SummaryKey, summary.ToJson());
         using var bytes = new MemoryStream(graph.ToBytes());
         var onnx = context.Transforms.ApplyOnnxModel(outputs, [input.ColumnName], bytes).Fit(data);
-        return new TransformerChain<ITransformer>([onnx, .. head.Tail(context, onnx.Transform(data))]);
+        return new TransformerChain<ITransformer>([onnx, .. task.Tail(context, onnx.Transform(data))]);
     }
 
-    private NetworkOptions NetworkOptions(SequenceInput input, TaskHead head) => new()
+    /// <summary>The options' sizes, with the input the feature column holds and the outputs the task needs.</summary>
+    private NetworkOptions NetworkOptions(SequenceInput input, TaskAdapter task)
     {
-        Cell = _cell,
-        Input = input.Kind switch
+        var options = _options.ToNetworkOptions(_cell, _options.Bidirectional);
+        options.Input = input.Kind switch
         {
             SequenceInputKind.Features => InputKind.Features,
             SequenceInputKind.Keys when _options.EmbeddingSize > 0 => InputKind.EmbeddedTokens,
             _ => InputKind.OneHotTokens,
-        },
-        VocabularySize = input.Kind == SequenceInputKind.Features ? 0 : SequenceColumn.VocabularySize(input),
-        EmbeddingSize = _options.EmbeddingSize,
-        FeaturesPerStep = input.Kind == SequenceInputKind.Features ? input.Width : 1,
-        HiddenSize = _options.HiddenSize,
-        Layers = _options.Layers,
-        Bidirectional = _options.Bidirectional,
-        Dropout = _options.Dropout,
-        Head = head.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden,
-        Outputs = head.Outputs,
-        Threads = _options.Threads,
-    };
-
-    private TrainingOptions TrainingOptions() => new()
-    {
-        Epochs = _options.Epochs,
-        BatchSize = _options.BatchSize,
-        LearningRate = _options.LearningRate,
-        Optimizer = new OptimizerSettings { Kind = _options.Optimizer },
-        ClipNorm = _options.ClipNorm,
-        ClipValue = _options.ClipValue,
-        Seed = _options.Seed,
-        EarlyStoppingPatience = _options.EarlyStoppingPatience,
-        ShuffleBufferSize = _options.ShuffleBufferSize,
-        OnEpoch = _options.Progress is { } progress ? progress.Report : null,
-        CancellationToken = _options.CancellationToken,
-    };
+        };
+        options.VocabularySize = input.Kind == SequenceInputKind.Features ? 0 : SequenceColumn.VocabularySize(input);
+        options.FeaturesPerStep = input.Kind == SequenceInputKind.Features ? input.Width : 1;
+        options.Head = task.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden;
+        options.Outputs = task.Outputs;
+        return options;
+    }
 }

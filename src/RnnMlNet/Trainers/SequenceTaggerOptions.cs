@@ -6,8 +6,10 @@ namespace RnnMlNet.Trainers;
 public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
 {
     /// <summary>Creates the options; a tag usually depends on what follows as much as on what came before.</summary>
-    public SequenceTaggerOptions() => Bidirectional = true;
+    public SequenceTaggerOptions() => Bidirectional = RecurrentDefaults.TaggerBidirectional;
 
     /// <summary>The cell. Default <see cref="CellKind.Lstm"/>.</summary>
-    public CellKind Cell { get; set; } = CellKind.Lstm;
+    public CellKind Cell { get; set; } = RecurrentDefaults.Cell;
+
+    private protected override CellKind ChosenCell => Cell;
 }

@@ -11,24 +11,30 @@ namespace RnnMlNet.Trainers;
 /// a PredictedLabel key vector aligned with the input (with the label's tag names) and the per-step class
 /// probabilities as Score, T × C values row after row.
 /// </summary>
-internal sealed class SequenceTaggingHead : TaskHead
+internal sealed class TaggingTask : TaskAdapter
 {
+    public static readonly TaskDefinition Definition = new("a vector of key labels, one per step (use MapValueToKey)", label => label is { IsVector: true, IsKey: true },
+        input => SchemaChecks.AddColumns<OutputColumns>(input, definition =>
+        {
+            definition[nameof(OutputColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single);
+            WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new VectorDataViewType(new KeyDataViewType(typeof(uint), 2)));
+        }),
+        (label, maximumLength) => new TaggingTask(label, maximumLength));
+
     private readonly string[] _tagNames;
     private readonly int _maximumLength;
 
-    public SequenceTaggingHead(DataViewSchema schema, string labelColumnName, int maximumLength) : base(labelColumnName)
+    private TaggingTask(DataViewSchema.Column label, int maximumLength) : base(label.Name)
     {
-        var column = SchemaChecks.Find(schema, labelColumnName, "a vector of key labels, one per step (use MapValueToKey)");
-        if (column.Type is not VectorDataViewType { ItemType: KeyDataViewType key } || key.Count is < 2 or > 1_000_000)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {column.Type}; expected a vector of key labels with at least 2 tags, one per step (use MapValueToKey).");
-        Tags = (int)key.Count;
-        _tagNames = SchemaChecks.KeyNames(column, Tags);
+        if (label.Type is not VectorDataViewType { ItemType: KeyDataViewType key } || key.Count is < 2 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(label), $"Column '{label.Name}' is {label.Type}; expected a vector of key labels with at least 2 tags, one per step (use MapValueToKey).");
+        Outputs = (int)key.Count;
+        _tagNames = SchemaChecks.KeyNames(label, Outputs);
         _maximumLength = maximumLength;
     }
 
-    public int Tags { get; }
-
-    public override int Outputs => Tags;
+    /// <summary>One logit per tag, at every step.</summary>
+    public override int Outputs { get; }
 
     public override bool PerStep => true;
 
@@ -70,5 +76,15 @@ internal sealed class SequenceTaggingHead : TaskHead
         var toKeys = ToKeys(context, scored, GlueColumns.PredictedLabelText, _tagNames);
         var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText).Fit(toKeys.Transform(scored));
         return [toKeys, drop];
+    }
+
+    /// <summary>Shape of the tagging output columns, for schema propagation.</summary>
+    public sealed class OutputColumns
+    {
+        /// <summary>Per-step class probabilities.</summary>
+        public float[] Score { get; set; } = [];
+
+        /// <summary>Predicted tag keys, one per step.</summary>
+        public uint[] PredictedLabel { get; set; } = [];
     }
 }

@@ -7,25 +7,31 @@ using RnnMlNet.Onnx;
 namespace RnnMlNet.Trainers;
 
 /// <summary>
-/// Multiclass classification: one logit per class, softmax cross-entropy, a Score vector of probabilities and a
-/// PredictedLabel key with the label's own class names, so MapKeyToValue gives the names back.
+/// Multiclass classification: a key label, one logit per class, softmax cross-entropy, a Score vector of probabilities
+/// and a PredictedLabel key with the label's own class names, so MapKeyToValue gives the names back.
 /// </summary>
-internal sealed class MulticlassHead : TaskHead
+internal sealed class MulticlassTask : TaskAdapter
 {
+    public static readonly TaskDefinition Definition = new("a key label (use MapValueToKey)", label => label is { IsVector: false, IsKey: true },
+        input => SchemaChecks.AddColumns<OutputColumns>(input, definition =>
+        {
+            definition[nameof(OutputColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
+            WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new KeyDataViewType(typeof(uint), 2));
+        }),
+        (label, _) => new MulticlassTask(label));
+
     private readonly string[] _classNames;
 
-    public MulticlassHead(DataViewSchema schema, string labelColumnName) : base(labelColumnName)
+    private MulticlassTask(DataViewSchema.Column label) : base(label.Name)
     {
-        var column = SchemaChecks.Find(schema, labelColumnName, "a key label (use MapValueToKey)");
-        if (column.Type is not KeyDataViewType key || key.Count is < 2 or > 1_000_000)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {column.Type}; expected a key label with at least 2 classes (use MapValueToKey).");
-        Classes = (int)key.Count;
-        _classNames = SchemaChecks.KeyNames(column, Classes);
+        if (label.Type is not KeyDataViewType key || key.Count is < 2 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(label), $"Column '{label.Name}' is {label.Type}; expected a key label with at least 2 classes (use MapValueToKey).");
+        Outputs = (int)key.Count;
+        _classNames = SchemaChecks.KeyNames(label, Outputs);
     }
 
-    public int Classes { get; }
-
-    public override int Outputs => Classes;
+    /// <summary>One logit per class.</summary>
+    public override int Outputs { get; }
 
     public override Loss<float> Loss { get; } = new SoftmaxCrossEntropy<float>();
 
@@ -46,7 +52,7 @@ internal sealed class MulticlassHead : TaskHead
         g.Node("Softmax", [logits], "Score", OnnxGraphBuilder.Int("axis", 1));
         string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1));
         g.Node("Gather", [g.Strings("class_names", _classNames), best], GlueColumns.PredictedLabelText);
-        g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, "N", Classes);
+        g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, "N", Outputs);
         g.Output(GlueColumns.PredictedLabelText, global::Onnx.TensorProto.Types.DataType.String, "N", 1);
         return ["Score", GlueColumns.PredictedLabelText];
     }
@@ -58,5 +64,15 @@ internal sealed class MulticlassHead : TaskHead
         var toKey = ToKeys(context, withValue, GlueColumns.PredictedLabelValue, _classNames);
         var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText, GlueColumns.PredictedLabelValue).Fit(toKey.Transform(withValue));
         return [glue, toKey, drop];
+    }
+
+    /// <summary>Shape of the multiclass output columns, for schema propagation.</summary>
+    public sealed class OutputColumns
+    {
+        /// <summary>Class probabilities.</summary>
+        public float[] Score { get; set; } = [];
+
+        /// <summary>Predicted class key.</summary>
+        public uint PredictedLabel { get; set; }
     }
 }

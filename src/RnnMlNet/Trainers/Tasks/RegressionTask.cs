@@ -6,11 +6,16 @@ using RnnMlNet.Onnx;
 
 namespace RnnMlNet.Trainers;
 
-/// <summary>Regression: one output, mean squared error, Score.</summary>
-internal sealed class RegressionHead : TaskHead
+/// <summary>Regression: a Single label, one output, mean squared error, Score.</summary>
+internal sealed class RegressionTask : TaskAdapter
 {
-    public RegressionHead(DataViewSchema schema, string labelColumnName) : base(labelColumnName) =>
-        CheckScalar(schema, labelColumnName, NumberDataViewType.Single, "a Single (float) label");
+    public static readonly TaskDefinition Definition = new("a Single (float) label", label => label.IsScalar(NumberDataViewType.Single),
+        input => SchemaChecks.AddColumns<RegressionOutputs>(input, _ => { }),
+        (label, _) => new RegressionTask(label.Name));
+
+    private RegressionTask(string labelColumnName) : base(labelColumnName)
+    {
+    }
 
     public override int Outputs => 1;
 
@@ -31,6 +36,4 @@ internal sealed class RegressionHead : TaskHead
 
     public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored) =>
         Glue<RegressionPrediction, RegressionOutputs>(context, scored, RegressionOutputsFactory.ContractName, RegressionOutputsFactory.Map, GlueColumns.Prediction);
-
-
 }

@@ -6,11 +6,16 @@ using RnnMlNet.Onnx;
 
 namespace RnnMlNet.Trainers;
 
-/// <summary>Binary classification: one logit, binary cross-entropy, Score / Probability / PredictedLabel.</summary>
-internal sealed class BinaryHead : TaskHead
+/// <summary>Binary classification: a Boolean label, one logit, binary cross-entropy, Score / Probability / PredictedLabel.</summary>
+internal sealed class BinaryTask : TaskAdapter
 {
-    public BinaryHead(DataViewSchema schema, string labelColumnName) : base(labelColumnName) =>
-        CheckScalar(schema, labelColumnName, BooleanDataViewType.Instance, "a Boolean label");
+    public static readonly TaskDefinition Definition = new("a Boolean label", label => label.IsScalar(BooleanDataViewType.Instance),
+        input => SchemaChecks.AddColumns<BinaryOutputs>(input, _ => { }),
+        (label, _) => new BinaryTask(label.Name));
+
+    private BinaryTask(string labelColumnName) : base(labelColumnName)
+    {
+    }
 
     public override int Outputs => 1;
 
@@ -31,6 +36,4 @@ internal sealed class BinaryHead : TaskHead
 
     public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored) =>
         Glue<BinaryLogit, BinaryOutputs>(context, scored, BinaryOutputsFactory.ContractName, BinaryOutputsFactory.Map, GlueColumns.Logit);
-
-
 }

@@ -1,0 +1,50 @@
+using RnnMlNet.Core.Cells;
+
+namespace RnnMlNet;
+
+/// <summary>
+/// Every default of RnnMlNet's estimator options, in one table (ML.NET's <c>Defaults</c> convention). The option classes and
+/// the catalog methods read these; nothing else declares a default. The classifiers and the tagger start small and cautious
+/// (per-row labels, many rows); the text models, which predict a token at every step, default to a larger state and a
+/// faster rate.
+/// </summary>
+internal static class RecurrentDefaults
+{
+    // Architecture
+    public const CellKind Cell = CellKind.Lstm;
+    public const int Layers = 1;
+    public const double Dropout = 0;
+    public const bool TaggerBidirectional = true;
+
+    // Training
+    public const int Epochs = 10;
+    public const int BatchSize = 32;
+    public const double ClipNorm = 5;
+    public const int ShuffleBufferSize = 10_000;
+    public const int Seed = 0;
+
+    // Columns
+    public const string LabelColumnName = "Label";
+    public const string FeatureColumnName = "Features";
+    public const int FeaturesPerStep = 1;
+
+    /// <summary>The sizes and rate that differ between the classifiers (and tagger) and the text models.</summary>
+    public sealed record Family(int EmbeddingSize, int HiddenSize, double LearningRate);
+
+    public static readonly Family Classifier = new(EmbeddingSize: 64, HiddenSize: 64, LearningRate: 1e-3);
+    public static readonly Family TextModel = new(EmbeddingSize: 32, HiddenSize: 128, LearningRate: 3e-3);
+
+    // Text models
+    public const string TextColumnName = "Text";
+    public const string PromptColumnName = "Prompt";
+    public const string GeneratedColumnName = "Generated";
+    public const string InputColumnName = "Input";
+    public const string TargetColumnName = "Target";
+    public const string OutputColumnName = "Output";
+    public const int MaximumVocabularySize = 20_000;
+    public const double GeneratorValidationFraction = 0.1;
+    public const int GeneratorMaximumLength = 30;
+    public const float GeneratorTemperature = 1;
+    public const int SequenceToSequenceMaximumLength = 50;
+    public const int BeamWidth = 1;
+}

@@ -1,0 +1,153 @@
+using RnnMlNet.Core;
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
+
+namespace RnnMlNet;
+
+/// <summary>
+/// The architecture and training settings every RnnMlNet estimator shares: the classifiers and regressors
+/// (<see cref="Trainers.RecurrentTrainerOptions"/>), the tagger, the generator and the sequence-to-sequence model.
+/// This is the one place where they are mapped onto the engine's <see cref="NetworkOptions"/>,
+/// <see cref="EncoderDecoderOptions"/> and <see cref="TrainingOptions"/>, and checked.
+/// </summary>
+public abstract class RecurrentOptions
+{
+    private protected RecurrentOptions(RecurrentDefaults.Family family)
+    {
+        EmbeddingSize = family.EmbeddingSize;
+        HiddenSize = family.HiddenSize;
+        LearningRate = family.LearningRate;
+    }
+
+    /// <summary>Token embedding width. Default 64 for the classifiers and the tagger (where 0 feeds one-hot tokens
+    /// straight into the cell), 32 for the generator and the sequence-to-sequence model.</summary>
+    public int EmbeddingSize { get; set; }
+
+    /// <summary>Hidden units per direction. Default 64 for the classifiers and the tagger, 128 for the text models.</summary>
+    public int HiddenSize { get; set; }
+
+    /// <summary>Stacked recurrent layers. Default 1.</summary>
+    public int Layers { get; set; } = RecurrentDefaults.Layers;
+
+    /// <summary>Dropout between recurrent layers, in [0, 1). Default 0.</summary>
+    public double Dropout { get; set; } = RecurrentDefaults.Dropout;
+
+    /// <summary>Optimizer and its hyper-parameters. Default Adam with PyTorch's defaults (see <see cref="OptimizerSettings"/>).</summary>
+    public OptimizerSettings Optimizer { get; set; } = new();
+
+    /// <summary>Base learning rate. Default 1e-3 for the classifiers and the tagger, 3e-3 for the text models.</summary>
+    public double LearningRate { get; set; }
+
+    /// <summary>How the learning rate changes over training. Default constant.</summary>
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
+
+    /// <summary>Passes over the data. Default 10.</summary>
+    public int Epochs { get; set; } = RecurrentDefaults.Epochs;
+
+    /// <summary>Sequences per gradient step. Default 32.</summary>
+    public int BatchSize { get; set; } = RecurrentDefaults.BatchSize;
+
+    /// <summary>Gradient clipping by global norm. Default 5; null turns it off.</summary>
+    public double? ClipNorm { get; set; } = RecurrentDefaults.ClipNorm;
+
+    /// <summary>Gradient clipping by value. Default null (off).</summary>
+    public double? ClipValue { get; set; }
+
+    /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1), chosen by a seeded hash of the
+    /// row position, the same way in every estimator, epoch and process. Default 0, except 0.1 for the generator.</summary>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>Stop after this many epochs without a better validation loss and keep the best weights; needs a
+    /// <see cref="ValidationFraction"/> above 0. Default null (off).</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Examples held for shuffling while rows stream in: a full shuffle when the data fits. Default 10,000.</summary>
+    public int ShuffleBufferSize { get; set; } = RecurrentDefaults.ShuffleBufferSize;
+
+    /// <summary>Seed of initialisation, shuffling, dropout, the validation split and sampling. Default 0.</summary>
+    public int Seed { get; set; } = RecurrentDefaults.Seed;
+
+    /// <summary>Threads for training. Default: every core. Results do not depend on it.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Receives a report after every epoch, on the training thread. <see cref="Progress{T}"/> posts each report on
+    /// to the thread pool, so console output can arrive late; <see cref="ImmediateProgress{T}"/> prints at once.</summary>
+    public IProgress<EpochReport>? Progress { get; set; }
+
+    /// <summary>Stops training between batches with <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Fewest epochs these options accept (the trainers accept 0 to package given weights).</summary>
+    private protected virtual int MinimumEpochs => 1;
+
+    /// <summary>Fewest embedding units (the trainers accept 0 for one-hot input).</summary>
+    private protected virtual int MinimumEmbeddingSize => 1;
+
+    /// <summary>The cell these options choose, where they choose one (the trainers take theirs from the catalog method).</summary>
+    private protected virtual CellKind ChosenCell => RecurrentDefaults.Cell;
+
+    /// <summary>Which rows are held out for validation.</summary>
+    internal ValidationSplit ValidationSplit => new(ValidationFraction, Seed);
+
+    /// <summary>The engine's training settings these options imply.</summary>
+    internal TrainingOptions ToTrainingOptions() => new()
+    {
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        Optimizer = Optimizer,
+        Schedule = Schedule,
+        ClipNorm = ClipNorm,
+        ClipValue = ClipValue,
+        Seed = Seed,
+        ShuffleBufferSize = ShuffleBufferSize,
+        EarlyStoppingPatience = EarlyStoppingPatience,
+        OnEpoch = Progress is { } progress ? progress.Report : null,
+        CancellationToken = CancellationToken,
+    };
+
+    /// <summary>A network of these sizes; the caller sets its input, head and outputs, which depend on the data.</summary>
+    internal NetworkOptions ToNetworkOptions(CellKind cell, bool bidirectional) => new()
+    {
+        Cell = cell,
+        EmbeddingSize = EmbeddingSize,
+        HiddenSize = HiddenSize,
+        Layers = Layers,
+        Bidirectional = bidirectional,
+        Dropout = Dropout,
+        Threads = Threads,
+    };
+
+    /// <summary>An encoder–decoder of these sizes over the given vocabularies.</summary>
+    internal EncoderDecoderOptions ToEncoderDecoderOptions(CellKind cell, bool bidirectionalEncoder, int sourceVocabularySize, int targetVocabularySize) => new()
+    {
+        Cell = cell,
+        SourceVocabularySize = sourceVocabularySize,
+        TargetVocabularySize = targetVocabularySize,
+        EmbeddingSize = EmbeddingSize,
+        HiddenSize = HiddenSize,
+        Layers = Layers,
+        BidirectionalEncoder = bidirectionalEncoder,
+        Dropout = Dropout,
+        Threads = Threads,
+    };
+
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range. Estimators call it when they
+    /// are created, so a bad setting fails before any upstream transform runs. The engine's own checks of its options
+    /// are reused, so each rule is written once.
+    /// </summary>
+    internal virtual void Validate()
+    {
+        OptionChecks.Require(Epochs >= MinimumEpochs, nameof(Epochs), Epochs, MinimumEpochs == 0 ? "at least 1, or 0 with InitialWeights" : "at least 1");
+        OptionChecks.Require(EmbeddingSize >= MinimumEmbeddingSize, nameof(EmbeddingSize), EmbeddingSize, MinimumEmbeddingSize == 0 ? "0 (one-hot) or more" : "at least 1");
+        OptionChecks.Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "a fraction in [0, 1)");
+        OptionChecks.Require(EarlyStoppingPatience is null || ValidationFraction > 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null unless ValidationFraction > 0");
+        var training = ToTrainingOptions();
+        training.Epochs = Math.Max(1, Epochs);
+        training.Validate();
+        ToNetworkOptions(ChosenCell, bidirectional: false).Validate();
+    }
+}

@@ -1,0 +1,32 @@
+namespace RnnMlNet;
+
+/// <summary>
+/// The one rule that puts a row in the training or the validation part, used by every estimator: a seeded hash of the
+/// row's position, so the split is the same on every epoch and in every process, and streamed rows need no count.
+/// </summary>
+internal readonly struct ValidationSplit(double fraction, int seed)
+{
+    /// <summary>Whether anything is held out.</summary>
+    public bool HoldsOut => fraction > 0;
+
+    /// <summary>Whether the row at <paramref name="position"/> (0-based, in the data's order) is held out.</summary>
+    public bool IsValidation(long position)
+    {
+        if (fraction == 0) return false;
+        // SplitMix64: a fixed, well-mixed hash (HashCode is randomised per process).
+        ulong z = (ulong)position + 0x9E3779B97F4A7C15UL * (ulong)(seed + 1);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return z % 1_000_000 < fraction * 1_000_000;
+    }
+
+    /// <summary>Splits in-memory examples, kept in their order, into the training and the validation part.</summary>
+    public (List<TExample> Training, List<TExample> Validation) Split<TExample>(IReadOnlyList<TExample> examples)
+    {
+        var training = new List<TExample>();
+        var validation = new List<TExample>();
+        for (int i = 0; i < examples.Count; i++) (IsValidation(i) ? validation : training).Add(examples[i]);
+        return (training, validation);
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Onnx;
+
+namespace RnnMlNet.Trainers;
+
+/// <summary>
+/// Everything that differs between binary classification, multiclass classification, regression and tagging lives in
+/// the task's adapter (one file each): the label rule, the loss, the graph's outputs, the output columns, and the
+/// built-in transformers that turn the graph's outputs into ML.NET's standard columns. ("Head" in the engine is the dense
+/// output layer; an adapter decides what that layer's logits mean.)
+/// </summary>
+internal abstract class TaskAdapter
+{
+    protected TaskAdapter(string labelColumnName) => LabelColumnName = labelColumnName;
+
+    public string LabelColumnName { get; }
+
+    /// <summary>Whether the label has one value per step (tagging) rather than one per sequence.</summary>
+    public virtual bool PerStep => false;
+
+    /// <summary>Number of logits.</summary>
+    public abstract int Outputs { get; }
+
+    public abstract Loss<float> Loss { get; }
+
+    /// <summary>The label of the current row as the loss wants it, or an error naming the column and row.</summary>
+    public abstract Func<long, float[]> LabelReader(DataViewRow row);
+
+    /// <summary>Adds the task's outputs to the graph and returns their names.</summary>
+    public abstract string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits);
+
+    /// <summary>The transformers after the ONNX one that produce the standard columns (glue, then drop temporaries).</summary>
+    public abstract IEnumerable<ITransformer> Tail(MLContext context, IDataView scored);
+
+    /// <summary>What a task knows before any data: which labels it takes, which columns it adds, and how to bind to a schema.</summary>
+    /// <param name="Label">A description of the label, for errors ("a Boolean label").</param>
+    /// <param name="Accepts">Whether a label column of this shape will do.</param>
+    /// <param name="AddOutputs">The output columns added to an input shape (sizes are not part of a shape).</param>
+    /// <param name="Create">The adapter for a label column that passed the check, and the input's MaximumLength.</param>
+    public sealed record TaskDefinition(string Label, Func<LabelShape, bool> Accepts, Func<SchemaShape, SchemaShape> AddOutputs,
+        Func<DataViewSchema.Column, int, TaskAdapter> Create)
+    {
+        /// <summary>The adapter for the data's label column, or an error naming the column and what was expected.</summary>
+        public TaskAdapter Bind(DataViewSchema schema, string labelColumnName, int maximumLength) => Create(FindLabel(schema, labelColumnName), maximumLength);
+
+        public void CheckLabel(SchemaShape schema, string labelColumnName)
+        {
+            var column = SchemaChecks.Find(schema, labelColumnName, Label);
+            if (!Accepts(LabelShape.Of(column)))
+                throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {SchemaChecks.Describe(column)}; expected {Label}.");
+        }
+
+        /// <summary>The column after the same check as <see cref="CheckLabel"/>, on a schema with full types.</summary>
+        private DataViewSchema.Column FindLabel(DataViewSchema schema, string labelColumnName)
+        {
+            var column = SchemaChecks.Find(schema, labelColumnName, Label);
+            return Accepts(LabelShape.Of(column.Type)) ? column
+                : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {column.Type}; expected {Label}.");
+        }
+    }
+
+    /// <summary>The one place a task is mapped to its adapter.</summary>
+    public static TaskDefinition For(RecurrentTask task) => task switch
+    {
+        RecurrentTask.BinaryClassification => BinaryTask.Definition,
+        RecurrentTask.MulticlassClassification => MulticlassTask.Definition,
+        RecurrentTask.Regression => RegressionTask.Definition,
+        RecurrentTask.SequenceTagging => TaggingTask.Definition,
+        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown task."),
+    };
+
+    /// <summary>A label column's shape, the same whether read from a schema shape or from a schema.</summary>
+    public readonly record struct LabelShape(bool IsVector, bool IsKey, DataViewType ItemType)
+    {
+        public static LabelShape Of(SchemaShape.Column column) =>
+            new(column.Kind != SchemaShape.Column.VectorKind.Scalar, column.IsKey, column.ItemType);
+
+        public static LabelShape Of(DataViewType type)
+        {
+            var item = type is VectorDataViewType vector ? vector.ItemType : type;
+            return new(type is VectorDataViewType, item is KeyDataViewType, item);
+        }
+
+        /// <summary>A scalar of exactly this (non-key) type.</summary>
+        public bool IsScalar(DataViewType itemType) => !IsVector && !IsKey && ItemType == itemType;
+    }
+
+    /// <summary>The single logit [N, 1] as a graph output of the given name.</summary>
+    protected static string[] SingleOutput(OnnxGraphBuilder g, string logits, string name)
+    {
+        g.Node("Identity", [logits], name);
+        g.Output(name, global::Onnx.TensorProto.Types.DataType.Float, "N", 1);
+        return [name];
+    }
+
+    /// <summary>ML.NET's ValueToKey from predicted names to a PredictedLabel key (or key vector) carrying those names in label order.</summary>
+    protected static ITransformer ToKeys(MLContext context, IDataView scored, string namesColumn, string[] names)
+    {
+        var keyData = context.Data.LoadFromEnumerable(names.Select(name => new Glue.PredictedLabelValue { Value = name }));
+        return context.Transforms.Conversion.MapValueToKey("PredictedLabel", namesColumn,
+            keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(scored);
+    }
+
+    /// <summary>A stateless CustomMapping from the graph's output to the standard columns, then the temporaries dropped.</summary>
+    protected static IEnumerable<ITransformer> Glue<TIn, TOut>(MLContext context, IDataView scored, string contractName, Action<TIn, TOut> map, params string[] temporaries)
+        where TIn : class, new() where TOut : class, new()
+    {
+        var glue = context.Transforms.CustomMapping(map, contractName).Fit(scored);
+        return [glue, context.Transforms.DropColumns(temporaries).Fit(glue.Transform(scored))];
+    }
+
+    /// <summary>Output columns whose types carry two placeholder key values, so a MapKeyToValue after the trainer accepts them.</summary>
+    protected static void WithKeyValues(SchemaDefinition.Column column, DataViewType type)
+    {
+        column.ColumnType = type;
+        var names = new VBuffer<ReadOnlyMemory<char>>(2, ["1".AsMemory(), "2".AsMemory()]);
+        column.AddAnnotation("KeyValues", names, new VectorDataViewType(TextDataViewType.Instance, 2));
+    }
+}
