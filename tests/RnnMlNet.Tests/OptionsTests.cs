@@ -1,0 +1,140 @@
+using Microsoft.ML;
+using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
+using RnnMlNet.Generation;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>One options model: every estimator takes the same settings, checks them when it is created, and hands them to the engine.</summary>
+public class OptionsTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public static IEnumerable<object[]> Kinds() => new[] { "Binary", "Tagger", "Generator", "SequenceToSequence" }.Select(k => new object[] { k });
+
+    private static RecurrentOptions Small(string kind) => kind switch
+    {
+        "Binary" => new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, EmbeddingSize = 3, Epochs = 2 },
+        "Tagger" => new SequenceTaggerOptions { FeatureColumnName = "Tokens", LabelColumnName = "TagKeys", HiddenSize = 4, EmbeddingSize = 3, Epochs = 2 },
+        "Generator" => new SequenceGeneratorOptions { HiddenSize = 4, EmbeddingSize = 3, Epochs = 2, MaximumLength = 3 },
+        _ => new SequenceToSequenceOptions { HiddenSize = 4, EmbeddingSize = 3, Epochs = 2, MaximumLength = 3 },
+    };
+
+    private static IEstimator<ITransformer> Estimator(MLContext ml, string kind, RecurrentOptions options) => kind switch
+    {
+        "Binary" => ml.BinaryClassification.Trainers.Lstm((RecurrentTrainerOptions)options),
+        "Tagger" => ml.Transforms.Conversion.MapValueToKey("TagKeys", "Tags").Append(ml.MulticlassClassification.Trainers.SequenceTagger((SequenceTaggerOptions)options)),
+        "Generator" => ml.Transforms.Text.SequenceGenerator((SequenceGeneratorOptions)options),
+        _ => ml.Transforms.Text.SequenceToSequence((SequenceToSequenceOptions)options),
+    };
+
+    private static IDataView Data(MLContext ml, string kind) => kind switch
+    {
+        "Binary" => SyntheticData.Load(ml, SyntheticData.TokenRows(20, 1)),
+        "Tagger" => ml.Data.LoadFromEnumerable(SequenceTaggerTests.Rows(20, 1)),
+        "Generator" => ml.Data.LoadFromEnumerable(new[] { "abc", "abd", "bcd", "cab" }.Select(t => new TextRow { Text = t })),
+        _ => ml.Data.LoadFromEnumerable(new[] { ("12", "one two"), ("3", "three"), ("21", "two one") }.Select(p => new TextRow { Input = p.Item1, Target = p.Item2 })),
+    };
+
+    public sealed class TextRow
+    {
+        public string Text { get; set; } = "";
+        public string Prompt { get; set; } = "";
+        public string Input { get; set; } = "";
+        public string Target { get; set; } = "";
+    }
+
+    /// <summary>Settings the engine checks, set out of range on each estimator's options: creating the estimator fails, naming the setting.</summary>
+    public static IEnumerable<object[]> BadSettings() =>
+        from kind in Kinds().Select(k => (string)k[0])
+        from setting in new[] { "BatchSize", "LearningRate", "ClipNorm", "ClipValue", "ShuffleBufferSize", "HiddenSize", "Layers", "Dropout", "Threads", "Beta2", "EarlyStoppingPatience" }
+        select new object[] { kind, setting };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public void EveryEstimatorRejectsABadSettingWhenCreated(string kind, string setting)
+    {
+        var options = Small(kind);
+        switch (setting)
+        {
+            case "BatchSize": options.BatchSize = 0; break;
+            case "LearningRate": options.LearningRate = double.NaN; break;
+            case "ClipNorm": options.ClipNorm = -1; break;
+            case "ClipValue": options.ClipValue = 0; break;
+            case "ShuffleBufferSize": options.ShuffleBufferSize = 0; break;
+            case "HiddenSize": options.HiddenSize = 0; break;
+            case "Layers": options.Layers = 0; break;
+            case "Dropout": options.Dropout = 1; break;
+            case "Threads": options.Threads = 0; break;
+            case "Beta2": options.Optimizer = new OptimizerSettings { Beta2 = 1 }; break;
+            default: options.ValidationFraction = 0.2; options.EarlyStoppingPatience = 0; break;
+        }
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Estimator(_temp.Context(), kind, options));
+        Assert.Contains(setting, error.Message);
+    }
+
+    /// <summary>A schedule that records that the trainer asked it for a rate.</summary>
+    private sealed class RecordingSchedule : LearningRateSchedule
+    {
+        public int Calls;
+
+        public override double Rate(double baseRate, double epochsDone, int totalEpochs)
+        {
+            Interlocked.Increment(ref Calls);
+            return baseRate * 0.5;
+        }
+    }
+
+    /// <summary>Schedule, optimizer, clipping, early stopping and progress reach the engine from every estimator.</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void EveryEstimatorHandsItsSettingsToTheEngine(string kind)
+    {
+        var ml = _temp.Context();
+        var options = Small(kind);
+        var schedule = new RecordingSchedule();
+        var epochs = new List<EpochReport>();
+        options.Schedule = schedule;
+        options.Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0.5 };
+        options.ClipValue = 0.1;
+        options.Epochs = 3;
+        options.Progress = new ImmediateProgress<EpochReport>(epochs.Add);
+        using var model = (IDisposable)Estimator(ml, kind, options).Fit(Data(ml, kind));
+        Assert.True(schedule.Calls > 0, $"{kind}: the schedule was never asked for a rate.");
+        Assert.Equal([1, 2, 3], epochs.Select(e => e.Epoch));
+    }
+
+    /// <summary>The mapping onto the engine's training options copies every setting the two have in common.</summary>
+    [Fact]
+    public void EverySharedSettingIsMappedOntoTheEngine()
+    {
+        var options = new SequenceTaggerOptions
+        {
+            Epochs = 7, BatchSize = 5, LearningRate = 0.25, Optimizer = new OptimizerSettings { Kind = OptimizerKind.RmsProp }, Schedule = LearningRateSchedule.Cosine(0.1),
+            ClipNorm = 3, ClipValue = 2, Seed = 11, ShuffleBufferSize = 17, EarlyStoppingPatience = 4, ValidationFraction = 0.3,
+        };
+        var training = options.ToTrainingOptions();
+        var shared = typeof(TrainingOptions).GetProperties().Where(p => typeof(RecurrentOptions).GetProperty(p.Name) is not null).ToList();
+        Assert.Equal(11, shared.Count);
+        foreach (var property in shared)
+            Assert.Equal(typeof(RecurrentOptions).GetProperty(property.Name)!.GetValue(options), property.GetValue(training));
+        var network = options.ToNetworkOptions(options.Cell, options.Bidirectional);
+        Assert.Equal((options.HiddenSize, options.EmbeddingSize, options.Layers, options.Dropout, true), (network.HiddenSize, network.EmbeddingSize, network.Layers, network.Dropout, network.Bidirectional));
+    }
+
+    /// <summary>The validation split is one rule: the same rows are held out however the estimator reads them.</summary>
+    [Fact]
+    public void TheValidationSplitHoldsOutAboutTheFractionAskedForTheSameWayEachTime()
+    {
+        var split = new ValidationSplit(0.25, seed: 3);
+        var held = Enumerable.Range(0, 4000).Where(i => split.IsValidation(i)).ToList();
+        Assert.InRange(held.Count, 900, 1100);
+        var (training, validation) = split.Split(Enumerable.Range(0, 4000).ToList());
+        Assert.Equal(held, validation);
+        Assert.Equal(4000 - held.Count, training.Count);
+        Assert.NotEqual(held, Enumerable.Range(0, 4000).Where(i => new ValidationSplit(0.25, seed: 4).IsValidation(i)).ToList());
+    }
+}
