@@ -29,9 +29,9 @@ internal static class BeamSearchLoop
         string scores = body.Input("scores_in", DataType.Float, k);
         string finished = body.Input("finished_in", DataType.Bool, k);
         string history = body.Input("history_in", DataType.Int64, k, "L");
-        int states = decoder.Options.Layers * (graph.HasCell ? 2 : 1);
+        int states = decoder.Options.Layers * (graph.Stack.HasCell ? 2 : 1);
         var stateIn = Enumerable.Range(0, states).Select(i => body.Input($"state{i}_in", DataType.Float, 1, k, h)).ToArray();
-        string x = body.Node("Gather", [graph.Embedding, body.Node("Transpose", [previous], null, OnnxGraphBuilder.Ints("perm", 1, 0))], null, OnnxGraphBuilder.Int("axis", 0));
+        string x = RecurrentStackGraph.Embed(body, graph.Embedding, previous);
         var (stateOut, top) = graph.Layers(body, x, stateIn, "step");
         // Candidate scores [K, V]: score + log p, or for a finished beam only </s> at its score.
         string logits = graph.Logits(body, top, k);
@@ -71,7 +71,7 @@ internal static class BeamSearchLoop
         for (int l = 0; l < decoder.Options.Layers; l++)
         {
             carried.Add(g.Node("Tile", [initialHidden[l], repeats]));
-            if (graph.HasCell) carried.Add(g.Node("Tile", [initialCell![l], repeats]));
+            if (graph.Stack.HasCell) carried.Add(g.Node("Tile", [initialCell![l], repeats]));
         }
         var final = g.MultiOutputNode("Loop", [g.ScalarLong(names + "beam.max", maximumLength), g.ScalarBool(names + "beam.run", true), .. carried],
             carried.Select((_, i) => $"{names}beam.final_{i}").ToArray(), OnnxGraphBuilder.Subgraph("body", body));

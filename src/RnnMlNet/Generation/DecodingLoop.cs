@@ -29,8 +29,8 @@ internal static class DecodingLoop
         int h = network.Options.HiddenSize;
 
         // The prefix through every layer; each layer's final state seeds the loop.
-        string x = g.Node("Gather", [decoder.Embedding, g.Node("Transpose", [prefix], null, OnnxGraphBuilder.Ints("perm", 1, 0))], null, OnnxGraphBuilder.Int("axis", 0));
-        string[]? statesIn = initialHidden?.SelectMany((hidden, l) => decoder.HasCell ? new[] { hidden, initialCell![l] } : [hidden]).ToArray();
+        string x = RecurrentStackGraph.Embed(g, decoder.Embedding, prefix);
+        string[]? statesIn = initialHidden?.SelectMany((hidden, l) => decoder.Stack.HasCell ? new[] { hidden, initialCell![l] } : [hidden]).ToArray();
         var (prefixStates, prefixTop) = decoder.Layers(g, x, statesIn, names + "prefix");
         string first = Pick(g, decoder.Logits(g, prefixTop, 1), decoding, decoding.Seed);
 

@@ -1,5 +1,3 @@
-using Onnx;
-using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Onnx;
 using static Onnx.TensorProto.Types;
@@ -18,32 +16,22 @@ internal static class SequenceToSequenceGraph
     {
         var encoder = model.Encoder;
         var weights = encoder.Export().ToDictionary(w => w.Name);
-        var options = encoder.Options;
-        string Weight(string name) => g.Floats("encoder." + name, weights[name].Shape, weights[name].Values);
-        int dirs = encoder.Directions;
-        bool hasCell = options.Cell == CellKind.Lstm;
+        var stack = RecurrentStackGraph.Load(g, encoder.Options, weights, "encoder.");
+        bool hasCell = stack.HasCell;
 
         // Source key k is token id k (0, not in the vocabulary, is unknown): ids [N, T] → X [T, N, E].
         string ids = g.Node("Cast", [g.Input(sourceColumn, DataType.Uint32, "N", "T")], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
-        string x = g.Node("Gather", [Weight("embedding"), g.Node("Transpose", [ids], null, OnnxGraphBuilder.Ints("perm", 1, 0))], null, OnnxGraphBuilder.Int("axis", 0));
-        var hidden = new string[options.Layers];
-        var cell = new string[options.Layers];
-        for (int l = 0; l < options.Layers; l++)
-        {
-            var attributes = new List<AttributeProto> { OnnxGraphBuilder.Int("hidden_size", options.HiddenSize), OnnxGraphBuilder.Text("direction", dirs == 2 ? "bidirectional" : "forward") };
-            if (options.Cell == CellKind.Gru) attributes.Add(OnnxGraphBuilder.Int("linear_before_reset", 1));
-            string op = options.Cell switch { CellKind.SimpleRnn => "RNN", CellKind.Lstm => "LSTM", _ => "GRU" };
-            var outputs = g.MultiOutputNode(op, [x, Weight($"layer{l}.W"), Weight($"layer{l}.R"), Weight($"layer{l}.B")],
-                hasCell ? [$"encoder{l}.Y", $"encoder{l}.Y_h", $"encoder{l}.Y_c"] : [$"encoder{l}.Y", $"encoder{l}.Y_h"], attributes.ToArray());
-            x = g.Node("Reshape", [g.Node("Transpose", [outputs[0]], null, OnnxGraphBuilder.Ints("perm", 0, 2, 1, 3)), g.Longs($"encoder{l}.next_shape", 0, 0, -1)]);
-            hidden[l] = Bridge(g, outputs[1], $"encoder{l}.bridge_h");
-            if (hasCell) cell[l] = Bridge(g, outputs[2], $"encoder{l}.bridge_c");
-        }
+        string x = RecurrentStackGraph.Embed(g, g.Floats("encoder.embedding", weights["embedding"].Shape, weights["embedding"].Values), ids);
+        var run = stack.Run(g, x, initialStates: null, "encoder", topOutput: false);
+        // Each layer's final states (h, then c) start the same layer of the decoder.
+        var bridged = run.States.Select((state, i) => Bridge(g, state, $"encoder.bridge{i}")).ToArray();
+        string[] hidden = bridged.Where((_, i) => i % stack.StatesPerLayer == 0).ToArray();
+        string[]? cell = hasCell ? bridged.Where((_, i) => i % 2 == 1).ToArray() : null;
         if (beamWidth > 1)
-            return BeamSearchLoop.Add(g, model.Decoder, "decoder.", hidden, hasCell ? cell : null, targetTexts, EncoderDecoder<float>.End, maximumLength, beamWidth, "RnnMlNet.GeneratedTokens");
+            return BeamSearchLoop.Add(g, model.Decoder, "decoder.", hidden, cell, targetTexts, EncoderDecoder<float>.End, maximumLength, beamWidth, "RnnMlNet.GeneratedTokens");
         string start = g.Longs("decoder.start", EncoderDecoder<float>.Start);
         string prefix = g.Node("Reshape", [start, g.Longs("decoder.start_shape", 1, 1)]);
-        return DecodingLoop.Add(g, model.Decoder, "decoder.", prefix, hidden, hasCell ? cell : null, targetTexts, EncoderDecoder<float>.End,
+        return DecodingLoop.Add(g, model.Decoder, "decoder.", prefix, hidden, cell, targetTexts, EncoderDecoder<float>.End,
             maximumLength, new Decoding(0, 0, 0), "RnnMlNet.GeneratedTokens");
     }
 

@@ -1,5 +1,3 @@
-using Onnx;
-using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Networks;
 using static Onnx.TensorProto.Types;
 
@@ -17,38 +15,18 @@ internal static class RecurrentGraph
     {
         var weights = network.Export().ToDictionary(w => w.Name);
         var options = network.Options;
-        int dirs = network.Directions, h = options.HiddenSize;
         string x = input.Kind == SequenceInputKind.Features
             ? NumericSteps(g, input)
             : Gather(g, FirstSteps(g, TokenIds(g, input), input.MaximumLength), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
+        string? firstInputWeights = options.Input == InputKind.OneHotTokens ? Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;
+        var stack = RecurrentStackGraph.Load(g, options, weights, "", firstInputWeights);
+        bool lastHidden = options.Head == HeadKind.LastHidden;
+        var run = stack.Run(g, x, initialStates: null, "layer", topOutput: !lastHidden);
 
-        string last = "";
-        for (int l = 0; l < options.Layers; l++)
-        {
-            bool isLast = l == options.Layers - 1;
-            string w = l == 0 && options.Input == InputKind.OneHotTokens
-                ? Identity(g, "layer0.W_identity", dirs, weights["layer0.W"].Shape[1])
-                : g.Floats($"layer{l}.W", weights[$"layer{l}.W"].Shape, weights[$"layer{l}.W"].Values);
-            string r = g.Floats($"layer{l}.R", weights[$"layer{l}.R"].Shape, weights[$"layer{l}.R"].Values);
-            string b = g.Floats($"layer{l}.B", weights[$"layer{l}.B"].Shape, weights[$"layer{l}.B"].Values);
-            var attributes = new List<AttributeProto>
-            {
-                OnnxGraphBuilder.Int("hidden_size", h),
-                OnnxGraphBuilder.Text("direction", dirs == 2 ? "bidirectional" : "forward"),
-            };
-            if (options.Cell == CellKind.Gru) attributes.Add(OnnxGraphBuilder.Int("linear_before_reset", 1));
-            string op = options.Cell switch { CellKind.SimpleRnn => "RNN", CellKind.Lstm => "LSTM", _ => "GRU" };
-            // Y [T, D, N, H] feeds the next layer or a per-step head; the last layer's Y_h [D, N, H] feeds a last-hidden head.
-            bool finalStateOnly = isLast && options.Head == HeadKind.LastHidden;
-            string[] outputs = g.MultiOutputNode(op, [x, w, r, b], finalStateOnly ? ["", $"layer{l}.Y_h"] : [$"layer{l}.Y"], attributes.ToArray());
-            if (isLast) last = outputs[finalStateOnly ? 1 : 0];
-            else x = g.Node("Reshape", [g.Node("Transpose", [outputs[0]], null, OnnxGraphBuilder.Ints("perm", 0, 2, 1, 3)), g.Longs($"layer{l}.next_shape", 0, 0, -1)]);
-        }
-
-        // Rows of [h→ | h←], as the engine's head reads them: [D, N, H] → [N, D·H], or [T, D, N, H] → [N, T, D·H].
-        string features = options.Head == HeadKind.LastHidden
-            ? g.Node("Reshape", [g.Node("Transpose", [last], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
-            : g.Node("Reshape", [g.Node("Transpose", [last], null, OnnxGraphBuilder.Ints("perm", 2, 0, 1, 3)), g.Longs("head.input_shape", 0, 0, -1)]);
+        // Rows of [h→ | h←], as the engine's head reads them: Y_h [D, N, H] → [N, D·H], or Y [T, N, D·H] → [N, T, D·H].
+        string features = lastHidden
+            ? g.Node("Reshape", [g.Node("Transpose", [run.TopHidden], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
+            : g.Node("Transpose", [run.Output], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
         string product = g.Node("MatMul", [features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values)]);
         return g.Node("Add", [product, g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values)], "logits");
     }
@@ -77,8 +55,7 @@ internal static class RecurrentGraph
     {
         string inRange = g.Node("Less", [ids, g.Longs("gather.rows", rows)]);
         string safe = g.Node("Where", [inRange, ids, g.Longs("gather.unknown", 0)]);
-        string timeMajor = g.Node("Transpose", [safe], null, OnnxGraphBuilder.Ints("perm", 1, 0));
-        return g.Node("Gather", [table, timeMajor], null, OnnxGraphBuilder.Int("axis", 0));
+        return RecurrentStackGraph.Embed(g, table, safe);
     }
 
     /// <summary>
