@@ -154,23 +154,6 @@ public class ModelLifecycleTests : IDisposable
         }
     }
 
-    [Fact]
-    public void DisposingTheModelRemovesItsTemporaryFiles()
-    {
-        var ml = _temp.Context();
-        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(20, 6));
-        var pipeline = ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 6)
-            .Append(ml.BinaryClassification.Trainers.Gru(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 4, Epochs = 1 }));
-        var model = pipeline.Fit(data);
-        string path = _temp.File("temp.zip");
-        ml.Model.Save(model, data.Schema, path);
-        var loaded = ml.Model.Load(path, out _);
-        Assert.NotEmpty(Directory.EnumerateFileSystemEntries(_temp.ModelTemp, "*", SearchOption.AllDirectories));
-        model.Dispose();
-        ((IDisposable)loaded).Dispose();
-        Assert.Empty(Directory.EnumerateFiles(_temp.ModelTemp, "*", SearchOption.AllDirectories));
-    }
-
     public sealed class TokenInput
     {
         [KeyType(SyntheticData.Vocabulary)]

@@ -48,13 +48,16 @@ public class SequenceTaggerTests : IDisposable
         Cell = cell, FeatureColumnName = "Tokens", HiddenSize = 12, EmbeddingSize = 6, Epochs = epochs, LearningRate = 0.02, Seed = 1, BatchSize = 16,
     };
 
-    [Fact]
-    public void TaggerWorkout()
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.SimpleRnn)]
+    public void TaggerWorkout(CellKind cell)
     {
         var ml = _temp.Context();
         var data = ml.Transforms.Conversion.MapValueToKey("Label", "Tags").Fit(ml.Data.LoadFromEnumerable(Rows(40, 1)))
             .Transform(ml.Data.LoadFromEnumerable(Rows(40, 1)));
-        EstimatorWorkout.Run(_temp, ml.MulticlassClassification.Trainers.SequenceTagger(Options(epochs: 1)), data, KeyLabelShape(), ["PredictedLabel", "Score"]);
+        EstimatorWorkout.Run(_temp, ml.MulticlassClassification.Trainers.SequenceTagger(Options(cell, epochs: 1)), data, KeyLabelShape(), ["PredictedLabel", "Score"]);
     }
 
     [Theory]

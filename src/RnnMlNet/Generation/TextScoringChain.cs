@@ -3,6 +3,8 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using RnnMlNet.Glue;
 
+using RnnMlNet.Onnx;
+
 namespace RnnMlNet.Generation;
 
 /// <summary>
@@ -80,8 +82,7 @@ internal sealed class TextScoringChain
 
     public void Onnx(byte[] graph, string[] outputs, string[] inputs)
     {
-        using var bytes = new MemoryStream(graph);
-        Add(_context.Transforms.ApplyOnnxModel(outputs, inputs, bytes).Fit(_view));
+        Add(OwnedOnnxTransformer.Fit(_context, outputs, inputs, graph, _view));
     }
 
     /// <summary>Joins the graph's generated tokens (and raises its check message) into the output text column, then drops every temporary column.</summary>

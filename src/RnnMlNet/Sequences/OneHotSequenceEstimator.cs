@@ -86,8 +86,7 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
             throw new ArgumentOutOfRangeException(nameof(input), $"Column '{InputColumn}' is {column.Type}; expected a vector of keys with a known count (from BuildVocabulary or MapValueToKey).");
         int vocabulary = (int)key.Count;
 
-        using var graph = new MemoryStream(PadGraph());
-        var pad = _context.Transforms.ApplyOnnxModel([PaddedColumn], [InputColumn], graph).Fit(input);
+        var pad = OwnedOnnxTransformer.Fit(_context, [PaddedColumn], [InputColumn], PadGraph(), input);
         var padded = pad.Transform(input);
         var keyData = _context.Data.LoadFromEnumerable(Enumerable.Range(1, vocabulary).Select(k => new KeyValue { Value = k }));
         var toKeys = _context.Transforms.Conversion.MapValueToKey(PaddedKeysColumn, PaddedColumn,

@@ -97,8 +97,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         string logits = RecurrentGraph.AddNetwork(graph, network, input);
         string[] outputs = task.AddOnnxOutputs(graph, logits);
         graph.Metadata(RecurrentModelFile.SummaryKey, summary.ToJson());
-        using var bytes = new MemoryStream(graph.ToBytes());
-        var onnx = context.Transforms.ApplyOnnxModel(outputs, [input.ColumnName], bytes).Fit(data);
+        var onnx = OwnedOnnxTransformer.Fit(context, outputs, [input.ColumnName], graph.ToBytes(), data);
         return new TransformerChain<ITransformer>([onnx, .. task.Tail(context, onnx.Transform(data))]);
     }
 

@@ -1,0 +1,34 @@
+using Microsoft.ML;
+
+namespace RnnMlNet.Onnx;
+
+/// <summary>
+/// ML.NET's OnnxTransformer for a graph generated in memory, made so that disposing it leaves no file behind.
+/// <para><c>ApplyOnnxModel(Stream)</c> copies the graph to a temporary file that the fitted transformer never deletes,
+/// not even on Dispose, while a transformer that <c>Model.Load</c> made deletes its copy on Dispose. So the graph is
+/// applied in a private folder, the transformer is saved to memory and loaded back, and the folder is removed: the
+/// transformer returned is a loaded one, holding one temporary copy under the given context's TempFilePath
+/// until it is disposed.</para>
+/// </summary>
+internal static class OwnedOnnxTransformer
+{
+    public static ITransformer Fit(MLContext context, string[] outputColumns, string[] inputColumns, byte[] graph, IDataView data)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var builder = new MLContext { TempFilePath = folder };
+            using var model = new MemoryStream();
+            using (var bytes = new MemoryStream(graph))
+            using (var applied = builder.Transforms.ApplyOnnxModel(outputColumns, inputColumns, bytes).Fit(data))
+                builder.Model.Save(applied, data.Schema, model);
+            model.Position = 0;
+            return context.Model.Load(model, out _);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

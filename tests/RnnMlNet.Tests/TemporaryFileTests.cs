@@ -1,0 +1,64 @@
+using Microsoft.ML;
+using RnnMlNet.Generation;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>Runs alone: it watches the machine's temporary folder, which tests running beside it would also write to.</summary>
+[CollectionDefinition(nameof(TemporaryFolderWatch), DisableParallelization = true)]
+public sealed class TemporaryFolderWatch
+{
+}
+
+/// <summary>
+/// Fitting, saving, loading, scoring and disposing leave no file behind, neither in the context's TempFilePath (where
+/// loaded models keep their copy) nor in <see cref="Path.GetTempPath"/> (where the estimators' own contexts keep the
+/// fitted model's copy).
+/// </summary>
+[Collection(nameof(TemporaryFolderWatch))]
+public class TemporaryFileTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public static IEnumerable<object[]> Kinds() => new[] { "OneHotSequence + Gru", "Tagger", "Generator", "SequenceToSequence" }.Select(k => new object[] { k });
+
+    private (IEstimator<ITransformer> Estimator, IDataView Data) Case(MLContext ml, string kind) => kind switch
+    {
+        "OneHotSequence + Gru" => (ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 6)
+            .Append(ml.BinaryClassification.Trainers.Gru(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 4, Epochs = 1 })),
+            SyntheticData.Load(ml, SyntheticData.TokenRows(20, 6))),
+        "Tagger" => (ml.Transforms.Conversion.MapValueToKey("Label", "Tags")
+            .Append(ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, Epochs = 1 })),
+            ml.Data.LoadFromEnumerable(SequenceTaggerTests.Rows(20, 1))),
+        "Generator" => (ml.Transforms.Text.SequenceGenerator(new SequenceGeneratorOptions { HiddenSize = 4, Epochs = 1, MaximumLength = 3 }),
+            ml.Data.LoadFromEnumerable(new[] { "abc", "abd", "bcd", "cab" }.Select(t => new OptionsTests.TextRow { Text = t }))),
+        _ => (ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { HiddenSize = 4, Epochs = 1, MaximumLength = 3 }),
+            ml.Data.LoadFromEnumerable(new[] { ("12", "one two"), ("3", "three") }.Select(p => new OptionsTests.TextRow { Input = p.Item1, Target = p.Item2 }))),
+    };
+
+    private static HashSet<string> MachineTemp() => Directory.EnumerateFileSystemEntries(Path.GetTempPath()).ToHashSet();
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void NothingIsLeftInEitherTemporaryFolder(string kind)
+    {
+        var ml = _temp.Context();
+        var before = MachineTemp();
+        var (estimator, data) = Case(ml, kind);
+        var model = estimator.Fit(data);
+        // The fitted model's graph copy really is in the machine's temporary folder, so the checks below look in the right place.
+        Assert.Contains(MachineTemp().Except(before), p => !p.Contains("rnnmlnet-tests-"));
+        string path = _temp.File("model.zip");
+        ml.Model.Save(model, data.Schema, path);
+        var loaded = ml.Model.Load(path, out _);
+        Assert.NotEmpty(Directory.EnumerateFiles(_temp.ModelTemp, "*", SearchOption.AllDirectories));
+        _ = loaded.Transform(data).Preview(maxRows: 2);
+
+        ((IDisposable)model).Dispose();
+        ((IDisposable)loaded).Dispose();
+        Assert.Empty(Directory.EnumerateFiles(_temp.ModelTemp, "*", SearchOption.AllDirectories));
+        Assert.DoesNotContain(MachineTemp().Except(before), p => !p.Contains("rnnmlnet-tests-"));
+    }
+}
