@@ -13,13 +13,9 @@ internal sealed class BinaryTask : TaskAdapter
         input => SchemaChecks.AddColumns<BinaryOutputs>(input, _ => { }),
         (label, _) => new BinaryTask(label.Name));
 
-    private BinaryTask(string labelColumnName) : base(labelColumnName)
+    private BinaryTask(string labelColumnName) : base(labelColumnName, outputs: 1, new BinaryCrossEntropy<float>())
     {
     }
-
-    public override int Outputs => 1;
-
-    public override Loss<float> Loss { get; } = new BinaryCrossEntropy<float>();
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {

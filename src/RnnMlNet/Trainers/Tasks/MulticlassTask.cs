@@ -22,18 +22,9 @@ internal sealed class MulticlassTask : TaskAdapter
 
     private readonly string[] _classNames;
 
-    private MulticlassTask(DataViewSchema.Column label) : base(label.Name)
-    {
-        if (label.Type is not KeyDataViewType key || key.Count is < 2 or > 1_000_000)
-            throw new ArgumentOutOfRangeException(nameof(label), $"Column '{label.Name}' is {label.Type}; expected a key label with at least 2 classes (use MapValueToKey).");
-        Outputs = (int)key.Count;
+    /// <summary>One logit per class of the label's key type.</summary>
+    private MulticlassTask(DataViewSchema.Column label) : base(label.Name, KeyCount.Of(label, "a key label with at least 2 classes (use MapValueToKey)"), new SoftmaxCrossEntropy<float>()) =>
         _classNames = SchemaChecks.KeyNames(label, Outputs);
-    }
-
-    /// <summary>One logit per class.</summary>
-    public override int Outputs { get; }
-
-    public override Loss<float> Loss { get; } = new SoftmaxCrossEntropy<float>();
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {

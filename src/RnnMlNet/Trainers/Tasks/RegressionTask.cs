@@ -13,13 +13,9 @@ internal sealed class RegressionTask : TaskAdapter
         input => SchemaChecks.AddColumns<RegressionOutputs>(input, _ => { }),
         (label, _) => new RegressionTask(label.Name));
 
-    private RegressionTask(string labelColumnName) : base(labelColumnName)
+    private RegressionTask(string labelColumnName) : base(labelColumnName, outputs: 1, new MeanSquaredError<float>())
     {
     }
-
-    public override int Outputs => 1;
-
-    public override Loss<float> Loss { get; } = new MeanSquaredError<float>();
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {

@@ -24,21 +24,15 @@ internal sealed class TaggingTask : TaskAdapter
     private readonly string[] _tagNames;
     private readonly int _maximumLength;
 
-    private TaggingTask(DataViewSchema.Column label, int maximumLength) : base(label.Name)
+    /// <summary>One logit per tag of the label's key type, at every step.</summary>
+    private TaggingTask(DataViewSchema.Column label, int maximumLength)
+        : base(label.Name, KeyCount.Of(label, "a vector of key labels with at least 2 tags, one per step (use MapValueToKey)"), new SoftmaxCrossEntropy<float>())
     {
-        if (label.Type is not VectorDataViewType { ItemType: KeyDataViewType key } || key.Count is < 2 or > 1_000_000)
-            throw new ArgumentOutOfRangeException(nameof(label), $"Column '{label.Name}' is {label.Type}; expected a vector of key labels with at least 2 tags, one per step (use MapValueToKey).");
-        Outputs = (int)key.Count;
         _tagNames = SchemaChecks.KeyNames(label, Outputs);
         _maximumLength = maximumLength;
     }
 
-    /// <summary>One logit per tag, at every step.</summary>
-    public override int Outputs { get; }
-
     public override bool PerStep => true;
-
-    public override Loss<float> Loss { get; } = new SoftmaxCrossEntropy<float>();
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {

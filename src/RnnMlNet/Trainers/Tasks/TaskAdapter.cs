@@ -13,17 +13,22 @@ namespace RnnMlNet.Trainers;
 /// </summary>
 internal abstract class TaskAdapter
 {
-    protected TaskAdapter(string labelColumnName) => LabelColumnName = labelColumnName;
+    protected TaskAdapter(string labelColumnName, int outputs, Loss<float> loss)
+    {
+        LabelColumnName = labelColumnName;
+        Outputs = outputs;
+        Loss = loss;
+    }
 
     public string LabelColumnName { get; }
 
     /// <summary>Whether the label has one value per step (tagging) rather than one per sequence.</summary>
     public virtual bool PerStep => false;
 
-    /// <summary>Number of logits.</summary>
-    public abstract int Outputs { get; }
+    /// <summary>Number of logits (per step, for tagging).</summary>
+    public int Outputs { get; }
 
-    public abstract Loss<float> Loss { get; }
+    public Loss<float> Loss { get; }
 
     /// <summary>The label of the current row as the loss wants it, or an error naming the column and row.</summary>
     public abstract Func<long, float[]> LabelReader(DataViewRow row);
@@ -85,6 +90,17 @@ internal abstract class TaskAdapter
 
         /// <summary>A scalar of exactly this (non-key) type.</summary>
         public bool IsScalar(DataViewType itemType) => !IsVector && !IsKey && ItemType == itemType;
+    }
+
+    /// <summary>Classes of a key label (or of each step's key, for a key vector).</summary>
+    protected static class KeyCount
+    {
+        public static int Of(DataViewSchema.Column label, string expected)
+        {
+            var item = label.Type is VectorDataViewType vector ? vector.ItemType : label.Type;
+            return item is KeyDataViewType { Count: >= 2 and <= 1_000_000 } key ? (int)key.Count
+                : throw new ArgumentOutOfRangeException(nameof(label), $"Column '{label.Name}' is {label.Type}; expected {expected}.");
+        }
     }
 
     /// <summary>The single logit [N, 1] as a graph output of the given name.</summary>
