@@ -17,14 +17,16 @@ namespace RnnMlNet.Core.Layers;
 /// </summary>
 internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private T[]? _foldedTable, _reversedInputGrad, _projection, _recurrentGates, _cache, _hiddenGrad, _carryHidden, _carryCell, _inputGrad;
+    private T[]? _foldedTable, _reversedInputGrad, _hiddenGrad, _carryHidden, _carryCell, _inputGrad;
     private readonly PackedWeights<T> _recurrentWeights = new();
     private readonly DirectionRun<T> _run;
+    private readonly StepBuffers<T> _steps;
 
     public RecurrentDirection(RecurrentCell<T> cell, bool reverse)
     {
         Cell = cell;
         _run = new DirectionRun<T>(cell.HiddenSize, cell.HasCellState, reverse);
+        _steps = new StepBuffers<T>(cell);
     }
 
     public RecurrentCell<T> Cell { get; }
@@ -52,10 +54,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         _run.Start(input, batch, initialHidden, initialCell);
         int gw = Cell.GateWidth;
         long rows = (long)batch.MaxLength * batch.Count;
-        var projection = Buffers.Ensure(ref _projection, rows * gw);
-        Buffers.Ensure(ref _cache, rows * Cell.CacheWidth);
-        if (Cell.RecurrentBias is not null) Buffers.Ensure(ref _recurrentGates, rows * gw);
-
+        var projection = _steps.Ensure(rows, rows);
         InputProjection.Form(Cell, Input, projection, checked((int)rows), ref _foldedTable, threads);
         _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, gw);
         _run.ForEachStep((long)H * gw, threads, (t, first, rows) =>
@@ -68,15 +67,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// <summary>The buffers of step t for the rows [first, first + rows) that forward and backward share.</summary>
     private CellStep<T> StepAt(int t, int first, int rows)
     {
-        int row = t * Batch.Count + first, gw = Cell.GateWidth;
-        var step = new CellStep<T>
-        {
-            Rows = rows,
-            Gates = _projection.AsSpan(row * gw, rows * gw),
-            RecurrentGates = Cell.RecurrentBias is null ? default : _recurrentGates.AsSpan(row * gw, rows * gw),
-            Cache = _cache.AsSpan(row * Cell.CacheWidth, rows * Cell.CacheWidth),
-            RecurrentWeights = _recurrentWeights,
-        };
+        int row = t * Batch.Count + first;
+        var step = _steps.At(row, row, rows, _recurrentWeights);
         _run.SetStates(ref step, t, first, rows);
         return step;
     }
@@ -114,8 +106,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             {
                 int n = Math.Clamp(Batch.ActiveRows[t], first, end), rows = n - first;
                 // Finished rows contribute nothing to the weight gradients formed below.
-                _projection.AsSpan((t * b + n) * gw, (end - n) * gw).Clear();
-                if (Cell.RecurrentBias is not null) _recurrentGates.AsSpan((t * b + n) * gw, (end - n) * gw).Clear();
+                _steps.Gates.AsSpan((t * b + n) * gw, (end - n) * gw).Clear();
+                if (Cell.RecurrentBias is not null) _steps.RecurrentGates.AsSpan((t * b + n) * gw, (end - n) * gw).Clear();
                 if (rows == 0) continue;
 
                 // ∂L/∂h_t = from above (outputs) + from step t+1 (carry)
@@ -137,8 +129,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     {
         var p = Cell.Parameters;
         int gw = Cell.GateWidth, m = checked((int)rows);
-        ReadOnlySpan<T> dGates = _projection.AsSpan(0, m * gw);
-        ReadOnlySpan<T> dRecurrent = Cell.RecurrentBias is null ? dGates : _recurrentGates.AsSpan(0, m * gw);
+        ReadOnlySpan<T> dGates = _steps.Gates.AsSpan(0, m * gw);
+        ReadOnlySpan<T> dRecurrent = Cell.RecurrentBias is null ? dGates : _steps.RecurrentGates.AsSpan(0, m * gw);
         // ∂W_h = Σ_t h_{t-1}ᵀ·∂(recurrent pre-activation): slots 0..T-1 are h_{t-1} for t = 0..T-1.
         Gemm.AddProductTransposedA<T>(_run.Hidden(0, 0, m), dRecurrent, p.Gradient(Cell.RecurrentWeights), m, H, gw, threads);
         Gemm.AddColumnSums(dGates, p.Gradient(Cell.Bias), m, gw);
@@ -184,7 +176,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         Span<T> ownOrder = _run.Reverse ? Buffers.Ensure(ref _reversedInputGrad, rows * width).AsSpan(0, m * width) : inputGrad.AsSpan(0, m * width);
         ownOrder.Clear();
         // ∂L/∂x = ∂z·W_iᵀ
-        Gemm.AddProductTransposedB(_projection.AsSpan(0, m * gw), Cell.Parameters.Value(Cell.InputWeights), ownOrder, m, gw, width, threads);
+        Gemm.AddProductTransposedB(_steps.Gates.AsSpan(0, m * gw), Cell.Parameters.Value(Cell.InputWeights), ownOrder, m, gw, width, threads);
         if (_run.Reverse) SequenceReversal.Reverse<T>(ownOrder, inputGrad, width, Batch.Lengths, Batch.MaxLength, T.Zero);
     }
 

@@ -27,7 +27,8 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
     private readonly T[]? _tokenTable;
     private readonly UnitShare<T>[]? _shares;
     private readonly Action<int>? _stepShare;
-    private T[]? _projection, _foldedTable, _recurrentGates, _cache;
+    private readonly StepBuffers<T> _steps;
+    private T[]? _foldedTable;
     private bool _gatherEachStep;
     private int _splitStep;
 
@@ -40,6 +41,7 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
     {
         _cell = cell;
         _run = new DirectionRun<T>(cell.HiddenSize, cell.HasCellState, reverse);
+        _steps = new StepBuffers<T>(cell);
         if (tokenTable) _tokenTable = TokenTable(cell, embedding, threads);
         _recurrentWeights.Pack(cell.Parameters.Value(cell.RecurrentWeights), transposed: false, H, cell.GateWidth);
         if (threads >= 2 && (long)H * cell.GateWidth >= MinimumSplitWork)
@@ -76,9 +78,7 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
         long rows = (long)batch.MaxLength * b;
         _gatherEachStep = _tokenTable is not null && input.IsTokens;
         // Gathered projections need one step of rows; formed ones are made for every step at once, in one product.
-        var projection = Buffers.Ensure(ref _projection, (_gatherEachStep ? b : rows) * gw);
-        Buffers.Ensure(ref _cache, (long)b * _cell.CacheWidth);
-        if (_cell.RecurrentBias is not null) Buffers.Ensure(ref _recurrentGates, (long)b * gw);
+        var projection = _steps.Ensure(_gatherEachStep ? b : rows, b);
         if (!_gatherEachStep) InputProjection.Form(_cell, _run.Input, projection, checked((int)rows), ref _foldedTable, threads);
 
         if (_shares is not null && b == 1)
@@ -96,17 +96,10 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
     /// <summary>Step t for the rows [first, first + rows): the gate and cache rows are scratch, reused by the next step.</summary>
     private CellStep<T> StepAt(int t, int first, int rows)
     {
-        int gw = _cell.GateWidth, gateRow = first;
+        int gateRow = first;
         if (_gatherEachStep) GatherProjection(t, first, rows);
         else gateRow += t * _run.Batch.Count;
-        var step = new CellStep<T>
-        {
-            Rows = rows,
-            Gates = _projection.AsSpan(gateRow * gw, rows * gw),
-            RecurrentGates = _cell.RecurrentBias is null ? default : _recurrentGates.AsSpan(first * gw, rows * gw),
-            Cache = _cache.AsSpan(first * _cell.CacheWidth, rows * _cell.CacheWidth),
-            RecurrentWeights = _recurrentWeights,
-        };
+        var step = _steps.At(gateRow, scratchRow: first, rows, _recurrentWeights);
         _run.SetStates(ref step, t, first, rows);
         return step;
     }
@@ -117,7 +110,7 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
         int b = _run.Batch.Count, gw = _cell.GateWidth;
         int[] tokens = _run.Input.Tokens!;
         for (int r = first; r < first + rows; r++)
-            _tokenTable.AsSpan(tokens[t * b + r] * gw, gw).CopyTo(_projection.AsSpan(r * gw, gw));
+            _tokenTable.AsSpan(tokens[t * b + r] * gw, gw).CopyTo(_steps.Gates.AsSpan(r * gw, gw));
     }
 
     /// <summary>
@@ -152,7 +145,7 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
     private void StepShare(int index)
     {
         int t = _splitStep, gw = _cell.GateWidth;
-        ReadOnlySpan<T> projection = _gatherEachStep ? _tokenTable.AsSpan(_run.Input.Tokens![t] * gw, gw) : _projection.AsSpan(t * gw, gw);
+        ReadOnlySpan<T> projection = _gatherEachStep ? _tokenTable.AsSpan(_run.Input.Tokens![t] * gw, gw) : _steps.Gates.AsSpan(t * gw, gw);
         bool cell = _cell.HasCellState;
         _shares![index].Forward(projection, _run.Hidden(t, 0, 1), _run.Hidden(t + 1, 0, 1),
             cell ? _run.Cell(t, 0, 1) : default, cell ? _run.Cell(t + 1, 0, 1) : default);
