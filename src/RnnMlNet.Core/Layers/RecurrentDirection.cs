@@ -21,12 +21,14 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     private readonly PackedWeights<T> _recurrentWeights = new();
     private readonly DirectionRun<T> _run;
     private readonly StepBuffers<T> _steps;
+    private readonly Action<int, int, int> _forwardStep;
 
     public RecurrentDirection(RecurrentCell<T> cell, bool reverse)
     {
         Cell = cell;
         _run = new DirectionRun<T>(cell.HiddenSize, cell.HasCellState, reverse);
         _steps = new StepBuffers<T>(cell);
+        _forwardStep = ForwardStep;
     }
 
     public RecurrentCell<T> Cell { get; }
@@ -57,11 +59,13 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         var projection = _steps.Ensure(rows, rows);
         InputProjection.Form(Cell, Input, projection, checked((int)rows), ref _foldedTable, threads);
         _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: false, H, gw);
-        _run.ForEachStep((long)H * gw, threads, (t, first, rows) =>
-        {
-            var step = StepAt(t, first, rows);
-            Cell.Forward(ref step, threads: 1);
-        });
+        _run.ForEachStep((long)H * gw, threads, _forwardStep);
+    }
+
+    private void ForwardStep(int t, int first, int rows)
+    {
+        var step = StepAt(t, first, rows);
+        Cell.Forward(ref step, threads: 1);
     }
 
     /// <summary>The buffers of step t for the rows [first, first + rows) that forward and backward share.</summary>

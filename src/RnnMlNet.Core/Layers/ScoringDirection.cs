@@ -27,6 +27,7 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
     private readonly T[]? _tokenTable;
     private readonly UnitShare<T>[]? _shares;
     private readonly Action<int>? _stepShare;
+    private readonly Action<int, int, int> _step;
     private readonly StepBuffers<T> _steps;
     private T[]? _foldedTable;
     private bool _gatherEachStep;
@@ -42,6 +43,7 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
         _cell = cell;
         _run = new DirectionRun<T>(cell.HiddenSize, cell.HasCellState, reverse);
         _steps = new StepBuffers<T>(cell);
+        _step = Step;
         if (tokenTable) _tokenTable = TokenTable(cell, embedding, threads);
         _recurrentWeights.Pack(cell.Parameters.Value(cell.RecurrentWeights), transposed: false, H, cell.GateWidth);
         if (threads >= 2 && (long)H * cell.GateWidth >= MinimumSplitWork)
@@ -86,22 +88,18 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
             ForwardSplitByUnits(batch.MaxLength);
             return;
         }
-        _run.ForEachStep((long)H * gw, threads, (t, first, rows) =>
-        {
-            var step = StepAt(t, first, rows);
-            _cell.Forward(ref step, threads: 1);
-        });
+        _run.ForEachStep((long)H * gw, threads, _step);
     }
 
     /// <summary>Step t for the rows [first, first + rows): the gate and cache rows are scratch, reused by the next step.</summary>
-    private CellStep<T> StepAt(int t, int first, int rows)
+    private void Step(int t, int first, int rows)
     {
         int gateRow = first;
         if (_gatherEachStep) GatherProjection(t, first, rows);
         else gateRow += t * _run.Batch.Count;
         var step = _steps.At(gateRow, scratchRow: first, rows, _recurrentWeights);
         _run.SetStates(ref step, t, first, rows);
-        return step;
+        _cell.Forward(ref step, threads: 1);
     }
 
     /// <summary>The projection rows of step t, looked up by token id in the table.</summary>
