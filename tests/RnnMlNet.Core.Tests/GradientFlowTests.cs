@@ -64,10 +64,17 @@ public class GradientFlowTests
     public void WithoutClippingTheExplodingRunIsDetectedAsDiverging()
     {
         float[]? lastGood = null;
+        var norms = new List<double>();
         RecurrentNetwork<float>? network = null;
-        (network, var trainer) = ExplodingSetup(clipNorm: null, onBatch: _ => lastGood = (float[])network!.Parameters.Values.Clone());
+        (network, var trainer) = ExplodingSetup(clipNorm: null, onBatch: r =>
+        {
+            norms.Add(r.GradientNorm);
+            lastGood = (float[])network!.Parameters.Values.Clone();
+        });
 
         var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(RunningSums(new Random(3))));
+        // Divergence must come from the gradient growing step after step, not from some other non-finite value.
+        Assert.True(norms.Count > 0 && norms.Max() > 100, $"The largest gradient norm before divergence was {(norms.Count > 0 ? norms.Max() : 0)}: this run does not explode, so it proves nothing.");
 
         Assert.Contains($"epoch {error.Epoch}, batch {error.Batch}", error.Message);
         Assert.Contains("clipping", error.Message);
@@ -98,9 +105,17 @@ public class GradientFlowTests
     public void ClippingByValueAlsoKeepsItFinite()
     {
         // The same run as the diverging one, with each gradient clamped instead of the norm.
+        var norms = new List<double>();
         var (network, _) = ExplodingSetup(clipNorm: null);
-        var options = new TrainingOptions { Epochs = 20, LearningRate = 0.2, ClipNorm = null, ClipValue = 0.05, Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0.9 } };
+        var options = new TrainingOptions
+        {
+            Epochs = 20, LearningRate = 0.2, ClipNorm = null, ClipValue = 0.05, Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0.9 },
+            OnBatch = r => norms.Add(r.GradientNorm),
+        };
         var history = new RecurrentTrainer<float>(network, new MeanSquaredError<float>(), options).Fit(RunningSums(new Random(3)));
+        Assert.Equal(20, history.Epochs.Count);
         Assert.All(history.Epochs, e => Assert.True(double.IsFinite(e.TrainingLoss)));
+        Assert.All(network.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+        Assert.True(norms.Max() > 100, $"The largest raw gradient norm was {norms.Max()}: this run does not explode, so it proves nothing.");
     }
 }

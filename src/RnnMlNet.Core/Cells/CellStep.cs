@@ -8,7 +8,7 @@ namespace RnnMlNet.Core.Cells;
 /// inside their sequence. Rows are sorted by length, longest first, so the active rows are always a prefix.
 /// Every span is row-major with one row per sequence.
 /// </summary>
-public ref struct CellStep<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal ref struct CellStep<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Number of active rows.</summary>
     public int Rows;

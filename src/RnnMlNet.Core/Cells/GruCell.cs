@@ -35,10 +35,10 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
     public override Parameter RecurrentBias { get; }
 
     /// <inheritdoc />
-    public override int CacheWidth => 4 * HiddenSize;
+    internal override int CacheWidth => 4 * HiddenSize;
 
     /// <inheritdoc />
-    public override void Forward(scoped ref CellStep<T> step, int threads)
+    internal override void Forward(scoped ref CellStep<T> step, int threads)
     {
         int h = HiddenSize, gw = GateWidth, rows = step.Rows;
         // q_t = h_{t-1}·W_h + b_h
@@ -66,7 +66,7 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : unmanaged, IFloating
     }
 
     /// <inheritdoc />
-    public override void Backward(scoped ref CellStep<T> step, int threads)
+    internal override void Backward(scoped ref CellStep<T> step, int threads)
     {
         int h = HiddenSize, gw = GateWidth, rows = step.Rows;
         Span<T> dq = step.RecurrentGates.Slice(0, rows * gw);

@@ -34,10 +34,10 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
     public override bool HasCellState => true;
 
     /// <inheritdoc />
-    public override int CacheWidth => 5 * HiddenSize;
+    internal override int CacheWidth => 5 * HiddenSize;
 
     /// <inheritdoc />
-    public override void Forward(scoped ref CellStep<T> step, int threads)
+    internal override void Forward(scoped ref CellStep<T> step, int threads)
     {
         int h = HiddenSize, gw = GateWidth, rows = step.Rows;
         // z_t = (x_t·W_i + b) + h_{t-1}·W_h, all four gates in one product
@@ -61,7 +61,7 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
     }
 
     /// <inheritdoc />
-    public override void Backward(scoped ref CellStep<T> step, int threads)
+    internal override void Backward(scoped ref CellStep<T> step, int threads)
     {
         int h = HiddenSize, gw = GateWidth, rows = step.Rows;
         for (int r = 0; r < rows; r++)

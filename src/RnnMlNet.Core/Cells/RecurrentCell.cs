@@ -30,7 +30,7 @@ public abstract class RecurrentCell<T> where T : unmanaged, IFloatingPointIeee75
     }
 
     /// <summary>Creates the cell of the given kind, registering its weights.</summary>
-    public static RecurrentCell<T> Create(CellKind kind, ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize) => kind switch
+    internal static RecurrentCell<T> Create(CellKind kind, ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize) => kind switch
     {
         CellKind.SimpleRnn => new SimpleRnnCell<T>(parameters, prefix, inputSize, hiddenSize),
         CellKind.Lstm => new LstmCell<T>(parameters, prefix, inputSize, hiddenSize),
@@ -72,12 +72,12 @@ public abstract class RecurrentCell<T> where T : unmanaged, IFloatingPointIeee75
     public virtual bool HasCellState => false;
 
     /// <summary>Per-row width of what forward keeps for backward.</summary>
-    public abstract int CacheWidth { get; }
+    internal abstract int CacheWidth { get; }
 
     /// <summary>Computes h_t (and C_t) for the active rows.</summary>
-    public abstract void Forward(scoped ref CellStep<T> step, int threads);
+    internal abstract void Forward(scoped ref CellStep<T> step, int threads);
 
     /// <summary>Back-propagates one step: from ∂L/∂h_t (and ∂L/∂C_t) to the gate pre-activations and to h_{t-1} (and C_{t-1}).
     /// Weight gradients are not touched here: the layer forms them for all steps at once.</summary>
-    public abstract void Backward(scoped ref CellStep<T> step, int threads);
+    internal abstract void Backward(scoped ref CellStep<T> step, int threads);
 }

@@ -22,10 +22,10 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : unmanaged, IFl
     public override CellKind Kind => CellKind.SimpleRnn;
 
     /// <inheritdoc />
-    public override int CacheWidth => 0;
+    internal override int CacheWidth => 0;
 
     /// <inheritdoc />
-    public override void Forward(scoped ref CellStep<T> step, int threads)
+    internal override void Forward(scoped ref CellStep<T> step, int threads)
     {
         int h = HiddenSize, rows = step.Rows;
         Span<T> preActivation = step.Gates.Slice(0, rows * h);
@@ -36,7 +36,7 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : unmanaged, IFl
     }
 
     /// <inheritdoc />
-    public override void Backward(scoped ref CellStep<T> step, int threads)
+    internal override void Backward(scoped ref CellStep<T> step, int threads)
     {
         int h = HiddenSize, rows = step.Rows;
         Span<T> dPreActivation = step.Gates.Slice(0, rows * h);

@@ -42,15 +42,18 @@ public sealed class NetworkOutput<T> where T : unmanaged, IFloatingPointIeee754<
     public RecurrentState<T> FinalState { get; }
 
     /// <summary>The logits of the caller's sequence <paramref name="sequence"/>: C values, or Length × C for a per-step head.</summary>
-    public T[] LogitsOf(int sequence)
+    public T[] LogitsOf(int sequence) => SequenceLogits(Batch, SortedLogits, Outputs, PerStep, sequence);
+
+    /// <summary>One sequence's logits, in the caller's numbering, from logits in a batch's sorted layout.</summary>
+    internal static T[] SequenceLogits(SequenceBatch<T> batch, T[] sortedLogits, int outputs, bool perStep, int sequence)
     {
-        int row = Array.IndexOf(Batch.Order, sequence);
-        if (row < 0) throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"The batch has {Batch.Count} sequences.");
-        if (!PerStep) return SortedLogits.AsSpan(row * Outputs, Outputs).ToArray();
-        int length = Batch.Lengths[row];
-        var result = new T[length * Outputs];
+        int row = Array.IndexOf(batch.Order, sequence);
+        if (row < 0) throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"The batch has {batch.Count} sequences.");
+        if (!perStep) return sortedLogits.AsSpan(row * outputs, outputs).ToArray();
+        int length = batch.Lengths[row];
+        var result = new T[length * outputs];
         for (int t = 0; t < length; t++)
-            SortedLogits.AsSpan((t * Batch.Count + row) * Outputs, Outputs).CopyTo(result.AsSpan(t * Outputs, Outputs));
+            sortedLogits.AsSpan((t * batch.Count + row) * outputs, outputs).CopyTo(result.AsSpan(t * outputs, outputs));
         return result;
     }
 }

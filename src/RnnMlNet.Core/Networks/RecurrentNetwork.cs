@@ -23,7 +23,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private NetworkOutput<T>? _output;
     private T[]? _headInput, _finalHiddenGrad, _finalCellGrad;
     private RecurrentState<T>? _initialStateGrad;
-    private bool _frozen, _firstLayerReadsTable, _embeddingFolded;
+    private bool _embeddingFolded;
 
     /// <summary>Builds the network and initialises its weights from <paramref name="seed"/>.</summary>
     public RecurrentNetwork(NetworkOptions options, int seed = 0) : this(options, seed, new ParameterSet<T>(), "")
@@ -78,7 +78,6 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     public NetworkOutput<T> Forward(SequenceBatch<T> batch, bool training = false, Random? dropoutRandom = null, RecurrentState<T>? initialState = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (_frozen && training) throw new InvalidOperationException("This network is a scorer's frozen copy and cannot train.");
         CheckInput(batch);
         CheckState(initialState, batch.Count, nameof(initialState));
         _batch = batch;
@@ -87,17 +86,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         RecurrentState<T>? sortedInitial = initialState is null ? null : Permute(initialState, batch, toSorted: true);
         var finalSorted = new RecurrentState<T>(Options.Layers, Directions, b, Options.HiddenSize, Options.Cell == CellKind.Lstm);
 
-        // Fewer token ids than steps: the first layer folds the embedding into its input weights (E·W_i, then a row
-        // gather), so its input products run over the vocabulary rather than over every step.
-        _embeddingFolded = Options.Input == InputKind.EmbeddedTokens && !_firstLayerReadsTable && Options.VocabularySize < rows;
-        LayerInput<T> input = Options.Input switch
-        {
-            InputKind.OneHotTokens => LayerInput<T>.FromTokens(batch.Tokens!, Options.VocabularySize),
-            InputKind.EmbeddedTokens when _firstLayerReadsTable => LayerInput<T>.FromTokens(batch.Tokens!, Options.VocabularySize),
-            InputKind.EmbeddedTokens when _embeddingFolded => LayerInput<T>.FromEmbeddedTokens(batch.Tokens!, _embedding!.Table, Options.EmbeddingSize),
-            InputKind.EmbeddedTokens => LayerInput<T>.FromDense(_embedding!.Forward(batch.Tokens!), Options.EmbeddingSize),
-            _ => LayerInput<T>.FromDense(batch.Features!, Options.FeaturesPerStep),
-        };
+        _embeddingFolded = FoldsEmbedding(batch);
+        LayerInput<T> input = FirstLayerInput(batch);
         bool perStep = Options.Head == HeadKind.EveryStep;
         for (int l = 0; l < _layers.Length; l++)
         {
@@ -130,7 +120,6 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     public void Backward(ReadOnlySpan<T> logitsGrad, RecurrentState<T>? finalStateGrad = null)
     {
         var batch = _batch ?? throw new InvalidOperationException("Call Forward before Backward.");
-        if (_frozen) throw new InvalidOperationException("This network is a scorer's frozen copy and keeps nothing for back-propagation.");
         CheckState(finalStateGrad, batch.Count, nameof(finalStateGrad));
         int threads = Options.Threads, b = batch.Count, h = Options.HiddenSize, stateSize = Directions * b * h;
         long rows = (long)batch.MaxLength * b;
@@ -224,21 +213,22 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         var copy = new RecurrentNetwork<T>(Options, seed: 0);
         // By name, not by position: an encoder's or decoder's weights share one buffer with the other network's.
         copy.Import(this.Export());
-        copy.FreezeForScoring(maximumTableBytes);
-        return new SequenceScorer<T>(copy);
+        return new SequenceScorer<T>(copy, maximumTableBytes);
     }
 
-    private void FreezeForScoring(long maximumTableBytes)
+    /// <summary>What the first layer reads: token ids, embedded ids folded into its input weights, or dense rows.</summary>
+    internal LayerInput<T> FirstLayerInput(SequenceBatch<T> batch) => Options.Input switch
     {
-        _frozen = true;
-        var firstCell = _layers[0].Directions[0].Cell;
-        long tableLength = (long)Options.VocabularySize * firstCell.GateWidth;
-        _firstLayerReadsTable = Options.Input != InputKind.Features && tableLength <= Array.MaxLength
-            && tableLength * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= maximumTableBytes;
-        for (int l = 0; l < _layers.Length; l++)
-            foreach (var direction in _layers[l].Directions)
-                direction.FreezeForScoring(tokenTable: l == 0 && _firstLayerReadsTable, _embedding?.Table, Options.Threads);
-    }
+        InputKind.OneHotTokens => LayerInput<T>.FromTokens(batch.Tokens!, Options.VocabularySize),
+        InputKind.EmbeddedTokens when FoldsEmbedding(batch) => LayerInput<T>.FromEmbeddedTokens(batch.Tokens!, _embedding!.Table, Options.EmbeddingSize),
+        InputKind.EmbeddedTokens => LayerInput<T>.FromDense(_embedding!.Forward(batch.Tokens!), Options.EmbeddingSize),
+        _ => LayerInput<T>.FromDense(batch.Features!, Options.FeaturesPerStep),
+    };
+
+    /// <summary>Fewer token ids than steps: the first layer folds the embedding into its input weights (E·W_i, then a row
+    /// gather), so its input products run over the vocabulary rather than over every step.</summary>
+    private bool FoldsEmbedding(SequenceBatch<T> batch) =>
+        Options.Input == InputKind.EmbeddedTokens && Options.VocabularySize < (long)batch.MaxLength * batch.Count;
 
     private void Initialize(Random random)
     {
@@ -303,7 +293,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         return result;
     }
 
-    private void CheckInput(SequenceBatch<T> batch)
+    internal void CheckInput(SequenceBatch<T> batch)
     {
         bool tokens = Options.Input != InputKind.Features;
         if (tokens && batch.Tokens is null)

@@ -11,7 +11,7 @@ namespace RnnMlNet.Core.Optimizers;
 /// w        −= lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
 /// </code>
 /// </summary>
-public sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly double _beta1, _beta2, _epsilon, _weightDecay;
     private T[]? _firstMoment, _secondMoment;

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace RnnMlNet.Core.Optimizers;
 
 /// <summary>Gradient clipping: the standard cure for exploding gradients in BPTT.</summary>
-public static class GradientClipping
+internal static class GradientClipping
 {
     /// <summary>The L2 norm of all gradients together, summed in double precision in an order fixed for a given machine.</summary>
     public static double GlobalNorm<T>(ReadOnlySpan<T> gradients) where T : unmanaged, IFloatingPointIeee754<T>

@@ -19,7 +19,7 @@ public enum OptimizerKind
 }
 
 /// <summary>Updates the flat weight buffer from the flat gradient buffer, keeping its own per-weight state.</summary>
-public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Number of updates applied so far.</summary>
     public long Steps { get; private set; }

@@ -9,7 +9,7 @@ namespace RnnMlNet.Core.Optimizers;
 /// w −= lr · g / (√s + ε)
 /// </code>
 /// </summary>
-public sealed class RmsPropOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class RmsPropOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T _decay, _epsilon;
     private T[]? _meanSquare;

@@ -9,7 +9,7 @@ namespace RnnMlNet.Core.Optimizers;
 /// w       −= lr·velocity
 /// </code>
 /// </summary>
-public sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T _momentum;
     private T[]? _velocity;
