@@ -9,8 +9,7 @@ using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Text;
-using RnnMlNet.Core.Cells;
-using RnnMlNet.Core.Training;
+using RnnMlNet;
 using RnnMlNet.Evaluation;
 using RnnMlNet.Generation;
 

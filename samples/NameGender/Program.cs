@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using RnnMlNet;
 using RnnMlNet.Trainers;
 
 string csv = args.Length > 0 ? args[0] : FindData("data/names/names.csv");
@@ -26,7 +27,7 @@ var lstm = ml.Transforms.Text.NormalizeText("Lower", "Name")
         ValidationFraction = 0.1,
         EarlyStoppingPatience = 3,
         Seed = 1,
-        Progress = new RnnMlNet.ImmediateProgress<RnnMlNet.Core.Training.EpochReport>(e =>
+        Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e =>
             Console.WriteLine($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, validation {e.ValidationLoss:F4}")),
     }));
 // ML.NET's classic text classifier on the same split: character n-grams and a linear model.

@@ -5,6 +5,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using RnnMlNet;
 using RnnMlNet.Generation;
 using RnnMlNet.Trainers;
 
@@ -31,7 +32,7 @@ var generator = ml.Transforms.Text.SequenceGenerator(new SequenceGeneratorOption
     Temperature = 0.8f,
     TopK = 8,
     Seed = 1,
-    Progress = new RnnMlNet.ImmediateProgress<RnnMlNet.Core.Training.EpochReport>(e => Console.WriteLine($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F3}, validation {e.ValidationLoss:F3}")),
+    Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e => Console.WriteLine($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F3}, validation {e.ValidationLoss:F3}")),
 });
 Console.WriteLine("Training the generator:");
 using var model = generator.Fit(data);

@@ -5,6 +5,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Text;
+using RnnMlNet;
 using RnnMlNet.Trainers;
 using SpamFilter;
 
@@ -38,7 +39,7 @@ var lstm = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
     Epochs = 5,
     LearningRate = 2e-3,
     Seed = 1,
-    Progress = new RnnMlNet.ImmediateProgress<RnnMlNet.Core.Training.EpochReport>(e =>
+    Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e =>
         Console.WriteLine($"  epoch {e.Epoch}: training loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds:F0}s since training began")),
 });
 var lstmPipeline = ml.Transforms.Text.NormalizeText("Normalized", "Text", TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false)

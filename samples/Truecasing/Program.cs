@@ -8,6 +8,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using RnnMlNet;
 using RnnMlNet.Evaluation;
 using RnnMlNet.Trainers;
 
@@ -61,7 +62,7 @@ var pipeline = ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", nameo
         Seed = 1,
         // No ValidationFraction: the trainer seeds its validation split with HashCode.Combine, which changes from one
         // process to the next, so the figures would not repeat.
-        Progress = new RnnMlNet.ImmediateProgress<RnnMlNet.Core.Training.EpochReport>(e =>
+        Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e =>
             Console.WriteLine($"  epoch {e.Epoch}: loss {e.TrainingLoss:F5} ({e.Elapsed.TotalSeconds:F0}s)")),
     }))
     .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(Restoration.PredictedTags), "PredictedLabel"));

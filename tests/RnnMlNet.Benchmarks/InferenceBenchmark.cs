@@ -124,7 +124,7 @@ internal static class InferenceBenchmark
             {
                 FeatureColumnName = nameof(Row.Tokens), EmbeddingSize = workload.Embedding, HiddenSize = workload.Hidden, Epochs = 0, InitialWeights = Native.Export(),
             });
-            if (workload.Cell != Core.Cells.CellKind.Lstm) throw new NotSupportedException("The inference rows use LSTM workloads.");
+            if (workload.Cell != CellKind.Lstm) throw new NotSupportedException("The inference rows use LSTM workloads.");
             string zip = Path.Combine(_folder, "model.zip"), onnx = Path.Combine(_folder, "model.onnx");
             using (var fitted = model.Fit(data)) ml.Model.Save(fitted, data.Schema, zip);
             RecurrentModelFile.ExportOnnx(zip, onnx);

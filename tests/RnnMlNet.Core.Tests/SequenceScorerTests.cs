@@ -2,6 +2,7 @@ using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Maths;
 using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Threading;
 
 namespace RnnMlNet.Core.Tests;
 

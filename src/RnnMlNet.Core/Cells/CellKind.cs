@@ -1,4 +1,4 @@
-namespace RnnMlNet.Core.Cells;
+namespace RnnMlNet;
 
 /// <summary>The recurrent cell a layer is made of.</summary>
 public enum CellKind

@@ -2,6 +2,7 @@ using System.Numerics;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Maths;
+using RnnMlNet.Core.Threading;
 
 namespace RnnMlNet.Core.Layers;
 

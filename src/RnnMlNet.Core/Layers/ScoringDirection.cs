@@ -4,6 +4,7 @@ using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Maths;
 using RnnMlNet.Core.Parameters;
+using RnnMlNet.Core.Threading;
 
 namespace RnnMlNet.Core.Layers;
 

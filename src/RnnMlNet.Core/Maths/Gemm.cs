@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using RnnMlNet.Core.Threading;
 
 namespace RnnMlNet.Core.Maths;
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using RnnMlNet.Core.Threading;
 
 namespace RnnMlNet.Core.Maths;
 

@@ -52,7 +52,7 @@ public sealed class ConditionedDecoder<T> : ITrainingObjective<T> where T : unma
         conditions.Slice(0, rows * ConditionWidth).CopyTo(buffer);
         T[] projected = _condition.Forward(buffer, rows, Decoder.Options.Threads);
         var options = Decoder.Options;
-        var state = new RecurrentState<T>(options.Layers, 1, rows, options.HiddenSize, options.Cell == Cells.CellKind.Lstm);
+        var state = new RecurrentState<T>(options.Layers, 1, rows, options.HiddenSize, options.Cell == CellKind.Lstm);
         int h = options.HiddenSize, width = options.Layers * h;
         for (int b = 0; b < rows; b++)
             for (int l = 0; l < options.Layers; l++)

@@ -3,9 +3,6 @@ using RnnMlNet.Core.Cells;
 
 namespace RnnMlNet.Core.Networks;
 
-/// <summary>A named tensor: row-major values and their shape.</summary>
-public sealed record NamedTensor<T>(string Name, int[] Shape, T[] Values);
-
 /// <summary>
 /// Reads and writes a network's weights in the layout and gate order of the ONNX <c>RNN</c>, <c>LSTM</c> and
 /// <c>GRU</c> operators, so a network can be exported to, or loaded from, a standard ONNX graph:

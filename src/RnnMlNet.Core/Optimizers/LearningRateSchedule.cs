@@ -1,4 +1,4 @@
-namespace RnnMlNet.Core.Optimizers;
+namespace RnnMlNet;
 
 /// <summary>How the learning rate changes over training, as a function of progress measured in epochs.</summary>
 public abstract class LearningRateSchedule

@@ -2,22 +2,6 @@ using System.Numerics;
 
 namespace RnnMlNet.Core.Optimizers;
 
-/// <summary>The update rules the trainer offers.</summary>
-public enum OptimizerKind
-{
-    /// <summary>Stochastic gradient descent with (heavy-ball) momentum.</summary>
-    Sgd,
-
-    /// <summary>Adam (Kingma &amp; Ba), with bias correction.</summary>
-    Adam,
-
-    /// <summary>Adam with decoupled weight decay (Loshchilov &amp; Hutter).</summary>
-    AdamW,
-
-    /// <summary>RMSprop (Tieleman &amp; Hinton).</summary>
-    RmsProp,
-}
-
 /// <summary>Updates the flat weight buffer from the flat gradient buffer, keeping its own per-weight state.</summary>
 internal abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

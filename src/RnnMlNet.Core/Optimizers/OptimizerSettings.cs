@@ -1,4 +1,22 @@
-namespace RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core;
+
+namespace RnnMlNet;
+
+/// <summary>The update rules the trainer offers.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Stochastic gradient descent with (heavy-ball) momentum.</summary>
+    Sgd,
+
+    /// <summary>Adam (Kingma &amp; Ba), with bias correction.</summary>
+    Adam,
+
+    /// <summary>Adam with decoupled weight decay (Loshchilov &amp; Hutter).</summary>
+    AdamW,
+
+    /// <summary>RMSprop (Tieleman &amp; Hinton).</summary>
+    RmsProp,
+}
 
 /// <summary>The optimizer and its hyper-parameters. Defaults follow PyTorch.</summary>
 public sealed class OptimizerSettings

@@ -1,4 +1,4 @@
-namespace RnnMlNet.Core.Training;
+namespace RnnMlNet;
 
 /// <summary>One gradient step: its mean loss, the gradient's global norm before clipping, the learning rate used,
 /// and the time since training began. BatchesInEpoch is 0 while the first epoch of a source of unknown size runs.</summary>

@@ -1,5 +1,5 @@
 using RnnMlNet.Core.Networks;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 
 namespace RnnMlNet.Generation;
 

@@ -1,7 +1,7 @@
 using Onnx;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Networks;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 using static Onnx.TensorProto.Types;
 
 namespace RnnMlNet.Generation;

@@ -1,7 +1,7 @@
 using Onnx;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Networks;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 using static Onnx.TensorProto.Types;
 
 namespace RnnMlNet.Generation;
@@ -70,7 +70,7 @@ internal static class GenerationGraph
         var hidden = Enumerable.Range(0, options.Layers).Select(l => g.Node("Reshape", [
             g.Node("Slice", [projected, g.Longs($"condition{l}.starts", l * h), g.Longs($"condition{l}.ends", (l + 1) * h), g.Longs($"condition{l}.axes", 1)]),
             g.Longs($"condition{l}.shape", 1, 1, h)])).ToArray();
-        string[]? cell = options.Cell == RnnMlNet.Core.Cells.CellKind.Lstm
+        string[]? cell = options.Cell == CellKind.Lstm
             ? Enumerable.Range(0, options.Layers).Select(l => g.Floats($"condition{l}.cell", [1, 1, h], new float[h])).ToArray()
             : null;
         return (hidden, cell);

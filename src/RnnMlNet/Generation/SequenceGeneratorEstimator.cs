@@ -5,7 +5,7 @@ using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Training;
 using RnnMlNet.Glue;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 
 namespace RnnMlNet.Generation;
 

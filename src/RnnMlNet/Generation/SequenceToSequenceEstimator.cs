@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Training;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 
 namespace RnnMlNet.Generation;
 

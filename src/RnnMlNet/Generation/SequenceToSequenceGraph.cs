@@ -1,5 +1,5 @@
 using RnnMlNet.Core.Networks;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 using static Onnx.TensorProto.Types;
 
 namespace RnnMlNet.Generation;

@@ -7,8 +7,6 @@ namespace RnnMlNet.Onnx;
 /// <summary>Reads what a saved model .zip holds about its recurrent network, without loading it into ML.NET.</summary>
 public static class RecurrentModelFile
 {
-    internal const string SummaryKey = "RnnMlNet.Summary";
-
     /// <summary>
     /// Writes the recurrent network of a saved model as a standalone .onnx file that runs in ONNX Runtime anywhere.
     /// The file is written to a temporary name and renamed, so a failure leaves no partial file.
@@ -32,7 +30,7 @@ public static class RecurrentModelFile
     public static RecurrentModelSummary ReadSummary(string modelZipPath)
     {
         var model = ModelProto.Parser.ParseFrom(ReadOnnxBytes(modelZipPath));
-        var entry = model.MetadataProps.FirstOrDefault(p => p.Key == SummaryKey)
+        var entry = model.MetadataProps.FirstOrDefault(p => p.Key == RecurrentModelSummary.MetadataKey)
             ?? throw new InvalidDataException($"'{modelZipPath}' holds an ONNX model that RnnMlNet did not write: it has no summary.");
         return RecurrentModelSummary.FromJson(entry.Value);
     }

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 using static Onnx.TensorProto.Types;
 
 namespace RnnMlNet.Sequences;

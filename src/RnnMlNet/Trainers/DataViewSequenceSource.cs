@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using RnnMlNet.Core.Data;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 
 namespace RnnMlNet.Trainers;
 

@@ -14,6 +14,9 @@ public sealed record ComponentSummary(string Name, IReadOnlyList<string> Tensors
 /// </summary>
 public sealed class RecurrentModelSummary
 {
+    /// <summary>The key of the ONNX metadata entry that holds the summary.</summary>
+    internal const string MetadataKey = "RnnMlNet.Summary";
+
     /// <summary>Task.</summary>
     public RecurrentTask Task { get; init; }
 

@@ -4,7 +4,7 @@ using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Training;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 
 namespace RnnMlNet.Trainers;
 
@@ -96,7 +96,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         var graph = new OnnxGraphBuilder("RnnMlNet");
         string logits = RecurrentGraph.AddNetwork(graph, network, input);
         string[] outputs = task.AddOnnxOutputs(graph, logits);
-        graph.Metadata(RecurrentModelFile.SummaryKey, summary.ToJson());
+        graph.Metadata(RecurrentModelSummary.MetadataKey, summary.ToJson());
         var onnx = OwnedOnnxTransformer.Fit(context, outputs, [input.ColumnName], graph.ToBytes(), data);
         return new TransformerChain<ITransformer>([onnx, .. task.Tail(context, onnx.Transform(data))]);
     }

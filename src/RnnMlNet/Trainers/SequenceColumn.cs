@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet.Core.Data;
-using RnnMlNet.Onnx;
+using RnnMlNet.Graphs;
 
 namespace RnnMlNet.Trainers;
 

@@ -1,7 +1,7 @@
 using RnnMlNet.Core.Networks;
 using static Onnx.TensorProto.Types;
 
-namespace RnnMlNet.Onnx;
+namespace RnnMlNet.Graphs;
 
 /// <summary>
 /// Writes a trained <see cref="RecurrentNetwork{T}"/> as a standard ONNX graph: token ids through a Gather

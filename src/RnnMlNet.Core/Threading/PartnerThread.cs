@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
-namespace RnnMlNet.Core.Maths;
+namespace RnnMlNet.Core.Threading;
 
 /// <summary>
 /// A second thread for parallel work that comes in short pieces, microseconds apart: the two chunks of a parallel region

@@ -1,4 +1,4 @@
-namespace RnnMlNet.Onnx;
+namespace RnnMlNet.Graphs;
 
 /// <summary>How a feature column holds its sequences.</summary>
 internal enum SequenceInputKind

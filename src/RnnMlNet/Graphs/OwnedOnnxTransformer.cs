@@ -1,6 +1,6 @@
 using Microsoft.ML;
 
-namespace RnnMlNet.Onnx;
+namespace RnnMlNet.Graphs;
 
 /// <summary>
 /// ML.NET's OnnxTransformer for a graph generated in memory, made so that disposing it leaves no file behind.

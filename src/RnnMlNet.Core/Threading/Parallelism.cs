@@ -1,4 +1,4 @@
-namespace RnnMlNet.Core.Maths;
+namespace RnnMlNet.Core.Threading;
 
 /// <summary>
 /// Splits a range of independent output rows into contiguous chunks, one per thread: two chunks go to this thread and

@@ -2,7 +2,7 @@ using Onnx;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Networks;
 
-namespace RnnMlNet.Onnx;
+namespace RnnMlNet.Graphs;
 
 /// <summary>
 /// The one ONNX writer for a stack of recurrent layers, used by the classifiers, the tagger, the encoder and the decoder:

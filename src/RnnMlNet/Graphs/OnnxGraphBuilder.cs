@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 
-namespace RnnMlNet.Onnx;
+namespace RnnMlNet.Graphs;
 
 /// <summary>
 /// Builds an ONNX model in memory from standard operators (opset 14, IR version 8): named inputs with
