@@ -16,6 +16,25 @@ internal static class SchemaChecks
     public static DataViewSchema.Column Find(DataViewSchema schema, string name, string expected) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' not found; expected {expected}.");
 
+    /// <summary>Checks that a column of the shape is scalar text; <paramref name="expected"/> describes it ("a text column of inputs").</summary>
+    public static void CheckText(SchemaShape schema, string name, string expected)
+    {
+        var column = Find(schema, name, expected);
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not TextDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {Describe(column)}; expected {expected}.");
+    }
+
+    /// <summary>The scalar text column of the schema, or an error naming it and <paramref name="expected"/>.</summary>
+    public static DataViewSchema.Column FindText(DataViewSchema schema, string name, string expected)
+    {
+        var column = Find(schema, name, expected);
+        return column.Type is TextDataViewType ? column : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected {expected}.");
+    }
+
+    /// <summary>The input shape plus one text column of the given name.</summary>
+    public static SchemaShape AddTextColumn(SchemaShape input, string name) =>
+        AddColumns<TextColumn>(input, definition => definition[nameof(TextColumn.Value)].ColumnName = name);
+
     public static string Describe(SchemaShape.Column column) => column.Kind switch
     {
         SchemaShape.Column.VectorKind.Scalar => $"a scalar {column.ItemType}{(column.IsKey ? " key" : "")}",
@@ -48,5 +67,10 @@ internal static class SchemaChecks
 
     public sealed class NoColumns
     {
+    }
+
+    public sealed class TextColumn
+    {
+        public string Value { get; set; } = "";
     }
 }

@@ -114,28 +114,21 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        CheckText(inputSchema, _options.PromptColumnName, "the prompt");
-        if (_options.ConditionColumnName is { } condition) CheckText(inputSchema, condition, "the conditioning category");
+        SchemaChecks.CheckText(inputSchema, _options.PromptColumnName, "a text column with the prompt");
+        if (_options.ConditionColumnName is { } condition) SchemaChecks.CheckText(inputSchema, condition, "a text column with the conditioning category");
         if (_options.ConditionFeaturesColumnName is { } features)
         {
             var column = SchemaChecks.Find(inputSchema, features, "a known-size float vector to condition on");
             if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.ItemType != NumberDataViewType.Single)
                 throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{features}' is {SchemaChecks.Describe(column)}; expected a known-size float vector to condition on.");
         }
-        return SchemaChecks.AddColumns<GeneratedColumn>(inputSchema, definition => definition[nameof(GeneratedColumn.Value)].ColumnName = _options.OutputColumnName);
-    }
-
-    private static void CheckText(SchemaShape schema, string name, string what)
-    {
-        var column = SchemaChecks.Find(schema, name, $"a text column with {what}");
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {SchemaChecks.Describe(column)}; expected a text column with {what}.");
+        return SchemaChecks.AddTextColumn(inputSchema, _options.OutputColumnName);
     }
 
     private (List<string[]> Texts, List<string>? Categories) ReadTexts(IDataView data)
     {
-        var text = RequireText(data.Schema, _options.TextColumnName, "the training text");
-        var condition = _options.ConditionColumnName is { } name ? RequireText(data.Schema, name, "the conditioning category") : (DataViewSchema.Column?)null;
+        var text = SchemaChecks.FindText(data.Schema, _options.TextColumnName, "a text column with the training text");
+        var condition = _options.ConditionColumnName is { } name ? SchemaChecks.FindText(data.Schema, name, "a text column with the conditioning category") : (DataViewSchema.Column?)null;
         var texts = new List<string[]>();
         var categories = condition is null ? null : new List<string>();
         using var cursor = data.GetRowCursor(condition is null ? [text] : [text, condition.Value]);
@@ -153,12 +146,6 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         }
         if (texts.Count == 0) throw new InvalidOperationException($"Column '{_options.TextColumnName}': the training data has no rows.");
         return (texts, categories);
-    }
-
-    private static DataViewSchema.Column RequireText(DataViewSchema schema, string name, string what)
-    {
-        var column = SchemaChecks.Find(schema, name, $"a text column with {what}");
-        return column.Type is TextDataViewType ? column : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected a text column with {what}.");
     }
 
     private GeneratorVocabulary BuildVocabulary(List<string[]> texts, List<string>? categories) =>
@@ -189,12 +176,5 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         string[] inputs = [promptKeys, .. categoryKey is null ? Array.Empty<string>() : [categoryKey], .. conditioned is null ? Array.Empty<string>() : [featuresColumn!]];
         chain.Onnx(graph.ToBytes(), [tokens, check], inputs);
         return chain.JoinInto(_options.OutputColumnName, _options.Level);
-    }
-
-    /// <summary>Shape of the output column, for schema propagation.</summary>
-    public sealed class GeneratedColumn
-    {
-        /// <summary>The generated text.</summary>
-        public string Value { get; set; } = "";
     }
 }

@@ -77,17 +77,14 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var column = SchemaChecks.Find(inputSchema, _options.InputColumnName, "a text column of inputs");
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{_options.InputColumnName}' is {SchemaChecks.Describe(column)}; expected a text column of inputs.");
-        return SchemaChecks.AddColumns<SequenceGeneratorEstimator.GeneratedColumn>(inputSchema,
-            definition => definition[nameof(SequenceGeneratorEstimator.GeneratedColumn.Value)].ColumnName = _options.OutputColumnName);
+        SchemaChecks.CheckText(inputSchema, _options.InputColumnName, "a text column of inputs");
+        return SchemaChecks.AddTextColumn(inputSchema, _options.OutputColumnName);
     }
 
     private (List<string[]> Sources, List<string[]> Targets) ReadPairs(IDataView data)
     {
-        var input = RequireText(data.Schema, _options.InputColumnName, "inputs");
-        var target = RequireText(data.Schema, _options.TargetColumnName, "targets");
+        var input = SchemaChecks.FindText(data.Schema, _options.InputColumnName, "a text column of inputs");
+        var target = SchemaChecks.FindText(data.Schema, _options.TargetColumnName, "a text column of targets");
         var sources = new List<string[]>();
         var targets = new List<string[]>();
         using var cursor = data.GetRowCursor([input, target]);
@@ -107,12 +104,6 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         }
         if (sources.Count == 0) throw new InvalidOperationException($"Columns '{_options.InputColumnName}' and '{_options.TargetColumnName}': the training data has no rows.");
         return (sources, targets);
-    }
-
-    private static DataViewSchema.Column RequireText(DataViewSchema schema, string name, string what)
-    {
-        var column = SchemaChecks.Find(schema, name, $"a text column of {what}");
-        return column.Type is TextDataViewType ? column : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected a text column of {what}.");
     }
 
     private TransformerChain<ITransformer> BuildModel(EncoderDecoder<float> model, List<string> sourceTokens, List<string> targetTokens)

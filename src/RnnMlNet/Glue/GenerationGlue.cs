@@ -1,9 +1,12 @@
+using System.ComponentModel;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
 namespace RnnMlNet.Glue;
 
 /// <summary>Input of the generation glue: the generated tokens and the graph's check of the conditioning category.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class GeneratedTokens
 {
     /// <summary>Tokens in order; special tokens are empty.</summary>
@@ -16,6 +19,8 @@ public sealed class GeneratedTokens
 }
 
 /// <summary>The generated text.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class GeneratedText
 {
     /// <summary>Tokens joined.</summary>
@@ -24,6 +29,8 @@ public sealed class GeneratedText
 }
 
 /// <summary>Joins generated characters into text.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class JoinCharactersFactory : CustomMappingFactory<GeneratedTokens, GeneratedText>
 {
@@ -42,6 +49,8 @@ public sealed class JoinCharactersFactory : CustomMappingFactory<GeneratedTokens
 }
 
 /// <summary>Joins generated words into text, separated by spaces.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class JoinWordsFactory : CustomMappingFactory<GeneratedTokens, GeneratedText>
 {

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
@@ -7,7 +8,7 @@ namespace RnnMlNet.Glue;
 // A saved model stores only the contract names below; ML.NET finds these factories by assembly name when it loads.
 
 /// <summary>Columns the ONNX graph produces for the glue to read. Temporary: dropped at the end of the chain.</summary>
-public static class GlueColumns
+internal static class GlueColumns
 {
     /// <summary>Binary logit, [1, 1].</summary>
     public const string Logit = "RnnMlNet.Logit";
@@ -23,6 +24,8 @@ public static class GlueColumns
 }
 
 /// <summary>Input of the binary glue.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class BinaryLogit
 {
     /// <summary>The logit.</summary>
@@ -31,6 +34,8 @@ public sealed class BinaryLogit
 }
 
 /// <summary>ML.NET's binary classification columns.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class BinaryOutputs
 {
     /// <summary>The logit, as ML.NET's binary trainers give it.</summary>
@@ -44,6 +49,8 @@ public sealed class BinaryOutputs
 }
 
 /// <summary>Maps a logit to Score, Probability and PredictedLabel.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class BinaryOutputsFactory : CustomMappingFactory<BinaryLogit, BinaryOutputs>
 {
@@ -64,6 +71,8 @@ public sealed class BinaryOutputsFactory : CustomMappingFactory<BinaryLogit, Bin
 }
 
 /// <summary>Input of the regression glue.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class RegressionPrediction
 {
     /// <summary>The prediction.</summary>
@@ -72,6 +81,8 @@ public sealed class RegressionPrediction
 }
 
 /// <summary>ML.NET's regression column.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class RegressionOutputs
 {
     /// <summary>The predicted value.</summary>
@@ -79,6 +90,8 @@ public sealed class RegressionOutputs
 }
 
 /// <summary>Maps the prediction to Score.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class RegressionOutputsFactory : CustomMappingFactory<RegressionPrediction, RegressionOutputs>
 {
@@ -93,6 +106,8 @@ public sealed class RegressionOutputsFactory : CustomMappingFactory<RegressionPr
 }
 
 /// <summary>Input of the multiclass glue.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class PredictedLabelText
 {
     /// <summary>The predicted class name.</summary>
@@ -101,6 +116,8 @@ public sealed class PredictedLabelText
 }
 
 /// <summary>The predicted class name as a scalar, which ML.NET's ValueToKey then turns into the PredictedLabel key.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class PredictedLabelValue
 {
     /// <summary>The predicted class name.</summary>
@@ -109,6 +126,8 @@ public sealed class PredictedLabelValue
 }
 
 /// <summary>Takes the class name out of its one-element vector.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class PredictedLabelValueFactory : CustomMappingFactory<PredictedLabelText, PredictedLabelValue>
 {

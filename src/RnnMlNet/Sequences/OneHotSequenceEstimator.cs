@@ -143,7 +143,7 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
     }
 
     /// <summary>Shape of the output column, for schema propagation.</summary>
-    public sealed class OneHotColumn
+    internal sealed class OneHotColumn
     {
         /// <summary>The [T, V] indicators.</summary>
         public float[] Value { get; set; } = [];

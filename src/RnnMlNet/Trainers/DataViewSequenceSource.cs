@@ -8,7 +8,7 @@ namespace RnnMlNet.Trainers;
 /// Streams labelled sequences from an IDataView with a fresh cursor each epoch, so training memory does not grow with
 /// the number of rows. <see cref="ValidationSplit"/> puts each row in either the training or the validation part.
 /// </summary>
-internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input, TaskAdapter head, ValidationSplit split, bool validation,
+internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input, TaskAdapter task, ValidationSplit split, bool validation,
     CancellationToken cancellation) : ISequenceSource<float>
 {
     public int? Count => !split.HoldsOut && data.GetRowCount() is long rows ? (int)Math.Min(rows, int.MaxValue) : null;
@@ -16,17 +16,16 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
     public IEnumerable<LabeledSequence<float>> Read()
     {
         var schema = data.Schema;
-        using var cursor = data.GetRowCursor([schema[input.ColumnName], schema[head.LabelColumnName]]);
+        using var cursor = data.GetRowCursor([schema[input.ColumnName], schema[task.LabelColumnName]]);
         var readSequence = SequenceColumn.Reader(cursor, input);
-        var readLabel = head.LabelReader(cursor);
+        var readLabel = task.LabelReader(cursor);
         for (long position = 0; cursor.MoveNext(); position++)
         {
             cancellation.ThrowIfCancellationRequested();
             if (split.IsValidation(position) != validation) continue;
             var sequence = readSequence(position);
             var label = readLabel(position);
-            if (head.PerStep && label.Length != sequence.Length)
-                throw new InvalidOperationException($"Column '{head.LabelColumnName}', row {position}: {label.Length} tags for the {sequence.Length} steps of column '{input.ColumnName}'; expected one tag per step.");
+            task.CheckLabelFits(label, sequence.Length, position, input.ColumnName);
             yield return new LabeledSequence<float>(sequence, label);
         }
     }

@@ -52,6 +52,12 @@ internal sealed class TaggingTask : TaskAdapter
         };
     }
 
+    public override void CheckLabelFits(float[] label, int steps, long position, string featureColumnName)
+    {
+        if (label.Length != steps)
+            throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: {label.Length} tags for the {steps} steps of column '{featureColumnName}'; expected one tag per step.");
+    }
+
     public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits)
     {
         // logits [N, T, C] → Score [N, T·C] (probabilities step after step) and the tag names [N, T].

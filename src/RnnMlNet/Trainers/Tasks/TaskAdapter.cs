@@ -33,6 +33,11 @@ internal abstract class TaskAdapter
     /// <summary>The label of the current row as the loss wants it, or an error naming the column and row.</summary>
     public abstract Func<long, float[]> LabelReader(DataViewRow row);
 
+    /// <summary>Throws, naming the row, when a row's label does not fit its sequence of <paramref name="steps"/> steps.</summary>
+    public virtual void CheckLabelFits(float[] label, int steps, long position, string featureColumnName)
+    {
+    }
+
     /// <summary>Adds the task's outputs to the graph and returns their names.</summary>
     public abstract string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits);
 
