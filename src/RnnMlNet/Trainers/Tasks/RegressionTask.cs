@@ -2,20 +2,16 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet.Core.Losses;
 using RnnMlNet.Glue;
-using RnnMlNet.Graphs;
 
 namespace RnnMlNet.Trainers;
 
 /// <summary>Regression: a Single label, one output, mean squared error, Score.</summary>
-internal sealed class RegressionTask : TaskAdapter
+internal sealed class RegressionTask(string labelColumnName) : SingleOutputTask<RegressionPrediction, RegressionOutputs>(labelColumnName, new MeanSquaredError<float>(),
+    GlueColumns.Prediction, RegressionOutputsFactory.ContractName, RegressionOutputsFactory.Map)
 {
     public static readonly TaskDefinition Definition = new("a Single (float) label", label => label.IsScalar(NumberDataViewType.Single),
         input => SchemaChecks.AddColumns<RegressionOutputs>(input, _ => { }),
         (label, _) => new RegressionTask(label.Name));
-
-    private RegressionTask(string labelColumnName) : base(labelColumnName, outputs: 1, new MeanSquaredError<float>())
-    {
-    }
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {
@@ -27,9 +23,4 @@ internal sealed class RegressionTask : TaskAdapter
             return float.IsFinite(label) ? [label] : throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: the label is missing ({label}).");
         };
     }
-
-    public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits) => SingleOutput(g, logits, GlueColumns.Prediction);
-
-    public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored) =>
-        Glue<RegressionPrediction, RegressionOutputs>(context, scored, RegressionOutputsFactory.ContractName, RegressionOutputsFactory.Map, GlueColumns.Prediction);
 }

@@ -108,28 +108,12 @@ internal abstract class TaskAdapter
         }
     }
 
-    /// <summary>The single logit [N, 1] as a graph output of the given name.</summary>
-    protected static string[] SingleOutput(OnnxGraphBuilder g, string logits, string name)
-    {
-        g.Node("Identity", [logits], name);
-        g.Output(name, global::Onnx.TensorProto.Types.DataType.Float, "N", 1);
-        return [name];
-    }
-
     /// <summary>ML.NET's ValueToKey from predicted names to a PredictedLabel key (or key vector) carrying those names in label order.</summary>
     protected static ITransformer ToKeys(MLContext context, IDataView scored, string namesColumn, string[] names)
     {
         var keyData = context.Data.LoadFromEnumerable(names.Select(name => new Glue.PredictedLabelValue { Value = name }));
         return context.Transforms.Conversion.MapValueToKey("PredictedLabel", namesColumn,
             keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(scored);
-    }
-
-    /// <summary>A stateless CustomMapping from the graph's output to the standard columns, then the temporaries dropped.</summary>
-    protected static IEnumerable<ITransformer> Glue<TIn, TOut>(MLContext context, IDataView scored, string contractName, Action<TIn, TOut> map, params string[] temporaries)
-        where TIn : class, new() where TOut : class, new()
-    {
-        var glue = context.Transforms.CustomMapping(map, contractName).Fit(scored);
-        return [glue, context.Transforms.DropColumns(temporaries).Fit(glue.Transform(scored))];
     }
 
     /// <summary>Output columns whose types carry two placeholder key values, so a MapKeyToValue after the trainer accepts them.</summary>
