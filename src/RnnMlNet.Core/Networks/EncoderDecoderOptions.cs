@@ -6,7 +6,7 @@ namespace RnnMlNet.Core.Networks;
 public sealed class EncoderDecoderOptions
 {
     /// <summary>Cell of encoder and decoder. Default LSTM.</summary>
-    public CellKind Cell { get; set; } = CellKind.Lstm;
+    public CellKind Cell { get; set; } = Defaults.Cell;
 
     /// <summary>Source token ids, including id 0 for unknown tokens.</summary>
     public int SourceVocabularySize { get; set; }
@@ -15,13 +15,13 @@ public sealed class EncoderDecoderOptions
     public int TargetVocabularySize { get; set; }
 
     /// <summary>Embedding width of source and target tokens. Default 32.</summary>
-    public int EmbeddingSize { get; set; } = 32;
+    public int EmbeddingSize { get; set; } = Defaults.EncoderDecoderEmbeddingSize;
 
     /// <summary>Encoder units per direction; the decoder has this many times the encoder's directions. Default 64.</summary>
-    public int HiddenSize { get; set; } = 64;
+    public int HiddenSize { get; set; } = Defaults.HiddenSize;
 
     /// <summary>Layers of encoder and of decoder. Default 1.</summary>
-    public int Layers { get; set; } = 1;
+    public int Layers { get; set; } = Defaults.Layers;
 
     /// <summary>Read the source in both directions. Default false.</summary>
     public bool BidirectionalEncoder { get; set; }

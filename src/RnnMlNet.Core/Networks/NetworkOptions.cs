@@ -29,7 +29,7 @@ public enum HeadKind
 public sealed class NetworkOptions
 {
     /// <summary>Cell of every recurrent layer. Default <see cref="CellKind.Lstm"/>.</summary>
-    public CellKind Cell { get; set; } = CellKind.Lstm;
+    public CellKind Cell { get; set; } = Defaults.Cell;
 
     /// <summary>Input kind. Default <see cref="InputKind.Features"/>.</summary>
     public InputKind Input { get; set; } = InputKind.Features;
@@ -44,10 +44,10 @@ public sealed class NetworkOptions
     public int FeaturesPerStep { get; set; } = 1;
 
     /// <summary>H: hidden units per direction. Default 64.</summary>
-    public int HiddenSize { get; set; } = 64;
+    public int HiddenSize { get; set; } = Defaults.HiddenSize;
 
     /// <summary>Number of stacked recurrent layers. Default 1.</summary>
-    public int Layers { get; set; } = 1;
+    public int Layers { get; set; } = Defaults.Layers;
 
     /// <summary>Whether each layer also reads the sequence backwards. Default false.</summary>
     public bool Bidirectional { get; set; }

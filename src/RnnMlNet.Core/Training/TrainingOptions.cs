@@ -6,13 +6,13 @@ namespace RnnMlNet.Core.Training;
 public sealed class TrainingOptions
 {
     /// <summary>Passes over the training data. Default 10.</summary>
-    public int Epochs { get; set; } = 10;
+    public int Epochs { get; set; } = Defaults.Epochs;
 
     /// <summary>Sequences per gradient step. Default 32.</summary>
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get; set; } = Defaults.BatchSize;
 
     /// <summary>Base learning rate. Default 1e-3.</summary>
-    public double LearningRate { get; set; } = 1e-3;
+    public double LearningRate { get; set; } = Defaults.LearningRate;
 
     /// <summary>Optimizer and hyper-parameters. Default Adam with PyTorch's defaults.</summary>
     public OptimizerSettings Optimizer { get; set; } = new();
@@ -21,7 +21,7 @@ public sealed class TrainingOptions
     public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
 
     /// <summary>Rescales the gradient when its global L2 norm exceeds this. Default 5; null turns it off.</summary>
-    public double? ClipNorm { get; set; } = 5.0;
+    public double? ClipNorm { get; set; } = Defaults.ClipNorm;
 
     /// <summary>Clamps each gradient into [−v, v]. Default null (off).</summary>
     public double? ClipValue { get; set; }
@@ -33,7 +33,7 @@ public sealed class TrainingOptions
     public bool Shuffle { get; set; } = true;
 
     /// <summary>Examples held for shuffling a streamed epoch: a full shuffle when the data fits. Default 10,000.</summary>
-    public int ShuffleBufferSize { get; set; } = 10_000;
+    public int ShuffleBufferSize { get; set; } = Defaults.ShuffleBufferSize;
 
     /// <summary>Group sequences of similar length into the same batch, so ragged batches waste little work. Default true.</summary>
     public bool BucketByLength { get; set; } = true;

@@ -1,26 +1,27 @@
-using RnnMlNet.Core.Cells;
+using EngineDefaults = RnnMlNet.Core.Defaults;
 
 namespace RnnMlNet;
 
 /// <summary>
 /// Every default of RnnMlNet's estimator options, in one table (ML.NET's <c>Defaults</c> convention). The option classes and
-/// the catalog methods read these; nothing else declares a default. The classifiers and the tagger start small and cautious
+/// the catalog methods read these; where a default is the engine's own, it refers to the engine's table instead of
+/// declaring it again. The classifiers and the tagger start small and cautious
 /// (per-row labels, many rows); the text models, which predict a token at every step, default to a larger state and a
 /// faster rate.
 /// </summary>
 internal static class RecurrentDefaults
 {
     // Architecture
-    public const CellKind Cell = CellKind.Lstm;
-    public const int Layers = 1;
+    public const CellKind Cell = EngineDefaults.Cell;
+    public const int Layers = EngineDefaults.Layers;
     public const double Dropout = 0;
     public const bool TaggerBidirectional = true;
 
     // Training
-    public const int Epochs = 10;
-    public const int BatchSize = 32;
-    public const double ClipNorm = 5;
-    public const int ShuffleBufferSize = 10_000;
+    public const int Epochs = EngineDefaults.Epochs;
+    public const int BatchSize = EngineDefaults.BatchSize;
+    public const double ClipNorm = EngineDefaults.ClipNorm;
+    public const int ShuffleBufferSize = EngineDefaults.ShuffleBufferSize;
     public const int Seed = 0;
 
     // Columns
@@ -31,7 +32,7 @@ internal static class RecurrentDefaults
     /// <summary>The sizes and rate that differ between the classifiers (and tagger) and the text models.</summary>
     public sealed record Family(int EmbeddingSize, int HiddenSize, double LearningRate);
 
-    public static readonly Family Classifier = new(EmbeddingSize: 64, HiddenSize: 64, LearningRate: 1e-3);
+    public static readonly Family Classifier = new(EmbeddingSize: 64, HiddenSize: EngineDefaults.HiddenSize, LearningRate: EngineDefaults.LearningRate);
     public static readonly Family TextModel = new(EmbeddingSize: 32, HiddenSize: 128, LearningRate: 3e-3);
 
     // Text models

@@ -1,0 +1,22 @@
+namespace RnnMlNet.Core;
+
+/// <summary>
+/// The engine's defaults, declared once: <see cref="Networks.NetworkOptions"/>, <see cref="Networks.EncoderDecoderOptions"/>
+/// and <see cref="Training.TrainingOptions"/> read them, and the ML.NET estimators' table (RecurrentDefaults) refers to them
+/// wherever the two agree.
+/// </summary>
+internal static class Defaults
+{
+    // Architecture
+    public const CellKind Cell = CellKind.Lstm;
+    public const int HiddenSize = 64;
+    public const int Layers = 1;
+    public const int EncoderDecoderEmbeddingSize = 32;
+
+    // Training
+    public const int Epochs = 10;
+    public const int BatchSize = 32;
+    public const double LearningRate = 1e-3;
+    public const double ClipNorm = 5;
+    public const int ShuffleBufferSize = 10_000;
+}
