@@ -63,6 +63,31 @@ public class GradientCheckTests
         FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
+    public static IEnumerable<object[]> PoolingConfigurations() =>
+        from pooling in new[] { Pooling.Mean, Pooling.Max, Pooling.Attention }
+        from cell in Enum.GetValues<CellKind>()
+        from bidirectional in new[] { false, true }
+        select new object[] { pooling, cell, bidirectional, cell == CellKind.Gru ? 2 : 1 };
+
+    /// <summary>Pooling over ragged lengths: padded steps must neither count nor receive gradient; attention's query too.</summary>
+    [Theory]
+    [MemberData(nameof(PoolingConfigurations))]
+    public void PoolingGradientsMatchFiniteDifferences(Pooling pooling, CellKind cell, bool bidirectional, int layers)
+    {
+        var random = new Random(31);
+        var (options, loss) = Configure(cell, bidirectional, InputKind.EmbeddedTokens, HeadKind.LastHidden, layers, LossKind.Softmax);
+        options.Pooling = pooling;
+        var network = new RecurrentNetwork<double>(options, seed: 4);
+        TestData.Jitter(network, random);
+        var batch = LabelledBatch(options, LossKind.Softmax, random);
+
+        LossAt(network, loss, () => batch, computeGradient: true);
+        double[] analytic = (double[])network.Parameters.Gradients.Clone();
+        if (pooling == Pooling.Attention)
+            Assert.Contains(network.Parameters.Entries, p => p.Name == "pooling.query");
+        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+    }
+
     [Theory]
     [InlineData(CellKind.SimpleRnn)]
     [InlineData(CellKind.Lstm)]

@@ -11,22 +11,31 @@ public class NetworkTests
     public static IEnumerable<object[]> CellsAndDirections() =>
         from cell in Enum.GetValues<CellKind>() from bidirectional in new[] { false, true } select new object[] { cell, bidirectional };
 
+    /// <summary>A head on every step, and a head on the outputs pooled each way over the steps.</summary>
+    public static IEnumerable<object[]> CellsDirectionsAndPooling() =>
+        from cell in Enum.GetValues<CellKind>() from bidirectional in new[] { false, true }
+        from pooling in new[] { Pooling.Last, Pooling.Mean, Pooling.Max, Pooling.Attention }
+        select new object[] { cell, bidirectional, pooling };
+
     [Theory]
-    [MemberData(nameof(CellsAndDirections))]
-    public void RaggedBatchIsIdenticalToRunningEachSequenceAlone(CellKind cell, bool bidirectional)
+    [MemberData(nameof(CellsDirectionsAndPooling))]
+    public void RaggedBatchIsIdenticalToRunningEachSequenceAlone(CellKind cell, bool bidirectional, Pooling pooling)
     {
         var random = new Random(21);
-        var (options, loss) = GradientCheckTests.Configure(cell, bidirectional, InputKind.EmbeddedTokens, HeadKind.EveryStep, 2, GradientCheckTests.LossKind.Squared);
+        bool perStep = pooling == Pooling.Last;
+        var (options, loss) = GradientCheckTests.Configure(cell, bidirectional, InputKind.EmbeddedTokens, perStep ? HeadKind.EveryStep : HeadKind.LastHidden, 2,
+            GradientCheckTests.LossKind.Squared);
         options.Dropout = 0;
+        options.Pooling = pooling;
         var network = new RecurrentNetwork<double>(options, seed: 6);
         TestData.Jitter(network, random);
         var examples = TestData.RaggedLengths.Select(length => new LabeledSequence<double>(
-            TestData.RandomSequence<double>(options, length, random), TestData.RandomArray<double>(length * 2, random))).ToArray();
+            TestData.RandomSequence<double>(options, length, random), TestData.RandomArray<double>((perStep ? length : 1) * 2, random))).ToArray();
 
-        // Sum of per-step squared errors: the batch mean times the number of terms.
+        // Sum of squared errors: the batch mean times the number of terms.
         double[] GradientOfTotalLoss(LabeledSequence<double>[] part, out double[][] logits)
         {
-            var batch = SequenceBatch<double>.Create(part, targetsPerStep: true);
+            var batch = SequenceBatch<double>.Create(part, targetsPerStep: perStep);
             var output = network.Forward(batch);
             var grad = new double[output.Rows * output.Outputs];
             loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad, out double weight);

@@ -13,17 +13,24 @@ public class SequenceScorerTests
         from cell in Enum.GetValues<CellKind>()
         from input in Enum.GetValues<InputKind>()
         from bidirectional in new[] { false, true }
-        select new object[] { cell, input, bidirectional, bidirectional ? HeadKind.EveryStep : HeadKind.LastHidden };
+        select new object[] { cell, input, bidirectional, bidirectional ? HeadKind.EveryStep : HeadKind.LastHidden, Pooling.Last };
+
+    /// <summary>Many-to-one heads on the outputs pooled over the steps.</summary>
+    public static IEnumerable<object[]> PooledShapes() =>
+        from pooling in new[] { Pooling.Mean, Pooling.Max, Pooling.Attention }
+        from bidirectional in new[] { false, true }
+        select new object[] { bidirectional ? CellKind.Gru : CellKind.Lstm, InputKind.EmbeddedTokens, bidirectional, HeadKind.LastHidden, pooling };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void ScoresAreThoseOfThePredictingNetwork(CellKind cell, InputKind input, bool bidirectional, HeadKind head)
+    [MemberData(nameof(PooledShapes))]
+    public void ScoresAreThoseOfThePredictingNetwork(CellKind cell, InputKind input, bool bidirectional, HeadKind head, Pooling pooling)
     {
         var random = new Random(31);
         var options = new NetworkOptions
         {
             Cell = cell, Input = input, VocabularySize = 11, EmbeddingSize = 6, FeaturesPerStep = 3, HiddenSize = 13,
-            Layers = 2, Bidirectional = bidirectional, Head = head, Outputs = 3, Threads = 2,
+            Layers = 2, Bidirectional = bidirectional, Head = head, Pooling = pooling, Outputs = 3, Threads = 2,
         };
         var network = new RecurrentNetwork<float>(options, seed: 4);
         TestData.Jitter(network, random);

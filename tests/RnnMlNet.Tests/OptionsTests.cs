@@ -76,6 +76,14 @@ public class OptionsTests : IDisposable
         Assert.Contains(setting, error.Message);
     }
 
+    [Fact]
+    public void TheTaggerRefusesPoolingWhenCreated()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            _temp.Context().MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions { Pooling = Pooling.Max }));
+        Assert.Contains("Pooling", error.Message);
+    }
+
     /// <summary>A schedule that records that the trainer asked it for a rate.</summary>
     private sealed class RecordingSchedule : LearningRateSchedule
     {

@@ -76,12 +76,18 @@ public class RecurrentTrainerTests : IDisposable
         [RecurrentTask.Regression, "Lstm", Input.Steps, true, 1],
         [RecurrentTask.Regression, "Gru", Input.Steps, false, 2],
         [RecurrentTask.BinaryClassification, "SimpleRnn", Input.Steps, true, 1],
+        [RecurrentTask.BinaryClassification, "Lstm", Input.KeysEmbedded, true, 2, 0, Pooling.Mean],
+        [RecurrentTask.MulticlassClassification, "Gru", Input.OneHotSequence, false, 1, 0, Pooling.Max],
+        [RecurrentTask.Regression, "Lstm", Input.Steps, true, 1, 3, Pooling.Attention],
+        [RecurrentTask.BinaryClassification, "SimpleRnn", Input.KeysOneHot, false, 2, 0, Pooling.Attention],
+        [RecurrentTask.MulticlassClassification, "Lstm", Input.KeysEmbedded, false, 1, 0, Pooling.Max],
     ];
 
     /// <summary>The ONNX graph inside the saved model scores exactly what the engine that trained it computes.</summary>
     [Theory]
     [MemberData(nameof(ParityCases))]
-    public void OnnxScoresMatchTheNativeEngine(RecurrentTask task, string cell, Input input, bool bidirectional, int layers, int maximumLength = 0)
+    public void OnnxScoresMatchTheNativeEngine(RecurrentTask task, string cell, Input input, bool bidirectional, int layers, int maximumLength = 0,
+        Pooling pooling = Pooling.Last)
     {
         var ml = _temp.Context();
         bool steps = input == Input.Steps;
@@ -92,6 +98,7 @@ public class RecurrentTrainerTests : IDisposable
         options.Bidirectional = bidirectional;
         options.Layers = layers;
         options.MaximumLength = maximumLength;
+        options.Pooling = pooling;
         if (input == Input.KeysOneHot) options.EmbeddingSize = 0;
         IEstimator<ITransformer> prefix = input == Input.OneHotSequence
             ? ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 10)

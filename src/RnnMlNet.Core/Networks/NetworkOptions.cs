@@ -58,6 +58,10 @@ public sealed class NetworkOptions
     /// <summary>Where the head reads from. Default <see cref="HeadKind.LastHidden"/>.</summary>
     public HeadKind Head { get; set; } = HeadKind.LastHidden;
 
+    /// <summary>How a many-to-one network (<see cref="HeadKind.LastHidden"/>) pools its last layer over the steps. Default
+    /// <see cref="RnnMlNet.Pooling.Last"/>: the final hidden states.</summary>
+    public Pooling Pooling { get; set; } = Pooling.Last;
+
     /// <summary>Number of head outputs (logits). Default 1.</summary>
     public int Outputs { get; set; } = 1;
 
@@ -87,6 +91,8 @@ public sealed class NetworkOptions
         OptionChecks.Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
         OptionChecks.Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
         OptionChecks.Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
+        OptionChecks.Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "Last, Mean, Max or Attention");
+        OptionChecks.Require(Pooling == Pooling.Last || Head == HeadKind.LastHidden, nameof(Pooling), Pooling, "Last for a head on every step (pooling is for many-to-one)");
         OptionChecks.Require(Outputs >= 1, nameof(Outputs), Outputs, "at least 1");
         OptionChecks.Require(double.IsFinite(ForgetGateBias), nameof(ForgetGateBias), ForgetGateBias, "a finite value");
         OptionChecks.Require(Threads >= 1, nameof(Threads), Threads, "at least 1");

@@ -11,6 +11,7 @@ namespace RnnMlNet.Core.Networks;
 /// <item><term>layer{l}.W</term><description>[D, G·H, I], gate order LSTM i, o, f, c; GRU z, r, h</description></item>
 /// <item><term>layer{l}.R</term><description>[D, G·H, H]</description></item>
 /// <item><term>layer{l}.B</term><description>[D, 2·G·H]: Wb then Rb</description></item>
+/// <item><term>pooling.query</term><description>[D·H], for attention pooling</description></item>
 /// <item><term>head.weights</term><description>[D·H, C] (a MatMul)</description></item>
 /// <item><term>head.bias</term><description>[C]</description></item>
 /// </list>
@@ -45,6 +46,7 @@ public static class NetworkWeights
             tensors.Add(new($"layer{l}.R", [dirs, gw, h], r));
             tensors.Add(new($"layer{l}.B", [dirs, 2 * gw], b));
         }
+        if (network.PoolingLayer?.Query is { } query) tensors.Add(new("pooling.query", query.Shape.ToArray(), p.Value(query).ToArray()));
         tensors.Add(new("head.weights", network.Head.Weights.Shape.ToArray(), p.Value(network.Head.Weights).ToArray()));
         tensors.Add(new("head.bias", network.Head.Bias.Shape.ToArray(), p.Value(network.Head.Bias).ToArray()));
         return tensors;
@@ -96,6 +98,7 @@ public static class NetworkWeights
                 }
             }
         }
+        if (network.PoolingLayer?.Query is { } query) given["pooling.query"].Values.CopyTo(p.Value(query));
         given["head.weights"].Values.CopyTo(p.Value(network.Head.Weights));
         given["head.bias"].Values.CopyTo(p.Value(network.Head.Bias));
     }

@@ -18,6 +18,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private readonly EmbeddingLayer<T>? _embedding;
     private readonly RecurrentLayer<T>[] _layers;
     private readonly DropoutLayer<T>[] _dropouts;
+    private readonly PoolingLayer<T>? _pooling;
     private readonly DenseLayer<T> _head;
     private SequenceBatch<T>? _batch;
     private NetworkOutput<T>? _output;
@@ -48,6 +49,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             width = _layers[l].OutputSize;
         }
         _dropouts = Enumerable.Range(0, Options.Layers - 1).Select(_ => new DropoutLayer<T>(Options.Dropout)).ToArray();
+        if (Options.Pooling != Pooling.Last) _pooling = new PoolingLayer<T>(Parameters, prefix + "pooling", Options.Pooling, width);
         _head = new DenseLayer<T>(Parameters, prefix + "head", width, Options.Outputs);
         Initialize(new Random(seed));
     }
@@ -70,6 +72,9 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
 
     internal EmbeddingLayer<T>? Embedding => _embedding;
 
+    /// <summary>The pooling over steps of a many-to-one network; null for <see cref="Pooling.Last"/>.</summary>
+    internal PoolingLayer<T>? PoolingLayer => _pooling;
+
     /// <summary>Runs the network over a batch.</summary>
     /// <param name="batch">The sequences.</param>
     /// <param name="training">Applies dropout when true.</param>
@@ -88,15 +93,15 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
 
         _embeddingFolded = FoldsEmbedding(batch);
         LayerInput<T> input = FirstLayerInput(batch);
-        bool perStep = Options.Head == HeadKind.EveryStep;
+        bool perStep = Options.Head == HeadKind.EveryStep, everyOutput = perStep || _pooling is not null;
         for (int l = 0; l < _layers.Length; l++)
         {
             var layer = _layers[l];
             bool last = l == _layers.Length - 1;
             layer.Forward(input, batch, sortedInitial is null ? default : sortedInitial.LayerHidden(l),
-                sortedInitial is null ? default : sortedInitial.LayerCell(l), threads, formOutput: !last || perStep);
+                sortedInitial is null ? default : sortedInitial.LayerCell(l), threads, formOutput: !last || everyOutput);
             layer.CopyFinalState(finalSorted.LayerHidden(l), finalSorted.LayerCell(l));
-            if (last && !perStep) break;
+            if (last && !everyOutput) break;
             T[] output = layer.Output;
             if (training && l < _dropouts.Length && Options.Dropout > 0)
                 output = _dropouts[l].Forward(output, checked((int)(rows * layer.OutputSize)), dropoutRandom ?? Random.Shared);
@@ -104,7 +109,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         }
 
         int headRows = perStep ? (int)rows : b;
-        T[] headInput = perStep ? input.Dense! : LastHiddenFeatures(finalSorted);
+        T[] headInput = perStep ? input.Dense! : _pooling?.Forward(input.Dense!, batch) ?? LastHiddenFeatures(finalSorted);
         T[] logits = _head.Forward(headInput, headRows, threads);
         byte[] mask = perStep ? StepMask(batch) : Array.Empty<byte>();
         _output = new NetworkOutput<T>(batch, logits, headRows, Options.Outputs, perStep, mask, Permute(finalSorted, batch, toSorted: false));
@@ -127,7 +132,10 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
 
         T[]? headInputGrad = logitsGrad.IsEmpty ? null : _head.Backward(logitsGrad, threads);
         RecurrentState<T>? sortedFinalGrad = finalStateGrad is null ? null : Permute(finalStateGrad, batch, toSorted: true);
-        ReadOnlySpan<T> outputGrad = perStep && headInputGrad is not null ? headInputGrad : default;
+        ReadOnlySpan<T> outputGrad = headInputGrad is null ? default
+            : perStep ? headInputGrad
+            : _pooling is not null ? _pooling.Backward(headInputGrad)
+            : default;
         for (int l = _layers.Length - 1; l >= 0; l--)
         {
             var layer = _layers[l];
@@ -135,7 +143,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             var finalCell = Buffers.Ensure(ref _finalCellGrad, stateSize).AsSpan(0, stateSize);
             finalHidden.Clear();
             finalCell.Clear();
-            if (l == _layers.Length - 1 && !perStep && headInputGrad is not null)
+            if (l == _layers.Length - 1 && !perStep && _pooling is null && headInputGrad is not null)
                 SplitLastHiddenGrad(headInputGrad, finalHidden);
             if (sortedFinalGrad is not null)
             {
@@ -234,6 +242,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     {
         if (_embedding is not null) WeightInitializer.StandardNormal(Parameters.Value(_embedding.Table), random);
         foreach (var cell in Cells) WeightInitializer.InitializeCell(cell, Options.ForgetGateBias, random);
+        // A small random query: attention starts close to the mean, and no two steps score alike by construction.
+        if (_pooling?.Query is { } query) WeightInitializer.XavierUniform(Parameters.Value(query), query.Length, 1, random);
         WeightInitializer.XavierUniform(Parameters.Value(_head.Weights), _head.InputSize, _head.OutputSize, random);
         Parameters.Value(_head.Bias).Clear();
     }

@@ -58,20 +58,24 @@ public sealed class SequenceScorer<T> where T : unmanaged, IFloatingPointIeee754
     private bool PerStep => _copy.Options.Head == HeadKind.EveryStep;
 
     /// <summary>The head's logits in the batch's sorted layout: input → each layer's directions → concatenated outputs →
-    /// next layer → head on the last hidden state or on every step.</summary>
+    /// next layer → head on the last hidden state, on the outputs pooled over the steps, or on every step.</summary>
     private T[] Run(SequenceBatch<T> batch)
     {
         _copy.CheckInput(batch);
         int b = batch.Count, threads = _copy.Options.Threads;
         // The table is indexed by token id, for embedded tokens too.
         LayerInput<T> input = _firstLayerReadsTable ? LayerInput<T>.FromTokens(batch.Tokens!, _copy.Options.VocabularySize) : _copy.FirstLayerInput(batch);
+        // The copy's pooling layer is the scorer's own: the copy itself never runs.
+        var pooling = _copy.PoolingLayer;
+        bool everyOutput = PerStep || pooling is not null;
         for (int l = 0; l < _layers.Length; l++)
         {
             bool last = l == _layers.Length - 1;
-            _layers[l].Forward(input, batch, threads, formOutput: !last || PerStep);
-            if (!last || PerStep) input = LayerInput<T>.FromDense(_layers[l].Output, _layers[l].OutputSize);
+            _layers[l].Forward(input, batch, threads, formOutput: !last || everyOutput);
+            if (!last || everyOutput) input = LayerInput<T>.FromDense(_layers[l].Output, _layers[l].OutputSize);
         }
         if (PerStep) return _copy.Head.Forward(input.Dense!, batch.MaxLength * b, threads);
+        if (pooling is not null) return _copy.Head.Forward(pooling.Forward(input.Dense!, batch), b, threads);
         T[] lastHidden = Buffers.Ensure(ref _lastHidden, (long)b * _layers[^1].OutputSize);
         _layers[^1].CopyFinalHidden(lastHidden);
         return _copy.Head.Forward(lastHidden, b, threads);

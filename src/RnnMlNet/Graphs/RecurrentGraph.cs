@@ -20,15 +20,39 @@ internal static class RecurrentGraph
             : Gather(g, FirstSteps(g, TokenIds(g, input), input.MaximumLength), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
         string? firstInputWeights = options.Input == InputKind.OneHotTokens ? Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;
         var stack = RecurrentStackGraph.Load(g, options, weights, "", firstInputWeights);
-        bool lastHidden = options.Head == HeadKind.LastHidden;
+        bool lastHidden = options.Head == HeadKind.LastHidden && options.Pooling == Pooling.Last;
         var run = stack.Run(g, x, initialStates: null, "layer", topOutput: !lastHidden);
 
-        // Rows of [h→ | h←], as the engine's head reads them: Y_h [D, N, H] → [N, D·H], or Y [T, N, D·H] → [N, T, D·H].
+        // Rows of [h→ | h←], as the engine's head reads them: Y_h [D, N, H] → [N, D·H]; Y [T, N, D·H] pooled over T → [N, D·H];
+        // or Y → [N, T, D·H] for a head on every step.
         string features = lastHidden
             ? g.Node("Reshape", [g.Node("Transpose", [run.TopHidden], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
+            : options.Head == HeadKind.LastHidden ? Pool(g, run.Output, options.Pooling, weights)
             : g.Node("Transpose", [run.Output], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
         string product = g.Node("MatMul", [features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values)]);
         return g.Node("Add", [product, g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values)], "logits");
+    }
+
+    /// <summary>
+    /// The engine's pooling (see PoolingLayer) over the steps of Y [T, N, W] → [N, W]. A row is scored alone (N = 1), so
+    /// every step of T is one of its own.
+    /// </summary>
+    private static string Pool(OnnxGraphBuilder g, string steps, Pooling pooling, Dictionary<string, NamedTensor<float>> weights)
+    {
+        var overSteps = new[] { OnnxGraphBuilder.Ints("axes", 0), OnnxGraphBuilder.Int("keepdims", 0) };
+        switch (pooling)
+        {
+            case Pooling.Mean:
+                return g.Node("ReduceMean", [steps], null, overSteps);
+            case Pooling.Max:
+                return g.Node("ReduceMax", [steps], null, overSteps);
+            default:
+                // s_t = h_t·q [T, N, 1], α = softmax over T, p = Σ_t α_t h_t.
+                var query = weights["pooling.query"];
+                string scores = g.Node("MatMul", [steps, g.Floats("pooling.query", [query.Values.Length, 1], query.Values)]);
+                string attention = g.Node("Softmax", [scores], null, OnnxGraphBuilder.Int("axis", 0));
+                return g.Node("ReduceSum", [g.Node("Mul", [attention, steps]), g.Longs("pooling.axes", 0)], null, OnnxGraphBuilder.Int("keepdims", 0));
+        }
     }
 
     /// <summary>Token ids [N, T] as int64, from keys or from one-hot rows.</summary>

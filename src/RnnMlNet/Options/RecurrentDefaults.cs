@@ -16,6 +16,7 @@ internal static class RecurrentDefaults
     public const int Layers = EngineDefaults.Layers;
     public const double Dropout = 0;
     public const bool TaggerBidirectional = true;
+    public const Pooling SequencePooling = Pooling.Last;
 
     // Training
     public const int Epochs = EngineDefaults.Epochs;

@@ -51,7 +51,8 @@ public sealed class RecurrentModelSummary
         return new RecurrentModelSummary
         {
             Task = task,
-            Architecture = $"{o.Cell}, {o.Layers} layer(s) of H={o.HiddenSize}{(o.Bidirectional ? ", bidirectional" : "")}, input {input}, {o.Outputs} output(s)",
+            Architecture = $"{o.Cell}, {o.Layers} layer(s) of H={o.HiddenSize}{(o.Bidirectional ? ", bidirectional" : "")}, input {input}, " +
+                $"{(o.Head == HeadKind.EveryStep ? "every step" : $"{o.Pooling} pooling")}, {o.Outputs} output(s)",
             Components = components,
             TotalParameters = network.Parameters.Count,
             History = history?.Epochs ?? [],

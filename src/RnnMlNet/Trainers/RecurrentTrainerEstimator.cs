@@ -114,6 +114,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         options.VocabularySize = input.Kind == SequenceInputKind.Features ? 0 : SequenceColumn.VocabularySize(input);
         options.FeaturesPerStep = input.Kind == SequenceInputKind.Features ? input.Width : 1;
         options.Head = task.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden;
+        options.Pooling = _options.Pooling;
         options.Outputs = task.Outputs;
         return options;
     }

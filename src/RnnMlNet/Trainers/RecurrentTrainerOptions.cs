@@ -30,6 +30,11 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// <summary>Read each sequence in both directions. Default false (true for the tagger).</summary>
     public bool Bidirectional { get; set; }
 
+    /// <summary>How the classifiers and regressors read a sequence: the final hidden states (<see cref="Pooling.Last"/>), or
+    /// the mean, the maximum or an attention-weighted mean of the outputs over every step. Default <see cref="Pooling.Last"/>.
+    /// The tagger, which predicts at every step, takes only <see cref="Pooling.Last"/>.</summary>
+    public Pooling Pooling { get; set; } = RecurrentDefaults.SequencePooling;
+
     /// <summary>Starting weights in ONNX layout (e.g. from <see cref="Onnx.OnnxImport.Read"/>), to fine-tune instead of starting fresh,
     /// or to package for scoring with <see cref="RecurrentOptions.Epochs"/> 0. Their shapes must match the network these options describe.</summary>
     public IReadOnlyList<NamedTensor<float>>? InitialWeights { get; set; }
@@ -44,6 +49,7 @@ public class RecurrentTrainerOptions : RecurrentOptions
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
         Core.OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");
         Core.OptionChecks.Require(MaximumLength >= 0, nameof(MaximumLength), MaximumLength, "0 (no limit) or more");
+        Core.OptionChecks.Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "Last, Mean, Max or Attention");
         base.Validate();
     }
 }

@@ -12,4 +12,10 @@ public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
     public CellKind Cell { get; set; } = RecurrentDefaults.Cell;
 
     private protected override CellKind ChosenCell => Cell;
+
+    internal override void Validate()
+    {
+        Core.OptionChecks.Require(Pooling == Pooling.Last, nameof(Pooling), Pooling, "Last: the tagger predicts at every step and pools nothing");
+        base.Validate();
+    }
 }
