@@ -6,10 +6,12 @@ using RnnMlNet.Benchmarks;
 // `ours W2 [seconds]`: only our engine training one workload, e.g. under `perf record` (DOTNET_PerfMapEnabled=1).
 // `inference`: only the inference rows (W1e and W2 scored natively, through a PredictionEngine and by ONNX Runtime directly).
 // `memory`: only the memory row (peak working set while W2 trains on streamed rows, after 1,000 rows and after 4,000 more).
+// `quality [--only names,spam,births] [--skip-tuned]`: each task's recurrent model with default and tuned options beside ML.NET's classic baseline.
 // `phases W2`: time per phase of a training step. `sgemm N threads`: our SGEMM on N×N matrices, GFLOP/s. Anything else goes to BenchmarkDotNet's switcher.
 return args.FirstOrDefault() switch
 {
     "compare" => CompareDriver.Run(args[1..]),
+    "quality" => RnnMlNet.Benchmarks.Quality.QualityDriver.Run(args[1..]),
     "ours" => TrainOurs(Workload.All.Single(w => w.Name == args[1]), args.Length > 2 ? double.Parse(args[2]) : 10),
     "phases" => PhaseProfile.Run(Workload.All.Single(w => w.Name == args[1])),
     "sgemm" => PrintSgemm(int.Parse(args[1]), int.Parse(args[2])),

@@ -1,0 +1,56 @@
+using Microsoft.ML;
+using Microsoft.ML.Transforms.Text;
+using RnnMlNet.Trainers;
+using static RnnMlNet.Benchmarks.Quality.QualityDriver;
+
+namespace RnnMlNet.Benchmarks.Quality;
+
+/// <summary>Which first names are female (data/names/names.csv): the NameGender sample's split (20% test, seed 42).</summary>
+internal static class NamesTask
+{
+    public sealed class NameRow
+    {
+        public string Name { get; set; } = "";
+
+        public bool Label { get; set; }
+    }
+
+    public static IEnumerable<Result> Run(bool tuned)
+    {
+        string csv = Find("data/names/names.csv") ?? throw new FileNotFoundException("data/names/names.csv not found above the executable.");
+        var rows = File.ReadLines(csv).Skip(1).Select(line => line.Split(',')).Where(f => f.Length == 2 && f[1] is "F" or "M")
+            .GroupBy(f => f[0]).Where(g => g.Count() == 1).Select(g => new NameRow { Name = g.Key, Label = g.Single()[1] == "F" }).ToList();
+        var ml = new MLContext(seed: 1);
+        var split = ml.Data.TrainTestSplit(ml.Data.LoadFromEnumerable(rows), testFraction: 0.2, seed: 42);
+        var contestants = new List<Contestant>
+        {
+            new("LSTM, default options", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(featureColumnName: "CharIds"))),
+        };
+        if (tuned)
+            contestants.Add(new("LSTM, tuned (bidirectional, E16 H48, lr 3e-3, early stopping)", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(
+                new RecurrentTrainerOptions
+                {
+                    FeatureColumnName = "CharIds", EmbeddingSize = 16, HiddenSize = 48, Bidirectional = true, Epochs = 15, LearningRate = 3e-3,
+                    ValidationFraction = 0.1, EarlyStoppingPatience = 3, Seed = 1,
+                }))));
+        contestants.Add(new("char 1–3-grams + SDCA (ML.NET)", ml => ml.Transforms.Text.FeaturizeText("Features", new TextFeaturizingEstimator.Options
+        {
+            CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = 3, UseAllLengths = true },
+            WordFeatureExtractor = null,
+        }, "Name").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
+        return Compete("names", ml, split.TrainSet, split.TestSet, contestants, Binary(ml));
+    }
+
+    private static IEstimator<ITransformer> Characters(MLContext ml) =>
+        ml.Transforms.Text.NormalizeText("Lower", "Name")
+            .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("Chars", "CharKeys"))
+            .Append(ml.Transforms.Text.BuildVocabulary("CharIds", "Chars"));
+
+    /// <summary>Accuracy, AUC and F1 of a scored binary test split.</summary>
+    public static Func<IDataView, IReadOnlyList<(string, double)>> Binary(MLContext ml) => scored =>
+    {
+        var m = ml.BinaryClassification.Evaluate(scored);
+        return [("accuracy", m.Accuracy), ("AUC", m.AreaUnderRocCurve), ("F1", m.F1Score)];
+    };
+}
