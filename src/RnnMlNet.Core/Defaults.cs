@@ -12,6 +12,11 @@ internal static class Defaults
     public const int HiddenSize = 64;
     public const int Layers = 1;
     public const int EncoderDecoderEmbeddingSize = 32;
+    public const int FeaturesPerStep = 1;
+    public const Pooling SequencePooling = Pooling.Last;
+
+    /// <summary>Every core: results do not depend on the thread count, only the speed does.</summary>
+    public static int Threads => Environment.ProcessorCount;
 
     // Training
     public const int Epochs = 10;

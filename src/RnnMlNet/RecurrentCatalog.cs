@@ -1,5 +1,4 @@
 using RnnMlNet;
-using RnnMlNet.Core.Cells;
 using RnnMlNet.Generation;
 using RnnMlNet.Sequences;
 using RnnMlNet.Trainers;
@@ -21,7 +20,7 @@ public static class RecurrentCatalog
     /// <param name="maximumSize">Most tokens kept. Default 20,000.</param>
     /// <param name="minimumCount">Fewest occurrences to be kept. Default 1.</param>
     public static VocabularyEstimator BuildVocabulary(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string? inputColumnName = null,
-        int maximumSize = 20_000, int minimumCount = 1) =>
+        int maximumSize = RecurrentDefaults.MaximumVocabularySize, int minimumCount = 1) =>
         BuildVocabulary(catalog, new VocabularyEstimator.Options { OutputColumnName = outputColumnName, InputColumnName = inputColumnName, MaximumSize = maximumSize, MinimumCount = minimumCount });
 
     /// <summary>Maps tokens to keys; see <see cref="VocabularyEstimator.Options"/>.</summary>

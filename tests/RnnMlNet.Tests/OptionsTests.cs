@@ -96,7 +96,10 @@ public class OptionsTests : IDisposable
         }
     }
 
-    /// <summary>Schedule, optimizer, clipping, early stopping and progress reach the engine from every estimator.</summary>
+    /// <summary>
+    /// Every estimator trains with the options' schedule and reports progress through them: each builds its engine options
+    /// through the one mapping (whose completeness <see cref="EverySharedSettingIsMappedOntoTheEngine"/> checks).
+    /// </summary>
     [Theory]
     [MemberData(nameof(Kinds))]
     public void EveryEstimatorHandsItsSettingsToTheEngine(string kind)
@@ -129,7 +132,7 @@ public class OptionsTests : IDisposable
         Assert.Equal(11, shared.Count);
         foreach (var property in shared)
             Assert.Equal(typeof(RecurrentOptions).GetProperty(property.Name)!.GetValue(options), property.GetValue(training));
-        var network = options.ToNetworkOptions(options.Cell, options.Bidirectional);
+        var network = options.ToNetworkOptions(options.Cell);
         Assert.Equal((options.HiddenSize, options.EmbeddingSize, options.Layers, options.Dropout, true), (network.HiddenSize, network.EmbeddingSize, network.Layers, network.Dropout, network.Bidirectional));
     }
 
@@ -144,5 +147,17 @@ public class OptionsTests : IDisposable
         Assert.Equal(held, validation);
         Assert.Equal(4000 - held.Count, training.Count);
         Assert.NotEqual(held, Enumerable.Range(0, 4000).Where(i => new ValidationSplit(0.25, seed: 4).IsValidation(i)).ToList());
+    }
+
+    /// <summary>A handful of rows that the hash would hold out entirely still train; a seed of −1 still mixes into the hash.</summary>
+    [Fact]
+    public void TheValidationSplitLeavesSomethingToTrainOn()
+    {
+        int seed = Enumerable.Range(0, 1000).First(s => new ValidationSplit(0.1, s).IsValidation(0));
+        var (training, validation) = new ValidationSplit(0.1, seed).Split(["only row"]);
+        Assert.Equal(["only row"], training);
+        Assert.Empty(validation);
+        Assert.NotEqual(Enumerable.Range(0, 200).Select(i => new ValidationSplit(0.5, -1).IsValidation(i)),
+            Enumerable.Range(0, 200).Select(i => new ValidationSplit(0.5, 0).IsValidation(i)));
     }
 }

@@ -30,5 +30,5 @@ public sealed class EncoderDecoderOptions
     public double Dropout { get; set; }
 
     /// <summary>Threads for the matrix products. Default: every core.</summary>
-    public int Threads { get; set; } = Environment.ProcessorCount;
+    public int Threads { get; set; } = Defaults.Threads;
 }

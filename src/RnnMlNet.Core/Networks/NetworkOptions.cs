@@ -41,7 +41,7 @@ public sealed class NetworkOptions
     public int EmbeddingSize { get; set; }
 
     /// <summary>F: values per step, for <see cref="InputKind.Features"/>. Default 1.</summary>
-    public int FeaturesPerStep { get; set; } = 1;
+    public int FeaturesPerStep { get; set; } = Defaults.FeaturesPerStep;
 
     /// <summary>H: hidden units per direction. Default 64.</summary>
     public int HiddenSize { get; set; } = Defaults.HiddenSize;
@@ -60,7 +60,7 @@ public sealed class NetworkOptions
 
     /// <summary>How a many-to-one network (<see cref="HeadKind.LastHidden"/>) pools its last layer over the steps. Default
     /// <see cref="RnnMlNet.Pooling.Last"/>: the final hidden states.</summary>
-    public Pooling Pooling { get; set; } = Pooling.Last;
+    public Pooling Pooling { get; set; } = Defaults.SequencePooling;
 
     /// <summary>Number of head outputs (logits). Default 1.</summary>
     public int Outputs { get; set; } = 1;
@@ -70,7 +70,7 @@ public sealed class NetworkOptions
     public double ForgetGateBias { get; set; } = 1.0;
 
     /// <summary>Threads used by the matrix products. Default: every core. Results do not depend on it.</summary>
-    public int Threads { get; set; } = Environment.ProcessorCount;
+    public int Threads { get; set; } = Defaults.Threads;
 
     /// <summary>Width of one step entering the first recurrent layer.</summary>
     public int InputWidth => Input switch

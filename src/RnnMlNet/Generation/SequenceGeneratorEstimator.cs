@@ -67,7 +67,7 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var (train, validation) = _options.ValidationSplit.Split(examples);
         if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.TextColumnName}': no texts left to train on.");
 
-        var networkOptions = _options.ToNetworkOptions(_options.Cell, bidirectional: false);
+        var networkOptions = _options.ToNetworkOptions(_options.Cell);
         networkOptions.Input = InputKind.EmbeddedTokens;
         networkOptions.VocabularySize = vocabulary.Size;
         networkOptions.Head = HeadKind.EveryStep;

@@ -13,7 +13,7 @@ public enum TokenLevel
 /// <summary>Settings of <see cref="SequenceGeneratorEstimator"/>. Every default is stated on its property.</summary>
 public sealed class SequenceGeneratorOptions : TextModelOptions
 {
-    /// <summary>Creates the options: 10% of texts held out for perplexity, at most 30 generated tokens.</summary>
+    /// <summary>Creates the options: about 10% of texts held out for perplexity (a seeded hash per text), at most 30 generated tokens.</summary>
     public SequenceGeneratorOptions()
     {
         ValidationFraction = RecurrentDefaults.GeneratorValidationFraction;

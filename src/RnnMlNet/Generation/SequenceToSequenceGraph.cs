@@ -26,7 +26,7 @@ internal static class SequenceToSequenceGraph
         // Each layer's final states (h, then c) start the same layer of the decoder.
         var bridged = run.States.Select((state, i) => Bridge(g, state, $"encoder.bridge{i}")).ToArray();
         string[] hidden = bridged.Where((_, i) => i % stack.StatesPerLayer == 0).ToArray();
-        string[]? cell = hasCell ? bridged.Where((_, i) => i % 2 == 1).ToArray() : null;
+        string[]? cell = hasCell ? bridged.Where((_, i) => i % stack.StatesPerLayer == 1).ToArray() : null;
         if (beamWidth > 1)
             return BeamSearchLoop.Add(g, model.Decoder, "decoder.", hidden, cell, targetTexts, EncoderDecoder<float>.End, maximumLength, beamWidth, "RnnMlNet.GeneratedTokens");
         string start = g.Longs("decoder.start", EncoderDecoder<float>.Start);

@@ -28,7 +28,14 @@ internal static class OwnedOnnxTransformer
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            // The transformer that wrote here is disposed; a file another process still holds must not fail a good fit.
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
         }
     }
 }

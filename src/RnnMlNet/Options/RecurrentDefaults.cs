@@ -16,7 +16,7 @@ internal static class RecurrentDefaults
     public const int Layers = EngineDefaults.Layers;
     public const double Dropout = 0;
     public const bool TaggerBidirectional = true;
-    public const Pooling SequencePooling = Pooling.Last;
+    public const Pooling SequencePooling = EngineDefaults.SequencePooling;
 
     // Training
     public const int Epochs = EngineDefaults.Epochs;
@@ -28,13 +28,13 @@ internal static class RecurrentDefaults
     // Columns
     public const string LabelColumnName = "Label";
     public const string FeatureColumnName = "Features";
-    public const int FeaturesPerStep = 1;
+    public const int FeaturesPerStep = EngineDefaults.FeaturesPerStep;
 
     /// <summary>The sizes and rate that differ between the classifiers (and tagger) and the text models.</summary>
     public sealed record Family(int EmbeddingSize, int HiddenSize, double LearningRate);
 
     public static readonly Family Classifier = new(EmbeddingSize: 64, HiddenSize: EngineDefaults.HiddenSize, LearningRate: EngineDefaults.LearningRate);
-    public static readonly Family TextModel = new(EmbeddingSize: 32, HiddenSize: 128, LearningRate: 3e-3);
+    public static readonly Family TextModel = new(EmbeddingSize: EngineDefaults.EncoderDecoderEmbeddingSize, HiddenSize: 128, LearningRate: 3e-3);
 
     // Text models
     public const string TextColumnName = "Text";

@@ -70,7 +70,7 @@ public abstract class RecurrentOptions
     public int Seed { get; set; } = RecurrentDefaults.Seed;
 
     /// <summary>Threads for training. Default: every core. Results do not depend on it.</summary>
-    public int Threads { get; set; } = Environment.ProcessorCount;
+    public int Threads { get; set; } = Core.Defaults.Threads;
 
     /// <summary>Receives a report after every epoch, on the training thread. <see cref="Progress{T}"/> posts each report on
     /// to the thread pool, so console output can arrive late; <see cref="ImmediateProgress{T}"/> prints at once.</summary>
@@ -109,13 +109,12 @@ public abstract class RecurrentOptions
     };
 
     /// <summary>A network of these sizes; the caller sets its input, head and outputs, which depend on the data.</summary>
-    internal NetworkOptions ToNetworkOptions(CellKind cell, bool bidirectional) => new()
+    internal virtual NetworkOptions ToNetworkOptions(CellKind cell) => new()
     {
         Cell = cell,
         EmbeddingSize = EmbeddingSize,
         HiddenSize = HiddenSize,
         Layers = Layers,
-        Bidirectional = bidirectional,
         Dropout = Dropout,
         Threads = Threads,
     };
@@ -148,6 +147,6 @@ public abstract class RecurrentOptions
         var training = ToTrainingOptions();
         training.Epochs = Math.Max(1, Epochs);
         training.Validate();
-        ToNetworkOptions(ChosenCell, bidirectional: false).Validate();
+        ToNetworkOptions(ChosenCell).Validate();
     }
 }

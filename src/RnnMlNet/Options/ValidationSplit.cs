@@ -14,19 +14,22 @@ internal readonly struct ValidationSplit(double fraction, int seed)
     {
         if (fraction == 0) return false;
         // SplitMix64: a fixed, well-mixed hash (HashCode is randomised per process).
-        ulong z = (ulong)position + 0x9E3779B97F4A7C15UL * (ulong)(seed + 1);
+        ulong z = (ulong)position + 0x9E3779B97F4A7C15UL * ((ulong)(uint)seed + 1);
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         z ^= z >> 31;
         return z % 1_000_000 < fraction * 1_000_000;
     }
 
-    /// <summary>Splits in-memory examples, kept in their order, into the training and the validation part.</summary>
+    /// <summary>
+    /// Splits in-memory examples, kept in their order, into the training and the validation part. When the hash would hold
+    /// out every example (a handful of rows), nothing is held out: training needs at least one.
+    /// </summary>
     public (List<TExample> Training, List<TExample> Validation) Split<TExample>(IReadOnlyList<TExample> examples)
     {
         var training = new List<TExample>();
         var validation = new List<TExample>();
         for (int i = 0; i < examples.Count; i++) (IsValidation(i) ? validation : training).Add(examples[i]);
-        return (training, validation);
+        return training.Count > 0 ? (training, validation) : ([.. examples], []);
     }
 }

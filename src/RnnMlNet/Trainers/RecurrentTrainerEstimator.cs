@@ -104,7 +104,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// <summary>The options' sizes, with the input the feature column holds and the outputs the task needs.</summary>
     private NetworkOptions NetworkOptions(SequenceInput input, TaskAdapter task)
     {
-        var options = _options.ToNetworkOptions(_cell, _options.Bidirectional);
+        var options = _options.ToNetworkOptions(_cell);
         options.Input = input.Kind switch
         {
             SequenceInputKind.Features => InputKind.Features,
@@ -114,7 +114,6 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         options.VocabularySize = input.Kind == SequenceInputKind.Features ? 0 : SequenceColumn.VocabularySize(input);
         options.FeaturesPerStep = input.Kind == SequenceInputKind.Features ? input.Width : 1;
         options.Head = task.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden;
-        options.Pooling = _options.Pooling;
         options.Outputs = task.Outputs;
         return options;
     }

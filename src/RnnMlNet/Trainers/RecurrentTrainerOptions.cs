@@ -39,6 +39,15 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// or to package for scoring with <see cref="RecurrentOptions.Epochs"/> 0. Their shapes must match the network these options describe.</summary>
     public IReadOnlyList<NamedTensor<float>>? InitialWeights { get; set; }
 
+    /// <summary>The shared sizes, plus the directions and the pooling these options choose.</summary>
+    internal override NetworkOptions ToNetworkOptions(CellKind cell)
+    {
+        var options = base.ToNetworkOptions(cell);
+        options.Bidirectional = Bidirectional;
+        options.Pooling = Pooling;
+        return options;
+    }
+
     private protected override int MinimumEpochs => InitialWeights is null ? 1 : 0;
 
     private protected override int MinimumEmbeddingSize => 0;
@@ -49,7 +58,6 @@ public class RecurrentTrainerOptions : RecurrentOptions
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
         Core.OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");
         Core.OptionChecks.Require(MaximumLength >= 0, nameof(MaximumLength), MaximumLength, "0 (no limit) or more");
-        Core.OptionChecks.Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "Last, Mean, Max or Attention");
         base.Validate();
     }
 }

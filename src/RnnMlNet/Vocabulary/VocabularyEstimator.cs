@@ -38,7 +38,7 @@ public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransforme
         public string? InputColumnName { get; set; }
 
         /// <summary>Largest number of tokens kept. Default 20,000.</summary>
-        public int MaximumSize { get; set; } = 20_000;
+        public int MaximumSize { get; set; } = RecurrentDefaults.MaximumVocabularySize;
 
         /// <summary>Fewest occurrences for a token to be kept. Default 1.</summary>
         public int MinimumCount { get; set; } = 1;
