@@ -122,7 +122,7 @@ internal static class InferenceBenchmark
             var data = ml.Data.LoadFromEnumerable(Rows, schema);
             var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
             {
-                FeatureColumnName = nameof(Row.Tokens), EmbeddingSize = workload.Embedding, HiddenSize = workload.Hidden, Epochs = 0, InitialWeights = Native.Export(),
+                FeatureColumnName = nameof(Row.Tokens), EmbeddingSize = workload.Embedding, HiddenSize = workload.Hidden, Epochs = 0, InitialWeights = Native.Export(), Pooling = Pooling.Last,
             });
             if (workload.Cell != CellKind.Lstm) throw new NotSupportedException("The inference rows use LSTM workloads.");
             string zip = Path.Combine(_folder, "model.zip"), onnx = Path.Combine(_folder, "model.onnx");

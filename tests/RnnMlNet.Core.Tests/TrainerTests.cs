@@ -155,6 +155,36 @@ public class TrainerTests
         Assert.Equal(2, history.Epochs.Count);
     }
 
+    /// <summary>A source that does not say how many examples it holds, as a streamed data view with a validation split.</summary>
+    private sealed class UncountedSource(IReadOnlyList<LabeledSequence<float>> examples) : ISequenceSource<float>
+    {
+        public int? Count => null;
+
+        public IEnumerable<LabeledSequence<float>> Read() => examples;
+    }
+
+    /// <summary>Small data gets enough gradient steps: 40 examples in batches of 32 make 2 steps an epoch, so 30 steps take 15 epochs,
+    /// known from the count in advance or after the first epoch of a source that does not say.</summary>
+    [Fact]
+    public void MinimumStepsAddsEpochsForSmallData()
+    {
+        var examples = Examples.Take(40).ToArray();
+        var steps = new List<BatchReport>();
+        var options = new TrainingOptions { Epochs = 2, MinimumSteps = 30, Schedule = LearningRateSchedule.Cosine(), OnBatch = steps.Add };
+        var history = new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4 }), new BinaryCrossEntropy<float>(), options).Fit(examples);
+        Assert.Equal(15, history.Epochs.Count);
+        Assert.Equal(30, steps.Count);
+        // The schedule anneals over the epochs actually run: the last step's rate is near its end.
+        Assert.True(steps[^1].LearningRate < 0.02 * options.LearningRate, $"The last rate was {steps[^1].LearningRate}.");
+
+        var streamed = new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4 }), new BinaryCrossEntropy<float>(),
+            new TrainingOptions { Epochs = 2, MinimumSteps = 30 }).Fit(new UncountedSource(examples));
+        Assert.Equal(15, streamed.Epochs.Count);
+        var large = new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4 }), new BinaryCrossEntropy<float>(),
+            new TrainingOptions { Epochs = 2, MinimumSteps = 3 }).Fit(examples);
+        Assert.Equal(2, large.Epochs.Count);
+    }
+
     [Fact]
     public void BadOptionsAndDataAreRejected()
     {

@@ -132,6 +132,9 @@ public class OptionsTests : IDisposable
         Assert.Equal(11, shared.Count);
         foreach (var property in shared)
             Assert.Equal(typeof(RecurrentOptions).GetProperty(property.Name)!.GetValue(options), property.GetValue(training));
+        Assert.Equal(0, training.MinimumSteps);
+        options.Epochs = null;
+        Assert.Equal((10, 1_000), (options.ToTrainingOptions().Epochs, options.ToTrainingOptions().MinimumSteps));
         var network = options.ToNetworkOptions(options.Cell);
         Assert.Equal((options.HiddenSize, options.EmbeddingSize, options.Layers, options.Dropout, true), (network.HiddenSize, network.EmbeddingSize, network.Layers, network.Dropout, network.Bidirectional));
     }

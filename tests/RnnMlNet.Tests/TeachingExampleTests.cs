@@ -88,4 +88,38 @@ public class TeachingExampleTests : IDisposable
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(data));
         Assert.Equal(1.0, metrics.Accuracy);
     }
+
+    /// <summary>Ten short reviews, the negation among them: the teaching material's first exercise.</summary>
+    internal static readonly Review[] TenReviews =
+    [
+        new() { Text = "movie was good", Label = true },
+        new() { Text = "film was great", Label = true },
+        new() { Text = "the acting was good", Label = true },
+        new() { Text = "i loved this movie", Label = true },
+        new() { Text = "what a great film", Label = true },
+        new() { Text = "movie was bad", Label = false },
+        new() { Text = "film was not good", Label = false },
+        new() { Text = "the acting was bad", Label = false },
+        new() { Text = "i hated this movie", Label = false },
+        new() { Text = "what a boring film", Label = false },
+    ];
+
+    /// <summary>With default options (only the feature column named), ten rows are learned perfectly: the training budget grows
+    /// to enough gradient steps, where ten epochs of one batch each would leave the model guessing.</summary>
+    [Fact]
+    public void TenReviewsAreLearnedPerfectlyWithDefaultOptions()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(TenReviews);
+        var trainer = ml.BinaryClassification.Trainers.Lstm(featureColumnName: "TokenIds");
+        var pipeline = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text")
+            .Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens"))
+            .Append(trainer);
+        using var model = pipeline.Fit(data);
+        Assert.True(trainer.LastSummary!.History.Count > 10, $"Trained {trainer.LastSummary.History.Count} epochs.");
+        Assert.Equal(1.0, ml.BinaryClassification.Evaluate(model.Transform(data)).Accuracy);
+        using var engine = ml.Model.CreatePredictionEngine<Review, ReviewPrediction>(model);
+        Assert.False(engine.Predict(new Review { Text = "film was bad" }).PredictedLabel);
+        Assert.True(engine.Predict(new Review { Text = "the film was great" }).PredictedLabel);
+    }
 }

@@ -60,6 +60,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
         var shuffleRandom = new Random(_options.Seed);
         int? batchesPerEpoch = training.Count is int count ? (count + _options.BatchSize - 1) / _options.BatchSize : null;
+        int totalEpochs = EpochsFor(batchesPerEpoch);
         var epochs = new List<EpochReport>();
         T[]? bestWeights = null;
         double bestValidation = double.PositiveInfinity;
@@ -67,7 +68,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         bool stoppedEarly = false;
         var clock = Stopwatch.StartNew();
 
-        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        for (int epoch = 1; epoch <= totalEpochs; epoch++)
         {
             double lossSum = 0, weightSum = 0, normSum = 0;
             int batches = 0;
@@ -76,7 +77,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 _options.CancellationToken.ThrowIfCancellationRequested();
                 // Schedules see fractional epochs once the number of batches per epoch is known.
                 double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)batches / known) : 0);
-                double rate = _options.Schedule.Rate(_options.LearningRate, progress, _options.Epochs);
+                double rate = _options.Schedule.Rate(_options.LearningRate, progress, totalEpochs);
                 var (loss, norm, weight) = Step(() => _objective.ComputeGradients(examples, _dropoutRandom), rate, epoch, ++batches);
                 lossSum += loss * weight;
                 weightSum += weight;
@@ -85,6 +86,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             }
             if (batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
             batchesPerEpoch = batches;
+            totalEpochs = EpochsFor(batchesPerEpoch);
             keptEpoch = epoch;
             double? validationLoss = validation is not null ? Evaluate(validation) : null;
             var report = new EpochReport(epoch, lossSum / weightSum, validationLoss, normSum / batches, clock.Elapsed);
@@ -101,7 +103,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 }
                 else if (epoch - bestEpoch >= patience)
                 {
-                    stoppedEarly = epoch < _options.Epochs;
+                    stoppedEarly = epoch < totalEpochs;
                     break;
                 }
             }
@@ -113,6 +115,12 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         }
         return new TrainingHistory(epochs, keptEpoch, stoppedEarly);
     }
+
+    /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than
+    /// <see cref="TrainingOptions.MinimumSteps"/> gradient steps (once the batches per epoch are known).</summary>
+    private int EpochsFor(int? batchesPerEpoch) => batchesPerEpoch is int batches and > 0
+        ? Math.Max(_options.Epochs, (_options.MinimumSteps + batches - 1) / batches)
+        : _options.Epochs;
 
     /// <summary>One gradient step on one batch at the given learning rate; returns its loss and gradient norm.</summary>
     public (double Loss, double GradientNorm) TrainBatch(SequenceBatch<T> batch, double learningRate)

@@ -8,6 +8,11 @@ public sealed class TrainingOptions
     /// <summary>Passes over the training data. Default 10.</summary>
     public int Epochs { get; set; } = Defaults.Epochs;
 
+    /// <summary>Fewest gradient steps: when <see cref="Epochs"/> passes over the data make fewer, training runs as many more
+    /// epochs as it takes (known from the source's count, or after the first epoch), so small data is not under-trained.
+    /// Default 0 (exactly <see cref="Epochs"/> epochs).</summary>
+    public int MinimumSteps { get; set; }
+
     /// <summary>Sequences per gradient step. Default 32.</summary>
     public int BatchSize { get; set; } = Defaults.BatchSize;
 
@@ -54,6 +59,7 @@ public sealed class TrainingOptions
     {
         OptionChecks.Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
         OptionChecks.Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
+        OptionChecks.Require(MinimumSteps >= 0, nameof(MinimumSteps), MinimumSteps, "0 or more");
         OptionChecks.Require(ShuffleBufferSize >= 1, nameof(ShuffleBufferSize), ShuffleBufferSize, "at least 1");
         OptionChecks.Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite rate");
         OptionChecks.Require(ClipNorm is null || ClipNorm > 0, nameof(ClipNorm), ClipNorm, "a positive norm or null");

@@ -65,6 +65,8 @@ public sealed class ImportedRecurrentModel
         Bidirectional = Bidirectional,
         Epochs = epochs,
         InitialWeights = Weights,
+        // The imported graphs read the final hidden state.
+        Pooling = Pooling.Last,
     };
 }
 

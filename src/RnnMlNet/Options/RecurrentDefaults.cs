@@ -16,11 +16,15 @@ internal static class RecurrentDefaults
     public const int Layers = EngineDefaults.Layers;
     public const double Dropout = 0;
     public const bool TaggerBidirectional = true;
-    public const Pooling SequencePooling = EngineDefaults.SequencePooling;
+    /// <summary>Pooling for token sequences (text): measured on names and spam (README, Quality). Numeric steps (time series),
+    /// whose last step matters most, read the final states.</summary>
+    public const Pooling TokenPooling = Pooling.Attention;
+    public const Pooling StepPooling = Pooling.Last;
 
     // Training
     public const int Epochs = EngineDefaults.Epochs;
     public const int BatchSize = EngineDefaults.BatchSize;
+    public const int MinimumSteps = 1_000;
     public const double ClipNorm = EngineDefaults.ClipNorm;
     public const int ShuffleBufferSize = EngineDefaults.ShuffleBufferSize;
     public const int Seed = 0;

@@ -43,8 +43,10 @@ public abstract class RecurrentOptions
     /// <summary>How the learning rate changes over training. Default constant.</summary>
     public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
 
-    /// <summary>Passes over the data. Default 10.</summary>
-    public int Epochs { get; set; } = RecurrentDefaults.Epochs;
+    /// <summary>Passes over the data. Default null: automatic, 10 passes, or as many more as it takes to make 1,000 gradient
+    /// steps, so a few hundred rows are trained as well as many thousands (ten rows in one batch train 1,000 epochs; 5,000
+    /// rows, 157 batches, train 10). A number trains exactly that many.</summary>
+    public int? Epochs { get; set; }
 
     /// <summary>Sequences per gradient step. Default 32.</summary>
     public int BatchSize { get; set; } = RecurrentDefaults.BatchSize;
@@ -94,7 +96,8 @@ public abstract class RecurrentOptions
     /// <summary>The engine's training settings these options imply.</summary>
     internal TrainingOptions ToTrainingOptions() => new()
     {
-        Epochs = Epochs,
+        Epochs = Epochs ?? RecurrentDefaults.Epochs,
+        MinimumSteps = Epochs is null ? RecurrentDefaults.MinimumSteps : 0,
         BatchSize = BatchSize,
         LearningRate = LearningRate,
         Optimizer = Optimizer,
@@ -140,12 +143,12 @@ public abstract class RecurrentOptions
     /// </summary>
     internal virtual void Validate()
     {
-        OptionChecks.Require(Epochs >= MinimumEpochs, nameof(Epochs), Epochs, MinimumEpochs == 0 ? "at least 1, or 0 with InitialWeights" : "at least 1");
+        OptionChecks.Require(Epochs is null || Epochs >= MinimumEpochs, nameof(Epochs), Epochs, MinimumEpochs == 0 ? "null (automatic), at least 1, or 0 with InitialWeights" : "null (automatic) or at least 1");
         OptionChecks.Require(EmbeddingSize >= MinimumEmbeddingSize, nameof(EmbeddingSize), EmbeddingSize, MinimumEmbeddingSize == 0 ? "0 (one-hot) or more" : "at least 1");
         OptionChecks.Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "a fraction in [0, 1)");
         OptionChecks.Require(EarlyStoppingPatience is null || ValidationFraction > 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null unless ValidationFraction > 0");
         var training = ToTrainingOptions();
-        training.Epochs = Math.Max(1, Epochs);
+        training.Epochs = Math.Max(1, training.Epochs);
         training.Validate();
         ToNetworkOptions(ChosenCell).Validate();
     }

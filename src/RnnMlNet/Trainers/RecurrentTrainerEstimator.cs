@@ -68,7 +68,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), _options.Seed);
         if (_options.InitialWeights is { } initial) network.Import(initial);
         TrainingHistory? history = null;
-        if (_options.Epochs > 0)
+        if (_options.Epochs != 0)
         {
             // Rows stream from the data view each epoch; only the shuffle buffer and one bucketing window are in memory.
             var split = _options.ValidationSplit;
@@ -114,6 +114,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         options.VocabularySize = input.Kind == SequenceInputKind.Features ? 0 : SequenceColumn.VocabularySize(input);
         options.FeaturesPerStep = input.Kind == SequenceInputKind.Features ? input.Width : 1;
         options.Head = task.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden;
+        options.Pooling = task.PerStep ? Pooling.Last
+            : _options.Pooling ?? (input.Kind == SequenceInputKind.Features ? RecurrentDefaults.StepPooling : RecurrentDefaults.TokenPooling);
         options.Outputs = task.Outputs;
         return options;
     }

@@ -31,9 +31,11 @@ public class RecurrentTrainerOptions : RecurrentOptions
     public bool Bidirectional { get; set; }
 
     /// <summary>How the classifiers and regressors read a sequence: the final hidden states (<see cref="Pooling.Last"/>), or
-    /// the mean, the maximum or an attention-weighted mean of the outputs over every step. Default <see cref="Pooling.Last"/>.
-    /// The tagger, which predicts at every step, takes only <see cref="Pooling.Last"/>.</summary>
-    public Pooling Pooling { get; set; } = RecurrentDefaults.SequencePooling;
+    /// the mean, the maximum or an attention-weighted mean of the outputs over every step. Default null: automatic,
+    /// <see cref="Pooling.Attention"/> for token sequences (keys, one-hot) and <see cref="Pooling.Last"/> for float steps
+    /// (time series, whose last step matters most), as measured by the quality benchmark. The tagger, which predicts at every
+    /// step, takes only null or <see cref="Pooling.Last"/>.</summary>
+    public Pooling? Pooling { get; set; }
 
     /// <summary>Starting weights in ONNX layout (e.g. from <see cref="Onnx.OnnxImport.Read"/>), to fine-tune instead of starting fresh,
     /// or to package for scoring with <see cref="RecurrentOptions.Epochs"/> 0. Their shapes must match the network these options describe.</summary>
@@ -44,7 +46,7 @@ public class RecurrentTrainerOptions : RecurrentOptions
     {
         var options = base.ToNetworkOptions(cell);
         options.Bidirectional = Bidirectional;
-        options.Pooling = Pooling;
+        options.Pooling = Pooling ?? RnnMlNet.Pooling.Last;
         return options;
     }
 

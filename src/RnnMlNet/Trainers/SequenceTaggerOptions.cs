@@ -15,7 +15,7 @@ public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
 
     internal override void Validate()
     {
-        Core.OptionChecks.Require(Pooling == Pooling.Last, nameof(Pooling), Pooling, "Last: the tagger predicts at every step and pools nothing");
+        Core.OptionChecks.Require(Pooling is null or RnnMlNet.Pooling.Last, nameof(Pooling), Pooling, "null or Last: the tagger predicts at every step and pools nothing");
         base.Validate();
     }
 }

@@ -8,7 +8,7 @@ namespace RnnMlNet.Benchmarks.Quality;
 /// <summary>Tomorrow's US births from the last 28 days (data/us-births): the TimeSeries sample's chronological 80/20 split.</summary>
 internal static class BirthsTask
 {
-    public static IEnumerable<Result> Run(bool tuned)
+    public static IEnumerable<Result> Run(Settings settings)
     {
         string path = Find(Series.RelativePath) ?? throw new FileNotFoundException($"{Series.RelativePath} not found above the executable.");
         var (_, births) = Series.Read(path);
@@ -22,7 +22,7 @@ internal static class BirthsTask
         {
             new("LSTM, default options", ml => ml.Regression.Trainers.Lstm(featureColumnName: nameof(WindowRow.Window))),
         };
-        if (tuned)
+        if (settings.Tuned)
             contestants.Add(new("LSTM, sample's options (H64, 40 epochs, lr 3e-3)", ml => ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions
             {
                 FeatureColumnName = nameof(WindowRow.Window), HiddenSize = 64, Epochs = 40, LearningRate = 3e-3, Seed = 1,

@@ -15,7 +15,7 @@ internal static class NamesTask
         public bool Label { get; set; }
     }
 
-    public static IEnumerable<Result> Run(bool tuned)
+    public static IEnumerable<Result> Run(Settings settings)
     {
         string csv = Find("data/names/names.csv") ?? throw new FileNotFoundException("data/names/names.csv not found above the executable.");
         var rows = File.ReadLines(csv).Skip(1).Select(line => line.Split(',')).Where(f => f.Length == 2 && f[1] is "F" or "M")
@@ -26,7 +26,7 @@ internal static class NamesTask
         {
             new("LSTM, default options", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(featureColumnName: "CharIds"))),
         };
-        if (tuned)
+        if (settings.Tuned)
             contestants.Add(new("LSTM, tuned (bidirectional, E16 H48, lr 3e-3, early stopping)", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(
                 new RecurrentTrainerOptions
                 {

@@ -4,7 +4,7 @@ using Microsoft.ML;
 namespace RnnMlNet.Benchmarks.Quality;
 
 /// <summary>
-/// `quality [--only names,spam,births] [--skip-tuned]`: each task on a fixed seeded split, the recurrent model with default
+/// `quality [--only names,spam,births] [--skip-tuned] [--spam-splits 1,7]`: each task on a fixed seeded split, the recurrent model with default
 /// options (only column names given) and with its best known options, beside ML.NET's classic baseline, trained and
 /// evaluated in one run; prints one table.
 /// </summary>
@@ -13,16 +13,19 @@ internal static class QualityDriver
     /// <summary>One model on one task: what it scored on the test split and how long it trained.</summary>
     public sealed record Result(string Task, string Model, IReadOnlyList<(string Metric, double Value)> Metrics, TimeSpan Training);
 
+    /// <summary>What to run: tuned options beside the defaults, and which seeded splits of the spam corpus.</summary>
+    public sealed record Settings(bool Tuned, int[] SpamSplits);
+
     /// <summary>A contestant: a pipeline that is fitted on the training split and evaluated on the test split.</summary>
     public sealed record Contestant(string Name, Func<MLContext, IEstimator<ITransformer>> Pipeline);
 
     public static int Run(string[] args)
     {
         var only = Option(args, "--only")?.Split(',') ?? ["names", "spam", "births"];
-        bool tuned = !args.Contains("--skip-tuned");
+        var settings = new Settings(!args.Contains("--skip-tuned"), (Option(args, "--spam-splits") ?? "1,7").Split(',').Select(int.Parse).ToArray());
         Console.WriteLine($"Load average at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores.");
         var results = new List<Result>();
-        var tasks = new Dictionary<string, Func<bool, IEnumerable<Result>>>
+        var tasks = new Dictionary<string, Func<Settings, IEnumerable<Result>>>
         {
             ["names"] = NamesTask.Run,
             ["spam"] = SpamTask.Run,
@@ -31,7 +34,7 @@ internal static class QualityDriver
         foreach (string name in only)
         {
             if (!tasks.TryGetValue(name, out var run)) throw new ArgumentException($"Unknown task '{name}'; expected {string.Join(", ", tasks.Keys)}.");
-            foreach (var result in run(tuned))
+            foreach (var result in run(settings))
             {
                 results.Add(result);
                 Console.WriteLine($"  {result.Task} / {result.Model}: {Format(result)}");

@@ -15,11 +15,11 @@ internal static class SpamTask
     // As in the sample: mail needs line breaks and markup split too; '!' and '$' stay inside tokens.
     private static readonly char[] Separators = [' ', '\t', '\r', '\n', '.', ',', ';', ':', '"', '\'', '(', ')', '[', ']', '{', '}', '<', '>', '=', '/', '\\', '|', '*', '-', '_'];
 
-    public static IEnumerable<Result> Run(bool tuned)
+    public static IEnumerable<Result> Run(Settings settings)
     {
         string path = Find(Corpus.RelativePath) ?? throw new FileNotFoundException($"{Corpus.RelativePath} not found: run bash data/fetch-spam-assassin.sh.");
         var messages = Corpus.Read(path);
-        foreach (int seed in new[] { 1, 7 })
+        foreach (int seed in settings.SpamSplits)
         {
             var ml = new MLContext(seed: 1);
             var split = ml.Data.TrainTestSplit(ml.Data.LoadFromEnumerable(messages), testFraction: 0.2, seed: seed);
@@ -28,7 +28,7 @@ internal static class SpamTask
             {
                 new("LSTM, default options", ml => Tokens(ml).Append(ml.BinaryClassification.Trainers.Lstm(featureColumnName: "TokenIds"))),
             };
-            if (tuned)
+            if (settings.Tuned)
                 contestants.Add(new("LSTM, sample's options (first 256 tokens, 5 epochs, lr 2e-3)", ml => Tokens(ml).Append(ml.BinaryClassification.Trainers.Lstm(
                     new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", MaximumLength = 256, Epochs = 5, LearningRate = 2e-3, Seed = 1 }))));
             contestants.Add(new("FeaturizeText + SDCA (ML.NET)", ml => ml.Transforms.Text.FeaturizeText("Features", "Text")
