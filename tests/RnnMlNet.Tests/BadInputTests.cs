@@ -92,7 +92,7 @@ public class BadInputTests : IDisposable
     {
         var ml = _temp.Context();
         Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
-            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { EarlyStoppingPatience = 2 })).Message);
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { EarlyStoppingPatience = 2, ValidationFraction = 0 })).Message);
         Assert.Contains("Epochs", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { Epochs = 0 })).Message);
         Assert.Contains("ValidationFraction", Assert.Throws<ArgumentOutOfRangeException>(() =>

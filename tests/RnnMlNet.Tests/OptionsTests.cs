@@ -127,14 +127,15 @@ public class OptionsTests : IDisposable
             Epochs = 7, BatchSize = 5, LearningRate = 0.25, Optimizer = new OptimizerSettings { Kind = OptimizerKind.RmsProp }, Schedule = LearningRateSchedule.Cosine(0.1),
             ClipNorm = 3, ClipValue = 2, Seed = 11, ShuffleBufferSize = 17, EarlyStoppingPatience = 4, ValidationFraction = 0.3,
         };
-        var training = options.ToTrainingOptions();
+        var training = options.ToTrainingOptions(options.HoldOutFor(rows: 100));
         var shared = typeof(TrainingOptions).GetProperties().Where(p => typeof(RecurrentOptions).GetProperty(p.Name) is not null).ToList();
         Assert.Equal(11, shared.Count);
         foreach (var property in shared)
             Assert.Equal(typeof(RecurrentOptions).GetProperty(property.Name)!.GetValue(options), property.GetValue(training));
         Assert.Equal(0, training.MinimumSteps);
         options.Epochs = null;
-        Assert.Equal((10, 1_000), (options.ToTrainingOptions().Epochs, options.ToTrainingOptions().MinimumSteps));
+        var automatic = options.ToTrainingOptions(options.HoldOutFor(rows: 100));
+        Assert.Equal((10, 1_000), (automatic.Epochs, automatic.MinimumSteps));
         var network = options.ToNetworkOptions(options.Cell);
         Assert.Equal((options.HiddenSize, options.EmbeddingSize, options.Layers, options.Dropout, true), (network.HiddenSize, network.EmbeddingSize, network.Layers, network.Dropout, network.Bidirectional));
     }
@@ -150,6 +151,47 @@ public class OptionsTests : IDisposable
         Assert.Equal(held, validation);
         Assert.Equal(4000 - held.Count, training.Count);
         Assert.NotEqual(held, Enumerable.Range(0, 4000).Where(i => new ValidationSplit(0.25, seed: 4).IsValidation(i)).ToList());
+    }
+
+    /// <summary>Left automatic, 10% is held out with early stopping once there are 1,000 rows; a fraction set by hand keeps
+    /// early stopping off unless asked for; patience alone holds 10% out.</summary>
+    [Fact]
+    public void TheHoldOutIsAutomaticOnceThereAreEnoughRows()
+    {
+        var options = new RecurrentTrainerOptions();
+        Assert.Equal((false, null), (options.HoldOutFor(999).Split.HoldsOut, options.HoldOutFor(999).Patience));
+        Assert.Equal((true, 3), (options.HoldOutFor(1_000).Split.HoldsOut, options.HoldOutFor(1_000).Patience));
+        Assert.Null(options.ToTrainingOptions(options.HoldOutFor(999)).EarlyStoppingPatience);
+        Assert.Equal(3, options.ToTrainingOptions(options.HoldOutFor(5_000)).EarlyStoppingPatience);
+        options.ValidationFraction = 0.2;
+        Assert.Equal((true, null), (options.HoldOutFor(5_000).Split.HoldsOut, options.HoldOutFor(5_000).Patience));
+        options.ValidationFraction = null;
+        options.EarlyStoppingPatience = 5;
+        Assert.Equal((true, 5), (options.HoldOutFor(10).Split.HoldsOut, options.HoldOutFor(10).Patience));
+    }
+
+    /// <summary>The summary says which epoch was kept, and warns when the validation loss was still falling at the end.</summary>
+    [Fact]
+    public void TheSummarySaysWhetherMoreEpochsMayHelp()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(300, 3));
+        RecurrentModelSummary Train(int epochs)
+        {
+            var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
+            {
+                FeatureColumnName = "Tokens", HiddenSize = 8, EmbeddingSize = 4, Epochs = epochs, LearningRate = 0.01, ValidationFraction = 0.3, EarlyStoppingPatience = 2, Seed = 3,
+            });
+            using var model = trainer.Fit(data);
+            return trainer.LastSummary!;
+        }
+        var short_ = Train(2);
+        Assert.True(short_.StillImproving, short_.ToString());
+        Assert.Contains("still falling", short_.ToString());
+        var long_ = Train(60);
+        Assert.True(long_.History.Count < 60 && long_.KeptEpoch < long_.History.Count, long_.ToString());
+        Assert.False(long_.StillImproving);
+        Assert.Contains($"kept the weights of epoch {long_.KeptEpoch}", long_.ToString());
     }
 
     /// <summary>A handful of rows that the hash would hold out entirely still train; a seed of −1 still mixes into the hash.</summary>

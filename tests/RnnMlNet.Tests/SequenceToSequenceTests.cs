@@ -110,7 +110,7 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Contains("empty", empty.Message);
         var beam = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { BeamWidth = 0 }));
         Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
-            ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { EarlyStoppingPatience = 2 })).Message);
+            ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { EarlyStoppingPatience = 2, ValidationFraction = 0 })).Message);
         Assert.Contains("BeamWidth", beam.Message);
         Assert.Equal(2, SequenceToSequenceMetrics.EditDistance(["a", "b", "c"], ["a", "c", "d"]));
     }

@@ -64,7 +64,8 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var vocabulary = BuildVocabulary(texts, categories);
         var features = _options.ConditionFeaturesColumnName is null ? null : ReadFeatures(input);
         var examples = texts.Select((tokens, i) => Example(vocabulary, tokens, categories?[i], features?[i])).ToList();
-        var (train, validation) = _options.ValidationSplit.Split(examples);
+        var holdOut = _options.HoldOutFor(examples.Count);
+        var (train, validation) = holdOut.Split.Split(examples);
         if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.TextColumnName}': no texts left to train on.");
 
         var networkOptions = _options.ToNetworkOptions(_options.Cell);
@@ -76,8 +77,8 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var conditioned = features is null ? null : new ConditionedDecoder<float>(networkOptions, features[0].Length, _options.Seed);
         var network = conditioned?.Decoder ?? new RecurrentNetwork<float>(networkOptions, _options.Seed);
         var trainer = conditioned is null
-            ? new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), _options.ToTrainingOptions())
-            : new RecurrentTrainer<float>(conditioned, _options.ToTrainingOptions());
+            ? new RecurrentTrainer<float>(network, new SoftmaxCrossEntropy<float>(), _options.ToTrainingOptions(holdOut))
+            : new RecurrentTrainer<float>(conditioned, _options.ToTrainingOptions(holdOut));
         History = trainer.Fit(train, validation.Count > 0 ? validation : null);
         Perplexity = Math.Exp(trainer.Evaluate(validation.Count > 0 ? validation : train));
         Vocabulary = vocabulary;

@@ -64,12 +64,13 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
             Sequence<float>.FromTokens(source.Select(t => sourceIds.GetValueOrDefault(t)).ToArray()),
             targets[i].Select(t => (float)targetIds.GetValueOrDefault(t)).ToArray())).ToList();
 
-        var (train, validation) = _options.ValidationSplit.Split(examples);
+        var holdOut = _options.HoldOutFor(examples.Count);
+        var (train, validation) = holdOut.Split.Split(examples);
         if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.InputColumnName}': no pairs left to train on.");
 
         var model = new EncoderDecoder<float>(_options.ToEncoderDecoderOptions(_options.Cell, _options.BidirectionalEncoder,
             sourceVocabularySize: sourceTokens.Count + 1, targetVocabularySize: targetTokens.Count + 3), _options.Seed);
-        History = new RecurrentTrainer<float>(model, _options.ToTrainingOptions()).Fit(train, validation.Count > 0 ? validation : null);
+        History = new RecurrentTrainer<float>(model, _options.ToTrainingOptions(holdOut)).Fit(train, validation.Count > 0 ? validation : null);
         (SourceTokens, TargetTokens, LastModel) = (sourceTokens, targetTokens, model);
         return BuildModel(model, sourceTokens, targetTokens);
     }

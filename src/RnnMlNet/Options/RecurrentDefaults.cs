@@ -25,6 +25,9 @@ internal static class RecurrentDefaults
     public const int Epochs = EngineDefaults.Epochs;
     public const int BatchSize = EngineDefaults.BatchSize;
     public const int MinimumSteps = 1_000;
+    public const int AutomaticValidationRows = 1_000;
+    public const double AutomaticValidationFraction = 0.1;
+    public const int AutomaticPatience = 3;
     public const double ClipNorm = EngineDefaults.ClipNorm;
     public const int ShuffleBufferSize = EngineDefaults.ShuffleBufferSize;
     public const int Seed = 0;
@@ -37,7 +40,8 @@ internal static class RecurrentDefaults
     /// <summary>The sizes and rate that differ between the classifiers (and tagger) and the text models.</summary>
     public sealed record Family(int EmbeddingSize, int HiddenSize, double LearningRate);
 
-    public static readonly Family Classifier = new(EmbeddingSize: 64, HiddenSize: EngineDefaults.HiddenSize, LearningRate: EngineDefaults.LearningRate);
+    // 2e-3 rather than the engine's 1e-3: measured with the quality benchmark, no worse on names, spam or births, better on births.
+    public static readonly Family Classifier = new(EmbeddingSize: 64, HiddenSize: EngineDefaults.HiddenSize, LearningRate: 2e-3);
     public static readonly Family TextModel = new(EmbeddingSize: EngineDefaults.EncoderDecoderEmbeddingSize, HiddenSize: 128, LearningRate: 3e-3);
 
     // Text models

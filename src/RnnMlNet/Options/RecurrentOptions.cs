@@ -37,7 +37,7 @@ public abstract class RecurrentOptions
     /// <summary>Optimizer and its hyper-parameters. Default Adam with PyTorch's defaults (see <see cref="OptimizerSettings"/>).</summary>
     public OptimizerSettings Optimizer { get; set; } = new();
 
-    /// <summary>Base learning rate. Default 1e-3 for the classifiers and the tagger, 3e-3 for the text models.</summary>
+    /// <summary>Base learning rate. Default 2e-3 for the classifiers and the tagger, 3e-3 for the text models.</summary>
     public double LearningRate { get; set; }
 
     /// <summary>How the learning rate changes over training. Default constant.</summary>
@@ -58,11 +58,13 @@ public abstract class RecurrentOptions
     public double? ClipValue { get; set; }
 
     /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1), chosen by a seeded hash of the
-    /// row position, the same way in every estimator, epoch and process. Default 0, except 0.1 for the generator.</summary>
-    public double ValidationFraction { get; set; }
+    /// row position, the same way in every estimator, epoch and process. Default null: automatic, 10% with early stopping
+    /// (patience 3, best weights kept) once there are 1,000 rows or more, nothing below that (0.1 for the generator).</summary>
+    public double? ValidationFraction { get; set; }
 
     /// <summary>Stop after this many epochs without a better validation loss and keep the best weights; needs a
-    /// <see cref="ValidationFraction"/> above 0. Default null (off).</summary>
+    /// <see cref="ValidationFraction"/> that is not 0 (with null, 10% is held out). Default null: 3 when the validation split
+    /// is automatic and holds rows out, otherwise off.</summary>
     public int? EarlyStoppingPatience { get; set; }
 
     /// <summary>Examples held for shuffling while rows stream in: a full shuffle when the data fits. Default 10,000.</summary>
@@ -90,11 +92,21 @@ public abstract class RecurrentOptions
     /// <summary>The cell these options choose, where they choose one (the trainers take theirs from the catalog method).</summary>
     private protected virtual CellKind ChosenCell => RecurrentDefaults.Cell;
 
-    /// <summary>Which rows are held out for validation.</summary>
-    internal ValidationSplit ValidationSplit => new(ValidationFraction, Seed);
+    /// <summary>Which rows are held out for validation, and the early stopping that goes with them, for data of
+    /// <paramref name="rows"/> rows (see <see cref="ValidationFraction"/> and <see cref="EarlyStoppingPatience"/>).</summary>
+    internal HoldOut HoldOutFor(long rows)
+    {
+        double fraction = ValidationFraction
+            ?? (rows >= RecurrentDefaults.AutomaticValidationRows || EarlyStoppingPatience is not null ? RecurrentDefaults.AutomaticValidationFraction : 0);
+        int? patience = EarlyStoppingPatience ?? (ValidationFraction is null && fraction > 0 ? RecurrentDefaults.AutomaticPatience : null);
+        return new HoldOut(new ValidationSplit(fraction, Seed), patience);
+    }
 
-    /// <summary>The engine's training settings these options imply.</summary>
-    internal TrainingOptions ToTrainingOptions() => new()
+    /// <summary>The validation rows and the patience of early stopping on their loss (null for none).</summary>
+    internal sealed record HoldOut(ValidationSplit Split, int? Patience);
+
+    /// <summary>The engine's training settings these options imply, with the hold-out chosen for the data.</summary>
+    internal TrainingOptions ToTrainingOptions(HoldOut holdOut) => new()
     {
         Epochs = Epochs ?? RecurrentDefaults.Epochs,
         MinimumSteps = Epochs is null ? RecurrentDefaults.MinimumSteps : 0,
@@ -106,7 +118,7 @@ public abstract class RecurrentOptions
         ClipValue = ClipValue,
         Seed = Seed,
         ShuffleBufferSize = ShuffleBufferSize,
-        EarlyStoppingPatience = EarlyStoppingPatience,
+        EarlyStoppingPatience = holdOut.Split.HoldsOut ? holdOut.Patience : null,
         OnEpoch = Progress is { } progress ? progress.Report : null,
         CancellationToken = CancellationToken,
     };
@@ -145,9 +157,9 @@ public abstract class RecurrentOptions
     {
         OptionChecks.Require(Epochs is null || Epochs >= MinimumEpochs, nameof(Epochs), Epochs, MinimumEpochs == 0 ? "null (automatic), at least 1, or 0 with InitialWeights" : "null (automatic) or at least 1");
         OptionChecks.Require(EmbeddingSize >= MinimumEmbeddingSize, nameof(EmbeddingSize), EmbeddingSize, MinimumEmbeddingSize == 0 ? "0 (one-hot) or more" : "at least 1");
-        OptionChecks.Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "a fraction in [0, 1)");
-        OptionChecks.Require(EarlyStoppingPatience is null || ValidationFraction > 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null unless ValidationFraction > 0");
-        var training = ToTrainingOptions();
+        OptionChecks.Require(ValidationFraction is null or (>= 0 and < 1), nameof(ValidationFraction), ValidationFraction, "null (automatic) or a fraction in [0, 1)");
+        OptionChecks.Require(EarlyStoppingPatience is null || ValidationFraction is not 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null when ValidationFraction is 0");
+        var training = ToTrainingOptions(HoldOutFor(rows: 0));
         training.Epochs = Math.Max(1, training.Epochs);
         training.Validate();
         ToNetworkOptions(ChosenCell).Validate();

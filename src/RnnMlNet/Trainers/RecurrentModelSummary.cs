@@ -35,6 +35,9 @@ public sealed class RecurrentModelSummary
     /// <summary>The epoch whose weights the model holds.</summary>
     public int KeptEpoch { get; init; }
 
+    /// <summary>Whether the validation loss was still falling at the last epoch trained: more epochs may give a better model.</summary>
+    public bool StillImproving { get; init; }
+
     internal static RecurrentModelSummary Create(RecurrentTask task, RecurrentNetwork<float> network, TrainingHistory? history)
     {
         var o = network.Options;
@@ -57,6 +60,7 @@ public sealed class RecurrentModelSummary
             TotalParameters = network.Parameters.Count,
             History = history?.Epochs ?? [],
             KeptEpoch = history?.KeptEpoch ?? 0,
+            StillImproving = history is { Epochs: [.., { ValidationLoss: not null }] epochs } && history.KeptEpoch == epochs.Count && epochs.Count > 1,
         };
     }
 
@@ -69,6 +73,8 @@ public sealed class RecurrentModelSummary
         text.AppendLine($"  {"total",-20} {TotalParameters,10:N0}");
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}");
+        if (History.Count > 0) text.AppendLine($"  kept the weights of epoch {KeptEpoch}");
+        if (StillImproving) text.AppendLine("  warning: the validation loss was still falling at the last epoch; more epochs may give a better model");
         return text.ToString();
     }
 

@@ -71,13 +71,24 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         if (_options.Epochs != 0)
         {
             // Rows stream from the data view each epoch; only the shuffle buffer and one bucketing window are in memory.
-            var split = _options.ValidationSplit;
-            DataViewSequenceSource Part(bool validation) => new(input, sequenceInput, task, split, validation, _options.CancellationToken);
-            history = new RecurrentTrainer<float>(network, task.Loss, _options.ToTrainingOptions()).Fit(Part(validation: false), split.HoldsOut ? Part(validation: true) : null);
+            var holdOut = _options.HoldOutFor(_options.ValidationFraction is null ? CountRows(input) : 0);
+            DataViewSequenceSource Part(bool validation) => new(input, sequenceInput, task, holdOut.Split, validation, _options.CancellationToken);
+            history = new RecurrentTrainer<float>(network, task.Loss, _options.ToTrainingOptions(holdOut))
+                .Fit(Part(validation: false), holdOut.Split.HoldsOut ? Part(validation: true) : null);
         }
         LastNetwork = network;
         LastSummary = RecurrentModelSummary.Create(_task, network, history);
         return BuildModel(_context, network, sequenceInput, task, LastSummary, input);
+    }
+
+    /// <summary>The data's rows: known to many views, counted with a cursor that reads no column otherwise.</summary>
+    private static long CountRows(IDataView data)
+    {
+        if (data.GetRowCount() is long known) return known;
+        long rows = 0;
+        using var cursor = data.GetRowCursor([]);
+        while (cursor.MoveNext()) rows++;
+        return rows;
     }
 
     /// <inheritdoc />
