@@ -163,6 +163,7 @@ public class OptionsTests : IDisposable
         Assert.Equal((true, 3), (options.HoldOutFor(1_000).Split.HoldsOut, options.HoldOutFor(1_000).Patience));
         Assert.Null(options.ToTrainingOptions(options.HoldOutFor(999)).EarlyStoppingPatience);
         Assert.Equal(3, options.ToTrainingOptions(options.HoldOutFor(5_000)).EarlyStoppingPatience);
+        Assert.False(options.HoldOutFor(5_000, tokens: false).Split.HoldsOut);
         options.ValidationFraction = 0.2;
         Assert.Equal((true, null), (options.HoldOutFor(5_000).Split.HoldsOut, options.HoldOutFor(5_000).Patience));
         options.ValidationFraction = null;

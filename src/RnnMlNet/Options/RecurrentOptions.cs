@@ -58,8 +58,10 @@ public abstract class RecurrentOptions
     public double? ClipValue { get; set; }
 
     /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1), chosen by a seeded hash of the
-    /// row position, the same way in every estimator, epoch and process. Default null: automatic, 10% with early stopping
-    /// (patience 3, best weights kept) once there are 1,000 rows or more, nothing below that (0.1 for the generator).</summary>
+    /// row position, the same way in every estimator, epoch and process. Default null: automatic, for token sequences 10% with
+    /// early stopping (patience 3, best weights kept) once there are 1,000 rows or more, nothing below that; nothing for
+    /// float steps, which are often a time series where a random hold-out validates on days between training days
+    /// (0.1 for the generator).</summary>
     public double? ValidationFraction { get; set; }
 
     /// <summary>Stop after this many epochs without a better validation loss and keep the best weights; needs a
@@ -93,11 +95,12 @@ public abstract class RecurrentOptions
     private protected virtual CellKind ChosenCell => RecurrentDefaults.Cell;
 
     /// <summary>Which rows are held out for validation, and the early stopping that goes with them, for data of
-    /// <paramref name="rows"/> rows (see <see cref="ValidationFraction"/> and <see cref="EarlyStoppingPatience"/>).</summary>
-    internal HoldOut HoldOutFor(long rows)
+    /// <paramref name="rows"/> rows of tokens or of float steps (see <see cref="ValidationFraction"/> and <see cref="EarlyStoppingPatience"/>).</summary>
+    internal HoldOut HoldOutFor(long rows, bool tokens = true)
     {
+        bool automatic = tokens && rows >= RecurrentDefaults.AutomaticValidationRows;
         double fraction = ValidationFraction
-            ?? (rows >= RecurrentDefaults.AutomaticValidationRows || EarlyStoppingPatience is not null ? RecurrentDefaults.AutomaticValidationFraction : 0);
+            ?? (automatic || EarlyStoppingPatience is not null ? RecurrentDefaults.AutomaticValidationFraction : 0);
         int? patience = EarlyStoppingPatience ?? (ValidationFraction is null && fraction > 0 ? RecurrentDefaults.AutomaticPatience : null);
         return new HoldOut(new ValidationSplit(fraction, Seed), patience);
     }

@@ -71,7 +71,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         if (_options.Epochs != 0)
         {
             // Rows stream from the data view each epoch; only the shuffle buffer and one bucketing window are in memory.
-            var holdOut = _options.HoldOutFor(_options.ValidationFraction is null ? CountRows(input) : 0);
+            bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
+            var holdOut = _options.HoldOutFor(_options.ValidationFraction is null && tokens ? CountRows(input) : 0, tokens);
             DataViewSequenceSource Part(bool validation) => new(input, sequenceInput, task, holdOut.Split, validation, _options.CancellationToken);
             history = new RecurrentTrainer<float>(network, task.Loss, _options.ToTrainingOptions(holdOut))
                 .Fit(Part(validation: false), holdOut.Split.HoldsOut ? Part(validation: true) : null);
