@@ -163,7 +163,7 @@ public class GradientCheckTests
         };
         Loss<double> loss = lossKind switch
         {
-            LossKind.Binary => new BinaryCrossEntropy<double>(),
+            LossKind.Binary => new BinaryCrossEntropy<double>(negativeWeight: 0.7, positiveWeight: 2.0),
             LossKind.Softmax => new SoftmaxCrossEntropy<double>([1.0, 2.5, 0.5]),
             _ => new MeanSquaredError<double>(),
         };

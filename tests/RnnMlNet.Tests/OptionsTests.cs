@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML;
 using RnnMlNet.Core.Optimizers;
 using RnnMlNet.Core.Training;
@@ -193,6 +194,35 @@ public class OptionsTests : IDisposable
         Assert.True(long_.History.Count < 60 && long_.KeptEpoch < long_.History.Count, long_.ToString());
         Assert.False(long_.StillImproving);
         Assert.Contains($"kept the weights of epoch {long_.KeptEpoch}", long_.ToString());
+    }
+
+    /// <summary>Class weights tilt a classifier towards the class they weigh up; a wrong count fails naming the label column.</summary>
+    [Fact]
+    public void ClassWeightsTiltTheClassifierAndAreChecked()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(200, 4));
+        double MeanProbability(double[]? weights)
+        {
+            var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
+            {
+                FeatureColumnName = "Tokens", HiddenSize = 6, EmbeddingSize = 4, Epochs = 3, LearningRate = 0.01, Seed = 2, ClassWeights = weights,
+            });
+            using var model = trainer.Fit(data);
+            return model.Transform(data).GetColumn<float>("Probability").Average();
+        }
+        double plain = MeanProbability(null), towardsTrue = MeanProbability([1, 10]), towardsFalse = MeanProbability([10, 1]);
+        Assert.True(towardsFalse < plain && plain < towardsTrue, $"Mean P(true): weighted to false {towardsFalse}, plain {plain}, weighted to true {towardsTrue}.");
+
+        var wrongCount = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Gru(new RecurrentTrainerOptions
+        {
+            FeatureColumnName = "Tokens", LabelColumnName = "Class", Epochs = 1, ClassWeights = [1, 2],
+        }).Fit(data));
+        Assert.Contains("'Class' has 3 classes", wrongCount.Message);
+        Assert.Contains("ClassWeights", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions { ClassWeights = [1, 2] })).Message);
+        Assert.Contains("ClassWeights", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ClassWeights = [1, -2] })).Message);
     }
 
     /// <summary>A handful of rows that the hash would hold out entirely still train; a seed of −1 still mixes into the hash.</summary>

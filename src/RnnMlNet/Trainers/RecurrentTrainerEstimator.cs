@@ -47,6 +47,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        Core.OptionChecks.Require(options.ClassWeights is null || task != RecurrentTask.Regression, nameof(options.ClassWeights), options.ClassWeights,
+            "null for regression: class weights are for the classifiers and the tagger");
         _task = task;
         _cell = cell;
         _options = options;
@@ -64,7 +66,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     {
         ArgumentNullException.ThrowIfNull(input);
         var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength);
-        var task = TaskAdapter.For(_task).Bind(input.Schema, _options.LabelColumnName, _options.MaximumLength);
+        var task = TaskAdapter.For(_task).Bind(input.Schema, _options);
         var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), _options.Seed);
         if (_options.InitialWeights is { } initial) network.Import(initial);
         TrainingHistory? history = null;

@@ -37,6 +37,10 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// step, takes only null or <see cref="Pooling.Last"/>.</summary>
     public Pooling? Pooling { get; set; }
 
+    /// <summary>For imbalanced classes: one positive weight per class, multiplying its examples' loss (binary: the weight
+    /// of false, then of true; multiclass and tagging: one per class in the label's key order). Default null (all 1).</summary>
+    public IReadOnlyList<double>? ClassWeights { get; set; }
+
     /// <summary>Starting weights in ONNX layout (e.g. from <see cref="Onnx.OnnxImport.Read"/>), to fine-tune instead of starting fresh,
     /// or to package for scoring with <see cref="RecurrentOptions.Epochs"/> 0. Their shapes must match the network these options describe.</summary>
     public IReadOnlyList<NamedTensor<float>>? InitialWeights { get; set; }
@@ -58,6 +62,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
     {
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
+        Core.OptionChecks.Require(ClassWeights is null || ClassWeights.All(w => w > 0 && double.IsFinite(w)), nameof(ClassWeights),
+            ClassWeights is null ? null : string.Join(", ", ClassWeights), "finite positive weights");
         Core.OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");
         Core.OptionChecks.Require(MaximumLength >= 0, nameof(MaximumLength), MaximumLength, "0 (no limit) or more");
         base.Validate();

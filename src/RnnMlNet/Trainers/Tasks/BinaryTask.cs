@@ -6,12 +6,13 @@ using RnnMlNet.Glue;
 namespace RnnMlNet.Trainers;
 
 /// <summary>Binary classification: a Boolean label, one logit, binary cross-entropy, Score / Probability / PredictedLabel.</summary>
-internal sealed class BinaryTask(string labelColumnName) : SingleOutputTask<BinaryLogit, BinaryOutputs>(labelColumnName, new BinaryCrossEntropy<float>(),
+internal sealed class BinaryTask(string labelColumnName, double[]? classWeights) : SingleOutputTask<BinaryLogit, BinaryOutputs>(labelColumnName,
+    classWeights is [var negative, var positive] ? new BinaryCrossEntropy<float>(negative, positive) : new BinaryCrossEntropy<float>(),
     GlueColumns.Logit, BinaryOutputsFactory.ContractName, BinaryOutputsFactory.Map)
 {
     public static readonly TaskDefinition Definition = new("a Boolean label", label => label.IsScalar(BooleanDataViewType.Instance),
         input => SchemaChecks.AddColumns<BinaryOutputs>(input, _ => { }),
-        (label, _) => new BinaryTask(label.Name));
+        (label, options) => new BinaryTask(label.Name, ClassWeights(options, 2, label.Name)));
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {

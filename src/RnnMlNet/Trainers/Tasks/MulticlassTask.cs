@@ -18,12 +18,18 @@ internal sealed class MulticlassTask : TaskAdapter
             definition[nameof(OutputColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
             WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new KeyDataViewType(typeof(uint), 2));
         }),
-        (label, _) => new MulticlassTask(label));
+        (label, options) => new MulticlassTask(label, options));
 
     private readonly string[] _classNames;
 
     /// <summary>One logit per class of the label's key type.</summary>
-    private MulticlassTask(DataViewSchema.Column label) : base(label.Name, KeyCount.Of(label, "a key label with at least 2 classes (use MapValueToKey)"), new SoftmaxCrossEntropy<float>()) =>
+    private MulticlassTask(DataViewSchema.Column label, RecurrentTrainerOptions options)
+        : this(label, KeyCount.Of(label, "a key label with at least 2 classes (use MapValueToKey)"), options)
+    {
+    }
+
+    private MulticlassTask(DataViewSchema.Column label, int classes, RecurrentTrainerOptions options)
+        : base(label.Name, classes, new SoftmaxCrossEntropy<float>(ClassWeights(options, classes, label.Name))) =>
         _classNames = SchemaChecks.KeyNames(label, Outputs);
 
     public override Func<long, float[]> LabelReader(DataViewRow row)

@@ -19,17 +19,17 @@ internal sealed class TaggingTask : TaskAdapter
             definition[nameof(OutputColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single);
             WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new VectorDataViewType(new KeyDataViewType(typeof(uint), 2)));
         }),
-        (label, maximumLength) => new TaggingTask(label, maximumLength));
+        (label, options) => new TaggingTask(label, KeyCount.Of(label, "a vector of key labels with at least 2 tags, one per step (use MapValueToKey)"), options));
 
     private readonly string[] _tagNames;
     private readonly int _maximumLength;
 
     /// <summary>One logit per tag of the label's key type, at every step.</summary>
-    private TaggingTask(DataViewSchema.Column label, int maximumLength)
-        : base(label.Name, KeyCount.Of(label, "a vector of key labels with at least 2 tags, one per step (use MapValueToKey)"), new SoftmaxCrossEntropy<float>())
+    private TaggingTask(DataViewSchema.Column label, int tags, RecurrentTrainerOptions options)
+        : base(label.Name, tags, new SoftmaxCrossEntropy<float>(ClassWeights(options, tags, label.Name)))
     {
         _tagNames = SchemaChecks.KeyNames(label, Outputs);
-        _maximumLength = maximumLength;
+        _maximumLength = options.MaximumLength;
     }
 
     public override bool PerStep => true;

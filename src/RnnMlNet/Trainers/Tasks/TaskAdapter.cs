@@ -48,12 +48,12 @@ internal abstract class TaskAdapter
     /// <param name="Label">A description of the label, for errors ("a Boolean label").</param>
     /// <param name="Accepts">Whether a label column of this shape will do.</param>
     /// <param name="AddOutputs">The output columns added to an input shape (sizes are not part of a shape).</param>
-    /// <param name="Create">The adapter for a label column that passed the check, and the input's MaximumLength.</param>
+    /// <param name="Create">The adapter for a label column that passed the check, with the trainer's options.</param>
     public sealed record TaskDefinition(string Label, Func<LabelShape, bool> Accepts, Func<SchemaShape, SchemaShape> AddOutputs,
-        Func<DataViewSchema.Column, int, TaskAdapter> Create)
+        Func<DataViewSchema.Column, RecurrentTrainerOptions, TaskAdapter> Create)
     {
         /// <summary>The adapter for the data's label column, or an error naming the column and what was expected.</summary>
-        public TaskAdapter Bind(DataViewSchema schema, string labelColumnName, int maximumLength) => Create(FindLabel(schema, labelColumnName), maximumLength);
+        public TaskAdapter Bind(DataViewSchema schema, RecurrentTrainerOptions options) => Create(FindLabel(schema, options.LabelColumnName), options);
 
         public void CheckLabel(SchemaShape schema, string labelColumnName)
         {
@@ -96,6 +96,15 @@ internal abstract class TaskAdapter
         /// <summary>A scalar of exactly this (non-key) type.</summary>
         public bool IsScalar(DataViewType itemType) => !IsVector && !IsKey && ItemType == itemType;
     }
+
+    /// <summary>The options' class weights, one per class in key order, or an error naming the label column.</summary>
+    protected static double[]? ClassWeights(RecurrentTrainerOptions options, int classes, string label) => options.ClassWeights switch
+    {
+        null => null,
+        { Count: var count } weights when count == classes => weights.ToArray(),
+        var weights => throw new ArgumentOutOfRangeException(nameof(options),
+            $"ClassWeights has {weights.Count} weights; column '{label}' has {classes} classes, so one weight per class is expected, in key order."),
+    };
 
     /// <summary>Classes of a key label (or of each step's key, for a key vector).</summary>
     protected static class KeyCount
