@@ -63,6 +63,23 @@ public class GradientCheckTests
         FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
+    /// <summary>Variational dropout: one mask per sequence and unit, the same at every step, applied again in backward.</summary>
+    [Fact]
+    public void DropoutKeepsOneMaskPerSequenceThroughTime()
+    {
+        const int steps = 6, rows = 4, width = 50;
+        var dropout = new RnnMlNet.Core.Layers.DropoutLayer<double>(0.4);
+        var ones = Enumerable.Repeat(1.0, steps * rows * width).ToArray();
+        double[] output = (double[])dropout.Forward(ones, steps, rows, width, new Random(3)).Clone();
+        double[] grad = dropout.Backward(ones, steps);
+        for (int t = 1; t < steps; t++)
+            Assert.Equal(output.AsSpan(0, rows * width).ToArray(), output.AsSpan(t * rows * width, rows * width).ToArray());
+        Assert.Equal(output.Take(steps * rows * width), grad.Take(steps * rows * width));
+        Assert.All(output.Take(rows * width), v => Assert.True(v == 0 || Math.Abs(v - 1 / 0.6) < 1e-12));
+        double dropped = output.Take(rows * width).Count(v => v == 0) / (double)(rows * width);
+        Assert.InRange(dropped, 0.25, 0.55);
+    }
+
     public static IEnumerable<object[]> PoolingConfigurations() =>
         from pooling in new[] { Pooling.Mean, Pooling.Max, Pooling.Attention }
         from cell in Enum.GetValues<CellKind>()

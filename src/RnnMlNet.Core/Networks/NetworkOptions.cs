@@ -52,7 +52,8 @@ public sealed class NetworkOptions
     /// <summary>Whether each layer also reads the sequence backwards. Default false.</summary>
     public bool Bidirectional { get; set; }
 
-    /// <summary>Dropout rate between recurrent layers, in [0, 1). Default 0.</summary>
+    /// <summary>Dropout rate between recurrent layers, in [0, 1): variational, one mask per sequence shared by all its steps
+    /// (Gal &amp; Ghahramani). Default 0.</summary>
     public double Dropout { get; set; }
 
     /// <summary>Where the head reads from. Default <see cref="HeadKind.LastHidden"/>.</summary>

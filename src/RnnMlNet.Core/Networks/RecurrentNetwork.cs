@@ -104,7 +104,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             if (last && !everyOutput) break;
             T[] output = layer.Output;
             if (training && l < _dropouts.Length && Options.Dropout > 0)
-                output = _dropouts[l].Forward(output, checked((int)(rows * layer.OutputSize)), dropoutRandom ?? Random.Shared);
+                output = _dropouts[l].Forward(output, batch.MaxLength, b, layer.OutputSize, dropoutRandom ?? Random.Shared);
             input = LayerInput<T>.FromDense(output, layer.OutputSize);
         }
 
@@ -156,7 +156,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             if (!needInputGrad) break;
             int inputLength = checked((int)(rows * (l > 0 ? _layers[l - 1].OutputSize : Options.InputWidth)));
             outputGrad = l > 0 && Options.Dropout > 0 && _dropouts.Length > 0
-                ? _dropouts[l - 1].Backward(layer.InputGradient, inputLength)
+                ? _dropouts[l - 1].Backward(layer.InputGradient, batch.MaxLength)
                 : layer.InputGradient.AsSpan(0, inputLength);
         }
         if (!_embeddingFolded) _embedding?.Backward(outputGrad);

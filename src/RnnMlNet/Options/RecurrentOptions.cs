@@ -31,7 +31,8 @@ public abstract class RecurrentOptions
     /// <summary>Stacked recurrent layers. Default 1.</summary>
     public int Layers { get; set; } = RecurrentDefaults.Layers;
 
-    /// <summary>Dropout between recurrent layers, in [0, 1). Default 0.</summary>
+    /// <summary>Dropout between recurrent layers, in [0, 1): variational, one mask per sequence shared by all its steps.
+    /// Default 0.</summary>
     public double Dropout { get; set; } = RecurrentDefaults.Dropout;
 
     /// <summary>Optimizer and its hyper-parameters. Default Adam with PyTorch's defaults (see <see cref="OptimizerSettings"/>).</summary>
