@@ -57,6 +57,14 @@ public class OptimizerTests
         Assert.Equal(0.1, cosine.Rate(0.1, 0, 10), 12);
         Assert.Equal(0.055, cosine.Rate(0.1, 5, 10), 12);
         Assert.Equal(0.01, cosine.Rate(0.1, 10, 10), 12);
+        // One epoch of warm-up, then cosine over the nine that remain.
+        var warm = LearningRateSchedule.WarmUp(1, cosine);
+        Assert.Equal(0.05, warm.Rate(0.1, 0.5, 10), 12);
+        Assert.Equal(0.1, warm.Rate(0.1, 1, 10), 12);
+        Assert.Equal(0.055, warm.Rate(0.1, 5.5, 10), 12);
+        Assert.Equal(0.01, warm.Rate(0.1, 10, 10), 12);
+        Assert.True(warm.Rate(0.1, 0, 10) is > 0 and < 1e-3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.WarmUp(0, cosine));
     }
 
     [Fact]

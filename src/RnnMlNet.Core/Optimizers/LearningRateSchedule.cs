@@ -21,6 +21,18 @@ public abstract class LearningRateSchedule
         return new CosineSchedule(minimumRate);
     }
 
+    /// <summary>
+    /// A linear warm-up from near 0 to the base rate over the first <paramref name="warmupEpochs"/> epochs (fractional
+    /// within an epoch), then <paramref name="after"/> over the remaining epochs as if training started there. Warm-up keeps
+    /// Adam's first, poorly estimated steps small.
+    /// </summary>
+    public static LearningRateSchedule WarmUp(double warmupEpochs, LearningRateSchedule after)
+    {
+        if (!(warmupEpochs > 0 && double.IsFinite(warmupEpochs))) throw new ArgumentOutOfRangeException(nameof(warmupEpochs), warmupEpochs, "Expected a positive number of epochs.");
+        ArgumentNullException.ThrowIfNull(after);
+        return new WarmUpSchedule(warmupEpochs, after);
+    }
+
     /// <summary>The rate after <paramref name="epochsDone"/> epochs (fractional within an epoch) of <paramref name="totalEpochs"/>.</summary>
     public abstract double Rate(double baseRate, double epochsDone, int totalEpochs);
 
@@ -33,6 +45,13 @@ public abstract class LearningRateSchedule
     {
         public override double Rate(double baseRate, double epochsDone, int totalEpochs) =>
             baseRate * Math.Pow(factor, Math.Floor(epochsDone / everyEpochs));
+    }
+
+    private sealed class WarmUpSchedule(double warmupEpochs, LearningRateSchedule after) : LearningRateSchedule
+    {
+        public override double Rate(double baseRate, double epochsDone, int totalEpochs) => epochsDone < warmupEpochs
+            ? baseRate * Math.Max(epochsDone, 1e-3 * warmupEpochs) / warmupEpochs
+            : after.Rate(baseRate, epochsDone - warmupEpochs, Math.Max(1, (int)Math.Ceiling(totalEpochs - warmupEpochs)));
     }
 
     private sealed class CosineSchedule(double minimumRate) : LearningRateSchedule
