@@ -63,6 +63,36 @@ public class GradientCheckTests
         FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
+    /// <summary>Word dropout with a fixed mask, on each token path: one-hot, embedded and folded, embedded and gathered.</summary>
+    [Theory]
+    [InlineData(InputKind.OneHotTokens, false, 6)]
+    [InlineData(InputKind.EmbeddedTokens, true, 6)]
+    [InlineData(InputKind.EmbeddedTokens, false, 40)]
+    public void WordDropoutGradientsMatchFiniteDifferences(InputKind input, bool bidirectional, int vocabulary)
+    {
+        var random = new Random(41);
+        var (options, loss) = Configure(CellKind.Lstm, bidirectional, input, HeadKind.LastHidden, layers: 1, LossKind.Binary);
+        options.VocabularySize = vocabulary;
+        options.WordDropout = 0.4;
+        var network = new RecurrentNetwork<double>(options, seed: 5);
+        TestData.Jitter(network, random);
+        var batch = LabelledBatch(options, LossKind.Binary, random);
+
+        LossAt(network, loss, () => batch, computeGradient: true);
+        double[] analytic = (double[])network.Parameters.Gradients.Clone();
+        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+
+        // Training drops words (the loss moves with the mask's seed); scoring never does.
+        var plain = new RecurrentNetwork<double>(new NetworkOptions
+        {
+            Cell = options.Cell, Bidirectional = bidirectional, Input = input, VocabularySize = vocabulary, EmbeddingSize = options.EmbeddingSize,
+            HiddenSize = options.HiddenSize, Outputs = options.Outputs, Threads = 1,
+        }, seed: 5);
+        plain.Import(network.Export());
+        Assert.Equal(plain.Forward(batch).SortedLogits, network.Forward(batch).SortedLogits);
+        Assert.NotEqual(network.Forward(batch, training: true, new Random(1)).SortedLogits.ToArray(), network.Forward(batch, training: true, new Random(2)).SortedLogits.ToArray());
+    }
+
     /// <summary>Variational dropout: one mask per sequence and unit, the same at every step, applied again in backward.</summary>
     [Fact]
     public void DropoutKeepsOneMaskPerSequenceThroughTime()

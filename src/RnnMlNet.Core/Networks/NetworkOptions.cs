@@ -59,6 +59,12 @@ public sealed class NetworkOptions
     /// <summary>Where the head reads from. Default <see cref="HeadKind.LastHidden"/>.</summary>
     public HeadKind Head { get; set; } = HeadKind.LastHidden;
 
+    /// <summary>Word dropout in training, in [0, 1): each token id of a sequence is dropped with this probability, at every
+    /// step where it occurs (the step then reads nothing: x_t = 0, and no gradient reaches its weights), so the network cannot
+    /// lean on a few words (Iyyer et al. 2015; per word type as in AWD-LSTM, without rescaling, since a step reads one word
+    /// or none). For token input only. Default 0.</summary>
+    public double WordDropout { get; set; }
+
     /// <summary>How a many-to-one network (<see cref="HeadKind.LastHidden"/>) pools its last layer over the steps. Default
     /// <see cref="RnnMlNet.Pooling.Last"/>: the final hidden states.</summary>
     public Pooling Pooling { get; set; } = Defaults.SequencePooling;
@@ -92,6 +98,8 @@ public sealed class NetworkOptions
         OptionChecks.Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
         OptionChecks.Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
         OptionChecks.Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
+        OptionChecks.Require(WordDropout >= 0 && WordDropout < 1, nameof(WordDropout), WordDropout, "a rate in [0, 1)");
+        OptionChecks.Require(WordDropout == 0 || Input != InputKind.Features, nameof(WordDropout), WordDropout, "0 for numeric input (it drops token ids)");
         OptionChecks.Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "Last, Mean, Max or Attention");
         OptionChecks.Require(Pooling == Pooling.Last || Head == HeadKind.LastHidden, nameof(Pooling), Pooling, "Last for a head on every step (pooling is for many-to-one)");
         OptionChecks.Require(Outputs >= 1, nameof(Outputs), Outputs, "at least 1");

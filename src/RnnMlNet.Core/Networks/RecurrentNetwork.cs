@@ -23,6 +23,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private SequenceBatch<T>? _batch;
     private NetworkOutput<T>? _output;
     private T[]? _headInput, _finalHiddenGrad, _finalCellGrad;
+    private int[]? _droppedTokens;
     private RecurrentState<T>? _initialStateGrad;
     private bool _embeddingFolded;
 
@@ -92,7 +93,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         var finalSorted = new RecurrentState<T>(Options.Layers, Directions, b, Options.HiddenSize, Options.Cell == CellKind.Lstm);
 
         _embeddingFolded = FoldsEmbedding(batch);
-        LayerInput<T> input = FirstLayerInput(batch);
+        int[]? tokens = training && Options.WordDropout > 0 ? DropWords(batch, dropoutRandom ?? Random.Shared) : batch.Tokens;
+        LayerInput<T> input = FirstLayerInput(batch, tokens);
         bool perStep = Options.Head == HeadKind.EveryStep, everyOutput = perStep || _pooling is not null;
         for (int l = 0; l < _layers.Length; l++)
         {
@@ -224,14 +226,38 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         return new SequenceScorer<T>(copy, maximumTableBytes);
     }
 
-    /// <summary>What the first layer reads: token ids, embedded ids folded into its input weights, or dense rows.</summary>
-    internal LayerInput<T> FirstLayerInput(SequenceBatch<T> batch) => Options.Input switch
+    /// <summary>What the first layer reads: token ids (<paramref name="tokens"/>, by default the batch's), embedded ids
+    /// folded into its input weights, or dense rows.</summary>
+    internal LayerInput<T> FirstLayerInput(SequenceBatch<T> batch, int[]? tokens = null) => Options.Input switch
     {
-        InputKind.OneHotTokens => LayerInput<T>.FromTokens(batch.Tokens!, Options.VocabularySize),
-        InputKind.EmbeddedTokens when FoldsEmbedding(batch) => LayerInput<T>.FromEmbeddedTokens(batch.Tokens!, _embedding!.Table, Options.EmbeddingSize),
-        InputKind.EmbeddedTokens => LayerInput<T>.FromDense(_embedding!.Forward(batch.Tokens!), Options.EmbeddingSize),
+        InputKind.OneHotTokens => LayerInput<T>.FromTokens(tokens ?? batch.Tokens!, Options.VocabularySize),
+        InputKind.EmbeddedTokens when FoldsEmbedding(batch) => LayerInput<T>.FromEmbeddedTokens(tokens ?? batch.Tokens!, _embedding!.Table, Options.EmbeddingSize),
+        InputKind.EmbeddedTokens => LayerInput<T>.FromDense(_embedding!.Forward(tokens ?? batch.Tokens!), Options.EmbeddingSize),
         _ => LayerInput<T>.FromDense(batch.Features!, Options.FeaturesPerStep),
     };
+
+    /// <summary>
+    /// Word dropout: a copy of the batch's token ids where each sequence's dropped word types read −1 at every step they
+    /// occur, which every token path treats as no input (x_t = 0, no gradient to that word's weights).
+    /// </summary>
+    private int[] DropWords(SequenceBatch<T> batch, Random random)
+    {
+        // Exactly the batch's length: the layers read every entry of a token array.
+        int[] tokens = _droppedTokens?.Length == batch.Tokens!.Length ? _droppedTokens : _droppedTokens = new int[batch.Tokens.Length];
+        batch.Tokens.CopyTo(tokens, 0);
+        var dropped = new Dictionary<int, bool>();
+        for (int row = 0; row < batch.Count; row++)
+        {
+            dropped.Clear();
+            for (int t = 0; t < batch.Lengths[row]; t++)
+            {
+                ref int token = ref tokens[t * batch.Count + row];
+                if (!dropped.TryGetValue(token, out bool drop)) dropped[token] = drop = random.NextDouble() < Options.WordDropout;
+                if (drop) token = -1;
+            }
+        }
+        return tokens;
+    }
 
     /// <summary>Fewer token ids than steps: the first layer folds the embedding into its input weights (E·W_i, then a row
     /// gather), so its input products run over the vocabulary rather than over every step.</summary>

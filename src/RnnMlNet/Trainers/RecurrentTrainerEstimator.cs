@@ -127,6 +127,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         };
         options.VocabularySize = input.Kind == SequenceInputKind.Features ? 0 : SequenceColumn.VocabularySize(input);
         options.FeaturesPerStep = input.Kind == SequenceInputKind.Features ? input.Width : 1;
+        if (input.Kind == SequenceInputKind.Features && options.WordDropout > 0)
+            throw new ArgumentOutOfRangeException(nameof(input), $"Column '{input.ColumnName}' holds float steps; WordDropout ({options.WordDropout}) drops token ids, so it needs a key or one-hot column.");
         options.Head = task.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden;
         options.Pooling = task.PerStep ? Pooling.Last
             : _options.Pooling ?? (input.Kind == SequenceInputKind.Features ? RecurrentDefaults.StepPooling : RecurrentDefaults.TokenPooling);

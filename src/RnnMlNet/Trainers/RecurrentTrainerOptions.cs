@@ -37,6 +37,10 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// step, takes only null or <see cref="Pooling.Last"/>.</summary>
     public Pooling? Pooling { get; set; }
 
+    /// <summary>Word dropout in training, in [0, 1), for token input: each word type of a sequence is dropped with this
+    /// probability at every step where it occurs, so the model cannot lean on a few words. Default 0.</summary>
+    public double WordDropout { get; set; }
+
     /// <summary>For imbalanced classes: one positive weight per class, multiplying its examples' loss (binary: the weight
     /// of false, then of true; multiclass and tagging: one per class in the label's key order). Default null (all 1).</summary>
     public IReadOnlyList<double>? ClassWeights { get; set; }
@@ -51,6 +55,7 @@ public class RecurrentTrainerOptions : RecurrentOptions
         var options = base.ToNetworkOptions(cell);
         options.Bidirectional = Bidirectional;
         options.Pooling = Pooling ?? RnnMlNet.Pooling.Last;
+        options.WordDropout = WordDropout;
         return options;
     }
 
