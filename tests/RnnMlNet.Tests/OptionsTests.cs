@@ -225,6 +225,19 @@ public class OptionsTests : IDisposable
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ClassWeights = [1, -2] })).Message);
     }
 
+    /// <summary>Word dropout trains on token columns and is refused, naming the column, on float steps.</summary>
+    [Fact]
+    public void WordDropoutTrainsOnTokensAndIsRefusedOnSteps()
+    {
+        var ml = _temp.Context();
+        var tokens = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, Epochs = 2, WordDropout = 0.3 });
+        using (tokens.Fit(SyntheticData.Load(ml, SyntheticData.TokenRows(40, 5)))) Assert.Equal(2, tokens.LastSummary!.History.Count);
+        var steps = ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", LabelColumnName = "Value", FeaturesPerStep = 2, Epochs = 1, WordDropout = 0.3 });
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => steps.Fit(SyntheticData.Load(ml, SyntheticData.StepRows(20, 5))));
+        Assert.Contains("'Steps'", error.Message);
+        Assert.Contains("WordDropout", error.Message);
+    }
+
     /// <summary>A handful of rows that the hash would hold out entirely still train; a seed of −1 still mixes into the hash.</summary>
     [Fact]
     public void TheValidationSplitLeavesSomethingToTrainOn()

@@ -166,6 +166,10 @@ public abstract class RecurrentOptions
         var training = ToTrainingOptions(HoldOutFor(rows: 0));
         training.Epochs = Math.Max(1, training.Epochs);
         training.Validate();
-        ToNetworkOptions(ChosenCell).Validate();
+        // The input's kind is known only at Fit; checked here as token input, the rules that depend on it wait for Fit.
+        var architecture = ToNetworkOptions(ChosenCell);
+        architecture.Input = InputKind.OneHotTokens;
+        architecture.VocabularySize = 1;
+        architecture.Validate();
     }
 }
