@@ -42,5 +42,5 @@ internal sealed class DecoderGraph
 
     /// <summary>Logits [N, V] from the top layer's state [1, N, H].</summary>
     public string Logits(OnnxGraphBuilder g, string top, int rows) =>
-        g.Node("Add", [g.Node("MatMul", [g.Node("Reshape", [top, g.Longs("logits.state_shape", rows, -1)]), HeadWeights]), HeadBias]);
+        g.Affine(g.Node("Reshape", [top, g.Longs("logits.state_shape", rows, -1)]), HeadWeights, HeadBias);
 }

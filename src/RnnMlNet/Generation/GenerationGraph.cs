@@ -64,8 +64,8 @@ internal static class GenerationGraph
         var options = model.Decoder.Options;
         var (weights, bias) = model.Condition;
         string c = g.Input(column, DataType.Float, "N", model.ConditionWidth);
-        string projected = g.Node("Tanh", [g.Node("Add", [g.Node("MatMul", [c, g.Floats("condition.weights", weights.Shape.ToArray(), model.Parameters.Value(weights))]),
-            g.Floats("condition.bias", bias.Shape.ToArray(), model.Parameters.Value(bias))])]);
+        string projected = g.Node("Tanh", [g.Affine(c, g.Floats("condition.weights", weights.Shape.ToArray(), model.Parameters.Value(weights)),
+            g.Floats("condition.bias", bias.Shape.ToArray(), model.Parameters.Value(bias)))]);
         int h = options.HiddenSize;
         var hidden = Enumerable.Range(0, options.Layers).Select(l => g.Node("Reshape", [
             g.Node("Slice", [projected, g.Longs($"condition{l}.starts", l * h), g.Longs($"condition{l}.ends", (l + 1) * h), g.Longs($"condition{l}.axes", 1)]),

@@ -120,6 +120,9 @@ internal sealed class OnnxGraphBuilder
         return model.ToByteArray();
     }
 
+    /// <summary>x·W + b (MatMul then Add): the output layer of the engine, in ONNX.</summary>
+    public string Affine(string x, string weights, string bias, string? output = null) => Node("Add", [Node("MatMul", [x, weights]), bias], output);
+
     public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
     public static AttributeProto Ints(string name, params long[] values)

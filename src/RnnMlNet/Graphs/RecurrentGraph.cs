@@ -29,8 +29,8 @@ internal static class RecurrentGraph
             ? g.Node("Reshape", [g.Node("Transpose", [run.TopHidden], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
             : options.Head == HeadKind.LastHidden ? Pool(g, run.Output, options.Pooling, weights)
             : g.Node("Transpose", [run.Output], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
-        string product = g.Node("MatMul", [features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values)]);
-        return g.Node("Add", [product, g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values)], "logits");
+        return g.Affine(features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values),
+            g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values), "logits");
     }
 
     /// <summary>
