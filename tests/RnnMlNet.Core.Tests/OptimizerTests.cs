@@ -1,4 +1,7 @@
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
 
 namespace RnnMlNet.Core.Tests;
 
@@ -65,6 +68,34 @@ public class OptimizerTests
         Assert.Equal(0.01, warm.Rate(0.1, 10, 10), 12);
         Assert.True(warm.Rate(0.1, 0, 10) is > 0 and < 1e-3);
         Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.WarmUp(0, cosine));
+    }
+
+    /// <summary>Reduce on plateau: the rate halves after each epoch whose validation loss is no better than the best, and a
+    /// new Fit starts again from the base rate.</summary>
+    [Fact]
+    public void ReduceOnPlateauHalvesTheRateWhenValidationStalls()
+    {
+        var schedule = LearningRateSchedule.ReduceOnPlateau(factor: 0.5, patience: 1);
+        var rates = new List<double>();
+        var options = new TrainingOptions { Epochs = 12, LearningRate = 0.05, Schedule = schedule, OnBatch = b => rates.Add(b.LearningRate) };
+        var examples = MemoryTaskTests.FirstBitExamples(64, 6, new Random(2));
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Threads = 1 });
+        var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), options).Fit(examples, examples.Take(16).ToArray());
+        // Replay the rule on the recorded validation losses: the rate of each epoch's batches.
+        double best = double.PositiveInfinity, expected = 0.05;
+        int batchesPerEpoch = rates.Count / history.Epochs.Count, reductions = 0;
+        for (int e = 0; e < history.Epochs.Count; e++)
+        {
+            Assert.All(rates.Skip(e * batchesPerEpoch).Take(batchesPerEpoch), r => Assert.Equal(expected, r, 12));
+            double loss = history.Epochs[e].ValidationLoss!.Value;
+            if (loss < best) best = loss;
+            else (expected, reductions) = (expected * 0.5, reductions + 1);
+        }
+        Assert.True(reductions > 0, "The validation loss never stalled: this run shows no reduction.");
+        var again = new List<double>();
+        new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions { Epochs = 1, LearningRate = 0.05, Schedule = schedule, OnBatch = b => again.Add(b.LearningRate) })
+            .Fit(examples);
+        Assert.All(again, r => Assert.Equal(0.05, r, 12));
     }
 
     [Fact]

@@ -33,6 +33,28 @@ public abstract class LearningRateSchedule
         return new WarmUpSchedule(warmupEpochs, after);
     }
 
+    /// <summary>
+    /// Multiplies the rate by <paramref name="factor"/> whenever the validation loss has not improved for
+    /// <paramref name="patience"/> epochs (the epochs without validation leave the rate alone). Needs validation
+    /// examples to act; a trainer starts it afresh at each Fit.
+    /// </summary>
+    public static LearningRateSchedule ReduceOnPlateau(double factor = 0.5, int patience = 1)
+    {
+        if (!(factor > 0 && factor < 1)) throw new ArgumentOutOfRangeException(nameof(factor), factor, "Expected a factor in (0, 1).");
+        if (patience < 1) throw new ArgumentOutOfRangeException(nameof(patience), patience, "Expected at least 1 epoch.");
+        return new PlateauSchedule(factor, patience);
+    }
+
+    /// <summary>Called by the trainer when a Fit starts, so a schedule that learns from validation starts afresh.</summary>
+    internal virtual void Start()
+    {
+    }
+
+    /// <summary>Called by the trainer after each epoch with its validation loss (null without validation examples).</summary>
+    internal virtual void EndEpoch(double? validationLoss)
+    {
+    }
+
     /// <summary>The rate after <paramref name="epochsDone"/> epochs (fractional within an epoch) of <paramref name="totalEpochs"/>.</summary>
     public abstract double Rate(double baseRate, double epochsDone, int totalEpochs);
 
@@ -52,6 +74,29 @@ public abstract class LearningRateSchedule
         public override double Rate(double baseRate, double epochsDone, int totalEpochs) => epochsDone < warmupEpochs
             ? baseRate * Math.Max(epochsDone, 1e-3 * warmupEpochs) / warmupEpochs
             : after.Rate(baseRate, epochsDone - warmupEpochs, Math.Max(1, (int)Math.Ceiling(totalEpochs - warmupEpochs)));
+    }
+
+    private sealed class PlateauSchedule(double factor, int patience) : LearningRateSchedule
+    {
+        private double _scale = 1, _best = double.PositiveInfinity;
+        private int _epochsWithoutImprovement;
+
+        public override double Rate(double baseRate, double epochsDone, int totalEpochs) => baseRate * _scale;
+
+        internal override void Start() => (_scale, _best, _epochsWithoutImprovement) = (1, double.PositiveInfinity, 0);
+
+        internal override void EndEpoch(double? validationLoss)
+        {
+            if (validationLoss is not double loss) return;
+            if (loss < _best)
+            {
+                (_best, _epochsWithoutImprovement) = (loss, 0);
+                return;
+            }
+            if (++_epochsWithoutImprovement < patience) return;
+            _scale *= factor;
+            _epochsWithoutImprovement = 0;
+        }
     }
 
     private sealed class CosineSchedule(double minimumRate) : LearningRateSchedule

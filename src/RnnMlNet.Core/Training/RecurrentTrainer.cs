@@ -61,6 +61,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var shuffleRandom = new Random(_options.Seed);
         int? batchesPerEpoch = training.Count is int count ? (count + _options.BatchSize - 1) / _options.BatchSize : null;
         int totalEpochs = EpochsFor(batchesPerEpoch);
+        _options.Schedule.Start();
         var epochs = new List<EpochReport>();
         T[]? bestWeights = null;
         double bestValidation = double.PositiveInfinity;
@@ -91,6 +92,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             double? validationLoss = validation is not null ? Evaluate(validation) : null;
             var report = new EpochReport(epoch, lossSum / weightSum, validationLoss, normSum / batches, clock.Elapsed);
             epochs.Add(report);
+            _options.Schedule.EndEpoch(validationLoss);
             _options.OnEpoch?.Invoke(report);
 
             if (_options.EarlyStoppingPatience is int patience && validationLoss is double v)
