@@ -135,6 +135,29 @@ public class GradientCheckTests
         FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
+    /// <summary>Wide and deep: the side features' linear part and the recurrent part share the logits; every weight of
+    /// both, the wide weights only where a row has a non-zero slot, gets its gradient.</summary>
+    [Theory]
+    [InlineData(Pooling.Last, LossKind.Binary, false)]
+    [InlineData(Pooling.Attention, LossKind.Softmax, true)]
+    [InlineData(Pooling.Mean, LossKind.Squared, false)]
+    public void WideAndDeepGradientsMatchFiniteDifferences(Pooling pooling, LossKind lossKind, bool bidirectional)
+    {
+        var random = new Random(53);
+        var (options, loss) = Configure(CellKind.Lstm, bidirectional, InputKind.EmbeddedTokens, HeadKind.LastHidden, layers: 1, lossKind);
+        options.Pooling = pooling;
+        options.SideFeatures = 7;
+        var network = new RecurrentNetwork<double>(options, seed: 6);
+        TestData.Jitter(network, random);
+        var batch = LabelledBatch(options, lossKind, random);
+
+        LossAt(network, loss, () => batch, computeGradient: true);
+        double[] analytic = (double[])network.Parameters.Gradients.Clone();
+        var wide = network.Parameters["wide.weights"];
+        Assert.Contains(analytic.AsSpan(wide.Offset, wide.Length).ToArray(), g => g != 0);
+        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+    }
+
     [Theory]
     [InlineData(CellKind.SimpleRnn)]
     [InlineData(CellKind.Lstm)]

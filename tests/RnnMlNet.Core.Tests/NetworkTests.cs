@@ -180,6 +180,17 @@ public class NetworkTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { Dropout = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 3 }));
 
+        var wide = new RecurrentNetwork<float>(new NetworkOptions { FeaturesPerStep = 1, HiddenSize = 2, SideFeatures = 4 });
+        var step = Sequence<float>.FromFeatures([1f], 1);
+        Assert.Contains("carry none", Assert.Throws<ArgumentException>(() => wide.Predict([step])).Message);
+        var slot = Assert.Throws<ArgumentException>(() => wide.Predict([step.WithSide(new SideFeatures<float>([1], [1f])), step.WithSide(new SideFeatures<float>([0, 4], [1f, 2f]))]));
+        Assert.Contains("Sequence 1 has a side feature at slot 4", slot.Message);
+        Assert.Contains("on every sequence or on none", Assert.Throws<ArgumentException>(() => wide.Predict([step.WithSide(new SideFeatures<float>([1], [1f])), step])).Message);
+        Assert.Contains("no wide part", Assert.Throws<ArgumentException>(() => numeric.Predict([Sequence<float>.FromFeatures([1f, 2f], 2).WithSide(new SideFeatures<float>([0], [1f]))])).Message);
+        Assert.Contains("slot 3", Assert.Throws<ArgumentException>(() => new SideFeatures<float>([3], [float.PositiveInfinity])).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SideFeatures<float>([-1], [1f]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { Head = HeadKind.EveryStep, SideFeatures = 4 }));
+
         var badLabel = Assert.Throws<ArgumentException>(() =>
             new BinaryCrossEntropy<float>().Evaluate([0f, 0f], [1f, 2f], default, 2, 1, new float[2]));
         Assert.Contains("row 1", badLabel.Message);

@@ -13,24 +13,30 @@ public class SequenceScorerTests
         from cell in Enum.GetValues<CellKind>()
         from input in Enum.GetValues<InputKind>()
         from bidirectional in new[] { false, true }
-        select new object[] { cell, input, bidirectional, bidirectional ? HeadKind.EveryStep : HeadKind.LastHidden, Pooling.Last };
+        select new object[] { cell, input, bidirectional, bidirectional ? HeadKind.EveryStep : HeadKind.LastHidden, Pooling.Last, 0 };
 
     /// <summary>Many-to-one heads on the outputs pooled over the steps.</summary>
     public static IEnumerable<object[]> PooledShapes() =>
         from pooling in new[] { Pooling.Mean, Pooling.Max, Pooling.Attention }
         from bidirectional in new[] { false, true }
-        select new object[] { bidirectional ? CellKind.Gru : CellKind.Lstm, InputKind.EmbeddedTokens, bidirectional, HeadKind.LastHidden, pooling };
+        select new object[] { bidirectional ? CellKind.Gru : CellKind.Lstm, InputKind.EmbeddedTokens, bidirectional, HeadKind.LastHidden, pooling, 0 };
+
+    /// <summary>Wide and deep: side features beside the steps, on the final states and on pooled outputs.</summary>
+    public static IEnumerable<object[]> WideShapes() =>
+        from pooling in new[] { Pooling.Last, Pooling.Attention }
+        select new object[] { CellKind.Lstm, pooling == Pooling.Last ? InputKind.Features : InputKind.EmbeddedTokens, pooling == Pooling.Last, HeadKind.LastHidden, pooling, 9 };
 
     [Theory]
     [MemberData(nameof(Shapes))]
     [MemberData(nameof(PooledShapes))]
-    public void ScoresAreThoseOfThePredictingNetwork(CellKind cell, InputKind input, bool bidirectional, HeadKind head, Pooling pooling)
+    [MemberData(nameof(WideShapes))]
+    public void ScoresAreThoseOfThePredictingNetwork(CellKind cell, InputKind input, bool bidirectional, HeadKind head, Pooling pooling, int sideFeatures)
     {
         var random = new Random(31);
         var options = new NetworkOptions
         {
             Cell = cell, Input = input, VocabularySize = 11, EmbeddingSize = 6, FeaturesPerStep = 3, HiddenSize = 13,
-            Layers = 2, Bidirectional = bidirectional, Head = head, Pooling = pooling, Outputs = 3, Threads = 2,
+            Layers = 2, Bidirectional = bidirectional, Head = head, Pooling = pooling, Outputs = 3, Threads = 2, SideFeatures = sideFeatures,
         };
         var network = new RecurrentNetwork<float>(options, seed: 4);
         TestData.Jitter(network, random);

@@ -9,16 +9,16 @@ internal static class TestData
     /// <summary>Ragged lengths in an unsorted order, so the batch's sorting is exercised too.</summary>
     public static readonly int[] RaggedLengths = [3, 5, 1, 4];
 
+    /// <summary>A random sequence of the network's input kind, with a few random side features when the network has a wide part.</summary>
     public static Sequence<T> RandomSequence<T>(NetworkOptions options, int length, Random random)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        if (options.Input == InputKind.Features)
-        {
-            var values = new T[length * options.FeaturesPerStep];
-            for (int i = 0; i < values.Length; i++) values[i] = T.CreateChecked(random.NextDouble() * 2 - 1);
-            return Sequence<T>.FromFeatures(values, options.FeaturesPerStep);
-        }
-        return Sequence<T>.FromTokens(Enumerable.Range(0, length).Select(_ => random.Next(options.VocabularySize)).ToArray());
+        var sequence = options.Input == InputKind.Features
+            ? Sequence<T>.FromFeatures(RandomArray<T>(length * options.FeaturesPerStep, random), options.FeaturesPerStep)
+            : Sequence<T>.FromTokens(Enumerable.Range(0, length).Select(_ => random.Next(options.VocabularySize)).ToArray());
+        if (options.SideFeatures == 0) return sequence;
+        int[] slots = Enumerable.Range(0, options.SideFeatures).Where(_ => random.Next(3) == 0).ToArray();
+        return sequence.WithSide(new SideFeatures<T>(slots, RandomArray<T>(slots.Length, random)));
     }
 
     public static T[] RandomArray<T>(int length, Random random, double scale = 1)

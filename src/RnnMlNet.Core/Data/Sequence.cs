@@ -8,12 +8,13 @@ namespace RnnMlNet.Core.Data;
 /// </summary>
 public sealed class Sequence<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Sequence(int[]? tokens, T[]? features, int featuresPerStep, int length)
+    private Sequence(int[]? tokens, T[]? features, int featuresPerStep, int length, SideFeatures<T>? side = null)
     {
         Tokens = tokens;
         Features = features;
         FeaturesPerStep = featuresPerStep;
         Length = length;
+        Side = side;
     }
 
     /// <summary>A sequence of token ids in [0, vocabulary size).</summary>
@@ -45,6 +46,16 @@ public sealed class Sequence<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Values per step of a numeric sequence; 0 for tokens.</summary>
     public int FeaturesPerStep { get; }
+
+    /// <summary>Features of the whole sequence for a network with a wide part (<see cref="Networks.NetworkOptions.SideFeatures"/>); null when none.</summary>
+    public SideFeatures<T>? Side { get; }
+
+    /// <summary>This sequence with side features for the wide part of a wide-and-deep network.</summary>
+    public Sequence<T> WithSide(SideFeatures<T> side)
+    {
+        ArgumentNullException.ThrowIfNull(side);
+        return new Sequence<T>(Tokens, Features, FeaturesPerStep, Length, side);
+    }
 }
 
 /// <summary>

@@ -43,6 +43,9 @@ public sealed class SequenceBatch<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>F: values per step of numeric input; 0 for tokens.</summary>
     public int FeaturesPerStep { get; private set; }
 
+    /// <summary>Side features in sorted order, one per row; null when the sequences have none.</summary>
+    public SideFeatures<T>[]? Side { get; private set; }
+
     /// <summary>Targets in sorted order: [B, K] for sequence targets, [T, B, K] for per-step targets; null when unlabelled.</summary>
     public T[]? Targets { get; private set; }
 
@@ -85,6 +88,7 @@ public sealed class SequenceBatch<T> where T : unmanaged, IFloatingPointIeee754<
 
         if (sequences[0].Tokens is not null) batch.LayOutTokens(sequences);
         else batch.LayOutFeatures(sequences);
+        if (sequences[0].Side is not null) batch.Side = order.Select(i => sequences[i].Side!).ToArray();
         if (targets is not null) batch.LayOutTargets(targets, targetsPerStep);
         return batch;
     }
@@ -100,6 +104,8 @@ public sealed class SequenceBatch<T> where T : unmanaged, IFloatingPointIeee754<
                 throw new ArgumentException($"Sequence {i} is empty: every sequence needs at least one step.", nameof(sequences));
             if ((s.Tokens is not null) != tokens)
                 throw new ArgumentException($"Sequence {i} mixes token and numeric input with sequence 0.", nameof(sequences));
+            if ((s.Side is null) != (sequences[0].Side is null))
+                throw new ArgumentException($"Sequence {i} {(s.Side is null ? "has no" : "has")} side features and sequence 0 {(s.Side is null ? "has" : "has none")}: a batch needs them on every sequence or on none.", nameof(sequences));
             if (!tokens && s.FeaturesPerStep != width)
                 throw new ArgumentException($"Sequence {i} has {s.FeaturesPerStep} features per step; sequence 0 has {width}.", nameof(sequences));
             if (!tokens)

@@ -69,6 +69,10 @@ public sealed class NetworkOptions
     /// <see cref="RnnMlNet.Pooling.Last"/>: the final hidden states.</summary>
     public Pooling Pooling { get; set; } = Defaults.SequencePooling;
 
+    /// <summary>S: slots of the sparse side features each sequence carries (<see cref="Data.Sequence{T}.Side"/>), read by a
+    /// linear wide part whose output adds to the head's logits (wide and deep). For a many-to-one head only. Default 0 (none).</summary>
+    public int SideFeatures { get; set; }
+
     /// <summary>Number of head outputs (logits). Default 1.</summary>
     public int Outputs { get; set; } = 1;
 
@@ -102,6 +106,8 @@ public sealed class NetworkOptions
         OptionChecks.Require(WordDropout == 0 || Input != InputKind.Features, nameof(WordDropout), WordDropout, "0 for numeric input (it drops token ids)");
         OptionChecks.Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "Last, Mean, Max or Attention");
         OptionChecks.Require(Pooling == Pooling.Last || Head == HeadKind.LastHidden, nameof(Pooling), Pooling, "Last for a head on every step (pooling is for many-to-one)");
+        OptionChecks.Require(SideFeatures >= 0, nameof(SideFeatures), SideFeatures, "0 (none) or more");
+        OptionChecks.Require(SideFeatures == 0 || Head == HeadKind.LastHidden, nameof(SideFeatures), SideFeatures, "0 for a head on every step (side features describe a whole sequence)");
         OptionChecks.Require(Outputs >= 1, nameof(Outputs), Outputs, "at least 1");
         OptionChecks.Require(double.IsFinite(ForgetGateBias), nameof(ForgetGateBias), ForgetGateBias, "a finite value");
         OptionChecks.Require(Threads >= 1, nameof(Threads), Threads, "at least 1");

@@ -14,6 +14,7 @@ namespace RnnMlNet.Core.Networks;
 /// <item><term>pooling.query</term><description>[D·H], for attention pooling</description></item>
 /// <item><term>head.weights</term><description>[D·H, C] (a MatMul)</description></item>
 /// <item><term>head.bias</term><description>[C]</description></item>
+/// <item><term>wide.weights</term><description>[S, C] (a MatMul on the side features), for wide and deep</description></item>
 /// </list>
 /// SimpleRNN and LSTM keep one bias, exported as Wb with Rb = 0 and imported as Wb + Rb; GRU keeps both,
 /// since Rb_h sits inside the reset gate. For one-hot input, layer0.W has I = V.
@@ -49,6 +50,7 @@ public static class NetworkWeights
         if (network.PoolingLayer?.Query is { } query) tensors.Add(new("pooling.query", query.Shape.ToArray(), p.Value(query).ToArray()));
         tensors.Add(new("head.weights", network.Head.Weights.Shape.ToArray(), p.Value(network.Head.Weights).ToArray()));
         tensors.Add(new("head.bias", network.Head.Bias.Shape.ToArray(), p.Value(network.Head.Bias).ToArray()));
+        if (network.Wide is { } wide) tensors.Add(new("wide.weights", wide.Weights.Shape.ToArray(), p.Value(wide.Weights).ToArray()));
         return tensors;
     }
 
@@ -101,6 +103,7 @@ public static class NetworkWeights
         if (network.PoolingLayer?.Query is { } query) given["pooling.query"].Values.CopyTo(p.Value(query));
         given["head.weights"].Values.CopyTo(p.Value(network.Head.Weights));
         given["head.bias"].Values.CopyTo(p.Value(network.Head.Bias));
+        if (network.Wide is { } wide) given["wide.weights"].Values.CopyTo(p.Value(wide.Weights));
     }
 
     /// <summary>destination[cols, rows] = source[rows, cols]ᵀ.</summary>

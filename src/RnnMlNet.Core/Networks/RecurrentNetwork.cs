@@ -9,7 +9,8 @@ namespace RnnMlNet.Core.Networks;
 
 /// <summary>
 /// A recurrent network: optional embedding, stacked (optionally bidirectional) recurrent layers with dropout
-/// between them, and a dense head on the last hidden state or on every step.
+/// between them, and a dense head on the last hidden state (or on the steps pooled) or on every step; a many-to-one
+/// head can add a linear wide part on sparse side features of each sequence (wide and deep).
 /// <para>Not thread-safe: a forward pass keeps what its backward pass needs. Use one network per thread,
 /// or copy weights between networks with <see cref="NetworkWeights.Export{T}"/> and <see cref="NetworkWeights.Import{T}"/>.</para>
 /// </summary>
@@ -20,6 +21,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private readonly DropoutLayer<T>[] _dropouts;
     private readonly PoolingLayer<T>? _pooling;
     private readonly DenseLayer<T> _head;
+    private readonly WideLayer<T>? _wide;
     private SequenceBatch<T>? _batch;
     private NetworkOutput<T>? _output;
     private T[]? _headInput, _finalHiddenGrad, _finalCellGrad;
@@ -52,6 +54,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         _dropouts = Enumerable.Range(0, Options.Layers - 1).Select(_ => new DropoutLayer<T>(Options.Dropout)).ToArray();
         if (Options.Pooling != Pooling.Last) _pooling = new PoolingLayer<T>(Parameters, prefix + "pooling", Options.Pooling, width);
         _head = new DenseLayer<T>(Parameters, prefix + "head", width, Options.Outputs);
+        if (Options.SideFeatures > 0) _wide = new WideLayer<T>(Parameters, prefix + "wide", Options.SideFeatures, Options.Outputs);
         Initialize(new Random(seed));
     }
 
@@ -70,6 +73,9 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     internal RecurrentLayer<T> Layer(int index) => _layers[index];
 
     internal DenseLayer<T> Head => _head;
+
+    /// <summary>The linear part on the side features of a wide-and-deep network; null without side features.</summary>
+    internal WideLayer<T>? Wide => _wide;
 
     internal EmbeddingLayer<T>? Embedding => _embedding;
 
@@ -113,6 +119,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         int headRows = perStep ? (int)rows : b;
         T[] headInput = perStep ? input.Dense! : _pooling?.Forward(input.Dense!, batch) ?? LastHiddenFeatures(finalSorted);
         T[] logits = _head.Forward(headInput, headRows, threads);
+        _wide?.AddTo(logits, batch.Side!);
         byte[] mask = perStep ? StepMask(batch) : Array.Empty<byte>();
         _output = new NetworkOutput<T>(batch, logits, headRows, Options.Outputs, perStep, mask, Permute(finalSorted, batch, toSorted: false));
         return _output;
@@ -133,6 +140,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         bool perStep = Options.Head == HeadKind.EveryStep;
 
         T[]? headInputGrad = logitsGrad.IsEmpty ? null : _head.Backward(logitsGrad, threads);
+        if (!logitsGrad.IsEmpty) _wide?.Backward(logitsGrad, batch.Side!);
         RecurrentState<T>? sortedFinalGrad = finalStateGrad is null ? null : Permute(finalStateGrad, batch, toSorted: true);
         ReadOnlySpan<T> outputGrad = headInputGrad is null ? default
             : perStep ? headInputGrad
@@ -338,6 +346,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             throw new ArgumentException("The network reads numeric steps but the batch holds token ids.", nameof(batch));
         if (!tokens && batch.FeaturesPerStep != Options.FeaturesPerStep)
             throw new ArgumentException($"The batch has {batch.FeaturesPerStep} features per step; the network expects {Options.FeaturesPerStep}.", nameof(batch));
+        CheckSide(batch);
         if (!tokens) return;
         int[] ids = batch.Tokens!;
         for (int i = 0; i < ids.Length; i++)
@@ -345,6 +354,21 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             int row = i % batch.Count, step = i / batch.Count;
             if (step < batch.Lengths[row] && (uint)ids[i] >= (uint)Options.VocabularySize)
                 throw new ArgumentException($"Sequence {batch.Order[row]} has token id {ids[i]} at step {step}; expected an id in [0, {Options.VocabularySize}).", nameof(batch));
+        }
+    }
+
+    private void CheckSide(SequenceBatch<T> batch)
+    {
+        if ((batch.Side is null) != (Options.SideFeatures == 0))
+            throw new ArgumentException(Options.SideFeatures == 0
+                ? "The sequences carry side features but the network has no wide part (SideFeatures is 0)."
+                : $"The network reads {Options.SideFeatures} side features per sequence but the sequences carry none.", nameof(batch));
+        if (batch.Side is null) return;
+        for (int row = 0; row < batch.Count; row++)
+        {
+            int bad = Array.FindIndex(batch.Side[row].Indices, i => i >= Options.SideFeatures);
+            if (bad >= 0)
+                throw new ArgumentException($"Sequence {batch.Order[row]} has a side feature at slot {batch.Side[row].Indices[bad]}; expected slots in [0, {Options.SideFeatures}).", nameof(batch));
         }
     }
 

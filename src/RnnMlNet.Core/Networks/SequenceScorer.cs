@@ -75,9 +75,15 @@ public sealed class SequenceScorer<T> where T : unmanaged, IFloatingPointIeee754
             if (!last || everyOutput) input = LayerInput<T>.FromDense(_layers[l].Output, _layers[l].OutputSize);
         }
         if (PerStep) return _copy.Head.Forward(input.Dense!, batch.MaxLength * b, threads);
-        if (pooling is not null) return _copy.Head.Forward(pooling.Forward(input.Dense!, batch), b, threads);
-        T[] lastHidden = Buffers.Ensure(ref _lastHidden, (long)b * _layers[^1].OutputSize);
-        _layers[^1].CopyFinalHidden(lastHidden);
-        return _copy.Head.Forward(lastHidden, b, threads);
+        T[] logits;
+        if (pooling is not null) logits = _copy.Head.Forward(pooling.Forward(input.Dense!, batch), b, threads);
+        else
+        {
+            T[] lastHidden = Buffers.Ensure(ref _lastHidden, (long)b * _layers[^1].OutputSize);
+            _layers[^1].CopyFinalHidden(lastHidden);
+            logits = _copy.Head.Forward(lastHidden, b, threads);
+        }
+        _copy.Wide?.AddTo(logits, batch.Side!);
+        return logits;
     }
 }
