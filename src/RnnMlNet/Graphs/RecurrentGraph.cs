@@ -29,8 +29,16 @@ internal static class RecurrentGraph
             ? g.Node("Reshape", [g.Node("Transpose", [run.TopHidden], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
             : options.Head == HeadKind.LastHidden ? Pool(g, run.Output, options.Pooling, weights)
             : g.Node("Transpose", [run.Output], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
-        return g.Affine(features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values),
-            g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values), "logits");
+        string head = g.Affine(features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values),
+            g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values), input.Side is null ? "logits" : null);
+        return input.Side is null ? head : Wide(g, head, input.Side, weights["wide.weights"]);
+    }
+
+    /// <summary>Wide and deep: logits += s·W_s, with the side features s [N, S] as a second input.</summary>
+    private static string Wide(OnnxGraphBuilder g, string deepLogits, SideInput side, NamedTensor<float> weights)
+    {
+        string s = g.Input(side.ColumnName, DataType.Float, "N", side.Size);
+        return g.Node("Add", [deepLogits, g.Node("MatMul", [s, g.Floats("wide.weights", weights.Shape, weights.Values)])], "logits");
     }
 
     /// <summary>

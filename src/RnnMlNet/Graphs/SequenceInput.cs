@@ -13,15 +13,24 @@ internal enum SequenceInputKind
     Features,
 }
 
-/// <summary>The feature column as the recurrent graph reads it.</summary>
+/// <summary>A float-vector column of side features beside the sequence (the wide part of wide and deep).</summary>
+/// <param name="ColumnName">Name of the column, which is also the ONNX input's name.</param>
+/// <param name="Size">S: slots per row (the column's known size).</param>
+internal sealed record SideInput(string ColumnName, int Size);
+
+/// <summary>The feature column as the recurrent graph reads it, with the side-feature column when there is one.</summary>
 /// <param name="Kind">Layout of the column.</param>
 /// <param name="ColumnName">Name of the column, which is also the ONNX input's name.</param>
 /// <param name="Width">Keys: the key count; one-hot steps: V; features: values per step.</param>
 /// <param name="Steps">One-hot steps: T; otherwise 0 (the length varies).</param>
 /// <param name="MaximumLength">Longer sequences keep their first MaximumLength steps; 0 keeps every step.</param>
 /// <param name="FixedSize">Values per row of a known-size column (the ONNX input must declare it); 0 for a variable-size column.</param>
-internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps, int MaximumLength = 0, int FixedSize = 0)
+/// <param name="Side">The side-feature column of a wide-and-deep model; null for none.</param>
+internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps, int MaximumLength = 0, int FixedSize = 0, SideInput? Side = null)
 {
+    /// <summary>The columns the graph reads: the sequence, then the side features.</summary>
+    public string[] ColumnNames => Side is null ? [ColumnName] : [ColumnName, Side.ColumnName];
+
     /// <summary>The ONNX input's second dimension: the known size, or a symbol.</summary>
     public object LengthDimension(string symbol) => FixedSize > 0 ? FixedSize : symbol;
 }

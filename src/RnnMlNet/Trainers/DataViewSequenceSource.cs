@@ -16,8 +16,10 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
     public IEnumerable<LabeledSequence<float>> Read()
     {
         var schema = data.Schema;
-        using var cursor = data.GetRowCursor([schema[input.ColumnName], schema[task.LabelColumnName]]);
-        var readSequence = SequenceColumn.Reader(cursor, input);
+        using var cursor = data.GetRowCursor([.. input.ColumnNames.Select(name => schema[name]), schema[task.LabelColumnName]]);
+        var readSteps = SequenceColumn.Reader(cursor, input);
+        var addSide = input.Side is null ? null : SequenceColumn.SideReader(cursor, input.Side);
+        Sequence<float> readSequence(long position) => addSide is null ? readSteps(position) : addSide(position, readSteps(position));
         var readLabel = task.LabelReader(cursor);
         for (long position = 0; cursor.MoveNext(); position++)
         {

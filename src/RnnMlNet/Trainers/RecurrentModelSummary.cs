@@ -55,7 +55,7 @@ public sealed class RecurrentModelSummary
         {
             Task = task,
             Architecture = $"{o.Cell}, {o.Layers} layer(s) of H={o.HiddenSize}{(o.Bidirectional ? ", bidirectional" : "")}, input {input}, " +
-                $"{(o.Head == HeadKind.EveryStep ? "every step" : $"{o.Pooling} pooling")}, {o.Outputs} output(s)",
+                $"{(o.Head == HeadKind.EveryStep ? "every step" : $"{o.Pooling} pooling")}{(o.SideFeatures > 0 ? $", wide part on S={o.SideFeatures} side features" : "")}, {o.Outputs} output(s)",
             Components = components,
             TotalParameters = network.Parameters.Count,
             History = history?.Epochs ?? [],

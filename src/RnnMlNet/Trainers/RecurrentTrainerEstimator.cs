@@ -27,6 +27,8 @@ namespace RnnMlNet.Trainers;
 /// The feature column is a vector of keys (from BuildVocabulary or MapValueToKey; key 0, the unknown token, is a
 /// token of its own), a one-hot sequence (from OneHotSequence; all-zero rows are padding and skipped), or a float
 /// vector of steps with <see cref="RecurrentTrainerOptions.FeaturesPerStep"/> values per step.
+/// With <see cref="RecurrentTrainerOptions.SideFeatureColumnName"/>, a float vector of known size (such as FeaturizeText's
+/// n-grams) is read beside the sequence by a linear wide part joined to the head (wide and deep).
 /// The label is Boolean (binary), a key (multiclass) or Single (regression). The outputs are the columns ML.NET's own
 /// trainers produce for the task, so Evaluate, CrossValidate and PredictionEngine work unchanged.
 ///
@@ -65,7 +67,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     public TransformerChain<ITransformer> Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength);
+        var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
         var task = TaskAdapter.For(_task).Bind(input.Schema, _options);
         var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), _options.Seed);
         if (_options.InitialWeights is { } initial) network.Import(initial);
@@ -98,6 +100,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         SequenceColumn.Check(inputSchema, _options.FeatureColumnName);
+        if (_options.SideFeatureColumnName is { } side) SequenceColumn.CheckSide(inputSchema, side);
         var task = TaskAdapter.For(_task);
         task.CheckLabel(inputSchema, _options.LabelColumnName);
         return task.AddOutputs(inputSchema);
@@ -111,7 +114,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         string logits = RecurrentGraph.AddNetwork(graph, network, input);
         string[] outputs = task.AddOnnxOutputs(graph, logits);
         graph.Metadata(RecurrentModelSummary.MetadataKey, summary.ToJson());
-        var onnx = OwnedOnnxTransformer.Fit(context, outputs, [input.ColumnName], graph.ToBytes(), data);
+        var onnx = OwnedOnnxTransformer.Fit(context, outputs, input.ColumnNames, graph.ToBytes(), data);
         return new TransformerChain<ITransformer>([onnx, .. task.Tail(context, onnx.Transform(data))]);
     }
 
@@ -133,6 +136,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         options.Pooling = task.PerStep ? Pooling.Last
             : _options.Pooling ?? (input.Kind == SequenceInputKind.Features ? RecurrentDefaults.StepPooling : RecurrentDefaults.TokenPooling);
         options.Outputs = task.Outputs;
+        options.SideFeatures = input.Side?.Size ?? 0;
         return options;
     }
 }

@@ -21,6 +21,12 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// <summary>Sequence column: keys, a one-hot sequence, or float steps. Default "Features".</summary>
     public string FeatureColumnName { get; set; } = RecurrentDefaults.FeatureColumnName;
 
+    /// <summary>Wide and deep: a float-vector column of known size whose values describe the whole sequence (for example the
+    /// n-gram counts of <c>FeaturizeText</c> over the same text, sparse, 10⁴–10⁶ slots). A linear part on it joins the pooled
+    /// sequence state before the head and trains with the network; the saved model reads the column as a second input.
+    /// For the classifiers and the regressor. Default null (none).</summary>
+    public string? SideFeatureColumnName { get; set; }
+
     /// <summary>For a float feature column: values per time step. Default 1.</summary>
     public int FeaturesPerStep { get; set; } = RecurrentDefaults.FeaturesPerStep;
 
@@ -67,6 +73,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
     {
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
+        Core.OptionChecks.Require(SideFeatureColumnName is null || (!string.IsNullOrWhiteSpace(SideFeatureColumnName) && SideFeatureColumnName != FeatureColumnName),
+            nameof(SideFeatureColumnName), SideFeatureColumnName, "null, or a column name other than FeatureColumnName");
         Core.OptionChecks.Require(ClassWeights is null || ClassWeights.All(w => w > 0 && double.IsFinite(w)), nameof(ClassWeights),
             ClassWeights is null ? null : string.Join(", ", ClassWeights), "finite positive weights");
         Core.OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");

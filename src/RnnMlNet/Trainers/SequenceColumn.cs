@@ -11,8 +11,18 @@ internal static class SequenceColumn
     public const string Expected = "a vector of keys (from BuildVocabulary or MapValueToKey), a one-hot sequence (from OneHotSequence), " +
                                    "or a float vector of steps with FeaturesPerStep values per step";
 
-    public static SequenceInput Describe(DataViewSchema schema, string name, int featuresPerStep, int maximumLength) =>
-        Describe(schema, name, featuresPerStep) with { MaximumLength = maximumLength };
+    public const string ExpectedSide = "a float vector of known size (side features, e.g. from FeaturizeText)";
+
+    public static SequenceInput Describe(DataViewSchema schema, string name, int featuresPerStep, int maximumLength, string? sideColumnName) =>
+        Describe(schema, name, featuresPerStep) with { MaximumLength = maximumLength, Side = sideColumnName is null ? null : DescribeSide(schema, sideColumnName) };
+
+    private static SideInput DescribeSide(DataViewSchema schema, string name)
+    {
+        var column = SchemaChecks.Find(schema, name, ExpectedSide);
+        return column.Type is VectorDataViewType { ItemType: NumberDataViewType n, IsKnownSize: true } v && n == NumberDataViewType.Single
+            ? new SideInput(name, v.Size)
+            : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected {ExpectedSide}.");
+    }
 
     private static SequenceInput Describe(DataViewSchema schema, string name, int featuresPerStep)
     {
@@ -43,6 +53,13 @@ internal static class SequenceColumn
         bool floats = !column.IsKey && column.Kind != SchemaShape.Column.VectorKind.Scalar && column.ItemType == NumberDataViewType.Single;
         if (!keys && !floats)
             throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {SchemaChecks.Describe(column)}; expected {Expected}.");
+    }
+
+    public static void CheckSide(SchemaShape schema, string name)
+    {
+        var column = SchemaChecks.Find(schema, name, ExpectedSide);
+        if (column.IsKey || column.Kind != SchemaShape.Column.VectorKind.Vector || column.ItemType != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {SchemaChecks.Describe(column)}; expected {ExpectedSide}.");
     }
 
     /// <summary>Engine vocabulary size: key k is token id k, id 0 the unknown token.</summary>
@@ -98,6 +115,29 @@ internal static class SequenceColumn
             if (bad >= 0)
                 throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {bad / input.Width}: value {dense[bad]} is not a finite number.");
             return Sequence<float>.FromFeatures(FirstSteps(dense, input.Width, input.MaximumLength), input.Width);
+        };
+    }
+
+    /// <summary>A getter that adds the current row's side features to its sequence (sparse slots stay sparse), or throws naming
+    /// the column and row.</summary>
+    public static Func<long, Sequence<float>, Sequence<float>> SideReader(DataViewRow row, SideInput side)
+    {
+        var getter = row.GetGetter<VBuffer<float>>(row.Schema[side.ColumnName]);
+        VBuffer<float> values = default;
+        return (position, sequence) =>
+        {
+            getter(ref values);
+            var indices = new List<int>();
+            var nonZero = new List<float>();
+            foreach (var (index, value) in values.Items())
+            {
+                if (!float.IsFinite(value))
+                    throw new InvalidOperationException($"Column '{side.ColumnName}', row {position}, slot {index}: value {value} is not a finite number.");
+                if (value == 0) continue;
+                indices.Add(index);
+                nonZero.Add(value);
+            }
+            return sequence.WithSide(new SideFeatures<float>(indices.ToArray(), nonZero.ToArray()));
         };
     }
 

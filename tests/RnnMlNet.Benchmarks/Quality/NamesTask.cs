@@ -33,13 +33,18 @@ internal static class NamesTask
                     FeatureColumnName = "CharIds", EmbeddingSize = 16, HiddenSize = 48, Bidirectional = true, Epochs = 15, LearningRate = 3e-3,
                     ValidationFraction = 0.1, EarlyStoppingPatience = 3, Seed = 1,
                 }))));
-        contestants.Add(new("char 1–3-grams + SDCA (ML.NET)", ml => ml.Transforms.Text.FeaturizeText("Features", new TextFeaturizingEstimator.Options
+        contestants.Add(new("wide and deep: LSTM + char 1–3-grams, default options", ml => CharNgrams(ml, "Ngrams").Append(Characters(ml))
+            .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", SideFeatureColumnName = "Ngrams" }))));
+        contestants.Add(new("char 1–3-grams + SDCA (ML.NET)", ml => CharNgrams(ml, "Features").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
+        return Compete("names", ml, split.TrainSet, split.TestSet, contestants, Binary(ml));
+    }
+
+    private static IEstimator<ITransformer> CharNgrams(MLContext ml, string outputColumnName) =>
+        ml.Transforms.Text.FeaturizeText(outputColumnName, new TextFeaturizingEstimator.Options
         {
             CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = 3, UseAllLengths = true },
             WordFeatureExtractor = null,
-        }, "Name").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
-        return Compete("names", ml, split.TrainSet, split.TestSet, contestants, Binary(ml));
-    }
+        }, "Name");
 
     private static IEstimator<ITransformer> Characters(MLContext ml) =>
         ml.Transforms.Text.NormalizeText("Lower", "Name")

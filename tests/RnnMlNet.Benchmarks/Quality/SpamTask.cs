@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Text;
 using RnnMlNet.Trainers;
 using SpamFilter;
@@ -31,6 +32,8 @@ internal static class SpamTask
             if (settings.Tuned)
                 contestants.Add(new("LSTM, sample's options (first 256 tokens, 5 epochs, lr 2e-3)", ml => Tokens(ml).Append(ml.BinaryClassification.Trainers.Lstm(
                     new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", MaximumLength = 256, Epochs = 5, LearningRate = 2e-3, Seed = 1 }))));
+            contestants.Add(new("wide and deep: LSTM + FeaturizeText, default options", ml => Tokens(ml, ngrams: true)
+                .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", SideFeatureColumnName = "Ngrams" }))));
             contestants.Add(new("FeaturizeText + SDCA (ML.NET)", ml => ml.Transforms.Text.FeaturizeText("Features", "Text")
                 .AppendCacheCheckpoint(ml)
                 .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
@@ -39,8 +42,12 @@ internal static class SpamTask
         }
     }
 
-    private static IEstimator<ITransformer> Tokens(MLContext ml) =>
-        ml.Transforms.Text.NormalizeText("Normalized", "Text", TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false)
+    /// <summary>Word keys (and FeaturizeText's n-grams for wide and deep), cached: the chain is returned as a chain, so that
+    /// appending the trainer flattens it and the cache checkpoint stands before the trainer rather than at the end of a nested chain,
+    /// where ML.NET ignores it.</summary>
+    private static EstimatorChain<Microsoft.ML.Transforms.ValueToKeyMappingTransformer> Tokens(MLContext ml, bool ngrams = false) =>
+        (ngrams ? new EstimatorChain<ITransformer>().Append(ml.Transforms.Text.FeaturizeText("Ngrams", "Text")) : new EstimatorChain<ITransformer>())
+            .Append(ml.Transforms.Text.NormalizeText("Normalized", "Text", TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false))
             .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Normalized", Separators))
             .Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens", maximumSize: 20_000, minimumCount: 2))
             .AppendCacheCheckpoint(ml);
