@@ -137,6 +137,8 @@ public class OptionsTests : IDisposable
         options.Epochs = null;
         var automatic = options.ToTrainingOptions(options.HoldOutFor(rows: 100));
         Assert.Equal((10, 1_000), (automatic.Epochs, automatic.MinimumSteps));
+        var steps = options.ToTrainingOptions(options.HoldOutFor(rows: 100, tokens: false), tokens: false);
+        Assert.Equal((10, 8_000), (steps.Epochs, steps.MinimumSteps));
         var network = options.ToNetworkOptions(options.Cell);
         Assert.Equal((options.HiddenSize, options.EmbeddingSize, options.Layers, options.Dropout, true), (network.HiddenSize, network.EmbeddingSize, network.Layers, network.Dropout, network.Bidirectional));
     }

@@ -24,7 +24,11 @@ internal static class RecurrentDefaults
     // Training
     public const int Epochs = EngineDefaults.Epochs;
     public const int BatchSize = EngineDefaults.BatchSize;
-    public const int MinimumSteps = 1_000;
+    /// <summary>Gradient steps automatic epochs make at least: 1,000 for token sequences (the teaching example learned
+    /// perfectly; names and spam stop early on their hold-out well before), 8,000 for float steps, which hold nothing out
+    /// (births: RMSE 737 after 1,000 steps, 676 after 4,000, 592 after 8,000; SDCA 672).</summary>
+    public const int TokenMinimumSteps = 1_000;
+    public const int StepMinimumSteps = 8_000;
     public const int AutomaticValidationRows = 1_000;
     public const double AutomaticValidationFraction = 0.1;
     public const int AutomaticPatience = 3;

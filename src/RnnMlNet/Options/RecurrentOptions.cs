@@ -45,8 +45,9 @@ public abstract class RecurrentOptions
     public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
 
     /// <summary>Passes over the data. Default null: automatic, 10 passes, or as many more as it takes to make 1,000 gradient
-    /// steps, so a few hundred rows are trained as well as many thousands (ten rows in one batch train 1,000 epochs; 5,000
-    /// rows, 157 batches, train 10). A number trains exactly that many.</summary>
+    /// steps for token sequences (8,000 for float steps, which hold nothing out for early stopping), so a few hundred rows
+    /// are trained as well as many thousands (ten rows in one batch train 1,000 epochs; 5,000 rows of tokens, 157 batches,
+    /// train 10). A number trains exactly that many.</summary>
     public int? Epochs { get; set; }
 
     /// <summary>Sequences per gradient step. Default 32.</summary>
@@ -109,11 +110,12 @@ public abstract class RecurrentOptions
     /// <summary>The validation rows and the patience of early stopping on their loss (null for none).</summary>
     internal sealed record HoldOut(ValidationSplit Split, int? Patience);
 
-    /// <summary>The engine's training settings these options imply, with the hold-out chosen for the data.</summary>
-    internal TrainingOptions ToTrainingOptions(HoldOut holdOut) => new()
+    /// <summary>The engine's training settings these options imply, with the hold-out chosen for the data, of tokens or
+    /// of float steps.</summary>
+    internal TrainingOptions ToTrainingOptions(HoldOut holdOut, bool tokens = true) => new()
     {
         Epochs = Epochs ?? RecurrentDefaults.Epochs,
-        MinimumSteps = Epochs is null ? RecurrentDefaults.MinimumSteps : 0,
+        MinimumSteps = Epochs is not null ? 0 : tokens ? RecurrentDefaults.TokenMinimumSteps : RecurrentDefaults.StepMinimumSteps,
         BatchSize = BatchSize,
         LearningRate = LearningRate,
         Optimizer = Optimizer,

@@ -78,7 +78,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
             var holdOut = _options.HoldOutFor(_options.ValidationFraction is null && tokens ? CountRows(input) : 0, tokens);
             DataViewSequenceSource Part(bool validation) => new(input, sequenceInput, task, holdOut.Split, validation, _options.CancellationToken);
-            history = new RecurrentTrainer<float>(network, task.Loss, _options.ToTrainingOptions(holdOut))
+            history = new RecurrentTrainer<float>(network, task.Loss, _options.ToTrainingOptions(holdOut, tokens))
                 .Fit(Part(validation: false), holdOut.Split.HoldsOut ? Part(validation: true) : null);
         }
         LastNetwork = network;
