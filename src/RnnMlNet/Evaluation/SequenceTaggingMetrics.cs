@@ -43,8 +43,8 @@ public sealed class SequenceTaggingMetrics
         var predictedCount = new long[tags + 1];
         long steps = 0, correct = 0;
         using var cursor = data.GetRowCursor([label, predicted]);
-        var labelGetter = cursor.GetGetter<VBuffer<uint>>(label);
-        var predictedGetter = cursor.GetGetter<VBuffer<uint>>(predicted);
+        var labelGetter = KeyColumns.VectorGetter(cursor, label);
+        var predictedGetter = KeyColumns.VectorGetter(cursor, predicted);
         VBuffer<uint> labels = default, predictions = default;
         for (long row = 0; cursor.MoveNext(); row++)
         {

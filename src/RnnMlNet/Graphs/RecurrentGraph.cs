@@ -68,7 +68,7 @@ internal static class RecurrentGraph
     {
         if (input.Kind == SequenceInputKind.Keys)
         {
-            string keys = g.Input(input.ColumnName, DataType.Uint32, "N", input.LengthDimension("T"));
+            string keys = g.Input(input.ColumnName, input.KeyType, "N", input.LengthDimension("T"));
             return g.Node("Cast", [keys], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
         }
         // One-hot rows [N, T·V] → [N, T, V]; a row's id is its hot column + 1 (keys are 1-based); zero rows are padding and dropped.

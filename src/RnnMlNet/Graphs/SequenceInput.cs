@@ -26,7 +26,9 @@ internal sealed record SideInput(string ColumnName, int Size);
 /// <param name="MaximumLength">Longer sequences keep their first MaximumLength steps; 0 keeps every step.</param>
 /// <param name="FixedSize">Values per row of a known-size column (the ONNX input must declare it); 0 for a variable-size column.</param>
 /// <param name="Side">The side-feature column of a wide-and-deep model; null for none.</param>
-internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps, int MaximumLength = 0, int FixedSize = 0, SideInput? Side = null)
+/// <param name="KeyType">Keys: the ONNX element type of their raw values (UInt8 to UInt64).</param>
+internal sealed record SequenceInput(SequenceInputKind Kind, string ColumnName, int Width, int Steps, int MaximumLength = 0, int FixedSize = 0, SideInput? Side = null,
+    global::Onnx.TensorProto.Types.DataType KeyType = global::Onnx.TensorProto.Types.DataType.Uint32)
 {
     /// <summary>The columns the graph reads: the sequence, then the side features.</summary>
     public string[] ColumnNames => Side is null ? [ColumnName] : [ColumnName, Side.ColumnName];

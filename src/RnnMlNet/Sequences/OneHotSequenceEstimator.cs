@@ -86,7 +86,7 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
             throw new ArgumentOutOfRangeException(nameof(input), $"Column '{InputColumn}' is {column.Type}; expected a vector of keys with a known count (from BuildVocabulary or MapValueToKey).");
         int vocabulary = (int)key.Count;
 
-        var pad = OwnedOnnxTransformer.Fit(_context, [PaddedColumn], [InputColumn], PadGraph(), input);
+        var pad = OwnedOnnxTransformer.Fit(_context, [PaddedColumn], [InputColumn], PadGraph(KeyColumns.OnnxType(key)), input);
         var padded = pad.Transform(input);
         var keyData = _context.Data.LoadFromEnumerable(Enumerable.Range(1, vocabulary).Select(k => new KeyValue { Value = k }));
         var toKeys = _context.Transforms.Conversion.MapValueToKey(PaddedKeysColumn, PaddedColumn,
@@ -115,11 +115,11 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
     /// keys [1, L] → float [T]: cut to T steps at the truncation side, then zero-padded to T at the padding side.
     /// Rows are scored one at a time, so the batch dimension is 1.
     /// </summary>
-    private byte[] PadGraph()
+    private byte[] PadGraph(DataType keyType)
     {
         long steps = Settings.MaximumLength;
         var g = new OnnxGraphBuilder("RnnMlNet.OneHotSequence.Pad");
-        string keys = g.Input(InputColumn, DataType.Uint32, "N", "L");
+        string keys = g.Input(InputColumn, keyType, "N", "L");
         string values = g.Node("Cast", [keys], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
         string cut = Settings.Truncation == SequenceSide.Post
             ? g.Node("Slice", [values, g.Longs("cut.starts", 0), g.Longs("cut.ends", steps), g.Longs("cut.axes", 1)])

@@ -32,7 +32,7 @@ internal static class SequenceColumn
             case VectorDataViewType { ItemType: KeyDataViewType key }:
                 if (key.Count is 0 or > int.MaxValue - 1)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has keys of unknown or huge count ({key.Count}); expected a vocabulary of known size.");
-                return new SequenceInput(SequenceInputKind.Keys, name, (int)key.Count, 0, FixedSize: KnownSize(column.Type));
+                return new SequenceInput(SequenceInputKind.Keys, name, (int)key.Count, 0, FixedSize: KnownSize(column.Type), KeyType: KeyColumns.OnnxType(key));
             case VectorDataViewType { ItemType: NumberDataViewType n, Dimensions.Length: 2 } v when n == NumberDataViewType.Single:
                 return new SequenceInput(SequenceInputKind.OneHotSteps, name, v.Dimensions[1], v.Dimensions[0]);
             case VectorDataViewType { ItemType: NumberDataViewType n } v when n == NumberDataViewType.Single:
@@ -71,7 +71,7 @@ internal static class SequenceColumn
         var column = row.Schema[input.ColumnName];
         if (input.Kind == SequenceInputKind.Keys)
         {
-            var getter = row.GetGetter<VBuffer<uint>>(column);
+            var getter = KeyColumns.VectorGetter(row, column);
             VBuffer<uint> keys = default;
             return position =>
             {

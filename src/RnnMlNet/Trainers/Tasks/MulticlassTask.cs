@@ -34,7 +34,7 @@ internal sealed class MulticlassTask : TaskAdapter
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {
-        var getter = row.GetGetter<uint>(row.Schema[LabelColumnName]);
+        var getter = KeyColumns.ScalarGetter(row, row.Schema[LabelColumnName]);
         uint key = 0;
         return position =>
         {

@@ -36,7 +36,7 @@ internal sealed class TaggingTask : TaskAdapter
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {
-        var getter = row.GetGetter<VBuffer<uint>>(row.Schema[LabelColumnName]);
+        var getter = KeyColumns.VectorGetter(row, row.Schema[LabelColumnName]);
         VBuffer<uint> keys = default;
         return position =>
         {
