@@ -130,6 +130,23 @@ public class ModelLifecycleTests : IDisposable
         public bool Label { get; set; }
     }
 
+    /// <summary>The recurrent graph is found by its metadata, not its place: OneHotSequence's padding graph comes first in this pipeline.</summary>
+    [Fact]
+    public void ExportFindsTheRecurrentGraphWhateverPrecedesIt()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(30, 5));
+        using var model = ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 6)
+            .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 4, Epochs = 1 })).Fit(data);
+        string zip = _temp.File("onehot.zip"), onnx = _temp.File("onehot.onnx");
+        ml.Model.Save(model, data.Schema, zip);
+        RecurrentModelFile.ExportOnnx(zip, onnx);
+        using var session = new InferenceSession(onnx);
+        Assert.Equal(["OneHot"], session.InputMetadata.Keys);
+        Assert.Equal("BinaryClassification", session.ModelMetadata.CustomMetadataMap["RnnMlNet.Model"]);
+        Assert.Equal(RecurrentTask.BinaryClassification, RecurrentModelFile.ReadSummary(zip).Task);
+    }
+
     [Fact]
     public void ExportedOnnxRunsInOnnxRuntimeWithTheSameScores()
     {

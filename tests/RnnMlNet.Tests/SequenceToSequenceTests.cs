@@ -45,6 +45,22 @@ public class SequenceToSequenceTests : IDisposable
             EstimatorWorkout.ShapeOf<Pair>(), ["Output"]);
     }
 
+    /// <summary>A sequence-to-sequence model exports its encoder–decoder graph; it stores no trainer summary and says so.</summary>
+    [Fact]
+    public void TheEncoderDecoderGraphExportsAndTheSummaryIsRefusedByName()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(Reversals(50, 8));
+        using var model = ml.Transforms.Text.SequenceToSequence(Options(epochs: 1)).Fit(data);
+        string zip = _temp.File("pairs.zip"), onnx = _temp.File("pairs.onnx");
+        ml.Model.Save(model, data.Schema, zip);
+        Onnx.RecurrentModelFile.ExportOnnx(zip, onnx);
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx))
+            Assert.Equal("SequenceToSequence", session.ModelMetadata.CustomMetadataMap["RnnMlNet.Model"]);
+        var error = Assert.Throws<InvalidDataException>(() => Onnx.RecurrentModelFile.ReadSummary(zip));
+        Assert.Contains("holds a SequenceToSequence model", error.Message);
+    }
+
     [Fact]
     public void LearnsToReverseDigitStringsAndSurvivesSaveAndLoad()
     {

@@ -171,6 +171,7 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         string? categoryKey = condition is null ? null : chain.Keys(condition, vocabulary.Categories, "CategoryKey");
 
         var graph = new OnnxGraphBuilder("RnnMlNet.Generator");
+        graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceGenerator");
         var decoding = new Decoding(_options.Temperature, _options.TopK, _options.Seed);
         var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, categoryKey, condition, _options.MaximumLength, decoding,
             conditioned is null ? null : (featuresColumn!, conditioned));

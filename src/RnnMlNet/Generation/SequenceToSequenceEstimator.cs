@@ -112,6 +112,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         var chain = new TextScoringChain(_context, [_options.InputColumnName], _options.OutputColumnName + ".");
         string sourceKeys = chain.TokenKeys(_options.InputColumnName, _options.InputLevel, sourceTokens, "Input");
         var graph = new OnnxGraphBuilder("RnnMlNet.SequenceToSequence");
+        graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceToSequence");
         string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, ["", "", "", .. targetTokens], _options.MaximumLength, _options.BeamWidth);
         string check = SequenceToSequenceGraph.NoCheck(graph);
         chain.Onnx(graph.ToBytes(), [tokens, check], [sourceKeys]);

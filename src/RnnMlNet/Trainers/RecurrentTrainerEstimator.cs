@@ -114,6 +114,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         string logits = RecurrentGraph.AddNetwork(graph, network, input);
         string[] outputs = task.AddOnnxOutputs(graph, logits);
         graph.Metadata(RecurrentModelSummary.MetadataKey, summary.ToJson());
+        graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, summary.Task.ToString());
         var onnx = OwnedOnnxTransformer.Fit(context, outputs, input.ColumnNames, graph.ToBytes(), data);
         return new TransformerChain<ITransformer>([onnx, .. task.Tail(context, onnx.Transform(data))]);
     }
