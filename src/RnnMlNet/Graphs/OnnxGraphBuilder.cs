@@ -117,6 +117,7 @@ internal sealed class OnnxGraphBuilder
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
         foreach (var (key, value) in _metadata)
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        Onnx.ModelIntegrity.Seal(model);
         return model.ToByteArray();
     }
 

@@ -73,20 +73,9 @@ public sealed class ImportedRecurrentModel
 /// <summary>Reads recurrent classifiers exported to ONNX by other frameworks.</summary>
 public static class OnnxImport
 {
-    /// <summary>Reads <paramref name="onnxPath"/>; throws <see cref="InvalidDataException"/> naming what is not understood.</summary>
-    public static ImportedRecurrentModel Read(string onnxPath)
-    {
-        ModelProto model;
-        try
-        {
-            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath));
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new InvalidDataException($"'{onnxPath}' is not an ONNX model: {e.Message}", e);
-        }
-        return ReadGraph(model, onnxPath);
-    }
+    /// <summary>Reads <paramref name="onnxPath"/>; throws <see cref="InvalidDataException"/> naming what is not understood,
+    /// and for a damaged file, a graph with external data, or a graph RnnMlNet wrote that no longer matches its digest.</summary>
+    public static ImportedRecurrentModel Read(string onnxPath) => ReadGraph(ModelIntegrity.CheckGraph(onnxPath, File.ReadAllBytes(onnxPath)), onnxPath);
 
     private static ImportedRecurrentModel ReadGraph(ModelProto model, string source)
     {

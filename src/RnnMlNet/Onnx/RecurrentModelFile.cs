@@ -1,10 +1,10 @@
-using System.IO.Compression;
+using Microsoft.ML;
 using Onnx;
 using RnnMlNet.Trainers;
 
 namespace RnnMlNet.Onnx;
 
-/// <summary>Reads what a saved model .zip holds about its recurrent network, without loading it into ML.NET.</summary>
+/// <summary>A saved model .zip: loaded after integrity checks, or read for its recurrent network without loading it into ML.NET.</summary>
 public static class RecurrentModelFile
 {
     /// <summary>The ONNX metadata key naming what wrote a graph: the trainers' task, "SequenceGenerator" or "SequenceToSequence".</summary>
@@ -40,10 +40,42 @@ public static class RecurrentModelFile
         return RecurrentModelSummary.FromJson(entry.Value);
     }
 
+    /// <summary>
+    /// Loads a saved model after checking that it is the file that was written: every zip entry against its CRC-32, every
+    /// graph RnnMlNet wrote against the digest stored with it, and no graph reading external data. Load stored or untrusted
+    /// models this way: <c>MLContext.Model.Load</c> checks none of this, and a damaged file can load and predict differently.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged or altered, or ML.NET cannot load it; the message names the file.</exception>
+    public static ITransformer Load(MLContext ml, string path, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        byte[] zip = File.ReadAllBytes(path);
+        ModelIntegrity.OnnxGraphs(path, ModelIntegrity.ReadZip(path, zip));
+        try
+        {
+            // The bytes checked are the bytes loaded: the file is not read again.
+            return ml.Model.Load(new MemoryStream(zip, writable: false), out inputSchema);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"'{path}' passed its integrity checks, but ML.NET could not load it: {e.Message}", e);
+        }
+    }
+
     /// <summary>The one graph in a model .zip that an RnnMlNet estimator wrote as its model (older trainer models are known by their summary).</summary>
     private static (ModelProto Model, byte[] Bytes) ReadRecurrentModel(string modelZipPath)
     {
-        var graphs = ReadOnnxEntries(modelZipPath).Select(bytes => (Model: Parse(modelZipPath, bytes), Bytes: bytes)).ToList();
+        byte[] zip;
+        try
+        {
+            zip = File.ReadAllBytes(modelZipPath);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InvalidDataException($"'{modelZipPath}' cannot be read: {e.Message}", e);
+        }
+        var graphs = ModelIntegrity.OnnxGraphs(modelZipPath, ModelIntegrity.ReadZip(modelZipPath, zip));
+        if (graphs.Count == 0) throw new InvalidDataException($"'{modelZipPath}' holds no ONNX model: it was not trained by RnnMlNet.");
         var recurrent = graphs.Where(g => g.Model.MetadataProps.Any(p => p.Key is ModelKindKey or RecurrentModelSummary.MetadataKey)).ToList();
         return recurrent.Count switch
         {
@@ -56,46 +88,4 @@ public static class RecurrentModelFile
     }
 
     private static string KindOf(ModelProto model) => model.MetadataProps.FirstOrDefault(p => p.Key == ModelKindKey)?.Value ?? model.Graph.Name;
-
-    private static ModelProto Parse(string modelZipPath, byte[] bytes)
-    {
-        try
-        {
-            return ModelProto.Parser.ParseFrom(bytes);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new InvalidDataException($"'{modelZipPath}': an ONNX model entry is damaged: {e.Message}", e);
-        }
-    }
-
-    /// <summary>The ONNX bytes of every OnnxTransformer in a model .zip, in the order they are stored.</summary>
-    private static List<byte[]> ReadOnnxEntries(string modelZipPath)
-    {
-        ZipArchive archive;
-        try
-        {
-            archive = ZipFile.OpenRead(modelZipPath);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"'{modelZipPath}' is not a model .zip: {e.Message}", e);
-        }
-        using (archive)
-        {
-            // ML.NET stores an OnnxTransformer's graph as an entry named ".../OnnxModel": a 4-byte length, then the bytes.
-            var entries = archive.Entries.Where(e => e.FullName.EndsWith("OnnxModel", StringComparison.Ordinal)).ToList();
-            if (entries.Count == 0) throw new InvalidDataException($"'{modelZipPath}' holds no ONNX model: it was not trained by RnnMlNet.");
-            return entries.Select(entry =>
-            {
-                using var stream = entry.Open();
-                using var reader = new BinaryReader(stream);
-                int length = reader.ReadInt32();
-                byte[] bytes = reader.ReadBytes(length);
-                if (length <= 0 || bytes.Length != length)
-                    throw new InvalidDataException($"'{modelZipPath}': the ONNX model entry {entry.FullName} is truncated ({bytes.Length} of {length} bytes).");
-                return bytes;
-            }).ToList();
-        }
-    }
 }
