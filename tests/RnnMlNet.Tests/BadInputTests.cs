@@ -29,6 +29,7 @@ public class BadInputTests : IDisposable
         public bool Label { get; set; }
         [KeyType(2)]
         public uint Class { get; set; }
+        public float Value { get; set; }
     }
 
     [Fact]
@@ -60,6 +61,50 @@ public class BadInputTests : IDisposable
         var error = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(data));
         Assert.Contains("Column 'Tokens', row 1", error.Message);
         Assert.Contains("empty", error.Message);
+    }
+
+    /// <summary>What training refuses never gets a finite score from a saved model: NaN or infinite steps and empty
+    /// sequences score NaN (documented), for every task; good rows beside them score as before.</summary>
+    [Theory]
+    [InlineData(RecurrentTask.BinaryClassification)]
+    [InlineData(RecurrentTask.MulticlassClassification)]
+    [InlineData(RecurrentTask.Regression)]
+    public void ScoringRowsThatTrainingRefusesGivesNaN(RecurrentTask task)
+    {
+        var ml = _temp.Context();
+        var train = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1, 2], Label = true, Value = 1 }, new StepsRow { Steps = [-1, 0, 3, 1], Value = -1 } });
+        var keys = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true, Class = 1, Value = 1 }, new KeysRow { Tokens = [3], Class = 0 } });
+        var stepOptions = new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 2, Epochs = 1, HiddenSize = 3, LabelColumnName = task == RecurrentTask.Regression ? "Value" : "Label" };
+        var keyOptions = Options(label: task switch { RecurrentTask.MulticlassClassification => "Class", RecurrentTask.Regression => "Value", _ => "Label" });
+        IEstimator<ITransformer> Trainer(RecurrentTrainerOptions options) => task switch
+        {
+            RecurrentTask.BinaryClassification => ml.BinaryClassification.Trainers.Lstm(options),
+            RecurrentTask.MulticlassClassification => ml.MulticlassClassification.Trainers.Gru(options),
+            _ => ml.Regression.Trainers.SimpleRnn(options),
+        };
+        List<float[]> Scores(IEstimator<ITransformer> trainer, IDataView fitOn, IDataView score)
+        {
+            using var model = (IDisposable)trainer.Fit(fitOn);
+            var scored = ((ITransformer)model).Transform(score);
+            return task == RecurrentTask.MulticlassClassification
+                ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToList()
+                : scored.GetColumn<float>("Score").Select(f => new[] { f }).ToList();
+        }
+
+        if (task != RecurrentTask.MulticlassClassification)
+        {
+            var steps = ml.Data.LoadFromEnumerable(new[]
+            {
+                new StepsRow { Steps = [1, 2] }, new StepsRow { Steps = [1, float.NaN] }, new StepsRow { Steps = [float.PositiveInfinity, 0, 1, 1] },
+                new StepsRow { Steps = [0, float.NegativeInfinity] }, new StepsRow { Steps = [] },
+            });
+            var scores = Scores(Trainer(stepOptions), train, steps);
+            Assert.All(scores[0], v => Assert.True(float.IsFinite(v)));
+            for (int row = 1; row < scores.Count; row++) Assert.All(scores[row], v => Assert.True(float.IsNaN(v), $"Row {row} scored {v}."));
+        }
+        var keyScores = Scores(Trainer(keyOptions), keys, ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [2] }, new KeysRow { Tokens = [] } }));
+        Assert.All(keyScores[0], v => Assert.True(float.IsFinite(v)));
+        Assert.All(keyScores[1], v => Assert.True(float.IsNaN(v), $"The empty sequence scored {v}."));
     }
 
     [Fact]

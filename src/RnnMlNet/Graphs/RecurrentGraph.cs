@@ -7,7 +7,8 @@ namespace RnnMlNet.Graphs;
 /// Writes a trained <see cref="RecurrentNetwork{T}"/> as a standard ONNX graph: token ids through a Gather
 /// (embedding, or the rows of W_i for one-hot input), the standard <c>RNN</c>/<c>LSTM</c>/<c>GRU</c> operators
 /// (layout 0, time-major), and the dense head as MatMul + Add. The result is logits [N, C] for a head on the last
-/// hidden state, or [N, T, C] for a head on every step; callers add the task's outputs on top.
+/// hidden state, or [N, T, C] for a head on every step; callers add the task's outputs on top. A row that training would
+/// refuse (an empty sequence, or a step value that is NaN or infinite) gets NaN logits, never a finite score.
 /// </summary>
 internal static class RecurrentGraph
 {
@@ -15,9 +16,18 @@ internal static class RecurrentGraph
     {
         var weights = network.Export().ToDictionary(w => w.Name);
         var options = network.Options;
-        string x = input.Kind == SequenceInputKind.Features
-            ? NumericSteps(g, input)
-            : Gather(g, FirstSteps(g, TokenIds(g, input), input.MaximumLength), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
+        string refused;
+        string x;
+        if (input.Kind == SequenceInputKind.Features)
+        {
+            (x, refused) = NumericSteps(g, input);
+        }
+        else
+        {
+            string ids = TokenIds(g, input);
+            refused = Empty(g, ids);
+            x = Gather(g, FirstSteps(g, AtLeastOneStep(g, ids, 1), input.MaximumLength), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
+        }
         string? firstInputWeights = options.Input == InputKind.OneHotTokens ? Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;
         var stack = RecurrentStackGraph.Load(g, options, weights, "", firstInputWeights);
         bool lastHidden = options.Head == HeadKind.LastHidden && options.Pooling == Pooling.Last;
@@ -29,16 +39,40 @@ internal static class RecurrentGraph
             ? g.Node("Reshape", [g.Node("Transpose", [run.TopHidden], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
             : options.Head == HeadKind.LastHidden ? Pool(g, run.Output, options.Pooling, weights)
             : g.Node("Transpose", [run.Output], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
-        string head = g.Affine(features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values),
-            g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values), input.Side is null ? "logits" : null);
-        return input.Side is null ? head : Wide(g, head, input.Side, weights["wide.weights"]);
+        string logits = g.Affine(features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values),
+            g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values));
+        if (input.Side is not null) logits = Wide(g, logits, input.Side, weights["wide.weights"]);
+        // refused is [N, 1]; logits are [N, C] or [N, T, C].
+        if (options.Head == HeadKind.EveryStep) refused = g.Node("Unsqueeze", [refused, g.Longs("refused.axes", 2)]);
+        return g.Node("Where", [refused, g.Floats("refused.nan", [], [float.NaN]), logits], "logits");
+    }
+
+    /// <summary>[1, 1]: whether a batch [N, T] has no step (T = 0), broadcast over its rows.</summary>
+    private static string Empty(OnnxGraphBuilder g, string batchMajor) =>
+        g.Node("Unsqueeze", [g.Node("Equal", [Length(g, batchMajor), g.Longs("empty.zero", 0)]), g.Longs("empty.axes", 0)]);
+
+    /// <summary>[1]: the second dimension of a batch-major tensor.</summary>
+    private static string Length(OnnxGraphBuilder g, string batchMajor) =>
+        g.Node("Slice", [g.Node("Shape", [batchMajor]), g.Longs("length.starts", 1), g.Longs("length.ends", 2)]);
+
+    /// <summary>
+    /// A batch [N, L] with no value gets <paramref name="width"/> zeros (one step of padding: the unknown token, or zero
+    /// features), since the recurrent operators and the reshapes around them fail on zero steps; its logits are NaN anyway.
+    /// </summary>
+    private static string AtLeastOneStep(OnnxGraphBuilder g, string batchMajor, int width)
+    {
+        string missing = g.Node("Mul", [g.Node("Cast", [g.Node("Equal", [Length(g, batchMajor), g.Longs("pad.zero", 0)])], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)),
+            g.Longs($"pad.width{width}", width)]);
+        // pads: [start of dim 0, start of dim 1, end of dim 0, end of dim 1].
+        string pads = g.Node("Concat", [g.Longs("pad.none", 0, 0, 0), missing], null, OnnxGraphBuilder.Int("axis", 0));
+        return g.Node("Pad", [batchMajor, pads]);
     }
 
     /// <summary>Wide and deep: logits += s·W_s, with the side features s [N, S] as a second input.</summary>
     private static string Wide(OnnxGraphBuilder g, string deepLogits, SideInput side, NamedTensor<float> weights)
     {
         string s = g.Input(side.ColumnName, DataType.Float, "N", side.Size);
-        return g.Node("Add", [deepLogits, g.Node("MatMul", [s, g.Floats("wide.weights", weights.Shape, weights.Values)])], "logits");
+        return g.Node("Add", [deepLogits, g.Node("MatMul", [s, g.Floats("wide.weights", weights.Shape, weights.Values)])]);
     }
 
     /// <summary>
@@ -117,13 +151,18 @@ internal static class RecurrentGraph
         return g.Floats(name, [dirs, gw, dirs * gw], identity);
     }
 
-    /// <summary>Numeric steps [N, T·F] → time-major [T, N, F].</summary>
-    private static string NumericSteps(OnnxGraphBuilder g, SequenceInput input)
+    /// <summary>Numeric steps [N, T·F] → time-major [T, N, F], and [N, 1]: whether a row is empty or holds a value that is not a finite number.</summary>
+    private static (string Steps, string Refused) NumericSteps(OnnxGraphBuilder g, SequenceInput input)
     {
         // A known-size column must declare its size: ML.NET reads a symbolic dimension of a known-size column as 0.
         string flat = g.Input(input.ColumnName, DataType.Float, "N", input.LengthDimension("L"));
-        string steps = g.Node("Reshape", [flat, g.Longs("steps.shape", 0, -1, input.Width)]);
-        return g.Node("Transpose", [FirstSteps(g, steps, input.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
+        string steps = g.Node("Reshape", [AtLeastOneStep(g, flat, input.Width), g.Longs("steps.shape", 0, -1, input.Width)]);
+        string nonFinite = g.Node("Or", [g.Node("IsNaN", [flat]), g.Node("IsInf", [flat])]);
+        // A sum, not a maximum: it is defined (0) over an empty row.
+        string count = g.Node("ReduceSum", [g.Node("Cast", [nonFinite], null, OnnxGraphBuilder.Int("to", (long)DataType.Float)), g.Longs("steps.value_axis", 1)],
+            null, OnnxGraphBuilder.Int("keepdims", 1));
+        string refused = g.Node("Or", [g.Node("Greater", [count, g.Floats("steps.none", [], [0f])]), Empty(g, flat)]);
+        return (g.Node("Transpose", [FirstSteps(g, steps, input.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), refused);
     }
 
     /// <summary>Keeps the first <paramref name="maximumLength"/> steps (axis 1) of a batch-major tensor, as training did.</summary>
