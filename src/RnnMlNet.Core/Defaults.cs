@@ -23,5 +23,6 @@ internal static class Defaults
     public const int BatchSize = 32;
     public const double LearningRate = 1e-3;
     public const double ClipNorm = 5;
+    public const double DivergenceFactor = 10;
     public const int ShuffleBufferSize = 10_000;
 }

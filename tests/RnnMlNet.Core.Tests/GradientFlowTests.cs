@@ -54,6 +54,8 @@ public class GradientFlowTests
             Epochs = 20,
             LearningRate = 0.2,
             ClipNorm = clipNorm,
+            // The non-finite check alone: the finite blow-up check (tested in TrainerTests) would stop this run a few batches earlier.
+            DivergenceFactor = null,
             Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0.9 },
             OnBatch = onBatch,
         };

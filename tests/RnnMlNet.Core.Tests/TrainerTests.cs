@@ -135,6 +135,37 @@ public class TrainerTests
         }
     }
 
+    /// <summary>Adam at lr 1e3 without clipping blows the loss up while it stays finite: training stops with the reason
+    /// and the advice, and the network is back at the weights of the last finished epoch; with the check off it runs on.</summary>
+    [Fact]
+    public void AFiniteBlowUpStopsTrainingAndKeepsTheLastGoodEpoch()
+    {
+        RecurrentTrainer<float> Trainer(RecurrentNetwork<float> network, double? factor) => new(network, new BinaryCrossEntropy<float>(),
+            new TrainingOptions { Epochs = 3, BatchSize = 8, LearningRate = 1e3, ClipNorm = null, DivergenceFactor = factor, Seed = 1 });
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8, Threads = 1 }, seed: 2);
+        var start = (float[])network.Parameters.Values.Clone();
+        var error = Assert.Throws<TrainingDivergedException>(() => Trainer(network, 10).Fit(Examples));
+        Assert.Contains("mean loss of the last 20 batches", error.Message);
+        Assert.Contains("ClipNorm", error.Message);
+        Assert.Equal(1, error.Epoch);
+        Assert.Contains("starting weights", error.Message);
+        Assert.Equal(start, network.Parameters.Values);
+
+        var unchecked_ = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8, Threads = 1 }, seed: 2);
+        var history = Trainer(unchecked_, null).Fit(Examples);
+        Assert.Equal(3, history.Epochs.Count);
+        Assert.True(history.Epochs[^1].TrainingLoss > 10 * 0.7, $"Unchecked, the last epoch's loss is {history.Epochs[^1].TrainingLoss}.");
+    }
+
+    /// <summary>Ordinary training, loss falling with a few hard batches, is never stopped by the check.</summary>
+    [Fact]
+    public void OrdinaryTrainingIsNotTakenForDivergence()
+    {
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8, Threads = 1 }, seed: 2);
+        var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions { Epochs = 3, BatchSize = 8, LearningRate = 0.01 }).Fit(Examples);
+        Assert.Equal(3, history.Epochs.Count);
+    }
+
     [Fact]
     public void StreamedTrainingHoldsOnlyTheShuffleBufferAndOneWindow()
     {

@@ -67,6 +67,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         double bestValidation = double.PositiveInfinity;
         int bestEpoch = 0, keptEpoch = 0;
         bool stoppedEarly = false;
+        var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor) : null;
+        T[]? lastGood = watch is null ? null : (T[])_objective.Parameters.Values.Clone();
         var clock = Stopwatch.StartNew();
 
         for (int epoch = 1; epoch <= totalEpochs; epoch++)
@@ -80,6 +82,11 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)batches / known) : 0);
                 double rate = _options.Schedule.Rate(_options.LearningRate, progress, totalEpochs);
                 var (loss, norm, weight) = Step(() => _objective.ComputeGradients(examples, _dropoutRandom), rate, epoch, ++batches);
+                if (watch is not null && watch.Diverged(loss))
+                {
+                    lastGood!.CopyTo(_objective.Parameters.Values, 0);
+                    throw new TrainingDivergedException(epoch, batches, loss, norm, rate, _options.ClipNorm, watch.RecentMean, watch.Start, _options.DivergenceFactor!.Value, epoch - 1);
+                }
                 lossSum += loss * weight;
                 weightSum += weight;
                 normSum += norm;
@@ -89,6 +96,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             batchesPerEpoch = batches;
             totalEpochs = EpochsFor(batchesPerEpoch);
             keptEpoch = epoch;
+            if (lastGood is not null) _objective.Parameters.Values.CopyTo(lastGood, 0);
             double? validationLoss = validation is not null ? Evaluate(validation) : null;
             var report = new EpochReport(epoch, lossSum / weightSum, validationLoss, normSum / batches, clock.Elapsed);
             epochs.Add(report);

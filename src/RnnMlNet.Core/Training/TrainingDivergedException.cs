@@ -1,17 +1,28 @@
 namespace RnnMlNet.Core.Training;
 
 /// <summary>
-/// Training produced a non-finite loss or gradient. The offending update was not applied: the network still
-/// holds the weights of the last good step.
+/// Training diverged: a non-finite loss or gradient (the offending update was not applied, so the network holds the
+/// weights of the last good step), or a finite blow-up (see <see cref="TrainingOptions.DivergenceFactor"/>; the network
+/// is reset to the weights of the last finished epoch).
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {
     internal TrainingDivergedException(int epoch, int batch, double loss, double gradientNorm, double learningRate, double? clipNorm)
-        : base($"Training diverged at epoch {epoch}, batch {batch}: loss = {loss}, gradient norm = {gradientNorm}. " +
-               "The update was not applied; the network keeps the weights of the last good step. " +
-               (clipNorm is null
-                   ? $"Turn on gradient clipping (ClipNorm, e.g. 1.0) or lower the learning rate (now {learningRate})."
-                   : $"Lower the learning rate (now {learningRate}) or clip harder (ClipNorm now {clipNorm})."))
+        : this(epoch, batch, loss, gradientNorm, $"Training diverged at epoch {epoch}, batch {batch}: loss = {loss}, gradient norm = {gradientNorm}. " +
+               "The update was not applied; the network keeps the weights of the last good step. " + Advice(learningRate, clipNorm))
+    {
+    }
+
+    internal TrainingDivergedException(int epoch, int batch, double loss, double gradientNorm, double learningRate, double? clipNorm,
+        double recentMean, double startLoss, double factor, int keptEpoch)
+        : this(epoch, batch, loss, gradientNorm, $"Training diverged at epoch {epoch}, batch {batch}: the mean loss of the last " +
+               $"{DivergenceWatch.Window} batches, {recentMean:G4}, is over {factor} times the first batch's {startLoss:G4}. " +
+               (keptEpoch > 0 ? $"The network is back at the weights of epoch {keptEpoch}. " : "The network is back at its starting weights. ") +
+               Advice(learningRate, clipNorm) + " DivergenceFactor = null turns this check off.")
+    {
+    }
+
+    private TrainingDivergedException(int epoch, int batch, double loss, double gradientNorm, string message) : base(message)
     {
         Epoch = epoch;
         Batch = batch;
@@ -30,4 +41,8 @@ public sealed class TrainingDivergedException : Exception
 
     /// <summary>The gradient norm of the failing step.</summary>
     public double GradientNorm { get; }
+
+    private static string Advice(double learningRate, double? clipNorm) => clipNorm is null
+        ? $"Turn on gradient clipping (ClipNorm, e.g. 1.0) or lower the learning rate (now {learningRate})."
+        : $"Lower the learning rate (now {learningRate}) or clip harder (ClipNorm now {clipNorm}).";
 }

@@ -28,6 +28,12 @@ public sealed class TrainingOptions
     /// <summary>Rescales the gradient when its global L2 norm exceeds this. Default 5; null turns it off.</summary>
     public double? ClipNorm { get; set; } = Defaults.ClipNorm;
 
+    /// <summary>Stops training that blows up while staying finite: when the mean loss of the last 20 batches exceeds this
+    /// factor times the first batch's loss, the network gets back the weights of the last finished epoch (or its starting
+    /// weights) and <see cref="TrainingDivergedException"/> is thrown. Default 10; null turns the check off (NaN and
+    /// infinite losses always stop training).</summary>
+    public double? DivergenceFactor { get; set; } = Defaults.DivergenceFactor;
+
     /// <summary>Clamps each gradient into [−v, v]. Default null (off).</summary>
     public double? ClipValue { get; set; }
 
@@ -64,6 +70,7 @@ public sealed class TrainingOptions
         OptionChecks.Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite rate");
         OptionChecks.Require(ClipNorm is null || ClipNorm > 0, nameof(ClipNorm), ClipNorm, "a positive norm or null");
         OptionChecks.Require(ClipValue is null || ClipValue > 0, nameof(ClipValue), ClipValue, "a positive value or null");
+        OptionChecks.Require(DivergenceFactor is null || (DivergenceFactor > 1 && double.IsFinite(DivergenceFactor.Value)), nameof(DivergenceFactor), DivergenceFactor, "a finite factor above 1, or null");
         OptionChecks.Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "at least 1 or null");
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));

@@ -33,6 +33,7 @@ internal static class RecurrentDefaults
     public const double AutomaticValidationFraction = 0.1;
     public const int AutomaticPatience = 3;
     public const double ClipNorm = EngineDefaults.ClipNorm;
+    public const double DivergenceFactor = EngineDefaults.DivergenceFactor;
     public const int ShuffleBufferSize = EngineDefaults.ShuffleBufferSize;
     public const int Seed = 0;
 

@@ -59,6 +59,11 @@ public abstract class RecurrentOptions
     /// <summary>Gradient clipping by value. Default null (off).</summary>
     public double? ClipValue { get; set; }
 
+    /// <summary>Stops training that blows up while staying finite: when the mean loss of the last 20 batches exceeds this
+    /// factor times the first batch's loss, Fit throws an exception that suggests clipping or a lower rate. Default 10;
+    /// null turns the check off (NaN and infinite losses always stop training).</summary>
+    public double? DivergenceFactor { get; set; } = RecurrentDefaults.DivergenceFactor;
+
     /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1), chosen by a seeded hash of the
     /// row position, the same way in every estimator, epoch and process. Default null: automatic, for token sequences 10% with
     /// early stopping (patience 3, best weights kept) once there are 1,000 rows or more, nothing below that; nothing for
@@ -122,6 +127,7 @@ public abstract class RecurrentOptions
         Schedule = Schedule,
         ClipNorm = ClipNorm,
         ClipValue = ClipValue,
+        DivergenceFactor = DivergenceFactor,
         Seed = Seed,
         ShuffleBufferSize = ShuffleBufferSize,
         EarlyStoppingPatience = holdOut.Split.HoldsOut ? holdOut.Patience : null,
