@@ -13,6 +13,7 @@ internal sealed class OnnxGraphBuilder
     public const int OpsetVersion = 14;
     private readonly GraphProto _graph;
     private readonly Dictionary<string, string> _metadata = new();
+    private readonly HashSet<string> _initializers = new();
     private readonly string _namePrefix;
     private int _nextName;
 
@@ -142,8 +143,10 @@ internal sealed class OnnxGraphBuilder
 
     private string Fresh(string prefix) => $"{_namePrefix}{prefix}_{_nextName++}";
 
-    private static TensorProto Tensor(string name, TensorProto.Types.DataType type, IReadOnlyList<int> shape)
+    private TensorProto Tensor(string name, TensorProto.Types.DataType type, IReadOnlyList<int> shape)
     {
+        // ONNX Runtime takes the last of two initializers of one name (with a warning): two constants meant apart would merge.
+        if (!_initializers.Add(name)) throw new InvalidOperationException($"Graph '{_graph.Name}' already has an initializer named '{name}'.");
         var tensor = new TensorProto { Name = name, DataType = (int)type };
         tensor.Dims.AddRange(shape.Select(d => (long)d));
         return tensor;

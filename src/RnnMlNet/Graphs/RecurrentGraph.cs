@@ -49,11 +49,11 @@ internal static class RecurrentGraph
 
     /// <summary>[1, 1]: whether a batch [N, T] has no step (T = 0), broadcast over its rows.</summary>
     private static string Empty(OnnxGraphBuilder g, string batchMajor) =>
-        g.Node("Unsqueeze", [g.Node("Equal", [Length(g, batchMajor), g.Longs("empty.zero", 0)]), g.Longs("empty.axes", 0)]);
+        g.Node("Unsqueeze", [g.Node("Equal", [Length(g, batchMajor, "empty"), g.Longs("empty.zero", 0)]), g.Longs("empty.axes", 0)]);
 
-    /// <summary>[1]: the second dimension of a batch-major tensor.</summary>
-    private static string Length(OnnxGraphBuilder g, string batchMajor) =>
-        g.Node("Slice", [g.Node("Shape", [batchMajor]), g.Longs("length.starts", 1), g.Longs("length.ends", 2)]);
+    /// <summary>[1]: the second dimension of a batch-major tensor (constants named after <paramref name="use"/>).</summary>
+    private static string Length(OnnxGraphBuilder g, string batchMajor, string use) =>
+        g.Node("Slice", [g.Node("Shape", [batchMajor]), g.Longs(use + ".length_starts", 1), g.Longs(use + ".length_ends", 2)]);
 
     /// <summary>
     /// A batch [N, L] with no value gets <paramref name="width"/> zeros (one step of padding: the unknown token, or zero
@@ -61,7 +61,7 @@ internal static class RecurrentGraph
     /// </summary>
     private static string AtLeastOneStep(OnnxGraphBuilder g, string batchMajor, int width)
     {
-        string missing = g.Node("Mul", [g.Node("Cast", [g.Node("Equal", [Length(g, batchMajor), g.Longs("pad.zero", 0)])], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)),
+        string missing = g.Node("Mul", [g.Node("Cast", [g.Node("Equal", [Length(g, batchMajor, "pad"), g.Longs("pad.zero", 0)])], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)),
             g.Longs($"pad.width{width}", width)]);
         // pads: [start of dim 0, start of dim 1, end of dim 0, end of dim 1].
         string pads = g.Node("Concat", [g.Longs("pad.none", 0, 0, 0), missing], null, OnnxGraphBuilder.Int("axis", 0));
