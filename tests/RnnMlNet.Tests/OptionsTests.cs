@@ -143,6 +143,18 @@ public class OptionsTests : IDisposable
         Assert.Equal((options.HiddenSize, options.EmbeddingSize, options.Layers, options.Dropout, true), (network.HiddenSize, network.EmbeddingSize, network.Layers, network.Dropout, network.Bidirectional));
     }
 
+    /// <summary>For a time series: the last rows in the data's order are held out, never rows between training rows.</summary>
+    [Fact]
+    public void HoldingOutTheLastRowsHoldsOutTheEndOfTheData()
+    {
+        var options = new RecurrentTrainerOptions { ValidationFraction = 0.2, HoldOutLastRows = true };
+        var split = options.HoldOutFor(rows: 100, tokens: false).Split;
+        Assert.Equal(Enumerable.Range(80, 20), Enumerable.Range(0, 100).Where(i => split.IsValidation(i)));
+        Assert.False(ValidationSplit.Last(0.9, 1).IsValidation(0));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentTrainerOptions { HoldOutLastRows = true }.Validate());
+        Assert.Contains("HoldOutLastRows", error.Message);
+    }
+
     /// <summary>The validation split is one rule: the same rows are held out however the estimator reads them.</summary>
     [Fact]
     public void TheValidationSplitHoldsOutAboutTheFractionAskedForTheSameWayEachTime()

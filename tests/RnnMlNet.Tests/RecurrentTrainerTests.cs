@@ -130,6 +130,39 @@ public class RecurrentTrainerTests : IDisposable
         }
     }
 
+    /// <summary>ML.NET's Fit(train, validation): the loss on the validation set is measured every epoch and drives early
+    /// stopping. Validated on the training rows with every label flipped, the loss rises as the model learns: training stops
+    /// after the patience and keeps the first epoch.</summary>
+    [Fact]
+    public void AValidationSetIsMeasuredEachEpochAndStopsTraining()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(80, 3);
+        var train = SyntheticData.Load(ml, rows);
+        var flipped = SyntheticData.Load(ml, rows.Select(r => new SyntheticData.TokenRow { Tokens = r.Tokens, Label = !r.Label, Class = r.Class, Value = r.Value }));
+        var options = Small("Label", "Tokens", epochs: 12);
+        options.EarlyStoppingPatience = 2;
+        var trainer = ml.BinaryClassification.Trainers.Lstm(options);
+        using var model = trainer.Fit(train, flipped);
+        var history = trainer.LastSummary!.History;
+        Assert.All(history, e => Assert.NotNull(e.ValidationLoss));
+        Assert.True(history.Count < 12, $"Trained all {history.Count} epochs on a validation set that only got worse.");
+        Assert.Equal(history.MinBy(e => e.ValidationLoss)!.Epoch, trainer.LastSummary.KeptEpoch);
+
+        var missing = ml.Data.LoadFromEnumerable(new[] { new { Words = "a", Label = true } });
+        Assert.Contains("'Tokens'", Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(train, missing)).Message);
+        var otherKeys = ml.Data.LoadFromEnumerable(new[] { new WiderKeysRow { Tokens = [1, 9], Label = true } });
+        Assert.Contains("validation data", Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(train, otherKeys)).Message);
+    }
+
+    public sealed class WiderKeysRow
+    {
+        [KeyType(SyntheticData.Vocabulary + 2)]
+        public uint[] Tokens { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+
     internal static float[] Softmax(float[] logits)
     {
         float max = logits.Max();

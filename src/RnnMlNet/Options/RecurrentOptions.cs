@@ -71,6 +71,11 @@ public abstract class RecurrentOptions
     /// (0.1 for the generator).</summary>
     public double? ValidationFraction { get; set; }
 
+    /// <summary>Hold out the last <see cref="ValidationFraction"/> of the rows, in the data's order, instead of a seeded random
+    /// sample: for a time series in time order, where a random hold-out validates on days between training days and so
+    /// leaks the future. Needs a <see cref="ValidationFraction"/> above 0. Default false.</summary>
+    public bool HoldOutLastRows { get; set; }
+
     /// <summary>Stop after this many epochs without a better validation loss and keep the best weights; needs a
     /// <see cref="ValidationFraction"/> that is not 0 (with null, 10% is held out). Default null: 3 when the validation split
     /// is automatic and holds rows out, otherwise off.</summary>
@@ -109,7 +114,7 @@ public abstract class RecurrentOptions
         double fraction = ValidationFraction
             ?? (automatic || EarlyStoppingPatience is not null ? RecurrentDefaults.AutomaticValidationFraction : 0);
         int? patience = EarlyStoppingPatience ?? (ValidationFraction is null && fraction > 0 ? RecurrentDefaults.AutomaticPatience : null);
-        return new HoldOut(new ValidationSplit(fraction, Seed), patience);
+        return new HoldOut(HoldOutLastRows ? ValidationSplit.Last(fraction, rows) : new ValidationSplit(fraction, Seed), patience);
     }
 
     /// <summary>The validation rows and the patience of early stopping on their loss (null for none).</summary>
@@ -170,6 +175,7 @@ public abstract class RecurrentOptions
         OptionChecks.Require(Epochs is null || Epochs >= MinimumEpochs, nameof(Epochs), Epochs, MinimumEpochs == 0 ? "null (automatic), at least 1, or 0 with InitialWeights" : "null (automatic) or at least 1");
         OptionChecks.Require(EmbeddingSize >= MinimumEmbeddingSize, nameof(EmbeddingSize), EmbeddingSize, MinimumEmbeddingSize == 0 ? "0 (one-hot) or more" : "at least 1");
         OptionChecks.Require(ValidationFraction is null or (>= 0 and < 1), nameof(ValidationFraction), ValidationFraction, "null (automatic) or a fraction in [0, 1)");
+        OptionChecks.Require(!HoldOutLastRows || ValidationFraction > 0, nameof(HoldOutLastRows), HoldOutLastRows, "false unless ValidationFraction is above 0");
         OptionChecks.Require(EarlyStoppingPatience is null || ValidationFraction is not 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null when ValidationFraction is 0");
         var training = ToTrainingOptions(HoldOutFor(rows: 0));
         training.Epochs = Math.Max(1, training.Epochs);

@@ -2,23 +2,47 @@ namespace RnnMlNet;
 
 /// <summary>
 /// The one rule that puts a row in the training or the validation part, used by every estimator: a seeded hash of the
-/// row's position, so the split is the same on every epoch and in every process, and streamed rows need no count.
+/// row's position, so the split is the same on every epoch and in every process, and streamed rows need no count; or, for
+/// time series, the last rows in the data's order (<see cref="Last"/>).
 /// </summary>
-internal readonly struct ValidationSplit(double fraction, int seed)
+internal readonly struct ValidationSplit
 {
+    private readonly double _fraction;
+    private readonly int _seed;
+    // The position of the first held-out row for a split of the last rows; −1 for the hashed split.
+    private readonly long _firstHeldOut;
+
+    /// <summary>A seeded random sample of about <paramref name="fraction"/> of the rows.</summary>
+    public ValidationSplit(double fraction, int seed) : this(fraction, seed, -1)
+    {
+    }
+
+    private ValidationSplit(double fraction, int seed, long firstHeldOut)
+    {
+        _fraction = fraction;
+        _seed = seed;
+        _firstHeldOut = firstHeldOut;
+    }
+
+    /// <summary>The last <paramref name="fraction"/> of <paramref name="rows"/> rows, in the data's order (at least one row
+    /// stays for training), so validation never sees days between training days.</summary>
+    public static ValidationSplit Last(double fraction, long rows) =>
+        new(fraction, 0, Math.Max(1, rows - (long)Math.Ceiling(fraction * rows)));
+
     /// <summary>Whether anything is held out.</summary>
-    public bool HoldsOut => fraction > 0;
+    public bool HoldsOut => _fraction > 0;
 
     /// <summary>Whether the row at <paramref name="position"/> (0-based, in the data's order) is held out.</summary>
     public bool IsValidation(long position)
     {
-        if (fraction == 0) return false;
+        if (_fraction == 0) return false;
+        if (_firstHeldOut >= 0) return position >= _firstHeldOut;
         // SplitMix64: a fixed, well-mixed hash (HashCode is randomised per process).
-        ulong z = (ulong)position + 0x9E3779B97F4A7C15UL * ((ulong)(uint)seed + 1);
+        ulong z = (ulong)position + 0x9E3779B97F4A7C15UL * ((ulong)(uint)_seed + 1);
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         z ^= z >> 31;
-        return z % 1_000_000 < fraction * 1_000_000;
+        return z % 1_000_000 < _fraction * 1_000_000;
     }
 
     /// <summary>

@@ -57,18 +57,28 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         _context = new MLContext(options.Seed);
     }
 
-    /// <summary>Layers, shapes, parameter counts and training history of the last <see cref="Fit"/>.</summary>
+    /// <summary>Layers, shapes, parameter counts and training history of the last <see cref="Fit(IDataView)"/>.</summary>
     public RecurrentModelSummary? LastSummary { get; private set; }
 
-    /// <summary>The network of the last <see cref="Fit"/>, for parity checks against the ONNX graph.</summary>
+    /// <summary>The network of the last <see cref="Fit(IDataView)"/>, for parity checks against the ONNX graph.</summary>
     internal RecurrentNetwork<float>? LastNetwork { get; private set; }
 
     /// <inheritdoc />
-    public TransformerChain<ITransformer> Fit(IDataView input)
+    public TransformerChain<ITransformer> Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>
+    /// Trains on <paramref name="trainData"/> and measures the loss on <paramref name="validationData"/> after each epoch,
+    /// ML.NET's convention for a validation set (as LightGBM's and FastTree's <c>Fit(train, validation)</c>): transform both
+    /// with the same upstream model first. Training stops after <see cref="RecurrentOptions.EarlyStoppingPatience"/> epochs
+    /// without a better validation loss (3 when null) and keeps the best weights; <see cref="RecurrentOptions.ValidationFraction"/>
+    /// is not used, since nothing is held out of <paramref name="trainData"/>.
+    /// </summary>
+    public TransformerChain<ITransformer> Fit(IDataView trainData, IDataView? validationData)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        var sequenceInput = SequenceColumn.Describe(input.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
-        var task = TaskAdapter.For(_task).Bind(input.Schema, _options);
+        ArgumentNullException.ThrowIfNull(trainData);
+        var sequenceInput = SequenceColumn.Describe(trainData.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
+        var task = TaskAdapter.For(_task).Bind(trainData.Schema, _options);
+        if (validationData is not null) CheckValidationSchema(validationData, sequenceInput, task);
         var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), _options.Seed);
         if (_options.InitialWeights is { } initial) network.Import(initial);
         TrainingHistory? history = null;
@@ -76,14 +86,31 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         {
             // Rows stream from the data view each epoch; only the shuffle buffer and one bucketing window are in memory.
             bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
-            var holdOut = _options.HoldOutFor(_options.ValidationFraction is null && tokens ? CountRows(input) : 0, tokens);
-            DataViewSequenceSource Part(bool validation) => new(input, sequenceInput, task, holdOut.Split, validation, _options.CancellationToken);
-            history = new RecurrentTrainer<float>(network, task.Loss, _options.ToTrainingOptions(holdOut, tokens))
-                .Fit(Part(validation: false), holdOut.Split.HoldsOut ? Part(validation: true) : null);
+            var holdOut = validationData is not null
+                ? new RecurrentOptions.HoldOut(new ValidationSplit(0, _options.Seed), _options.EarlyStoppingPatience ?? RecurrentDefaults.AutomaticPatience)
+                : _options.HoldOutFor((_options.ValidationFraction is null && tokens) || _options.HoldOutLastRows ? CountRows(trainData) : 0, tokens);
+            DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, _options.CancellationToken);
+            var training = _options.ToTrainingOptions(holdOut, tokens);
+            if (validationData is not null) training.EarlyStoppingPatience = holdOut.Patience;
+            history = new RecurrentTrainer<float>(network, task.Loss, training)
+                .Fit(Part(trainData, validation: false), validationData is not null ? Part(validationData, validation: false)
+                    : holdOut.Split.HoldsOut ? Part(trainData, validation: true) : null);
         }
         LastNetwork = network;
         LastSummary = RecurrentModelSummary.Create(_task, network, history);
-        return BuildModel(_context, network, sequenceInput, task, LastSummary, input);
+        return BuildModel(_context, network, sequenceInput, task, LastSummary, trainData);
+    }
+
+    /// <summary>The validation set must hold the training set's columns with the same types.</summary>
+    private void CheckValidationSchema(IDataView validation, SequenceInput training, TaskAdapter task)
+    {
+        var other = SequenceColumn.Describe(validation.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
+        if (other.Kind != training.Kind || other.Width != training.Width || other.KeyType != training.KeyType || other.Side?.Size != training.Side?.Size)
+            throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{training.ColumnName}' of the validation data is {validation.Schema[training.ColumnName].Type}; " +
+                "it must have the training data's type (transform both with the same fitted upstream model)" +
+                (training.Side is null ? "." : $", as must column '{training.Side.ColumnName}'."));
+        if (TaskAdapter.For(_task).Bind(validation.Schema, _options).Outputs != task.Outputs)
+            throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{task.LabelColumnName}' of the validation data has another number of classes than the training data's.");
     }
 
     /// <summary>The data's rows: known to many views, counted with a cursor that reads no column otherwise.</summary>
