@@ -157,6 +157,75 @@ public class TrainerTests
         Assert.True(history.Epochs[^1].TrainingLoss > 10 * 0.7, $"Unchecked, the last epoch's loss is {history.Epochs[^1].TrainingLoss}.");
     }
 
+    /// <summary>Training cancelled after epoch 2 and started again from its checkpoint, by a fresh network and trainer as a
+    /// new process would, ends with the weights and losses of an uninterrupted run, bit for bit: Adam's state, dropout masks,
+    /// shuffling, early stopping and a reduce-on-plateau schedule included. The checkpoint is gone once training finishes.</summary>
+    [Fact]
+    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-checkpoint-" + Guid.NewGuid().ToString("N"));
+        string path = Path.Combine(folder, "run.checkpoint");
+        try
+        {
+            var shape = new NetworkOptions { HiddenSize = 6, Layers = 2, Dropout = 0.3, Threads = 1 };
+            var validation = MemoryTaskTests.FirstBitExamples(64, 12, new Random(9));
+            TrainingHistory Train(RecurrentNetwork<float> network, CancellationToken token = default, Action<EpochReport>? onEpoch = null) =>
+                new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
+                {
+                    Epochs = 5, BatchSize = 16, Seed = 4, CheckpointPath = path, EarlyStoppingPatience = 3,
+                    Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnEpoch = onEpoch,
+                }).Fit(Examples, validation);
+
+            var uninterrupted = new RecurrentNetwork<float>(shape, seed: 1);
+            var full = Train(uninterrupted);
+            Assert.False(File.Exists(path));
+
+            using var cancel = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => Train(new RecurrentNetwork<float>(shape, seed: 1), cancel.Token, e => { if (e.Epoch == 2) cancel.Cancel(); }));
+            Assert.True(File.Exists(path));
+            var resumed = new RecurrentNetwork<float>(shape, seed: 1);
+            var rest = Train(resumed);
+
+            Assert.Equal(uninterrupted.Parameters.Values, resumed.Parameters.Values);
+            Assert.Equal(full.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)), rest.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)));
+            Assert.Equal(full.KeptEpoch, rest.KeptEpoch);
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A checkpoint written with other options, or damaged, is refused by name rather than resumed.</summary>
+    [Fact]
+    public void AForeignOrDamagedCheckpointIsRefused()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-checkpoint-" + Guid.NewGuid().ToString("N"));
+        string path = Path.Combine(folder, "run.checkpoint");
+        try
+        {
+            void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null) =>
+                new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Threads = 1 }, seed: 1), new BinaryCrossEntropy<float>(),
+                    new TrainingOptions { Epochs = 3, LearningRate = rate, CheckpointPath = path, CancellationToken = token, OnEpoch = onEpoch }).Fit(Examples);
+            using var cancel = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => Train(0.01, cancel.Token, _ => cancel.Cancel()));
+
+            var other = Assert.Throws<InvalidDataException>(() => Train(0.02));
+            Assert.Contains(path, other.Message);
+            Assert.Contains("other options", other.Message);
+
+            byte[] bytes = File.ReadAllBytes(path);
+            bytes[bytes.Length / 2] ^= 0x10;
+            File.WriteAllBytes(path, bytes);
+            Assert.Contains("damaged", Assert.Throws<InvalidDataException>(() => Train(0.01)).Message);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Ordinary training, loss falling with a few hard batches, is never stopped by the check.</summary>
     [Fact]
     public void OrdinaryTrainingIsNotTakenForDivergence()

@@ -14,10 +14,9 @@ namespace RnnMlNet.Core.Optimizers;
 internal sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly double _beta1, _beta2, _epsilon, _weightDecay;
-    private T[]? _firstMoment, _secondMoment;
 
     /// <summary>Creates the optimizer.</summary>
-    public AdamOptimizer(double beta1, double beta2, double epsilon, double weightDecay)
+    public AdamOptimizer(double beta1, double beta2, double epsilon, double weightDecay) : base(stateArrays: 2)
     {
         _beta1 = beta1;
         _beta2 = beta2;
@@ -28,7 +27,7 @@ internal sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloa
     /// <inheritdoc />
     protected override void Apply(Span<T> weights, ReadOnlySpan<T> gradients, double learningRate, long step)
     {
-        T[] m = State(ref _firstMoment, weights.Length), v = State(ref _secondMoment, weights.Length);
+        T[] m = State(0, weights.Length), v = State(1, weights.Length);
         T beta1 = T.CreateChecked(_beta1), beta2 = T.CreateChecked(_beta2);
         T oneMinusBeta1 = T.One - beta1, oneMinusBeta2 = T.One - beta2;
         T stepSize = T.CreateChecked(learningRate / (1 - Math.Pow(_beta1, step)));

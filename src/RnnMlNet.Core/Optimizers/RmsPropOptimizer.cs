@@ -12,10 +12,9 @@ namespace RnnMlNet.Core.Optimizers;
 internal sealed class RmsPropOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T _decay, _epsilon;
-    private T[]? _meanSquare;
 
     /// <summary>Creates the optimizer.</summary>
-    public RmsPropOptimizer(double decay, double epsilon)
+    public RmsPropOptimizer(double decay, double epsilon) : base(stateArrays: 1)
     {
         _decay = T.CreateChecked(decay);
         _epsilon = T.CreateChecked(epsilon);
@@ -24,7 +23,7 @@ internal sealed class RmsPropOptimizer<T> : Optimizer<T> where T : unmanaged, IF
     /// <inheritdoc />
     protected override void Apply(Span<T> weights, ReadOnlySpan<T> gradients, double learningRate, long step)
     {
-        T[] s = State(ref _meanSquare, weights.Length);
+        T[] s = State(0, weights.Length);
         T lr = T.CreateChecked(learningRate);
         for (int i = 0; i < weights.Length; i++)
         {

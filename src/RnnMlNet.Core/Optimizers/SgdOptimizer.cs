@@ -12,15 +12,14 @@ namespace RnnMlNet.Core.Optimizers;
 internal sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T _momentum;
-    private T[]? _velocity;
 
     /// <summary>Creates the optimizer; momentum 0 gives plain SGD.</summary>
-    public SgdOptimizer(double momentum) => _momentum = T.CreateChecked(momentum);
+    public SgdOptimizer(double momentum) : base(stateArrays: 1) => _momentum = T.CreateChecked(momentum);
 
     /// <inheritdoc />
     protected override void Apply(Span<T> weights, ReadOnlySpan<T> gradients, double learningRate, long step)
     {
-        T[] velocity = State(ref _velocity, weights.Length);
+        T[] velocity = State(0, weights.Length);
         T lr = T.CreateChecked(learningRate);
         for (int i = 0; i < weights.Length; i++)
         {

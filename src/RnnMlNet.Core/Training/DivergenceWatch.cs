@@ -7,12 +7,14 @@ namespace RnnMlNet.Core.Training;
 /// A mean over a window, so one hard batch does not stop training; the first batch as the reference, since a diverging
 /// run has no better level of its own to compare with. NaN and infinities the trainer catches at once, without this.
 /// </summary>
-internal sealed class DivergenceWatch(double factor)
+/// <param name="factor">How far above the first batch's loss the recent mean may rise.</param>
+/// <param name="start">The first batch's loss, when training resumes from a checkpoint; NaN to take the next batch's.</param>
+internal sealed class DivergenceWatch(double factor, double start = double.NaN)
 {
     public const int Window = 20;
 
     private readonly Queue<double> _recent = new();
-    private double _start = double.NaN;
+    private double _start = start;
 
     /// <summary>The loss of the first batch seen.</summary>
     public double Start => _start;

@@ -60,19 +60,36 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
         var shuffleRandom = new Random(_options.Seed);
         int? batchesPerEpoch = training.Count is int count ? (count + _options.BatchSize - 1) / _options.BatchSize : null;
-        int totalEpochs = EpochsFor(batchesPerEpoch);
         _options.Schedule.Start();
         var epochs = new List<EpochReport>();
         T[]? bestWeights = null;
         double bestValidation = double.PositiveInfinity;
         int bestEpoch = 0, keptEpoch = 0;
         bool stoppedEarly = false;
-        var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor) : null;
+        var checkpoint = _options.CheckpointPath is { } path ? TrainingCheckpoint<T>.Read(path, Fingerprint()) : null;
+        if (checkpoint is not null)
+        {
+            checkpoint.Weights.CopyTo(_objective.Parameters.Values, 0);
+            _optimizer.Import(checkpoint.OptimizerSteps, checkpoint.OptimizerState);
+            epochs.AddRange(checkpoint.History);
+            // Schedules rebuild their state (reduce-on-plateau's) from the validation losses they were told.
+            foreach (var done in checkpoint.History) _options.Schedule.EndEpoch(done.ValidationLoss);
+            (bestWeights, bestEpoch, keptEpoch, batchesPerEpoch) = (checkpoint.BestWeights, checkpoint.BestEpoch, checkpoint.Epoch, checkpoint.BatchesPerEpoch);
+            bestValidation = bestEpoch > 0 ? epochs[bestEpoch - 1].ValidationLoss ?? double.PositiveInfinity : double.PositiveInfinity;
+            // The shuffling stream is drawn again over the data for the epochs done, so the epochs to come shuffle as they would have.
+            for (int done = 1; done <= checkpoint.Epoch; done++)
+                foreach (var _ in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
+                    _options.CancellationToken.ThrowIfCancellationRequested();
+        }
+        int totalEpochs = EpochsFor(batchesPerEpoch);
+        var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor, checkpoint?.DivergenceStart ?? double.NaN) : null;
         T[]? lastGood = watch is null ? null : (T[])_objective.Parameters.Values.Clone();
         var clock = Stopwatch.StartNew();
 
-        for (int epoch = 1; epoch <= totalEpochs; epoch++)
+        for (int epoch = (checkpoint?.Epoch ?? 0) + 1; epoch <= totalEpochs; epoch++)
         {
+            // Dropout masks from a stream of the epoch's own, so a resumed epoch draws the masks an uninterrupted one would.
+            var dropoutRandom = new Random(unchecked(_options.Seed * 7919 + 104729 + epoch * 1_000_003));
             double lossSum = 0, weightSum = 0, normSum = 0;
             int batches = 0;
             foreach (var examples in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
@@ -81,7 +98,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 // Schedules see fractional epochs once the number of batches per epoch is known.
                 double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)batches / known) : 0);
                 double rate = _options.Schedule.Rate(_options.LearningRate, progress, totalEpochs);
-                var (loss, norm, weight) = Step(() => _objective.ComputeGradients(examples, _dropoutRandom), rate, epoch, ++batches);
+                var (loss, norm, weight) = Step(() => _objective.ComputeGradients(examples, dropoutRandom), rate, epoch, ++batches);
                 if (watch is not null && watch.Diverged(loss))
                 {
                     lastGood!.CopyTo(_objective.Parameters.Values, 0);
@@ -117,13 +134,36 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                     break;
                 }
             }
+            if (_options.CheckpointPath is { } checkpointPath)
+            {
+                var (steps, state) = _optimizer.Export();
+                new TrainingCheckpoint<T>
+                {
+                    Epoch = epoch, Weights = _objective.Parameters.Values, OptimizerSteps = steps, OptimizerState = state, History = epochs,
+                    BestWeights = bestWeights, BestEpoch = bestEpoch, BatchesPerEpoch = batchesPerEpoch, DivergenceStart = watch?.Start ?? double.NaN,
+                }.Write(checkpointPath, Fingerprint());
+            }
         }
+        // Finished: a later run with these options starts afresh.
+        if (_options.CheckpointPath is { } finished) File.Delete(finished);
         if (bestWeights is not null && bestEpoch != keptEpoch)
         {
             bestWeights.CopyTo(_objective.Parameters.Values, 0);
             keptEpoch = bestEpoch;
         }
         return new TrainingHistory(epochs, keptEpoch, stoppedEarly);
+    }
+
+    /// <summary>What a checkpoint must have been written with to be resumed here: the element type, every parameter's name
+    /// and shape, and every training option that changes the weights.</summary>
+    private string Fingerprint()
+    {
+        var o = _options;
+        var s = o.Optimizer;
+        return string.Join('|', typeof(T).Name, string.Join(';', _objective.Parameters.Entries), o.Epochs, o.MinimumSteps, o.BatchSize,
+            o.LearningRate.ToString("R"), $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}", o.Schedule.GetType().Name,
+            o.ClipNorm?.ToString("R"), o.ClipValue?.ToString("R"), o.Seed, o.Shuffle, o.ShuffleBufferSize, o.BucketByLength, o.EarlyStoppingPatience,
+            o.DivergenceFactor?.ToString("R"));
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than

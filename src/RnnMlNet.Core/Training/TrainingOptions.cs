@@ -52,6 +52,14 @@ public sealed class TrainingOptions
     /// <summary>Stop when the validation loss has not improved for this many epochs, and restore the best weights. Default null (off).</summary>
     public int? EarlyStoppingPatience { get; set; }
 
+    /// <summary>
+    /// A file where training saves its state after every epoch (weights, optimizer state, history, the best weights so far),
+    /// written to a temporary file and renamed. When the file exists as training starts, and was written by training with
+    /// the same options and network, training resumes after its last epoch and ends with the weights an uninterrupted run
+    /// would have, given the same data in the same order. The file is deleted when training finishes. Default null (none).
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+
     /// <summary>Called after every batch.</summary>
     public Action<BatchReport>? OnBatch { get; set; }
 

@@ -36,6 +36,7 @@ internal static class RecurrentDefaults
     public const double DivergenceFactor = EngineDefaults.DivergenceFactor;
     public const int ShuffleBufferSize = EngineDefaults.ShuffleBufferSize;
     public const int Seed = 0;
+    public const string CheckpointFileName = "rnnmlnet.checkpoint";
 
     // Columns
     public const string LabelColumnName = "Label";

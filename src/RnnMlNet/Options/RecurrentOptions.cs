@@ -97,6 +97,12 @@ public abstract class RecurrentOptions
     /// <summary>Stops training between batches with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>A folder where training saves its state after every epoch (file <c>rnnmlnet.checkpoint</c>: weights, optimizer
+    /// state, history), written atomically. A Fit with the same options and data that finds the file resumes after its last
+    /// epoch and ends with the model an uninterrupted run would give; a run killed or cancelled loses only the epoch under way.
+    /// The file is deleted when training finishes. Use one folder per training run. Default null (no checkpoints).</summary>
+    public string? CheckpointDirectory { get; set; }
+
     /// <summary>Fewest epochs these options accept (the trainers accept 0 to package given weights).</summary>
     private protected virtual int MinimumEpochs => 1;
 
@@ -138,6 +144,7 @@ public abstract class RecurrentOptions
         EarlyStoppingPatience = holdOut.Split.HoldsOut ? holdOut.Patience : null,
         OnEpoch = Progress is { } progress ? progress.Report : null,
         CancellationToken = CancellationToken,
+        CheckpointPath = CheckpointDirectory is null ? null : Path.Combine(CheckpointDirectory, RecurrentDefaults.CheckpointFileName),
     };
 
     /// <summary>A network of these sizes; the caller sets its input, head and outputs, which depend on the data.</summary>

@@ -1,0 +1,136 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace RnnMlNet.Core.Training;
+
+/// <summary>
+/// What training needs to go on after its last finished epoch as if it had never stopped: the weights, the optimizer's
+/// state, the history, the best weights so far (early stopping), the batches per epoch and the divergence check's
+/// reference loss. The shuffling stream is not stored: it is drawn again over the data for the epochs done, and dropout
+/// masks come from a stream seeded per epoch.
+/// <para>One binary file: a magic word, a fingerprint of the options and network that wrote it (a resume with other ones
+/// is refused), the sections, and a SHA-256 of all that (a damaged file is refused). Written to a temporary file and
+/// renamed, so a run killed while writing leaves the previous checkpoint whole.</para>
+/// </summary>
+internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const string Magic = "RnnMlNet.Checkpoint.1";
+
+    public required int Epoch { get; init; }
+
+    public required T[] Weights { get; init; }
+
+    public required long OptimizerSteps { get; init; }
+
+    public required T[]?[] OptimizerState { get; init; }
+
+    public required IReadOnlyList<EpochReport> History { get; init; }
+
+    public required T[]? BestWeights { get; init; }
+
+    public required int BestEpoch { get; init; }
+
+    public required int? BatchesPerEpoch { get; init; }
+
+    public required double DivergenceStart { get; init; }
+
+    public void Write(string path, string fingerprint)
+    {
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Magic);
+            writer.Write(fingerprint);
+            writer.Write(Epoch);
+            WriteArray(writer, Weights);
+            writer.Write(OptimizerSteps);
+            writer.Write(OptimizerState.Length);
+            foreach (var state in OptimizerState) WriteArray(writer, state);
+            writer.Write(History.Count);
+            foreach (var e in History)
+            {
+                writer.Write(e.Epoch);
+                writer.Write(e.TrainingLoss);
+                writer.Write(e.ValidationLoss ?? double.NaN);
+                writer.Write(e.MeanGradientNorm);
+                writer.Write(e.Elapsed.Ticks);
+            }
+            WriteArray(writer, BestWeights);
+            writer.Write(BestEpoch);
+            writer.Write(BatchesPerEpoch ?? -1);
+            writer.Write(DivergenceStart);
+        }
+        payload.Write(SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length)));
+
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null) Directory.CreateDirectory(folder);
+        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            File.WriteAllBytes(temporary, payload.ToArray());
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>The checkpoint at <paramref name="path"/>, or null when there is none; throws <see cref="InvalidDataException"/>
+    /// naming the file when it is damaged or was written by training with other options or another network.</summary>
+    public static TrainingCheckpoint<T>? Read(string path, string fingerprint)
+    {
+        if (!File.Exists(path)) return null;
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 32 || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            throw new InvalidDataException($"Checkpoint '{path}' is damaged (its SHA-256 does not match); delete it to train from the start.");
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
+            if (reader.ReadString() != Magic) throw new InvalidDataException($"'{path}' is not an RnnMlNet checkpoint.");
+            if (reader.ReadString() != fingerprint)
+                throw new InvalidDataException($"Checkpoint '{path}' was written by training with other options or another network; " +
+                    "delete it, or give this training a checkpoint path of its own.");
+            int epoch = reader.ReadInt32();
+            T[] weights = ReadArray(reader)!;
+            long steps = reader.ReadInt64();
+            var state = new T[]?[reader.ReadInt32()];
+            for (int i = 0; i < state.Length; i++) state[i] = ReadArray(reader);
+            var history = new List<EpochReport>();
+            for (int i = reader.ReadInt32(); i > 0; i--)
+            {
+                int number = reader.ReadInt32();
+                double loss = reader.ReadDouble(), validation = reader.ReadDouble(), norm = reader.ReadDouble();
+                history.Add(new EpochReport(number, loss, double.IsNaN(validation) ? null : validation, norm, TimeSpan.FromTicks(reader.ReadInt64())));
+            }
+            var best = ReadArray(reader);
+            int bestEpoch = reader.ReadInt32(), batches = reader.ReadInt32();
+            return new TrainingCheckpoint<T>
+            {
+                Epoch = epoch, Weights = weights, OptimizerSteps = steps, OptimizerState = state, History = history, BestWeights = best,
+                BestEpoch = bestEpoch, BatchesPerEpoch = batches < 0 ? null : batches, DivergenceStart = reader.ReadDouble(),
+            };
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is truncated.", e);
+        }
+    }
+
+    private static void WriteArray(BinaryWriter writer, T[]? values)
+    {
+        writer.Write(values?.Length ?? -1);
+        if (values is not null) writer.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    private static T[]? ReadArray(BinaryReader reader)
+    {
+        int length = reader.ReadInt32();
+        if (length < 0) return null;
+        var values = new T[length];
+        int bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (reader.Read(MemoryMarshal.AsBytes(values.AsSpan())) != bytes) throw new EndOfStreamException();
+        return values;
+    }
+}

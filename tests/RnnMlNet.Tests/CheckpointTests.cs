@@ -1,0 +1,72 @@
+using Microsoft.ML;
+using RnnMlNet.Generation;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>
+/// CheckpointDirectory: a Fit cancelled after epoch 2 and run again with the same options resumes from the checkpoint and
+/// gives the model an uninterrupted Fit gives, output for output; the checkpoint is gone afterwards.
+/// </summary>
+public class CheckpointTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>Fits once uninterrupted, then once cancelled after epoch 2 and again to the end; returns both models' outputs.</summary>
+    private (List<string> Uninterrupted, List<string> Resumed) FitTwice<TOptions>(Func<TOptions> options, Func<TOptions, IEstimator<ITransformer>> estimator,
+        IDataView data, string output) where TOptions : RecurrentOptions
+    {
+        string folder = _temp.File("checkpoints-" + Guid.NewGuid().ToString("N"));
+        List<string> Outputs(TOptions settings)
+        {
+            settings.CheckpointDirectory = folder;
+            using var model = (IDisposable)estimator(settings).Fit(data);
+            return EstimatorWorkout.Values(((ITransformer)model).Transform(data), output);
+        }
+        var uninterrupted = Outputs(options());
+        Assert.False(Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(), "The checkpoint outlived a finished Fit.");
+
+        using var cancel = new CancellationTokenSource();
+        var interrupted = options();
+        interrupted.CancellationToken = cancel.Token;
+        interrupted.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 2) cancel.Cancel(); });
+        interrupted.CheckpointDirectory = folder;
+        Assert.Throws<OperationCanceledException>(() => estimator(interrupted).Fit(data));
+        Assert.True(File.Exists(Path.Combine(folder, "rnnmlnet.checkpoint")));
+
+        var resumed = Outputs(options());
+        Assert.False(File.Exists(Path.Combine(folder, "rnnmlnet.checkpoint")));
+        return (uninterrupted, resumed);
+    }
+
+    [Fact]
+    public void AClassifierResumesToTheUninterruptedModel()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 7));
+        var (uninterrupted, resumed) = FitTwice(() => new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 5, Epochs = 5, Dropout = 0.2, Layers = 2, Seed = 3 },
+            options => ml.BinaryClassification.Trainers.Lstm(options), data, "Score");
+        Assert.Equal(uninterrupted, resumed);
+    }
+
+    [Fact]
+    public void ASequenceToSequenceModelResumesToTheUninterruptedModel()
+    {
+        var ml = _temp.Context();
+        var pairs = new[] { ("12", "one two"), ("3", "three"), ("21", "two one"), ("33", "three three"), ("123", "one two three") };
+        var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new OptionsTests.TextRow { Input = p.Item1, Target = p.Item2 }));
+        var estimators = new List<SequenceToSequenceEstimator>();
+        var (uninterrupted, resumed) = FitTwice(() => new SequenceToSequenceOptions { HiddenSize = 8, EmbeddingSize = 4, Epochs = 5, MaximumLength = 5, Seed = 2 },
+            options =>
+            {
+                var estimator = ml.Transforms.Text.SequenceToSequence(options);
+                estimators.Add(estimator);
+                return estimator;
+            }, data, "Output");
+        Assert.Equal(uninterrupted, resumed);
+        // Uninterrupted, cancelled, resumed: the resumed history holds all five epochs, with the uninterrupted losses.
+        Assert.Equal(estimators[0].History!.Epochs.Select(e => e.TrainingLoss), estimators[2].History!.Epochs.Select(e => e.TrainingLoss));
+    }
+}
