@@ -135,6 +135,37 @@ public class GradientCheckTests
         FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
+    /// <summary>Variational dropout on the first layer's input and the last layer's output, with fixed masks: the embedded
+    /// rows formed rather than folded, numeric steps, and the head on the final states, on pooled outputs and on every step.</summary>
+    [Theory]
+    [InlineData(InputKind.EmbeddedTokens, HeadKind.LastHidden, Pooling.Last, false, 1)]
+    [InlineData(InputKind.Features, HeadKind.EveryStep, Pooling.Last, true, 1)]
+    [InlineData(InputKind.EmbeddedTokens, HeadKind.LastHidden, Pooling.Attention, false, 2)]
+    [InlineData(InputKind.Features, HeadKind.LastHidden, Pooling.Mean, true, 2)]
+    public void InputAndOutputDropoutGradientsMatchFiniteDifferences(InputKind input, HeadKind head, Pooling pooling, bool bidirectional, int layers)
+    {
+        var random = new Random(61);
+        var (options, loss) = Configure(CellKind.Gru, bidirectional, input, head, layers, LossKind.Softmax);
+        options.Pooling = pooling;
+        options.InputDropout = 0.3;
+        options.OutputDropout = 0.4;
+        var network = new RecurrentNetwork<double>(options, seed: 8);
+        TestData.Jitter(network, random);
+        var batch = LabelledBatch(options, LossKind.Softmax, random);
+
+        LossAt(network, loss, () => batch, computeGradient: true);
+        double[] analytic = (double[])network.Parameters.Gradients.Clone();
+        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+
+        // Masks in training only: scoring is the plain network's.
+        Assert.NotEqual(network.Forward(batch).SortedLogits.ToArray(), network.Forward(batch, training: true, new Random(1)).SortedLogits.ToArray());
+        options.InputDropout = options.OutputDropout = 0;
+        options.Dropout = 0;
+        var plain = new RecurrentNetwork<double>(options, seed: 8);
+        plain.Import(network.Export());
+        Assert.Equal(plain.Forward(batch).SortedLogits.ToArray(), network.Forward(batch).SortedLogits.ToArray());
+    }
+
     /// <summary>Wide and deep: the side features' linear part and the recurrent part share the logits; every weight of
     /// both, the wide weights only where a row has a non-zero slot, gets its gradient.</summary>
     [Theory]

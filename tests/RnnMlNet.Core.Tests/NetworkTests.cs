@@ -178,6 +178,7 @@ public class NetworkTests
         var options = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 0 }));
         Assert.Contains("HiddenSize", options.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { Dropout = 1 }));
+        Assert.Contains("InputDropout", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.OneHotTokens, VocabularySize = 3, InputDropout = 0.2 })).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 3 }));
 
         var wide = new RecurrentNetwork<float>(new NetworkOptions { FeaturesPerStep = 1, HiddenSize = 2, SideFeatures = 4 });

@@ -107,6 +107,22 @@ public class BadInputTests : IDisposable
         Assert.All(keyScores[1], v => Assert.True(float.IsNaN(v), $"The empty sequence scored {v}."));
     }
 
+    /// <summary>Input dropout masks embedded features: one-hot input is refused, at creation (EmbeddingSize 0) or at Fit
+    /// (a OneHotSequence column, named).</summary>
+    [Fact]
+    public void InputDropoutOnOneHotInputIsRefused()
+    {
+        var ml = _temp.Context();
+        Assert.Contains("InputDropout", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", EmbeddingSize = 0, InputDropout = 0.2 })).Message);
+        var data = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3] } });
+        var pipeline = ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 4)
+            .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", InputDropout = 0.2, Epochs = 1 }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => pipeline.Fit(data));
+        Assert.Contains("Column 'OneHot'", error.Message);
+        Assert.Contains("InputDropout", error.Message);
+    }
+
     [Fact]
     public void NaNInNumericStepsIsNamedWithItsRowAndStep()
     {

@@ -3,7 +3,8 @@ using System.Numerics;
 namespace RnnMlNet.Core.Layers;
 
 /// <summary>
-/// Variational (inverted) dropout between recurrent layers (Gal &amp; Ghahramani 2016): in training each unit of each
+/// Variational (inverted) dropout on the first layer's input, between recurrent layers and on the last layer's output
+/// (Gal &amp; Ghahramani 2016): in training each unit of each
 /// sequence is kept with probability 1 − p and scaled by 1/(1 − p), with one mask per sequence shared by all its steps,
 /// so a dropped unit stays dropped through time; inference needs no rescaling. The mask drawn in forward is applied again
 /// in backward.
@@ -39,6 +40,9 @@ internal sealed class DropoutLayer<T> where T : unmanaged, IFloatingPointIeee754
         Apply(outputGrad, inputGrad, steps);
         return inputGrad;
     }
+
+    /// <summary>The last backward pass's ∂L/∂input.</summary>
+    public T[] InputGradient => _inputGrad ?? throw new InvalidOperationException("Call Backward first.");
 
     /// <summary>to_t = m ⊙ from_t for every step t: the same [B, W] mask at each.</summary>
     private void Apply(ReadOnlySpan<T> from, Span<T> to, int steps)

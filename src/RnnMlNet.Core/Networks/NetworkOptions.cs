@@ -56,6 +56,15 @@ public sealed class NetworkOptions
     /// (Gal &amp; Ghahramani). Default 0.</summary>
     public double Dropout { get; set; }
 
+    /// <summary>Variational dropout on the first layer's input in training, in [0, 1): one mask per sequence over the
+    /// embedding's (or the numeric steps') features, the same at every step. Not for one-hot input, whose token-level
+    /// counterpart is <see cref="WordDropout"/>. Default 0.</summary>
+    public double InputDropout { get; set; }
+
+    /// <summary>Variational dropout on the last layer's output in training, in [0, 1): one mask per sequence over the units
+    /// the head (or the pooling) reads, the same at every step. Default 0.</summary>
+    public double OutputDropout { get; set; }
+
     /// <summary>Where the head reads from. Default <see cref="HeadKind.LastHidden"/>.</summary>
     public HeadKind Head { get; set; } = HeadKind.LastHidden;
 
@@ -103,6 +112,9 @@ public sealed class NetworkOptions
         OptionChecks.Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
         OptionChecks.Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
         OptionChecks.Require(WordDropout >= 0 && WordDropout < 1, nameof(WordDropout), WordDropout, "a rate in [0, 1)");
+        OptionChecks.Require(InputDropout >= 0 && InputDropout < 1, nameof(InputDropout), InputDropout, "a rate in [0, 1)");
+        OptionChecks.Require(InputDropout == 0 || Input != InputKind.OneHotTokens, nameof(InputDropout), InputDropout, "0 for one-hot input (WordDropout drops tokens)");
+        OptionChecks.Require(OutputDropout >= 0 && OutputDropout < 1, nameof(OutputDropout), OutputDropout, "a rate in [0, 1)");
         OptionChecks.Require(WordDropout == 0 || Input != InputKind.Features, nameof(WordDropout), WordDropout, "0 for numeric input (it drops token ids)");
         OptionChecks.Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "Last, Mean, Max or Attention");
         OptionChecks.Require(Pooling == Pooling.Last || Head == HeadKind.LastHidden, nameof(Pooling), Pooling, "Last for a head on every step (pooling is for many-to-one)");

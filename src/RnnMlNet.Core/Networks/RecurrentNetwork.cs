@@ -19,6 +19,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private readonly EmbeddingLayer<T>? _embedding;
     private readonly RecurrentLayer<T>[] _layers;
     private readonly DropoutLayer<T>[] _dropouts;
+    private readonly DropoutLayer<T> _inputDropout, _outputDropout;
     private readonly PoolingLayer<T>? _pooling;
     private readonly DenseLayer<T> _head;
     private readonly WideLayer<T>? _wide;
@@ -27,7 +28,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private T[]? _headInput, _finalHiddenGrad, _finalCellGrad;
     private int[]? _droppedTokens;
     private RecurrentState<T>? _initialStateGrad;
-    private bool _embeddingFolded;
+    private bool _embeddingFolded, _inputDropped, _outputDropped;
+    private T[] _firstInputGrad = Array.Empty<T>();
 
     /// <summary>Builds the network and initialises its weights from <paramref name="seed"/>.</summary>
     public RecurrentNetwork(NetworkOptions options, int seed = 0) : this(options, seed, new ParameterSet<T>(), "")
@@ -52,6 +54,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             width = _layers[l].OutputSize;
         }
         _dropouts = Enumerable.Range(0, Options.Layers - 1).Select(_ => new DropoutLayer<T>(Options.Dropout)).ToArray();
+        _inputDropout = new DropoutLayer<T>(Options.InputDropout);
+        _outputDropout = new DropoutLayer<T>(Options.OutputDropout);
         if (Options.Pooling != Pooling.Last) _pooling = new PoolingLayer<T>(Parameters, prefix + "pooling", Options.Pooling, width);
         _head = new DenseLayer<T>(Parameters, prefix + "head", width, Options.Outputs);
         if (Options.SideFeatures > 0) _wide = new WideLayer<T>(Parameters, prefix + "wide", Options.SideFeatures, Options.Outputs);
@@ -98,9 +102,15 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         RecurrentState<T>? sortedInitial = initialState is null ? null : Permute(initialState, batch, toSorted: true);
         var finalSorted = new RecurrentState<T>(Options.Layers, Directions, b, Options.HiddenSize, Options.Cell == CellKind.Lstm);
 
-        _embeddingFolded = FoldsEmbedding(batch);
-        int[]? tokens = training && Options.WordDropout > 0 ? DropWords(batch, dropoutRandom ?? Random.Shared) : batch.Tokens;
-        LayerInput<T> input = FirstLayerInput(batch, tokens);
+        var random = dropoutRandom ?? Random.Shared;
+        _inputDropped = training && Options.InputDropout > 0;
+        _outputDropped = training && Options.OutputDropout > 0;
+        // Input dropout masks the embedded rows themselves, so they are formed rather than folded into W_i.
+        _embeddingFolded = FoldsEmbedding(batch) && !_inputDropped;
+        int[]? tokens = training && Options.WordDropout > 0 ? DropWords(batch, random) : batch.Tokens;
+        LayerInput<T> input = FirstLayerInput(batch, tokens, _embeddingFolded);
+        if (_inputDropped)
+            input = LayerInput<T>.FromDense(_inputDropout.Forward(input.Dense!, batch.MaxLength, b, Options.InputWidth, random), Options.InputWidth);
         bool perStep = Options.Head == HeadKind.EveryStep, everyOutput = perStep || _pooling is not null;
         for (int l = 0; l < _layers.Length; l++)
         {
@@ -112,12 +122,16 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             if (last && !everyOutput) break;
             T[] output = layer.Output;
             if (training && l < _dropouts.Length && Options.Dropout > 0)
-                output = _dropouts[l].Forward(output, batch.MaxLength, b, layer.OutputSize, dropoutRandom ?? Random.Shared);
+                output = _dropouts[l].Forward(output, batch.MaxLength, b, layer.OutputSize, random);
+            if (last && _outputDropped)
+                output = _outputDropout.Forward(output, batch.MaxLength, b, layer.OutputSize, random);
             input = LayerInput<T>.FromDense(output, layer.OutputSize);
         }
 
         int headRows = perStep ? (int)rows : b;
         T[] headInput = perStep ? input.Dense! : _pooling?.Forward(input.Dense!, batch) ?? LastHiddenFeatures(finalSorted);
+        if (_outputDropped && !perStep && _pooling is null)
+            headInput = _outputDropout.Forward(headInput, 1, b, _layers[^1].OutputSize, random);
         T[] logits = _head.Forward(headInput, headRows, threads);
         _wide?.AddTo(logits, batch.Side!);
         byte[] mask = perStep ? StepMask(batch) : Array.Empty<byte>();
@@ -140,12 +154,15 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         bool perStep = Options.Head == HeadKind.EveryStep;
 
         T[]? headInputGrad = logitsGrad.IsEmpty ? null : _head.Backward(logitsGrad, threads);
+        bool finalStatesRead = !perStep && _pooling is null;
+        if (headInputGrad is not null && _outputDropped && finalStatesRead) headInputGrad = _outputDropout.Backward(headInputGrad, 1);
         if (!logitsGrad.IsEmpty) _wide?.Backward(logitsGrad, batch.Side!);
         RecurrentState<T>? sortedFinalGrad = finalStateGrad is null ? null : Permute(finalStateGrad, batch, toSorted: true);
         ReadOnlySpan<T> outputGrad = headInputGrad is null ? default
             : perStep ? headInputGrad
             : _pooling is not null ? _pooling.Backward(headInputGrad)
             : default;
+        if (!outputGrad.IsEmpty && _outputDropped) outputGrad = _outputDropout.Backward(outputGrad, batch.MaxLength);
         for (int l = _layers.Length - 1; l >= 0; l--)
         {
             var layer = _layers[l];
@@ -169,6 +186,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
                 ? _dropouts[l - 1].Backward(layer.InputGradient, batch.MaxLength)
                 : layer.InputGradient.AsSpan(0, inputLength);
         }
+        if (_inputDropped) outputGrad = _inputDropout.Backward(outputGrad, batch.MaxLength);
+        if (Options.Input == InputKind.Features) _firstInputGrad = _inputDropped ? _inputDropout.InputGradient : _layers[0].InputGradient;
         if (!_embeddingFolded) _embedding?.Backward(outputGrad);
         _initialStateGrad = CollectInitialStateGrad(batch);
     }
@@ -188,7 +207,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         if (row < 0) throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"The batch has {batch.Count} sequences.");
         var result = new T[batch.Lengths[row] * f];
         for (int t = 0; t < batch.Lengths[row]; t++)
-            _layers[0].InputGradient.AsSpan((t * batch.Count + row) * f, f).CopyTo(result.AsSpan(t * f, f));
+            _firstInputGrad.AsSpan((t * batch.Count + row) * f, f).CopyTo(result.AsSpan(t * f, f));
         return result;
     }
 
@@ -236,10 +255,10 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>What the first layer reads: token ids (<paramref name="tokens"/>, by default the batch's), embedded ids
     /// folded into its input weights, or dense rows.</summary>
-    internal LayerInput<T> FirstLayerInput(SequenceBatch<T> batch, int[]? tokens = null) => Options.Input switch
+    internal LayerInput<T> FirstLayerInput(SequenceBatch<T> batch, int[]? tokens = null, bool? fold = null) => Options.Input switch
     {
         InputKind.OneHotTokens => LayerInput<T>.FromTokens(tokens ?? batch.Tokens!, Options.VocabularySize),
-        InputKind.EmbeddedTokens when FoldsEmbedding(batch) => LayerInput<T>.FromEmbeddedTokens(tokens ?? batch.Tokens!, _embedding!.Table, Options.EmbeddingSize),
+        InputKind.EmbeddedTokens when fold ?? FoldsEmbedding(batch) => LayerInput<T>.FromEmbeddedTokens(tokens ?? batch.Tokens!, _embedding!.Table, Options.EmbeddingSize),
         InputKind.EmbeddedTokens => LayerInput<T>.FromDense(_embedding!.Forward(tokens ?? batch.Tokens!), Options.EmbeddingSize),
         _ => LayerInput<T>.FromDense(batch.Features!, Options.FeaturesPerStep),
     };

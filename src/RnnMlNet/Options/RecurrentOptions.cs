@@ -189,7 +189,7 @@ public abstract class RecurrentOptions
         training.Validate();
         // The input's kind is known only at Fit; checked here as token input, the rules that depend on it wait for Fit.
         var architecture = ToNetworkOptions(ChosenCell);
-        architecture.Input = InputKind.OneHotTokens;
+        architecture.Input = EmbeddingSize > 0 ? InputKind.EmbeddedTokens : InputKind.OneHotTokens;
         architecture.VocabularySize = 1;
         architecture.Validate();
     }

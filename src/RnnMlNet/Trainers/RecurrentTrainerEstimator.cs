@@ -160,6 +160,9 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         options.FeaturesPerStep = input.Kind == SequenceInputKind.Features ? input.Width : 1;
         if (input.Kind == SequenceInputKind.Features && options.WordDropout > 0)
             throw new ArgumentOutOfRangeException(nameof(input), $"Column '{input.ColumnName}' holds float steps; WordDropout ({options.WordDropout}) drops token ids, so it needs a key or one-hot column.");
+        if (options.Input == InputKind.OneHotTokens && options.InputDropout > 0)
+            throw new ArgumentOutOfRangeException(nameof(input), $"Column '{input.ColumnName}' is read one-hot (EmbeddingSize 0, or a OneHotSequence column); " +
+                $"InputDropout ({options.InputDropout}) masks embedded features, so it needs an embedding or float steps (WordDropout drops tokens).");
         options.Head = task.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden;
         options.Pooling = task.PerStep ? Pooling.Last
             : _options.Pooling ?? (input.Kind == SequenceInputKind.Features ? RecurrentDefaults.StepPooling : RecurrentDefaults.TokenPooling);

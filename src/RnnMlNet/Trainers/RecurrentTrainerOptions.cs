@@ -47,6 +47,15 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// probability at every step where it occurs, so the model cannot lean on a few words. Default 0.</summary>
     public double WordDropout { get; set; }
 
+    /// <summary>Variational dropout on the first layer's input in training, in [0, 1): one mask per sequence over the
+    /// embedding's (or the float steps') features, the same at every step (Gal &amp; Ghahramani). Not for one-hot input
+    /// (EmbeddingSize 0 or a OneHotSequence column), where <see cref="WordDropout"/> drops tokens. Default 0.</summary>
+    public double InputDropout { get; set; }
+
+    /// <summary>Variational dropout on the last layer's output in training, in [0, 1): one mask per sequence over the
+    /// units the pooling or the head reads. Default 0.</summary>
+    public double OutputDropout { get; set; }
+
     /// <summary>For imbalanced classes: one positive weight per class, multiplying its examples' loss (binary: the weight
     /// of false, then of true; multiclass and tagging: one per class in the label's key order). Default null (all 1).</summary>
     public IReadOnlyList<double>? ClassWeights { get; set; }
@@ -62,6 +71,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
         options.Bidirectional = Bidirectional;
         options.Pooling = Pooling ?? RnnMlNet.Pooling.Last;
         options.WordDropout = WordDropout;
+        options.InputDropout = InputDropout;
+        options.OutputDropout = OutputDropout;
         return options;
     }
 
