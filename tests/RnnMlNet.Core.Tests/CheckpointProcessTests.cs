@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace RnnMlNet.Core.Tests;
+
+/// <summary>
+/// A training process killed mid-epoch (a real process, killed as an operator or the machine would) and started again
+/// from its checkpoint ends with the weights of an uninterrupted run, bit for bit, and leaves no checkpoint behind.
+/// </summary>
+public class CheckpointProcessTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-killed-" + Guid.NewGuid().ToString("N"));
+
+    public CheckpointProcessTests() => Directory.CreateDirectory(_folder);
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>The child's build output beside this assembly's (same configuration and framework).</summary>
+    private static string ChildPath() =>
+        AppContext.BaseDirectory.Replace("RnnMlNet.Core.Tests", "RnnMlNet.CheckpointChild", StringComparison.Ordinal) + "RnnMlNet.CheckpointChild.dll";
+
+    private static Process Start(string checkpoint, string weights, int pauseMilliseconds)
+    {
+        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string argument in new[] { "exec", ChildPath(), checkpoint, weights, pauseMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(argument);
+        return Process.Start(start)!;
+    }
+
+    private static void Finish(Process process)
+    {
+        Assert.True(process.WaitForExit(120_000), "The training process did not finish within two minutes.");
+        Assert.True(process.ExitCode == 0, $"The training process failed: {process.StandardError.ReadToEnd()}");
+    }
+
+    [Fact]
+    public void AKilledRunStartedAgainEndsWithTheUninterruptedWeights()
+    {
+        Assert.True(File.Exists(ChildPath()), $"{ChildPath()} is not built.");
+        string reference = Path.Combine(_folder, "reference.weights"), resumed = Path.Combine(_folder, "resumed.weights");
+        using (var uninterrupted = Start(Path.Combine(_folder, "reference.checkpoint"), reference, 0)) Finish(uninterrupted);
+
+        // 12 batches an epoch at 25 ms each: killed about half-way through the epoch after the first checkpoint.
+        string checkpoint = Path.Combine(_folder, "killed.checkpoint");
+        using (var killed = Start(checkpoint, resumed, 25))
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(checkpoint) && !killed.HasExited && clock.Elapsed < TimeSpan.FromMinutes(1)) Thread.Sleep(10);
+            Assert.True(File.Exists(checkpoint), "The first epoch's checkpoint never appeared.");
+            Thread.Sleep(150);
+            Assert.False(killed.HasExited, "The run finished before it could be killed.");
+            killed.Kill(entireProcessTree: true);
+            killed.WaitForExit();
+        }
+        Assert.False(File.Exists(resumed));
+        using (var again = Start(checkpoint, resumed, 0)) Finish(again);
+
+        Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(resumed));
+        Assert.False(File.Exists(checkpoint), "The checkpoint outlived the finished run.");
+        Assert.Empty(Directory.EnumerateFiles(_folder, "*.tmp-*"));
+    }
+}
