@@ -63,8 +63,8 @@ public class BadInputTests : IDisposable
         Assert.Contains("empty", error.Message);
     }
 
-    /// <summary>What training refuses never gets a finite score from a saved model: NaN or infinite steps and empty
-    /// sequences score NaN (documented), for every task; good rows beside them score as before.</summary>
+    /// <summary>What training refuses never gets a finite score from a saved model: NaN or infinite steps, empty sequences
+    /// and values that do not split into steps score NaN (documented), for every task; good rows beside them score as before.</summary>
     [Theory]
     [InlineData(RecurrentTask.BinaryClassification)]
     [InlineData(RecurrentTask.MulticlassClassification)]
@@ -96,7 +96,7 @@ public class BadInputTests : IDisposable
             var steps = ml.Data.LoadFromEnumerable(new[]
             {
                 new StepsRow { Steps = [1, 2] }, new StepsRow { Steps = [1, float.NaN] }, new StepsRow { Steps = [float.PositiveInfinity, 0, 1, 1] },
-                new StepsRow { Steps = [0, float.NegativeInfinity] }, new StepsRow { Steps = [] },
+                new StepsRow { Steps = [0, float.NegativeInfinity] }, new StepsRow { Steps = [] }, new StepsRow { Steps = [1, 2, 3] },
             });
             var scores = Scores(Trainer(stepOptions), train, steps);
             Assert.All(scores[0], v => Assert.True(float.IsFinite(v)));

@@ -151,17 +151,23 @@ internal static class RecurrentGraph
         return g.Floats(name, [dirs, gw, dirs * gw], identity);
     }
 
-    /// <summary>Numeric steps [N, T·F] → time-major [T, N, F], and [N, 1]: whether a row is empty or holds a value that is not a finite number.</summary>
+    /// <summary>Numeric steps [N, T·F] → time-major [T, N, F], and [N, 1]: whether a row is empty, does not split into steps
+    /// of F values, or holds a value that is not a finite number.</summary>
     private static (string Steps, string Refused) NumericSteps(OnnxGraphBuilder g, SequenceInput input)
     {
         // A known-size column must declare its size: ML.NET reads a symbolic dimension of a known-size column as 0.
         string flat = g.Input(input.ColumnName, DataType.Float, "N", input.LengthDimension("L"));
-        string steps = g.Node("Reshape", [AtLeastOneStep(g, flat, input.Width), g.Longs("steps.shape", 0, -1, input.Width)]);
+        // The whole steps only, so that a ragged row reaches the NaN below instead of failing in Reshape.
+        string length = Length(g, flat, "steps");
+        string whole = g.Node("Sub", [length, g.Node("Mod", [length, g.Longs("steps.width", input.Width)])]);
+        string ragged = g.Node("Unsqueeze", [g.Node("Not", [g.Node("Equal", [whole, length])]), g.Longs("steps.ragged_axes", 0)]);
+        string usable = g.Node("Slice", [flat, g.Longs("steps.starts", 0), whole, g.Longs("steps.axes", 1)]);
+        string steps = g.Node("Reshape", [AtLeastOneStep(g, usable, input.Width), g.Longs("steps.shape", 0, -1, input.Width)]);
         string nonFinite = g.Node("Or", [g.Node("IsNaN", [flat]), g.Node("IsInf", [flat])]);
         // A sum, not a maximum: it is defined (0) over an empty row.
         string count = g.Node("ReduceSum", [g.Node("Cast", [nonFinite], null, OnnxGraphBuilder.Int("to", (long)DataType.Float)), g.Longs("steps.value_axis", 1)],
             null, OnnxGraphBuilder.Int("keepdims", 1));
-        string refused = g.Node("Or", [g.Node("Greater", [count, g.Floats("steps.none", [], [0f])]), Empty(g, flat)]);
+        string refused = g.Node("Or", [g.Node("Or", [g.Node("Greater", [count, g.Floats("steps.none", [], [0f])]), Empty(g, flat)]), ragged]);
         return (g.Node("Transpose", [FirstSteps(g, steps, input.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), refused);
     }
 
