@@ -226,6 +226,26 @@ public class TrainerTests
         }
     }
 
+    /// <summary>Per-step reports count the sequences of the epoch so far and estimate what the epoch still needs.</summary>
+    [Fact]
+    public void BatchReportsCountRowsAndEstimateTheRestOfTheEpoch()
+    {
+        var reports = new List<BatchReport>();
+        var options = new TrainingOptions { Epochs = 2, BatchSize = 16, OnBatch = reports.Add };
+        new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Threads = 1 }), new BinaryCrossEntropy<float>(), options).Fit(Examples.Take(40).ToArray());
+        Assert.Equal([1, 1, 1, 2, 2, 2], reports.Select(r => r.Epoch));
+        // Batches of 16, 16 and 8 rows, in the order bucketing shuffles them: the count grows to 40 each epoch.
+        foreach (var epoch in reports.GroupBy(r => r.Epoch))
+        {
+            var counts = epoch.Select(r => r.RowsInEpoch).ToArray();
+            Assert.Equal(40, counts[^1]);
+            Assert.Equal([8, 16, 16], counts.Zip([0, .. counts[..^1]], (now, before) => now - before).Order());
+        }
+        Assert.All(reports, r => Assert.Equal(3, r.BatchesInEpoch));
+        Assert.All(reports.Where(r => r.Batch == 3), r => Assert.Equal(TimeSpan.Zero, r.EpochRemaining));
+        Assert.All(reports, r => Assert.True(r.RowsPerSecond > 0 && r.EpochElapsed <= r.Elapsed));
+    }
+
     /// <summary>Ordinary training, loss falling with a few hard batches, is never stopped by the check.</summary>
     [Fact]
     public void OrdinaryTrainingIsNotTakenForDivergence()

@@ -163,6 +163,20 @@ public class RecurrentTrainerTests : IDisposable
         public bool Label { get; set; }
     }
 
+    /// <summary>BatchProgress hears of every gradient step from the estimator, with the sequences trained so far.</summary>
+    [Fact]
+    public void BatchProgressReportsEveryStep()
+    {
+        var ml = _temp.Context();
+        var reports = new List<BatchReport>();
+        var options = Small("Label", "Tokens", epochs: 2);
+        options.BatchSize = 8;
+        options.BatchProgress = new ImmediateProgress<BatchReport>(reports.Add);
+        using var model = ml.BinaryClassification.Trainers.Gru(options).Fit(SyntheticData.Load(ml, SyntheticData.TokenRows(30, 4)));
+        Assert.Equal(8, reports.Count);
+        Assert.Equal([30, 30], reports.Where(r => r.Batch == 4).Select(r => r.RowsInEpoch));
+    }
+
     internal static float[] Softmax(float[] logits)
     {
         float max = logits.Max();

@@ -91,7 +91,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             // Dropout masks from a stream of the epoch's own, so a resumed epoch draws the masks an uninterrupted one would.
             var dropoutRandom = new Random(unchecked(_options.Seed * 7919 + 104729 + epoch * 1_000_003));
             double lossSum = 0, weightSum = 0, normSum = 0;
-            int batches = 0;
+            int batches = 0, rows = 0;
+            var epochClock = Stopwatch.StartNew();
             foreach (var examples in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
@@ -107,7 +108,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 lossSum += loss * weight;
                 weightSum += weight;
                 normSum += norm;
-                _options.OnBatch?.Invoke(new BatchReport(epoch, batches, batchesPerEpoch ?? 0, loss, norm, rate, clock.Elapsed));
+                rows += examples.Length;
+                _options.OnBatch?.Invoke(new BatchReport(epoch, batches, batchesPerEpoch ?? 0, loss, norm, rate, clock.Elapsed, rows, epochClock.Elapsed));
             }
             if (batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
             batchesPerEpoch = batches;

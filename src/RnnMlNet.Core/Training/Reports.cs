@@ -1,8 +1,17 @@
 namespace RnnMlNet;
 
-/// <summary>One gradient step: its mean loss, the gradient's global norm before clipping, the learning rate used,
-/// and the time since training began. BatchesInEpoch is 0 while the first epoch of a source of unknown size runs.</summary>
-public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, double Loss, double GradientNorm, double LearningRate, TimeSpan Elapsed);
+/// <summary>One gradient step: its mean loss, the gradient's global norm before clipping, the learning rate used, the time
+/// since training began, and the sequences trained and the time spent in this epoch so far. BatchesInEpoch is 0 while the
+/// first epoch of a source of unknown size runs.</summary>
+public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, double Loss, double GradientNorm, double LearningRate, TimeSpan Elapsed,
+    int RowsInEpoch, TimeSpan EpochElapsed)
+{
+    /// <summary>Sequences trained per second in this epoch so far.</summary>
+    public double RowsPerSecond => EpochElapsed > TimeSpan.Zero ? RowsInEpoch / EpochElapsed.TotalSeconds : 0;
+
+    /// <summary>The time this epoch still needs at its pace so far; null while the number of batches is unknown.</summary>
+    public TimeSpan? EpochRemaining => BatchesInEpoch > 0 ? EpochElapsed / Batch * Math.Max(0, BatchesInEpoch - Batch) : null;
+}
 
 /// <summary>One epoch: mean training loss over its batches, validation loss when validation data was given, and the time
 /// since training began (not the epoch's own duration).</summary>

@@ -94,6 +94,10 @@ public abstract class RecurrentOptions
     /// to the thread pool, so console output can arrive late; <see cref="ImmediateProgress{T}"/> prints at once.</summary>
     public IProgress<EpochReport>? Progress { get; set; }
 
+    /// <summary>Receives a report after every gradient step, on the training thread: loss, sequences per second and the time
+    /// the epoch still needs (<see cref="BatchReport.RowsPerSecond"/>, <see cref="BatchReport.EpochRemaining"/>). Default null.</summary>
+    public IProgress<BatchReport>? BatchProgress { get; set; }
+
     /// <summary>Stops training between batches with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
@@ -143,6 +147,7 @@ public abstract class RecurrentOptions
         ShuffleBufferSize = ShuffleBufferSize,
         EarlyStoppingPatience = holdOut.Split.HoldsOut ? holdOut.Patience : null,
         OnEpoch = Progress is { } progress ? progress.Report : null,
+        OnBatch = BatchProgress is { } batchProgress ? batchProgress.Report : null,
         CancellationToken = CancellationToken,
         CheckpointPath = CheckpointDirectory is null ? null : Path.Combine(CheckpointDirectory, RecurrentDefaults.CheckpointFileName),
     };
