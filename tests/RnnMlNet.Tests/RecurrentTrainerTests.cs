@@ -177,6 +177,39 @@ public class RecurrentTrainerTests : IDisposable
         Assert.Equal([30, 30], reports.Where(r => r.Batch == 4).Select(r => r.RowsInEpoch));
     }
 
+    /// <summary>PooledStateColumnName: the vector the head reads, as a column of the saved model, equal to the engine's
+    /// pooled states after save → load, on the final states and on attention-pooled outputs; promised by GetOutputSchema;
+    /// refused by the tagger.</summary>
+    [Theory]
+    [InlineData(Pooling.Last, true)]
+    [InlineData(Pooling.Attention, false)]
+    public void ThePooledStateIsAColumnEqualToTheEngines(Pooling pooling, bool bidirectional)
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(30, 8);
+        var data = SyntheticData.Load(ml, rows);
+        var options = Small("Label", "Tokens");
+        options.Pooling = pooling;
+        options.Bidirectional = bidirectional;
+        options.PooledStateColumnName = "Embedding";
+        var trainer = ml.BinaryClassification.Trainers.Lstm(options);
+        Assert.Contains(trainer.GetOutputSchema(EstimatorWorkout.ShapeOf<SyntheticData.TokenRow>(d => d[nameof(SyntheticData.TokenRow.Tokens)].ColumnType =
+            new VectorDataViewType(new KeyDataViewType(typeof(uint), SyntheticData.Vocabulary)))), c => c.Name == "Embedding");
+        using var model = trainer.Fit(data);
+        string path = _temp.File("pooled.zip");
+        ml.Model.Save(model, data.Schema, path);
+        using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
+        var states = loaded.Transform(data).GetColumn<VBuffer<float>>("Embedding").Select(v => v.DenseValues().ToArray()).ToArray();
+        var native = trainer.LastNetwork!.PooledStates(rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Select(k => (int)k).ToArray())).ToArray());
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal((bidirectional ? 2 : 1) * options.HiddenSize, states[i].Length);
+            for (int j = 0; j < states[i].Length; j++)
+                Assert.True(Math.Abs(native[i][j] - states[i][j]) <= 1e-5, $"Row {i}, unit {j}: native {native[i][j]}, ONNX {states[i][j]}.");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions { PooledStateColumnName = "Embedding" }));
+    }
+
     internal static float[] Softmax(float[] logits)
     {
         float max = logits.Max();

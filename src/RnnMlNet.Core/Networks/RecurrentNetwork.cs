@@ -26,6 +26,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private SequenceBatch<T>? _batch;
     private NetworkOutput<T>? _output;
     private T[]? _headInput, _finalHiddenGrad, _finalCellGrad;
+    private T[] _lastHeadInput = Array.Empty<T>();
     private int[]? _droppedTokens;
     private RecurrentState<T>? _initialStateGrad;
     private bool _embeddingFolded, _inputDropped, _outputDropped;
@@ -132,6 +133,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         T[] headInput = perStep ? input.Dense! : _pooling?.Forward(input.Dense!, batch) ?? LastHiddenFeatures(finalSorted);
         if (_outputDropped && !perStep && _pooling is null)
             headInput = _outputDropout.Forward(headInput, 1, b, _layers[^1].OutputSize, random);
+        _lastHeadInput = headInput;
         T[] logits = _head.Forward(headInput, headRows, threads);
         _wide?.AddTo(logits, batch.Side!);
         byte[] mask = perStep ? StepMask(batch) : Array.Empty<byte>();
@@ -228,6 +230,23 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             all.AsSpan(all.Length - Options.Outputs).CopyTo(logits.AsSpan(i * Options.Outputs, Options.Outputs));
         }
         return (logits, output.FinalState);
+    }
+
+    /// <summary>
+    /// The vector the head of a many-to-one network reads for each sequence, in the caller's order: the final hidden states,
+    /// or the outputs pooled over the steps (D·H values; side features not included). A sequence embedding for downstream
+    /// models or similarity.
+    /// </summary>
+    public T[][] PooledStates(IReadOnlyList<Sequence<T>> sequences)
+    {
+        if (Options.Head != HeadKind.LastHidden) throw new InvalidOperationException("A network with a head on every step pools nothing.");
+        var batch = SequenceBatch<T>.Create(sequences);
+        Forward(batch);
+        int width = _head.InputSize;
+        var states = new T[batch.Count][];
+        for (int row = 0; row < batch.Count; row++)
+            states[batch.Order[row]] = _lastHeadInput.AsSpan(row * width, width).ToArray();
+        return states;
     }
 
     /// <summary>Logits in the caller's order for unlabelled sequences: one row of C per sequence, or Length × C for a per-step head.</summary>

@@ -12,7 +12,8 @@ namespace RnnMlNet.Graphs;
 /// </summary>
 internal static class RecurrentGraph
 {
-    public static string AddNetwork(OnnxGraphBuilder g, RecurrentNetwork<float> network, SequenceInput input)
+    /// <returns>The logits, and the rows the head reads (the pooled states of a many-to-one network, [N, D·H]).</returns>
+    public static (string Logits, string Features) AddNetwork(OnnxGraphBuilder g, RecurrentNetwork<float> network, SequenceInput input)
     {
         var weights = network.Export().ToDictionary(w => w.Name);
         var options = network.Options;
@@ -44,7 +45,7 @@ internal static class RecurrentGraph
         if (input.Side is not null) logits = Wide(g, logits, input.Side, weights["wide.weights"]);
         // refused is [N, 1]; logits are [N, C] or [N, T, C].
         if (options.Head == HeadKind.EveryStep) refused = g.Node("Unsqueeze", [refused, g.Longs("refused.axes", 2)]);
-        return g.Node("Where", [refused, g.Floats("refused.nan", [], [float.NaN]), logits], "logits");
+        return (g.Node("Where", [refused, g.Floats("refused.nan", [], [float.NaN]), logits], "logits"), features);
     }
 
     /// <summary>[1, 1]: whether a batch [N, T] has no step (T = 0), broadcast over its rows.</summary>

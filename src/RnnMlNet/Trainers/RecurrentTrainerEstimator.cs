@@ -98,7 +98,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         }
         LastNetwork = network;
         LastSummary = RecurrentModelSummary.Create(_task, network, history);
-        return BuildModel(_context, network, sequenceInput, task, LastSummary, trainData);
+        return BuildModel(_context, network, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
     }
 
     /// <summary>The validation set must hold the training set's columns with the same types.</summary>
@@ -130,20 +130,51 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         if (_options.SideFeatureColumnName is { } side) SequenceColumn.CheckSide(inputSchema, side);
         var task = TaskAdapter.For(_task);
         task.CheckLabel(inputSchema, _options.LabelColumnName);
-        return task.AddOutputs(inputSchema);
+        var outputs = task.AddOutputs(inputSchema);
+        return _options.PooledStateColumnName is { } pooled
+            ? SchemaChecks.AddColumns<PooledStateColumn>(outputs, definition =>
+            {
+                var column = definition[nameof(PooledStateColumn.Value)];
+                column.ColumnType = new VectorDataViewType(NumberDataViewType.Single, (_options.Bidirectional ? 2 : 1) * _options.HiddenSize);
+                column.ColumnName = pooled;
+            })
+            : outputs;
+    }
+
+    /// <summary>Shape of the pooled-state column, for schema propagation.</summary>
+    internal sealed class PooledStateColumn
+    {
+        /// <summary>The pooled sequence state.</summary>
+        public float[] Value { get; set; } = [];
     }
 
     /// <summary>The trained network as an ONNX graph behind ML.NET's built-in transformers.</summary>
     internal static TransformerChain<ITransformer> BuildModel(MLContext context, RecurrentNetwork<float> network, SequenceInput input,
-        TaskAdapter task, RecurrentModelSummary summary, IDataView data)
+        TaskAdapter task, RecurrentModelSummary summary, IDataView data, string? pooledStateColumn)
     {
         var graph = new OnnxGraphBuilder("RnnMlNet");
-        string logits = RecurrentGraph.AddNetwork(graph, network, input);
+        var (logits, features) = RecurrentGraph.AddNetwork(graph, network, input);
         string[] outputs = task.AddOnnxOutputs(graph, logits);
+        // Under a name of the library's own (a user's name could be one of the graph's), copied to the user's name below.
+        const string pooled = "RnnMlNet.PooledState";
+        if (pooledStateColumn is not null)
+        {
+            graph.Node("Identity", [features], pooled);
+            graph.Output(pooled, global::Onnx.TensorProto.Types.DataType.Float, "N", network.Head.InputSize);
+            outputs = [.. outputs, pooled];
+        }
         graph.Metadata(RecurrentModelSummary.MetadataKey, summary.ToJson());
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, summary.Task.ToString());
         var onnx = OwnedOnnxTransformer.Fit(context, outputs, input.ColumnNames, graph.ToBytes(), data);
-        return new TransformerChain<ITransformer>([onnx, .. task.Tail(context, onnx.Transform(data))]);
+        var tail = task.Tail(context, onnx.Transform(data)).ToList();
+        if (pooledStateColumn is not null)
+        {
+            var scored = tail.Aggregate(onnx.Transform(data), (view, transformer) => transformer.Transform(view));
+            var copy = context.Transforms.CopyColumns(pooledStateColumn, pooled).Fit(scored);
+            tail.Add(copy);
+            tail.Add(context.Transforms.DropColumns(pooled).Fit(copy.Transform(scored)));
+        }
+        return new TransformerChain<ITransformer>([onnx, .. tail]);
     }
 
     /// <summary>The options' sizes, with the input the feature column holds and the outputs the task needs.</summary>

@@ -27,6 +27,11 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// For the classifiers and the regressor. Default null (none).</summary>
     public string? SideFeatureColumnName { get; set; }
 
+    /// <summary>When set, the model also writes the pooled sequence state (the vector the head reads: the final hidden states,
+    /// or the outputs pooled over the steps; (Bidirectional ? 2 : 1) × HiddenSize values) to a column of this name, as a
+    /// sequence embedding for downstream trainers or similarity. For the classifiers and the regressor. Default null.</summary>
+    public string? PooledStateColumnName { get; set; }
+
     /// <summary>For a float feature column: values per time step. Default 1.</summary>
     public int FeaturesPerStep { get; set; } = RecurrentDefaults.FeaturesPerStep;
 
@@ -84,6 +89,7 @@ public class RecurrentTrainerOptions : RecurrentOptions
     {
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
+        Core.OptionChecks.Require(PooledStateColumnName is null || !string.IsNullOrWhiteSpace(PooledStateColumnName), nameof(PooledStateColumnName), PooledStateColumnName, "null, or a column name");
         Core.OptionChecks.Require(SideFeatureColumnName is null || (!string.IsNullOrWhiteSpace(SideFeatureColumnName) && SideFeatureColumnName != FeatureColumnName),
             nameof(SideFeatureColumnName), SideFeatureColumnName, "null, or a column name other than FeatureColumnName");
         Core.OptionChecks.Require(ClassWeights is null || ClassWeights.All(w => w > 0 && double.IsFinite(w)), nameof(ClassWeights),

@@ -16,6 +16,7 @@ public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
     internal override void Validate()
     {
         Core.OptionChecks.Require(Pooling is null or RnnMlNet.Pooling.Last, nameof(Pooling), Pooling, "null or Last: the tagger predicts at every step and pools nothing");
+        Core.OptionChecks.Require(PooledStateColumnName is null, nameof(PooledStateColumnName), PooledStateColumnName, "null: the tagger predicts at every step and pools nothing");
         Core.OptionChecks.Require(SideFeatureColumnName is null, nameof(SideFeatureColumnName), SideFeatureColumnName, "null: side features describe a whole sequence, and the tagger predicts at every step");
         base.Validate();
     }
