@@ -246,6 +246,25 @@ public class TrainerTests
         Assert.All(reports, r => Assert.True(r.RowsPerSecond > 0 && r.EpochElapsed <= r.Elapsed));
     }
 
+    /// <summary>A cancel is seen between the time steps of a batch, not only between batches: TrainBatch checks nothing
+    /// before its step, so only the checks inside the forward pass can stop it; the weights are the ones before the step.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void CancellationIsSeenInsideABatch(int threads)
+    {
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Threads = threads }, seed: 1);
+        var before = (float[])network.Parameters.Values.Clone();
+        var trainer = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions { CancellationToken = cancel.Token });
+        var batch = SequenceBatch<float>.Create(Examples.Take(8).ToArray(), targetsPerStep: false);
+        Assert.Throws<OperationCanceledException>(() => trainer.TrainBatch(batch, 0.01));
+        Assert.Equal(before, network.Parameters.Values);
+        // Outside training nothing is cancelled: the same network still scores.
+        Assert.All(network.Predict(Examples.Take(2).Select(e => e.Input).ToArray()), logits => Assert.True(float.IsFinite(logits[0])));
+    }
+
     /// <summary>Ordinary training, loss falling with a few hard batches, is never stopped by the check.</summary>
     [Fact]
     public void OrdinaryTrainingIsNotTakenForDivergence()

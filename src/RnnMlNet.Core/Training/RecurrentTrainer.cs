@@ -203,7 +203,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     {
         var parameters = _objective.Parameters;
         parameters.ZeroGradients();
-        var (loss, weight) = forwardBackward();
+        // Checked between time steps too: a cancel during a long batch leaves the weights of the last finished one.
+        var (loss, weight) = Threading.StepCancellation.Run(_options.CancellationToken, forwardBackward);
 
         double norm = GradientClipping.GlobalNorm<T>(parameters.Gradients);
         // A non-finite loss or gradient must never reach the weights.
