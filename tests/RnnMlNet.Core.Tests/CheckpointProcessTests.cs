@@ -4,7 +4,8 @@ namespace RnnMlNet.Core.Tests;
 
 /// <summary>
 /// A training process killed mid-epoch (a real process, killed as an operator or the machine would) and started again
-/// from its checkpoint ends with the weights of an uninterrupted run, bit for bit, and leaves no checkpoint behind.
+/// from its checkpoint ends with the weights of an uninterrupted run, bit for bit, and leaves no checkpoint behind: a
+/// classifier and an encoder–decoder.
 /// </summary>
 public class CheckpointProcessTests : IDisposable
 {
@@ -18,11 +19,11 @@ public class CheckpointProcessTests : IDisposable
     private static string ChildPath() =>
         AppContext.BaseDirectory.Replace("RnnMlNet.Core.Tests", "RnnMlNet.CheckpointChild", StringComparison.Ordinal) + "RnnMlNet.CheckpointChild.dll";
 
-    private static Process Start(string checkpoint, string weights, int pauseMilliseconds)
+    private static Process Start(string kind, string checkpoint, string weights, int pauseMilliseconds)
     {
         string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
         var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string argument in new[] { "exec", ChildPath(), checkpoint, weights, pauseMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (string argument in new[] { "exec", ChildPath(), kind, checkpoint, weights, pauseMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(argument);
         return Process.Start(start)!;
     }
@@ -33,27 +34,30 @@ public class CheckpointProcessTests : IDisposable
         Assert.True(process.ExitCode == 0, $"The training process failed: {process.StandardError.ReadToEnd()}");
     }
 
-    [Fact]
-    public void AKilledRunStartedAgainEndsWithTheUninterruptedWeights()
+    [Theory]
+    [InlineData("classifier")]
+    [InlineData("seq2seq")]
+    public void AKilledRunStartedAgainEndsWithTheUninterruptedWeights(string kind)
     {
         Assert.True(File.Exists(ChildPath()), $"{ChildPath()} is not built.");
         string reference = Path.Combine(_folder, "reference.weights"), resumed = Path.Combine(_folder, "resumed.weights");
-        using (var uninterrupted = Start(Path.Combine(_folder, "reference.checkpoint"), reference, 0)) Finish(uninterrupted);
+        using (var uninterrupted = Start(kind, Path.Combine(_folder, "reference.checkpoint"), reference, 0)) Finish(uninterrupted);
 
-        // 12 batches an epoch at 25 ms each: killed about half-way through the epoch after the first checkpoint.
+        // 12 batches an epoch at 25 ms each, a checkpoint every 5 batches and at each epoch's end: killed 7 or 8 batches
+        // after the first checkpoint, within an epoch, past a later checkpoint.
         string checkpoint = Path.Combine(_folder, "killed.checkpoint");
-        using (var killed = Start(checkpoint, resumed, 25))
+        using (var killed = Start(kind, checkpoint, resumed, 25))
         {
             var clock = Stopwatch.StartNew();
             while (!File.Exists(checkpoint) && !killed.HasExited && clock.Elapsed < TimeSpan.FromMinutes(1)) Thread.Sleep(10);
             Assert.True(File.Exists(checkpoint), "The first epoch's checkpoint never appeared.");
-            Thread.Sleep(150);
+            Thread.Sleep(190);
             Assert.False(killed.HasExited, "The run finished before it could be killed.");
             killed.Kill(entireProcessTree: true);
             killed.WaitForExit();
         }
         Assert.False(File.Exists(resumed));
-        using (var again = Start(checkpoint, resumed, 0)) Finish(again);
+        using (var again = Start(kind, checkpoint, resumed, 0)) Finish(again);
 
         Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(resumed));
         Assert.False(File.Exists(checkpoint), "The checkpoint outlived the finished run.");

@@ -157,11 +157,14 @@ public class TrainerTests
         Assert.True(history.Epochs[^1].TrainingLoss > 10 * 0.7, $"Unchecked, the last epoch's loss is {history.Epochs[^1].TrainingLoss}.");
     }
 
-    /// <summary>Training cancelled after epoch 2 and started again from its checkpoint, by a fresh network and trainer as a
-    /// new process would, ends with the weights and losses of an uninterrupted run, bit for bit: Adam's state, dropout masks,
-    /// shuffling, early stopping and a reduce-on-plateau schedule included. The checkpoint is gone once training finishes.</summary>
-    [Fact]
-    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne()
+    /// <summary>Training cancelled after epoch 2 (or within epoch 2, after a checkpoint written every 4 batches) and started
+    /// again from its checkpoint, by a fresh network and trainer as a new process would, ends with the weights and losses of
+    /// an uninterrupted run, bit for bit: Adam's state, dropout masks, shuffling, early stopping and a reduce-on-plateau
+    /// schedule included. The checkpoint is gone once training finishes.</summary>
+    [Theory]
+    [InlineData(null, 16)]
+    [InlineData(4, 10)]
+    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne(int? everyBatches, int cancelAfterBatch)
     {
         string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-checkpoint-" + Guid.NewGuid().ToString("N"));
         string path = Path.Combine(folder, "run.checkpoint");
@@ -169,11 +172,11 @@ public class TrainerTests
         {
             var shape = new NetworkOptions { HiddenSize = 6, Layers = 2, Dropout = 0.3, Threads = 1 };
             var validation = MemoryTaskTests.FirstBitExamples(64, 12, new Random(9));
-            TrainingHistory Train(RecurrentNetwork<float> network, CancellationToken token = default, Action<EpochReport>? onEpoch = null) =>
+            TrainingHistory Train(RecurrentNetwork<float> network, CancellationToken token = default, Action<BatchReport>? onBatch = null) =>
                 new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
                 {
-                    Epochs = 5, BatchSize = 16, Seed = 4, CheckpointPath = path, EarlyStoppingPatience = 3,
-                    Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnEpoch = onEpoch,
+                    Epochs = 5, BatchSize = 16, Seed = 4, CheckpointPath = path, CheckpointEveryBatches = everyBatches, EarlyStoppingPatience = 3,
+                    Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnBatch = onBatch,
                 }).Fit(Examples, validation);
 
             var uninterrupted = new RecurrentNetwork<float>(shape, seed: 1);
@@ -181,7 +184,9 @@ public class TrainerTests
             Assert.False(File.Exists(path));
 
             using var cancel = new CancellationTokenSource();
-            Assert.Throws<OperationCanceledException>(() => Train(new RecurrentNetwork<float>(shape, seed: 1), cancel.Token, e => { if (e.Epoch == 2) cancel.Cancel(); }));
+            // 256 examples make 16 batches an epoch: the cancel lands after batch 16 (the epoch's end) or within the epoch.
+            Assert.Throws<OperationCanceledException>(() => Train(new RecurrentNetwork<float>(shape, seed: 1), cancel.Token,
+                b => { if (b.Epoch == 2 && b.Batch == cancelAfterBatch) cancel.Cancel(); }));
             Assert.True(File.Exists(path));
             var resumed = new RecurrentNetwork<float>(shape, seed: 1);
             var rest = Train(resumed);

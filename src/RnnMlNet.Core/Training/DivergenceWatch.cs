@@ -9,12 +9,16 @@ namespace RnnMlNet.Core.Training;
 /// </summary>
 /// <param name="factor">How far above the first batch's loss the recent mean may rise.</param>
 /// <param name="start">The first batch's loss, when training resumes from a checkpoint; NaN to take the next batch's.</param>
-internal sealed class DivergenceWatch(double factor, double start = double.NaN)
+/// <param name="recent">The last losses seen, when training resumes from a checkpoint.</param>
+internal sealed class DivergenceWatch(double factor, double start = double.NaN, IEnumerable<double>? recent = null)
 {
     public const int Window = 20;
 
-    private readonly Queue<double> _recent = new();
+    private readonly Queue<double> _recent = new(recent ?? []);
     private double _start = start;
+
+    /// <summary>The losses of the last batches (up to <see cref="Window"/>), oldest first.</summary>
+    public IReadOnlyCollection<double> Recent => _recent;
 
     /// <summary>The loss of the first batch seen.</summary>
     public double Start => _start;

@@ -76,41 +76,50 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             foreach (var done in checkpoint.History) _options.Schedule.EndEpoch(done.ValidationLoss);
             (bestWeights, bestEpoch, keptEpoch, batchesPerEpoch) = (checkpoint.BestWeights, checkpoint.BestEpoch, checkpoint.Epoch, checkpoint.BatchesPerEpoch);
             bestValidation = bestEpoch > 0 ? epochs[bestEpoch - 1].ValidationLoss ?? double.PositiveInfinity : double.PositiveInfinity;
-            // The shuffling stream is drawn again over the data for the epochs done, so the epochs to come shuffle as they would have.
+            // The shuffling stream is drawn again over the data for the epochs done (and, in the loop below, for the batches
+            // done of a checkpoint written within an epoch), so the batches to come shuffle as they would have.
             for (int done = 1; done <= checkpoint.Epoch; done++)
                 foreach (var _ in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
                     _options.CancellationToken.ThrowIfCancellationRequested();
         }
         int totalEpochs = EpochsFor(batchesPerEpoch);
-        var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor, checkpoint?.DivergenceStart ?? double.NaN) : null;
-        T[]? lastGood = watch is null ? null : (T[])_objective.Parameters.Values.Clone();
+        var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor, checkpoint?.DivergenceStart ?? double.NaN, checkpoint?.RecentLosses) : null;
+        T[]? lastGood = watch is null ? null : checkpoint?.LastGood ?? (T[])_objective.Parameters.Values.Clone();
         var clock = Stopwatch.StartNew();
+        var resumedTally = checkpoint?.Partial;
 
         for (int epoch = (checkpoint?.Epoch ?? 0) + 1; epoch <= totalEpochs; epoch++)
         {
-            // Dropout masks from a stream of the epoch's own, so a resumed epoch draws the masks an uninterrupted one would.
-            var dropoutRandom = new Random(unchecked(_options.Seed * 7919 + 104729 + epoch * 1_000_003));
-            double lossSum = 0, weightSum = 0, normSum = 0;
-            int batches = 0, rows = 0;
+            var tally = resumedTally ?? new EpochTally();
+            int skip = tally.Batches;
+            resumedTally = null;
             var epochClock = Stopwatch.StartNew();
             foreach (var examples in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
             {
+                if (skip > 0)
+                {
+                    skip--;
+                    continue;
+                }
                 _options.CancellationToken.ThrowIfCancellationRequested();
+                // Dropout masks from a stream of the batch's own, so a resumed run draws the masks an uninterrupted one would.
+                var dropoutRandom = new Random(unchecked(_options.Seed * 7919 + 104729 + epoch * 1_000_003 + tally.Batches * 7_919_993));
                 // Schedules see fractional epochs once the number of batches per epoch is known.
-                double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)batches / known) : 0);
+                double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)tally.Batches / known) : 0);
                 double rate = _options.Schedule.Rate(_options.LearningRate, progress, totalEpochs);
-                var (loss, norm, weight) = Step(() => _objective.ComputeGradients(examples, dropoutRandom), rate, epoch, ++batches);
+                var (loss, norm, weight) = Step(() => _objective.ComputeGradients(examples, dropoutRandom), rate, epoch, ++tally.Batches);
                 if (watch is not null && watch.Diverged(loss))
                 {
                     lastGood!.CopyTo(_objective.Parameters.Values, 0);
-                    throw new TrainingDivergedException(epoch, batches, loss, norm, rate, _options.ClipNorm, watch.RecentMean, watch.Start, _options.DivergenceFactor!.Value, epoch - 1);
+                    throw new TrainingDivergedException(epoch, tally.Batches, loss, norm, rate, _options.ClipNorm, watch.RecentMean, watch.Start, _options.DivergenceFactor!.Value, epoch - 1);
                 }
-                lossSum += loss * weight;
-                weightSum += weight;
-                normSum += norm;
-                rows += examples.Length;
-                _options.OnBatch?.Invoke(new BatchReport(epoch, batches, batchesPerEpoch ?? 0, loss, norm, rate, clock.Elapsed, rows, epochClock.Elapsed));
+                tally.Add(loss, weight, norm, examples.Length);
+                _options.OnBatch?.Invoke(new BatchReport(epoch, tally.Batches, batchesPerEpoch ?? 0, loss, norm, rate, clock.Elapsed, tally.Rows, epochClock.Elapsed));
+                if (_options.CheckpointEveryBatches is int every && tally.Batches % every == 0)
+                    SaveCheckpoint(epoch - 1, tally, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, lastGood);
             }
+            int batches = tally.Batches;
+            double lossSum = tally.LossSum, weightSum = tally.WeightSum, normSum = tally.NormSum;
             if (batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
             batchesPerEpoch = batches;
             totalEpochs = EpochsFor(batchesPerEpoch);
@@ -136,15 +145,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                     break;
                 }
             }
-            if (_options.CheckpointPath is { } checkpointPath)
-            {
-                var (steps, state) = _optimizer.Export();
-                new TrainingCheckpoint<T>
-                {
-                    Epoch = epoch, Weights = _objective.Parameters.Values, OptimizerSteps = steps, OptimizerState = state, History = epochs,
-                    BestWeights = bestWeights, BestEpoch = bestEpoch, BatchesPerEpoch = batchesPerEpoch, DivergenceStart = watch?.Start ?? double.NaN,
-                }.Write(checkpointPath, Fingerprint());
-            }
+            SaveCheckpoint(epoch, null, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, null);
         }
         // Finished: a later run with these options starts afresh.
         if (_options.CheckpointPath is { } finished) File.Delete(finished);
@@ -154,6 +155,22 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             keptEpoch = bestEpoch;
         }
         return new TrainingHistory(epochs, keptEpoch, stoppedEarly);
+    }
+
+    /// <summary>Writes the checkpoint, when there is a path: after <paramref name="epochsDone"/> epochs, and the
+    /// <paramref name="partial"/> tally of the epoch under way when written within it (with the weights of the last epoch's
+    /// end, which a divergence goes back to).</summary>
+    private void SaveCheckpoint(int epochsDone, EpochTally? partial, List<EpochReport> epochs, T[]? bestWeights, int bestEpoch, int? batchesPerEpoch,
+        DivergenceWatch? watch, T[]? lastGood)
+    {
+        if (_options.CheckpointPath is not { } path) return;
+        var (steps, state) = _optimizer.Export();
+        new TrainingCheckpoint<T>
+        {
+            Epoch = epochsDone, Weights = _objective.Parameters.Values, OptimizerSteps = steps, OptimizerState = state, History = epochs,
+            BestWeights = bestWeights, BestEpoch = bestEpoch, BatchesPerEpoch = batchesPerEpoch, DivergenceStart = watch?.Start ?? double.NaN,
+            RecentLosses = watch?.Recent.ToArray() ?? [], Partial = partial, LastGood = partial is null ? null : lastGood,
+        }.Write(path, Fingerprint());
     }
 
     /// <summary>What a checkpoint must have been written with to be resumed here: the element type, every parameter's name

@@ -5,10 +5,11 @@ using System.Security.Cryptography;
 namespace RnnMlNet.Core.Training;
 
 /// <summary>
-/// What training needs to go on after its last finished epoch as if it had never stopped: the weights, the optimizer's
-/// state, the history, the best weights so far (early stopping), the batches per epoch and the divergence check's
-/// reference loss. The shuffling stream is not stored: it is drawn again over the data for the epochs done, and dropout
-/// masks come from a stream seeded per epoch.
+/// What training needs to go on as if it had never stopped, after its last finished epoch or within an epoch: the weights,
+/// the optimizer's state, the history, the best weights so far (early stopping), the batches per epoch, the divergence
+/// check's reference and recent losses, and for a checkpoint within an epoch that epoch's tally and the weights of the
+/// epoch before. The shuffling stream is not stored: it is drawn again over the data for the batches done, and dropout
+/// masks come from a stream seeded per batch.
 /// <para>One binary file: a magic word, a fingerprint of the options and network that wrote it (a resume with other ones
 /// is refused), the sections, and a SHA-256 of all that (a damaged file is refused). Written to a temporary file and
 /// renamed, so a run killed while writing leaves the previous checkpoint whole.</para>
@@ -35,6 +36,15 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
 
     public required double DivergenceStart { get; init; }
 
+    /// <summary>The divergence check's window of recent losses.</summary>
+    public required double[] RecentLosses { get; init; }
+
+    /// <summary>The tally of the epoch under way, for a checkpoint written within it; null at an epoch's end.</summary>
+    public required EpochTally? Partial { get; init; }
+
+    /// <summary>The weights at the end of the last finished epoch, for a checkpoint written within an epoch.</summary>
+    public required T[]? LastGood { get; init; }
+
     public void Write(string path, string fingerprint)
     {
         using var payload = new MemoryStream();
@@ -60,6 +70,18 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             writer.Write(BestEpoch);
             writer.Write(BatchesPerEpoch ?? -1);
             writer.Write(DivergenceStart);
+            writer.Write(RecentLosses.Length);
+            foreach (double loss in RecentLosses) writer.Write(loss);
+            writer.Write(Partial is not null);
+            if (Partial is not null)
+            {
+                writer.Write(Partial.Batches);
+                writer.Write(Partial.Rows);
+                writer.Write(Partial.LossSum);
+                writer.Write(Partial.WeightSum);
+                writer.Write(Partial.NormSum);
+            }
+            WriteArray(writer, LastGood);
         }
         payload.Write(SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length)));
 
@@ -106,10 +128,17 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             }
             var best = ReadArray(reader);
             int bestEpoch = reader.ReadInt32(), batches = reader.ReadInt32();
+            double divergenceStart = reader.ReadDouble();
+            var recent = new double[reader.ReadInt32()];
+            for (int i = 0; i < recent.Length; i++) recent[i] = reader.ReadDouble();
+            EpochTally? partial = reader.ReadBoolean()
+                ? new EpochTally { Batches = reader.ReadInt32(), Rows = reader.ReadInt32(), LossSum = reader.ReadDouble(), WeightSum = reader.ReadDouble(), NormSum = reader.ReadDouble() }
+                : null;
             return new TrainingCheckpoint<T>
             {
                 Epoch = epoch, Weights = weights, OptimizerSteps = steps, OptimizerState = state, History = history, BestWeights = best,
-                BestEpoch = bestEpoch, BatchesPerEpoch = batches < 0 ? null : batches, DivergenceStart = reader.ReadDouble(),
+                BestEpoch = bestEpoch, BatchesPerEpoch = batches < 0 ? null : batches, DivergenceStart = divergenceStart,
+                RecentLosses = recent, Partial = partial, LastGood = ReadArray(reader),
             };
         }
         catch (EndOfStreamException e)

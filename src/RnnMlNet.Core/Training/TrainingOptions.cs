@@ -60,6 +60,10 @@ public sealed class TrainingOptions
     /// </summary>
     public string? CheckpointPath { get; set; }
 
+    /// <summary>Also write the checkpoint every this many batches within an epoch, for long epochs: a resumed run goes on
+    /// from the last of them. Default null (at the end of each epoch only).</summary>
+    public int? CheckpointEveryBatches { get; set; }
+
     /// <summary>Called after every batch.</summary>
     public Action<BatchReport>? OnBatch { get; set; }
 
@@ -79,6 +83,7 @@ public sealed class TrainingOptions
         OptionChecks.Require(ClipNorm is null || ClipNorm > 0, nameof(ClipNorm), ClipNorm, "a positive norm or null");
         OptionChecks.Require(ClipValue is null || ClipValue > 0, nameof(ClipValue), ClipValue, "a positive value or null");
         OptionChecks.Require(DivergenceFactor is null || (DivergenceFactor > 1 && double.IsFinite(DivergenceFactor.Value)), nameof(DivergenceFactor), DivergenceFactor, "a finite factor above 1, or null");
+        OptionChecks.Require(CheckpointEveryBatches is null || CheckpointEveryBatches >= 1, nameof(CheckpointEveryBatches), CheckpointEveryBatches, "at least 1, or null");
         OptionChecks.Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "at least 1 or null");
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));

@@ -107,6 +107,10 @@ public abstract class RecurrentOptions
     /// The file is deleted when training finishes. Use one folder per training run. Default null (no checkpoints).</summary>
     public string? CheckpointDirectory { get; set; }
 
+    /// <summary>With <see cref="CheckpointDirectory"/>: also write the checkpoint every this many batches within an epoch, for
+    /// long epochs. Default null (at each epoch's end only).</summary>
+    public int? CheckpointEveryBatches { get; set; }
+
     /// <summary>Fewest epochs these options accept (the trainers accept 0 to package given weights).</summary>
     private protected virtual int MinimumEpochs => 1;
 
@@ -150,6 +154,7 @@ public abstract class RecurrentOptions
         OnBatch = BatchProgress is { } batchProgress ? batchProgress.Report : null,
         CancellationToken = CancellationToken,
         CheckpointPath = CheckpointDirectory is null ? null : Path.Combine(CheckpointDirectory, RecurrentDefaults.CheckpointFileName),
+        CheckpointEveryBatches = CheckpointEveryBatches,
     };
 
     /// <summary>A network of these sizes; the caller sets its input, head and outputs, which depend on the data.</summary>
