@@ -23,6 +23,12 @@ internal static class StepCancellation
         {
             return step();
         }
+        // Parallel.For (more than two threads) wraps the one cancellation in an aggregate: the caller gets it plain.
+        catch (AggregateException aggregate) when (aggregate.Flatten().InnerExceptions.All(e => e is OperationCanceledException))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.Flatten().InnerExceptions[0]).Throw();
+            throw;
+        }
         finally
         {
             t_token = outer;
@@ -30,8 +36,8 @@ internal static class StepCancellation
     }
 
     /// <summary>
-    /// Throws when the step is cancelled, from the thread that works on the first rows only: when two threads share a
-    /// step's rows, one exception (an <see cref="OperationCanceledException"/>, not an aggregate) reaches the caller.
+    /// Throws when the step is cancelled, from the thread that works on the first rows only, so one
+    /// <see cref="OperationCanceledException"/> reaches the caller (<see cref="Run{TResult}"/> unwraps Parallel.For's aggregate).
     /// </summary>
     public static void ThrowIfCancelled(CancellationToken token, int firstRow)
     {
