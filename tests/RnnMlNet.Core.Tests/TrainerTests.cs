@@ -202,6 +202,31 @@ public class TrainerTests
         }
     }
 
+    /// <summary>A NaN validation loss stays NaN through a checkpoint (a schedule counts it), and a missing one stays missing.</summary>
+    [Fact]
+    public void ACheckpointKeepsNaNAndMissingValidationLossesApart()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "rnnmlnet-checkpoint-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            new TrainingCheckpoint<float>
+            {
+                Epoch = 2, Weights = [1f, 2f], OptimizerSteps = 3, OptimizerState = [null, [4f, 5f]], BestWeights = null, BestEpoch = 0, BatchesPerEpoch = 1,
+                DivergenceStart = 0.7, RecentLosses = [0.7, 0.6], Partial = null, LastGood = null,
+                History = [new EpochReport(1, 0.7, double.NaN, 1, TimeSpan.Zero), new EpochReport(2, 0.6, null, 1, TimeSpan.Zero)],
+            }.Write(path, "f");
+            var read = TrainingCheckpoint<float>.Read(path, "f")!;
+            Assert.True(double.IsNaN(read.History[0].ValidationLoss!.Value));
+            Assert.Null(read.History[1].ValidationLoss);
+            Assert.Equal([0.7, 0.6], read.RecentLosses);
+            Assert.Equal([4f, 5f], read.OptimizerState[1]!);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>A checkpoint written with other options, or damaged, is refused by name rather than resumed.</summary>
     [Fact]
     public void AForeignOrDamagedCheckpointIsRefused()
@@ -210,15 +235,21 @@ public class TrainerTests
         string path = Path.Combine(folder, "run.checkpoint");
         try
         {
-            void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null) =>
-                new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Threads = 1 }, seed: 1), new BinaryCrossEntropy<float>(),
-                    new TrainingOptions { Epochs = 3, LearningRate = rate, CheckpointPath = path, CancellationToken = token, OnEpoch = onEpoch }).Fit(Examples);
+            void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null, int stepEvery = 2, double dropout = 0) =>
+                new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Layers = 2, Dropout = dropout, Threads = 1 }, seed: 1),
+                    new BinaryCrossEntropy<float>(), new TrainingOptions
+                    {
+                        Epochs = 3, LearningRate = rate, Schedule = LearningRateSchedule.Step(stepEvery, 0.5), CheckpointPath = path, CancellationToken = token, OnEpoch = onEpoch,
+                    }).Fit(Examples);
             using var cancel = new CancellationTokenSource();
             Assert.Throws<OperationCanceledException>(() => Train(0.01, cancel.Token, _ => cancel.Cancel()));
 
             var other = Assert.Throws<InvalidDataException>(() => Train(0.02));
             Assert.Contains(path, other.Message);
             Assert.Contains("other options", other.Message);
+            // Settings that change the weights but not the parameters' shapes: the schedule's, the dropout rate.
+            Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, stepEvery: 3)).Message);
+            Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, dropout: 0.2)).Message);
 
             byte[] bytes = File.ReadAllBytes(path);
             bytes[bytes.Length / 2] ^= 0x10;

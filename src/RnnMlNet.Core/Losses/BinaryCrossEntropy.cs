@@ -24,6 +24,9 @@ public sealed class BinaryCrossEntropy<T> : Loss<T> where T : unmanaged, IFloati
     /// <inheritdoc />
     public override int TargetWidth(int outputs) => outputs;
 
+    /// <summary>The loss and its class weights.</summary>
+    public override string ToString() => FormattableString.Invariant($"BinaryCrossEntropy({_negativeWeight:R}, {_positiveWeight:R})");
+
     /// <inheritdoc />
     protected override double RowLoss(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> grad, int row, out double loss)
     {

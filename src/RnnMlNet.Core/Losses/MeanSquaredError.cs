@@ -13,6 +13,9 @@ public sealed class MeanSquaredError<T> : Loss<T> where T : unmanaged, IFloating
     /// <inheritdoc />
     public override int TargetWidth(int outputs) => outputs;
 
+    /// <summary>The loss's name.</summary>
+    public override string ToString() => "MeanSquaredError";
+
     /// <inheritdoc />
     protected override double RowLoss(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> grad, int row, out double loss)
     {

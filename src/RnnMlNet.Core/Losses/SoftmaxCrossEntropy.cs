@@ -24,6 +24,10 @@ public sealed class SoftmaxCrossEntropy<T> : Loss<T> where T : unmanaged, IFloat
     /// <inheritdoc />
     public override int TargetWidth(int outputs) => 1;
 
+    /// <summary>The loss and its class weights.</summary>
+    public override string ToString() =>
+        $"SoftmaxCrossEntropy({(_classWeights is null ? "" : string.Join(", ", _classWeights.Select(w => w.ToString("R", System.Globalization.CultureInfo.InvariantCulture))))})";
+
     /// <inheritdoc />
     protected override double RowLoss(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> grad, int row, out double loss)
     {

@@ -53,6 +53,8 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
     /// <summary>The shape.</summary>
     public EncoderDecoderOptions Options { get; }
 
+    string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant($"encoder-decoder|dropout {Options.Dropout:R}");
+
     /// <summary>Reads the source. Its head is unused.</summary>
     public RecurrentNetwork<T> Encoder { get; }
 

@@ -61,12 +61,16 @@ public abstract class LearningRateSchedule
     private sealed class ConstantSchedule : LearningRateSchedule
     {
         public override double Rate(double baseRate, double epochsDone, int totalEpochs) => baseRate;
+
+        public override string ToString() => "Constant";
     }
 
     private sealed class StepSchedule(int everyEpochs, double factor) : LearningRateSchedule
     {
         public override double Rate(double baseRate, double epochsDone, int totalEpochs) =>
             baseRate * Math.Pow(factor, Math.Floor(epochsDone / everyEpochs));
+
+        public override string ToString() => FormattableString.Invariant($"Step({everyEpochs}, {factor:R})");
     }
 
     private sealed class WarmUpSchedule(double warmupEpochs, LearningRateSchedule after) : LearningRateSchedule
@@ -74,6 +78,8 @@ public abstract class LearningRateSchedule
         public override double Rate(double baseRate, double epochsDone, int totalEpochs) => epochsDone < warmupEpochs
             ? baseRate * Math.Max(epochsDone, 1e-3 * warmupEpochs) / warmupEpochs
             : after.Rate(baseRate, epochsDone - warmupEpochs, Math.Max(1, (int)Math.Ceiling(totalEpochs - warmupEpochs)));
+
+        public override string ToString() => FormattableString.Invariant($"WarmUp({warmupEpochs:R}, {after})");
     }
 
     private sealed class PlateauSchedule(double factor, int patience) : LearningRateSchedule
@@ -82,6 +88,8 @@ public abstract class LearningRateSchedule
         private int _epochsWithoutImprovement;
 
         public override double Rate(double baseRate, double epochsDone, int totalEpochs) => baseRate * _scale;
+
+        public override string ToString() => FormattableString.Invariant($"ReduceOnPlateau({factor:R}, {patience})");
 
         internal override void Start() => (_scale, _best, _epochsWithoutImprovement) = (1, double.PositiveInfinity, 0);
 
@@ -103,5 +111,7 @@ public abstract class LearningRateSchedule
     {
         public override double Rate(double baseRate, double epochsDone, int totalEpochs) =>
             minimumRate + (baseRate - minimumRate) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, epochsDone / totalEpochs)));
+
+        public override string ToString() => FormattableString.Invariant($"Cosine({minimumRate:R})");
     }
 }

@@ -19,4 +19,8 @@ public interface ITrainingObjective<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>The mean loss in inference mode, and its weight.</summary>
     (double Loss, double Weight) Evaluate(IReadOnlyList<LabeledSequence<T>> batch);
+
+    /// <summary>What else changes the weights training reaches (dropout rates, the loss and its class weights), as text: part
+    /// of a checkpoint's fingerprint, so a resume with other settings is refused.</summary>
+    internal string TrainingSettings => GetType().Name;
 }

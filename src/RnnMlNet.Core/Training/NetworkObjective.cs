@@ -16,6 +16,9 @@ internal sealed class NetworkObjective<T>(RecurrentNetwork<T> network, Loss<T> l
 
     public bool TargetsPerStep => network.Options.Head == HeadKind.EveryStep;
 
+    string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant(
+        $"{loss}|dropout {network.Options.Dropout:R},{network.Options.InputDropout:R},{network.Options.OutputDropout:R},{network.Options.WordDropout:R}");
+
     public (double Loss, double Weight) ComputeGradients(IReadOnlyList<LabeledSequence<T>> batch, Random dropout) =>
         ComputeGradients(SequenceBatch<T>.Create(batch, TargetsPerStep), dropout);
 

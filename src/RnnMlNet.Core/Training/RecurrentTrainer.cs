@@ -148,7 +148,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             SaveCheckpoint(epoch, null, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, null);
         }
         // Finished: a later run with these options starts afresh.
-        if (_options.CheckpointPath is { } finished) File.Delete(finished);
+        if (_options.CheckpointPath is { } finished && File.Exists(finished)) File.Delete(finished);
         if (bestWeights is not null && bestEpoch != keptEpoch)
         {
             bestWeights.CopyTo(_objective.Parameters.Values, 0);
@@ -179,10 +179,11 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     {
         var o = _options;
         var s = o.Optimizer;
-        return string.Join('|', typeof(T).Name, string.Join(';', _objective.Parameters.Entries), o.Epochs, o.MinimumSteps, o.BatchSize,
-            o.LearningRate.ToString("R"), $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}", o.Schedule.GetType().Name,
-            o.ClipNorm?.ToString("R"), o.ClipValue?.ToString("R"), o.Seed, o.Shuffle, o.ShuffleBufferSize, o.BucketByLength, o.EarlyStoppingPatience,
-            o.DivergenceFactor?.ToString("R"));
+        // Invariant: a checkpoint resumes under any culture.
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
+            $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
+            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}");
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than

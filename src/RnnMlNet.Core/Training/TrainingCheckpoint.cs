@@ -16,7 +16,7 @@ namespace RnnMlNet.Core.Training;
 /// </summary>
 internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private const string Magic = "RnnMlNet.Checkpoint.1";
+    private const string Magic = "RnnMlNet.Checkpoint.2";
 
     public required int Epoch { get; init; }
 
@@ -62,7 +62,9 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             {
                 writer.Write(e.Epoch);
                 writer.Write(e.TrainingLoss);
-                writer.Write(e.ValidationLoss ?? double.NaN);
+                // A flag, then the value: a NaN validation loss is a value (schedules count it), not a missing one.
+                writer.Write(e.ValidationLoss.HasValue);
+                writer.Write(e.ValidationLoss ?? 0);
                 writer.Write(e.MeanGradientNorm);
                 writer.Write(e.Elapsed.Ticks);
             }
@@ -123,8 +125,10 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             for (int i = reader.ReadInt32(); i > 0; i--)
             {
                 int number = reader.ReadInt32();
-                double loss = reader.ReadDouble(), validation = reader.ReadDouble(), norm = reader.ReadDouble();
-                history.Add(new EpochReport(number, loss, double.IsNaN(validation) ? null : validation, norm, TimeSpan.FromTicks(reader.ReadInt64())));
+                double loss = reader.ReadDouble();
+                bool validated = reader.ReadBoolean();
+                double validation = reader.ReadDouble(), norm = reader.ReadDouble();
+                history.Add(new EpochReport(number, loss, validated ? validation : null, norm, TimeSpan.FromTicks(reader.ReadInt64())));
             }
             var best = ReadArray(reader);
             int bestEpoch = reader.ReadInt32(), batches = reader.ReadInt32();
