@@ -207,6 +207,9 @@ public class RecurrentTrainerTests : IDisposable
             for (int j = 0; j < states[i].Length; j++)
                 Assert.True(Math.Abs(native[i][j] - states[i][j]) <= 1e-5, $"Row {i}, unit {j}: native {native[i][j]}, ONNX {states[i][j]}.");
         }
+        // A row training refuses has no state to show: NaN, as its score.
+        var empty = loaded.Transform(ml.Data.LoadFromEnumerable(new[] { new SyntheticData.TokenRow { Tokens = [] } })).GetColumn<VBuffer<float>>("Embedding").Single();
+        Assert.All(empty.DenseValues(), v => Assert.True(float.IsNaN(v)));
         Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions { PooledStateColumnName = "Embedding" }));
     }
 

@@ -107,6 +107,13 @@ public class WideAndDeepTests : IDisposable
         var sequences = rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Select(k => (int)k).ToArray()).WithSide(
             new SideFeatures<float>([.. Enumerable.Range(0, Slots).Where(j => r.Side[j] != 0)], [.. r.Side.Where(v => v != 0)]))).ToArray();
         var native = network.Predict(sequences);
+        // A side value training would refuse scores NaN, never a finite (saturated) probability.
+        var infinite = rows[0];
+        var bad = ml.Data.LoadFromEnumerable(new[] { new WideRow { Tokens = infinite.Tokens, Side = [float.PositiveInfinity, .. infinite.Side[1..]] } });
+        var badScores = loaded.Transform(bad).Schema["Score"].Type is VectorDataViewType
+            ? loaded.Transform(bad).GetColumn<VBuffer<float>>("Score").Single().DenseValues().ToArray()
+            : [loaded.Transform(bad).GetColumn<float>("Score").Single()];
+        Assert.All(badScores, v => Assert.True(float.IsNaN(v), $"An infinite side value scored {v}."));
         for (int i = 0; i < rows.Length; i++)
         {
             float[] expected = task == RecurrentTask.MulticlassClassification ? RecurrentTrainerTests.Softmax(native[i]) : native[i];

@@ -12,8 +12,9 @@ namespace RnnMlNet.Graphs;
 /// </summary>
 internal static class RecurrentGraph
 {
-    /// <returns>The logits, and the rows the head reads (the pooled states of a many-to-one network, [N, D·H]).</returns>
-    public static (string Logits, string Features) AddNetwork(OnnxGraphBuilder g, RecurrentNetwork<float> network, SequenceInput input)
+    /// <returns>The logits; the rows the head reads (the pooled states of a many-to-one network, [N, D·H]); and [N, 1],
+    /// whether each row is one training refuses.</returns>
+    public static (string Logits, string Features, string Refused) AddNetwork(OnnxGraphBuilder g, RecurrentNetwork<float> network, SequenceInput input)
     {
         var weights = network.Export().ToDictionary(w => w.Name);
         var options = network.Options;
@@ -27,6 +28,8 @@ internal static class RecurrentGraph
         {
             string ids = TokenIds(g, input);
             refused = Empty(g, ids);
+            // A one-hot column is a float input of its own: a NaN or infinite slot refuses the row as training does.
+            if (input.Kind == SequenceInputKind.OneHotSteps) refused = g.Node("Or", [refused, NonFinite(g, input.ColumnName, "onehot")]);
             x = Gather(g, FirstSteps(g, AtLeastOneStep(g, ids, 1), input.MaximumLength), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
         }
         string? firstInputWeights = options.Input == InputKind.OneHotTokens ? Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;
@@ -42,10 +45,30 @@ internal static class RecurrentGraph
             : g.Node("Transpose", [run.Output], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
         string logits = g.Affine(features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values),
             g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values));
-        if (input.Side is not null) logits = Wide(g, logits, input.Side, weights["wide.weights"]);
+        if (input.Side is not null)
+        {
+            logits = Wide(g, logits, input.Side, weights["wide.weights"]);
+            refused = g.Node("Or", [refused, NonFinite(g, input.Side.ColumnName, "side")]);
+        }
         // refused is [N, 1]; logits are [N, C] or [N, T, C].
+        string perRow = refused;
         if (options.Head == HeadKind.EveryStep) refused = g.Node("Unsqueeze", [refused, g.Longs("refused.axes", 2)]);
-        return (g.Node("Where", [refused, g.Floats("refused.nan", [], [float.NaN]), logits], "logits"), features);
+        g.Floats(NaNName, [], [float.NaN]);
+        return (NaNWhereRefused(g, refused, logits, "logits"), features, perRow);
+    }
+
+    private const string NaNName = "refused.nan";
+
+    /// <summary><paramref name="values"/> with the rows <paramref name="refused"/> marks set to NaN (after <see cref="AddNetwork"/>).</summary>
+    public static string NaNWhereRefused(OnnxGraphBuilder g, string refused, string values, string? output = null) => g.Node("Where", [refused, NaNName, values], output);
+
+    /// <summary>[N, 1]: whether a float tensor [N, L] holds a NaN or infinite value in a row (constants named after <paramref name="use"/>).</summary>
+    private static string NonFinite(OnnxGraphBuilder g, string values, string use)
+    {
+        string bad = g.Node("Cast", [g.Node("Or", [g.Node("IsNaN", [values]), g.Node("IsInf", [values])])], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
+        // A sum, not a maximum: it is defined (0) over an empty row.
+        string count = g.Node("ReduceSum", [bad, g.Longs(use + ".value_axis", 1)], null, OnnxGraphBuilder.Int("keepdims", 1));
+        return g.Node("Greater", [count, g.Floats(use + ".none", [], [0f])]);
     }
 
     /// <summary>[1, 1]: whether a batch [N, T] has no step (T = 0), broadcast over its rows.</summary>
@@ -164,11 +187,7 @@ internal static class RecurrentGraph
         string ragged = g.Node("Unsqueeze", [g.Node("Not", [g.Node("Equal", [whole, length])]), g.Longs("steps.ragged_axes", 0)]);
         string usable = g.Node("Slice", [flat, g.Longs("steps.starts", 0), whole, g.Longs("steps.axes", 1)]);
         string steps = g.Node("Reshape", [AtLeastOneStep(g, usable, input.Width), g.Longs("steps.shape", 0, -1, input.Width)]);
-        string nonFinite = g.Node("Or", [g.Node("IsNaN", [flat]), g.Node("IsInf", [flat])]);
-        // A sum, not a maximum: it is defined (0) over an empty row.
-        string count = g.Node("ReduceSum", [g.Node("Cast", [nonFinite], null, OnnxGraphBuilder.Int("to", (long)DataType.Float)), g.Longs("steps.value_axis", 1)],
-            null, OnnxGraphBuilder.Int("keepdims", 1));
-        string refused = g.Node("Or", [g.Node("Or", [g.Node("Greater", [count, g.Floats("steps.none", [], [0f])]), Empty(g, flat)]), ragged]);
+        string refused = g.Node("Or", [g.Node("Or", [NonFinite(g, flat, "steps"), Empty(g, flat)]), ragged]);
         return (g.Node("Transpose", [FirstSteps(g, steps, input.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), refused);
     }
 

@@ -20,6 +20,20 @@ internal static class ModelIntegrity
     /// <summary>The producer name RnnMlNet writes: graphs with it must carry a digest.</summary>
     public const string Producer = "RnnMlNet";
 
+    /// <summary>A model file's bytes; a file that exists but cannot be read is an <see cref="InvalidDataException"/> naming it
+    /// (a missing one stays a <see cref="FileNotFoundException"/>).</summary>
+    public static byte[] ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException || (e is IOException && e is not FileNotFoundException and not DirectoryNotFoundException))
+        {
+            throw new InvalidDataException($"'{path}' cannot be read: {e.Message}", e);
+        }
+    }
+
     /// <summary>Stores the digest of the model's graph in its metadata.</summary>
     public static void Seal(ModelProto model) => model.MetadataProps.Add(new StringStringEntryProto { Key = DigestKey, Value = Digest(model.Graph) });
 
@@ -94,12 +108,13 @@ internal static class ModelIntegrity
     private static string? ExternalTensor(GraphProto graph)
     {
         static bool External(TensorProto t) => t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0;
-        foreach (var tensor in graph.Initializer.Concat(graph.SparseInitializer.SelectMany(s => new[] { s.Values, s.Indices }.OfType<TensorProto>())))
+        static IEnumerable<TensorProto> Parts(SparseTensorProto sparse) => new[] { sparse.Values, sparse.Indices }.OfType<TensorProto>();
+        foreach (var tensor in graph.Initializer.Concat(graph.SparseInitializer.SelectMany(Parts)))
             if (External(tensor)) return tensor.Name;
         foreach (var attribute in graph.Node.SelectMany(n => n.Attribute))
         {
-            if (attribute.T is { } t && External(t)) return t.Name;
-            if (attribute.Tensors.FirstOrDefault(External) is { } listed) return listed.Name;
+            var tensors = attribute.Tensors.Append(attribute.T).Concat(attribute.SparseTensors.Append(attribute.SparseTensor).OfType<SparseTensorProto>().SelectMany(Parts));
+            if (tensors.OfType<TensorProto>().FirstOrDefault(External) is { } external) return external.Name;
             foreach (var sub in attribute.Graphs.Append(attribute.G).OfType<GraphProto>())
                 if (ExternalTensor(sub) is { } inner) return inner;
         }

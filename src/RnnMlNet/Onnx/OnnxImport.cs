@@ -75,7 +75,7 @@ public static class OnnxImport
 {
     /// <summary>Reads <paramref name="onnxPath"/>; throws <see cref="InvalidDataException"/> naming what is not understood,
     /// and for a damaged file, a graph with external data, or a graph RnnMlNet wrote that no longer matches its digest.</summary>
-    public static ImportedRecurrentModel Read(string onnxPath) => ReadGraph(ModelIntegrity.CheckGraph(onnxPath, File.ReadAllBytes(onnxPath)), onnxPath);
+    public static ImportedRecurrentModel Read(string onnxPath) => ReadGraph(ModelIntegrity.CheckGraph(onnxPath, ModelIntegrity.ReadFile(onnxPath)), onnxPath);
 
     private static ImportedRecurrentModel ReadGraph(ModelProto model, string source)
     {

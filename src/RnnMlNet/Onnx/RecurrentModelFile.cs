@@ -49,7 +49,7 @@ public static class RecurrentModelFile
     public static ITransformer Load(MLContext ml, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(ml);
-        byte[] zip = File.ReadAllBytes(path);
+        byte[] zip = ModelIntegrity.ReadFile(path);
         ModelIntegrity.OnnxGraphs(path, ModelIntegrity.ReadZip(path, zip));
         try
         {
@@ -65,15 +65,7 @@ public static class RecurrentModelFile
     /// <summary>The one graph in a model .zip that an RnnMlNet estimator wrote as its model (older trainer models are known by their summary).</summary>
     private static (ModelProto Model, byte[] Bytes) ReadRecurrentModel(string modelZipPath)
     {
-        byte[] zip;
-        try
-        {
-            zip = File.ReadAllBytes(modelZipPath);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new InvalidDataException($"'{modelZipPath}' cannot be read: {e.Message}", e);
-        }
+        byte[] zip = ModelIntegrity.ReadFile(modelZipPath);
         var graphs = ModelIntegrity.OnnxGraphs(modelZipPath, ModelIntegrity.ReadZip(modelZipPath, zip));
         if (graphs.Count == 0) throw new InvalidDataException($"'{modelZipPath}' holds no ONNX model: it was not trained by RnnMlNet.");
         var recurrent = graphs.Where(g => g.Model.MetadataProps.Any(p => p.Key is ModelKindKey or RecurrentModelSummary.MetadataKey)).ToList();

@@ -153,13 +153,13 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         TaskAdapter task, RecurrentModelSummary summary, IDataView data, string? pooledStateColumn)
     {
         var graph = new OnnxGraphBuilder("RnnMlNet");
-        var (logits, features) = RecurrentGraph.AddNetwork(graph, network, input);
+        var (logits, features, refused) = RecurrentGraph.AddNetwork(graph, network, input);
         string[] outputs = task.AddOnnxOutputs(graph, logits);
         // Under a name of the library's own (a user's name could be one of the graph's), copied to the user's name below.
         const string pooled = "RnnMlNet.PooledState";
         if (pooledStateColumn is not null)
         {
-            graph.Node("Identity", [features], pooled);
+            RecurrentGraph.NaNWhereRefused(graph, refused, features, pooled);
             graph.Output(pooled, global::Onnx.TensorProto.Types.DataType.Float, "N", network.Head.InputSize);
             outputs = [.. outputs, pooled];
         }
