@@ -82,13 +82,10 @@ public class BadInputTests : IDisposable
             RecurrentTask.MulticlassClassification => ml.MulticlassClassification.Trainers.Gru(options),
             _ => ml.Regression.Trainers.SimpleRnn(options),
         };
-        List<float[]> Scores(IEstimator<ITransformer> trainer, IDataView fitOn, IDataView score)
+        float[][] Scores(IEstimator<ITransformer> trainer, IDataView fitOn, IDataView score)
         {
             using var model = (IDisposable)trainer.Fit(fitOn);
-            var scored = ((ITransformer)model).Transform(score);
-            return task == RecurrentTask.MulticlassClassification
-                ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToList()
-                : scored.GetColumn<float>("Score").Select(f => new[] { f }).ToList();
+            return EstimatorWorkout.ScoreRows(((ITransformer)model).Transform(score));
         }
 
         if (task != RecurrentTask.MulticlassClassification)
@@ -100,7 +97,7 @@ public class BadInputTests : IDisposable
             });
             var scores = Scores(Trainer(stepOptions), train, steps);
             Assert.All(scores[0], v => Assert.True(float.IsFinite(v)));
-            for (int row = 1; row < scores.Count; row++) Assert.All(scores[row], v => Assert.True(float.IsNaN(v), $"Row {row} scored {v}."));
+            for (int row = 1; row < scores.Length; row++) Assert.All(scores[row], v => Assert.True(float.IsNaN(v), $"Row {row} scored {v}."));
         }
         var keyScores = Scores(Trainer(keyOptions), keys, ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [2] }, new KeysRow { Tokens = [] } }));
         Assert.All(keyScores[0], v => Assert.True(float.IsFinite(v)));

@@ -56,6 +56,11 @@ internal static class EstimatorWorkout
         }
     }
 
+    /// <summary>The Score column's rows: the class scores of a multiclass model, one value otherwise.</summary>
+    public static float[][] ScoreRows(IDataView scored) => scored.Schema["Score"].Type is VectorDataViewType
+        ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray()
+        : scored.GetColumn<float>("Score").Select(f => new[] { f }).ToArray();
+
     /// <summary>Every value of a column, as text, so columns of any type compare exactly.</summary>
     public static List<string> Values(IDataView data, string column) => data.Schema[column].Type switch
     {

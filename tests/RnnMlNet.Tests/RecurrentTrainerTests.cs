@@ -110,10 +110,7 @@ public class RecurrentTrainerTests : IDisposable
         string path = _temp.File("parity.zip");
         ml.Model.Save(model, data.Schema, path);
         using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
-        var scored = loaded.Transform(data);
-        float[][] scores = task == RecurrentTask.MulticlassClassification
-            ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray()
-            : scored.GetColumn<float>("Score").Select(f => new[] { f }).ToArray();
+        float[][] scores = EstimatorWorkout.ScoreRows(loaded.Transform(data));
 
         int keep = maximumLength > 0 ? maximumLength : 1_000_000;
         var sequences = steps

@@ -96,10 +96,7 @@ public class WideAndDeepTests : IDisposable
         string path = _temp.File("wide.zip");
         ml.Model.Save(model, data.Schema, path);
         using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
-        var scored = loaded.Transform(data);
-        float[][] scores = task == RecurrentTask.MulticlassClassification
-            ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray()
-            : scored.GetColumn<float>("Score").Select(f => new[] { f }).ToArray();
+        float[][] scores = EstimatorWorkout.ScoreRows(loaded.Transform(data));
 
         var network = trainer.LastNetwork!;
         var wide = network.Export().Single(w => w.Name == "wide.weights");
@@ -110,9 +107,7 @@ public class WideAndDeepTests : IDisposable
         // A side value training would refuse scores NaN, never a finite (saturated) probability.
         var infinite = rows[0];
         var bad = ml.Data.LoadFromEnumerable(new[] { new WideRow { Tokens = infinite.Tokens, Side = [float.PositiveInfinity, .. infinite.Side[1..]] } });
-        var badScores = loaded.Transform(bad).Schema["Score"].Type is VectorDataViewType
-            ? loaded.Transform(bad).GetColumn<VBuffer<float>>("Score").Single().DenseValues().ToArray()
-            : [loaded.Transform(bad).GetColumn<float>("Score").Single()];
+        var badScores = EstimatorWorkout.ScoreRows(loaded.Transform(bad)).Single();
         Assert.All(badScores, v => Assert.True(float.IsNaN(v), $"An infinite side value scored {v}."));
         for (int i = 0; i < rows.Length; i++)
         {
