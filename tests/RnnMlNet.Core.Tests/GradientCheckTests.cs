@@ -37,9 +37,7 @@ public class GradientCheckTests
         TestData.Jitter(network, random);
         var batch = LabelledBatch(options, lossKind, random);
 
-        LossAt(network, loss, () => batch, computeGradient: true);
-        double[] analytic = (double[])network.Parameters.Gradients.Clone();
-        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+        AssertGradientsMatch(network, loss, batch);
     }
 
     /// <summary>The configurations above have fewer token ids (6) than batch steps (20), so their first layer folds the
@@ -58,9 +56,7 @@ public class GradientCheckTests
         var batch = LabelledBatch(options, LossKind.Binary, random);
         Assert.True(batch.MaxLength * batch.Count < options.VocabularySize);
 
-        LossAt(network, loss, () => batch, computeGradient: true);
-        double[] analytic = (double[])network.Parameters.Gradients.Clone();
-        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+        AssertGradientsMatch(network, loss, batch);
     }
 
     /// <summary>Word dropout with a fixed mask, on each token path: one-hot, embedded and folded, embedded and gathered.</summary>
@@ -78,9 +74,7 @@ public class GradientCheckTests
         TestData.Jitter(network, random);
         var batch = LabelledBatch(options, LossKind.Binary, random);
 
-        LossAt(network, loss, () => batch, computeGradient: true);
-        double[] analytic = (double[])network.Parameters.Gradients.Clone();
-        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+        AssertGradientsMatch(network, loss, batch);
 
         // Training drops words (the loss moves with the mask's seed); scoring never does.
         var plain = new RecurrentNetwork<double>(new NetworkOptions
@@ -153,9 +147,7 @@ public class GradientCheckTests
         TestData.Jitter(network, random);
         var batch = LabelledBatch(options, LossKind.Softmax, random);
 
-        LossAt(network, loss, () => batch, computeGradient: true);
-        double[] analytic = (double[])network.Parameters.Gradients.Clone();
-        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
+        AssertGradientsMatch(network, loss, batch);
 
         // Masks in training only: scoring is the plain network's.
         Assert.NotEqual(network.Forward(batch).SortedLogits.ToArray(), network.Forward(batch, training: true, new Random(1)).SortedLogits.ToArray());
@@ -308,6 +300,14 @@ public class GradientCheckTests
             network.Backward(grad, finalWeights);
         }
         return value;
+    }
+
+    /// <summary>Back-propagated gradients of every parameter against central finite differences, with fixed dropout masks.</summary>
+    private static void AssertGradientsMatch(RecurrentNetwork<double> network, Loss<double> loss, SequenceBatch<double> batch)
+    {
+        LossAt(network, loss, () => batch, computeGradient: true);
+        double[] analytic = (double[])network.Parameters.Gradients.Clone();
+        FiniteDifferences.AssertMatches(network.Parameters.Values, analytic, () => LossAt(network, loss, () => batch), network.Parameters.Entries);
     }
 
     private static double Dot(double[] a, double[] b) => a.Zip(b, (x, y) => x * y).Sum();
