@@ -1,0 +1,74 @@
+// The names classifier behind an HTTP endpoint: POST /predict {"name": "Maria"} answers {"name": "Maria", "female": true,
+// "probability": 0.99}. The model is loaded through RecurrentModelFile.Load (integrity-checked) and served by a
+// PredictionEnginePool, since a PredictionEngine must not be shared between the threads that serve requests.
+// Arguments: a saved model .zip (trained from data/names/names.csv and saved first when omitted), then ASP.NET Core's
+// own (--urls http://127.0.0.1:5000).
+using Microsoft.ML;
+using RnnMlNet.Onnx;
+using RnnMlNet.Prediction;
+using RnnMlNet.Trainers;
+
+string modelPath = args.Length > 0 && args[0].EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? args[0] : TrainAndSave();
+var ml = new MLContext();
+var model = RecurrentModelFile.Load(ml, modelPath, out var schema);
+using var pool = new PredictionEnginePool<NameRow, NamePrediction>(ml, model, schema);
+
+var app = WebApplication.CreateBuilder(args).Build();
+app.MapGet("/health", () => Results.Ok("ready"));
+app.MapPost("/predict", (NameRequest request) =>
+{
+    if (string.IsNullOrWhiteSpace(request.Name))
+        return Results.BadRequest(new { error = "Expected a JSON body {\"name\": \"...\"} with a non-empty name." });
+    var prediction = pool.Predict(new NameRow { Name = request.Name });
+    return Results.Ok(new NameResponse(request.Name, prediction.PredictedLabel, prediction.Probability));
+});
+app.Run();
+(model as IDisposable)?.Dispose();
+
+// Trains the names classifier with default options and saves it through a temporary file.
+static string TrainAndSave()
+{
+    string csv = FindData("data/names/names.csv");
+    var ml = new MLContext(seed: 1);
+    var data = ml.Data.LoadFromEnumerable(File.ReadLines(csv).Skip(1).Select(line => line.Split(','))
+        .Where(f => f is [_, "F" or "M"]).GroupBy(f => f[0]).Where(g => g.Count() == 1)
+        .Select(g => new NameRow { Name = g.Key, Label = g.Single()[1] == "F" }).ToList());
+    var pipeline = ml.Transforms.Text.NormalizeText("Lower", "Name")
+        .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))
+        .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharKeys", Seed = 1 }));
+    using var model = pipeline.Fit(data);
+    string path = Path.Combine(Path.GetTempPath(), "rnnmlnet-serving-names.zip");
+    ml.Model.Save(model, data.Schema, path + ".tmp");
+    File.Move(path + ".tmp", path, overwrite: true);
+    Console.WriteLine($"Trained and saved {path}.");
+    return path;
+}
+
+static string FindData(string relative)
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
+    throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; pass a saved model's path as the first argument.");
+}
+
+/// <summary>The request body.</summary>
+public sealed record NameRequest(string? Name);
+
+/// <summary>The response body.</summary>
+public sealed record NameResponse(string Name, bool Female, float Probability);
+
+/// <summary>A name and whether it is female (the label is not needed for scoring).</summary>
+public sealed class NameRow
+{
+    public string Name { get; set; } = "";
+
+    public bool Label { get; set; }
+}
+
+/// <summary>What the model predicts for a name.</summary>
+public sealed class NamePrediction
+{
+    public bool PredictedLabel { get; set; }
+
+    public float Probability { get; set; }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>
+/// samples/Serving as a real web server on loopback: it trains and saves the names model, loads it through the verified
+/// path and answers POST /predict; concurrent requests get the answers sequential ones get (the pool gives each request
+/// an engine of its own), and a bad request gets a 400 that says what was expected. Runs alone: the server's temporary
+/// files go to this test's folder, which the temporary-file test does not watch, but its CPU use would slow the others.
+/// </summary>
+[Collection(nameof(TemporaryFolderWatch))]
+public class ServingSampleTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private sealed record Answer(string Name, bool Female, float Probability);
+
+    [Fact]
+    public async Task ThePredictEndpointAnswersConcurrentRequestsAsSequentialOnes()
+    {
+        string server = AppContext.BaseDirectory.Replace(Path.Combine("tests", "RnnMlNet.Tests"), Path.Combine("samples", "Serving"), StringComparison.Ordinal) + "Serving.dll";
+        Assert.True(File.Exists(server), $"{server} is not built.");
+        int port = FreePort();
+        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        // Nothing is redirected: an unread pipe would fill with the server's log (and ONNX Runtime's warnings) and block it.
+        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        foreach (string argument in new[] { "exec", server, "--urls", $"http://127.0.0.1:{port}" }) start.ArgumentList.Add(argument);
+        // The server's saved model and ML.NET's copies of its graph go to this test's folder, removed afterwards.
+        start.Environment["TMPDIR"] = _temp.Path;
+        using var process = Process.Start(start)!;
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+            await WaitUntilReady(client, process);
+
+            string[] names = ["Alexandra", "Alexander", "Maria", "Mario", "Yvonne", "Kevin", "Leia", "Anakin"];
+            var sequential = new List<Answer>();
+            foreach (var name in names) sequential.Add(await Predict(client, name));
+            Assert.Equal(names, sequential.Select(a => a.Name));
+            Assert.True(sequential[2].Female && !sequential[1].Female, "Maria should be female and Alexander male.");
+
+            var concurrent = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Predict(client, names[i % names.Length])));
+            for (int i = 0; i < concurrent.Length; i++) Assert.Equal(sequential[i % names.Length], concurrent[i]);
+
+            using var bad = await client.PostAsJsonAsync("/predict", new { name = "" });
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("non-empty name", await bad.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    private static async Task<Answer> Predict(HttpClient client, string name)
+    {
+        using var response = await client.PostAsJsonAsync("/predict", new { name });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Answer>())!;
+    }
+
+    private static async Task WaitUntilReady(HttpClient client, Process process)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            if (process.HasExited) Assert.Fail($"The server stopped with exit code {process.ExitCode}; its log is in the test output.");
+            try
+            {
+                using var response = await client.GetAsync("/health");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        Assert.Fail("The server did not answer /health within two minutes.");
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
