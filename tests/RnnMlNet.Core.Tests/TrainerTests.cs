@@ -301,6 +301,17 @@ public class TrainerTests
         Assert.All(network.Predict(Examples.Take(2).Select(e => e.Input).ToArray()), logits => Assert.True(float.IsFinite(logits[0])));
     }
 
+    /// <summary>Fine-tuning a trained model starts near a loss of 0.001: its ups and downs around 0.01 are not a blow-up
+    /// (found training a wide part on top of a trained LSTM), while a mean of 5 after a start of 0.7 is.</summary>
+    [Fact]
+    public void FineTuningIsNotTakenForDivergence()
+    {
+        var fineTuning = new DivergenceWatch(10);
+        Assert.DoesNotContain(new[] { 0.0009 }.Concat(Enumerable.Repeat(0.0095, 40)), fineTuning.Diverged);
+        var blowUp = new DivergenceWatch(10);
+        Assert.Contains(new[] { 0.7 }.Concat(Enumerable.Repeat(912.0, 40)), blowUp.Diverged);
+    }
+
     /// <summary>Ordinary training, loss falling with a few hard batches, is never stopped by the check.</summary>
     [Fact]
     public void OrdinaryTrainingIsNotTakenForDivergence()

@@ -5,7 +5,9 @@ namespace RnnMlNet.Core.Training;
 /// clipping took a names classifier from a loss of 0.69 to epoch losses of 912, 527 and 428): the mean loss of the last
 /// <see cref="Window"/> batches above a factor times the loss of the first batch, which the untrained model scored.
 /// A mean over a window, so one hard batch does not stop training; the first batch as the reference, since a diverging
-/// run has no better level of its own to compare with. NaN and infinities the trainer catches at once, without this.
+/// run has no better level of its own to compare with, but never below <see cref="MinimumReference"/>: fine-tuning a
+/// trained model starts at a loss near 0.001, and its ordinary ups and downs are not a blow-up. NaN and infinities the
+/// trainer catches at once, without this.
 /// </summary>
 /// <param name="factor">How far above the first batch's loss the recent mean may rise.</param>
 /// <param name="start">The first batch's loss, when training resumes from a checkpoint; NaN to take the next batch's.</param>
@@ -13,6 +15,9 @@ namespace RnnMlNet.Core.Training;
 internal sealed class DivergenceWatch(double factor, double start = double.NaN, IEnumerable<double>? recent = null)
 {
     public const int Window = 20;
+
+    /// <summary>The least reference loss: a mean loss under factor × 0.1 is a fit, not a blow-up, for the losses the trainers use.</summary>
+    public const double MinimumReference = 0.1;
 
     private readonly Queue<double> _recent = new(recent ?? []);
     private double _start = start;
@@ -32,6 +37,6 @@ internal sealed class DivergenceWatch(double factor, double start = double.NaN, 
         if (double.IsNaN(_start)) _start = loss;
         _recent.Enqueue(loss);
         if (_recent.Count > Window) _recent.Dequeue();
-        return _recent.Count == Window && RecentMean > factor * Math.Max(_start, 1e-6);
+        return _recent.Count == Window && RecentMean > factor * Math.Max(_start, MinimumReference);
     }
 }

@@ -60,7 +60,8 @@ public abstract class RecurrentOptions
     public double? ClipValue { get; set; }
 
     /// <summary>Stops training that blows up while staying finite: when the mean loss of the last 20 batches exceeds this
-    /// factor times the first batch's loss, Fit throws an exception that suggests clipping or a lower rate. Default 10;
+    /// factor times the first batch's loss (at least 0.1, so that fine-tuning a trained model is not taken for a blow-up),
+    /// Fit throws an exception that suggests clipping or a lower rate. Default 10;
     /// null turns the check off (NaN and infinite losses always stop training).</summary>
     public double? DivergenceFactor { get; set; } = RecurrentDefaults.DivergenceFactor;
 
