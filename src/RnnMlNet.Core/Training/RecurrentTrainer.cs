@@ -118,15 +118,13 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 if (_options.CheckpointEveryBatches is int every && tally.Batches % every == 0)
                     SaveCheckpoint(epoch - 1, tally, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, lastGood);
             }
-            int batches = tally.Batches;
-            double lossSum = tally.LossSum, weightSum = tally.WeightSum, normSum = tally.NormSum;
-            if (batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
-            batchesPerEpoch = batches;
+            if (tally.Batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
+            batchesPerEpoch = tally.Batches;
             totalEpochs = EpochsFor(batchesPerEpoch);
             keptEpoch = epoch;
             if (lastGood is not null) _objective.Parameters.Values.CopyTo(lastGood, 0);
             double? validationLoss = validation is not null ? Evaluate(validation) : null;
-            var report = new EpochReport(epoch, lossSum / weightSum, validationLoss, normSum / batches, clock.Elapsed);
+            var report = new EpochReport(epoch, tally.LossSum / tally.WeightSum, validationLoss, tally.NormSum / tally.Batches, clock.Elapsed);
             epochs.Add(report);
             _options.Schedule.EndEpoch(validationLoss);
             _options.OnEpoch?.Invoke(report);
