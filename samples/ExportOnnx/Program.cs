@@ -8,11 +8,9 @@ using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 using RnnMlNet.Vocabulary;
 
-string csv = args.Length > 0 ? args[0] : FindData("data/names/names.csv");
+string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
 var ml = new MLContext(seed: 1);
-var data = ml.Data.LoadFromEnumerable(File.ReadLines(csv).Skip(1).Select(line => line.Split(','))
-    .Where(f => f is [_, "F" or "M"]).GroupBy(f => f[0]).Where(g => g.Count() == 1)
-    .Select(g => new NameRow { Name = g.Key, Label = g.Single()[1] == "F" }).ToList());
+var data = ml.Data.LoadFromEnumerable(SampleData.ReadNames(csv).Select(n => new NameRow { Name = n.Name, Label = n.Female }).ToList());
 
 // Characters as keys through BuildVocabulary, whose token list is the contract with the other runtime: key k is token k − 1.
 var pipeline = ml.Transforms.Text.NormalizeText("Lower", "Name")
@@ -52,12 +50,6 @@ foreach (var name in new[] { "Alexandra", "Alexander", "Maria", "Mario", "Yvonne
 }
 Console.WriteLine($"\nLargest difference: {largest:G3}.");
 
-static string FindData(string relative)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
-    throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; pass the CSV's path as the first argument.");
-}
 
 /// <summary>A name and whether it is female.</summary>
 public sealed class NameRow

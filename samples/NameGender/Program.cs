@@ -7,7 +7,7 @@ using Microsoft.ML.Data;
 using RnnMlNet;
 using RnnMlNet.Trainers;
 
-string csv = args.Length > 0 ? args[0] : FindData("data/names/names.csv");
+string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
 var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromEnumerable(NameRow.Read(csv));
 var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 42);
@@ -69,12 +69,6 @@ foreach (var name in new[] { "Alexandra", "Alexander", "Maria", "Mario", "Yvonne
     Console.WriteLine($"  {name,-10} {(p.PredictedLabel ? "female" : "male"),-6}  P(female) = {p.Probability:F3}");
 }
 
-static string FindData(string relative)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
-    throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; pass the CSV's path as the first argument.");
-}
 
 /// <summary>A name and whether it is female.</summary>
 public sealed class NameRow
@@ -83,13 +77,8 @@ public sealed class NameRow
 
     public bool Label { get; set; }
 
-    /// <summary>Reads Name,Gender rows; names listed as both female and male carry no signal and are left out.</summary>
-    public static List<NameRow> Read(string csv) => File.ReadLines(csv).Skip(1)
-        .Select((line, i) => line.Split(',') is [var name, var gender] && gender is "F" or "M"
-            ? (Name: name, Female: gender == "F")
-            : throw new InvalidDataException($"{csv}, line {i + 2}: '{line}'; expected Name,F or Name,M."))
-        .GroupBy(r => r.Name).Where(g => g.Count() == 1)
-        .Select(g => new NameRow { Name = g.Key, Label = g.Single().Female }).ToList();
+    /// <summary>The names list as rows (see <see cref="SampleData.ReadNames"/>).</summary>
+    public static List<NameRow> Read(string csv) => SampleData.ReadNames(csv).Select(n => new NameRow { Name = n.Name, Label = n.Female }).ToList();
 }
 
 /// <summary>The columns a binary classifier adds.</summary>

@@ -9,7 +9,7 @@ using RnnMlNet;
 using RnnMlNet.Generation;
 using RnnMlNet.Trainers;
 
-string csv = args.Length > 0 ? args[0] : FindData("data/names/names.csv");
+string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
 int perGender = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200;
 var ml = new MLContext(seed: 1);
 var names = File.ReadLines(csv).Skip(1).Select(line => line.Split(','))
@@ -69,12 +69,6 @@ foreach (var gender in new[] { "F", "M" })
 Console.WriteLine($"Judge training and generation: {clock.Elapsed.TotalSeconds:F0}s.");
 judge.Dispose();
 
-static string FindData(string relative)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
-    throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; pass the CSV's path as the first argument.");
-}
 
 /// <summary>A name with its gender, and an empty prompt for generation.</summary>
 public sealed class NameRow

@@ -28,11 +28,9 @@ app.Run();
 // Trains the names classifier with default options and saves it through a temporary file.
 static string TrainAndSave()
 {
-    string csv = FindData("data/names/names.csv");
+    string csv = SampleData.Find("data/names/names.csv", "pass a saved model's path as the first argument");
     var ml = new MLContext(seed: 1);
-    var data = ml.Data.LoadFromEnumerable(File.ReadLines(csv).Skip(1).Select(line => line.Split(','))
-        .Where(f => f is [_, "F" or "M"]).GroupBy(f => f[0]).Where(g => g.Count() == 1)
-        .Select(g => new NameRow { Name = g.Key, Label = g.Single()[1] == "F" }).ToList());
+    var data = ml.Data.LoadFromEnumerable(SampleData.ReadNames(csv).Select(n => new NameRow { Name = n.Name, Label = n.Female }).ToList());
     var pipeline = ml.Transforms.Text.NormalizeText("Lower", "Name")
         .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))
         .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharKeys", Seed = 1 }));
@@ -44,12 +42,6 @@ static string TrainAndSave()
     return path;
 }
 
-static string FindData(string relative)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
-    throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; pass a saved model's path as the first argument.");
-}
 
 /// <summary>The request body.</summary>
 public sealed record NameRequest(string? Name);

@@ -14,7 +14,7 @@ using RnnMlNet.Trainers;
 
 // Longer sentences are left out rather than cut, so that every row starts a sentence, as the baseline assumes.
 const int MaximumCharacters = 200;
-string jsonl = args.Length > 0 ? args[0] : FindData("data/sotu/sotu.jsonl");
+string jsonl = args.Length > 0 ? args[0] : SampleData.Find("data/sotu/sotu.jsonl", "run data/fetch-sotu.sh, or pass the file's path as the first argument");
 int trainCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : int.MaxValue;
 var clock = Stopwatch.StartNew();
 
@@ -121,12 +121,6 @@ const string Sentence = "in january the president flew from washington to detroi
 Console.WriteLine($"  {Sentence}\n  {Casing.Restore(Sentence, engine.Predict(new LowerCaseText { Lower = Sentence }).PredictedTags)}");
 Console.WriteLine($"Total run time {clock.Elapsed.TotalSeconds:F0}s.");
 
-static string FindData(string relative)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
-    throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; run data/fetch-sotu.sh, or pass the file's path as the first argument.");
-}
 
 /// <summary>A tag name, to fix the order of the tag keys.</summary>
 public sealed class TagName

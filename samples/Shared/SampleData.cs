@@ -1,0 +1,23 @@
+// Shared by the samples (linked into each project): finding the repository's data files, and reading the names list.
+
+/// <summary>The repository's data files, found from wherever a sample runs.</summary>
+public static class SampleData
+{
+    /// <summary>A file under the repository root, searched for above the executable; <paramref name="hint"/> says what to
+    /// do when it is missing (fetch it, or pass its path).</summary>
+    public static string Find(string relative, string hint)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
+        throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; {hint}.");
+    }
+
+    /// <summary>The Name,Gender rows of data/names/names.csv; names listed as both female and male carry no signal and are
+    /// left out.</summary>
+    public static List<(string Name, bool Female)> ReadNames(string csv) => File.ReadLines(csv).Skip(1)
+        .Select((line, i) => line.Split(',') is [var name, var gender] && gender is "F" or "M"
+            ? (Name: name, Female: gender == "F")
+            : throw new InvalidDataException($"{csv}, line {i + 2}: '{line}'; expected Name,F or Name,M."))
+        .GroupBy(r => r.Name).Where(g => g.Count() == 1)
+        .Select(g => g.Single()).ToList();
+}
