@@ -14,6 +14,7 @@ internal static class Defaults
     public const int EncoderDecoderEmbeddingSize = 32;
     public const int FeaturesPerStep = 1;
     public const Pooling SequencePooling = Pooling.Last;
+    public const Attention Attention = RnnMlNet.Attention.General;
 
     /// <summary>Every core: results do not depend on the thread count, only the speed does.</summary>
     public static int Threads => Environment.ProcessorCount;

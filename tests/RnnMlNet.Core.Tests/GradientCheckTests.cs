@@ -19,7 +19,11 @@ public class GradientCheckTests
             foreach (var bidirectional in new[] { false, true })
                 foreach (var input in Enum.GetValues<InputKind>())
                     foreach (var head in Enum.GetValues<HeadKind>())
-                        yield return [cell, bidirectional, input, head, 1, (LossKind)(index++ % 3)];
+                    {
+                        // A network without a head has D·H outputs per step, which only the squared loss reads.
+                        var lossKind = (LossKind)(index++ % 3);
+                        yield return [cell, bidirectional, input, head, 1, head == HeadKind.None ? LossKind.Squared : lossKind];
+                    }
         foreach (var cell in Enum.GetValues<CellKind>())
             foreach (var bidirectional in new[] { false, true })
                 yield return [cell, bidirectional, InputKind.EmbeddedTokens, HeadKind.LastHidden, 2, (LossKind)(index++ % 3)];
@@ -265,7 +269,7 @@ public class GradientCheckTests
 
     internal static SequenceBatch<double> LabelledBatch(NetworkOptions options, LossKind lossKind, Random random)
     {
-        bool perStep = options.Head == HeadKind.EveryStep;
+        bool perStep = options.Head != HeadKind.LastHidden;
         var examples = TestData.RaggedLengths.Select(length =>
         {
             int rows = perStep ? length : 1;
@@ -273,7 +277,7 @@ public class GradientCheckTests
             {
                 LossKind.Binary => Enumerable.Range(0, rows).Select(_ => (double)random.Next(2)).ToArray(),
                 LossKind.Softmax => Enumerable.Range(0, rows).Select(_ => (double)random.Next(3)).ToArray(),
-                _ => TestData.RandomArray<double>(rows * 2, random),
+                _ => TestData.RandomArray<double>(rows * options.OutputWidth, random),
             };
             return new LabeledSequence<double>(TestData.RandomSequence<double>(options, length, random), target);
         }).ToArray();

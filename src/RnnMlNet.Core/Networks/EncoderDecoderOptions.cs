@@ -26,8 +26,19 @@ public sealed class EncoderDecoderOptions
     /// <summary>Read the source in both directions. Default false.</summary>
     public bool BidirectionalEncoder { get; set; }
 
+    /// <summary>How the decoder reads the encoder's outputs. Default <see cref="RnnMlNet.Attention.General"/>; 
+    /// <see cref="RnnMlNet.Attention.None"/> starts the decoder from the encoder's final state only.</summary>
+    public Attention Attention { get; set; } = Defaults.Attention;
+
     /// <summary>Dropout between layers. Default 0.</summary>
     public double Dropout { get; set; }
+
+    /// <summary>Variational dropout on the source and target embeddings in training, in [0, 1): one mask per sequence. Default 0.</summary>
+    public double InputDropout { get; set; }
+
+    /// <summary>Variational dropout on the encoder's and the decoder's last-layer outputs in training, in [0, 1): what
+    /// attention reads and what the output layer reads. One mask per sequence. Default 0.</summary>
+    public double OutputDropout { get; set; }
 
     /// <summary>Threads for the matrix products. Default: every core.</summary>
     public int Threads { get; set; } = Defaults.Threads;

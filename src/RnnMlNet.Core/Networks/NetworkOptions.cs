@@ -23,6 +23,10 @@ public enum HeadKind
 
     /// <summary>Many-to-many: every step of the last layer's output.</summary>
     EveryStep,
+
+    /// <summary>No head: the output is the last layer's output at every step, D·H values per step (for a network whose
+    /// output layer lives outside it, such as an attentional decoder, or an encoder read by attention).</summary>
+    None,
 }
 
 /// <summary>The shape of a recurrent network. Defaults describe a one-layer LSTM of 64 units with one output.</summary>
@@ -92,6 +96,9 @@ public sealed class NetworkOptions
     /// <summary>Threads used by the matrix products. Default: every core. Results do not depend on it.</summary>
     public int Threads { get; set; } = Defaults.Threads;
 
+    /// <summary>Values per output row: <see cref="Outputs"/>, or D·H for a network without a head.</summary>
+    public int OutputWidth => Head == HeadKind.None ? (Bidirectional ? 2 : 1) * HiddenSize : Outputs;
+
     /// <summary>Width of one step entering the first recurrent layer.</summary>
     public int InputWidth => Input switch
     {
@@ -104,6 +111,7 @@ public sealed class NetworkOptions
     public void Validate()
     {
         OptionChecks.Require(Enum.IsDefined(Cell), nameof(Cell), Cell, "SimpleRnn, Lstm or Gru");
+        OptionChecks.Require(Enum.IsDefined(Head), nameof(Head), Head, "LastHidden, EveryStep or None");
         OptionChecks.Require(Enum.IsDefined(Input), nameof(Input), Input, "OneHotTokens, EmbeddedTokens or Features");
         if (Input != InputKind.Features) OptionChecks.Require(VocabularySize >= 1, nameof(VocabularySize), VocabularySize, "at least 1 for token input");
         if (Input == InputKind.EmbeddedTokens) OptionChecks.Require(EmbeddingSize >= 1, nameof(EmbeddingSize), EmbeddingSize, "at least 1 for embedded tokens");

@@ -48,8 +48,11 @@ public static class NetworkWeights
             tensors.Add(new($"layer{l}.B", [dirs, 2 * gw], b));
         }
         if (network.PoolingLayer?.Query is { } query) tensors.Add(new("pooling.query", query.Shape.ToArray(), p.Value(query).ToArray()));
-        tensors.Add(new("head.weights", network.Head.Weights.Shape.ToArray(), p.Value(network.Head.Weights).ToArray()));
-        tensors.Add(new("head.bias", network.Head.Bias.Shape.ToArray(), p.Value(network.Head.Bias).ToArray()));
+        if (network.HasHead)
+        {
+            tensors.Add(new("head.weights", network.Head.Weights.Shape.ToArray(), p.Value(network.Head.Weights).ToArray()));
+            tensors.Add(new("head.bias", network.Head.Bias.Shape.ToArray(), p.Value(network.Head.Bias).ToArray()));
+        }
         if (network.Wide is { } wide) tensors.Add(new("wide.weights", wide.Weights.Shape.ToArray(), p.Value(wide.Weights).ToArray()));
         return tensors;
     }
@@ -101,8 +104,11 @@ public static class NetworkWeights
             }
         }
         if (network.PoolingLayer?.Query is { } query) given["pooling.query"].Values.CopyTo(p.Value(query));
-        given["head.weights"].Values.CopyTo(p.Value(network.Head.Weights));
-        given["head.bias"].Values.CopyTo(p.Value(network.Head.Bias));
+        if (network.HasHead)
+        {
+            given["head.weights"].Values.CopyTo(p.Value(network.Head.Weights));
+            given["head.bias"].Values.CopyTo(p.Value(network.Head.Bias));
+        }
         if (network.Wide is { } wide) given["wide.weights"].Values.CopyTo(p.Value(wide.Weights));
     }
 

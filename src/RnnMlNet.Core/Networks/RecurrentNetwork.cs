@@ -21,7 +21,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private readonly DropoutLayer<T>[] _dropouts;
     private readonly DropoutLayer<T> _inputDropout, _outputDropout;
     private readonly PoolingLayer<T>? _pooling;
-    private readonly DenseLayer<T> _head;
+    private readonly DenseLayer<T>? _head;
     private readonly WideLayer<T>? _wide;
     private SequenceBatch<T>? _batch;
     private NetworkOutput<T>? _output;
@@ -58,7 +58,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         _inputDropout = new DropoutLayer<T>(Options.InputDropout);
         _outputDropout = new DropoutLayer<T>(Options.OutputDropout);
         if (Options.Pooling != Pooling.Last) _pooling = new PoolingLayer<T>(Parameters, prefix + "pooling", Options.Pooling, width);
-        _head = new DenseLayer<T>(Parameters, prefix + "head", width, Options.Outputs);
+        if (Options.Head != HeadKind.None) _head = new DenseLayer<T>(Parameters, prefix + "head", width, Options.Outputs);
         if (Options.SideFeatures > 0) _wide = new WideLayer<T>(Parameters, prefix + "wide", Options.SideFeatures, Options.Outputs);
         Initialize(new Random(seed));
     }
@@ -77,7 +77,9 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
 
     internal RecurrentLayer<T> Layer(int index) => _layers[index];
 
-    internal DenseLayer<T> Head => _head;
+    internal DenseLayer<T> Head => _head ?? throw new InvalidOperationException("The network has no head (HeadKind.None).");
+
+    internal bool HasHead => _head is not null;
 
     /// <summary>The linear part on the side features of a wide-and-deep network; null without side features.</summary>
     internal WideLayer<T>? Wide => _wide;
@@ -112,7 +114,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         LayerInput<T> input = FirstLayerInput(batch, tokens, _embeddingFolded);
         if (_inputDropped)
             input = LayerInput<T>.FromDense(_inputDropout.Forward(input.Dense!, batch.MaxLength, b, Options.InputWidth, random), Options.InputWidth);
-        bool perStep = Options.Head == HeadKind.EveryStep, everyOutput = perStep || _pooling is not null;
+        bool perStep = Options.Head != HeadKind.LastHidden, everyOutput = perStep || _pooling is not null;
         for (int l = 0; l < _layers.Length; l++)
         {
             var layer = _layers[l];
@@ -134,10 +136,11 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         if (_outputDropped && !perStep && _pooling is null)
             headInput = _outputDropout.Forward(headInput, 1, b, _layers[^1].OutputSize, random);
         _lastHeadInput = headInput;
-        T[] logits = _head.Forward(headInput, headRows, threads);
+        // Without a head the "logits" are the last layer's outputs themselves.
+        T[] logits = _head?.Forward(headInput, headRows, threads) ?? headInput;
         _wide?.AddTo(logits, batch.Side!);
         byte[] mask = perStep ? StepMask(batch) : Array.Empty<byte>();
-        _output = new NetworkOutput<T>(batch, logits, headRows, Options.Outputs, perStep, mask, Permute(finalSorted, batch, toSorted: false));
+        _output = new NetworkOutput<T>(batch, logits, headRows, Options.OutputWidth, perStep, mask, Permute(finalSorted, batch, toSorted: false));
         return _output;
     }
 
@@ -153,14 +156,14 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         CheckState(finalStateGrad, batch.Count, nameof(finalStateGrad));
         int threads = Options.Threads, b = batch.Count, h = Options.HiddenSize, stateSize = Directions * b * h;
         long rows = (long)batch.MaxLength * b;
-        bool perStep = Options.Head == HeadKind.EveryStep;
+        bool perStep = Options.Head != HeadKind.LastHidden;
 
-        T[]? headInputGrad = logitsGrad.IsEmpty ? null : _head.Backward(logitsGrad, threads);
+        ReadOnlySpan<T> headInputGrad = logitsGrad.IsEmpty ? default : _head is null ? logitsGrad : _head.Backward(logitsGrad, threads);
         bool finalStatesRead = !perStep && _pooling is null;
-        if (headInputGrad is not null && _outputDropped && finalStatesRead) headInputGrad = _outputDropout.Backward(headInputGrad, 1);
+        if (!headInputGrad.IsEmpty && _outputDropped && finalStatesRead) headInputGrad = _outputDropout.Backward(headInputGrad, 1);
         if (!logitsGrad.IsEmpty) _wide?.Backward(logitsGrad, batch.Side!);
         RecurrentState<T>? sortedFinalGrad = finalStateGrad is null ? null : Permute(finalStateGrad, batch, toSorted: true);
-        ReadOnlySpan<T> outputGrad = headInputGrad is null ? default
+        ReadOnlySpan<T> outputGrad = headInputGrad.IsEmpty ? default
             : perStep ? headInputGrad
             : _pooling is not null ? _pooling.Backward(headInputGrad)
             : default;
@@ -172,7 +175,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             var finalCell = Buffers.Ensure(ref _finalCellGrad, stateSize).AsSpan(0, stateSize);
             finalHidden.Clear();
             finalCell.Clear();
-            if (l == _layers.Length - 1 && !perStep && _pooling is null && headInputGrad is not null)
+            if (l == _layers.Length - 1 && !perStep && _pooling is null && !headInputGrad.IsEmpty)
                 SplitLastHiddenGrad(headInputGrad, finalHidden);
             if (sortedFinalGrad is not null)
             {
@@ -223,11 +226,12 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             throw new InvalidOperationException("A bidirectional network cannot advance step by step: its backward direction needs the whole sequence.");
         var batch = SequenceBatch<T>.Create(inputs);
         var output = Forward(batch, training: false, initialState: state);
-        var logits = new T[batch.Count * Options.Outputs];
+        int width = Options.OutputWidth;
+        var logits = new T[batch.Count * width];
         for (int i = 0; i < batch.Count; i++)
         {
             T[] all = output.LogitsOf(i);
-            all.AsSpan(all.Length - Options.Outputs).CopyTo(logits.AsSpan(i * Options.Outputs, Options.Outputs));
+            all.AsSpan(all.Length - width).CopyTo(logits.AsSpan(i * width, width));
         }
         return (logits, output.FinalState);
     }
@@ -242,7 +246,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         if (Options.Head != HeadKind.LastHidden) throw new InvalidOperationException("A network with a head on every step pools nothing.");
         var batch = SequenceBatch<T>.Create(sequences);
         Forward(batch);
-        int width = _head.InputSize;
+        int width = Head.InputSize;
         var states = new T[batch.Count][];
         for (int row = 0; row < batch.Count; row++)
             states[batch.Order[row]] = _lastHeadInput.AsSpan(row * width, width).ToArray();
@@ -316,6 +320,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         foreach (var cell in Cells) WeightInitializer.InitializeCell(cell, Options.ForgetGateBias, random);
         // A small random query: attention starts close to the mean, and no two steps score alike by construction.
         if (_pooling?.Query is { } query) WeightInitializer.XavierUniform(Parameters.Value(query), query.Length, 1, random);
+        if (_head is null) return;
         WeightInitializer.XavierUniform(Parameters.Value(_head.Weights), _head.InputSize, _head.OutputSize, random);
         Parameters.Value(_head.Bias).Clear();
     }

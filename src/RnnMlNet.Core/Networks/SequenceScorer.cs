@@ -44,7 +44,7 @@ public sealed class SequenceScorer<T> where T : unmanaged, IFloatingPointIeee754
     {
         ArgumentNullException.ThrowIfNull(sequence);
         var batch = SequenceBatch<T>.Create([sequence]);
-        return NetworkOutput<T>.SequenceLogits(batch, Run(batch), _copy.Options.Outputs, PerStep, 0);
+        return NetworkOutput<T>.SequenceLogits(batch, Run(batch), _copy.Options.OutputWidth, PerStep, 0);
     }
 
     /// <summary>The logits of each sequence, in the caller's order, scored together as one batch.</summary>
@@ -52,10 +52,10 @@ public sealed class SequenceScorer<T> where T : unmanaged, IFloatingPointIeee754
     {
         var batch = SequenceBatch<T>.Create(sequences);
         T[] logits = Run(batch);
-        return Enumerable.Range(0, batch.Count).Select(i => NetworkOutput<T>.SequenceLogits(batch, logits, _copy.Options.Outputs, PerStep, i)).ToArray();
+        return Enumerable.Range(0, batch.Count).Select(i => NetworkOutput<T>.SequenceLogits(batch, logits, _copy.Options.OutputWidth, PerStep, i)).ToArray();
     }
 
-    private bool PerStep => _copy.Options.Head == HeadKind.EveryStep;
+    private bool PerStep => _copy.Options.Head != HeadKind.LastHidden;
 
     /// <summary>The head's logits in the batch's sorted layout: input → each layer's directions → concatenated outputs →
     /// next layer → head on the last hidden state, on the outputs pooled over the steps, or on every step.</summary>
@@ -74,7 +74,7 @@ public sealed class SequenceScorer<T> where T : unmanaged, IFloatingPointIeee754
             _layers[l].Forward(input, batch, threads, formOutput: !last || everyOutput);
             if (!last || everyOutput) input = LayerInput<T>.FromDense(_layers[l].Output, _layers[l].OutputSize);
         }
-        if (PerStep) return _copy.Head.Forward(input.Dense!, batch.MaxLength * b, threads);
+        if (PerStep) return _copy.HasHead ? _copy.Head.Forward(input.Dense!, batch.MaxLength * b, threads) : input.Dense!;
         T[] logits;
         if (pooling is not null) logits = _copy.Head.Forward(pooling.Forward(input.Dense!, batch), b, threads);
         else

@@ -14,7 +14,7 @@ internal sealed class NetworkObjective<T>(RecurrentNetwork<T> network, Loss<T> l
 
     public ParameterSet<T> Parameters => network.Parameters;
 
-    public bool TargetsPerStep => network.Options.Head == HeadKind.EveryStep;
+    public bool TargetsPerStep => network.Options.Head != HeadKind.LastHidden;
 
     string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant(
         $"{loss}|dropout {network.Options.Dropout:R},{network.Options.InputDropout:R},{network.Options.OutputDropout:R},{network.Options.WordDropout:R}");
