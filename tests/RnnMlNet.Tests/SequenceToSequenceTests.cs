@@ -77,42 +77,59 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Equal(model.Transform(test).GetColumn<string>("Output"), ((ITransformer)loaded).Transform(test).GetColumn<string>("Output"));
     }
 
-    [Fact]
-    public void TheGraphDecodesWhatTheEngineDecodes()
-    {
-        var ml = _temp.Context();
-        var estimator = ml.Transforms.Text.SequenceToSequence(Options(epochs: 2));
-        using var model = estimator.Fit(ml.Data.LoadFromEnumerable(Reversals(300, 3)));
-        var pairs = Reversals(30, 4);
-        var outputs = model.Transform(ml.Data.LoadFromEnumerable(pairs)).GetColumn<string>("Output").ToArray();
-        var sources = pairs.Select(p => Sequence<float>.FromTokens(p.Input.Select(c => estimator.SourceTokens!.ToList().IndexOf(c.ToString()) + 1).ToArray())).ToList();
-        var decoded = estimator.LastModel!.DecodeGreedy(sources, maximumLength: 10);
-        for (int i = 0; i < pairs.Length; i++)
-            Assert.Equal(string.Join(' ', decoded[i].Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
-    }
-
+    /// <summary>The saved graph, reloaded in a fresh context, decodes what the engine decodes: the same tokens and, with
+    /// attention, the same attention weights (to 1e-5), greedy and with a beam.</summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void BeamSearchInTheGraphFindsWhatTheEngineFinds(int beamWidth)
+    [InlineData(Attention.None, 1)]
+    [InlineData(Attention.None, 3)]
+    [InlineData(Attention.Dot, 1)]
+    [InlineData(Attention.Dot, 3)]
+    [InlineData(Attention.General, 1)]
+    [InlineData(Attention.General, 3)]
+    public void TheReloadedGraphDecodesWhatTheEngineDecodes(Attention attention, int beamWidth)
     {
         var ml = _temp.Context();
         var options = Options(epochs: 2);
+        options.Attention = attention;
         options.BeamWidth = beamWidth;
         options.Layers = 2;
+        if (attention != Attention.None) options.AttentionWeightsColumnName = "Weights";
         var estimator = ml.Transforms.Text.SequenceToSequence(options);
-        using var model = estimator.Fit(ml.Data.LoadFromEnumerable(Reversals(300, 6)));
+        var training = ml.Data.LoadFromEnumerable(Reversals(300, 6));
+        using (var fitted = estimator.Fit(training))
+            ml.Model.Save(fitted, training.Schema, _temp.File("decode.zip"));
+        using var loaded = (IDisposable)_temp.Context().Model.Load(_temp.File("decode.zip"), out _);
         var pairs = Reversals(25, 7);
-        var outputs = model.Transform(ml.Data.LoadFromEnumerable(pairs)).GetColumn<string>("Output").ToArray();
+        var scored = ((ITransformer)loaded).Transform(ml.Data.LoadFromEnumerable(pairs));
+        var outputs = scored.GetColumn<string>("Output").ToArray();
+        var weights = attention == Attention.None ? null : scored.GetColumn<float[]>("Weights").ToArray();
+
+        var model = estimator.LastModel!;
         var tokens = estimator.SourceTokens!.ToList();
-        var greedy = estimator.LastModel!.DecodeGreedy(pairs.Select(p => Sequence<float>.FromTokens(p.Input.Select(c => tokens.IndexOf(c.ToString()) + 1).ToArray())).ToList(), 10);
+        var sources = pairs.Select(p => Sequence<float>.FromTokens(p.Input.Select(c => tokens.IndexOf(c.ToString()) + 1).ToArray())).ToList();
+        var greedy = attention == Attention.None ? (model.DecodeGreedy(sources, 10), null) : model.DecodeGreedyWithAttention(sources, 10);
         for (int i = 0; i < pairs.Length; i++)
         {
-            var source = Sequence<float>.FromTokens(pairs[i].Input.Select(c => tokens.IndexOf(c.ToString()) + 1).ToArray());
-            int[] beam = estimator.LastModel!.DecodeBeam(source, beamWidth, maximumLength: 10);
-            Assert.Equal(string.Join(' ', beam.Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
-            if (beamWidth == 1) Assert.Equal(greedy[i], beam);
+            var (ids, engineWeights) = beamWidth == 1 ? (greedy.Item1[i], greedy.Item2?[i])
+                : attention == Attention.None ? (model.DecodeBeam(sources[i], beamWidth, 10), null) : model.DecodeBeamWithAttention(sources[i], beamWidth, 10);
+            Assert.Equal(string.Join(' ', ids.Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
+            if (beamWidth == 1) Assert.Equal(ids, model.DecodeBeam(sources[i], 1, 10));
+            if (weights is null) continue;
+            // One row of source-length weights per output token, each row a distribution.
+            Assert.Equal(ids.Length * sources[i].Length, weights[i].Length);
+            Assert.Equal(engineWeights!.SelectMany(row => row), weights[i], (a, b) => Math.Abs(a - b) < 1e-5);
+            Assert.All(weights[i].Chunk(sources[i].Length), row => Assert.Equal(1, row.Sum(), 1e-5));
         }
+    }
+
+    [Fact]
+    public void AttentionWeightsColumnWorkout()
+    {
+        var ml = _temp.Context();
+        var options = Options(epochs: 1);
+        options.AttentionWeightsColumnName = "Weights";
+        EstimatorWorkout.Run(_temp, ml.Transforms.Text.SequenceToSequence(options), ml.Data.LoadFromEnumerable(Reversals(50, 8)),
+            EstimatorWorkout.ShapeOf<Pair>(), ["Output", "Weights"]);
     }
 
     [Fact]
@@ -128,6 +145,8 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { EarlyStoppingPatience = 2, ValidationFraction = 0 })).Message);
         Assert.Contains("BeamWidth", beam.Message);
+        Assert.Contains("AttentionWeightsColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { Attention = Attention.None, AttentionWeightsColumnName = "Weights" })).Message);
         Assert.Equal(2, SequenceToSequenceMetrics.EditDistance(["a", "b", "c"], ["a", "c", "d"]));
     }
 }

@@ -14,12 +14,14 @@ namespace RnnMlNet.Generation;
 /// </summary>
 internal static class BeamSearchLoop
 {
-    /// <returns>The name of the best beam's token texts [1, L] (trailing end tokens included; they print as nothing).</returns>
-    public static string Add(OnnxGraphBuilder g, RecurrentNetwork<float> decoder, string names, string[] initialHidden, string[]? initialCell,
-        string[] texts, int endId, int maximumLength, int beamWidth, string output)
+    /// <returns>The name of the best beam's token texts [1, L] (trailing end tokens included; they print as nothing). For an
+    /// attentional decoder, a non-null weightsOutput also names an output of the best beam's attention weights [1, L·T]: one
+    /// row of T source weights per token before the end token.</returns>
+    public static string Add(OnnxGraphBuilder g, DecoderGraph graph, string names, string[] initialHidden, string[]? initialCell,
+        string[] texts, int endId, int maximumLength, int beamWidth, string output, string? weightsOutput = null)
     {
-        var graph = DecoderGraph.Load(g, decoder, names);
-        int v = decoder.Options.Outputs, k = beamWidth, h = decoder.Options.HiddenSize;
+        int v = graph.Vocabulary, k = beamWidth, h = graph.Stack.HiddenSize;
+        bool keepWeights = weightsOutput is not null;
 
         // The loop body: one decoder step for all K beams, then the K best extensions.
         var body = new OnnxGraphBuilder("beam", "beam_");
@@ -29,12 +31,13 @@ internal static class BeamSearchLoop
         string scores = body.Input("scores_in", DataType.Float, k);
         string finished = body.Input("finished_in", DataType.Bool, k);
         string history = body.Input("history_in", DataType.Int64, k, "L");
-        int states = decoder.Options.Layers * (graph.Stack.HasCell ? 2 : 1);
+        int states = graph.Stack.Layers * graph.Stack.StatesPerLayer;
         var stateIn = Enumerable.Range(0, states).Select(i => body.Input($"state{i}_in", DataType.Float, 1, k, h)).ToArray();
+        string? weightsIn = keepWeights ? body.Input("weights_in", DataType.Float, k, "L", "T") : null;
         string x = RecurrentStackGraph.Embed(body, graph.Embedding, previous);
         var (stateOut, top) = graph.Layers(body, x, stateIn, "step");
         // Candidate scores [K, V]: score + log p, or for a finished beam only </s> at its score.
-        string logits = graph.Logits(body, top, k);
+        var (logits, weights) = graph.Logits(body, top, k);
         string column = body.Node("Unsqueeze", [scores, body.Longs("column.axes", 1)]);
         string extended = body.Node("Add", [body.Node("LogSoftmax", [logits], null, OnnxGraphBuilder.Int("axis", 1)), column]);
         string endOnly = body.Node("Where", [body.BoolTensor("end.column", [1, v], Enumerable.Range(0, v).Select(t => t == endId).ToArray()), column,
@@ -58,6 +61,13 @@ internal static class BeamSearchLoop
         body.Output("finished_out", DataType.Bool, k);
         body.Output("history_out", DataType.Int64, k, "L1");
         foreach (var name in reordered) body.Output(name, DataType.Float, 1, k, h);
+        if (keepWeights)
+        {
+            // Each survivor's weights: its parent's rows, then the row its parent's step attended with.
+            string newRow = body.Node("Unsqueeze", [body.Node("Gather", [weights!, parent], null, OnnxGraphBuilder.Int("axis", 0)), body.Longs("weights.axes", 1)]);
+            body.Node("Concat", [body.Node("Gather", [weightsIn!, parent], null, OnnxGraphBuilder.Int("axis", 0)), newRow], "weights_out", OnnxGraphBuilder.Int("axis", 1));
+            body.Output("weights_out", DataType.Float, k, "L1", "T");
+        }
 
         // Start: every beam at <s> with the encoder's state; only beam 0 live, so the first step does not pick duplicates.
         var carried = new List<string>
@@ -68,10 +78,18 @@ internal static class BeamSearchLoop
             g.LongTensor(names + "beam.history", [k, 0]),
         };
         string repeats = g.Longs(names + "beam.repeats", 1, k, 1);
-        for (int l = 0; l < decoder.Options.Layers; l++)
+        for (int l = 0; l < graph.Stack.Layers; l++)
         {
             carried.Add(g.Node("Tile", [initialHidden[l], repeats]));
             if (graph.Stack.HasCell) carried.Add(g.Node("Tile", [initialCell![l], repeats]));
+        }
+        if (keepWeights)
+        {
+            // No rows yet: [K, 0, T], T being the source's length.
+            var attention = graph.Attention ?? throw new ArgumentException("Only an attentional decoder has attention weights.", nameof(weightsOutput));
+            string sourceLength = g.Node("Slice", [g.Node("Shape", [attention.Memory]), g.Longs(names + "beam.t_start", 0), g.Longs(names + "beam.t_end", 1)]);
+            // ConstantOfShape's default value is a float 0.
+            carried.Add(g.Node("ConstantOfShape", [g.Node("Concat", [g.Longs(names + "beam.no_rows", k, 0), sourceLength], null, OnnxGraphBuilder.Int("axis", 0))]));
         }
         var final = g.MultiOutputNode("Loop", [g.ScalarLong(names + "beam.max", maximumLength), g.ScalarBool(names + "beam.run", true), .. carried],
             carried.Select((_, i) => $"{names}beam.final_{i}").ToArray(), OnnxGraphBuilder.Subgraph("body", body));
@@ -79,6 +97,7 @@ internal static class BeamSearchLoop
         string ids = g.Node("Gather", [final[3], winner], null, OnnxGraphBuilder.Int("axis", 0));
         g.Node("Gather", [g.Strings(names + "vocabulary.text", texts), ids], output, OnnxGraphBuilder.Int("axis", 0));
         g.Output(output, DataType.String, 1, "L");
+        if (keepWeights) DecodingLoop.WeightsBeforeEnd(g, names, g.Node("Gather", [final[^1], winner], null, OnnxGraphBuilder.Int("axis", 0)), ids, endId, weightsOutput!);
         return output;
     }
 }

@@ -3,31 +3,43 @@ using RnnMlNet.Graphs;
 
 namespace RnnMlNet.Generation;
 
-/// <summary>A decoder network's weights as graph initializers: its embedding, its recurrent stack and its output layer.</summary>
+/// <summary>A decoder network's weights as graph initializers: its embedding, its recurrent stack, and its output layer or,
+/// for an attentional decoder, the attention that turns its outputs into logits.</summary>
 internal sealed class DecoderGraph
 {
-    private DecoderGraph(RecurrentStackGraph stack, string embedding, string headWeights, string headBias)
+    private readonly string? _headWeights, _headBias;
+
+    private DecoderGraph(RecurrentStackGraph stack, string embedding, int vocabulary, string? headWeights, string? headBias, AttentionGraph? attention)
     {
         Stack = stack;
         Embedding = embedding;
-        HeadWeights = headWeights;
-        HeadBias = headBias;
+        Vocabulary = vocabulary;
+        (_headWeights, _headBias) = (headWeights, headBias);
+        Attention = attention;
     }
 
     public RecurrentStackGraph Stack { get; }
 
     public string Embedding { get; }
 
-    public string HeadWeights { get; }
+    /// <summary>V: logits per step.</summary>
+    public int Vocabulary { get; }
 
-    public string HeadBias { get; }
+    /// <summary>The attention over the source; null for a decoder with its own head.</summary>
+    public AttentionGraph? Attention { get; }
 
-    /// <summary>Adds the network's weights to <paramref name="g"/> under names starting with <paramref name="names"/>.</summary>
-    public static DecoderGraph Load(OnnxGraphBuilder g, RecurrentNetwork<float> network, string names)
+    /// <summary>Adds the network's weights to <paramref name="g"/> under names starting with <paramref name="names"/>; a
+    /// network without a head reads its logits through <paramref name="attention"/>.</summary>
+    public static DecoderGraph Load(OnnxGraphBuilder g, RecurrentNetwork<float> network, string names, AttentionGraph? attention = null)
     {
+        if (network.HasHead == (attention is not null))
+            throw new ArgumentException("A decoder has either its own head or an attention that writes its logits.", nameof(attention));
         var weights = network.Export().ToDictionary(w => w.Name);
         string Weight(string name) => g.Floats(names + name, weights[name].Shape, weights[name].Values);
-        return new DecoderGraph(RecurrentStackGraph.Load(g, network.Options, weights, names), Weight("embedding"), Weight("head.weights"), Weight("head.bias"));
+        var stack = RecurrentStackGraph.Load(g, network.Options, weights, names);
+        return attention is null
+            ? new DecoderGraph(stack, Weight("embedding"), network.Options.Outputs, Weight("head.weights"), Weight("head.bias"), null)
+            : new DecoderGraph(stack, Weight("embedding"), network.Options.Outputs, null, null, attention);
     }
 
     /// <summary>
@@ -40,7 +52,12 @@ internal sealed class DecoderGraph
         return (run.States, run.TopHidden);
     }
 
-    /// <summary>Logits [N, V] from the top layer's state [1, N, H].</summary>
-    public string Logits(OnnxGraphBuilder g, string top, int rows) =>
-        g.Affine(g.Node("Reshape", [top, g.Longs("logits.state_shape", rows, -1)]), HeadWeights, HeadBias);
+    /// <summary>Logits [N, V] from the top layer's state [1, N, H], and with attention the weights α [N, T] over the source.</summary>
+    public (string Logits, string? Weights) Logits(OnnxGraphBuilder g, string top, int rows)
+    {
+        string queries = g.Node("Reshape", [top, g.Longs("logits.state_shape", rows, -1)]);
+        if (Attention is null) return (g.Affine(queries, _headWeights!, _headBias!), null);
+        var (logits, weights) = Attention.Step(g, queries);
+        return (logits, weights);
+    }
 }

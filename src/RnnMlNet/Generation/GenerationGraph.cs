@@ -52,7 +52,7 @@ internal static class GenerationGraph
         string prefix = g.Node("Concat", [g.Node("Reshape", [start, g.Longs("start.shape", -1, 1)]), promptIds], null, OnnxGraphBuilder.Int("axis", 1));
 
         var (hidden, cell) = features is { } numeric ? InitialStates(g, numeric.Column, numeric.Model) : (null, null);
-        string tokens = DecodingLoop.Add(g, network, "", prefix, hidden, cell, vocabulary.Texts, GeneratorVocabulary.End, maximumLength, decoding, "RnnMlNet.GeneratedTokens");
+        string tokens = DecodingLoop.Add(g, DecoderGraph.Load(g, network, ""), "", prefix, hidden, cell, vocabulary.Texts, GeneratorVocabulary.End, maximumLength, decoding, "RnnMlNet.GeneratedTokens");
         g.Node("Identity", [check], "RnnMlNet.GenerationCheck");
         g.Output("RnnMlNet.GenerationCheck", DataType.String, 1);
         return (tokens, "RnnMlNet.GenerationCheck");

@@ -19,11 +19,14 @@ namespace RnnMlNet.Generation;
 /// | Does this estimator need to look at the data to train its parameters? | Yes |
 /// | Training input | An input text column and a target text column |
 /// | Scoring input | The input text column |
-/// | Output column data type | Text |
+/// | Output column data type | Text (and, when asked for, a variable-size vector of Single: the attention weights) |
 /// | Exportable to ONNX | Yes: encoder and decoding loop are inside the model's ONNX graph |
 ///
-/// Training uses teacher forcing. Scoring decodes inside the saved ONNX graph as an ONNX Loop: greedy decoding
-/// (BeamWidth 1) or beam search (BeamWidth K &gt; 1) over summed log-probabilities. Inputs and targets are split into characters or space-separated words.
+/// Training uses teacher forcing. By default the decoder attends over the encoder's outputs at every step (Luong global
+/// attention, <see cref="SequenceToSequenceOptions.Attention"/>); the attention weights can be written to a column
+/// (<see cref="SequenceToSequenceOptions.AttentionWeightsColumnName"/>). Scoring decodes inside the saved ONNX graph as an
+/// ONNX Loop, attention included: greedy decoding (BeamWidth 1) or beam search (BeamWidth K &gt; 1) over summed
+/// log-probabilities. Inputs and targets are split into characters or space-separated words.
 /// ]]></format>
 /// </remarks>
 public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<ITransformer>>
@@ -68,18 +71,35 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         var (train, validation) = holdOut.Split.Split(examples);
         if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.InputColumnName}': no pairs left to train on.");
 
-        var model = new EncoderDecoder<float>(_options.ToEncoderDecoderOptions(_options.Cell, _options.BidirectionalEncoder,
-            sourceVocabularySize: sourceTokens.Count + 1, targetVocabularySize: targetTokens.Count + 3), _options.Seed);
+        var shape = _options.ToEncoderDecoderOptions(_options.Cell, _options.BidirectionalEncoder, _options.Attention,
+            sourceVocabularySize: sourceTokens.Count + 1, targetVocabularySize: targetTokens.Count + 3);
+        shape.InputDropout = _options.InputDropout;
+        shape.OutputDropout = _options.OutputDropout;
+        var model = new EncoderDecoder<float>(shape, _options.Seed);
         History = new RecurrentTrainer<float>(model, _options.ToTrainingOptions(holdOut)).Fit(train, validation.Count > 0 ? validation : null);
         (SourceTokens, TargetTokens, LastModel) = (sourceTokens, targetTokens, model);
-        return BuildModel(model, sourceTokens, targetTokens);
+        return BuildModel(model, sourceTokens, targetTokens, _options.BeamWidth);
+    }
+
+    /// <summary>
+    /// The model of the last <see cref="Fit"/> again, decoding with another beam width (1 is greedy), without training:
+    /// greedy and beam search can be compared on one trained network.
+    /// </summary>
+    public TransformerChain<ITransformer> Rebuild(int beamWidth)
+    {
+        Core.OptionChecks.Require(beamWidth >= 1, nameof(beamWidth), beamWidth, "at least 1 (1 is greedy decoding)");
+        if (LastModel is null) throw new InvalidOperationException("Call Fit first: there is no trained model to rebuild.");
+        return BuildModel(LastModel, SourceTokens!.ToList(), TargetTokens!.ToList(), beamWidth);
     }
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         SchemaChecks.CheckText(inputSchema, _options.InputColumnName, "a text column of inputs");
-        return SchemaChecks.AddTextColumn(inputSchema, _options.OutputColumnName);
+        var withOutput = SchemaChecks.AddTextColumn(inputSchema, _options.OutputColumnName);
+        return _options.AttentionWeightsColumnName is { } weights
+            ? SchemaChecks.AddColumns<AttentionWeightsColumn>(withOutput, d => d[nameof(AttentionWeightsColumn.Weights)].ColumnName = weights)
+            : withOutput;
     }
 
     private (List<string[]> Sources, List<string[]> Targets) ReadPairs(IDataView data)
@@ -107,15 +127,22 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         return (sources, targets);
     }
 
-    private TransformerChain<ITransformer> BuildModel(EncoderDecoder<float> model, List<string> sourceTokens, List<string> targetTokens)
+    private TransformerChain<ITransformer> BuildModel(EncoderDecoder<float> model, List<string> sourceTokens, List<string> targetTokens, int beamWidth)
     {
         var chain = new TextScoringChain(_context, [_options.InputColumnName], _options.OutputColumnName + ".");
         string sourceKeys = chain.TokenKeys(_options.InputColumnName, _options.InputLevel, sourceTokens, "Input");
         var graph = new OnnxGraphBuilder("RnnMlNet.SequenceToSequence");
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceToSequence");
-        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, ["", "", "", .. targetTokens], _options.MaximumLength, _options.BeamWidth);
+        string? weightsOutput = _options.AttentionWeightsColumnName is null ? null : "RnnMlNet.AttentionWeights";
+        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, ["", "", "", .. targetTokens], _options.MaximumLength, beamWidth, weightsOutput);
         string check = SequenceToSequenceGraph.NoCheck(graph);
-        chain.Onnx(graph.ToBytes(), [tokens, check], [sourceKeys]);
-        return chain.JoinInto(_options.OutputColumnName, _options.TargetLevel);
+        chain.Onnx(graph.ToBytes(), weightsOutput is null ? [tokens, check] : [tokens, check, weightsOutput], [sourceKeys]);
+        return chain.JoinInto(_options.OutputColumnName, _options.TargetLevel,
+            weightsOutput is null ? null : (_options.AttentionWeightsColumnName!, weightsOutput));
+    }
+
+    private sealed class AttentionWeightsColumn
+    {
+        public float[] Weights { get; set; } = [];
     }
 }

@@ -7,12 +7,15 @@ namespace RnnMlNet.Generation;
 /// <summary>
 /// An encoder–decoder as a standard ONNX graph: the source keys run through the encoder's layers; each layer's final
 /// state (both directions side by side) starts the same layer of the decoder, whose <see cref="DecodingLoop"/> (greedy)
-/// or <see cref="BeamSearchLoop"/> writes the output from &lt;s&gt; until &lt;/s&gt;.
+/// or <see cref="BeamSearchLoop"/> writes the output from &lt;s&gt; until &lt;/s&gt;. With attention, the encoder's top
+/// outputs are the memory each decoding step attends over (<see cref="AttentionGraph"/>).
 /// </summary>
 internal static class SequenceToSequenceGraph
 {
-    /// <returns>The name of the output token texts [1, L].</returns>
-    public static string Add(OnnxGraphBuilder g, EncoderDecoder<float> model, string sourceColumn, string[] targetTexts, int maximumLength, int beamWidth)
+    /// <returns>The name of the output token texts [1, L]. A non-null weightsOutput (for a model with attention) also names
+    /// an output of the attention weights [1, L·T]: one row of T source weights per output token.</returns>
+    public static string Add(OnnxGraphBuilder g, EncoderDecoder<float> model, string sourceColumn, string[] targetTexts, int maximumLength, int beamWidth,
+        string? weightsOutput = null)
     {
         var encoder = model.Encoder;
         var weights = encoder.Export().ToDictionary(w => w.Name);
@@ -22,17 +25,19 @@ internal static class SequenceToSequenceGraph
         // Source key k is token id k (0, not in the vocabulary, is unknown): ids [N, T] → X [T, N, E].
         string ids = g.Node("Cast", [g.Input(sourceColumn, DataType.Uint32, "N", "T")], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
         string x = RecurrentStackGraph.Embed(g, g.Floats("encoder.embedding", weights["embedding"].Shape, weights["embedding"].Values), ids);
-        var run = stack.Run(g, x, initialStates: null, "encoder", topOutput: false);
+        bool attends = model.AttentionLayer is not null;
+        var run = stack.Run(g, x, initialStates: null, "encoder", topOutput: attends);
         // Each layer's final states (h, then c) start the same layer of the decoder.
         var bridged = run.States.Select((state, i) => Bridge(g, state, $"encoder.bridge{i}")).ToArray();
         string[] hidden = bridged.Where((_, i) => i % stack.StatesPerLayer == 0).ToArray();
         string[]? cell = hasCell ? bridged.Where((_, i) => i % stack.StatesPerLayer == 1).ToArray() : null;
+        var decoder = DecoderGraph.Load(g, model.Decoder, "decoder.", attends ? AttentionGraph.Load(g, model, run.Output) : null);
         if (beamWidth > 1)
-            return BeamSearchLoop.Add(g, model.Decoder, "decoder.", hidden, cell, targetTexts, EncoderDecoder<float>.End, maximumLength, beamWidth, "RnnMlNet.GeneratedTokens");
+            return BeamSearchLoop.Add(g, decoder, "decoder.", hidden, cell, targetTexts, EncoderDecoder<float>.End, maximumLength, beamWidth, "RnnMlNet.GeneratedTokens", weightsOutput);
         string start = g.Longs("decoder.start", EncoderDecoder<float>.Start);
         string prefix = g.Node("Reshape", [start, g.Longs("decoder.start_shape", 1, 1)]);
-        return DecodingLoop.Add(g, model.Decoder, "decoder.", prefix, hidden, cell, targetTexts, EncoderDecoder<float>.End,
-            maximumLength, new Decoding(0, 0, 0), "RnnMlNet.GeneratedTokens");
+        return DecodingLoop.Add(g, decoder, "decoder.", prefix, hidden, cell, targetTexts, EncoderDecoder<float>.End,
+            maximumLength, new Decoding(0, 0, 0), "RnnMlNet.GeneratedTokens", weightsOutput);
     }
 
     /// <summary>The glue's check column, always empty: a seq2seq model has no category to reject.</summary>

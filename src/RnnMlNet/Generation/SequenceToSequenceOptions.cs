@@ -27,9 +27,34 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
     /// <summary>Hypotheses kept while decoding: 1 is greedy decoding, more is beam search. Default 1.</summary>
     public int BeamWidth { get; set; } = RecurrentDefaults.BeamWidth;
 
+    /// <summary>How the decoder reads the input: at every output token it attends over the encoder's outputs for every input
+    /// token (Luong global attention with <see cref="RnnMlNet.Attention.General"/> or <see cref="RnnMlNet.Attention.Dot"/>
+    /// scores), or with <see cref="RnnMlNet.Attention.None"/> it sees only the encoder's final state. Default General.</summary>
+    public Attention Attention { get; set; } = RecurrentDefaults.SequenceToSequenceAttention;
+
+    /// <summary>Column of the attention weights, written when set: a vector of L × T floats, row-major, one row per output
+    /// token giving its weight on each of the T input tokens (each row sums to 1), so one can see which input tokens
+    /// produced which output token. Needs attention. Default null: no such column.</summary>
+    public string? AttentionWeightsColumnName { get; set; }
+
+    /// <summary>Variational dropout on the input and output token embeddings in training, in [0, 1): one mask per sequence.
+    /// Default 0.</summary>
+    public double InputDropout { get; set; }
+
+    /// <summary>Variational dropout on the encoder's and the decoder's last-layer outputs in training (what attention and
+    /// the output layer read), in [0, 1): one mask per sequence. Default 0.</summary>
+    public double OutputDropout { get; set; }
+
     internal override void Validate()
     {
         base.Validate();
+        Core.OptionChecks.Require(InputDropout >= 0 && InputDropout < 1, nameof(InputDropout), InputDropout, "a rate in [0, 1)");
+        Core.OptionChecks.Require(OutputDropout >= 0 && OutputDropout < 1, nameof(OutputDropout), OutputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(BeamWidth >= 1, nameof(BeamWidth), BeamWidth, "at least 1 (1 is greedy decoding)");
+        Core.OptionChecks.Require(Enum.IsDefined(Attention), nameof(Attention), Attention, "None, Dot or General");
+        Core.OptionChecks.Require(AttentionWeightsColumnName is null || Attention != Attention.None, nameof(AttentionWeightsColumnName), AttentionWeightsColumnName,
+            "null when Attention is None (there are no weights to write)");
+        Core.OptionChecks.Require(AttentionWeightsColumnName is null || (AttentionWeightsColumnName.Length > 0 && AttentionWeightsColumnName != OutputColumnName),
+            nameof(AttentionWeightsColumnName), AttentionWeightsColumnName, "a non-empty name other than OutputColumnName");
     }
 }

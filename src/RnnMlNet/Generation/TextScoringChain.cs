@@ -85,14 +85,16 @@ internal sealed class TextScoringChain
         Add(OwnedOnnxTransformer.Fit(_context, outputs, inputs, graph, _view));
     }
 
-    /// <summary>Joins the graph's generated tokens (and raises its check message) into the output text column, then drops every temporary column.</summary>
-    public TransformerChain<ITransformer> JoinInto(string outputColumn, TokenLevel level)
+    /// <summary>Joins the graph's generated tokens (and raises its check message) into the output text column, copies
+    /// <paramref name="extra"/>'s graph output (if any) into its column, then drops every temporary column.</summary>
+    public TransformerChain<ITransformer> JoinInto(string outputColumn, TokenLevel level, (string Column, string Source)? extra = null)
     {
         Add(level == TokenLevel.Character
             ? _context.Transforms.CustomMapping<GeneratedTokens, GeneratedText>(JoinCharactersFactory.Map, JoinCharactersFactory.ContractName).Fit(_view)
             : _context.Transforms.CustomMapping<GeneratedTokens, GeneratedText>(JoinWordsFactory.Map, JoinWordsFactory.ContractName).Fit(_view));
         Add(_context.Transforms.CopyColumns(outputColumn, "RnnMlNet.GeneratedText").Fit(_view));
-        string[] temporaries = _view.Schema.Select(c => c.Name).Where(n => !_scoringColumns.Contains(n) && n != outputColumn).Distinct().ToArray();
+        if (extra is { } copy) Add(_context.Transforms.CopyColumns(copy.Column, copy.Source).Fit(_view));
+        string[] temporaries = _view.Schema.Select(c => c.Name).Where(n => !_scoringColumns.Contains(n) && n != outputColumn && n != extra?.Column).Distinct().ToArray();
         Add(_context.Transforms.DropColumns(temporaries).Fit(_view));
         return new TransformerChain<ITransformer>(_transformers.ToArray());
     }

@@ -63,4 +63,5 @@ internal static class RecurrentDefaults
     public const float GeneratorTemperature = 1;
     public const int SequenceToSequenceMaximumLength = 50;
     public const int BeamWidth = 1;
+    public const Attention SequenceToSequenceAttention = Core.Defaults.Attention;
 }

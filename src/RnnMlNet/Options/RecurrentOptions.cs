@@ -170,9 +170,10 @@ public abstract class RecurrentOptions
     };
 
     /// <summary>An encoder–decoder of these sizes over the given vocabularies.</summary>
-    internal EncoderDecoderOptions ToEncoderDecoderOptions(CellKind cell, bool bidirectionalEncoder, int sourceVocabularySize, int targetVocabularySize) => new()
+    internal EncoderDecoderOptions ToEncoderDecoderOptions(CellKind cell, bool bidirectionalEncoder, Attention attention, int sourceVocabularySize, int targetVocabularySize) => new()
     {
         Cell = cell,
+        Attention = attention,
         SourceVocabularySize = sourceVocabularySize,
         TargetVocabularySize = targetVocabularySize,
         EmbeddingSize = EmbeddingSize,
