@@ -1,14 +1,14 @@
 using System.Globalization;
 
 /// <summary>Command-line settings: how much to train, whether to keep stress digits, and where the dictionary is.</summary>
-public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, string? Data)
+public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, string? Data, RnnMlNet.Attention Attention, int BeamWidth)
 {
-    public const string Usage = "[--train-words N (0: all)] [--epochs N] [--no-stress] [--data PATH]";
+    public const string Usage = "[--train-words N (0: all)] [--epochs N] [--no-stress] [--attention general|dot|none] [--beam N] [--data PATH]";
 
-    /// <summary>Defaults chosen so the whole sample runs in about ten minutes on two cores (see README.md).</summary>
+    /// <summary>Defaults: the whole train part, with attention, training within half an hour on two cores (see README.md).</summary>
     public static Settings Parse(string[] args)
     {
-        var settings = new Settings(50_000, 7, true, null);
+        var settings = new Settings(null, 20, true, null, RnnMlNet.Attention.General, 5);
         for (int i = 0; i < args.Length; i++)
         {
             settings = args[i] switch
@@ -17,11 +17,18 @@ public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, stri
                 "--epochs" => settings with { Epochs = Count(args, ++i, allowZero: false) },
                 "--no-stress" => settings with { KeepStress = false },
                 "--data" => settings with { Data = Value(args, ++i) },
+                "--attention" => settings with { Attention = AttentionKind(args, ++i) },
+                "--beam" => settings with { BeamWidth = Count(args, ++i, allowZero: false) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Usage: {Usage}"),
             };
         }
         return settings;
     }
+
+    private static RnnMlNet.Attention AttentionKind(string[] args, int i) =>
+        Enum.TryParse<RnnMlNet.Attention>(Value(args, i), ignoreCase: true, out var kind) && Enum.IsDefined(kind) && !int.TryParse(args[i], out _)
+            ? kind
+            : throw new ArgumentException($"--attention is '{args[i]}'; expected general, dot or none.");
 
     private static string Value(string[] args, int i) =>
         i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value. Usage: {Usage}");
