@@ -80,19 +80,20 @@ public class SequenceToSequenceTests : IDisposable
     /// <summary>The saved graph, reloaded in a fresh context, decodes what the engine decodes: the same tokens and, with
     /// attention, the same attention weights (to 1e-5), greedy and with a beam.</summary>
     [Theory]
-    [InlineData(Attention.None, 1)]
-    [InlineData(Attention.None, 3)]
-    [InlineData(Attention.Dot, 1)]
-    [InlineData(Attention.Dot, 3)]
-    [InlineData(Attention.General, 1)]
-    [InlineData(Attention.General, 3)]
-    public void TheReloadedGraphDecodesWhatTheEngineDecodes(Attention attention, int beamWidth)
+    [InlineData(Attention.None, 1, 2)]
+    [InlineData(Attention.None, 3, 1)]
+    [InlineData(Attention.Dot, 1, 1)]
+    [InlineData(Attention.Dot, 3, 2)]
+    [InlineData(Attention.General, 1, 1)]
+    [InlineData(Attention.General, 1, 2)]
+    [InlineData(Attention.General, 3, 1)]
+    public void TheReloadedGraphDecodesWhatTheEngineDecodes(Attention attention, int beamWidth, int layers)
     {
         var ml = _temp.Context();
         var options = Options(epochs: 2);
         options.Attention = attention;
         options.BeamWidth = beamWidth;
-        options.Layers = 2;
+        options.Layers = layers;
         if (attention != Attention.None) options.AttentionWeightsColumnName = "Weights";
         var estimator = ml.Transforms.Text.SequenceToSequence(options);
         var training = ml.Data.LoadFromEnumerable(Reversals(300, 6));
@@ -108,6 +109,8 @@ public class SequenceToSequenceTests : IDisposable
         var tokens = estimator.SourceTokens!.ToList();
         var sources = pairs.Select(p => Sequence<float>.FromTokens(p.Input.Select(c => tokens.IndexOf(c.ToString()) + 1).ToArray())).ToList();
         var greedy = attention == Attention.None ? (model.DecodeGreedy(sources, 10), null) : model.DecodeGreedyWithAttention(sources, 10);
+        // Outputs that ended before the maximum length, so the end token and the trimming of the weights are in play.
+        Assert.Contains(greedy.Item1, ids => ids.Length > 0 && ids.Length < 10);
         for (int i = 0; i < pairs.Length; i++)
         {
             var (ids, engineWeights) = beamWidth == 1 ? (greedy.Item1[i], greedy.Item2?[i])
@@ -123,6 +126,29 @@ public class SequenceToSequenceTests : IDisposable
     }
 
     [Fact]
+    public void RebuildDecodesTheTrainedNetworkWithAnotherBeamAndTheDropoutReachesIt()
+    {
+        var ml = _temp.Context();
+        var options = Options(epochs: 2);
+        options.InputDropout = 0.2;
+        options.OutputDropout = 0.3;
+        var estimator = ml.Transforms.Text.SequenceToSequence(options);
+        Assert.Throws<InvalidOperationException>(() => estimator.Rebuild(3));
+        using var greedy = estimator.Fit(ml.Data.LoadFromEnumerable(Reversals(300, 6)));
+        Assert.Equal((0.2, 0.3), (estimator.LastModel!.Options.InputDropout, estimator.LastModel.Options.OutputDropout));
+        using var beam = estimator.Rebuild(3);
+        var pairs = Reversals(20, 9);
+        var outputs = beam.Transform(ml.Data.LoadFromEnumerable(pairs)).GetColumn<string>("Output").ToArray();
+        var tokens = estimator.SourceTokens!.ToList();
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            var source = Sequence<float>.FromTokens(pairs[i].Input.Select(c => tokens.IndexOf(c.ToString()) + 1).ToArray());
+            Assert.Equal(string.Join(' ', estimator.LastModel.DecodeBeam(source, 3, 10).Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
+        }
+        Assert.Contains("beamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Rebuild(0)).Message);
+    }
+
+    [Fact]
     public void AttentionWeightsColumnWorkout()
     {
         var ml = _temp.Context();
@@ -130,6 +156,32 @@ public class SequenceToSequenceTests : IDisposable
         options.AttentionWeightsColumnName = "Weights";
         EstimatorWorkout.Run(_temp, ml.Transforms.Text.SequenceToSequence(options), ml.Data.LoadFromEnumerable(Reversals(50, 8)),
             EstimatorWorkout.ShapeOf<Pair>(), ["Output", "Weights"]);
+    }
+
+    /// <summary>An empty input, which training refuses, decodes to nothing (and no weights) instead of failing the batch;
+    /// the other rows are unchanged.</summary>
+    [Theory]
+    [InlineData(Attention.None, 1)]
+    [InlineData(Attention.General, 1)]
+    [InlineData(Attention.Dot, 3)]
+    public void AnEmptyInputDecodesToNothing(Attention attention, int beamWidth)
+    {
+        var ml = _temp.Context();
+        var options = Options(epochs: 2);
+        options.Attention = attention;
+        options.BeamWidth = beamWidth;
+        if (attention != Attention.None) options.AttentionWeightsColumnName = "Weights";
+        using var model = ml.Transforms.Text.SequenceToSequence(options).Fit(ml.Data.LoadFromEnumerable(Reversals(300, 8)));
+        var rows = new[] { new Pair { Input = "" }, new Pair { Input = "12" } };
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
+        var outputs = scored.GetColumn<string>("Output").ToArray();
+        Assert.Equal("", outputs[0]);
+        Assert.NotEqual("", outputs[1]);
+        Assert.Equal(model.Transform(ml.Data.LoadFromEnumerable(rows[1..])).GetColumn<string>("Output").Single(), outputs[1]);
+        if (attention == Attention.None) return;
+        var weights = scored.GetColumn<float[]>("Weights").ToArray();
+        Assert.Empty(weights[0]);
+        Assert.Equal(outputs[1].Split(' ').Length * 2, weights[1].Length);
     }
 
     [Fact]
@@ -147,6 +199,8 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Contains("BeamWidth", beam.Message);
         Assert.Contains("AttentionWeightsColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { Attention = Attention.None, AttentionWeightsColumnName = "Weights" })).Message);
+        Assert.Contains("other than OutputColumnName, InputColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { AttentionWeightsColumnName = "Input" })).Message);
         Assert.Equal(2, SequenceToSequenceMetrics.EditDistance(["a", "b", "c"], ["a", "c", "d"]));
     }
 }

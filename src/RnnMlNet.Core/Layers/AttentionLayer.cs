@@ -110,7 +110,8 @@ internal sealed class AttentionLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>Steps of the memory set last.</summary>
     public int MemorySteps => _memorySteps;
 
-    /// <summary>Back-propagates ∂L/∂h̃ [Q, Hd]; adds to the weights' gradients and returns ∂L/∂queries [Q, Hd] and ∂L/∂memory [S·R, He].</summary>
+    /// <summary>Back-propagates ∂L/∂h̃ [Q, Hd] (overwritten with ∂L/∂z on the way); adds to the weights' gradients and returns
+    /// ∂L/∂queries [Q, Hd] and ∂L/∂memory [S·R, He].</summary>
     public (T[] QueryGrad, T[] MemoryGrad) Backward(T[] attendedGrad, int threads)
     {
         int he = MemoryWidth, hd = QueryWidth, joinedWidth = he + hd, rows = _queryRows, size = _memorySteps * _memoryRows;

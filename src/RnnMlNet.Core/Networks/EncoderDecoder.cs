@@ -49,7 +49,8 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
         {
             Cell = options.Cell, Input = InputKind.EmbeddedTokens, VocabularySize = options.SourceVocabularySize, EmbeddingSize = options.EmbeddingSize,
             HiddenSize = options.HiddenSize, Layers = options.Layers, Bidirectional = options.BidirectionalEncoder, Dropout = options.Dropout,
-            InputDropout = options.InputDropout, OutputDropout = options.OutputDropout, Head = attends ? HeadKind.None : HeadKind.LastHidden, Outputs = 1, Threads = options.Threads,
+            // Without attention nothing reads the encoder's outputs, only its final state.
+            InputDropout = options.InputDropout, OutputDropout = attends ? options.OutputDropout : 0, Head = attends ? HeadKind.None : HeadKind.LastHidden, Outputs = 1, Threads = options.Threads,
         }, seed, Parameters, "encoder.");
         int width = options.HiddenSize * Encoder.Directions;
         Decoder = new RecurrentNetwork<T>(new NetworkOptions
@@ -135,7 +136,7 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
         for (int step = 0; step < maximumLength && done.Contains(false); step++)
         {
             var (decoded, next) = Decoder.Step(previous.Select(id => Sequence<T>.FromTokens(id)).ToList(), state);
-            var logits = StepLogits(decoded, memoryRowOf);
+            var logits = Logits(decoded, memoryRowOf);
             state = next;
             for (int i = 0; i < sources.Count; i++)
             {
@@ -185,7 +186,7 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
         for (int step = 0; step < maximumLength && finished.Contains(false); step++)
         {
             var (decoded, next) = Decoder.Step(previous.Select(id => Sequence<T>.FromTokens(id)).ToList(), state);
-            var logits = StepLogits(decoded, memoryRowOf);
+            var logits = Logits(decoded, memoryRowOf);
             var candidates = new List<(double Score, int Flat)>(beamWidth * v);
             for (int b = 0; b < beamWidth; b++)
             {
@@ -218,9 +219,10 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
         return (Bridge(encoded.FinalState), SortedRowOf(batch));
     }
 
-    /// <summary>The logits [R, V] of one decoding step from the decoder's outputs for it: its own logits without attention,
-    /// or the output layer on the attentional states.</summary>
-    private T[] StepLogits(T[] decoded, int[] memoryRowOf)
+    /// <summary>The logits [R, V] from the decoder's outputs for R rows (steps of a batch, or one decoding step): its own
+    /// logits without attention, or the output layer on the attentional states, row r attending to memory row
+    /// <paramref name="memoryRowOf"/>[r].</summary>
+    private T[] Logits(T[] decoded, int[] memoryRowOf)
     {
         if (_attention is null) return decoded;
         int rows = memoryRowOf.Length;
@@ -271,13 +273,8 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
         }).ToList();
         var decoderBatch = SequenceBatch<T>.Create(teacherForced, targetsPerStep: true);
         var output = Decoder.Forward(decoderBatch, training, dropout, Bridge(encoded.FinalState));
-        T[] logits = output.SortedLogits;
-        if (_attention is not null)
-        {
-            _attention.SetMemory(encoded.SortedLogits, sources.MaxLength, sources.Count, sources.Lengths, Options.Threads);
-            int[] memoryRowOf = MemoryRows(sources, decoderBatch);
-            logits = _output!.Forward(_attention.Forward(output.SortedLogits, output.Rows, memoryRowOf, Options.Threads), output.Rows, Options.Threads);
-        }
+        _attention?.SetMemory(encoded.SortedLogits, sources.MaxLength, sources.Count, sources.Lengths, Options.Threads);
+        T[] logits = Logits(output.SortedLogits, _attention is null ? [] : MemoryRows(sources, decoderBatch));
         var grad = Layers.Buffers.Ensure(ref _logitsGrad, (long)output.Rows * Options.TargetVocabularySize);
         double loss = _loss.Evaluate(logits, decoderBatch.Targets, output.RowMask, output.Rows, Options.TargetVocabularySize, grad, out double weight);
         return (loss, weight, sources, decoderBatch);

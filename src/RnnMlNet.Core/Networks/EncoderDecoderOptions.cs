@@ -36,8 +36,8 @@ public sealed class EncoderDecoderOptions
     /// <summary>Variational dropout on the source and target embeddings in training, in [0, 1): one mask per sequence. Default 0.</summary>
     public double InputDropout { get; set; }
 
-    /// <summary>Variational dropout on the encoder's and the decoder's last-layer outputs in training, in [0, 1): what
-    /// attention reads and what the output layer reads. One mask per sequence. Default 0.</summary>
+    /// <summary>Variational dropout on the last-layer outputs in training, in [0, 1), one mask per sequence: the decoder's
+    /// (what the output layer or the attention reads) and, with attention, the encoder's (what attention reads). Default 0.</summary>
     public double OutputDropout { get; set; }
 
     /// <summary>Threads for the matrix products. Default: every core.</summary>

@@ -218,7 +218,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>
     /// Advances every sequence by its steps (usually one) from <paramref name="state"/> and returns the head's logits
-    /// for the last step, [B, C] in the caller's order, with the new state. For generation and decoding.
+    /// for the last step, [B, C] in the caller's order (without a head, the last layer's outputs, [B, D·H]), with the new
+    /// state. For generation and decoding.
     /// </summary>
     public (T[] Logits, RecurrentState<T> State) Step(IReadOnlyList<Sequence<T>> inputs, RecurrentState<T>? state)
     {
@@ -243,7 +244,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     /// </summary>
     public T[][] PooledStates(IReadOnlyList<Sequence<T>> sequences)
     {
-        if (Options.Head != HeadKind.LastHidden) throw new InvalidOperationException("A network with a head on every step pools nothing.");
+        if (Options.Head != HeadKind.LastHidden) throw new InvalidOperationException($"A network with Head = {Options.Head} pools nothing: only a many-to-one network (LastHidden) does.");
         var batch = SequenceBatch<T>.Create(sequences);
         Forward(batch);
         int width = Head.InputSize;

@@ -16,10 +16,11 @@ internal static class BeamSearchLoop
 {
     /// <returns>The name of the best beam's token texts [1, L] (trailing end tokens included; they print as nothing). For an
     /// attentional decoder, a non-null weightsOutput also names an output of the best beam's attention weights [1, L·T]: one
-    /// row of T source weights per token before the end token.</returns>
+    /// row of T source weights per token before the end token. The caller declares the graph's outputs.</returns>
     public static string Add(OnnxGraphBuilder g, DecoderGraph graph, string names, string[] initialHidden, string[]? initialCell,
         string[] texts, int endId, int maximumLength, int beamWidth, string output, string? weightsOutput = null)
     {
+        graph.CheckWeightsOutput(weightsOutput);
         int v = graph.Vocabulary, k = beamWidth, h = graph.Stack.HiddenSize;
         bool keepWeights = weightsOutput is not null;
 
@@ -86,8 +87,7 @@ internal static class BeamSearchLoop
         if (keepWeights)
         {
             // No rows yet: [K, 0, T], T being the source's length.
-            var attention = graph.Attention ?? throw new ArgumentException("Only an attentional decoder has attention weights.", nameof(weightsOutput));
-            string sourceLength = g.Node("Slice", [g.Node("Shape", [attention.Memory]), g.Longs(names + "beam.t_start", 0), g.Longs(names + "beam.t_end", 1)]);
+            string sourceLength = g.Node("Slice", [g.Node("Shape", [graph.Attention!.Memory]), g.Longs(names + "beam.t_start", 0), g.Longs(names + "beam.t_end", 1)]);
             // ConstantOfShape's default value is a float 0.
             carried.Add(g.Node("ConstantOfShape", [g.Node("Concat", [g.Longs(names + "beam.no_rows", k, 0), sourceLength], null, OnnxGraphBuilder.Int("axis", 0))]));
         }
@@ -96,7 +96,6 @@ internal static class BeamSearchLoop
         string winner = g.Node("ArgMax", [final[1]], null, OnnxGraphBuilder.Int("axis", 0), OnnxGraphBuilder.Int("keepdims", 1));
         string ids = g.Node("Gather", [final[3], winner], null, OnnxGraphBuilder.Int("axis", 0));
         g.Node("Gather", [g.Strings(names + "vocabulary.text", texts), ids], output, OnnxGraphBuilder.Int("axis", 0));
-        g.Output(output, DataType.String, 1, "L");
         if (keepWeights) DecodingLoop.WeightsBeforeEnd(g, names, g.Node("Gather", [final[^1], winner], null, OnnxGraphBuilder.Int("axis", 0)), ids, endId, weightsOutput!);
         return output;
     }

@@ -28,6 +28,13 @@ internal sealed class DecoderGraph
     /// <summary>The attention over the source; null for a decoder with its own head.</summary>
     public AttentionGraph? Attention { get; }
 
+    /// <summary>Throws unless <paramref name="weightsOutput"/> is null or this decoder has attention weights to write.</summary>
+    public void CheckWeightsOutput(string? weightsOutput)
+    {
+        if (weightsOutput is not null && Attention is null)
+            throw new ArgumentException("Only an attentional decoder has attention weights to write.", nameof(weightsOutput));
+    }
+
     /// <summary>Adds the network's weights to <paramref name="g"/> under names starting with <paramref name="names"/>; a
     /// network without a head reads its logits through <paramref name="attention"/>.</summary>
     public static DecoderGraph Load(OnnxGraphBuilder g, RecurrentNetwork<float> network, string names, AttentionGraph? attention = null)

@@ -34,11 +34,13 @@ internal static class DecodingLoop
     /// <param name="output">Name of the emitted tokens' texts.</param>
     /// <param name="weightsOutput">For an attentional decoder, the name of an output of the attention weights [1, L·T]
     /// (one row of T source weights per emitted token before the end token); null for none.</param>
-    /// <returns>The name of the emitted tokens' texts, [1, L] (the end token included when reached).</returns>
+    /// <returns>The name of the emitted tokens' texts, [1, L] (the end token included when reached). The caller declares
+    /// the graph's outputs.</returns>
     public static string Add(OnnxGraphBuilder g, DecoderGraph decoder, string names, string prefix, string[]? initialHidden, string[]? initialCell,
         string[] texts, int endId, int maximumLength, Decoding decoding, string output, string? weightsOutput = null)
     {
-        int h = decoder.Stack.HiddenSize * decoder.Stack.Directions;
+        decoder.CheckWeightsOutput(weightsOutput);
+        int h = decoder.Stack.HiddenSize;
         bool keepWeights = weightsOutput is not null;
 
         // The prefix through every layer; each layer's final state seeds the loop.
@@ -81,29 +83,32 @@ internal static class DecodingLoop
 
         var carried = new List<string> { first };
         carried.AddRange(prefixStates);
-        if (keepWeights) carried.Add(firstWeights ?? throw new ArgumentException("Only an attentional decoder has attention weights.", nameof(weightsOutput)));
+        if (keepWeights) carried.Add(firstWeights!);
         string[] scanned = keepWeights ? [names + "loop.tokens", names + "loop.weights"] : [names + "loop.tokens"];
         var loopOutputs = g.MultiOutputNode("Loop", [g.ScalarLong(names + "loop.max", maximumLength), g.ScalarBool(names + "loop.run", true), .. carried],
             [.. carried.Select((_, i) => $"{names}loop.final_{i}"), .. scanned], OnnxGraphBuilder.Subgraph("body", body));
         string ids = g.Node("Reshape", [loopOutputs[carried.Count], g.Longs(names + "tokens.shape", 1, -1)]);
         g.Node("Gather", [g.Strings(names + "vocabulary.text", texts), ids], output, OnnxGraphBuilder.Int("axis", 0));
-        g.Output(output, DataType.String, 1, "L");
         if (keepWeights) WeightsBeforeEnd(g, names, loopOutputs[^1], ids, endId, weightsOutput!);
         return output;
     }
 
     /// <summary>
     /// Writes <paramref name="output"/> [1, L·T]: the rows of <paramref name="weights"/> ([L, 1, T] or [1, L, T]) of the
-    /// tokens <paramref name="ids"/> [1, L] before the end token (the end token and any after it are dropped).
+    /// tokens <paramref name="ids"/> [1, L] before the first end token (that token and any after it are dropped).
     /// </summary>
     internal static void WeightsBeforeEnd(OnnxGraphBuilder g, string names, string weights, string ids, int endId, string output)
     {
         string rows = g.Node("Flatten", [weights], null, OnnxGraphBuilder.Int("axis", 2));
-        string kept = g.Node("ReduceSum", [g.Node("Cast", [g.Node("Not", [g.Node("Equal", [ids, g.Longs(names + "weights.end", endId)])])], null,
-            OnnxGraphBuilder.Int("to", (long)DataType.Int64)), g.Longs(names + "weights.sum_axes", 1)], null, OnnxGraphBuilder.Int("keepdims", 0));
+        // Kept rows: the first end token's position, or all L when none was reached.
+        string isEnd = g.Node("Cast", [g.Node("Equal", [ids, g.Longs(names + "weights.end", endId)])], null, OnnxGraphBuilder.Int("to", (long)DataType.Int32));
+        string firstEnd = g.Node("ArgMax", [isEnd], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 0));
+        string ended = g.Node("Cast", [g.Node("ReduceMax", [isEnd], null, OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0))], null,
+            OnnxGraphBuilder.Int("to", (long)DataType.Bool));
+        string length = g.Node("Slice", [g.Node("Shape", [ids]), g.Longs(names + "weights.length_start", 1), g.Longs(names + "weights.length_end", 2)]);
+        string kept = g.Node("Where", [ended, firstEnd, length]);
         string trimmed = g.Node("Slice", [rows, g.Longs(names + "weights.starts", 0), kept, g.Longs(names + "weights.axes", 0)]);
         g.Node("Reshape", [trimmed, g.Longs(names + "weights.shape", 1, -1)], output);
-        g.Output(output, DataType.Float, 1, "LT");
     }
 
     /// <summary>The next token [1, 1]: the arg-max, or a sample from the (top-K) softmax at the given temperature.</summary>

@@ -53,6 +53,7 @@ internal static class GenerationGraph
 
         var (hidden, cell) = features is { } numeric ? InitialStates(g, numeric.Column, numeric.Model) : (null, null);
         string tokens = DecodingLoop.Add(g, DecoderGraph.Load(g, network, ""), "", prefix, hidden, cell, vocabulary.Texts, GeneratorVocabulary.End, maximumLength, decoding, "RnnMlNet.GeneratedTokens");
+        g.Output(tokens, DataType.String, 1, "L");
         g.Node("Identity", [check], "RnnMlNet.GenerationCheck");
         g.Output("RnnMlNet.GenerationCheck", DataType.String, 1);
         return (tokens, "RnnMlNet.GenerationCheck");

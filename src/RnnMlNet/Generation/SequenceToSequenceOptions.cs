@@ -41,8 +41,8 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
     /// Default 0.</summary>
     public double InputDropout { get; set; }
 
-    /// <summary>Variational dropout on the encoder's and the decoder's last-layer outputs in training (what attention and
-    /// the output layer read), in [0, 1): one mask per sequence. Default 0.</summary>
+    /// <summary>Variational dropout on the last-layer outputs in training, in [0, 1), one mask per sequence: the decoder's
+    /// and, with attention, the encoder's (what attention reads). Default 0.</summary>
     public double OutputDropout { get; set; }
 
     internal override void Validate()
@@ -54,7 +54,8 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
         Core.OptionChecks.Require(Enum.IsDefined(Attention), nameof(Attention), Attention, "None, Dot or General");
         Core.OptionChecks.Require(AttentionWeightsColumnName is null || Attention != Attention.None, nameof(AttentionWeightsColumnName), AttentionWeightsColumnName,
             "null when Attention is None (there are no weights to write)");
-        Core.OptionChecks.Require(AttentionWeightsColumnName is null || (AttentionWeightsColumnName.Length > 0 && AttentionWeightsColumnName != OutputColumnName),
-            nameof(AttentionWeightsColumnName), AttentionWeightsColumnName, "a non-empty name other than OutputColumnName");
+        Core.OptionChecks.Require(AttentionWeightsColumnName is null || (AttentionWeightsColumnName.Length > 0
+            && AttentionWeightsColumnName != OutputColumnName && AttentionWeightsColumnName != InputColumnName && AttentionWeightsColumnName != TargetColumnName),
+            nameof(AttentionWeightsColumnName), AttentionWeightsColumnName, "a non-empty name other than OutputColumnName, InputColumnName and TargetColumnName");
     }
 }

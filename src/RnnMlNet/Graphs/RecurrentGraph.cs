@@ -16,6 +16,7 @@ internal static class RecurrentGraph
     /// whether each row is one training refuses.</returns>
     public static (string Logits, string Features, string Refused) AddNetwork(OnnxGraphBuilder g, RecurrentNetwork<float> network, SequenceInput input)
     {
+        if (!network.HasHead) throw new ArgumentException("A network without a head (HeadKind.None) has no logits to score with.", nameof(network));
         var weights = network.Export().ToDictionary(w => w.Name);
         var options = network.Options;
         string refused;
@@ -76,14 +77,14 @@ internal static class RecurrentGraph
         g.Node("Unsqueeze", [g.Node("Equal", [Length(g, batchMajor, "empty"), g.Longs("empty.zero", 0)]), g.Longs("empty.axes", 0)]);
 
     /// <summary>[1]: the second dimension of a batch-major tensor (constants named after <paramref name="use"/>).</summary>
-    private static string Length(OnnxGraphBuilder g, string batchMajor, string use) =>
+    internal static string Length(OnnxGraphBuilder g, string batchMajor, string use) =>
         g.Node("Slice", [g.Node("Shape", [batchMajor]), g.Longs(use + ".length_starts", 1), g.Longs(use + ".length_ends", 2)]);
 
     /// <summary>
     /// A batch [N, L] with no value gets <paramref name="width"/> zeros (one step of padding: the unknown token, or zero
     /// features), since the recurrent operators and the reshapes around them fail on zero steps; its logits are NaN anyway.
     /// </summary>
-    private static string AtLeastOneStep(OnnxGraphBuilder g, string batchMajor, int width)
+    internal static string AtLeastOneStep(OnnxGraphBuilder g, string batchMajor, int width)
     {
         string missing = g.Node("Mul", [g.Node("Cast", [g.Node("Equal", [Length(g, batchMajor, "pad"), g.Longs("pad.zero", 0)])], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)),
             g.Longs($"pad.width{width}", width)]);

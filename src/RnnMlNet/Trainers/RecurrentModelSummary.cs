@@ -40,6 +40,7 @@ public sealed class RecurrentModelSummary
 
     internal static RecurrentModelSummary Create(RecurrentTask task, RecurrentNetwork<float> network, TrainingHistory? history)
     {
+        if (!network.HasHead) throw new ArgumentException("A network without a head (HeadKind.None) is not a trained model of its own.", nameof(network));
         var o = network.Options;
         var components = network.Parameters.Entries
             .GroupBy(p => p.Name.Contains('.') ? p.Name[..p.Name.LastIndexOf('.')] : p.Name)
