@@ -132,6 +132,29 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         if (needInputGrad) ComputeInputGradient(rows, threads);
     }
 
+    /// <summary>
+    /// After <see cref="Backward"/>: ‖∂L/∂h_t‖ (the whole gradient of the hidden state, from the output above and from
+    /// the next step) for each step t in natural order, averaged over the sequences that have step t.
+    /// </summary>
+    public double[] HiddenGradientNorms()
+    {
+        int b = Batch.Count;
+        var norms = new double[Batch.MaxLength];
+        for (int t = 0; t < Batch.MaxLength; t++)
+        {
+            int counted = 0;
+            for (int row = 0; row < b; row++)
+            {
+                int own = _run.OwnStep(t, row);
+                if (own < 0) continue;
+                norms[t] += double.CreateChecked(System.Numerics.Tensors.TensorPrimitives.Norm<T>(_hiddenGrad.AsSpan((own * b + row) * H, H)));
+                counted++;
+            }
+            if (counted > 0) norms[t] /= counted;
+        }
+        return norms;
+    }
+
     private void AccumulateWeightGradients(long rows, int threads)
     {
         var p = Cell.Parameters;

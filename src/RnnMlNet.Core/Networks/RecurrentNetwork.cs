@@ -100,6 +100,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         CheckInput(batch);
         CheckState(initialState, batch.Count, nameof(initialState));
         _batch = batch;
+        _initialStateGrad = null;
         int b = batch.Count, threads = Options.Threads;
         long rows = (long)batch.MaxLength * b;
         RecurrentState<T>? sortedInitial = initialState is null ? null : Permute(initialState, batch, toSorted: true);
@@ -195,6 +196,18 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         if (Options.Input == InputKind.Features) _firstInputGrad = _inputDropped ? _inputDropout.InputGradient : _layers[0].InputGradient;
         if (!_embeddingFolded) _embedding?.Backward(outputGrad);
         _initialStateGrad = CollectInitialStateGrad(batch);
+    }
+
+    /// <summary>
+    /// The gradient that reached each time step in the last backward pass: ‖∂L/∂h_t‖, the norm of the hidden state's whole
+    /// gradient at step t (from the layer above or the head, and from step t + 1), averaged over the batch's sequences that
+    /// have step t; indexed [layer][direction][t], forward direction first, t in natural order. This is where vanishing
+    /// and exploding gradients show: for a SimpleRNN the early steps' norms fall by orders of magnitude as sequences grow.
+    /// </summary>
+    public double[][][] GradientReachingEachStep()
+    {
+        if (_initialStateGrad is null) throw new InvalidOperationException("Call Forward and Backward first.");
+        return _layers.Select(layer => layer.Directions.Select(d => d.HiddenGradientNorms()).ToArray()).ToArray();
     }
 
     /// <summary>∂L/∂(initial state) of the last backward pass, in the caller's order.</summary>
