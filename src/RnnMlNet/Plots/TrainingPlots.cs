@@ -1,0 +1,30 @@
+namespace RnnMlNet.Plots;
+
+/// <summary>The charts a recurrent model's training calls for, as SVG documents (<see cref="LineChart"/>).</summary>
+public static class TrainingPlots
+{
+    /// <summary>Training and validation loss by epoch, with the kept epoch (best validation loss) marked by a dashed line.
+    /// The history comes from an estimator's <c>History</c>, the engine's trainer, or a saved model's summary
+    /// (<c>RecurrentModelFile.ReadSummary</c>).</summary>
+    public static string LossCurves(TrainingHistory history, string title = "Loss by epoch")
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (history.Epochs.Count == 0) throw new ArgumentException("The history has no epoch to draw.", nameof(history));
+        var series = new List<ChartSeries> { new("training", history.Epochs.Select(e => ((double)e.Epoch, e.TrainingLoss)).ToArray()) };
+        if (history.Epochs.Any(e => e.ValidationLoss is not null))
+            series.Add(new ChartSeries("validation", history.Epochs.Select(e => ((double)e.Epoch, e.ValidationLoss ?? double.NaN)).ToArray()));
+        return LineChart.Svg(title, "epoch", "loss", series, markerX: history.KeptEpoch > 0 ? history.KeptEpoch : null);
+    }
+
+    /// <summary>
+    /// The gradient reaching each time step, ‖∂L/∂h_t‖ on a log scale, one line per network or layer (for example from
+    /// <c>RecurrentNetwork.GradientReachingEachStep()</c>): where a SimpleRNN's early steps fall away by orders of magnitude
+    /// and an LSTM's do not.
+    /// </summary>
+    public static string GradientFlow(IReadOnlyList<(string Name, double[] Norms)> lines, string title = "Gradient reaching each time step")
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var series = lines.Select(l => new ChartSeries(l.Name, l.Norms.Select((norm, t) => ((double)(t + 1), norm)).ToArray())).ToArray();
+        return LineChart.Svg(title, "time step t", "‖∂L/∂h_t‖", series, logY: true);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Xml.Linq;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Training;
+using RnnMlNet.Plots;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>The SVG charts: well-formed, one line per series, values placed where they belong, gaps left as gaps.</summary>
+public class PlotsTests : IDisposable
+{
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>Each polyline's points as (x, y) pixels.</summary>
+    private static (double X, double Y)[][] Lines(string svg) => XDocument.Parse(svg).Descendants(Svg + "polyline")
+        .Select(line => line.Attribute("points")!.Value.Split(' ').Select(p => p.Split(','))
+            .Select(p => (double.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture))).ToArray())
+        .ToArray();
+
+    [Fact]
+    public void LossCurvesDrawTrainingAndValidationWithTheKeptEpochMarked()
+    {
+        var random = new Random(1);
+        var examples = Enumerable.Range(0, 60).Select(_ =>
+        {
+            var x = Enumerable.Range(0, 5).Select(_ => (float)random.NextDouble()).ToArray();
+            return new LabeledSequence<float>(Sequence<float>.FromFeatures(x, 1), [x.Sum() > 2.5f ? 1f : 0f]);
+        }).ToList();
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Threads = 1 }, seed: 1);
+        var history = new RecurrentTrainer<float>(network, new RnnMlNet.Core.Losses.BinaryCrossEntropy<float>(), new TrainingOptions { Epochs = 5, BatchSize = 8, LearningRate = 0.05, Seed = 1 })
+            .Fit(examples[..48], examples[48..]);
+
+        string svg = TrainingPlots.LossCurves(history);
+        var lines = Lines(svg);
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, line => Assert.Equal(5, line.Length));
+        // Higher loss sits higher on the chart (a smaller pixel y), epochs run left to right.
+        var training = history.Epochs.Select(e => e.TrainingLoss).ToArray();
+        for (int i = 0; i < 5; i++)
+            for (int j = 0; j < 5; j++)
+                if (training[i] > training[j]) Assert.True(lines[0][i].Y < lines[0][j].Y);
+        Assert.True(lines[0].Zip(lines[0].Skip(1)).All(p => p.First.X < p.Second.X));
+        var marker = XDocument.Parse(svg).Descendants(Svg + "line").Single(l => l.Attribute("stroke-dasharray") is not null);
+        Assert.Equal(lines[0][history.KeptEpoch - 1].X, double.Parse(marker.Attribute("x1")!.Value, CultureInfo.InvariantCulture), 0.1);
+        Assert.Contains(">validation<", svg);
+    }
+
+    [Fact]
+    public void GradientFlowUsesALogScaleAndLeavesGapsForZeros()
+    {
+        var previous = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = new CultureInfo("de-DE");   // decimal commas must not reach the SVG
+        try
+        {
+            string svg = TrainingPlots.GradientFlow([("SimpleRNN", [1e-8, 1e-4, 0, 1]), ("LSTM", [0.1, 0.2, 0.5, 1])]);
+            var lines = Lines(svg);
+            Assert.Equal(3, lines.Length);   // the zero splits the first line in two
+            var (first, second) = (lines[0], lines[1]);
+            Assert.Equal(2, first.Length);
+            Assert.Single(second);
+            // Equal steps in log10 are equal steps in pixels: 1e-8 → 1e-4 is half of 1e-8 → 1.
+            double bottom = first[0].Y, middle = first[1].Y, top = second[0].Y;
+            Assert.Equal(bottom - middle, middle - top, 0.05);
+            Assert.Contains("1E-8", svg);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    [Fact]
+    public void NothingToDrawIsRejectedAndSavingLeavesNoTemporaryFile()
+    {
+        Assert.Contains("log scale", Assert.Throws<ArgumentException>(() => TrainingPlots.GradientFlow([("zeros", [0, 0])])).Message);
+        string path = _temp.File("flow.svg");
+        LineChart.Save(TrainingPlots.GradientFlow([("LSTM", [0.5, 1])]), path);
+        Assert.NotNull(XDocument.Load(path).Root);
+        Assert.False(File.Exists(path + ".tmp"));
+    }
+}
