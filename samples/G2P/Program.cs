@@ -5,7 +5,7 @@
 // times decoding the test words through it, and converts two words that are not in the dictionary.
 //
 //   dotnet run -c Release --project samples/G2P -- [--train-words N (0: all)] [--epochs N] [--no-stress]
-//       [--attention general|dot|none] [--beam N] [--data PATH]
+//       [--attention general|dot|none] [--beam N] [--hidden N] [--data PATH]
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
@@ -46,7 +46,7 @@ var options = new SequenceToSequenceOptions
     Attention = settings.Attention,
     OutputDropout = 0.15,
     EmbeddingSize = 32,
-    HiddenSize = 128,   // 192 cost about twice as much per word (the decoder has 2 x HiddenSize units); 128 leaves time for more words
+    HiddenSize = settings.HiddenSize,   // 128 by default: the decoder has 2 x HiddenSize units, and 192 costs about twice as much per word
     Epochs = settings.Epochs,
     BatchSize = 64,
     LearningRate = 3e-3,

@@ -1,14 +1,14 @@
 using System.Globalization;
 
 /// <summary>Command-line settings: how much to train, whether to keep stress digits, and where the dictionary is.</summary>
-public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, string? Data, RnnMlNet.Attention Attention, int BeamWidth)
+public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, string? Data, RnnMlNet.Attention Attention, int BeamWidth, int HiddenSize)
 {
-    public const string Usage = "[--train-words N (0: all)] [--epochs N] [--no-stress] [--attention general|dot|none] [--beam N] [--data PATH]";
+    public const string Usage = "[--train-words N (0: all)] [--epochs N] [--no-stress] [--attention general|dot|none] [--beam N] [--hidden N] [--data PATH]";
 
     /// <summary>Defaults: the whole train part, with attention, training within half an hour on two cores (see README.md).</summary>
     public static Settings Parse(string[] args)
     {
-        var settings = new Settings(null, 20, true, null, RnnMlNet.Attention.General, 5);
+        var settings = new Settings(null, 20, true, null, RnnMlNet.Attention.General, 5, 128);
         for (int i = 0; i < args.Length; i++)
         {
             settings = args[i] switch
@@ -19,6 +19,7 @@ public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, stri
                 "--data" => settings with { Data = Value(args, ++i) },
                 "--attention" => settings with { Attention = AttentionKind(args, ++i) },
                 "--beam" => settings with { BeamWidth = Count(args, ++i, allowZero: false) },
+                "--hidden" => settings with { HiddenSize = Count(args, ++i, allowZero: false) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Usage: {Usage}"),
             };
         }
