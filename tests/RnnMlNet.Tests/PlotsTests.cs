@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Microsoft.ML;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Training;
@@ -47,6 +48,26 @@ public class PlotsTests : IDisposable
         var marker = XDocument.Parse(svg).Descendants(Svg + "line").Single(l => l.Attribute("stroke-dasharray") is not null);
         Assert.Equal(lines[0][history.KeptEpoch - 1].X, double.Parse(marker.Attribute("x1")!.Value, CultureInfo.InvariantCulture), 0.1);
         Assert.Contains(">validation<", svg);
+    }
+
+    [Fact]
+    public void ASavedModelsSummaryDrawsOnePointPerEpoch()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Repeat(TeachingExampleTests.Reviews, 10).SelectMany(r => r));
+        var pipeline = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text")
+            .Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens"))
+            .Append(ml.BinaryClassification.Trainers.Lstm(new RnnMlNet.Trainers.RecurrentTrainerOptions
+            {
+                FeatureColumnName = "TokenIds", HiddenSize = 4, Epochs = 4, ValidationFraction = 0.2, Seed = 1,
+            }));
+        string zip = _temp.File("reviews.zip");
+        using (var model = pipeline.Fit(data)) ml.Model.Save(model, data.Schema, zip);
+        var summary = RnnMlNet.Onnx.RecurrentModelFile.ReadSummary(zip);
+        Assert.Equal(4, summary.History.Count);
+        var lines = Lines(TrainingPlots.LossCurves(summary));
+        Assert.Equal(2, lines.Length);   // training and validation
+        Assert.All(lines, line => Assert.Equal(summary.History.Count, line.Length));
     }
 
     [Fact]

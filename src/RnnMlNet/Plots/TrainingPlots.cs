@@ -3,17 +3,28 @@ namespace RnnMlNet.Plots;
 /// <summary>The charts a recurrent model's training calls for, as SVG documents (<see cref="LineChart"/>).</summary>
 public static class TrainingPlots
 {
-    /// <summary>Training and validation loss by epoch, with the kept epoch (best validation loss) marked by a dashed line.
-    /// The history comes from an estimator's <c>History</c>, the engine's trainer, or a saved model's summary
-    /// (<c>RecurrentModelFile.ReadSummary</c>).</summary>
+    /// <summary>Training and validation loss by epoch, with the kept epoch (best validation loss) marked by a dashed line,
+    /// from an estimator's <c>History</c> or the engine's trainer.</summary>
     public static string LossCurves(TrainingHistory history, string title = "Loss by epoch")
     {
         ArgumentNullException.ThrowIfNull(history);
-        if (history.Epochs.Count == 0) throw new ArgumentException("The history has no epoch to draw.", nameof(history));
-        var series = new List<ChartSeries> { new("training", history.Epochs.Select(e => ((double)e.Epoch, e.TrainingLoss)).ToArray()) };
-        if (history.Epochs.Any(e => e.ValidationLoss is not null))
-            series.Add(new ChartSeries("validation", history.Epochs.Select(e => ((double)e.Epoch, e.ValidationLoss ?? double.NaN)).ToArray()));
-        return LineChart.Svg(title, "epoch", "loss", series, markerX: history.KeptEpoch > 0 ? history.KeptEpoch : null);
+        return LossCurves(history.Epochs, history.KeptEpoch, title);
+    }
+
+    /// <summary>The same chart from a saved model's summary (<c>RecurrentModelFile.ReadSummary</c>).</summary>
+    public static string LossCurves(Trainers.RecurrentModelSummary summary, string title = "Loss by epoch")
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return LossCurves(summary.History, summary.KeptEpoch, title);
+    }
+
+    private static string LossCurves(IReadOnlyList<EpochReport> epochs, int keptEpoch, string title)
+    {
+        if (epochs.Count == 0) throw new ArgumentException("The history has no epoch to draw.", nameof(epochs));
+        var series = new List<ChartSeries> { new("training", epochs.Select(e => ((double)e.Epoch, e.TrainingLoss)).ToArray()) };
+        if (epochs.Any(e => e.ValidationLoss is not null))
+            series.Add(new ChartSeries("validation", epochs.Select(e => ((double)e.Epoch, e.ValidationLoss ?? double.NaN)).ToArray()));
+        return LineChart.Svg(title, "epoch", "loss", series, markerX: keptEpoch > 0 ? keptEpoch : null);
     }
 
     /// <summary>
