@@ -19,11 +19,9 @@ var data = ml.Data.LoadFromTextFile<NameRow>(csv, separatorChar: ',', hasHeader:
 
 var pipeline = ml.Transforms.Conversion.MapValue("Label", new Dictionary<string, bool> { ["F"] = true, ["M"] = false }, "Gender")
     .Append(ml.Transforms.Text.NormalizeText("Lower", "Name"))
-    .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))
-    // The tokenizer's keys cover all 65,536 UTF-16 code units (its UInt16 keys go straight into the trainer too, at the
-    // cost of an embedding row per code unit); a vocabulary of the characters seen keeps the model small.
-    .Append(ml.Transforms.Conversion.MapKeyToValue("Chars", "CharKeys"))
-    .Append(ml.Transforms.Text.BuildVocabulary("CharIds", "Chars"))
+    // ML.NET's character tokenizer and a vocabulary of the characters seen (its UInt16 keys could go straight into the
+    // trainer, at the cost of an embedding row for each of the 65,536 UTF-16 code units).
+    .Append(SampleData.CharacterIds(ml, "CharIds", "Lower"))
     .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
     {
         FeatureColumnName = "CharIds",

@@ -13,9 +13,7 @@ var data = ml.Data.LoadFromEnumerable(NameRow.Read(csv));
 var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 42);
 
 var lstm = ml.Transforms.Text.NormalizeText("Lower", "Name")
-    .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))
-    .Append(ml.Transforms.Conversion.MapKeyToValue("Chars", "CharKeys"))
-    .Append(ml.Transforms.Text.BuildVocabulary("CharIds", "Chars"))
+    .Append(SampleData.CharacterIds(ml, "CharIds", "Lower"))
     .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
     {
         FeatureColumnName = "CharIds",

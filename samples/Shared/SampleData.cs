@@ -1,4 +1,7 @@
-// Shared by the samples (linked into each project): finding the repository's data files, and reading the names list.
+// Shared by the samples (linked into each project): finding the repository's data files, reading the names list, and
+// turning text into character ids.
+using Microsoft.ML;
+using RnnMlNet;
 
 /// <summary>The repository's data files, found from wherever a sample runs.</summary>
 public static class SampleData
@@ -20,4 +23,14 @@ public static class SampleData
             : throw new InvalidDataException($"{csv}, line {i + 2}: '{line}'; expected Name,F or Name,M."))
         .GroupBy(r => r.Name).Where(g => g.Count() == 1)
         .Select(g => g.Single()).ToList();
+
+    /// <summary>
+    /// Text → ids of its characters (columns "CharKeys" and "Chars" on the way): ML.NET's character tokenizer, whose keys
+    /// span all 65,536 UTF-16 code units, mapped back to characters, then a vocabulary of the characters seen in training,
+    /// so the embedding holds a row per character that occurs rather than per code unit.
+    /// </summary>
+    public static IEstimator<ITransformer> CharacterIds(MLContext ml, string outputColumnName, string textColumnName) =>
+        ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", textColumnName, useMarkerCharacters: false)
+            .Append(ml.Transforms.Conversion.MapKeyToValue("Chars", "CharKeys"))
+            .Append(ml.Transforms.Text.BuildVocabulary(outputColumnName, "Chars"));
 }

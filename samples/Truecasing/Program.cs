@@ -49,9 +49,7 @@ var labels = ml.Transforms.Conversion.MapValueToKey("Label", nameof(TaggedSenten
 var trainView = labels.Transform(ml.Data.LoadFromEnumerable(train));
 var testView = labels.Transform(ml.Data.LoadFromEnumerable(test));
 
-var pipeline = ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", nameof(LowerCaseText.Lower), useMarkerCharacters: false)
-    .Append(ml.Transforms.Conversion.MapKeyToValue("Chars", "CharKeys"))
-    .Append(ml.Transforms.Text.BuildVocabulary("CharIds", "Chars"))
+var pipeline = SampleData.CharacterIds(ml, "CharIds", nameof(LowerCaseText.Lower))
     .Append(ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions
     {
         FeatureColumnName = "CharIds",
