@@ -1,7 +1,6 @@
 // Shared by the samples (linked into each project): finding the repository's data files, reading the names list, and
 // turning text into character ids.
 using Microsoft.ML;
-using RnnMlNet;
 
 /// <summary>The repository's data files, found from wherever a sample runs.</summary>
 public static class SampleData

@@ -182,6 +182,18 @@ public class GradientReachingEachStepTests
     }
 
     [Fact]
+    public void TheBackwardDirectionsFirstStepGetsOnlyWhatTheHeadSends()
+    {
+        // The backward direction ends at natural step 0, so its ∂L/∂h_0 is the head's weights on its units (∂L/∂logit = 1)
+        // and nothing else; a mapping of own steps to the wrong natural steps would report another step's norm here.
+        var network = Network(CellKind.Gru, bidirectional: true);
+        var flow = Flow(network, Sequence<double>.FromFeatures(TestData.RandomArray<double>(2 * 5, new Random(9)), 2));
+        double[] head = network.Export().Single(w => w.Name == "head.weights").Values;
+        Assert.Equal(Math.Sqrt(head[4..8].Sum(w => w * w)), flow[0][1][0], 1e-12);
+        Assert.Equal(Math.Sqrt(head[..4].Sum(w => w * w)), flow[0][0][4], 1e-12);
+    }
+
+    [Fact]
     public void ASimpleRnnsEarlyStepsGetOrdersOfMagnitudeLessThanAnLstms()
     {
         var x = Sequence<double>.FromFeatures(TestData.RandomArray<double>(2 * 60, new Random(6)), 2);

@@ -45,7 +45,8 @@ internal ref struct CellStep<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>What backward needs from forward, [Rows, CacheWidth].</summary>
     public Span<T> Cache;
 
-    /// <summary>Backward in: ∂L/∂h_t, [Rows, H]. The cell may overwrite it.</summary>
+    /// <summary>Backward in: ∂L/∂h_t, [Rows, H]. Cells only read it: after backward the direction reports its norms
+    /// (<c>RecurrentNetwork.GradientReachingEachStep</c>).</summary>
     public Span<T> HiddenGrad;
 
     /// <summary>Backward in: ∂L/∂C_t carried from step t+1; out: ∂L/∂C_{t-1}. LSTM only.</summary>

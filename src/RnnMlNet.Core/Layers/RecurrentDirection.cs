@@ -147,7 +147,10 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             {
                 int own = _run.OwnStep(t, row);
                 if (own < 0) continue;
-                norms[t] += double.CreateChecked(System.Numerics.Tensors.TensorPrimitives.Norm<T>(_hiddenGrad.AsSpan((own * b + row) * H, H)));
+                // Squares summed in double: a float gradient of 1e-20 squares to below float's range.
+                double squares = 0;
+                foreach (T g in _hiddenGrad.AsSpan((own * b + row) * H, H)) squares += double.CreateChecked(g) * double.CreateChecked(g);
+                norms[t] += Math.Sqrt(squares);
                 counted++;
             }
             if (counted > 0) norms[t] /= counted;

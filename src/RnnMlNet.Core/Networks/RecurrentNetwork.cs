@@ -200,7 +200,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>
     /// The gradient that reached each time step in the last backward pass: ‖∂L/∂h_t‖, the norm of the hidden state's whole
-    /// gradient at step t (from the layer above or the head, and from step t + 1), averaged over the batch's sequences that
+    /// gradient at step t (from the layer above or the head, and from the step after it in the direction's own order),
+    /// averaged over the batch's sequences that
     /// have step t; indexed [layer][direction][t], forward direction first, t in natural order. This is where vanishing
     /// and exploding gradients show: for a SimpleRNN the early steps' norms fall by orders of magnitude as sequences grow.
     /// </summary>

@@ -34,8 +34,8 @@ public static class LineChart
         double Scale(double y) => logY ? Math.Log10(y) : y;
         double xMin = points.Min(p => p.X), xMax = points.Max(p => p.X), yMin = points.Min(p => Scale(p.Y)), yMax = points.Max(p => Scale(p.Y));
         if (logY) (yMin, yMax) = (Math.Floor(yMin), Math.Ceiling(yMax));
-        if (xMax == xMin) (xMin, xMax) = (xMin - 1, xMax + 1);
-        if (yMax == yMin) (yMin, yMax) = (yMin - 1, yMax + 1);
+        (xMin, xMax) = Widened(xMin, xMax);
+        (yMin, yMax) = Widened(yMin, yMax);
         double plotWidth = Width - Left - Right, plotHeight = Height - Top - Bottom;
         double PixelX(double x) => Left + (x - xMin) / (xMax - xMin) * plotWidth;
         double PixelY(double y) => Top + (1 - (Scale(y) - yMin) / (yMax - yMin)) * plotHeight;
@@ -45,18 +45,20 @@ public static class LineChart
         svg.Append(Invariant($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n"));
         svg.Append(Invariant($"<text x=\"{Left + plotWidth / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n"));
         svg.Append(Invariant($"<rect x=\"{Left}\" y=\"{Top}\" width=\"{plotWidth}\" height=\"{plotHeight}\" fill=\"none\" stroke=\"#444\"/>\n"));
-        foreach (double x in Ticks(xMin, xMax))
-            svg.Append(Invariant($"<text x=\"{PixelX(x):0.#}\" y=\"{Top + plotHeight + 16}\" text-anchor=\"middle\">{Label(x)}</text>\n"));
+        var (xTicks, xStep) = Ticks(xMin, xMax);
+        foreach (double x in xTicks)
+            svg.Append(Invariant($"<text x=\"{PixelX(x):0.#}\" y=\"{Top + plotHeight + 16}\" text-anchor=\"middle\">{Label(x, xStep)}</text>\n"));
         // On a log scale, every decade up to eight of them, then every second, third … so the labels never crowd.
         int decadeStep = Math.Max(1, (int)Math.Ceiling((yMax - yMin) / 8));
+        var (linearTicks, yStep) = Ticks(yMin, yMax);
         var yTicks = logY
             ? Enumerable.Range(0, (int)(yMax - yMin) / decadeStep + 1).Select(i => Math.Pow(10, yMin + i * decadeStep))
-            : Ticks(yMin, yMax);
+            : linearTicks;
         foreach (double y in yTicks)
         {
             double py = PixelY(y);
             svg.Append(Invariant($"<line x1=\"{Left}\" y1=\"{py:0.#}\" x2=\"{Left + plotWidth}\" y2=\"{py:0.#}\" stroke=\"#ddd\"/>\n"));
-            svg.Append(Invariant($"<text x=\"{Left - 6}\" y=\"{py + 4:0.#}\" text-anchor=\"end\">{(logY ? y.ToString("0E0", CultureInfo.InvariantCulture) : Label(y))}</text>\n"));
+            svg.Append(Invariant($"<text x=\"{Left - 6}\" y=\"{py + 4:0.#}\" text-anchor=\"end\">{(logY ? y.ToString("0E0", CultureInfo.InvariantCulture) : Label(y, yStep))}</text>\n"));
         }
         svg.Append(Invariant($"<text x=\"{Left + plotWidth / 2}\" y=\"{Height - 12}\" text-anchor=\"middle\">{Escape(xLabel)}</text>\n"));
         svg.Append(Invariant($"<text x=\"16\" y=\"{Top + plotHeight / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {Top + plotHeight / 2})\">{Escape(yLabel)}</text>\n"));
@@ -67,7 +69,15 @@ public static class LineChart
             string colour = Colours[i % Colours.Length];
             // A gap (a point that cannot be drawn) starts a new polyline.
             foreach (var run in Runs(series[i].Points, Drawable))
+            {
+                // A lone point (one epoch, or a value between two gaps) would be an invisible polyline.
+                if (run.Count == 1)
+                {
+                    svg.Append(Invariant($"<circle cx=\"{PixelX(run[0].X):0.##}\" cy=\"{PixelY(run[0].Y):0.##}\" r=\"2.5\" fill=\"{colour}\"/>\n"));
+                    continue;
+                }
                 svg.Append($"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.8\" points=\"{string.Join(' ', run.Select(p => Invariant($"{PixelX(p.X):0.##},{PixelY(p.Y):0.##}")))}\"/>\n");
+            }
             double legendY = Top + 10 + 18 * i;
             svg.Append(Invariant($"<line x1=\"{Width - Right + 12}\" y1=\"{legendY}\" x2=\"{Width - Right + 32}\" y2=\"{legendY}\" stroke=\"{colour}\" stroke-width=\"2\"/>\n"));
             svg.Append(Invariant($"<text x=\"{Width - Right + 38}\" y=\"{legendY + 4}\">{Escape(series[i].Name)}</text>\n"));
@@ -81,9 +91,16 @@ public static class LineChart
     {
         ArgumentNullException.ThrowIfNull(svg);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, svg);
-        File.Move(temporary, path, overwrite: true);
+        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            File.WriteAllText(temporary, svg);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 
     private static IEnumerable<List<(double X, double Y)>> Runs(IReadOnlyList<(double X, double Y)> points, Func<(double X, double Y), bool> drawable)
@@ -102,15 +119,33 @@ public static class LineChart
         if (run.Count > 0) yield return run;
     }
 
-    /// <summary>About five round ticks (1, 2 or 5 times a power of ten apart) within [min, max].</summary>
-    private static IEnumerable<double> Ticks(double min, double max)
+    /// <summary>A range of some width: a single value (or values a rounding error apart) gets room around it.</summary>
+    private static (double Min, double Max) Widened(double min, double max)
+    {
+        double least = Math.Max(1e-9, Math.Max(Math.Abs(min), Math.Abs(max)) * 1e-6);
+        if (max - min >= least) return (min, max);
+        double middle = (min + max) / 2;
+        return (middle - least, middle + least);
+    }
+
+    /// <summary>About five round ticks (1, 2 or 5 times a power of ten apart) within [min, max], and their spacing.</summary>
+    private static (double[] Ticks, double Step) Ticks(double min, double max)
     {
         double rough = (max - min) / 5, power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
         double step = new[] { 1.0, 2, 5, 10 }.Select(m => m * power).First(s => s >= rough);
-        for (double tick = Math.Ceiling(min / step) * step; tick <= max + step * 1e-9; tick += step) yield return tick;
+        double first = Math.Ceiling(min / step);
+        // Each tick from its index, not by repeated addition, so rounding can neither stall nor drift the loop.
+        var ticks = Enumerable.Range(0, 12).Select(i => (first + i) * step).TakeWhile(t => t <= max + step * 1e-9).ToArray();
+        return (ticks, step);
     }
 
-    private static string Label(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+    /// <summary>A tick's label with as many decimals as the tick spacing needs, and no "-0".</summary>
+    private static string Label(double value, double step)
+    {
+        int decimals = Math.Clamp(-(int)Math.Floor(Math.Log10(step)), 0, 15);
+        string text = value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+        return text.TrimStart('-').Trim('0', '.').Length == 0 ? (0.0).ToString("F" + decimals, CultureInfo.InvariantCulture) : text;
+    }
 
     private static string Escape(string text) => SecurityElement.Escape(text) ?? "";
 

@@ -20,7 +20,7 @@ public static class TrainingPlots
 
     private static string LossCurves(IReadOnlyList<EpochReport> epochs, int keptEpoch, string title)
     {
-        if (epochs.Count == 0) throw new ArgumentException("The history has no epoch to draw.", nameof(epochs));
+        if (epochs.Count == 0) throw new ArgumentException("The history has no epoch to draw.", "history");
         var series = new List<ChartSeries> { new("training", epochs.Select(e => ((double)e.Epoch, e.TrainingLoss)).ToArray()) };
         if (epochs.Any(e => e.ValidationLoss is not null))
             series.Add(new ChartSeries("validation", epochs.Select(e => ((double)e.Epoch, e.ValidationLoss ?? double.NaN)).ToArray()));
