@@ -89,16 +89,7 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
 
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
-        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            File.WriteAllBytes(temporary, payload.ToArray());
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        Data.AtomicFile.WriteAllBytes(path, payload.ToArray());
     }
 
     /// <summary>The checkpoint at <paramref name="path"/>, or null when there is none; throws <see cref="InvalidDataException"/>

@@ -18,17 +18,7 @@ public static class RecurrentModelFile
     /// </summary>
     public static void ExportOnnx(string modelZipPath, string onnxPath)
     {
-        byte[] model = ReadRecurrentModel(modelZipPath).Bytes;
-        string temporary = onnxPath + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            File.WriteAllBytes(temporary, model);
-            File.Move(temporary, onnxPath, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        Core.Data.AtomicFile.WriteAllBytes(onnxPath, ReadRecurrentModel(modelZipPath).Bytes);
     }
 
     /// <summary>The summary (layers, shapes, parameter counts, history) that the LSTM, GRU and SimpleRNN trainers store with a saved model.</summary>

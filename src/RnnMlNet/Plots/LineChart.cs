@@ -91,16 +91,7 @@ public static class LineChart
     {
         ArgumentNullException.ThrowIfNull(svg);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            File.WriteAllText(temporary, svg);
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        Core.Data.AtomicFile.WriteAllBytes(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(svg));
     }
 
     private static IEnumerable<List<(double X, double Y)>> Runs(IReadOnlyList<(double X, double Y)> points, Func<(double X, double Y), bool> drawable)
