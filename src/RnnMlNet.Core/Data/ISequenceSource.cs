@@ -13,6 +13,11 @@ public interface ISequenceSource<T> where T : unmanaged, IFloatingPointIeee754<T
 
     /// <summary>Reads every example, in the same order on every call.</summary>
     IEnumerable<LabeledSequence<T>> Read();
+
+    /// <summary>Reads the examples whose index in <see cref="Read()"/>'s order is <paramref name="part"/> modulo
+    /// <paramref name="parts"/>: one shard of a data-parallel job. Override it to skip the other examples without
+    /// reading them.</summary>
+    IEnumerable<LabeledSequence<T>> Read(int part, int parts) => Read().Where((_, index) => index % parts == part);
 }
 
 /// <summary>An in-memory source.</summary>

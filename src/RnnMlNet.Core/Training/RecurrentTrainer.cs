@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Distributed;
 using RnnMlNet.Core.Layers;
 using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
@@ -20,6 +21,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     private readonly TrainingOptions _options;
     private readonly Optimizer<T> _optimizer;
     private readonly Random _dropoutRandom;
+    private readonly DataParallelStep<T>? _dataParallel;
 
     /// <summary>Creates a trainer of a network under a loss on its logits; the optimizer state lives as long as the trainer.</summary>
     public RecurrentTrainer(RecurrentNetwork<T> network, Loss<T> loss, TrainingOptions options)
@@ -38,6 +40,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         _optimizer = Optimizer<T>.Create(options.Optimizer);
         // A fixed derivation of the seed (HashCode is randomised per process, which would break reproducibility).
         _dropoutRandom = new Random(unchecked(options.Seed * 7919 + 104729));
+        _dataParallel = options.DataParallel is { } dataParallel ? new DataParallelStep<T>(dataParallel, objective) : null;
     }
 
     /// <summary>Trains on <paramref name="training"/>; reports validation loss each epoch when <paramref name="validation"/> is given.</summary>
@@ -58,8 +61,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         if (_options.EarlyStoppingPatience is not null && validation is null)
             throw new ArgumentException("Early stopping needs validation examples.", nameof(validation));
 
-        var shuffleRandom = new Random(_options.Seed);
-        int? batchesPerEpoch = training.Count is int count ? (count + _options.BatchSize - 1) / _options.BatchSize : null;
+        var plan = new StepPlan<T>(training, _options);
+        int? batchesPerEpoch = plan.BatchesPerEpoch;
         _options.Schedule.Start();
         var epochs = new List<EpochReport>();
         T[]? bestWeights = null;
@@ -78,9 +81,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             bestValidation = bestEpoch > 0 ? epochs[bestEpoch - 1].ValidationLoss ?? double.PositiveInfinity : double.PositiveInfinity;
             // The shuffling stream is drawn again over the data for the epochs done (and, in the loop below, for the batches
             // done of a checkpoint written within an epoch), so the batches to come shuffle as they would have.
-            for (int done = 1; done <= checkpoint.Epoch; done++)
-                foreach (var _ in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
-                    _options.CancellationToken.ThrowIfCancellationRequested();
+            for (int done = 1; done <= checkpoint.Epoch; done++) plan.Replay();
         }
         int totalEpochs = EpochsFor(batchesPerEpoch);
         var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor, checkpoint?.DivergenceStart ?? double.NaN, checkpoint?.RecentLosses) : null;
@@ -94,7 +95,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             int skip = tally.Batches;
             resumedTally = null;
             var epochClock = Stopwatch.StartNew();
-            foreach (var examples in BatchPlanner.Batches(training.Read(), _options.BatchSize, _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, shuffleRandom))
+            foreach (var batches in plan.Epoch())
             {
                 if (skip > 0)
                 {
@@ -103,17 +104,22 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 }
                 _options.CancellationToken.ThrowIfCancellationRequested();
                 // Dropout masks from a stream of the batch's own, so a resumed run draws the masks an uninterrupted one would.
-                var dropoutRandom = new Random(unchecked(_options.Seed * 7919 + 104729 + epoch * 1_000_003 + tally.Batches * 7_919_993));
+                int dropoutSeed = unchecked(_options.Seed * 7919 + 104729 + epoch * 1_000_003 + tally.Batches * 7_919_993);
                 // Schedules see fractional epochs once the number of batches per epoch is known.
                 double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)tally.Batches / known) : 0);
                 double rate = _options.Schedule.Rate(_options.LearningRate, progress, totalEpochs);
-                var (loss, norm, weight) = Step(() => _objective.ComputeGradients(examples, dropoutRandom), rate, epoch, ++tally.Batches);
+                var (loss, norm, weight, rows) = Step(() => _dataParallel is null
+                    ? WithRows(_objective.ComputeGradients(batches[0], new Random(dropoutSeed)), batches[0].Length)
+                    : _dataParallel.ComputeGradients(batches, dropoutSeed), rate, epoch, tally.Batches + 1);
+                // Data-parallel, the epoch ends when no rank has a batch left.
+                if (rows == 0) break;
+                tally.Batches++;
                 if (watch is not null && watch.Diverged(loss))
                 {
                     lastGood!.CopyTo(_objective.Parameters.Values, 0);
                     throw new TrainingDivergedException(epoch, tally.Batches, loss, norm, rate, _options.ClipNorm, watch.RecentMean, watch.Start, _options.DivergenceFactor!.Value, epoch - 1);
                 }
-                tally.Add(loss, weight, norm, examples.Length);
+                tally.Add(loss, weight, norm, rows);
                 _options.OnBatch?.Invoke(new BatchReport(epoch, tally.Batches, batchesPerEpoch ?? 0, loss, norm, rate, clock.Elapsed, tally.Rows, epochClock.Elapsed));
                 if (_options.CheckpointEveryBatches is int every && tally.Batches % every == 0)
                     SaveCheckpoint(epoch - 1, tally, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, lastGood);
@@ -146,7 +152,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             SaveCheckpoint(epoch, null, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, null);
         }
         // Finished: a later run with these options starts afresh.
-        if (_options.CheckpointPath is { } finished && File.Exists(finished)) File.Delete(finished);
+        if (_options.CheckpointPath is { } finished && WritesCheckpoints && File.Exists(finished)) File.Delete(finished);
         if (bestWeights is not null && bestEpoch != keptEpoch)
         {
             bestWeights.CopyTo(_objective.Parameters.Values, 0);
@@ -161,7 +167,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     private void SaveCheckpoint(int epochsDone, EpochTally? partial, List<EpochReport> epochs, T[]? bestWeights, int bestEpoch, int? batchesPerEpoch,
         DivergenceWatch? watch, T[]? lastGood)
     {
-        if (_options.CheckpointPath is not { } path) return;
+        if (_options.CheckpointPath is not { } path || !WritesCheckpoints) return;
         var (steps, state) = _optimizer.Export();
         new TrainingCheckpoint<T>
         {
@@ -170,6 +176,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             RecentLosses = watch?.Recent.ToArray() ?? [], Partial = partial, LastGood = partial is null ? null : lastGood,
         }.Write(path, Fingerprint());
     }
+
+    /// <summary>Data-parallel, rank 0 alone writes the checkpoint (every rank holds the same state) and every rank reads it.</summary>
+    private bool WritesCheckpoints => _options.DataParallel is null || _options.DataParallel.Communicator.Rank == 0;
 
     /// <summary>What a checkpoint must have been written with to be resumed here: the element type, every parameter's name
     /// and shape, and every training option that changes the weights.</summary>
@@ -181,7 +190,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
             $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
-            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}");
+            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}|{o.DataParallel?.ShardCount ?? 1}");
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than
@@ -194,7 +203,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     public (double Loss, double GradientNorm) TrainBatch(SequenceBatch<T> batch, double learningRate)
     {
         var network = _objective as NetworkObjective<T> ?? throw new InvalidOperationException("A laid-out batch trains a network; this trainer's objective takes labelled sequences.");
-        var (loss, norm, _) = Step(() => network.ComputeGradients(batch, _dropoutRandom), learningRate, epoch: 0, batchNumber: 0);
+        var (loss, norm, _, _) = Step(() => WithRows(network.ComputeGradients(batch, _dropoutRandom), batch.Count), learningRate, epoch: 0, batchNumber: 0);
         return (loss, norm);
     }
 
@@ -205,6 +214,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     public double Evaluate(ISequenceSource<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
+        if (_dataParallel is not null) return _dataParallel.Evaluate(source, _options.BatchSize);
         double lossSum = 0, weightSum = 0;
         foreach (var examples in source.Read().Chunk(_options.BatchSize))
         {
@@ -215,12 +225,16 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         return weightSum > 0 ? lossSum / weightSum : 0;
     }
 
-    private (double Loss, double Norm, double Weight) Step(Func<(double Loss, double Weight)> forwardBackward, double learningRate, int epoch, int batchNumber)
+    private static (double Loss, double Weight, int Rows) WithRows((double Loss, double Weight) result, int rows) => (result.Loss, result.Weight, rows);
+
+    /// <summary>One update from the gradients <paramref name="forwardBackward"/> leaves; nothing when it saw no examples.</summary>
+    private (double Loss, double Norm, double Weight, int Rows) Step(Func<(double Loss, double Weight, int Rows)> forwardBackward, double learningRate, int epoch, int batchNumber)
     {
         var parameters = _objective.Parameters;
         parameters.ZeroGradients();
         // Checked between time steps too: a cancel during a long batch leaves the weights of the last finished one.
-        var (loss, weight) = Threading.StepCancellation.Run(_options.CancellationToken, forwardBackward);
+        var (loss, weight, rows) = Threading.StepCancellation.Run(_options.CancellationToken, forwardBackward);
+        if (rows == 0) return default;
 
         double norm = GradientClipping.GlobalNorm<T>(parameters.Gradients);
         // A non-finite loss or gradient must never reach the weights.
@@ -231,6 +245,6 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         if (_options.ClipNorm is double maxNorm)
             GradientClipping.ClipByGlobalNorm<T>(parameters.Gradients, _options.ClipValue is null ? norm : GradientClipping.GlobalNorm<T>(parameters.Gradients), maxNorm);
         _optimizer.Update(parameters.Values, parameters.Gradients, learningRate);
-        return (loss, norm, weight);
+        return (loss, norm, weight, rows);
     }
 }

@@ -65,6 +65,11 @@ public sealed class TrainingOptions
     /// from the last of them. Default null (at the end of each epoch only).</summary>
     public int? CheckpointEveryBatches { get; set; }
 
+    /// <summary>Train across processes (and machines): each global batch of <see cref="BatchSize"/> is split into shards
+    /// whose gradients the processes compute and sum in a fixed order, so every process applies the same update. Every
+    /// process must train with the same options and data. Default null (this process alone).</summary>
+    public Distributed.DataParallelOptions? DataParallel { get; set; }
+
     /// <summary>Called after every batch.</summary>
     public Action<BatchReport>? OnBatch { get; set; }
 
@@ -89,5 +94,6 @@ public sealed class TrainingOptions
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
         Optimizer.Validate();
+        DataParallel?.Validate(BatchSize);
     }
 }

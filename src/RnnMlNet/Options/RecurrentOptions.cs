@@ -1,5 +1,6 @@
 using RnnMlNet.Core;
 using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Distributed;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Optimizers;
 using RnnMlNet.Core.Training;
@@ -112,6 +113,14 @@ public abstract class RecurrentOptions
     /// long epochs. Default null (at each epoch's end only).</summary>
     public int? CheckpointEveryBatches { get; set; }
 
+    /// <summary>Train across processes or machines (for example under <c>mpirun</c>, with RnnMlNet.Mpi's
+    /// <c>MpiCommunicator</c>): every process runs the same pipeline on the same data with the same options; each trains
+    /// on its shards' rows (row index modulo <see cref="DataParallelOptions.Shards"/>), the gradients are combined in a fixed
+    /// order, and <c>Fit</c> returns the same model on every process, bit for bit the model one process with the same shards
+    /// trains. With <see cref="CheckpointDirectory"/> rank 0 writes the checkpoint and every rank reads it, so the folder must
+    /// be shared. Default null (this process alone).</summary>
+    public DataParallelOptions? DataParallel { get; set; }
+
     /// <summary>Fewest epochs these options accept (the trainers accept 0 to package given weights).</summary>
     private protected virtual int MinimumEpochs => 1;
 
@@ -156,6 +165,7 @@ public abstract class RecurrentOptions
         CancellationToken = CancellationToken,
         CheckpointPath = CheckpointDirectory is null ? null : Path.Combine(CheckpointDirectory, RecurrentDefaults.CheckpointFileName),
         CheckpointEveryBatches = CheckpointEveryBatches,
+        DataParallel = DataParallel,
     };
 
     /// <summary>A network of these sizes; the caller sets its input, head and outputs, which depend on the data.</summary>

@@ -13,7 +13,11 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
 {
     public int? Count => !split.HoldsOut && data.GetRowCount() is long rows ? (int)Math.Min(rows, int.MaxValue) : null;
 
-    public IEnumerable<LabeledSequence<float>> Read()
+    public IEnumerable<LabeledSequence<float>> Read() => Read(0, 1);
+
+    /// <summary>Reads the training (or validation) rows whose index among them is <paramref name="part"/> modulo
+    /// <paramref name="parts"/>; the other rows' columns are never read, so upstream transforms do not run for them.</summary>
+    public IEnumerable<LabeledSequence<float>> Read(int part, int parts)
     {
         var schema = data.Schema;
         using var cursor = data.GetRowCursor([.. input.ColumnNames.Select(name => schema[name]), schema[task.LabelColumnName]]);
@@ -21,10 +25,11 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
         var addSide = input.Side is null ? null : SequenceColumn.SideReader(cursor, input.Side);
         Sequence<float> readSequence(long position) => addSide is null ? readSteps(position) : addSide(position, readSteps(position));
         var readLabel = task.LabelReader(cursor);
+        long index = -1;
         for (long position = 0; cursor.MoveNext(); position++)
         {
             cancellation.ThrowIfCancellationRequested();
-            if (split.IsValidation(position) != validation) continue;
+            if (split.IsValidation(position) != validation || ++index % parts != part) continue;
             var sequence = readSequence(position);
             var label = readLabel(position);
             task.CheckLabelFits(label, sequence.Length, position, input.ColumnName);

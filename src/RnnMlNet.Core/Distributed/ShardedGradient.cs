@@ -1,0 +1,55 @@
+using System.Numerics;
+
+namespace RnnMlNet.Core.Distributed;
+
+/// <summary>
+/// Sums the shards' gradients of a global batch on every rank, adding the shards in shard order.
+/// <para>Why not MPI's allreduce: it adds in an order of the library's choosing, so the last bits would change with the
+/// number of processes. Here the gradient is cut into one slice per rank (a reduce-scatter by all-to-all): the owner of a
+/// slice receives every shard's values of it and adds them in shard order, so each element gets the same additions
+/// whatever the number of processes; the summed slices are then gathered on every rank. Each rank sends and receives about
+/// twice the gradient, as a ring allreduce does.</para>
+/// </summary>
+internal sealed class ShardedGradient<T>(IRankCommunicator communicator, int shards, int length) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly int _localShards = shards / communicator.Size;
+    // Elements of the gradient that each rank sums (the last slice is padded with zeros).
+    private readonly int _slice = Math.Max(1, (length + communicator.Size - 1) / communicator.Size);
+    private T[]? _send, _receive, _sum, _gathered;
+
+    /// <summary>Writes Σ_s scale_s · g_s into <paramref name="gradient"/>, s in shard order over every rank's shards;
+    /// <paramref name="local"/> holds this rank's shards' gradients, <paramref name="scales"/> every shard's scale (the
+    /// same on every rank). A shard whose scale is 0 (it had no examples) is left out.</summary>
+    public void Combine(T[][] local, T[] scales, T[] gradient)
+    {
+        int ranks = communicator.Size;
+        int block = _slice * _localShards;
+        var send = _send ??= new T[ranks * block];
+        var receive = _receive ??= new T[ranks * block];
+        for (int rank = 0; rank < ranks; rank++)
+        {
+            int start = rank * _slice, count = Math.Clamp(length - start, 0, _slice);
+            for (int l = 0; l < _localShards; l++)
+            {
+                var target = send.AsSpan(rank * block + l * _slice, _slice);
+                local[l].AsSpan(Math.Min(start, length), count).CopyTo(target);
+                target[count..].Clear();
+            }
+        }
+        communicator.AllToAll(send, receive);
+
+        // Block i of receive is rank i's shards' values of this rank's slice: shards i·L … i·L + L − 1, so in shard order.
+        var sum = _sum ??= new T[_slice];
+        Array.Clear(sum);
+        for (int shard = 0; shard < shards; shard++)
+        {
+            T scale = scales[shard];
+            if (scale == T.Zero) continue;
+            var values = receive.AsSpan(shard * _slice, _slice);
+            for (int e = 0; e < sum.Length; e++) sum[e] += scale * values[e];
+        }
+        var gathered = _gathered ??= new T[ranks * _slice];
+        communicator.AllGather(sum, gathered);
+        gathered.AsSpan(0, length).CopyTo(gradient);
+    }
+}

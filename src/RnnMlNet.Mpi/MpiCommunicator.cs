@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+using RnnMlNet.Core.Distributed;
+
+namespace RnnMlNet.Mpi;
+
+/// <summary>
+/// The processes of an MPI job (<c>mpirun -np N dotnet app.dll</c>) as an <see cref="IRankCommunicator"/>: give it to
+/// <see cref="DataParallelOptions.Communicator"/>. <see cref="Start"/> initialises MPI once per process and
+/// <see cref="Dispose"/> finalises it.
+/// <para>On Linux it runs on MPICH (Debian: <c>apt-get install mpich</c>; <c>libmpich.so.12</c>), on Windows on MS-MPI.
+/// MPI.NET is built against MS-MPI's <c>msmpi.dll</c>, whose integer handles MPICH shares, so the library is redirected to
+/// MPICH; set <c>RNNMLNET_MPI_LIBRARY</c> to load another MPICH-compatible library. Open MPI is not compatible (its handles
+/// are pointers).</para>
+/// <para>Only the array exchanges are used: MPI.NET's object exchanges serialise with BinaryFormatter, which .NET 10 no
+/// longer has.</para>
+/// </summary>
+public sealed class MpiCommunicator : IRankCommunicator, IDisposable
+{
+    private static int s_started;
+    private readonly MPI.Environment _environment;
+    private readonly MPI.Intracommunicator _world;
+
+    private MpiCommunicator(MPI.Environment environment, MPI.Intracommunicator world)
+    {
+        _environment = environment;
+        _world = world;
+    }
+
+    /// <summary>Whether this process was launched by <c>mpirun</c>/<c>mpiexec</c> (MPICH's, MS-MPI's or Open MPI's
+    /// process manager), as opposed to on its own.</summary>
+    public static bool Launched =>
+        new[] { "PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_RANK" }.Any(name => Environment.GetEnvironmentVariable(name) is not null);
+
+    /// <summary>Initialises MPI (once per process) and returns the job's world communicator; a process started without
+    /// <c>mpirun</c> is a job of one.</summary>
+    /// <exception cref="InvalidOperationException">MPI is already started in this process.</exception>
+    /// <exception cref="DllNotFoundException">No MPI library is installed; the message says what to install.</exception>
+    public static MpiCommunicator Start(ref string[] args)
+    {
+        if (Interlocked.Exchange(ref s_started, 1) == 1)
+            throw new InvalidOperationException("MPI is already started in this process: start it once and share the communicator.");
+        if (!OperatingSystem.IsWindows())
+            NativeLibrary.SetDllImportResolver(typeof(MPI.Environment).Assembly, (name, _, _) =>
+                name.Contains("msmpi", StringComparison.OrdinalIgnoreCase) ? LoadMpich() : IntPtr.Zero);
+        var environment = new MPI.Environment(ref args);
+        return new MpiCommunicator(environment, MPI.Communicator.world);
+    }
+
+    private static IntPtr LoadMpich()
+    {
+        string library = Environment.GetEnvironmentVariable("RNNMLNET_MPI_LIBRARY") ?? "libmpich.so.12";
+        return NativeLibrary.TryLoad(library, out var handle)
+            ? handle
+            : throw new DllNotFoundException($"The MPI library {library} could not be loaded. Install MPICH (Debian and Ubuntu: apt-get install mpich), " +
+                "or set RNNMLNET_MPI_LIBRARY to an MPICH-compatible libmpi.");
+    }
+
+    /// <inheritdoc />
+    public int Rank => _world.Rank;
+
+    /// <inheritdoc />
+    public int Size => _world.Size;
+
+    /// <inheritdoc />
+    public void AllGather<TValue>(TValue[] local, TValue[] all) where TValue : unmanaged
+    {
+        RequirePrimitive<TValue>();
+        if (all.Length != local.Length * Size) throw new ArgumentException($"Gathering {local.Length} values from {Size} ranks needs {local.Length * Size} places, not {all.Length}.", nameof(all));
+        _world.AllgatherFlattened(local, local.Length, ref all);
+    }
+
+    /// <inheritdoc />
+    public void AllToAll<TValue>(TValue[] send, TValue[] receive) where TValue : unmanaged
+    {
+        RequirePrimitive<TValue>();
+        if (send.Length % Size != 0 || receive.Length != send.Length)
+            throw new ArgumentException($"An all-to-all among {Size} ranks sends and receives equal blocks: {send.Length} values to send, {receive.Length} places.", nameof(send));
+        _world.AlltoallFlattened(send, send.Length / Size, ref receive);
+    }
+
+    /// <summary>Waits until every rank has called it.</summary>
+    public void Barrier() => _world.Barrier();
+
+    /// <summary>Finalises MPI: call it once, after the last exchange, on every rank.</summary>
+    public void Dispose() => _environment.Dispose();
+
+    // Other types would take MPI.NET's serialising path, which needs BinaryFormatter.
+    private static void RequirePrimitive<TValue>()
+    {
+        if (typeof(TValue) != typeof(float) && typeof(TValue) != typeof(double) && typeof(TValue) != typeof(int) && typeof(TValue) != typeof(long))
+            throw new NotSupportedException($"MPI exchanges of {typeof(TValue).Name} are not supported; float, double, int and long are.");
+    }
+}

@@ -1,0 +1,171 @@
+using RnnMlNet.Core.Cells;
+using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Distributed;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Training;
+
+namespace RnnMlNet.Core.Tests;
+
+/// <summary>
+/// Data-parallel training: N ranks (threads here; real MPI processes in the ML.NET tests) give the weights one process
+/// gives with the same shards, bit for bit; the sharded gradient is the global batch's mean gradient; checkpoints resume.
+/// </summary>
+public class DataParallelTests
+{
+    /// <summary>Token sequences of ragged lengths whose label is whether token 3 occurs: 101 rows, so the shards and the
+    /// last batch are uneven.</summary>
+    internal static LabeledSequence<T>[] Examples<T>(int count, int seed) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            int[] tokens = Enumerable.Range(0, random.Next(1, 13)).Select(_ => random.Next(20)).ToArray();
+            return new LabeledSequence<T>(Sequence<T>.FromTokens(tokens), [tokens.Contains(3) ? T.One : T.Zero]);
+        }).ToArray();
+    }
+
+    private static NetworkOptions Shape(CellKind cell) => new()
+    {
+        Cell = cell, Input = InputKind.EmbeddedTokens, VocabularySize = 20, EmbeddingSize = 6, HiddenSize = 8, Layers = 2, Dropout = 0.2,
+        InputDropout = 0.1, Pooling = Pooling.Attention, Threads = 1,
+    };
+
+    /// <summary>Trains one network on <paramref name="ranks"/> ranks with <paramref name="shards"/> shards; every rank's weights and losses.</summary>
+    private static (float[] Weights, TrainingHistory History)[] Train(CellKind cell, int ranks, int shards, string? checkpoint = null,
+        Func<int, Action<BatchReport>?>? onBatch = null, Func<int, CancellationToken>? token = null) =>
+        ThreadRanks.Run(ranks, communicator =>
+        {
+            var network = new RecurrentNetwork<float>(Shape(cell), seed: 5);
+            var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
+            {
+                Epochs = 3, BatchSize = 8, Seed = 2, ShuffleBufferSize = 40, EarlyStoppingPatience = 2, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1),
+                DataParallel = new DataParallelOptions { Communicator = communicator, Shards = shards },
+                CheckpointPath = checkpoint, CheckpointEveryBatches = checkpoint is null ? null : 3,
+                OnBatch = onBatch?.Invoke(communicator.Rank), CancellationToken = token?.Invoke(communicator.Rank) ?? default,
+            }).Fit(Examples<float>(101, 1), Examples<float>(30, 2));
+            return (network.Parameters.Values, history);
+        });
+
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void RanksTrainTheWeightsOfOneProcessWithTheSameShards(CellKind cell)
+    {
+        var alone = Train(cell, ranks: 1, shards: 2).Single();
+        var pair = Train(cell, ranks: 2, shards: 2);
+        foreach (var (weights, history) in pair)
+        {
+            Assert.Equal(alone.Weights, weights);
+            Assert.Equal(alone.History.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)), history.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)));
+            Assert.Equal(alone.History.KeptEpoch, history.KeptEpoch);
+        }
+        // Four shards: one, two or four ranks give the same weights, and other weights than two shards do.
+        var four = Train(cell, ranks: 1, shards: 4).Single().Weights;
+        Assert.Equal(four, Train(cell, ranks: 2, shards: 4)[1].Weights);
+        Assert.Equal(four, Train(cell, ranks: 4, shards: 4)[3].Weights);
+        Assert.NotEqual(alone.Weights, four);
+    }
+
+    /// <summary>One step on sharded batches moves the weights where one step on the whole batch does (in double, to 1e-12):
+    /// the shards' gradients are weighted by their share of the batch.</summary>
+    [Fact]
+    public void AShardedStepIsTheWholeBatchsStep()
+    {
+        var examples = Examples<double>(13, 3); // 13 rows: shards of 4, 3, 3 and 3
+        var shape = Shape(CellKind.Lstm);
+        shape.Dropout = 0;
+        shape.InputDropout = 0;
+        double[] Step(DataParallelOptions? dataParallel)
+        {
+            var network = new RecurrentNetwork<double>(shape, seed: 5);
+            new RecurrentTrainer<double>(network, new BinaryCrossEntropy<double>(), new TrainingOptions
+            {
+                Epochs = 1, BatchSize = 13, Shuffle = false, BucketByLength = false, Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd },
+                LearningRate = 1, ClipNorm = null, DataParallel = dataParallel,
+            }).Fit(examples);
+            return network.Parameters.Values;
+        }
+        var whole = Step(null);
+        var sharded = Step(new DataParallelOptions { Communicator = SingleProcess.Instance, Shards = 4 });
+        var start = new RecurrentNetwork<double>(shape, seed: 5).Parameters.Values;
+        Assert.True(whole.Zip(start).Any(p => Math.Abs(p.First - p.Second) > 1e-3), "The step moved nothing.");
+        for (int i = 0; i < whole.Length; i++) Assert.Equal(whole[i], sharded[i], 1e-12);
+    }
+
+    /// <summary>The combination adds every shard in shard order, whatever the number of ranks, and leaves out a shard with
+    /// scale 0.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(6)]
+    public void ShardsAreAddedInShardOrderWhateverTheRanks(int ranks)
+    {
+        const int shards = 6, length = 13;
+        var random = new Random(4);
+        float[][] gradients = Enumerable.Range(0, shards).Select(_ => TestData.RandomArray<float>(length, random, 1e3)).ToArray();
+        float[] scales = [0.3f, 0f, 0.1f, 0.25f, 0.2f, 0.15f];
+        var expected = new float[length];
+        for (int s = 0; s < shards; s++)
+            if (scales[s] != 0)
+                for (int e = 0; e < length; e++) expected[e] += scales[s] * gradients[s][e];
+
+        var sums = ThreadRanks.Run(ranks, communicator =>
+        {
+            int perRank = shards / ranks;
+            var mine = gradients.Skip(communicator.Rank * perRank).Take(perRank).ToArray();
+            var sum = new float[length];
+            new ShardedGradient<float>(communicator, shards, length).Combine(mine, scales, sum);
+            return sum;
+        });
+        foreach (var sum in sums) Assert.Equal(expected, sum);
+    }
+
+    /// <summary>Rank 0 alone writes the checkpoint; both ranks cancelled within epoch 2 and started again end with the
+    /// weights and losses of an uninterrupted job.</summary>
+    [Fact]
+    public void ACancelledJobResumesFromRankZerosCheckpoint()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-parallel-" + Guid.NewGuid().ToString("N"));
+        string path = Path.Combine(folder, "job.checkpoint");
+        try
+        {
+            var uninterrupted = Train(CellKind.Lstm, 2, 2, path);
+            Assert.False(File.Exists(path));
+            var cancels = new[] { new CancellationTokenSource(), new CancellationTokenSource() };
+            var error = Assert.Throws<AggregateException>(() => Train(CellKind.Lstm, 2, 2, path,
+                rank => b => { if (b.Epoch == 2 && b.Batch == 4) cancels[rank].Cancel(); }, rank => cancels[rank].Token));
+            Assert.All(error.InnerExceptions, e => Assert.IsType<OperationCanceledException>(e));
+            Assert.Equal(2, error.InnerExceptions.Count);
+            Assert.True(File.Exists(path));
+            var resumed = Train(CellKind.Lstm, 2, 2, path);
+            for (int rank = 0; rank < 2; rank++)
+            {
+                Assert.Equal(uninterrupted[rank].Weights, resumed[rank].Weights);
+                Assert.Equal(uninterrupted[rank].History.Epochs.Select(e => e.TrainingLoss), resumed[rank].History.Epochs.Select(e => e.TrainingLoss));
+            }
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ShardsThatDoNotFitTheJobOrTheBatchAreRefused()
+    {
+        var odd = ThreadRanks.Run(2, communicator => Record.Exception(() => new TrainingOptions
+        {
+            DataParallel = new DataParallelOptions { Communicator = communicator, Shards = 3 },
+        }.Validate()));
+        Assert.All(odd, e => Assert.Contains("Shards is 3; expected a multiple of the 2 processes", e!.Message));
+        var wide = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions
+        {
+            BatchSize = 4, DataParallel = new DataParallelOptions { Communicator = SingleProcess.Instance, Shards = 8 },
+        }.Validate());
+        Assert.Contains("at most the batch size (4)", wide.Message);
+    }
+}

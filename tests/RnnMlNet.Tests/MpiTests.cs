@@ -1,0 +1,108 @@
+using System.Diagnostics;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>
+/// Data-parallel training in real MPI processes (<c>mpirun -np 2</c>, MPICH): two processes train, bit for bit, the weights
+/// one process trains with the same two shards, through the engine and through an ML.NET pipeline, for LSTM and GRU; a
+/// job whose rank is killed mid-epoch and started again ends with the uninterrupted weights. Skipped where MPICH is not
+/// installed, except under <c>.ci/run</c>, which installs it and sets RNNMLNET_REQUIRE_MPI=1 so that they fail instead.
+/// </summary>
+public class MpiTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-mpi-" + Guid.NewGuid().ToString("N"));
+
+    public MpiTests() => Directory.CreateDirectory(_folder);
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static string WorkerPath() =>
+        AppContext.BaseDirectory.Replace("RnnMlNet.Tests", "RnnMlNet.MpiWorker", StringComparison.Ordinal) + "RnnMlNet.MpiWorker.dll";
+
+    private static string? Mpirun() =>
+        new[] { "mpirun.mpich", "mpiexec.mpich" }.SelectMany(name => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Select(folder => Path.Combine(folder, name))).FirstOrDefault(File.Exists);
+
+    private static void RequireMpi()
+    {
+        if (Mpirun() is not null) return;
+        Assert.True(Environment.GetEnvironmentVariable("RNNMLNET_REQUIRE_MPI") != "1", "RNNMLNET_REQUIRE_MPI is set but mpirun.mpich is not on PATH.");
+        Skip.If(true, "MPICH is not installed (apt-get install mpich).");
+    }
+
+    /// <summary>Starts the worker: alone (with "--single" or "--plain" among <paramref name="flags"/>) or as two ranks under mpirun.</summary>
+    private Process Start(string folder, string path, string cell, params string[] flags)
+    {
+        Directory.CreateDirectory(folder);
+        bool alone = flags.Contains("--single") || flags.Contains("--plain");
+        string dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+        var start = new ProcessStartInfo(alone ? dotnet : Mpirun()!) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string argument in (alone ? [] : new[] { "-np", "2", dotnet }).Concat(["exec", WorkerPath(), path, cell, folder]).Concat(flags))
+            start.ArgumentList.Add(argument);
+        return Process.Start(start)!;
+    }
+
+    private static void Finish(Process process)
+    {
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        Assert.True(process.WaitForExit(180_000), "The job did not finish within three minutes.");
+        Assert.True(process.ExitCode == 0, $"The job failed ({process.ExitCode}): {output.Result}{error.Result}");
+    }
+
+    private byte[] Run(string name, string path, string cell, params string[] flags)
+    {
+        string folder = Path.Combine(_folder, name);
+        using (var job = Start(folder, path, cell, flags)) Finish(job);
+        return File.ReadAllBytes(Path.Combine(folder, "rank0.bin"));
+    }
+
+    [SkippableTheory]
+    [InlineData("engine", "lstm")]
+    [InlineData("engine", "gru")]
+    [InlineData("mlnet", "lstm")]
+    [InlineData("mlnet", "gru")]
+    public void TwoProcessesTrainTheWeightsOfOneWithTheSameShards(string path, string cell)
+    {
+        RequireMpi();
+        Assert.True(File.Exists(WorkerPath()), $"{WorkerPath()} is not built.");
+        byte[] alone = Run("alone", path, cell, "--single");
+        byte[] pair = Run("pair", path, cell);
+        Assert.Equal(alone, pair);
+        Assert.Equal(pair, File.ReadAllBytes(Path.Combine(_folder, "pair", "rank1.bin")));
+        // Without shards the same data trains other weights: the shards are what the processes reproduce.
+        Assert.NotEqual(alone, Run("plain", path, cell, "--plain"));
+    }
+
+    [SkippableTheory]
+    [InlineData("engine")]
+    [InlineData("mlnet")]
+    public void AJobWithAKilledRankRestartsFromTheCheckpointToTheUninterruptedWeights(string path)
+    {
+        RequireMpi();
+        byte[] uninterrupted = Run("alone", path, "lstm", "--single");
+
+        // 8 global batches an epoch, 40 ms after each, a checkpoint every 3: rank 1 is killed a few batches after the first.
+        string folder = Path.Combine(_folder, "killed");
+        string checkpoint = Path.Combine(_folder, path == "engine" ? "job.checkpoint" : "checkpoints");
+        string written = path == "engine" ? checkpoint : Path.Combine(checkpoint, "rnnmlnet.checkpoint");
+        using (var job = Start(folder, path, "lstm", "--checkpoint", checkpoint, "--pause", "40"))
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(written) && !job.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);
+            Assert.True(File.Exists(written), "No checkpoint appeared.");
+            Thread.Sleep(150);
+            Assert.False(job.HasExited, "The job finished before a rank could be killed.");
+            using (var rank1 = Process.GetProcessById(int.Parse(File.ReadAllText(Path.Combine(folder, "rank1.pid")), System.Globalization.CultureInfo.InvariantCulture)))
+                rank1.Kill();
+            Assert.True(job.WaitForExit(60_000), "The job went on after a rank was killed.");
+            Assert.NotEqual(0, job.ExitCode);
+        }
+        Assert.False(File.Exists(Path.Combine(folder, "rank0.bin")), "The killed job finished training.");
+        Assert.True(File.Exists(written));
+
+        byte[] resumed = Run("killed", path, "lstm", "--checkpoint", checkpoint);
+        Assert.Equal(uninterrupted, resumed);
+        Assert.False(File.Exists(written), "The finished job left its checkpoint.");
+    }
+}
