@@ -7,12 +7,16 @@ using RnnMlNet.Benchmarks;
 // `inference`: only the inference rows (W1e and W2 scored natively, through a PredictionEngine and by ONNX Runtime directly).
 // `memory`: only the memory row (peak working set while W2 trains on streamed rows, after 1,000 rows and after 4,000 more).
 // `quality [--only names,spam,births] [--skip-tuned]`: each task's recurrent model with default and tuned options beside ML.NET's classic baseline.
+// `scaling [--only W1e,W2] [--epochs 3]`: data-parallel training, 1 process × 1 and × 2 threads against 2 processes × 1
+// thread (mpirun.mpich), time per epoch and in exchanges; then the speed-up modelled for 2–64 machines.
 // `phases W2`: time per phase of a training step. `sgemm N threads`: our SGEMM on N×N matrices, GFLOP/s. Anything else goes to BenchmarkDotNet's switcher.
 return args.FirstOrDefault() switch
 {
     "compare" => CompareDriver.Run(args[1..]),
     "quality" => RnnMlNet.Benchmarks.Quality.QualityDriver.Run(args[1..]),
     "ours" => TrainOurs(Workload.All.Single(w => w.Name == args[1]), args.Length > 2 ? double.Parse(args[2]) : 10),
+    "scaling" => ScalingBenchmark.Run(args[1..]),
+    "scaling-rank" => ScalingBenchmark.RunRank(args[1..]),
     "phases" => PhaseProfile.Run(Workload.All.Single(w => w.Name == args[1])),
     "sgemm" => PrintSgemm(int.Parse(args[1]), int.Parse(args[2])),
     "inference" => InferenceBenchmark.Run(Workload.All.Where(w => w.Name is "W1e" or "W2")),

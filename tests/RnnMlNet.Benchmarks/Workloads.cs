@@ -41,14 +41,16 @@ internal sealed record Workload(string Name, CellKind Cell, bool OneHot, int Voc
     };
 
     /// <summary>Random full-length token sequences with random 0/1 labels, laid out once.</summary>
-    public SequenceBatch<float>[] Batches(int count, int seed)
+    public SequenceBatch<float>[] Batches(int count, int seed) =>
+        Examples(count * Batch, seed).Chunk(Batch).Select(batch => SequenceBatch<float>.Create(batch, targetsPerStep: false)).ToArray();
+
+    /// <summary>Random full-length token sequences with random 0/1 labels.</summary>
+    public LabeledSequence<float>[] Examples(int count, int seed)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => SequenceBatch<float>.Create(
-            Enumerable.Range(0, Batch).Select(_ => new LabeledSequence<float>(
-                Sequence<float>.FromTokens(Enumerable.Range(0, Steps).Select(_ => random.Next(Vocabulary)).ToArray()),
-                [random.Next(2)])).ToArray(),
-            targetsPerStep: false)).ToArray();
+        return Enumerable.Range(0, count).Select(_ => new LabeledSequence<float>(
+            Sequence<float>.FromTokens(Enumerable.Range(0, Steps).Select(_ => random.Next(Vocabulary)).ToArray()),
+            [random.Next(2)])).ToArray();
     }
 
     /// <summary>The description the peer script reads.</summary>

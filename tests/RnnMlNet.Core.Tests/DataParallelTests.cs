@@ -154,6 +154,47 @@ public class DataParallelTests
         }
     }
 
+    /// <summary>An encoder–decoder (digit strings reversed) trains the same on two ranks as on one with two shards.</summary>
+    [Fact]
+    public void AnEncoderDecoderTrainsTheSameOnTwoRanks()
+    {
+        var random = new Random(5);
+        var examples = Enumerable.Range(0, 45).Select(_ =>
+        {
+            var digits = Enumerable.Range(0, random.Next(1, 6)).Select(_ => random.Next(10)).ToArray();
+            return new LabeledSequence<float>(Sequence<float>.FromTokens(digits.Select(d => d + 1).ToArray()), digits.Reverse().Select(d => (float)(d + 3)).ToArray());
+        }).ToArray();
+        float[][] Train(int ranks) => ThreadRanks.Run(ranks, communicator =>
+        {
+            var model = new EncoderDecoder<float>(new EncoderDecoderOptions
+            {
+                SourceVocabularySize = 11, TargetVocabularySize = 13, EmbeddingSize = 6, HiddenSize = 8, Dropout = 0.1, Layers = 2, Threads = 1,
+            }, seed: 3);
+            new RecurrentTrainer<float>(model, new TrainingOptions
+            {
+                Epochs = 2, BatchSize = 8, Seed = 1, DataParallel = new DataParallelOptions { Communicator = communicator, Shards = 2 },
+            }).Fit(examples);
+            return model.Parameters.Values;
+        });
+        var alone = Train(1)[0];
+        Assert.All(Train(2), weights => Assert.Equal(alone, weights));
+    }
+
+    /// <summary>A rank with other options, other initial weights or another number of rows stops every rank with the reason,
+    /// rather than training a wrong model.</summary>
+    [Fact]
+    public void RanksThatDisagreeAreStopped()
+    {
+        Exception[] Errors(Func<int, double> rate, Func<int, int> seed, Func<int, int> rows) => ThreadRanks.Run(2, communicator => Record.Exception(() =>
+            new RecurrentTrainer<float>(new RecurrentNetwork<float>(Shape(CellKind.Gru), seed(communicator.Rank)), new BinaryCrossEntropy<float>(), new TrainingOptions
+            {
+                LearningRate = rate(communicator.Rank), DataParallel = new DataParallelOptions { Communicator = communicator },
+            }).Fit(Examples<float>(rows(communicator.Rank), 1)))!);
+        Assert.All(Errors(rank => 1e-3 * (rank + 1), _ => 1, _ => 20), e => Assert.Contains("Rank 1's network, initial weights or training options differ", e.Message));
+        Assert.All(Errors(_ => 1e-3, rank => rank, _ => 20), e => Assert.Contains("Rank 1's network, initial weights or training options differ", e.Message));
+        Assert.All(Errors(_ => 1e-3, _ => 1, rank => 20 + rank), e => Assert.Contains("Rank 1 has 21 training examples and rank 0 20", e.Message));
+    }
+
     [Fact]
     public void ShardsThatDoNotFitTheJobOrTheBatchAreRefused()
     {

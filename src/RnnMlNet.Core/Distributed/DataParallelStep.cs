@@ -27,6 +27,33 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
         _combine = new ShardedGradient<T>(options.Communicator, options.ShardCount, objective.Parameters.Count);
     }
 
+    /// <summary>Throws on every rank unless every rank trains the same weights with the same settings on data of the same
+    /// size: a rank given other options or data would otherwise train on silently, and every rank would end with a wrong model.</summary>
+    public void RequireRanksAgree(string settings, int? rows)
+    {
+        ulong mine = Fnv1a(System.Text.Encoding.UTF8.GetBytes(settings), Fnv1a(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_objective.Parameters.Values.AsSpan()), Offset));
+        var all = new long[_options.Communicator.Size * 2];
+        _options.Communicator.AllGather([unchecked((long)mine), rows ?? -1], all);
+        for (int rank = 1; rank < _options.Communicator.Size; rank++)
+        {
+            if (all[rank * 2] != all[0])
+                throw new InvalidOperationException($"Rank {rank}'s network, initial weights or training options differ from rank 0's: every rank must train the same model with the same options.");
+            if (all[rank * 2 + 1] != all[1])
+                throw new InvalidOperationException($"Rank {rank} has {Rows(all[rank * 2 + 1])} training examples and rank 0 {Rows(all[1])}: every rank must read the same data.");
+        }
+    }
+
+    private static string Rows(long count) => count < 0 ? "an unknown number of" : count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private const ulong Offset = 14695981039346656037;
+
+    /// <summary>FNV-1a: the same on every process (string.GetHashCode is randomised per process).</summary>
+    private static ulong Fnv1a(ReadOnlySpan<byte> bytes, ulong hash)
+    {
+        foreach (byte b in bytes) hash = unchecked((hash ^ b) * 1099511628211);
+        return hash;
+    }
+
     /// <summary>This rank's shards' batches of one global step, one per local shard (empty when the shard has run out).
     /// Leaves the global batch's mean-loss gradient in the parameters' gradients; returns the global mean loss, its weight
     /// and the global number of examples, 0 once every shard has run out.</summary>

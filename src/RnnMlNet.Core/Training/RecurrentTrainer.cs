@@ -61,6 +61,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         if (_options.EarlyStoppingPatience is not null && validation is null)
             throw new ArgumentException("Early stopping needs validation examples.", nameof(validation));
 
+        _dataParallel?.RequireRanksAgree(Fingerprint(), training.Count);
         var plan = new StepPlan<T>(training, _options);
         int? batchesPerEpoch = plan.BatchesPerEpoch;
         _options.Schedule.Start();
