@@ -66,7 +66,9 @@ public sealed class MpiCommunicator : IRankCommunicator, IDisposable
     {
         RequirePrimitive<TValue>();
         if (all.Length != local.Length * Size) throw new ArgumentException($"Gathering {local.Length} values from {Size} ranks needs {local.Length * Size} places, not {all.Length}.", nameof(all));
-        _world.AllgatherFlattened(local, local.Length, ref all);
+        var gathered = all;
+        _world.AllgatherFlattened(local, local.Length, ref gathered);
+        KeepIn(all, gathered);
     }
 
     /// <inheritdoc />
@@ -75,7 +77,16 @@ public sealed class MpiCommunicator : IRankCommunicator, IDisposable
         RequirePrimitive<TValue>();
         if (send.Length % Size != 0 || receive.Length != send.Length)
             throw new ArgumentException($"An all-to-all among {Size} ranks sends and receives equal blocks: {send.Length} values to send, {receive.Length} places.", nameof(send));
-        _world.AlltoallFlattened(send, send.Length / Size, ref receive);
+        var received = receive;
+        _world.AlltoallFlattened(send, send.Length / Size, ref received);
+        KeepIn(receive, received);
+    }
+
+    /// <summary>MPI.NET may hand back another array than the one it was given (in a job of one it returns its input): the
+    /// values must end up in the caller's.</summary>
+    private static void KeepIn<TValue>(TValue[] target, TValue[] result)
+    {
+        if (!ReferenceEquals(target, result)) result.AsSpan(0, target.Length).CopyTo(target);
     }
 
     /// <summary>Waits until every rank has called it.</summary>

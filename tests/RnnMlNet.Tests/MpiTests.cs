@@ -30,11 +30,11 @@ public class MpiTests : IDisposable
         Skip.If(true, "MPICH is not installed (apt-get install mpich).");
     }
 
-    /// <summary>Starts the worker: alone (with "--single" or "--plain" among <paramref name="flags"/>) or as two ranks under mpirun.</summary>
-    private Process Start(string folder, string path, string cell, params string[] flags)
+    /// <summary>Starts the worker: as two ranks under mpirun, or alone (a job of one MPI process, or with "--single" or
+    /// "--plain" among <paramref name="flags"/> no MPI at all).</summary>
+    private Process Start(string folder, string path, string cell, bool alone, params string[] flags)
     {
         Directory.CreateDirectory(folder);
-        bool alone = flags.Contains("--single") || flags.Contains("--plain");
         string dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
         var start = new ProcessStartInfo(alone ? dotnet : Mpirun()!) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string argument in (alone ? [] : new[] { "-np", "2", dotnet }).Concat(["exec", WorkerPath(), path, cell, folder]).Concat(flags))
@@ -50,10 +50,10 @@ public class MpiTests : IDisposable
         Assert.True(process.ExitCode == 0, $"The job failed ({process.ExitCode}): {output.Result}{error.Result}");
     }
 
-    private byte[] Run(string name, string path, string cell, params string[] flags)
+    private byte[] Run(string name, string path, string cell, bool alone, params string[] flags)
     {
         string folder = Path.Combine(_folder, name);
-        using (var job = Start(folder, path, cell, flags)) Finish(job);
+        using (var job = Start(folder, path, cell, alone, flags)) Finish(job);
         return File.ReadAllBytes(Path.Combine(folder, "rank0.bin"));
     }
 
@@ -66,12 +66,14 @@ public class MpiTests : IDisposable
     {
         RequireMpi();
         Assert.True(File.Exists(WorkerPath()), $"{WorkerPath()} is not built.");
-        byte[] alone = Run("alone", path, cell, "--single");
-        byte[] pair = Run("pair", path, cell);
-        Assert.Equal(alone, pair);
+        byte[] single = Run("single", path, cell, alone: true, "--single");
+        byte[] pair = Run("pair", path, cell, alone: false);
+        Assert.Equal(single, pair);
         Assert.Equal(pair, File.ReadAllBytes(Path.Combine(_folder, "pair", "rank1.bin")));
+        // MPI started without mpirun: a job of one process.
+        Assert.Equal(single, Run("one", path, cell, alone: true));
         // Without shards the same data trains other weights: the shards are what the processes reproduce.
-        Assert.NotEqual(alone, Run("plain", path, cell, "--plain"));
+        Assert.NotEqual(single, Run("plain", path, cell, alone: true, "--plain"));
     }
 
     [SkippableTheory]
@@ -80,13 +82,13 @@ public class MpiTests : IDisposable
     public void AJobWithAKilledRankRestartsFromTheCheckpointToTheUninterruptedWeights(string path)
     {
         RequireMpi();
-        byte[] uninterrupted = Run("alone", path, "lstm", "--single");
+        byte[] uninterrupted = Run("single", path, "lstm", alone: true, "--single");
 
         // 8 global batches an epoch, 40 ms after each, a checkpoint every 3: rank 1 is killed a few batches after the first.
         string folder = Path.Combine(_folder, "killed");
         string checkpoint = Path.Combine(_folder, path == "engine" ? "job.checkpoint" : "checkpoints");
         string written = path == "engine" ? checkpoint : Path.Combine(checkpoint, "rnnmlnet.checkpoint");
-        using (var job = Start(folder, path, "lstm", "--checkpoint", checkpoint, "--pause", "40"))
+        using (var job = Start(folder, path, "lstm", alone: false, "--checkpoint", checkpoint, "--pause", "40"))
         {
             var clock = Stopwatch.StartNew();
             while (!File.Exists(written) && !job.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);
@@ -101,7 +103,7 @@ public class MpiTests : IDisposable
         Assert.False(File.Exists(Path.Combine(folder, "rank0.bin")), "The killed job finished training.");
         Assert.True(File.Exists(written));
 
-        byte[] resumed = Run("killed", path, "lstm", "--checkpoint", checkpoint);
+        byte[] resumed = Run("killed", path, "lstm", alone: false, "--checkpoint", checkpoint);
         Assert.Equal(uninterrupted, resumed);
         Assert.False(File.Exists(written), "The finished job left its checkpoint.");
     }
