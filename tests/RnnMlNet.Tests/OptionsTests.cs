@@ -51,7 +51,7 @@ public class OptionsTests : IDisposable
     /// <summary>Settings the engine checks, set out of range on each estimator's options: creating the estimator fails, naming the setting.</summary>
     public static IEnumerable<object[]> BadSettings() =>
         from kind in Kinds().Select(k => (string)k[0])
-        from setting in new[] { "BatchSize", "LearningRate", "ClipNorm", "ClipValue", "ShuffleBufferSize", "HiddenSize", "Layers", "Dropout", "Threads", "Beta2", "EarlyStoppingPatience" }
+        from setting in new[] { "BatchSize", "LearningRate", "ClipNorm", "ClipValue", "ShuffleBufferSize", "HiddenSize", "Layers", "Dropout", "Threads", "Beta2", "Shards", "EarlyStoppingPatience" }
         select new object[] { kind, setting };
 
     [Theory]
@@ -71,6 +71,7 @@ public class OptionsTests : IDisposable
             case "Dropout": options.Dropout = 1; break;
             case "Threads": options.Threads = 0; break;
             case "Beta2": options.Optimizer = new OptimizerSettings { Beta2 = 1 }; break;
+            case "Shards": options.DataParallel = new RnnMlNet.Core.Distributed.DataParallelOptions { Communicator = RnnMlNet.Core.Distributed.SingleProcess.Instance, Shards = options.BatchSize + 1 }; break;
             default: options.ValidationFraction = 0.2; options.EarlyStoppingPatience = 0; break;
         }
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Estimator(_temp.Context(), kind, options));
@@ -127,10 +128,11 @@ public class OptionsTests : IDisposable
         {
             Epochs = 7, BatchSize = 5, LearningRate = 0.25, Optimizer = new OptimizerSettings { Kind = OptimizerKind.RmsProp }, Schedule = LearningRateSchedule.Cosine(0.1),
             ClipNorm = 3, ClipValue = 2, DivergenceFactor = 7, CheckpointEveryBatches = 9, Seed = 11, ShuffleBufferSize = 17, EarlyStoppingPatience = 4, ValidationFraction = 0.3,
+            DataParallel = new RnnMlNet.Core.Distributed.DataParallelOptions { Communicator = RnnMlNet.Core.Distributed.SingleProcess.Instance },
         };
         var training = options.ToTrainingOptions(options.HoldOutFor(rows: 100));
         var shared = typeof(TrainingOptions).GetProperties().Where(p => typeof(RecurrentOptions).GetProperty(p.Name) is not null).ToList();
-        Assert.Equal(13, shared.Count);
+        Assert.Equal(14, shared.Count);
         foreach (var property in shared)
             Assert.Equal(typeof(RecurrentOptions).GetProperty(property.Name)!.GetValue(options), property.GetValue(training));
         Assert.Equal(0, training.MinimumSteps);
