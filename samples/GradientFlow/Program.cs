@@ -1,15 +1,23 @@
 // Vanishing and exploding gradients, made visible: the gradient that reaches each time step of a 100-step sequence,
-// ‖∂L/∂h_t‖, for a SimpleRNN, the same SimpleRNN with its recurrent weights scaled up, an LSTM and a GRU, all freshly
-// initialised. Prints how much of the last step's gradient reaches step 1 and writes the chart as an SVG.
+// ‖∂L/∂h_t‖.
+// 1. Freshly initialised: a SimpleRNN, the same SimpleRNN with its recurrent weights scaled up, an LSTM and a GRU. Prints
+//    how much of the last step's gradient reaches step 1 and charts it (SVG, and PNG through RnnMlNet.Plots).
+// 2. While training: a SimpleRNN and an LSTM learn a long-memory task (is the first bit of a 100-step bit string set?)
+//    with RecordGradientFlow on; the gradient reaching each step is charted epoch by epoch as a step × epoch heatmap,
+//    beside the loss curves.
 //
-//   dotnet run -c Release --project samples/GradientFlow -- [output.svg]
+//   dotnet run -c Release --project samples/GradientFlow -- [output folder]
+using System.Globalization;
 using RnnMlNet;
 using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Training;
 using RnnMlNet.Plots;
 
 const int Steps = 100, Features = 4, Hidden = 32;
-string path = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "rnnmlnet-gradient-flow.svg");
+string folder = args.Length > 0 ? args[0] : Path.GetTempPath();
+Directory.CreateDirectory(folder);
 var random = new Random(1);
 var sequence = Sequence<float>.FromFeatures(Enumerable.Range(0, Steps * Features).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), Features);
 
@@ -28,6 +36,8 @@ double[] Flow(CellKind cell, float recurrentScale = 1)
     return network.GradientReachingEachStep()[0][0];
 }
 
+string Fraction(double[] norms) => (norms[0] / norms[^1]).ToString("0.00E+0", CultureInfo.InvariantCulture);
+
 var lines = new List<(string Name, double[] Norms)>
 {
     ("SimpleRNN", Flow(CellKind.SimpleRnn)),
@@ -36,7 +46,36 @@ var lines = new List<(string Name, double[] Norms)>
     ("GRU", Flow(CellKind.Gru)),
 };
 Console.WriteLine($"Gradient reaching step 1 of {Steps}, as a fraction of what reaches step {Steps} (freshly initialised, H = {Hidden}):");
-foreach (var (name, norms) in lines)
-    Console.WriteLine($"  {name,-18} {(norms[0] / norms[^1]).ToString("0.00E+0", System.Globalization.CultureInfo.InvariantCulture),10}");
-LineChart.Save(TrainingPlots.GradientFlow(lines, $"Gradient reaching each of {Steps} steps (freshly initialised)"), path);
-Console.WriteLine($"Chart: {path}");
+foreach (var (name, norms) in lines) Console.WriteLine($"  {name,-18} {Fraction(norms),10}");
+string title = $"Gradient reaching each of {Steps} steps (freshly initialised)";
+LineChart.Save(TrainingPlots.GradientFlow(lines, title), Path.Combine(folder, "gradient-flow.svg"));
+PngPlots.GradientFlow(lines, Path.Combine(folder, "gradient-flow.png"), title);
+
+// Is the first bit set? The answer lies 100 steps before the loss, so only a gradient that survives the way back learns it.
+LabeledSequence<float>[] FirstBit(int count, Random bits) => Enumerable.Range(0, count).Select(_ =>
+{
+    var values = Enumerable.Range(0, Steps).Select(_ => (float)bits.Next(2)).ToArray();
+    return new LabeledSequence<float>(Sequence<float>.FromFeatures(values, 1), [values[0]]);
+}).ToArray();
+var data = new Random(2);
+var train = FirstBit(1024, data);
+var test = FirstBit(256, data);
+
+Console.WriteLine($"\nTraining on the first bit of {Steps}-step bit strings ({train.Length} strings, H = {Hidden}), gradient flow recorded:");
+foreach (var cell in new[] { CellKind.SimpleRnn, CellKind.Lstm })
+{
+    var network = new RecurrentNetwork<float>(new NetworkOptions { Cell = cell, FeaturesPerStep = 1, HiddenSize = Hidden, Threads = 2 }, seed: 1);
+    var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
+    {
+        Epochs = 12, BatchSize = 32, LearningRate = 3e-3, Schedule = LearningRateSchedule.Cosine(0.1), Seed = 1, RecordGradientFlow = true,
+    }).Fit(train, test);
+    var logits = network.Predict(test.Select(e => e.Input).ToArray());
+    double accuracy = test.Where((e, i) => (logits[i][0] > 0 ? 1f : 0f) == e.Target[0]).Count() / (double)test.Length;
+    string name = cell == CellKind.Lstm ? "LSTM" : "SimpleRNN";
+    var flows = history.Epochs.Select(e => e.GradientFlow![0][0]).ToArray();
+    Console.WriteLine($"  {name,-10} test accuracy {accuracy:P1}; reaching step 1 by epoch: {string.Join(", ", flows.Select(Fraction))}");
+    string file = name.ToLowerInvariant();
+    PngPlots.GradientFlowHeatmap(history, Path.Combine(folder, $"{file}-flow-by-epoch.png"), title: $"{name}: gradient reaching each step, by epoch");
+    PngPlots.LossCurves(history, Path.Combine(folder, $"{file}-loss.png"), title: $"{name}: loss by epoch (validation: the test strings)");
+}
+Console.WriteLine($"\nCharts in {folder}: gradient-flow.svg, gradient-flow.png, simplernn-flow-by-epoch.png, lstm-flow-by-epoch.png, simplernn-loss.png, lstm-loss.png");

@@ -26,11 +26,6 @@ public sealed class MpiCommunicator : IRankCommunicator, IDisposable
         _world = world;
     }
 
-    /// <summary>Whether this process was launched by <c>mpirun</c>/<c>mpiexec</c> (MPICH's, MS-MPI's or Open MPI's
-    /// process manager), as opposed to on its own.</summary>
-    public static bool Launched =>
-        new[] { "PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_RANK" }.Any(name => Environment.GetEnvironmentVariable(name) is not null);
-
     /// <summary>Initialises MPI (once per process) and returns the job's world communicator; a process started without
     /// <c>mpirun</c> is a job of one.</summary>
     /// <exception cref="InvalidOperationException">MPI is already started in this process.</exception>
@@ -87,6 +82,14 @@ public sealed class MpiCommunicator : IRankCommunicator, IDisposable
     private static void KeepIn<TValue>(TValue[] target, TValue[] result)
     {
         if (!ReferenceEquals(target, result)) result.AsSpan(0, target.Length).CopyTo(target);
+    }
+
+    /// <summary>Prints why, then ends every process of the job (<c>MPI_Abort</c>): this rank failed where the others cannot
+    /// learn of it, and they would otherwise wait for ever in their next exchange.</summary>
+    public void Abort(Exception reason)
+    {
+        Console.Error.WriteLine($"Rank {Rank} of {Size} failed and ends the MPI job: {reason}");
+        _world.Abort(1);
     }
 
     /// <summary>Waits until every rank has called it.</summary>

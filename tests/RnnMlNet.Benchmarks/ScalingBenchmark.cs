@@ -104,14 +104,20 @@ internal static class ScalingBenchmark
 
     private static Result RunRanks(Workload workload, int epochs)
     {
-        string dotnet = Environment.ProcessPath ?? "dotnet";
+        // Under `dotnet run` this process is the app host, not dotnet: the ranks run the assembly through dotnet either way.
+        string dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
         var start = new ProcessStartInfo("mpirun.mpich") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { "-np", "2", dotnet, typeof(ScalingBenchmark).Assembly.Location, "scaling-rank", workload.Name, epochs.ToString(CultureInfo.InvariantCulture) })
+        foreach (string argument in new[] { "-np", "2", dotnet, "exec", typeof(ScalingBenchmark).Assembly.Location, "scaling-rank", workload.Name, epochs.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("mpirun.mpich did not start: install MPICH (apt-get install mpich).");
         var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var reading = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("The two-process run did not finish within ten minutes.");
+        }
+        string output = reading.Result;
         string line = output.Split('\n').FirstOrDefault(l => l.StartsWith("RANKS ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"The two-process run failed ({process.ExitCode}): {output}{error.Result}");
         var values = line.Split(' ')[1..].Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();

@@ -18,6 +18,8 @@ internal sealed class TimedCommunicator(IRankCommunicator inner) : IRankCommunic
 
     public void AllToAll<TValue>(TValue[] send, TValue[] receive) where TValue : unmanaged => Timed(() => inner.AllToAll(send, receive));
 
+    public void Abort(Exception reason) => inner.Abort(reason);
+
     private void Timed(Action exchange)
     {
         _clock.Start();

@@ -32,20 +32,27 @@ public class DataParallelTests
         InputDropout = 0.1, Pooling = Pooling.Attention, Threads = 1,
     };
 
-    /// <summary>Trains one network on <paramref name="ranks"/> ranks with <paramref name="shards"/> shards; every rank's weights and losses.</summary>
-    private static (float[] Weights, TrainingHistory History)[] Train(CellKind cell, int ranks, int shards, string? checkpoint = null,
-        Func<int, Action<BatchReport>?>? onBatch = null, Func<int, CancellationToken>? token = null) =>
+    /// <summary>Trains one network on <paramref name="ranks"/> ranks with <paramref name="shards"/> shards; every rank's
+    /// weights, losses and number of batches trained.</summary>
+    private static (float[] Weights, TrainingHistory History, int Batches)[] Train(CellKind cell, int ranks, int shards, string? checkpoint = null,
+        Func<int, Action<BatchReport>?>? onBatch = null, Func<int, CancellationToken>? token = null, int batchSize = 8, int rows = 101) =>
         ThreadRanks.Run(ranks, communicator =>
         {
             var network = new RecurrentNetwork<float>(Shape(cell), seed: 5);
+            int batches = 0;
             var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
             {
-                Epochs = 3, BatchSize = 8, Seed = 2, ShuffleBufferSize = 40, EarlyStoppingPatience = 2, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1),
+                Epochs = 3, BatchSize = batchSize, Seed = 2, ShuffleBufferSize = 40, EarlyStoppingPatience = 2, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1),
                 DataParallel = new DataParallelOptions { Communicator = communicator, Shards = shards },
                 CheckpointPath = checkpoint, CheckpointEveryBatches = checkpoint is null ? null : 3,
-                OnBatch = onBatch?.Invoke(communicator.Rank), CancellationToken = token?.Invoke(communicator.Rank) ?? default,
-            }).Fit(Examples<float>(101, 1), Examples<float>(30, 2));
-            return (network.Parameters.Values, history);
+                OnBatch = report =>
+                {
+                    batches++;
+                    onBatch?.Invoke(communicator.Rank)?.Invoke(report);
+                },
+                CancellationToken = token?.Invoke(communicator.Rank) ?? default,
+            }).Fit(Examples<float>(rows, 1), Examples<float>(30, 2));
+            return (network.Parameters.Values, history, batches);
         });
 
     [Theory]
@@ -55,7 +62,7 @@ public class DataParallelTests
     {
         var alone = Train(cell, ranks: 1, shards: 2).Single();
         var pair = Train(cell, ranks: 2, shards: 2);
-        foreach (var (weights, history) in pair)
+        foreach (var (weights, history, _) in pair)
         {
             Assert.Equal(alone.Weights, weights);
             Assert.Equal(alone.History.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)), history.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)));
@@ -66,6 +73,22 @@ public class DataParallelTests
         Assert.Equal(four, Train(cell, ranks: 2, shards: 4)[1].Weights);
         Assert.Equal(four, Train(cell, ranks: 4, shards: 4)[3].Weights);
         Assert.NotEqual(alone.Weights, four);
+    }
+
+    /// <summary>Shards that run out at different steps: a batch of 7 over 2 shards takes 4 and 3 rows (13 and 17 steps an
+    /// epoch), and 3 rows over 4 shards leave one shard empty. The epoch lasts as long as the longest shard, on every rank.</summary>
+    [Theory]
+    [InlineData(7, 101, 2, 17)]
+    [InlineData(4, 3, 4, 1)]
+    public void ShardsThatRunOutAtDifferentStepsTrainAlike(int batchSize, int rows, int shards, int stepsPerEpoch)
+    {
+        var alone = Train(CellKind.Lstm, 1, shards, batchSize: batchSize, rows: rows).Single();
+        Assert.Equal(stepsPerEpoch * alone.History.Epochs.Count, alone.Batches);
+        foreach (var rank in Train(CellKind.Lstm, 2, shards, batchSize: batchSize, rows: rows))
+        {
+            Assert.Equal(alone.Weights, rank.Weights);
+            Assert.Equal(alone.Batches, rank.Batches);
+        }
     }
 
     /// <summary>One step on sharded batches moves the weights where one step on the whole batch does (in double, to 1e-12):
@@ -123,8 +146,9 @@ public class DataParallelTests
         foreach (var sum in sums) Assert.Equal(expected, sum);
     }
 
-    /// <summary>Rank 0 alone writes the checkpoint; both ranks cancelled within epoch 2 and started again end with the
-    /// weights and losses of an uninterrupted job.</summary>
+    /// <summary>Rank 0 alone writes the checkpoint; a job cancelled on rank 1 alone within epoch 2 stops on both ranks after
+    /// the same batch, and started again trains only the batches after the checkpoint, ending with the weights and losses of
+    /// an uninterrupted job.</summary>
     [Fact]
     public void ACancelledJobResumesFromRankZerosCheckpoint()
     {
@@ -134,17 +158,25 @@ public class DataParallelTests
         {
             var uninterrupted = Train(CellKind.Lstm, 2, 2, path);
             Assert.False(File.Exists(path));
-            var cancels = new[] { new CancellationTokenSource(), new CancellationTokenSource() };
+            using var cancel = new CancellationTokenSource();
+            var stoppedAt = new int[2];
             var error = Assert.Throws<AggregateException>(() => Train(CellKind.Lstm, 2, 2, path,
-                rank => b => { if (b.Epoch == 2 && b.Batch == 4) cancels[rank].Cancel(); }, rank => cancels[rank].Token));
+                rank => b =>
+                {
+                    stoppedAt[rank] = b.Batch;
+                    if (rank == 1 && b.Epoch == 2 && b.Batch == 4) cancel.Cancel();
+                }, rank => rank == 1 ? cancel.Token : default));
             Assert.All(error.InnerExceptions, e => Assert.IsType<OperationCanceledException>(e));
             Assert.Equal(2, error.InnerExceptions.Count);
+            Assert.Equal([4, 4], stoppedAt);
             Assert.True(File.Exists(path));
             var resumed = Train(CellKind.Lstm, 2, 2, path);
             for (int rank = 0; rank < 2; rank++)
             {
                 Assert.Equal(uninterrupted[rank].Weights, resumed[rank].Weights);
                 Assert.Equal(uninterrupted[rank].History.Epochs.Select(e => e.TrainingLoss), resumed[rank].History.Epochs.Select(e => e.TrainingLoss));
+                // The checkpoint after batch 3 of epoch 2 was used: 13 + 3 batches were not trained again.
+                Assert.Equal(uninterrupted[rank].Batches - 16, resumed[rank].Batches);
             }
             Assert.False(File.Exists(path));
         }
@@ -152,6 +184,36 @@ public class DataParallelTests
         {
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>A bad example in rank 1's shard stops both ranks at the same step (rank 1 with its own error, rank 0 naming
+    /// rank 1); an exception on one rank outside the exchanges (a callback) ends the job through Abort.</summary>
+    [Fact]
+    public void AFailureOnOneRankStopsEveryRank()
+    {
+        var examples = Examples<float>(40, 1);
+        examples[21] = new LabeledSequence<float>(Sequence<float>.FromTokens([3, 99]), [1f]); // token 99 of 20; row 21 is shard 1's
+        var inStep = ThreadRanks.Run(2, communicator => Record.Exception(() =>
+            new RecurrentTrainer<float>(new RecurrentNetwork<float>(Shape(CellKind.Gru), seed: 1), new BinaryCrossEntropy<float>(), new TrainingOptions
+            {
+                Shuffle = false, BucketByLength = false, DataParallel = new DataParallelOptions { Communicator = communicator },
+            }).Fit(examples))!);
+        Assert.Contains("Rank 1 of the data-parallel job failed", inStep[0].Message);
+        Assert.Contains("99", inStep[1].Message);
+
+        var members = new ThreadRanks.Member[2];
+        var outside = Assert.Throws<AggregateException>(() => ThreadRanks.Run(2, communicator =>
+        {
+            members[communicator.Rank] = (ThreadRanks.Member)communicator;
+            return new RecurrentTrainer<float>(new RecurrentNetwork<float>(Shape(CellKind.Gru), seed: 1), new BinaryCrossEntropy<float>(), new TrainingOptions
+            {
+                Epochs = 2, DataParallel = new DataParallelOptions { Communicator = communicator },
+                OnEpoch = _ => { if (communicator.Rank == 1) throw new InvalidDataException("callback"); },
+            }).Fit(examples.Take(20).ToArray());
+        }));
+        Assert.Contains(outside.InnerExceptions, e => e is InvalidDataException);
+        // Rank 1 ends the job (rank 0, left waiting, fails in its next exchange here; under MPI the abort ends it).
+        Assert.Equal(1, members[1].Aborts);
     }
 
     /// <summary>An encoder–decoder (digit strings reversed) trains the same on two ranks as on one with two shards.</summary>
@@ -190,9 +252,9 @@ public class DataParallelTests
             {
                 LearningRate = rate(communicator.Rank), DataParallel = new DataParallelOptions { Communicator = communicator },
             }).Fit(Examples<float>(rows(communicator.Rank), 1)))!);
-        Assert.All(Errors(rank => 1e-3 * (rank + 1), _ => 1, _ => 20), e => Assert.Contains("Rank 1's network, initial weights or training options differ", e.Message));
-        Assert.All(Errors(_ => 1e-3, rank => rank, _ => 20), e => Assert.Contains("Rank 1's network, initial weights or training options differ", e.Message));
-        Assert.All(Errors(_ => 1e-3, _ => 1, rank => 20 + rank), e => Assert.Contains("Rank 1 has 21 training examples and rank 0 20", e.Message));
+        Assert.All(Errors(rank => 1e-3 * (rank + 1), _ => 1, _ => 20), e => Assert.Contains("Rank 1: its network, weights (initial or from the checkpoint) or training options differ", e.Message));
+        Assert.All(Errors(_ => 1e-3, rank => rank, _ => 20), e => Assert.Contains("Rank 1: its network, weights (initial or from the checkpoint) or training options differ", e.Message));
+        Assert.All(Errors(_ => 1e-3, _ => 1, rank => 20 + rank), e => Assert.Contains("Rank 1: it has 21 training examples and rank 0 20", e.Message));
     }
 
     [Fact]

@@ -57,8 +57,11 @@ internal sealed class ThreadRanks
         if (failed() || !_barrier.SignalAndWait(TimeSpan.FromMinutes(1)) || failed()) throw new InvalidOperationException("Another rank failed.");
     }
 
-    private sealed class Member(ThreadRanks job, int rank) : IRankCommunicator
+    internal sealed class Member(ThreadRanks job, int rank) : IRankCommunicator
     {
+        /// <summary>How often this rank asked to end the job.</summary>
+        public int Aborts { get; private set; }
+
         public int Rank => rank;
 
         public int Size => job._deposits.Length;
@@ -71,6 +74,9 @@ internal sealed class ThreadRanks
             int block = send.Length / Size;
             Exchange(send, (from, values) => values.AsSpan(rank * block, block).CopyTo(receive.AsSpan(from * block, block)));
         }
+
+        /// <summary>Nothing to end: the rank's thread fails, and the others fail at their next exchange.</summary>
+        public void Abort(Exception reason) => Aborts++;
 
         /// <summary>Every rank deposits its array; once all have, each reads what it needs from each; then all move on.</summary>
         private void Exchange<TValue>(TValue[] mine, Action<int, TValue[]> read)

@@ -1,7 +1,7 @@
 // One rank of a data-parallel job, for MpiTests: trains on W1e-shaped data (LSTM or GRU over 1,000 token types, embedding
 // and hidden 128, 40–50 steps, batches of 32; 256 rows, 2 epochs) with two shards, through the engine or through an ML.NET
 // pipeline, and writes what it trained to <out>/rank<r>.bin: the engine's weights, or the saved model's ONNX initializers
-// and its scores of the first rows.
+// and its scores of the first rows; prints how many batches it trained.
 //   mpirun -np 2 dotnet RnnMlNet.MpiWorker.dll engine|mlnet lstm|gru <out> [--single] [--checkpoint <path>] [--pause <ms>]
 // --single: no MPI, one process with the same two shards (the reference); --plain: no MPI and no shards. --checkpoint: a checkpoint every 3 batches.
 // --pause: sleep after each batch (so a test can kill a rank mid-epoch).
@@ -29,11 +29,13 @@ IRankCommunicator communicator = mpi is null ? SingleProcess.Instance : mpi;
 File.WriteAllText(Path.Combine(output, $"rank{communicator.Rank}.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 var dataParallel = plain ? null : new DataParallelOptions { Communicator = communicator, Shards = 2 };
 var rows = Rows();
+int batchesTrained = 0;
 
 byte[] trained = path == "engine" ? TrainEngine() : TrainPipeline();
 string result = Path.Combine(output, $"rank{communicator.Rank}.bin");
 File.WriteAllBytes(result + ".tmp", trained);
 File.Move(result + ".tmp", result, overwrite: true);
+Console.WriteLine($"rank {communicator.Rank} trained {batchesTrained} batches");
 return 0;
 
 byte[] TrainEngine()
@@ -47,7 +49,11 @@ byte[] TrainEngine()
     new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
     {
         Epochs = 2, BatchSize = 32, Seed = 3, DataParallel = dataParallel, CheckpointPath = checkpoint, CheckpointEveryBatches = 3,
-        OnBatch = _ => Thread.Sleep(pause),
+        OnBatch = _ =>
+        {
+            batchesTrained++;
+            Thread.Sleep(pause);
+        },
     }).Fit(examples);
     var bytes = new byte[network.Parameters.Values.Length * sizeof(float)];
     Buffer.BlockCopy(network.Parameters.Values, 0, bytes, 0, bytes.Length);
@@ -62,7 +68,11 @@ byte[] TrainPipeline()
     {
         FeatureColumnName = "TokenIds", EmbeddingSize = 128, HiddenSize = 128, Epochs = 2, BatchSize = 32, ValidationFraction = 0.25, Threads = 1,
         DataParallel = dataParallel, CheckpointDirectory = checkpoint, CheckpointEveryBatches = 3,
-        BatchProgress = new ImmediateProgress<BatchReport>(_ => Thread.Sleep(pause)),
+        BatchProgress = new ImmediateProgress<BatchReport>(_ =>
+        {
+            batchesTrained++;
+            Thread.Sleep(pause);
+        }),
     };
     var trainer = cell == CellKind.Gru ? ml.BinaryClassification.Trainers.Gru(options) : ml.BinaryClassification.Trainers.Lstm(options);
     var model = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text")

@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Training;
 
@@ -8,11 +11,13 @@ namespace RnnMlNet.Core.Distributed;
 /// A training step and an evaluation of a data-parallel job, on this rank's shards: each shard's gradient is computed
 /// alone, then the ranks exchange the shards' losses and weights and combine the gradients, so every rank ends the step
 /// with the same loss and gradient.
+/// <para>A failure or a cancellation on one rank travels in the same exchange, so every rank stops at the same step
+/// (<see cref="StoppedTogether"/>) instead of the others waiting for ever in the next exchange.</para>
 /// </summary>
 internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int StatsPerShard = 3; // loss, weight, rows
-    private readonly DataParallelOptions _options;
+    private const double Running = 0, Cancelled = 1, Failed = 2;
     private readonly ITrainingObjective<T> _objective;
     private readonly int[] _localShards;
     private readonly T[][] _shardGradients;
@@ -20,30 +25,43 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
 
     public DataParallelStep(DataParallelOptions options, ITrainingObjective<T> objective)
     {
-        _options = options;
+        Options = options;
         _objective = objective;
         _localShards = options.LocalShards();
         _shardGradients = _localShards.Select(_ => new T[objective.Parameters.Count]).ToArray();
         _combine = new ShardedGradient<T>(options.Communicator, options.ShardCount, objective.Parameters.Count);
     }
 
-    /// <summary>Throws on every rank unless every rank trains the same weights with the same settings on data of the same
-    /// size: a rank given other options or data would otherwise train on silently, and every rank would end with a wrong model.</summary>
-    public void RequireRanksAgree(string settings, int? rows)
+    /// <summary>The job's settings, as the trainer was created with them.</summary>
+    public DataParallelOptions Options { get; }
+
+    /// <summary>Whether the exception under way was thrown on every rank at the same point (so the job needs no abort).</summary>
+    public bool StoppedTogether { get; private set; }
+
+    /// <summary>Throws on every rank unless every rank trains the same weights with the same settings, from the same
+    /// checkpoint, on data of the same size, on the same kind of processor (vector width and instruction sets decide the
+    /// last bits of some sums): a rank that differs would otherwise train on silently, and every rank would end with a
+    /// wrong model.</summary>
+    public void RequireRanksAgree(string settings, int? rows, int? validationRows)
     {
-        ulong mine = Fnv1a(System.Text.Encoding.UTF8.GetBytes(settings), Fnv1a(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_objective.Parameters.Values.AsSpan()), Offset));
-        var all = new long[_options.Communicator.Size * 2];
-        _options.Communicator.AllGather([unchecked((long)mine), rows ?? -1], all);
-        for (int rank = 1; rank < _options.Communicator.Size; rank++)
+        string processor = FormattableString.Invariant($"{RuntimeInformation.ProcessArchitecture}|{Vector<byte>.Count}|{Avx2.IsSupported}|{Fma.IsSupported}");
+        ulong mine = Fnv1a(System.Text.Encoding.UTF8.GetBytes(settings), Fnv1a(MemoryMarshal.AsBytes(_objective.Parameters.Values.AsSpan()), Offset));
+        long[] local = [unchecked((long)mine), rows ?? -1, validationRows ?? -1, unchecked((long)Fnv1a(System.Text.Encoding.UTF8.GetBytes(processor), Offset))];
+        var all = new long[Options.Communicator.Size * local.Length];
+        Options.Communicator.AllGather(local, all);
+        for (int rank = 1; rank < Options.Communicator.Size; rank++)
         {
-            if (all[rank * 2] != all[0])
-                throw new InvalidOperationException($"Rank {rank}'s network, initial weights or training options differ from rank 0's: every rank must train the same model with the same options.");
-            if (all[rank * 2 + 1] != all[1])
-                throw new InvalidOperationException($"Rank {rank} has {Rows(all[rank * 2 + 1])} training examples and rank 0 {Rows(all[1])}: every rank must read the same data.");
+            string? difference =
+                all[rank * local.Length] != all[0] ? "its network, weights (initial or from the checkpoint) or training options differ from rank 0's: every rank must train the same model with the same options from the same checkpoint file"
+                : all[rank * local.Length + 1] != all[1] ? $"it has {Rows(all[rank * local.Length + 1])} training examples and rank 0 {Rows(all[1])}: every rank must read the same data"
+                : all[rank * local.Length + 2] != all[2] ? $"it has {Rows(all[rank * local.Length + 2])} validation examples and rank 0 {Rows(all[2])}: every rank must read the same data"
+                : all[rank * local.Length + 3] != all[3] ? "it runs on another kind of processor than rank 0 (architecture, vector width or instruction sets), whose sums round differently"
+                : null;
+            if (difference is not null) Stop(new InvalidOperationException($"Rank {rank}: {difference}."));
         }
     }
 
-    private static string Rows(long count) => count < 0 ? "an unknown number of" : count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Rows(long count) => count < 0 ? "none or an unknown number of" : count.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private const ulong Offset = 14695981039346656037;
 
@@ -54,68 +72,116 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
         return hash;
     }
 
-    /// <summary>This rank's shards' batches of one global step, one per local shard (empty when the shard has run out).
-    /// Leaves the global batch's mean-loss gradient in the parameters' gradients; returns the global mean loss, its weight
-    /// and the global number of examples, 0 once every shard has run out.</summary>
-    public (double Loss, double Weight, int Rows) ComputeGradients(LabeledSequence<T>[][] batches, int dropoutSeed)
+    /// <summary>This rank's shards' batches of one global step, one per local shard (empty when the shard has run out), or
+    /// the failure met while reading them. Leaves the global batch's mean-loss gradient in the parameters' gradients;
+    /// returns the global mean loss, its weight and the global number of examples, 0 once every shard has run out.</summary>
+    public (double Loss, double Weight, int Rows) ComputeGradients(LabeledSequence<T>[][] batches, Exception? readFailure, bool cancelled, int dropoutSeed)
     {
         var parameters = _objective.Parameters;
-        var stats = new double[_localShards.Length * StatsPerShard];
-        for (int l = 0; l < _localShards.Length; l++)
+        var stats = new double[1 + _localShards.Length * StatsPerShard];
+        var failure = readFailure;
+        stats[0] = cancelled ? Cancelled : Running;
+        for (int l = 0; l < _localShards.Length && failure is null && !cancelled; l++)
         {
             if (batches[l].Length == 0) continue;
-            parameters.ZeroGradients();
-            // The shard's dropout stream derives from the step and the shard, never the rank.
-            var dropout = new Random(unchecked(dropoutSeed + (_localShards[l] + 1) * 15_485_863));
-            var (loss, weight) = _objective.ComputeGradients(batches[l], dropout);
-            parameters.Gradients.CopyTo(_shardGradients[l], 0);
-            (stats[l * StatsPerShard], stats[l * StatsPerShard + 1], stats[l * StatsPerShard + 2]) = (loss, weight, batches[l].Length);
+            try
+            {
+                parameters.ZeroGradients();
+                // The shard's dropout stream derives from the step and the shard, never the rank.
+                var dropout = new Random(unchecked(dropoutSeed + (_localShards[l] + 1) * 15_485_863));
+                var (loss, weight) = _objective.ComputeGradients(batches[l], dropout);
+                parameters.Gradients.CopyTo(_shardGradients[l], 0);
+                (stats[1 + l * StatsPerShard], stats[2 + l * StatsPerShard], stats[3 + l * StatsPerShard]) = (loss, weight, batches[l].Length);
+            }
+            catch (Exception error)
+            {
+                failure = error;
+            }
         }
-        var all = Gather(stats);
+        // A reader cancelled by the token (ML.NET's cursor) is a cancellation, not a failure.
+        if (failure is not null) stats[0] = failure is OperationCanceledException ? Cancelled : Failed;
+        var all = Exchange(stats, failure);
+
         double lossSum = 0, weightSum = 0;
         int rows = 0;
-        for (int s = 0; s < _options.ShardCount; s++)
+        for (int s = 0; s < Options.ShardCount; s++)
         {
-            lossSum += all[s * StatsPerShard] * all[s * StatsPerShard + 1];
-            weightSum += all[s * StatsPerShard + 1];
-            rows += (int)all[s * StatsPerShard + 2];
+            int at = Stat(s, StatsPerShard);
+            lossSum += all[at] * all[at + 1];
+            weightSum += all[at + 1];
+            rows += (int)all[at + 2];
         }
         if (rows == 0) return (0, 0, 0);
-        var scales = new T[_options.ShardCount];
+        var scales = new T[Options.ShardCount];
         for (int s = 0; s < scales.Length; s++)
-            scales[s] = weightSum > 0 ? T.CreateChecked(all[s * StatsPerShard + 1] / weightSum) : T.Zero;
+            scales[s] = weightSum > 0 ? T.CreateChecked(all[Stat(s, StatsPerShard) + 1] / weightSum) : T.Zero;
         _combine.Combine(_shardGradients, scales, parameters.Gradients);
         return (weightSum > 0 ? lossSum / weightSum : 0, weightSum, rows);
     }
 
-    /// <summary>The mean loss over every shard of <paramref name="source"/> in inference mode, the same on every rank.</summary>
+    /// <summary>The mean loss over every shard of <paramref name="source"/> in inference mode, the same on every rank.
+    /// Every rank must call it.</summary>
     public double Evaluate(ISequenceSource<T> source, int batchSize)
     {
-        var stats = new double[_localShards.Length * 2];
-        for (int l = 0; l < _localShards.Length; l++)
+        var stats = new double[1 + _localShards.Length * 2];
+        Exception? failure = null;
+        try
         {
-            int shard = _localShards[l];
-            foreach (var examples in source.Read(shard, _options.ShardCount).Chunk(_options.ShardBatchSize(shard, batchSize)))
+            for (int l = 0; l < _localShards.Length; l++)
             {
-                var (loss, weight) = _objective.Evaluate(examples);
-                stats[l * 2] += loss * weight;
-                stats[l * 2 + 1] += weight;
+                int shard = _localShards[l];
+                foreach (var examples in source.Read(shard, Options.ShardCount).Chunk(Options.ShardBatchSize(shard, batchSize)))
+                {
+                    var (loss, weight) = _objective.Evaluate(examples);
+                    stats[1 + l * 2] += loss * weight;
+                    stats[2 + l * 2] += weight;
+                }
             }
         }
-        var all = Gather(stats);
-        double lossSum = 0, weightSum = 0;
-        for (int s = 0; s < _options.ShardCount; s++)
+        catch (Exception error)
         {
-            lossSum += all[s * 2];
-            weightSum += all[s * 2 + 1];
+            failure = error;
+            stats[0] = Failed;
+        }
+        var all = Exchange(stats, failure);
+        double lossSum = 0, weightSum = 0;
+        for (int s = 0; s < Options.ShardCount; s++)
+        {
+            lossSum += all[Stat(s, 2)];
+            weightSum += all[Stat(s, 2) + 1];
         }
         return weightSum > 0 ? lossSum / weightSum : 0;
     }
 
-    private double[] Gather(double[] local)
+    /// <summary>Where shard s's statistics start in the gathered array: each rank's block holds its status, then its
+    /// shards' statistics in shard order.</summary>
+    private int Stat(int shard, int perShard)
     {
-        var all = new double[local.Length * _options.Communicator.Size];
-        _options.Communicator.AllGather(local, all);
+        int perRank = _localShards.Length;
+        return shard / perRank * (1 + perRank * perShard) + 1 + shard % perRank * perShard;
+    }
+
+    /// <summary>Gathers every rank's statistics; when any rank failed or was cancelled, every rank throws here.</summary>
+    private double[] Exchange(double[] local, Exception? failure)
+    {
+        var all = new double[local.Length * Options.Communicator.Size];
+        Options.Communicator.AllGather(local, all);
+        var statuses = Enumerable.Range(0, Options.Communicator.Size).Select(rank => all[rank * local.Length]).ToArray();
+        if (failure is not null)
+        {
+            StoppedTogether = true;
+            ExceptionDispatchInfo.Throw(failure);
+        }
+        if (Array.IndexOf(statuses, Failed) is int failed and >= 0)
+            Stop(new InvalidOperationException($"Rank {failed} of the data-parallel job failed (its own error says why); this rank stops with it."));
+        if (Array.IndexOf(statuses, Cancelled) is int cancelled and >= 0)
+            Stop(new OperationCanceledException($"Rank {cancelled} of the data-parallel job was cancelled; every rank stops after the same batch."));
         return all;
+    }
+
+    private void Stop(Exception reason)
+    {
+        StoppedTogether = true;
+        throw reason;
     }
 }

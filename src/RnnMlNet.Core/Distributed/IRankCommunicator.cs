@@ -21,6 +21,12 @@ public interface IRankCommunicator
     /// <summary>Block j of <paramref name="send"/> (<c>send.Length / Size</c> values) goes to rank j; block i of
     /// <paramref name="receive"/> comes from rank i.</summary>
     void AllToAll<TValue>(TValue[] send, TValue[] receive) where TValue : unmanaged;
+
+    /// <summary>Ends the whole job because this rank failed where the other ranks cannot learn of it (an exception outside
+    /// the exchanges, such as in a progress callback or while writing the checkpoint): they would otherwise wait for ever
+    /// in their next exchange. Failures and cancellations within a step never come here: every rank stops together.
+    /// Over MPI this is <c>MPI_Abort</c>, which ends every process of the job.</summary>
+    void Abort(Exception reason);
 }
 
 /// <summary>A job of one process: each exchange copies its input. Training with it and <see cref="DataParallelOptions.Shards"/>
@@ -45,4 +51,9 @@ public sealed class SingleProcess : IRankCommunicator
 
     /// <inheritdoc />
     public void AllToAll<TValue>(TValue[] send, TValue[] receive) where TValue : unmanaged => send.CopyTo(receive, 0);
+
+    /// <summary>Nothing to end: the exception goes on to the caller.</summary>
+    public void Abort(Exception reason)
+    {
+    }
 }

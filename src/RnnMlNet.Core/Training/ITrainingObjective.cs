@@ -23,4 +23,8 @@ public interface ITrainingObjective<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>What else changes the weights training reaches (dropout rates, the loss and its class weights), as text: part
     /// of a checkpoint's fingerprint, so a resume with other settings is refused.</summary>
     internal string TrainingSettings => GetType().Name;
+
+    /// <summary>The gradient reaching each time step in the last backward pass, [layer][direction][step]; null where the
+    /// objective has no one network to read it from.</summary>
+    internal double[][][]? GradientReachingEachStep() => null;
 }

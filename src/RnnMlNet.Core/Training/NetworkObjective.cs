@@ -19,6 +19,8 @@ internal sealed class NetworkObjective<T>(RecurrentNetwork<T> network, Loss<T> l
     string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant(
         $"{loss}|dropout {network.Options.Dropout:R},{network.Options.InputDropout:R},{network.Options.OutputDropout:R},{network.Options.WordDropout:R}");
 
+    double[][][]? ITrainingObjective<T>.GradientReachingEachStep() => network.GradientReachingEachStep();
+
     public (double Loss, double Weight) ComputeGradients(IReadOnlyList<LabeledSequence<T>> batch, Random dropout) =>
         ComputeGradients(SequenceBatch<T>.Create(batch, TargetsPerStep), dropout);
 

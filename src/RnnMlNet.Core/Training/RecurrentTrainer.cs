@@ -57,12 +57,25 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     /// </summary>
     public TrainingHistory Fit(ISequenceSource<T> training, ISequenceSource<T>? validation = null)
     {
+        try
+        {
+            return FitSources(training, validation);
+        }
+        catch (Exception error) when (_dataParallel is { StoppedTogether: false } && error is not TrainingDivergedException)
+        {
+            // Thrown on this rank alone (a callback, the checkpoint write): the others would wait in their next exchange.
+            _dataParallel.Options.Communicator.Abort(error);
+            throw;
+        }
+    }
+
+    private TrainingHistory FitSources(ISequenceSource<T> training, ISequenceSource<T>? validation)
+    {
         ArgumentNullException.ThrowIfNull(training);
         if (_options.EarlyStoppingPatience is not null && validation is null)
             throw new ArgumentException("Early stopping needs validation examples.", nameof(validation));
 
-        _dataParallel?.RequireRanksAgree(Fingerprint(), training.Count);
-        var plan = new StepPlan<T>(training, _options);
+        var plan = new StepPlan<T>(training, _options, _dataParallel?.Options);
         int? batchesPerEpoch = plan.BatchesPerEpoch;
         _options.Schedule.Start();
         var epochs = new List<EpochReport>();
@@ -84,6 +97,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             // done of a checkpoint written within an epoch), so the batches to come shuffle as they would have.
             for (int done = 1; done <= checkpoint.Epoch; done++) plan.Replay();
         }
+        _dataParallel?.RequireRanksAgree(FormattableString.Invariant($"{Fingerprint()}|resumed {checkpoint?.Epoch} {checkpoint?.Partial?.Batches}|validation {validation is not null}"),
+            training.Count, validation?.Count);
         int totalEpochs = EpochsFor(batchesPerEpoch);
         var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor, checkpoint?.DivergenceStart ?? double.NaN, checkpoint?.RecentLosses) : null;
         T[]? lastGood = watch is null ? null : checkpoint?.LastGood ?? (T[])_objective.Parameters.Values.Clone();
@@ -93,17 +108,20 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         for (int epoch = (checkpoint?.Epoch ?? 0) + 1; epoch <= totalEpochs; epoch++)
         {
             var tally = resumedTally ?? new EpochTally();
+            var flow = _options.RecordGradientFlow ? new GradientFlowTally() : null;
+            double lastRate = double.NaN;
             int skip = tally.Batches;
             resumedTally = null;
             var epochClock = Stopwatch.StartNew();
-            foreach (var batches in plan.Epoch())
+            foreach (var (batches, readFailure) in plan.Epoch())
             {
-                if (skip > 0)
+                if (skip > 0 && readFailure is null)
                 {
                     skip--;
                     continue;
                 }
-                _options.CancellationToken.ThrowIfCancellationRequested();
+                // Data-parallel, a cancellation travels with the step, so that every rank stops after the same batch.
+                if (_dataParallel is null) _options.CancellationToken.ThrowIfCancellationRequested();
                 // Dropout masks from a stream of the batch's own, so a resumed run draws the masks an uninterrupted one would.
                 int dropoutSeed = unchecked(_options.Seed * 7919 + 104729 + epoch * 1_000_003 + tally.Batches * 7_919_993);
                 // Schedules see fractional epochs once the number of batches per epoch is known.
@@ -111,7 +129,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 double rate = _options.Schedule.Rate(_options.LearningRate, progress, totalEpochs);
                 var (loss, norm, weight, rows) = Step(() => _dataParallel is null
                     ? WithRows(_objective.ComputeGradients(batches[0], new Random(dropoutSeed)), batches[0].Length)
-                    : _dataParallel.ComputeGradients(batches, dropoutSeed), rate, epoch, tally.Batches + 1);
+                    : _dataParallel.ComputeGradients(batches, readFailure, _options.CancellationToken.IsCancellationRequested, dropoutSeed), rate, epoch, tally.Batches + 1);
                 // Data-parallel, the epoch ends when no rank has a batch left.
                 if (rows == 0) break;
                 tally.Batches++;
@@ -121,6 +139,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                     throw new TrainingDivergedException(epoch, tally.Batches, loss, norm, rate, _options.ClipNorm, watch.RecentMean, watch.Start, _options.DivergenceFactor!.Value, epoch - 1);
                 }
                 tally.Add(loss, weight, norm, rows);
+                lastRate = rate;
+                // Read only after this rank ran a backward pass in the step (data-parallel, its shards may have run out).
+                if (flow is not null && batches.Any(b => b.Length > 0) && _objective.GradientReachingEachStep() is { } reaching) flow.Add(reaching);
                 _options.OnBatch?.Invoke(new BatchReport(epoch, tally.Batches, batchesPerEpoch ?? 0, loss, norm, rate, clock.Elapsed, tally.Rows, epochClock.Elapsed));
                 if (_options.CheckpointEveryBatches is int every && tally.Batches % every == 0)
                     SaveCheckpoint(epoch - 1, tally, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, lastGood);
@@ -131,7 +152,11 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             keptEpoch = epoch;
             if (lastGood is not null) _objective.Parameters.Values.CopyTo(lastGood, 0);
             double? validationLoss = validation is not null ? Evaluate(validation) : null;
-            var report = new EpochReport(epoch, tally.LossSum / tally.WeightSum, validationLoss, tally.NormSum / tally.Batches, clock.Elapsed);
+            var report = new EpochReport(epoch, tally.LossSum / tally.WeightSum, validationLoss, tally.NormSum / tally.Batches, clock.Elapsed)
+            {
+                LearningRate = double.IsNaN(lastRate) ? null : lastRate,
+                GradientFlow = flow?.Mean(),
+            };
             epochs.Add(report);
             _options.Schedule.EndEpoch(validationLoss);
             _options.OnEpoch?.Invoke(report);
@@ -179,7 +204,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>Data-parallel, rank 0 alone writes the checkpoint (every rank holds the same state) and every rank reads it.</summary>
-    private bool WritesCheckpoints => _options.DataParallel is null || _options.DataParallel.Communicator.Rank == 0;
+    private bool WritesCheckpoints => _dataParallel is null || _dataParallel.Options.Communicator.Rank == 0;
 
     /// <summary>What a checkpoint must have been written with to be resumed here: the element type, every parameter's name
     /// and shape, and every training option that changes the weights.</summary>
@@ -187,11 +212,13 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     {
         var o = _options;
         var s = o.Optimizer;
+        // Shards, not processes, decide the weights; a run without them keeps the fingerprint it had before they existed.
+        string shards = _dataParallel is null ? "" : $"|shards {_dataParallel.Options.ShardCount}";
         // Invariant: a checkpoint resumes under any culture.
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
             $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
-            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}|{o.DataParallel?.ShardCount ?? 1}");
+            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}");
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than
@@ -204,6 +231,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     public (double Loss, double GradientNorm) TrainBatch(SequenceBatch<T> batch, double learningRate)
     {
         var network = _objective as NetworkObjective<T> ?? throw new InvalidOperationException("A laid-out batch trains a network; this trainer's objective takes labelled sequences.");
+        if (_dataParallel is not null) throw new InvalidOperationException("A data-parallel trainer trains through Fit, where every rank takes its shards of each batch; TrainBatch would train this rank alone.");
         var (loss, norm, _, _) = Step(() => WithRows(network.ComputeGradients(batch, _dropoutRandom), batch.Count), learningRate, epoch: 0, batchNumber: 0);
         return (loss, norm);
     }
@@ -211,7 +239,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>Mean loss over <paramref name="examples"/> in inference mode (no dropout, no update).</summary>
     public double Evaluate(IReadOnlyList<LabeledSequence<T>> examples) => Evaluate(new ListSequenceSource<T>(examples));
 
-    /// <summary>Mean loss over the examples of <paramref name="source"/> in inference mode (no dropout, no update).</summary>
+    /// <summary>Mean loss over the examples of <paramref name="source"/> in inference mode (no dropout, no update).
+    /// Data-parallel, every rank must call it: each evaluates its shards and all get the same mean.</summary>
     public double Evaluate(ISequenceSource<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -234,7 +263,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var parameters = _objective.Parameters;
         parameters.ZeroGradients();
         // Checked between time steps too: a cancel during a long batch leaves the weights of the last finished one.
-        var (loss, weight, rows) = Threading.StepCancellation.Run(_options.CancellationToken, forwardBackward);
+        // Data-parallel, a cancellation is honoured between steps, when every rank learns of it.
+        var (loss, weight, rows) = Threading.StepCancellation.Run(_dataParallel is null ? _options.CancellationToken : default, forwardBackward);
         if (rows == 0) return default;
 
         double norm = GradientClipping.GlobalNorm<T>(parameters.Gradients);

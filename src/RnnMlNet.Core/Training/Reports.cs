@@ -15,7 +15,16 @@ public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, doubl
 
 /// <summary>One epoch: mean training loss over its batches, validation loss when validation data was given, and the time
 /// since training began (not the epoch's own duration).</summary>
-public sealed record EpochReport(int Epoch, double TrainingLoss, double? ValidationLoss, double MeanGradientNorm, TimeSpan Elapsed);
+public sealed record EpochReport(int Epoch, double TrainingLoss, double? ValidationLoss, double MeanGradientNorm, TimeSpan Elapsed)
+{
+    /// <summary>The learning rate of the epoch's last batch. Null in reports read back from a checkpoint or a saved model.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>With <c>RecordGradientFlow</c>: the gradient reaching each time step, ‖∂L/∂h_t‖ by [layer][direction][step]
+    /// (as <c>RecurrentNetwork.GradientReachingEachStep</c> gives it after each batch), averaged over the epoch's batches
+    /// that have the step. Null otherwise, for encoder–decoders, and in reports read back from a checkpoint or a saved model.</summary>
+    public double[][][]? GradientFlow { get; init; }
+}
 
 /// <summary>Everything training reported, plus which epoch's weights the network ended with.</summary>
 public sealed class TrainingHistory

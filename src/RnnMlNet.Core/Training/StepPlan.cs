@@ -12,17 +12,19 @@ internal sealed class StepPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly ISequenceSource<T> _source;
     private readonly TrainingOptions _options;
+    private readonly DataParallelOptions? _dataParallel;
     private readonly int[] _shards;
     private readonly int _shardCount;
     private readonly Random[] _shuffles;
 
-    public StepPlan(ISequenceSource<T> source, TrainingOptions options)
+    public StepPlan(ISequenceSource<T> source, TrainingOptions options, DataParallelOptions? dataParallel)
     {
         _source = source;
         _options = options;
-        _shards = options.DataParallel?.LocalShards() ?? [0];
-        _shardCount = options.DataParallel?.ShardCount ?? 1;
-        _shuffles = options.DataParallel is null
+        _dataParallel = dataParallel;
+        _shards = dataParallel?.LocalShards() ?? [0];
+        _shardCount = dataParallel?.ShardCount ?? 1;
+        _shuffles = dataParallel is null
             ? [new Random(options.Seed)]
             : _shards.Select(shard => new Random(unchecked(options.Seed + (shard + 1) * 1_000_033))).ToArray();
     }
@@ -33,18 +35,37 @@ internal sealed class StepPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         : null;
 
     /// <summary>One epoch's steps, each with one batch per local shard (empty for a shard that has run out). Data-parallel
-    /// the steps never end: only the ranks together know when every shard has run out.</summary>
-    public IEnumerable<LabeledSequence<T>[][]> Epoch()
+    /// the steps never end (only the ranks together know when every shard has run out), and a failure to read a shard
+    /// comes with the step, for the ranks to stop together.</summary>
+    public IEnumerable<(LabeledSequence<T>[][] Batches, Exception? ReadFailure)> Epoch()
     {
-        if (_options.DataParallel is null)
+        if (_dataParallel is null)
         {
-            foreach (var batch in ShardBatches(0)) yield return [batch];
+            foreach (var batch in ShardBatches(0)) yield return ([batch], null);
             yield break;
         }
         var shards = _shards.Select((_, l) => ShardBatches(l).GetEnumerator()).ToArray();
         try
         {
-            while (true) yield return shards.Select(shard => shard.MoveNext() ? shard.Current : []).ToArray();
+            while (true)
+            {
+                var step = new LabeledSequence<T>[shards.Length][];
+                Exception? failure = null;
+                for (int l = 0; l < shards.Length; l++)
+                {
+                    step[l] = [];
+                    if (failure is not null) continue;
+                    try
+                    {
+                        if (shards[l].MoveNext()) step[l] = shards[l].Current;
+                    }
+                    catch (Exception error)
+                    {
+                        failure = error;
+                    }
+                }
+                yield return (step, failure);
+            }
         }
         finally
         {
@@ -63,11 +84,11 @@ internal sealed class StepPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private IEnumerable<LabeledSequence<T>[]> ShardBatches(int local)
     {
-        var examples = _options.DataParallel is null ? _source.Read() : _source.Read(_shards[local], _shardCount);
+        var examples = _dataParallel is null ? _source.Read() : _source.Read(_shards[local], _shardCount);
         return BatchPlanner.Batches(examples, BatchSize(_shards[local]), _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, _shuffles[local]);
     }
 
-    private int BatchSize(int shard) => _options.DataParallel?.ShardBatchSize(shard, _options.BatchSize) ?? _options.BatchSize;
+    private int BatchSize(int shard) => _dataParallel?.ShardBatchSize(shard, _options.BatchSize) ?? _options.BatchSize;
 
     private static int Batches(int rows, int batchSize) => (rows + batchSize - 1) / batchSize;
 }

@@ -70,6 +70,12 @@ public sealed class TrainingOptions
     /// process must train with the same options and data. Default null (this process alone).</summary>
     public Distributed.DataParallelOptions? DataParallel { get; set; }
 
+    /// <summary>Record the gradient reaching each time step (‖∂L/∂h_t‖ per layer and direction) after every batch, averaged
+    /// into <see cref="EpochReport.GradientFlow"/>: how far back through time the network learns, epoch by epoch. Costs one
+    /// pass over the stored step gradients per batch. Networks only (not encoder–decoders); data-parallel, this rank's last
+    /// shard. Default false.</summary>
+    public bool RecordGradientFlow { get; set; }
+
     /// <summary>Called after every batch.</summary>
     public Action<BatchReport>? OnBatch { get; set; }
 

@@ -100,6 +100,12 @@ public abstract class RecurrentOptions
     /// the epoch still needs (<see cref="BatchReport.RowsPerSecond"/>, <see cref="BatchReport.EpochRemaining"/>). Default null.</summary>
     public IProgress<BatchReport>? BatchProgress { get; set; }
 
+    /// <summary>Record the gradient reaching each time step after every batch, averaged per epoch into
+    /// <see cref="EpochReport.GradientFlow"/> (seen through <see cref="Progress"/> and the estimator's history): how far back
+    /// through time the network learns. Draw it with RnnMlNet.Plots. Classifiers, regressors and taggers; null for the
+    /// sequence-to-sequence model. Default false.</summary>
+    public bool RecordGradientFlow { get; set; }
+
     /// <summary>Stops training between batches with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
@@ -166,6 +172,7 @@ public abstract class RecurrentOptions
         CheckpointPath = CheckpointDirectory is null ? null : Path.Combine(CheckpointDirectory, RecurrentDefaults.CheckpointFileName),
         CheckpointEveryBatches = CheckpointEveryBatches,
         DataParallel = DataParallel,
+        RecordGradientFlow = RecordGradientFlow,
     };
 
     /// <summary>A network of these sizes; the caller sets its input, head and outputs, which depend on the data.</summary>

@@ -20,11 +20,19 @@ public static class TrainingPlots
 
     private static string LossCurves(IReadOnlyList<EpochReport> epochs, int keptEpoch, string title)
     {
+        var (series, marker) = LossSeries(epochs, keptEpoch);
+        return LineChart.Svg(title, "epoch", "loss", series, markerX: marker);
+    }
+
+    /// <summary>What a loss chart draws, as SVG here or as PNG in RnnMlNet.Plots: training and validation loss by epoch, and
+    /// the kept epoch's x (null when none).</summary>
+    internal static (IReadOnlyList<ChartSeries> Series, double? KeptEpoch) LossSeries(IReadOnlyList<EpochReport> epochs, int keptEpoch)
+    {
         if (epochs.Count == 0) throw new ArgumentException("The history has no epoch to draw.", "history");
         var series = new List<ChartSeries> { new("training", epochs.Select(e => ((double)e.Epoch, e.TrainingLoss)).ToArray()) };
         if (epochs.Any(e => e.ValidationLoss is not null))
             series.Add(new ChartSeries("validation", epochs.Select(e => ((double)e.Epoch, e.ValidationLoss ?? double.NaN)).ToArray()));
-        return LineChart.Svg(title, "epoch", "loss", series, markerX: keptEpoch > 0 ? keptEpoch : null);
+        return (series, keptEpoch > 0 ? keptEpoch : null);
     }
 
     /// <summary>
@@ -35,7 +43,10 @@ public static class TrainingPlots
     public static string GradientFlow(IReadOnlyList<(string Name, double[] Norms)> lines, string title = "Gradient reaching each time step")
     {
         ArgumentNullException.ThrowIfNull(lines);
-        var series = lines.Select(l => new ChartSeries(l.Name, l.Norms.Select((norm, t) => ((double)(t + 1), norm)).ToArray())).ToArray();
-        return LineChart.Svg(title, "time step t", "‖∂L/∂h_t‖", series, logY: true);
+        return LineChart.Svg(title, "time step t", "‖∂L/∂h_t‖", FlowSeries(lines), logY: true);
     }
+
+    /// <summary>One series per line of norms, step t (from 1) against its norm.</summary>
+    internal static IReadOnlyList<ChartSeries> FlowSeries(IReadOnlyList<(string Name, double[] Norms)> lines) =>
+        lines.Select(l => new ChartSeries(l.Name, l.Norms.Select((norm, t) => ((double)(t + 1), norm)).ToArray())).ToArray();
 }

@@ -60,6 +60,10 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// <summary>Layers, shapes, parameter counts and training history of the last <see cref="Fit(IDataView)"/>.</summary>
     public RecurrentModelSummary? LastSummary { get; private set; }
 
+    /// <summary>Every epoch's report of the last <see cref="Fit(IDataView)"/> (with learning rates, and gradient flow when
+    /// recorded), and the epoch kept; null when it trained no epoch.</summary>
+    public TrainingHistory? LastHistory { get; private set; }
+
     /// <summary>The network of the last <see cref="Fit(IDataView)"/>, for parity checks against the ONNX graph.</summary>
     internal RecurrentNetwork<float>? LastNetwork { get; private set; }
 
@@ -97,6 +101,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                     : holdOut.Split.HoldsOut ? Part(trainData, validation: true) : null);
         }
         LastNetwork = network;
+        LastHistory = history;
         LastSummary = RecurrentModelSummary.Create(_task, network, history);
         return BuildModel(_context, network, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
     }
