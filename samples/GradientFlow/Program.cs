@@ -2,7 +2,7 @@
 // ‖∂L/∂h_t‖.
 // 1. Freshly initialised: a SimpleRNN, the same SimpleRNN with its recurrent weights scaled up, an LSTM and a GRU. Prints
 //    how much of the last step's gradient reaches step 1 and charts it (SVG, and PNG through RnnMlNet.Plots).
-// 2. While training: a SimpleRNN and an LSTM learn a long-memory task (is the first bit of a 100-step bit string set?)
+// 2. While training: a SimpleRNN and an LSTM learn a long-memory task (is the first of 100 random ±1 values positive?)
 //    with RecordGradientFlow on; the gradient reaching each step is charted epoch by epoch as a step × epoch heatmap,
 //    beside the loss curves.
 //
@@ -51,23 +51,24 @@ string title = $"Gradient reaching each of {Steps} steps (freshly initialised)";
 LineChart.Save(TrainingPlots.GradientFlow(lines, title), Path.Combine(folder, "gradient-flow.svg"));
 PngPlots.GradientFlow(lines, Path.Combine(folder, "gradient-flow.png"), title);
 
-// Is the first bit set? The answer lies 100 steps before the loss, so only a gradient that survives the way back learns it.
+// Is the first value positive? The answer lies 100 steps before the loss, so only a gradient that survives the way back
+// learns it; every later ±1 value disturbs the state.
 LabeledSequence<float>[] FirstBit(int count, Random bits) => Enumerable.Range(0, count).Select(_ =>
 {
-    var values = Enumerable.Range(0, Steps).Select(_ => (float)bits.Next(2)).ToArray();
-    return new LabeledSequence<float>(Sequence<float>.FromFeatures(values, 1), [values[0]]);
+    var values = Enumerable.Range(0, Steps).Select(_ => bits.Next(2) * 2f - 1).ToArray();
+    return new LabeledSequence<float>(Sequence<float>.FromFeatures(values, 1), [values[0] > 0 ? 1f : 0f]);
 }).ToArray();
 var data = new Random(2);
 var train = FirstBit(1024, data);
 var test = FirstBit(256, data);
 
-Console.WriteLine($"\nTraining on the first bit of {Steps}-step bit strings ({train.Length} strings, H = {Hidden}), gradient flow recorded:");
+Console.WriteLine($"\nTraining on the sign of the first of {Steps} ±1 values ({train.Length} sequences, H = {Hidden}), gradient flow recorded:");
 foreach (var cell in new[] { CellKind.SimpleRnn, CellKind.Lstm })
 {
     var network = new RecurrentNetwork<float>(new NetworkOptions { Cell = cell, FeaturesPerStep = 1, HiddenSize = Hidden, Threads = 2 }, seed: 1);
     var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
     {
-        Epochs = 12, BatchSize = 32, LearningRate = 3e-3, Schedule = LearningRateSchedule.Cosine(0.1), Seed = 1, RecordGradientFlow = true,
+        Epochs = 12, BatchSize = 32, LearningRate = 3e-3, Seed = 1, RecordGradientFlow = true,
     }).Fit(train, test);
     var logits = network.Predict(test.Select(e => e.Input).ToArray());
     double accuracy = test.Where((e, i) => (logits[i][0] > 0 ? 1f : 0f) == e.Target[0]).Count() / (double)test.Length;
@@ -76,6 +77,6 @@ foreach (var cell in new[] { CellKind.SimpleRnn, CellKind.Lstm })
     Console.WriteLine($"  {name,-10} test accuracy {accuracy:P1}; reaching step 1 by epoch: {string.Join(", ", flows.Select(Fraction))}");
     string file = name.ToLowerInvariant();
     PngPlots.GradientFlowHeatmap(history, Path.Combine(folder, $"{file}-flow-by-epoch.png"), title: $"{name}: gradient reaching each step, by epoch");
-    PngPlots.LossCurves(history, Path.Combine(folder, $"{file}-loss.png"), title: $"{name}: loss by epoch (validation: the test strings)");
+    PngPlots.LossCurves(history, Path.Combine(folder, $"{file}-loss.png"), title: $"{name}: loss by epoch (validation: the test sequences)");
 }
 Console.WriteLine($"\nCharts in {folder}: gradient-flow.svg, gradient-flow.png, simplernn-flow-by-epoch.png, lstm-flow-by-epoch.png, simplernn-loss.png, lstm-loss.png");

@@ -61,14 +61,19 @@ public static class PngPlots
         {
             var line = plot.Add.VerticalLine(kept, width: 1, color: Colors.Gray, pattern: LinePattern.Dashed);
             line.LegendText = $"kept epoch {kept:0}";
+            plot.MoveToBack(line); // under the curves, which it crosses at the kept epoch
         }
         if (epochs.Any(e => e.LearningRate is not null))
         {
             var rates = plot.Add.Scatter(epochs.Select(e => (double)e.Epoch).ToArray(), epochs.Select(e => e.LearningRate ?? double.NaN).ToArray(), Colors.Gray);
             rates.LinePattern = LinePattern.Dotted;
+            rates.MarkerSize = 5;
             rates.LegendText = "learning rate (right)";
             rates.Axes.YAxis = plot.Axes.Right;
             plot.Axes.Right.Label.Text = "learning rate";
+            plot.MoveToBack(rates); // under the losses where they cross
+            // From zero, so a constant rate is a flat line at its value rather than the middle of an arbitrary scale.
+            plot.Axes.SetLimitsY(0, 1.1 * epochs.Max(e => e.LearningRate ?? 0), plot.Axes.Right);
         }
         return plot;
     }
@@ -98,8 +103,12 @@ public static class PngPlots
         plot.YLabel("epoch");
         var heatmap = plot.Add.Heatmap(intensities);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        var finite = intensities.Cast<double>().Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        // The colour scale spans the recorded values (a single value still gets a scale around it).
+        heatmap.ManualRange = new ScottPlot.Range(finite.Min(), Math.Max(finite.Max(), finite.Min() + 1e-9));
         heatmap.FlipVertically = true;
-        heatmap.Extent = new CoordinateRect(0.5, steps + 0.5, recorded[0].Epoch - 0.5, recorded[^1].Epoch + 0.5);
+        // The extent names the centres of the corner cells: step t's cell sits on x = t, epoch e's row on y = e.
+        heatmap.Extent = new CoordinateRect(1, steps, recorded[0].Epoch, recorded[^1].Epoch);
         var bar = plot.Add.ColorBar(heatmap);
         bar.Label = "log10 ‖∂L/∂h_t‖";
         return (plot, heatmap);
@@ -119,6 +128,7 @@ public static class PngPlots
             foreach (var run in DrawableRuns(series[s].Points, logY))
             {
                 var line = plot.Add.Scatter(run.Select(p => p.X).ToArray(), run.Select(p => logY ? Math.Log10(p.Y) : p.Y).ToArray(), colour);
+                line.LineWidth = 2;
                 line.MarkerSize = run.Length == 1 ? 5 : 0;
                 if (!named) line.LegendText = series[s].Name;
                 named = true;

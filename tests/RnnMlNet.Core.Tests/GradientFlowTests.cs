@@ -210,4 +210,74 @@ public class GradientReachingEachStepTests
         network.Forward(SequenceBatch<double>.Create([Sequence<double>.FromFeatures([1, 2], 2)]));
         Assert.Throws<InvalidOperationException>(() => network.GradientReachingEachStep());
     }
+
+    /// <summary>Recorded during training: each epoch's record is the mean over its batches of the gradient reaching each
+    /// step. With one batch an epoch and no validation pass, the last epoch's record is what the network reports after
+    /// training; the epoch's learning rate comes with it.</summary>
+    [Fact]
+    public void TrainingRecordsEachEpochsGradientFlow()
+    {
+        var network = new RecurrentNetwork<double>(new NetworkOptions { Cell = CellKind.Gru, FeaturesPerStep = 1, HiddenSize = 6, Layers = 2, Bidirectional = true, Threads = 1 }, seed: 1);
+        var random = new Random(3);
+        var examples = Enumerable.Range(0, 12).Select(i => new LabeledSequence<double>(
+            Sequence<double>.FromFeatures(TestData.RandomArray<double>(3 + i % 5, random), 1), [i % 2])).ToArray();
+        var history = new RecurrentTrainer<double>(network, new BinaryCrossEntropy<double>(), new TrainingOptions
+        {
+            Epochs = 3, BatchSize = 12, LearningRate = 0.01, Schedule = LearningRateSchedule.Cosine(1e-3), RecordGradientFlow = true,
+        }).Fit(examples);
+        var last = history.Epochs[^1];
+        var expected = network.GradientReachingEachStep();
+        Assert.Equal(2, last.GradientFlow!.Length);
+        for (int l = 0; l < 2; l++)
+            for (int d = 0; d < 2; d++)
+                Assert.Equal(expected[l][d], last.GradientFlow[l][d]);
+        Assert.All(history.Epochs, e => Assert.Equal(7, e.GradientFlow![0][0].Length));
+        Assert.NotEqual(history.Epochs[0].GradientFlow![0][0], last.GradientFlow[0][0]);
+        Assert.Equal(LearningRateSchedule.Cosine(1e-3).Rate(0.01, 2 + 0.0, 3), last.LearningRate!.Value, 1e-15);
+
+        var unrecorded = new RecurrentTrainer<double>(network, new BinaryCrossEntropy<double>(), new TrainingOptions { Epochs = 1 }).Fit(examples);
+        Assert.Null(unrecorded.Epochs[0].GradientFlow);
+    }
+
+    /// <summary>A step's mean is over the batches that reach it, so short batches do not pull late steps towards zero.</summary>
+    [Fact]
+    public void AnEpochsRecordAveragesEachStepOverTheBatchesThatReachIt()
+    {
+        var tally = new GradientFlowTally();
+        Assert.Null(tally.Mean());
+        tally.Add([[[1, 2, 3]]]);
+        tally.Add([[[3, 4]]]);
+        Assert.Equal([2.0, 3.0, 3.0], tally.Mean()![0][0]);
+    }
+
+    /// <summary>Trained on a long-memory task (is the first of 100 random ±1 values positive?), a SimpleRNN's record ends
+    /// with a ten-thousandth of its last step's gradient reaching step 1 and the task unlearnt, while the LSTM, which learns
+    /// it, gets more at step 1 than at step 100 (measured: 1.1E-4 against 3.0, at these seeds, as samples/GradientFlow prints).</summary>
+    [Fact]
+    public void OverTrainingASimpleRnnsFlowVanishesWhereAnLstmsDoesNot()
+    {
+        var data = new Random(2);
+        LabeledSequence<float>[] FirstBit(int count) => Enumerable.Range(0, count).Select(_ =>
+        {
+            var values = Enumerable.Range(0, 100).Select(_ => data.Next(2) * 2f - 1).ToArray();
+            return new LabeledSequence<float>(Sequence<float>.FromFeatures(values, 1), [values[0] > 0 ? 1f : 0f]);
+        }).ToArray();
+        var train = FirstBit(1024);
+        var test = FirstBit(256);
+        (double Reaching, double Accuracy) Train(CellKind cell)
+        {
+            var network = new RecurrentNetwork<float>(new NetworkOptions { Cell = cell, FeaturesPerStep = 1, HiddenSize = 32, Threads = 2 }, seed: 1);
+            var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
+            {
+                Epochs = 12, BatchSize = 32, LearningRate = 3e-3, Seed = 1, RecordGradientFlow = true,
+            }).Fit(train);
+            var flow = history.Epochs[^1].GradientFlow![0][0];
+            return (flow[0] / flow[^1], MemoryTaskTests.Accuracy(network, test));
+        }
+        var simple = Train(CellKind.SimpleRnn);
+        var lstm = Train(CellKind.Lstm);
+        Assert.True(simple.Reaching < 1e-2, $"SimpleRNN: {simple.Reaching:E2} of the last step's gradient reaches step 1.");
+        Assert.True(lstm.Reaching > 0.5, $"LSTM: {lstm.Reaching:E2} of the last step's gradient reaches step 1.");
+        Assert.True(lstm.Accuracy >= 0.95 && simple.Accuracy < 0.7, $"Accuracy: LSTM {lstm.Accuracy:P1}, SimpleRNN {simple.Accuracy:P1}.");
+    }
 }
