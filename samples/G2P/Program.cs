@@ -54,7 +54,8 @@ var options = new SequenceToSequenceOptions
     MaximumLength = 40,   // the longest pronunciation among plain words has 32 phonemes
     ValidationFraction = 0,   // the dev split is separate; the README's figures were measured training on every train word
     Seed = 1,
-    Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e => Console.WriteLine($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds,5:F0}s")),
+    Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e => ConsoleProgress.Line($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds,5:F0}s")),
+    BatchProgress = ConsoleProgress.Batches("words"),
 };
 
 var (fullTrain, dev, test) = CmuDict.Split(CmuDict.Read(tsv, settings.KeepStress), SplitSeed);

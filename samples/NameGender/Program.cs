@@ -26,7 +26,8 @@ var lstm = ml.Transforms.Text.NormalizeText("Lower", "Name")
         EarlyStoppingPatience = 3,
         Seed = 1,
         Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e =>
-            Console.WriteLine($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, validation {e.ValidationLoss:F4}")),
+            ConsoleProgress.Line($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, validation {e.ValidationLoss:F4}")),
+        BatchProgress = ConsoleProgress.Batches("names"),
     }));
 // ML.NET's classic text classifier on the same split: character n-grams and a linear model.
 var classic = ml.Transforms.Text.FeaturizeText("Features", new Microsoft.ML.Transforms.Text.TextFeaturizingEstimator.Options

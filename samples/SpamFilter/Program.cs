@@ -40,14 +40,9 @@ var lstm = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
     LearningRate = 2e-3,
     Seed = 1,
     Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e =>
-        Console.WriteLine($"  epoch {e.Epoch}: training loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds:F0}s since training began")),
-    // Every 40th step: pace and what the epoch still needs.
-    BatchProgress = new RnnMlNet.ImmediateProgress<BatchReport>(b =>
-    {
-        if (b.Batch % 40 == 0)
-            Console.WriteLine($"    batch {b.Batch}: loss {b.Loss:F4}, {b.RowsPerSecond:F0} messages/s" +
-                (b.EpochRemaining is { } left ? $", {left.TotalSeconds:F0}s left in the epoch" : ""));
-    }),
+        ConsoleProgress.Line($"  epoch {e.Epoch}: training loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds:F0}s since training began")),
+    // On a terminal, a line rewritten after every step: pace and what the epoch still needs.
+    BatchProgress = ConsoleProgress.Batches("messages"),
 });
 var lstmPipeline = ml.Transforms.Text.NormalizeText("Normalized", "Text", TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false)
     .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Normalized", separators))

@@ -62,7 +62,8 @@ var pipeline = SampleData.CharacterIds(ml, "CharIds", nameof(LowerCaseText.Lower
         // early stopping is not measured on this task yet).
         ValidationFraction = 0,
         Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e =>
-            Console.WriteLine($"  epoch {e.Epoch}: loss {e.TrainingLoss:F5} ({e.Elapsed.TotalSeconds:F0}s)")),
+            ConsoleProgress.Line($"  epoch {e.Epoch}: loss {e.TrainingLoss:F5} ({e.Elapsed.TotalSeconds:F0}s)")),
+        BatchProgress = ConsoleProgress.Batches("sentences"),
     }))
     .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(Restoration.PredictedTags), "PredictedLabel"));
 
