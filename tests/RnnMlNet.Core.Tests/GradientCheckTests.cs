@@ -63,6 +63,28 @@ public class GradientCheckTests
         AssertGradientsMatch(network, loss, batch);
     }
 
+    /// <summary>PyTorch's two biases (b_ih and b_hh) for SimpleRNN and LSTM, on the folded-token and dense-step paths, with
+    /// two layers and both directions: each bias gets its own, equal, gradient.</summary>
+    [Theory]
+    [InlineData(CellKind.SimpleRnn, InputKind.EmbeddedTokens, true)]
+    [InlineData(CellKind.Lstm, InputKind.Features, true)]
+    [InlineData(CellKind.Lstm, InputKind.OneHotTokens, false)]
+    public void SeparateBiasGradientsMatchFiniteDifferences(CellKind cell, InputKind input, bool bidirectional)
+    {
+        var random = new Random(29);
+        var (options, loss) = Configure(cell, bidirectional, input, HeadKind.LastHidden, layers: 2, LossKind.Binary);
+        options.SeparateBiases = true;
+        var network = new RecurrentNetwork<double>(options, seed: 3);
+        Assert.All(network.Cells, c => Assert.NotNull(c.HiddenBias));
+        TestData.Jitter(network, random);
+        AssertGradientsMatch(network, loss, LabelledBatch(options, LossKind.Binary, random));
+        // The frozen scorer (its token table and its dense projection) adds both biases too.
+        var sequences = Enumerable.Range(0, 3).Select(i => TestData.RandomSequence<double>(options, 2 + i, random)).ToArray();
+        var expected = network.Predict(sequences);
+        var scored = network.CreateScorer().Score(sequences);
+        for (int i = 0; i < sequences.Length; i++) Assert.Equal(expected[i][0], scored[i][0], 1e-12);
+    }
+
     /// <summary>Word dropout with a fixed mask, on each token path: one-hot, embedded and folded, embedded and gathered.</summary>
     [Theory]
     [InlineData(InputKind.OneHotTokens, false, 6)]

@@ -66,8 +66,11 @@ public class PyTorchImportTests : IDisposable
         var (imported, cases) = Load("pytorch_lstm_binary");
         var ml = _temp.Context();
         var data = ml.Data.LoadFromEnumerable(cases.Select(c => new TokenRow { Tokens = c.Tokens.Select(t => (uint)t).ToArray(), Label = c.Logits[0] > 0 }));
+        // PyTorch's LSTM has b_ih and b_hh: the network keeps both, and the saved graph adds both.
+        Assert.True(imported.ToTrainerOptions("Label", "Tokens").SeparateBiases);
         var packaging = ml.BinaryClassification.Trainers.Lstm(imported.ToTrainerOptions("Label", "Tokens"));
         using var model = packaging.Fit(data);
+        Assert.All(packaging.LastNetwork!.Cells, c => Assert.NotNull(c.HiddenBias));
         string path = _temp.File("imported.zip");
         ml.Model.Save(model, data.Schema, path);
         using var loaded = (IDisposable)_temp.Context().Model.Load(path, out _);

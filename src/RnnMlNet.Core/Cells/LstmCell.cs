@@ -22,8 +22,8 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : unmanaged, IFloatin
     private const int InputSlot = LstmGate.Input, OutputSlot = LstmGate.Output, ForgetSlot = LstmGate.Forget,
         CandidateSlot = LstmGate.Candidate, TanhCellSlot = 4;
 
-    internal LstmCell(ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize)
-        : base(parameters, prefix, inputSize, hiddenSize, gateCount: 4)
+    internal LstmCell(ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize, bool hiddenBias = false)
+        : base(parameters, prefix, inputSize, hiddenSize, gateCount: 4, hiddenBias)
     {
     }
 

@@ -11,6 +11,7 @@ namespace RnnMlNet.Core.Cells;
 /// <item><c>inputWeights</c> W_i [I, G·H]</item>
 /// <item><c>recurrentWeights</c> W_h [H, G·H]</item>
 /// <item><c>bias</c> b [G·H]</item>
+/// <item><c>hiddenBias</c> b_hh [G·H], SimpleRNN and LSTM in PyTorch's parameterisation only</item>
 /// </list>
 /// Gate blocks inside G·H follow the ONNX operators' order (LSTM i, o, f, c; GRU z, r, h), so export is a transpose.
 /// The input projection x_t·W_i + b for all steps is computed by the layer in one product before the recurrence;
@@ -18,7 +19,7 @@ namespace RnnMlNet.Core.Cells;
 /// </summary>
 public abstract class RecurrentCell<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private protected RecurrentCell(ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize, int gateCount)
+    private protected RecurrentCell(ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize, int gateCount, bool hiddenBias = false)
     {
         Parameters = parameters;
         InputSize = inputSize;
@@ -27,13 +28,16 @@ public abstract class RecurrentCell<T> where T : unmanaged, IFloatingPointIeee75
         InputWeights = parameters.Register(prefix + ".inputWeights", inputSize, GateWidth);
         RecurrentWeights = parameters.Register(prefix + ".recurrentWeights", hiddenSize, GateWidth);
         Bias = parameters.Register(prefix + ".bias", GateWidth);
+        if (hiddenBias) HiddenBias = parameters.Register(prefix + ".hiddenBias", GateWidth);
     }
 
-    /// <summary>Creates the cell of the given kind, registering its weights.</summary>
-    internal static RecurrentCell<T> Create(CellKind kind, ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize) => kind switch
+    /// <summary>Creates the cell of the given kind, registering its weights; with <paramref name="separateBiases"/>, a
+    /// SimpleRNN or LSTM also gets a second bias, <see cref="HiddenBias"/> (a GRU always has its second bias,
+    /// <see cref="RecurrentBias"/>).</summary>
+    internal static RecurrentCell<T> Create(CellKind kind, ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize, bool separateBiases = false) => kind switch
     {
-        CellKind.SimpleRnn => new SimpleRnnCell<T>(parameters, prefix, inputSize, hiddenSize),
-        CellKind.Lstm => new LstmCell<T>(parameters, prefix, inputSize, hiddenSize),
+        CellKind.SimpleRnn => new SimpleRnnCell<T>(parameters, prefix, inputSize, hiddenSize, separateBiases),
+        CellKind.Lstm => new LstmCell<T>(parameters, prefix, inputSize, hiddenSize, separateBiases),
         CellKind.Gru => new GruCell<T>(parameters, prefix, inputSize, hiddenSize),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown cell kind."),
     };
@@ -64,6 +68,22 @@ public abstract class RecurrentCell<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>b [G·H], added to the input projection.</summary>
     public Parameter Bias { get; }
+
+    /// <summary>
+    /// SimpleRNN and LSTM in PyTorch's parameterisation (<c>NetworkOptions.SeparateBiases</c>): b_hh [G·H], a second bias
+    /// added beside b. The function is the same as with b + b_hh in one vector, and both get the same gradient, but an
+    /// optimizer moves each, so a step moves their sum twice as far: the step PyTorch takes. Null otherwise.
+    /// </summary>
+    public Parameter? HiddenBias { get; }
+
+    /// <summary>The bias every row's gate pre-activations start from: b, or b + b_hh with a <see cref="HiddenBias"/>.</summary>
+    internal ReadOnlySpan<T> GateBias()
+    {
+        if (HiddenBias is not { } hidden) return Parameters.Value(Bias);
+        var sum = new T[GateWidth];
+        System.Numerics.Tensors.TensorPrimitives.Add<T>(Parameters.Value(Bias), Parameters.Value(hidden), sum);
+        return sum;
+    }
 
     /// <summary>GRU only: b_h [G·H], added to the recurrent product before the reset gate. Null for other cells.</summary>
     public virtual Parameter? RecurrentBias => null;

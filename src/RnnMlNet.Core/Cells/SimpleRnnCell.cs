@@ -13,8 +13,8 @@ namespace RnnMlNet.Core.Cells;
 /// </summary>
 public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal SimpleRnnCell(ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize)
-        : base(parameters, prefix, inputSize, hiddenSize, gateCount: 1)
+    internal SimpleRnnCell(ParameterSet<T> parameters, string prefix, int inputSize, int hiddenSize, bool hiddenBias = false)
+        : base(parameters, prefix, inputSize, hiddenSize, gateCount: 1, hiddenBias)
     {
     }
 

@@ -20,7 +20,7 @@ internal static class InputProjection
     {
         var p = cell.Parameters;
         int gw = cell.GateWidth;
-        ReadOnlySpan<T> bias = p.Value(cell.Bias);
+        ReadOnlySpan<T> bias = cell.GateBias();
         ReadOnlySpan<T> inputWeights = p.Value(cell.InputWeights);
         for (int r = 0; r < rows; r++)
             bias.CopyTo(projection.Slice(r * gw, gw));

@@ -167,6 +167,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         // ∂W_h = Σ_t h_{t-1}ᵀ·∂(recurrent pre-activation): slots 0..T-1 are h_{t-1} for t = 0..T-1.
         Gemm.AddProductTransposedA<T>(_run.Hidden(0, 0, m), dRecurrent, p.Gradient(Cell.RecurrentWeights), m, H, gw, threads);
         Gemm.AddColumnSums(dGates, p.Gradient(Cell.Bias), m, gw);
+        // b_hh enters every pre-activation as b does: the same gradient.
+        if (Cell.HiddenBias is { } hiddenBias) Gemm.AddColumnSums(dGates, p.Gradient(hiddenBias), m, gw);
         if (Cell.RecurrentBias is { } recurrentBias) Gemm.AddColumnSums(dRecurrent, p.Gradient(recurrentBias), m, gw);
 
         Span<T> dInputWeights = p.Gradient(Cell.InputWeights);

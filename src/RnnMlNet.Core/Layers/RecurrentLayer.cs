@@ -15,14 +15,14 @@ internal sealed class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private SequenceBatch<T> _batch = null!;
     private int _inputWidth;
 
-    public RecurrentLayer(ParameterSet<T> parameters, string prefix, CellKind kind, int inputSize, int hiddenSize, bool bidirectional)
+    public RecurrentLayer(ParameterSet<T> parameters, string prefix, CellKind kind, int inputSize, int hiddenSize, bool bidirectional, bool separateBiases)
     {
         var directions = new List<RecurrentDirection<T>>
         {
-            new(RecurrentCell<T>.Create(kind, parameters, prefix + ".forward", inputSize, hiddenSize), reverse: false),
+            new(RecurrentCell<T>.Create(kind, parameters, prefix + ".forward", inputSize, hiddenSize, separateBiases), reverse: false),
         };
         if (bidirectional)
-            directions.Add(new(RecurrentCell<T>.Create(kind, parameters, prefix + ".backward", inputSize, hiddenSize), reverse: true));
+            directions.Add(new(RecurrentCell<T>.Create(kind, parameters, prefix + ".backward", inputSize, hiddenSize, separateBiases), reverse: true));
         Directions = directions;
     }
 

@@ -64,10 +64,11 @@ internal sealed class ScoringDirection<T> where T : unmanaged, IFloatingPointIee
         var table = new T[(long)v * gw];
         if (embedding is null) p.Value(cell.InputWeights).CopyTo(table);
         else InputProjection.FoldEmbedding(cell, embedding, table, threads);
+        ReadOnlySpan<T> bias = cell.GateBias();
         for (int token = 0; token < v; token++)
         {
             Span<T> row = table.AsSpan(token * gw, gw);
-            TensorPrimitives.Add<T>(row, p.Value(cell.Bias), row);
+            TensorPrimitives.Add<T>(row, bias, row);
         }
         return table;
     }

@@ -89,6 +89,12 @@ public sealed class NetworkOptions
     /// <summary>Number of head outputs (logits). Default 1.</summary>
     public int Outputs { get; set; } = 1;
 
+    /// <summary>PyTorch's parameterisation of SimpleRNN and LSTM: two bias vectors per gate (b_ih and b_hh, exported as
+    /// ONNX's Wb and Rb) instead of their sum. The network computes the same function, but each step of an optimizer moves
+    /// both, so training from PyTorch's weights takes PyTorch's steps; use it to fine-tune an imported PyTorch model (its
+    /// trainer options set it). GRU always keeps both. Default false.</summary>
+    public bool SeparateBiases { get; set; }
+
     /// <summary>Initial bias of the LSTM forget gate. Default 1, so a new cell starts by remembering; raise it
     /// (e.g. to 3, f ≈ 0.95) when the signal lies a hundred steps or more back.</summary>
     public double ForgetGateBias { get; set; } = 1.0;

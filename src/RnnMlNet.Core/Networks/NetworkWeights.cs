@@ -16,7 +16,8 @@ namespace RnnMlNet.Core.Networks;
 /// <item><term>head.bias</term><description>[C]</description></item>
 /// <item><term>wide.weights</term><description>[S, C] (a MatMul on the side features), for wide and deep</description></item>
 /// </list>
-/// SimpleRNN and LSTM keep one bias, exported as Wb with Rb = 0 and imported as Wb + Rb; GRU keeps both,
+/// SimpleRNN and LSTM keep one bias, exported as Wb with Rb = 0 and imported as Wb + Rb, unless the network keeps
+/// PyTorch's two (<see cref="NetworkOptions.SeparateBiases"/>): then Wb and Rb are kept apart. GRU always keeps both,
 /// since Rb_h sits inside the reset gate. For one-hot input, layer0.W has I = V.
 /// </summary>
 public static class NetworkWeights
@@ -41,7 +42,7 @@ public static class NetworkWeights
                 Transpose(p.Value(cells[d].InputWeights), w.AsSpan(d * gw * inputs, gw * inputs), inputs, gw);
                 Transpose(p.Value(cells[d].RecurrentWeights), r.AsSpan(d * gw * h, gw * h), h, gw);
                 p.Value(cells[d].Bias).CopyTo(b.AsSpan(d * 2 * gw, gw));
-                if (cells[d].RecurrentBias is { } recurrentBias) p.Value(recurrentBias).CopyTo(b.AsSpan(d * 2 * gw + gw, gw));
+                if ((cells[d].RecurrentBias ?? cells[d].HiddenBias) is { } recurrentBias) p.Value(recurrentBias).CopyTo(b.AsSpan(d * 2 * gw + gw, gw));
             }
             tensors.Add(new($"layer{l}.W", [dirs, gw, inputs], w));
             tensors.Add(new($"layer{l}.R", [dirs, gw, h], r));
@@ -92,7 +93,7 @@ public static class NetworkWeights
                 Transpose(w.AsSpan(d * gw * inputs, gw * inputs), p.Value(cells[d].InputWeights), gw, inputs);
                 Transpose(r.AsSpan(d * gw * h, gw * h), p.Value(cells[d].RecurrentWeights), gw, h);
                 ReadOnlySpan<T> inputBias = b.AsSpan(d * 2 * gw, gw), recurrentBias = b.AsSpan(d * 2 * gw + gw, gw);
-                if (cells[d].RecurrentBias is { } rb)
+                if ((cells[d].RecurrentBias ?? cells[d].HiddenBias) is { } rb)
                 {
                     inputBias.CopyTo(p.Value(cells[d].Bias));
                     recurrentBias.CopyTo(p.Value(rb));

@@ -51,7 +51,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         int width = Options.InputWidth;
         for (int l = 0; l < Options.Layers; l++)
         {
-            _layers[l] = new RecurrentLayer<T>(Parameters, $"{prefix}layer{l}", Options.Cell, width, Options.HiddenSize, Options.Bidirectional);
+            _layers[l] = new RecurrentLayer<T>(Parameters, $"{prefix}layer{l}", Options.Cell, width, Options.HiddenSize, Options.Bidirectional, Options.SeparateBiases);
             width = _layers[l].OutputSize;
         }
         _dropouts = Enumerable.Range(0, Options.Layers - 1).Select(_ => new DropoutLayer<T>(Options.Dropout)).ToArray();

@@ -54,6 +54,9 @@ public sealed class ImportedRecurrentModel
     /// Trainer options whose network matches this model and starts from its weights. With <c>Epochs = 0</c> the trainer
     /// only packages the imported network for scoring; with more it fine-tunes it.
     /// The feature column must be a key column with <see cref="VocabularySize"/> − 1 keys, key k standing for token id k.
+    /// A SimpleRNN or LSTM whose graph holds a recurrent bias (PyTorch's b_hh) keeps its two biases apart
+    /// (<see cref="RecurrentOptions.SeparateBiases"/>), so fine-tuning takes PyTorch's steps; one with Rb = 0 (Keras keeps
+    /// one bias) trains one.
     /// </summary>
     public RecurrentTrainerOptions ToTrainerOptions(string labelColumnName, string featureColumnName, int epochs = 0) => new()
     {
@@ -67,7 +70,15 @@ public sealed class ImportedRecurrentModel
         InitialWeights = Weights,
         // The imported graphs read the final hidden state.
         Pooling = Pooling.Last,
+        SeparateBiases = Cell != CellKind.Gru && HasRecurrentBias(),
     };
+
+    private bool HasRecurrentBias() => Weights.Where(w => w.Name.EndsWith(".B", StringComparison.Ordinal)).Any(b =>
+    {
+        // [D, 2·G·H]: Wb then Rb for each direction.
+        int half = b.Shape[1] / 2;
+        return Enumerable.Range(0, b.Shape[0]).Any(d => b.Values.AsSpan(d * 2 * half + half, half).ContainsAnyExcept(0f));
+    });
 }
 
 /// <summary>Reads recurrent classifiers exported to ONNX by other frameworks.</summary>

@@ -100,6 +100,12 @@ public abstract class RecurrentOptions
     /// the epoch still needs (<see cref="BatchReport.RowsPerSecond"/>, <see cref="BatchReport.EpochRemaining"/>). Default null.</summary>
     public IProgress<BatchReport>? BatchProgress { get; set; }
 
+    /// <summary>PyTorch's parameterisation of SimpleRNN and LSTM: two bias vectors per gate (b_ih and b_hh) trained
+    /// separately, so fine-tuning from PyTorch's weights takes PyTorch's steps (the same function; each optimizer step moves
+    /// their sum twice as far). <see cref="Onnx.ImportedRecurrentModel.ToTrainerOptions"/> sets it for imported PyTorch
+    /// models. GRU always keeps both; the sequence-to-sequence model keeps one. Default false.</summary>
+    public bool SeparateBiases { get; set; }
+
     /// <summary>Record the gradient reaching each time step after every batch, averaged per epoch into
     /// <see cref="EpochReport.GradientFlow"/> (seen through <see cref="Progress"/> and the estimator's history): how far back
     /// through time the network learns. Draw it with RnnMlNet.Plots. Classifiers, regressors and taggers; null for the
@@ -183,6 +189,7 @@ public abstract class RecurrentOptions
         HiddenSize = HiddenSize,
         Layers = Layers,
         Dropout = Dropout,
+        SeparateBiases = SeparateBiases,
         Threads = Threads,
     };
 
