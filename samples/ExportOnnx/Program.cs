@@ -1,12 +1,12 @@
 // A model trained in ML.NET, exported as a standalone ONNX graph and scored in plain ONNX Runtime, with no ML.NET at
-// scoring time: what another runtime (C++, Python, a browser) does with the same file. The graph takes key ids; the
-// vocabulary saved beside it maps characters to them.
+// scoring time: what another runtime (C++, Python, a browser) does with the same file. The graph takes a padded batch
+// of token ids with their lengths; the vocabulary in its metadata maps characters to ids.
+using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
-using RnnMlNet.Vocabulary;
 
 string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
 var ml = new MLContext(seed: 1);
@@ -14,39 +14,45 @@ var data = ml.Data.LoadFromEnumerable(SampleData.ReadNames(csv).Select(n => new 
 
 // Characters as keys through BuildVocabulary, whose token list is the contract with the other runtime: key k is token k − 1.
 var pipeline = ml.Transforms.Text.NormalizeText("Lower", "Name")
-    .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))
-    .Append(ml.Transforms.Conversion.MapKeyToValue("Chars", "CharKeys"))
-    .Append(ml.Transforms.Text.BuildVocabulary("CharIds", "Chars"))
+    .Append(SampleData.CharacterIds(ml, "CharIds", "Lower"))
     .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", Seed = 1 }));
 using var model = pipeline.Fit(data);
-var vocabulary = model.GetVocabulary(data.Schema, "CharIds");
 
 string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-export-sample");
 Directory.CreateDirectory(folder);
 string zip = Path.Combine(folder, "names.zip"), onnx = Path.Combine(folder, "names.onnx");
 ml.Model.Save(model, data.Schema, zip);
 RecurrentModelFile.ExportOnnx(zip, onnx);
-File.WriteAllLines(Path.Combine(folder, "names.vocabulary.txt"), vocabulary);
-Console.WriteLine($"Exported {onnx} ({new FileInfo(onnx).Length:N0} bytes) and its vocabulary of {vocabulary.Count} characters.");
 
+// From here on, only the .onnx file: its inputs, outputs and metadata say all the other runtime needs.
 using var session = new InferenceSession(onnx);
-var input = session.InputMetadata.Single();
-var output = session.OutputMetadata.Keys.Single(name => name == "RnnMlNet.Logit");
-Console.WriteLine($"Input '{input.Key}': {input.Value.ElementType.Name} [{string.Join(", ", input.Value.Dimensions)}]; output '{output}': a logit [N, 1].");
+var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.Vocabulary"])!;
+Console.WriteLine($"Exported {onnx} ({new FileInfo(onnx).Length:N0} bytes); its metadata holds a vocabulary of {vocabulary.Length} characters.");
+foreach (var (name, meta) in session.InputMetadata) Console.WriteLine($"  input  {name}: {meta.ElementType.Name} [{string.Join(", ", meta.Dimensions)}]");
+foreach (var (name, meta) in session.OutputMetadata) Console.WriteLine($"  output {name}: {meta.ElementType.Name} [{string.Join(", ", meta.Dimensions)}]");
+
+// All the names in one padded batch: ids past a name's length are never read, whatever they hold.
+string[] names = ["Alexandra", "Alexander", "Maria", "Mario", "Yvonne", "Kevin", "Leia", "Anakin"];
+var ids = names.Select(n => n.ToLowerInvariant().Select(c => (long)(Array.IndexOf(vocabulary, c.ToString()) + 1)).ToArray()).ToArray();
+int steps = ids.Max(row => row.Length);
+var batch = new DenseTensor<long>([names.Length, steps]);
+var lengths = new DenseTensor<int>([names.Length]);
+for (int n = 0; n < names.Length; n++)
+{
+    for (int t = 0; t < ids[n].Length; t++) batch[n, t] = ids[n][t];
+    lengths[n] = ids[n].Length;
+}
+using var result = session.Run([NamedOnnxValue.CreateFromTensor("TokenIds", batch), NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths)]);
+var probabilities = result.Single(r => r.Name == "Probability").AsTensor<float>();
 
 using var engine = ml.Model.CreatePredictionEngine<NameRow, NamePrediction>(model);
-var keys = vocabulary.Select((token, index) => (token, key: (uint)index + 1)).ToDictionary(p => p.token, p => p.key);
 double largest = 0;
-Console.WriteLine("\n  name        ML.NET P(female)   ONNX Runtime P(female)");
-foreach (var name in new[] { "Alexandra", "Alexander", "Maria", "Mario", "Yvonne", "Kevin", "Leia", "Anakin" })
+Console.WriteLine("\n  name        ML.NET P(female)   ONNX Runtime P(female), one batch");
+for (int n = 0; n < names.Length; n++)
 {
-    // One name at a time: the graph has no sequence lengths, so a zero-padded batch would read the padding as steps.
-    uint[] ids = name.ToLowerInvariant().Select(c => keys.GetValueOrDefault(c.ToString(), 0u)).ToArray();
-    using var result = session.Run([NamedOnnxValue.CreateFromTensor(input.Key, new DenseTensor<uint>(ids, [1, ids.Length]))]);
-    float logit = result.Single(r => r.Name == output).AsTensor<float>()[0, 0];
-    float fromOnnx = 1 / (1 + MathF.Exp(-logit)), fromMlNet = engine.Predict(new NameRow { Name = name }).Probability;
+    float fromOnnx = probabilities[n, 0], fromMlNet = engine.Predict(new NameRow { Name = names[n] }).Probability;
     largest = Math.Max(largest, Math.Abs(fromOnnx - fromMlNet));
-    Console.WriteLine($"  {name,-10}  {fromMlNet,16:F5}   {fromOnnx,22:F5}");
+    Console.WriteLine($"  {names[n],-10}  {fromMlNet,16:F5}   {fromOnnx,22:F5}");
 }
 Console.WriteLine($"\nLargest difference: {largest:G3}.");
 

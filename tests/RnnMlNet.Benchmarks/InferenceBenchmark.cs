@@ -165,8 +165,10 @@ internal static class InferenceBenchmark
 
         private void RunOnnx(Row[] rows)
         {
-            var ids = new DenseTensor<uint>(rows.SelectMany(r => r.Tokens).ToArray(), [rows.Length, _workload.Steps]);
-            using var result = _session.Run([NamedOnnxValue.CreateFromTensor(nameof(Row.Tokens), ids)]);
+            // The exported contract: int64 ids and each row's length (every row has all the workload's steps).
+            var ids = new DenseTensor<long>(rows.SelectMany(r => r.Tokens).Select(t => (long)t).ToArray(), [rows.Length, _workload.Steps]);
+            var lengths = new DenseTensor<int>(Enumerable.Repeat(_workload.Steps, rows.Length).ToArray(), [rows.Length]);
+            using var result = _session.Run([NamedOnnxValue.CreateFromTensor("TokenIds", ids), NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths)]);
         }
 
         public void Dispose()

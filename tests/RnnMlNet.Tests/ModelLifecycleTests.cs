@@ -164,10 +164,11 @@ public class ModelLifecycleTests : IDisposable
         using var session = new InferenceSession(onnx);
         for (int i = 0; i < rows.Length; i++)
         {
-            var ids = new DenseTensor<uint>(rows[i].Tokens, [1, rows[i].Tokens.Length]);
-            using var result = session.Run([NamedOnnxValue.CreateFromTensor("Tokens", ids)]);
-            float logit = result.Single(r => r.Name == Glue.GlueColumns.Logit).AsTensor<float>()[0, 0];
-            Assert.Equal(scores[i], logit, 6);
+            var ids = new DenseTensor<long>(rows[i].Tokens.Select(t => (long)t).ToArray(), [1, rows[i].Tokens.Length]);
+            var lengths = new DenseTensor<int>(new[] { rows[i].Tokens.Length }, [1]);
+            using var result = session.Run([NamedOnnxValue.CreateFromTensor("TokenIds", ids), NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths)]);
+            float logit = result.Single(r => r.Name == "Logit").AsTensor<float>()[0, 0];
+            Assert.Equal(scores[i], logit, 5);
         }
     }
 

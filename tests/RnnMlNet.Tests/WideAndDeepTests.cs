@@ -12,7 +12,7 @@ namespace RnnMlNet.Tests;
 /// </summary>
 public class WideAndDeepTests : IDisposable
 {
-    private const int Slots = 20;
+    internal const int Slots = 20;
     private readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -35,7 +35,7 @@ public class WideAndDeepTests : IDisposable
         public float Value { get; set; }
     }
 
-    private static WideRow[] Rows(int count, int seed)
+    internal static WideRow[] Rows(int count, int seed)
     {
         var random = new Random(seed);
         return SyntheticData.TokenRows(count, seed).Select(row =>

@@ -42,6 +42,18 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>An int32 constant of one dimension.</summary>
+    public string Ints32(string name, params int[] values)
+    {
+        var tensor = Tensor(name, TensorProto.Types.DataType.Int32, [values.Length]);
+        tensor.Int32Data.AddRange(values);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>The graph's description, which tools such as Netron show.</summary>
+    public void DocString(string text) => _graph.DocString = text;
+
     /// <summary>A 0-dimensional int64 constant.</summary>
     public string ScalarLong(string name, long value)
     {

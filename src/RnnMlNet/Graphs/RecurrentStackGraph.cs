@@ -59,8 +59,10 @@ internal sealed class RecurrentStackGraph
     /// <summary>
     /// Runs X [T, N, I] through every layer, from <paramref name="initialStates"/> (per layer h, then c for LSTM) or from
     /// zeros. <paramref name="topOutput"/> false skips the top layer's per-step output when only final states are read.
+    /// <paramref name="sequenceLengths"/> (int32 [N]) makes each row's run stop at its own length, as the operators define:
+    /// final states at the last step of the row, zeros in Y past it.
     /// </summary>
-    public Result Run(OnnxGraphBuilder g, string x, IReadOnlyList<string>? initialStates, string prefix, bool topOutput = true)
+    public Result Run(OnnxGraphBuilder g, string x, IReadOnlyList<string>? initialStates, string prefix, bool topOutput = true, string? sequenceLengths = null)
     {
         var states = new List<string>();
         string topHidden = "";
@@ -68,8 +70,8 @@ internal sealed class RecurrentStackGraph
         {
             bool top = l == Layers - 1;
             string[] inputs = initialStates is null
-                ? [x, .. _layers[l]]
-                : [x, .. _layers[l], "", .. initialStates.Skip(l * StatesPerLayer).Take(StatesPerLayer)];
+                ? sequenceLengths is null ? [x, .. _layers[l]] : [x, .. _layers[l], sequenceLengths]
+                : [x, .. _layers[l], sequenceLengths ?? "", .. initialStates.Skip(l * StatesPerLayer).Take(StatesPerLayer)];
             string y = top && !topOutput ? "" : $"{prefix}{l}.Y";
             string[] outputs = HasCell ? [y, $"{prefix}{l}.Y_h", $"{prefix}{l}.Y_c"] : [y, $"{prefix}{l}.Y_h"];
             var produced = g.MultiOutputNode(Operator, inputs, outputs, Attributes());

@@ -11,14 +11,45 @@ public static class RecurrentModelFile
     internal const string ModelKindKey = "RnnMlNet.Model";
 
     /// <summary>
-    /// Writes the recurrent model of a saved model as a standalone .onnx file that runs in ONNX Runtime anywhere: the graph
-    /// an LSTM/GRU/SimpleRNN trainer, a sequence generator or a sequence-to-sequence estimator wrote, found by its metadata
-    /// whatever precedes it in the pipeline (OneHotSequence, for one, adds a graph of its own).
+    /// Writes the recurrent model of a saved model as a standalone .onnx file that runs in ONNX Runtime anywhere, found by
+    /// its metadata whatever precedes it in the pipeline (OneHotSequence, for one, adds a graph of its own).
+    /// <para>A classifier, regressor or tagger on token keys or float steps is written for batches: inputs
+    /// <c>TokenIds</c> int64 [N, T] (or <c>Steps</c> float [N, T, F]) and <c>SequenceLengths</c> int32 [N], so a padded
+    /// batch scores each row as it scores alone; outputs the logits and the probabilities (binary <c>Logit</c>,
+    /// <c>Probability</c>; multiclass <c>Logits</c>, <c>Probabilities</c>, <c>PredictedClass</c>; regression
+    /// <c>Prediction</c>; tagging per-step <c>Logits</c>, <c>Probabilities</c>). Its metadata holds the vocabulary
+    /// (<c>RnnMlNet.Vocabulary</c>, a JSON array: entry k−1 is token id k, 0 is unknown) and the class names
+    /// (<c>RnnMlNet.ClassNames</c>), so another runtime can tokenize and name the classes.</para>
+    /// <para>A sequence generator or sequence-to-sequence model, a model on one-hot sequences, and models saved before this
+    /// contract are written as the graph ML.NET runs (one row at a time, the inputs and outputs its metadata names).</para>
     /// The file is written to a temporary name and renamed, so a failure leaves no partial file.
     /// </summary>
     public static void ExportOnnx(string modelZipPath, string onnxPath)
     {
-        Core.Data.AtomicFile.WriteAllBytes(onnxPath, ReadRecurrentModel(modelZipPath).Bytes);
+        var (model, bytes) = ReadRecurrentModel(modelZipPath);
+        Core.Data.AtomicFile.WriteAllBytes(onnxPath, Graphs.ExportGraph.Build(model, Vocabulary(modelZipPath, model)) ?? bytes);
+    }
+
+    /// <summary>The tokens of the graph's key input, read from the saved pipeline's schema; null when the input is not a
+    /// key column with key values (float steps, or keys made without a vocabulary).</summary>
+    private static IReadOnlyList<string>? Vocabulary(string modelZipPath, ModelProto model)
+    {
+        var input = model.Graph.Input.FirstOrDefault();
+        if (input is null || input.Type.TensorType.ElemType == (int)TensorProto.Types.DataType.Float) return null;
+        var ml = new MLContext();
+        var loaded = Load(ml, modelZipPath, out var schema);
+        try
+        {
+            return RnnMlNet.Vocabulary.VocabularyExtensions.GetVocabulary(loaded, schema, input.Name);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        finally
+        {
+            (loaded as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>The summary (layers, shapes, parameter counts, history) that the LSTM, GRU and SimpleRNN trainers store with a saved model.</summary>

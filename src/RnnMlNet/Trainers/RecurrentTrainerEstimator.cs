@@ -169,6 +169,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             outputs = [.. outputs, pooled];
         }
         graph.Metadata(RecurrentModelSummary.MetadataKey, summary.ToJson());
+        // What ExportOnnx needs to rebuild the network from the weights, for a graph that takes padded batches.
+        graph.Metadata(ExportGraph.NetworkKey, ExportGraph.Describe(network.Options, input, summary.Task));
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, summary.Task.ToString());
         var onnx = OwnedOnnxTransformer.Fit(context, outputs, input.ColumnNames, graph.ToBytes(), data);
         var tail = task.Tail(context, onnx.Transform(data)).ToList();

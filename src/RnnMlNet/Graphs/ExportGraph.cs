@@ -1,0 +1,183 @@
+using System.Text.Json;
+using Onnx;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Trainers;
+using static Onnx.TensorProto.Types;
+
+namespace RnnMlNet.Graphs;
+
+/// <summary>
+/// The standalone graph <c>RecurrentModelFile.ExportOnnx</c> writes for another runtime: padded batches with their
+/// sequence lengths, so that a row scores the same in any batch as alone. The graph ML.NET runs scores one row at a time
+/// and has no lengths; this one is rebuilt from its weights and the network description stored beside them.
+/// <list type="bullet">
+/// <item>Inputs: <c>TokenIds</c> int64 [N, T] (key values: 0 unknown, k the vocabulary's k-th entry; ids past a row's
+/// length are ignored, whatever they hold), or <c>Steps</c> float [N, T, F]; <c>SequenceLengths</c> int32 [N]; and for wide
+/// and deep <c>SideFeatures</c> float [N, S].</item>
+/// <item>Outputs: binary <c>Logit</c> and <c>Probability</c> [N, 1]; multiclass <c>Logits</c>, <c>Probabilities</c>
+/// [N, C] and <c>PredictedClass</c> int64 [N] (an index into the class names); regression <c>Prediction</c> [N, 1];
+/// tagging <c>Logits</c> and <c>Probabilities</c> [N, T, C], of which a row's first length steps are its tags.</item>
+/// <item>A row of length 0 gets NaN outputs; steps past <c>MaximumLength</c> are not read, as in training.</item>
+/// </list>
+/// </summary>
+internal static class ExportGraph
+{
+    /// <summary>Metadata key of the network description, written with every trainer's graph.</summary>
+    public const string NetworkKey = "RnnMlNet.Network";
+
+    /// <summary>Metadata key of the vocabulary (a JSON array: entry k−1 is key k).</summary>
+    public const string VocabularyKey = "RnnMlNet.Vocabulary";
+
+    /// <summary>Metadata key of the class names (a JSON array, in the order of the class outputs).</summary>
+    public const string ClassNamesKey = "RnnMlNet.ClassNames";
+
+    /// <summary>What the export needs beside the weights: the network's options and how its input was laid out.</summary>
+    internal sealed record Description(NetworkOptions Network, SequenceInputKind Input, int MaximumLength, RecurrentTask Task);
+
+    public static string Describe(NetworkOptions network, SequenceInput input, RecurrentTask task) =>
+        JsonSerializer.Serialize(new Description(network, input.Kind, input.MaximumLength, task));
+
+    /// <summary>The export graph of a stored model, or null for a model stored without a description (saved by an older
+    /// version) or with one-hot input, whose stored graph is then exported as it is.</summary>
+    public static byte[]? Build(ModelProto stored, IReadOnlyList<string>? vocabulary)
+    {
+        var described = stored.MetadataProps.FirstOrDefault(p => p.Key == NetworkKey)?.Value;
+        if (described is null || JsonSerializer.Deserialize<Description>(described) is not { Input: not SequenceInputKind.OneHotSteps } description) return null;
+        var initializers = stored.Graph.Initializer.ToDictionary(t => t.Name);
+        var network = new RecurrentNetwork<float>(description.Network, seed: 0);
+        network.Import(network.Export().Select(t => t with { Values = Values(initializers, t.Name, t.Values.Length) }).ToList());
+        string[]? classes = initializers.TryGetValue("class_names", out var names) ? names.StringData.Select(b => b.ToStringUtf8()).ToArray() : null;
+        // The summary and the model's kind travel along (the network description is in the graph itself now).
+        return Write(network, description, vocabulary, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
+    }
+
+    private static float[] Values(Dictionary<string, TensorProto> initializers, string name, int count)
+    {
+        if (!initializers.TryGetValue(name, out var tensor)) throw new InvalidDataException($"The stored graph has no weight '{name}'.");
+        float[] values = tensor.RawData.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray() : tensor.FloatData.ToArray();
+        return values.Length == count ? values : throw new InvalidDataException($"The stored weight '{name}' has {values.Length} values; the network has {count}.");
+    }
+
+    private static byte[] Write(RecurrentNetwork<float> network, Description description, IReadOnlyList<string>? vocabulary, string[]? classes,
+        IReadOnlyList<StringStringEntryProto> metadata)
+    {
+        var options = network.Options;
+        var weights = network.Export().ToDictionary(w => w.Name);
+        var g = new OnnxGraphBuilder("RnnMlNet.Export");
+        string lengths = g.Input("SequenceLengths", DataType.Int32, "N");
+        string x;
+        if (description.Input == SequenceInputKind.Features)
+        {
+            string steps = First(g, g.Input("Steps", DataType.Float, "N", "T", options.FeaturesPerStep), description.MaximumLength);
+            x = g.Node("Transpose", [steps], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
+        }
+        else
+        {
+            string ids = First(g, g.Input("TokenIds", DataType.Int64, "N", "T"), description.MaximumLength);
+            // An id outside the vocabulary reads as unknown (0), as in ML.NET.
+            string known = g.Node("And", [g.Node("Less", [ids, g.Longs("ids.rows", options.VocabularySize)]), g.Node("GreaterOrEqual", [ids, g.Longs("ids.zero", 0)])]);
+            x = RecurrentStackGraph.Embed(g, g.Floats("embedding", weights["embedding"].Shape, weights["embedding"].Values), g.Node("Where", [known, ids, g.Longs("ids.unknown", 0)]));
+        }
+        if (description.MaximumLength > 0) lengths = g.Node("Min", [lengths, g.Ints32("lengths.maximum", description.MaximumLength)]);
+        // The operators need at least one step: a row of length 0 runs one, and its outputs become NaN below.
+        string empty = g.Node("Unsqueeze", [g.Node("Equal", [lengths, g.Ints32("lengths.zero", 0)]), g.Longs("empty.axes", 1)]);
+        string running = g.Node("Max", [lengths, g.Ints32("lengths.one", 1)]);
+        bool lastHidden = options.Head == HeadKind.LastHidden && options.Pooling == Pooling.Last;
+        var run = RecurrentStackGraph.Load(g, options, weights, "").Run(g, x, initialStates: null, "layer", topOutput: !lastHidden, running);
+        string features = lastHidden
+            ? g.Node("Reshape", [g.Node("Transpose", [run.TopHidden], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
+            : options.Head == HeadKind.LastHidden ? Pool(g, run.Output, Mask(g, run.Output, running), running, options.Pooling, weights)
+            : g.Node("Transpose", [run.Output], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
+        string logits = g.Affine(features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values),
+            g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values));
+        if (options.SideFeatures > 0)
+            logits = g.Node("Add", [logits, g.Node("MatMul", [g.Input("SideFeatures", DataType.Float, "N", options.SideFeatures),
+                g.Floats("wide.weights", weights["wide.weights"].Shape, weights["wide.weights"].Values)])]);
+        if (options.Head == HeadKind.EveryStep) empty = g.Node("Unsqueeze", [empty, g.Longs("empty.step_axes", 2)]);
+        logits = g.Node("Where", [empty, g.Floats("empty.nan", [], [float.NaN]), logits]);
+        Outputs(g, description.Task, logits, options.Outputs);
+
+        g.DocString("Padded batches with their lengths: a row scores the same in any batch as alone. Inputs: " +
+            (description.Input == SequenceInputKind.Features ? "Steps float [N, T, F]" : "TokenIds int64 [N, T] (0 = unknown; see metadata " + VocabularyKey + ")") +
+            ", SequenceLengths int32 [N]" + (options.SideFeatures > 0 ? ", SideFeatures float [N, S]" : "") + ". Outputs: " + OutputsText(description.Task) + ".");
+        foreach (var entry in metadata) g.Metadata(entry.Key, entry.Value);
+        if (vocabulary is not null) g.Metadata(VocabularyKey, JsonSerializer.Serialize(vocabulary));
+        if (classes is not null) g.Metadata(ClassNamesKey, JsonSerializer.Serialize(classes));
+        return g.ToBytes();
+    }
+
+    /// <summary>The first <paramref name="maximumLength"/> steps (axis 1) of a batch-major input; all of them for 0.</summary>
+    private static string First(OnnxGraphBuilder g, string batchMajor, int maximumLength) => maximumLength <= 0
+        ? batchMajor
+        : g.Node("Slice", [batchMajor, g.Longs("truncate.starts", 0), g.Longs("truncate.ends", maximumLength), g.Longs("truncate.axes", 1)]);
+
+    /// <summary>[T, N, 1]: whether step t is within row n's length.</summary>
+    private static string Mask(OnnxGraphBuilder g, string timeMajor, string lengths)
+    {
+        string steps = g.Node("Slice", [g.Node("Shape", [timeMajor]), g.Longs("mask.starts", 0), g.Longs("mask.ends", 1)]);
+        string t = g.Node("Cast", [g.Node("Range", [g.ScalarLong("mask.first", 0), g.Node("Squeeze", [steps, g.Longs("mask.squeeze", 0)]), g.ScalarLong("mask.delta", 1)])],
+            null, OnnxGraphBuilder.Int("to", (long)DataType.Int32));
+        string within = g.Node("Less", [g.Node("Unsqueeze", [t, g.Longs("mask.t_axes", 1)]), g.Node("Unsqueeze", [lengths, g.Longs("mask.n_axes", 0)])]);
+        return g.Node("Unsqueeze", [within, g.Longs("mask.w_axes", 2)]);
+    }
+
+    /// <summary>The engine's pooling (PoolingLayer) over each row's own steps of Y [T, N, W] → [N, W].</summary>
+    private static string Pool(OnnxGraphBuilder g, string steps, string mask, string lengths, Pooling pooling, Dictionary<string, NamedTensor<float>> weights)
+    {
+        var overSteps = new[] { OnnxGraphBuilder.Int("keepdims", 0) };
+        string axes = g.Longs("pooling.axes", 0);
+        switch (pooling)
+        {
+            case Pooling.Mean:
+                // Y is zero past each row's length: the sum over T is the sum over the row's steps.
+                string count = g.Node("Unsqueeze", [g.Node("Cast", [lengths], null, OnnxGraphBuilder.Int("to", (long)DataType.Float)), g.Longs("pooling.count_axes", 1)]);
+                return g.Node("Div", [g.Node("ReduceSum", [steps, axes], null, overSteps), count]);
+            case Pooling.Max:
+                return g.Node("ReduceMax", [g.Node("Where", [mask, steps, g.Floats("pooling.lowest", [], [float.NegativeInfinity])])], null, OnnxGraphBuilder.Ints("axes", 0), overSteps[0]);
+            default:
+                var query = weights["pooling.query"];
+                string scores = g.Node("MatMul", [steps, g.Floats("pooling.query", [query.Values.Length, 1], query.Values)]);
+                string attention = g.Node("Softmax", [g.Node("Where", [mask, scores, g.Floats("pooling.excluded", [], [float.NegativeInfinity])])], null, OnnxGraphBuilder.Int("axis", 0));
+                return g.Node("ReduceSum", [g.Node("Mul", [attention, steps]), axes], null, overSteps);
+        }
+    }
+
+    private static void Outputs(OnnxGraphBuilder g, RecurrentTask task, string logits, int classes)
+    {
+        switch (task)
+        {
+            case RecurrentTask.BinaryClassification:
+                g.Node("Identity", [logits], "Logit");
+                g.Node("Sigmoid", [logits], "Probability");
+                g.Output("Logit", DataType.Float, "N", 1);
+                g.Output("Probability", DataType.Float, "N", 1);
+                break;
+            case RecurrentTask.MulticlassClassification:
+                g.Node("Identity", [logits], "Logits");
+                g.Node("Softmax", [logits], "Probabilities", OnnxGraphBuilder.Int("axis", 1));
+                g.Node("ArgMax", [logits], "PredictedClass", OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 0));
+                g.Output("Logits", DataType.Float, "N", classes);
+                g.Output("Probabilities", DataType.Float, "N", classes);
+                g.Output("PredictedClass", DataType.Int64, "N");
+                break;
+            case RecurrentTask.Regression:
+                g.Node("Identity", [logits], "Prediction");
+                g.Output("Prediction", DataType.Float, "N", 1);
+                break;
+            default:
+                g.Node("Identity", [logits], "Logits");
+                g.Node("Softmax", [logits], "Probabilities", OnnxGraphBuilder.Int("axis", 2));
+                g.Output("Logits", DataType.Float, "N", "T", classes);
+                g.Output("Probabilities", DataType.Float, "N", "T", classes);
+                break;
+        }
+    }
+
+    private static string OutputsText(RecurrentTask task) => task switch
+    {
+        RecurrentTask.BinaryClassification => "Logit and Probability float [N, 1]",
+        RecurrentTask.MulticlassClassification => "Logits and Probabilities float [N, C], PredictedClass int64 [N] (see metadata " + ClassNamesKey + ")",
+        RecurrentTask.Regression => "Prediction float [N, 1]",
+        _ => "Logits and Probabilities float [N, T, C]; a row's first SequenceLengths steps are its tags (see metadata " + ClassNamesKey + ")",
+    };
+}

@@ -1,0 +1,205 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using RnnMlNet.Onnx;
+using RnnMlNet.Trainers;
+using RnnMlNet.Vocabulary;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>
+/// The exported graph's contract, in plain ONNX Runtime: each kind takes a padded batch with its sequence lengths (the
+/// padding filled with other ids or values, to show it is never read) and gives every row what the ML.NET pipeline gives
+/// it alone (1e-5), logits and probabilities alike; a row of length 0 gets NaN; the vocabulary and class names travel in
+/// the metadata, enough to tokenize text elsewhere.
+/// </summary>
+public class OnnxExportContractTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private InferenceSession Export(MLContext ml, ITransformer model, IDataView data, string name)
+    {
+        string zip = _temp.File(name + ".zip"), onnx = _temp.File(name + ".onnx");
+        ml.Model.Save(model, data.Schema, zip);
+        RecurrentModelFile.ExportOnnx(zip, onnx);
+        return new InferenceSession(onnx);
+    }
+
+    /// <summary>Rows as one padded batch of ids [N, T] (padding: ids that would change the scores if read) and lengths [N].</summary>
+    private static NamedOnnxValue[] TokenBatch(IReadOnlyList<uint[]> rows, int extraSteps = 2)
+    {
+        int steps = rows.Max(r => r.Length) + extraSteps;
+        var ids = new DenseTensor<long>([rows.Count, steps]);
+        var lengths = new DenseTensor<int>([rows.Count]);
+        for (int n = 0; n < rows.Count; n++)
+        {
+            for (int t = 0; t < steps; t++) ids[n, t] = t < rows[n].Length ? rows[n][t] : 1 + (n + t) % 5;
+            lengths[n] = rows[n].Length;
+        }
+        return [NamedOnnxValue.CreateFromTensor("TokenIds", ids), NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths)];
+    }
+
+    private static float[,] Run(InferenceSession session, NamedOnnxValue[] inputs, string output)
+    {
+        using var results = session.Run(inputs);
+        var tensor = results.Single(r => r.Name == output).AsTensor<float>();
+        var values = new float[tensor.Dimensions[0], tensor.Length / tensor.Dimensions[0]];
+        int width = values.GetLength(1), i = 0;
+        foreach (float v in tensor) values[i / width, i++ % width] = v;
+        return values;
+    }
+
+    [Fact]
+    public void ABinaryLstmScoresAPaddedBatchAsEachRowAlone()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(40, 3);
+        var data = SyntheticData.Load(ml, rows);
+        using var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
+        {
+            FeatureColumnName = "Tokens", HiddenSize = 6, EmbeddingSize = 4, Layers = 2, Bidirectional = true, Epochs = 2,
+        }).Fit(data);
+        var scored = model.Transform(data);
+        var scores = scored.GetColumn<float>("Score").ToArray();
+        var probabilities = scored.GetColumn<float>("Probability").ToArray();
+        using var session = Export(ml, model, data, "binary");
+        Assert.Equal(["SequenceLengths", "TokenIds"], session.InputMetadata.Keys.Order());
+        var batch = TokenBatch(rows.Select(r => r.Tokens).ToList());
+        var logits = Run(session, batch, "Logit");
+        var probability = Run(session, batch, "Probability");
+        for (int n = 0; n < rows.Length; n++)
+        {
+            Assert.Equal(scores[n], logits[n, 0], 1e-5);
+            Assert.Equal(probabilities[n], probability[n, 0], 1e-5);
+            Assert.Equal(logits[n, 0], Run(session, TokenBatch([rows[n].Tokens], extraSteps: 0), "Logit")[0, 0], 1e-6);
+        }
+        // A row of length 0 is not a score.
+        var empty = TokenBatch([rows[0].Tokens, []]);
+        Assert.True(float.IsNaN(Run(session, empty, "Logit")[1, 0]));
+        Assert.Equal(scores[0], Run(session, empty, "Logit")[0, 0], 1e-5);
+    }
+
+    [Fact]
+    public void AMulticlassGruGivesProbabilitiesAndNamedClasses()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(40, 4);
+        var data = SyntheticData.Load(ml, rows);
+        using var model = ml.MulticlassClassification.Trainers.Gru(new RecurrentTrainerOptions
+        {
+            FeatureColumnName = "Tokens", LabelColumnName = "Class", HiddenSize = 6, EmbeddingSize = 4, Pooling = Pooling.Mean, Epochs = 2,
+        }).Fit(data);
+        var expected = model.Transform(data).GetColumn<float[]>("Score").ToArray();
+        using var session = Export(ml, model, data, "multiclass");
+        var batch = TokenBatch(rows.Select(r => r.Tokens).ToList());
+        var probabilities = Run(session, batch, "Probabilities");
+        using var results = session.Run(batch);
+        var predicted = results.Single(r => r.Name == "PredictedClass").AsTensor<long>().ToArray();
+        for (int n = 0; n < rows.Length; n++)
+        {
+            for (int c = 0; c < 3; c++) Assert.Equal(expected[n][c], probabilities[n, c], 1e-5);
+            Assert.Equal(Array.IndexOf(expected[n], expected[n].Max()), (int)predicted[n]);
+        }
+        var names = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.ClassNames"])!;
+        Assert.Equal(3, names.Length);
+    }
+
+    [Fact]
+    public void ARegressorOnFloatStepsReadsOnlyEachRowsSteps()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.StepRows(30, 5);
+        var data = SyntheticData.Load(ml, rows);
+        using var model = ml.Regression.Trainers.SimpleRnn(new RecurrentTrainerOptions
+        {
+            FeatureColumnName = "Steps", LabelColumnName = "Value", FeaturesPerStep = 2, HiddenSize = 5, Pooling = Pooling.Max, Bidirectional = true, Epochs = 2,
+        }).Fit(data);
+        var expected = model.Transform(data).GetColumn<float>("Score").ToArray();
+        using var session = Export(ml, model, data, "regression");
+        int steps = rows.Max(r => r.Steps.Length / 2) + 1;
+        var values = new DenseTensor<float>([rows.Length, steps, 2]);
+        var lengths = new DenseTensor<int>([rows.Length]);
+        for (int n = 0; n < rows.Length; n++)
+        {
+            for (int t = 0; t < steps; t++)
+                for (int f = 0; f < 2; f++) values[n, t, f] = 2 * t + f < rows[n].Steps.Length ? rows[n].Steps[2 * t + f] : 9f; // padding that would dominate a max
+            lengths[n] = rows[n].Steps.Length / 2;
+        }
+        var predictions = Run(session, [NamedOnnxValue.CreateFromTensor("Steps", values), NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths)], "Prediction");
+        for (int n = 0; n < rows.Length; n++) Assert.Equal(expected[n], predictions[n, 0], 1e-5);
+    }
+
+    [Fact]
+    public void ATaggerGivesEachRowsStepsTheirTags()
+    {
+        var ml = _temp.Context();
+        var rows = SequenceTaggerTests.Rows(30, 2);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label", "Tags").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        using var model = ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions
+        {
+            FeatureColumnName = "Tokens", HiddenSize = 6, EmbeddingSize = 4, Bidirectional = true, Epochs = 2,
+        }).Fit(data);
+        var expected = model.Transform(data).GetColumn<float[]>("Score").ToArray();
+        using var session = Export(ml, model, data, "tagger");
+        using var results = session.Run(TokenBatch(rows.Select(r => r.Tokens).ToList()));
+        var probabilities = results.Single(r => r.Name == "Probabilities").AsTensor<float>();
+        int classes = probabilities.Dimensions[2];
+        for (int n = 0; n < rows.Length; n++)
+            for (int t = 0; t < rows[n].Tokens.Length; t++)
+                for (int c = 0; c < classes; c++) Assert.Equal(expected[n][t * classes + c], probabilities[n, t, c], 1e-5);
+    }
+
+    /// <summary>Wide and deep: the side features are an input of their own, and reach the logit as in the pipeline.</summary>
+    [Fact]
+    public void AWideAndDeepModelTakesItsSideFeatures()
+    {
+        var ml = _temp.Context();
+        var rows = WideAndDeepTests.Rows(30, 6);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var model = ml.BinaryClassification.Trainers.Gru(new RecurrentTrainerOptions
+        {
+            FeatureColumnName = "Tokens", SideFeatureColumnName = "Side", HiddenSize = 5, EmbeddingSize = 3, Pooling = Pooling.Last, Epochs = 2, LearningRate = 0.01,
+        }).Fit(data);
+        var expected = model.Transform(data).GetColumn<float>("Score").ToArray();
+        using var session = Export(ml, model, data, "wide");
+        var side = new DenseTensor<float>(rows.SelectMany(r => r.Side).ToArray(), [rows.Length, WideAndDeepTests.Slots]);
+        var logits = Run(session, [.. TokenBatch(rows.Select(r => r.Tokens).ToList()), NamedOnnxValue.CreateFromTensor("SideFeatures", side)], "Logit");
+        for (int n = 0; n < rows.Length; n++) Assert.Equal(expected[n], logits[n, 0], 1e-5);
+    }
+
+    public sealed class Review
+    {
+        public string Text { get; set; } = "";
+
+        public bool Label { get; set; }
+    }
+
+    /// <summary>Another runtime tokenizes with the vocabulary in the metadata and gets the pipeline's probability.</summary>
+    [Fact]
+    public void TheVocabularyInTheMetadataTokenizesTextElsewhere()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[]
+        {
+            new Review { Text = "movie was good", Label = true }, new Review { Text = "film was great", Label = true },
+            new Review { Text = "movie was bad", Label = false }, new Review { Text = "film was not good", Label = false },
+        });
+        using var model = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text")
+            .Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens"))
+            .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", HiddenSize = 4, Epochs = 3 }))
+            .Fit(data);
+        using var session = Export(ml, model, data, "text");
+        var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.Vocabulary"])!;
+        Assert.Equal(model.GetVocabulary(data.Schema, "TokenIds"), vocabulary);
+
+        string[] texts = ["movie was good", "film was not bad", "an unseen word"];
+        var rows = texts.Select(text => text.Split(' ').Select(word => (uint)(Array.IndexOf(vocabulary, word) + 1)).ToArray()).ToList();
+        var probability = Run(session, TokenBatch(rows), "Probability");
+        var expected = model.Transform(ml.Data.LoadFromEnumerable(texts.Select(t => new Review { Text = t }))).GetColumn<float>("Probability").ToArray();
+        for (int n = 0; n < texts.Length; n++) Assert.Equal(expected[n], probability[n, 0], 1e-5);
+    }
+}
