@@ -28,7 +28,7 @@ public static class PngPlots
         Save(LossCurvesPlot(history.Epochs, history.KeptEpoch, title), path, width, height);
     }
 
-    /// <summary>The same chart from a saved model's summary (<c>RecurrentModelFile.ReadSummary</c>), which keeps no learning rates.</summary>
+    /// <summary>The same chart from a saved model's summary (<c>RecurrentModelFile.ReadSummary</c>).</summary>
     public static void LossCurves(RecurrentModelSummary summary, string path, string title = "Loss by epoch", int width = DefaultWidth, int height = DefaultHeight)
     {
         ArgumentNullException.ThrowIfNull(summary);
@@ -63,9 +63,11 @@ public static class PngPlots
             line.LegendText = $"kept epoch {kept:0}";
             plot.MoveToBack(line); // under the curves, which it crosses at the kept epoch
         }
-        if (epochs.Any(e => e.LearningRate is not null))
+        // Epochs read back from a checkpoint have no rate: the line joins the epochs that have one.
+        var withRate = epochs.Where(e => e.LearningRate is not null).ToArray();
+        if (withRate.Length > 0)
         {
-            var rates = plot.Add.Scatter(epochs.Select(e => (double)e.Epoch).ToArray(), epochs.Select(e => e.LearningRate ?? double.NaN).ToArray(), Colors.Gray);
+            var rates = plot.Add.Scatter(withRate.Select(e => (double)e.Epoch).ToArray(), withRate.Select(e => e.LearningRate!.Value).ToArray(), Colors.Gray);
             rates.LinePattern = LinePattern.Dotted;
             rates.MarkerSize = 5;
             rates.LegendText = "learning rate (right)";
@@ -73,7 +75,7 @@ public static class PngPlots
             plot.Axes.Right.Label.Text = "learning rate";
             plot.MoveToBack(rates); // under the losses where they cross
             // From zero, so a constant rate is a flat line at its value rather than the middle of an arbitrary scale.
-            plot.Axes.SetLimitsY(0, 1.1 * epochs.Max(e => e.LearningRate ?? 0), plot.Axes.Right);
+            plot.Axes.SetLimitsY(0, 1.1 * withRate.Max(e => e.LearningRate!.Value), plot.Axes.Right);
         }
         return plot;
     }
@@ -101,17 +103,29 @@ public static class PngPlots
         plot.Title(title);
         plot.XLabel("time step t");
         plot.YLabel("epoch");
-        var heatmap = plot.Add.Heatmap(intensities);
+        var heatmap = plot.Add.Heatmap(AtLeastTwoByTwo(intensities));
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         var finite = intensities.Cast<double>().Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
         // The colour scale spans the recorded values (a single value still gets a scale around it).
         heatmap.ManualRange = new ScottPlot.Range(finite.Min(), Math.Max(finite.Max(), finite.Min() + 1e-9));
         heatmap.FlipVertically = true;
-        // The extent names the centres of the corner cells: step t's cell sits on x = t, epoch e's row on y = e.
-        heatmap.Extent = new CoordinateRect(1, steps, recorded[0].Epoch, recorded[^1].Epoch);
+        // Cell edges: step t's cell spans x = t ± 0.5, and the rows share the epochs' span (one row per recorded epoch).
+        heatmap.Rectangle = new CoordinateRect(0.5, steps + 0.5, recorded[0].Epoch - 0.5, recorded[^1].Epoch + 0.5);
         var bar = plot.Add.ColorBar(heatmap);
         bar.Label = "log10 ‖∂L/∂h_t‖";
         return (plot, heatmap);
+    }
+
+    /// <summary>ScottPlot draws nothing for a heatmap of one row or one column: a lone row or column is doubled, and the two
+    /// halves share its cells' rectangle.</summary>
+    private static double[,] AtLeastTwoByTwo(double[,] values)
+    {
+        int rows = values.GetLength(0), columns = values.GetLength(1);
+        int repeatRows = rows == 1 ? 2 : 1, repeatColumns = columns == 1 ? 2 : 1;
+        var result = new double[rows * repeatRows, columns * repeatColumns];
+        for (int r = 0; r < result.GetLength(0); r++)
+            for (int c = 0; c < result.GetLength(1); c++) result[r, c] = values[r / repeatRows, c / repeatColumns];
+        return result;
     }
 
     private static Plot LinePlot(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series, bool logY)

@@ -92,6 +92,7 @@ public class OnnxExportContractTests : IDisposable
         using var model = ml.MulticlassClassification.Trainers.Gru(new RecurrentTrainerOptions
         {
             FeatureColumnName = "Tokens", LabelColumnName = "Class", HiddenSize = 6, EmbeddingSize = 4, Pooling = Pooling.Mean, Epochs = 2,
+            MaximumLength = 5, // rows run to 8 tokens: the export reads the first 5, as training did
         }).Fit(data);
         var expected = model.Transform(data).GetColumn<float[]>("Score").ToArray();
         using var session = Export(ml, model, data, "multiclass");
@@ -106,6 +107,9 @@ public class OnnxExportContractTests : IDisposable
         }
         var names = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.ClassNames"])!;
         Assert.Equal(3, names.Length);
+        Assert.True(rows.Any(r => r.Tokens.Length > 5), "No row is longer than MaximumLength: the truncation is not exercised.");
+        using var empty = session.Run(TokenBatch([rows[0].Tokens, []]));
+        Assert.Equal([predicted[0], -1L], empty.Single(r => r.Name == "PredictedClass").AsTensor<long>().ToArray());
     }
 
     [Fact]
@@ -148,6 +152,7 @@ public class OnnxExportContractTests : IDisposable
         using var results = session.Run(TokenBatch(rows.Select(r => r.Tokens).ToList()));
         var probabilities = results.Single(r => r.Name == "Probabilities").AsTensor<float>();
         int classes = probabilities.Dimensions[2];
+        Assert.Equal(["new", "repeat"], JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.ClassNames"])!.Order());
         for (int n = 0; n < rows.Length; n++)
             for (int t = 0; t < rows[n].Tokens.Length; t++)
                 for (int c = 0; c < classes; c++) Assert.Equal(expected[n][t * classes + c], probabilities[n, t, c], 1e-5);
@@ -169,6 +174,22 @@ public class OnnxExportContractTests : IDisposable
         var side = new DenseTensor<float>(rows.SelectMany(r => r.Side).ToArray(), [rows.Length, WideAndDeepTests.Slots]);
         var logits = Run(session, [.. TokenBatch(rows.Select(r => r.Tokens).ToList()), NamedOnnxValue.CreateFromTensor("SideFeatures", side)], "Logit");
         for (int n = 0; n < rows.Length; n++) Assert.Equal(expected[n], logits[n, 0], 1e-5);
+    }
+
+    /// <summary>Keys with no embedding (one-hot input, EmbeddingSize 0) are not in the batch contract yet: the graph ML.NET
+    /// runs is exported as it is, and still scores each row.</summary>
+    [Fact]
+    public void KeysWithoutAnEmbeddingExportTheGraphMlNetRuns()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(20, 8);
+        var data = SyntheticData.Load(ml, rows);
+        using var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, EmbeddingSize = 0, Epochs = 1 }).Fit(data);
+        var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
+        using var session = Export(ml, model, data, "onehot-keys");
+        Assert.Equal(["Tokens"], session.InputMetadata.Keys);
+        using var result = session.Run([NamedOnnxValue.CreateFromTensor("Tokens", new DenseTensor<uint>(rows[0].Tokens, [1, rows[0].Tokens.Length]))]);
+        Assert.Equal(scores[0], result.Single(r => r.Name == "RnnMlNet.Logit").AsTensor<float>()[0, 0], 1e-5);
     }
 
     public sealed class Review

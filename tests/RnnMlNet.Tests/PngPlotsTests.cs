@@ -91,6 +91,19 @@ public class PngPlotsTests : IDisposable
         Assert.True(checkedCells >= 6 * 8, $"Only {checkedCells} cells were checked.");
     }
 
+    /// <summary>One recorded epoch is one row of cells, not an empty chart.</summary>
+    [Fact]
+    public void AHeatmapOfOneEpochDrawsItsRow()
+    {
+        double[] norms = [1e-6, 1e-4, 1e-2, 1];
+        var (plot, heatmap) = PngPlots.GradientFlowHeatmapPlot([new EpochReport(1, 0.5, null, 1, TimeSpan.Zero) { GradientFlow = [[norms]] }], 0, 0, "one epoch");
+        using var image = Render(plot);
+        var range = heatmap.ManualRange!.Value;
+        for (int t = 0; t < norms.Length; t++)
+            Assert.True(Near(image, plot.GetPixel(new Coordinates(t + 1, 1)), heatmap.Colormap.GetColor((Math.Log10(norms[t]) - range.Min) / (range.Max - range.Min)), radius: 0, tolerance: 12),
+                $"Step {t + 1} of the only epoch is not drawn.");
+    }
+
     [Fact]
     public void GradientFlowLinesSitAtTheLogarithmOfEachNorm()
     {

@@ -17,12 +17,14 @@ public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, doubl
 /// since training began (not the epoch's own duration).</summary>
 public sealed record EpochReport(int Epoch, double TrainingLoss, double? ValidationLoss, double MeanGradientNorm, TimeSpan Elapsed)
 {
-    /// <summary>The learning rate of the epoch's last batch. Null in reports read back from a checkpoint or a saved model.</summary>
+    /// <summary>The learning rate of the epoch's last batch; for an epoch resumed from a checkpoint, of its last batch since
+    /// the resume. Null in reports read back from a checkpoint, and when no batch ran.</summary>
     public double? LearningRate { get; init; }
 
     /// <summary>With <c>RecordGradientFlow</c>: the gradient reaching each time step, ‖∂L/∂h_t‖ by [layer][direction][step]
     /// (as <c>RecurrentNetwork.GradientReachingEachStep</c> gives it after each batch), averaged over the epoch's batches
-    /// that have the step. Null otherwise, for encoder–decoders, and in reports read back from a checkpoint or a saved model.</summary>
+    /// that have the step (for an epoch resumed from a checkpoint, the batches since the resume). Null otherwise, for
+    /// encoder–decoders, in reports read back from a checkpoint, and in a saved model's summary.</summary>
     public double[][][]? GradientFlow { get; init; }
 }
 

@@ -38,17 +38,21 @@ internal static class ExportGraph
         JsonSerializer.Serialize(new Description(network, input.Kind, input.MaximumLength, task));
 
     /// <summary>The export graph of a stored model, or null for a model stored without a description (saved by an older
-    /// version) or with one-hot input, whose stored graph is then exported as it is.</summary>
-    public static byte[]? Build(ModelProto stored, IReadOnlyList<string>? vocabulary)
+    /// version) or with one-hot input (a OneHotSequence column, or keys with no embedding), whose stored graph is then
+    /// exported as it is. <paramref name="vocabulary"/> is asked for the key input's tokens only when they are written.</summary>
+    public static byte[]? Build(ModelProto stored, Func<IReadOnlyList<string>?> vocabulary)
     {
         var described = stored.MetadataProps.FirstOrDefault(p => p.Key == NetworkKey)?.Value;
-        if (described is null || JsonSerializer.Deserialize<Description>(described) is not { Input: not SequenceInputKind.OneHotSteps } description) return null;
+        if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description
+            || description.Input == SequenceInputKind.OneHotSteps || description.Network.Input == InputKind.OneHotTokens) return null;
         var initializers = stored.Graph.Initializer.ToDictionary(t => t.Name);
         var network = new RecurrentNetwork<float>(description.Network, seed: 0);
         network.Import(network.Export().Select(t => t with { Values = Values(initializers, t.Name, t.Values.Length) }).ToList());
-        string[]? classes = initializers.TryGetValue("class_names", out var names) ? names.StringData.Select(b => b.ToStringUtf8()).ToArray() : null;
+        // Multiclass models store their class names as "class_names", taggers as "tag_names".
+        var names = initializers.GetValueOrDefault("class_names") ?? initializers.GetValueOrDefault("tag_names");
+        string[]? classes = names?.StringData.Select(b => b.ToStringUtf8()).ToArray();
         // The summary and the model's kind travel along (the network description is in the graph itself now).
-        return Write(network, description, vocabulary, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
+        return Write(network, description, description.Input == SequenceInputKind.Keys ? vocabulary() : null, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
     }
 
     private static float[] Values(Dictionary<string, TensorProto> initializers, string name, int count)
@@ -79,8 +83,8 @@ internal static class ExportGraph
             x = RecurrentStackGraph.Embed(g, g.Floats("embedding", weights["embedding"].Shape, weights["embedding"].Values), g.Node("Where", [known, ids, g.Longs("ids.unknown", 0)]));
         }
         if (description.MaximumLength > 0) lengths = g.Node("Min", [lengths, g.Ints32("lengths.maximum", description.MaximumLength)]);
-        // The operators need at least one step: a row of length 0 runs one, and its outputs become NaN below.
-        string empty = g.Node("Unsqueeze", [g.Node("Equal", [lengths, g.Ints32("lengths.zero", 0)]), g.Longs("empty.axes", 1)]);
+        // The operators need at least one step: a row of length 0 (or less) runs one, and its outputs become NaN below.
+        string empty = g.Node("Unsqueeze", [g.Node("Not", [g.Node("Greater", [lengths, g.Ints32("lengths.zero", 0)])]), g.Longs("empty.axes", 1)]);
         string running = g.Node("Max", [lengths, g.Ints32("lengths.one", 1)]);
         bool lastHidden = options.Head == HeadKind.LastHidden && options.Pooling == Pooling.Last;
         var run = RecurrentStackGraph.Load(g, options, weights, "").Run(g, x, initialStates: null, "layer", topOutput: !lastHidden, running);
@@ -95,7 +99,7 @@ internal static class ExportGraph
                 g.Floats("wide.weights", weights["wide.weights"].Shape, weights["wide.weights"].Values)])]);
         if (options.Head == HeadKind.EveryStep) empty = g.Node("Unsqueeze", [empty, g.Longs("empty.step_axes", 2)]);
         logits = g.Node("Where", [empty, g.Floats("empty.nan", [], [float.NaN]), logits]);
-        Outputs(g, description.Task, logits, options.Outputs);
+        Outputs(g, description.Task, logits, options.Outputs, empty);
 
         g.DocString("Padded batches with their lengths: a row scores the same in any batch as alone. Inputs: " +
             (description.Input == SequenceInputKind.Features ? "Steps float [N, T, F]" : "TokenIds int64 [N, T] (0 = unknown; see metadata " + VocabularyKey + ")") +
@@ -124,25 +128,26 @@ internal static class ExportGraph
     /// <summary>The engine's pooling (PoolingLayer) over each row's own steps of Y [T, N, W] → [N, W].</summary>
     private static string Pool(OnnxGraphBuilder g, string steps, string mask, string lengths, Pooling pooling, Dictionary<string, NamedTensor<float>> weights)
     {
-        var overSteps = new[] { OnnxGraphBuilder.Int("keepdims", 0) };
-        string axes = g.Longs("pooling.axes", 0);
+        var keepNoSteps = OnnxGraphBuilder.Int("keepdims", 0);
         switch (pooling)
         {
             case Pooling.Mean:
-                // Y is zero past each row's length: the sum over T is the sum over the row's steps.
+                // Masked rather than trusting Y to be zero past a row's length, which the operators leave undefined.
                 string count = g.Node("Unsqueeze", [g.Node("Cast", [lengths], null, OnnxGraphBuilder.Int("to", (long)DataType.Float)), g.Longs("pooling.count_axes", 1)]);
-                return g.Node("Div", [g.Node("ReduceSum", [steps, axes], null, overSteps), count]);
+                string kept = g.Node("Where", [mask, steps, g.Floats("pooling.none", [], [0f])]);
+                return g.Node("Div", [g.Node("ReduceSum", [kept, g.Longs("pooling.axes", 0)], null, keepNoSteps), count]);
             case Pooling.Max:
-                return g.Node("ReduceMax", [g.Node("Where", [mask, steps, g.Floats("pooling.lowest", [], [float.NegativeInfinity])])], null, OnnxGraphBuilder.Ints("axes", 0), overSteps[0]);
+                return g.Node("ReduceMax", [g.Node("Where", [mask, steps, g.Floats("pooling.lowest", [], [float.NegativeInfinity])])], null, OnnxGraphBuilder.Ints("axes", 0), keepNoSteps);
             default:
                 var query = weights["pooling.query"];
                 string scores = g.Node("MatMul", [steps, g.Floats("pooling.query", [query.Values.Length, 1], query.Values)]);
                 string attention = g.Node("Softmax", [g.Node("Where", [mask, scores, g.Floats("pooling.excluded", [], [float.NegativeInfinity])])], null, OnnxGraphBuilder.Int("axis", 0));
-                return g.Node("ReduceSum", [g.Node("Mul", [attention, steps]), axes], null, overSteps);
+                return g.Node("ReduceSum", [g.Node("Mul", [attention, steps]), g.Longs("pooling.axes", 0)], null, keepNoSteps);
         }
     }
 
-    private static void Outputs(OnnxGraphBuilder g, RecurrentTask task, string logits, int classes)
+    /// <summary>The task's outputs; <paramref name="empty"/> [N, 1] marks the rows of length 0, whose predicted class is −1.</summary>
+    private static void Outputs(OnnxGraphBuilder g, RecurrentTask task, string logits, int classes, string empty)
     {
         switch (task)
         {
@@ -155,7 +160,8 @@ internal static class ExportGraph
             case RecurrentTask.MulticlassClassification:
                 g.Node("Identity", [logits], "Logits");
                 g.Node("Softmax", [logits], "Probabilities", OnnxGraphBuilder.Int("axis", 1));
-                g.Node("ArgMax", [logits], "PredictedClass", OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 0));
+                string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 0));
+                g.Node("Where", [g.Node("Squeeze", [empty, g.Longs("empty.class_axes", 1)]), g.Longs("empty.class", -1), best], "PredictedClass");
                 g.Output("Logits", DataType.Float, "N", classes);
                 g.Output("Probabilities", DataType.Float, "N", classes);
                 g.Output("PredictedClass", DataType.Int64, "N");
@@ -176,7 +182,7 @@ internal static class ExportGraph
     private static string OutputsText(RecurrentTask task) => task switch
     {
         RecurrentTask.BinaryClassification => "Logit and Probability float [N, 1]",
-        RecurrentTask.MulticlassClassification => "Logits and Probabilities float [N, C], PredictedClass int64 [N] (see metadata " + ClassNamesKey + ")",
+        RecurrentTask.MulticlassClassification => "Logits and Probabilities float [N, C], PredictedClass int64 [N] (see metadata " + ClassNamesKey + "; -1 for a row of length 0)",
         RecurrentTask.Regression => "Prediction float [N, 1]",
         _ => "Logits and Probabilities float [N, T, C]; a row's first SequenceLengths steps are its tags (see metadata " + ClassNamesKey + ")",
     };

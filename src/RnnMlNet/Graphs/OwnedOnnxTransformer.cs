@@ -20,11 +20,9 @@ internal static class OwnedOnnxTransformer
         {
             var builder = new MLContext { TempFilePath = folder };
             using var model = new MemoryStream();
-            using (var bytes = new MemoryStream(graph))
-            using (var applied = builder.Transforms.ApplyOnnxModel(outputColumns, inputColumns, bytes).Fit(data))
+            using (var applied = Onnx.TemporaryNameRetry.Run(() => builder.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new MemoryStream(graph)).Fit(data)))
                 builder.Model.Save(applied, data.Schema, model);
-            model.Position = 0;
-            return context.Model.Load(model, out _);
+            return Onnx.TemporaryNameRetry.Load(context, model.ToArray(), out _);
         }
         finally
         {

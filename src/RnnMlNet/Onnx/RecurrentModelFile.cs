@@ -27,23 +27,22 @@ public static class RecurrentModelFile
     public static void ExportOnnx(string modelZipPath, string onnxPath)
     {
         var (model, bytes) = ReadRecurrentModel(modelZipPath);
-        Core.Data.AtomicFile.WriteAllBytes(onnxPath, Graphs.ExportGraph.Build(model, Vocabulary(modelZipPath, model)) ?? bytes);
+        Core.Data.AtomicFile.WriteAllBytes(onnxPath, Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, model)) ?? bytes);
     }
 
-    /// <summary>The tokens of the graph's key input, read from the saved pipeline's schema; null when the input is not a
-    /// key column with key values (float steps, or keys made without a vocabulary).</summary>
+    /// <summary>The tokens of the graph's key input, read from the saved pipeline's schema; null when the key column has
+    /// no text key values (keys made from numbers, or without a vocabulary), or the pipeline cannot be read here.</summary>
     private static IReadOnlyList<string>? Vocabulary(string modelZipPath, ModelProto model)
     {
-        var input = model.Graph.Input.FirstOrDefault();
-        if (input is null || input.Type.TensorType.ElemType == (int)TensorProto.Types.DataType.Float) return null;
-        var ml = new MLContext();
-        var loaded = Load(ml, modelZipPath, out var schema);
+        ITransformer? loaded = null;
         try
         {
-            return RnnMlNet.Vocabulary.VocabularyExtensions.GetVocabulary(loaded, schema, input.Name);
+            loaded = Load(new MLContext(), modelZipPath, out var schema);
+            return RnnMlNet.Vocabulary.VocabularyExtensions.GetVocabulary(loaded, schema, model.Graph.Input[0].Name);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // The graph exports without it; its other metadata still names the key input.
             return null;
         }
         finally
@@ -75,7 +74,7 @@ public static class RecurrentModelFile
         try
         {
             // The bytes checked are the bytes loaded: the file is not read again.
-            return ml.Model.Load(new MemoryStream(zip, writable: false), out inputSchema);
+            return TemporaryNameRetry.Load(ml, zip, out inputSchema);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

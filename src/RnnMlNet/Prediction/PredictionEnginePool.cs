@@ -84,7 +84,7 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
     {
         public Lease Create()
         {
-            var copy = context.Model.Load(new MemoryStream(model), out _);
+            var copy = Onnx.TemporaryNameRetry.Load(context, model, out _);
             return new Lease(copy, context.Model.CreatePredictionEngine<TInput, TOutput>(copy));
         }
 

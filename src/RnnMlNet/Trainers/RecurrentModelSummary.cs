@@ -59,7 +59,8 @@ public sealed class RecurrentModelSummary
                 $"{(o.Head == HeadKind.EveryStep ? "every step" : $"{o.Pooling} pooling")}{(o.SideFeatures > 0 ? $", wide part on S={o.SideFeatures} side features" : "")}, {o.Outputs} output(s)",
             Components = components,
             TotalParameters = network.Parameters.Count,
-            History = history?.Epochs ?? [],
+            // The gradient-flow record stays out of the saved model: epochs × layers × steps numbers would swell its metadata.
+            History = history?.Epochs.Select(e => e with { GradientFlow = null }).ToList() ?? [],
             KeptEpoch = history?.KeptEpoch ?? 0,
             StillImproving = history is { Epochs: [.., { ValidationLoss: not null }] epochs } && history.KeptEpoch == epochs.Count && epochs.Count > 1,
         };

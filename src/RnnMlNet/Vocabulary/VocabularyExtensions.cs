@@ -15,8 +15,10 @@ public static class VocabularyExtensions
         var schema = model.GetOutputSchema(inputSchema);
         var column = schema.GetColumnOrNull(keyColumnName)
             ?? throw new ArgumentException($"Column '{keyColumnName}' is not produced by this model.", nameof(keyColumnName));
-        if (column.Annotations.Schema.GetColumnOrNull("KeyValues") is null)
+        if (column.Annotations.Schema.GetColumnOrNull("KeyValues") is not { } keyValues)
             throw new ArgumentException($"Column '{keyColumnName}' has no vocabulary: it is {column.Type}, with no key values.", nameof(keyColumnName));
+        if (keyValues.Type is not VectorDataViewType { ItemType: TextDataViewType })
+            throw new ArgumentException($"Column '{keyColumnName}' has key values of type {keyValues.Type}, not text: its keys were made from values other than tokens.", nameof(keyColumnName));
         VBuffer<ReadOnlyMemory<char>> values = default;
         column.GetKeyValues(ref values);
         return values.DenseValues().Select(v => v.ToString()).ToList();
