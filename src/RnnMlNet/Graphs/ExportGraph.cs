@@ -72,12 +72,12 @@ internal static class ExportGraph
         string x;
         if (description.Input == SequenceInputKind.Features)
         {
-            string steps = First(g, g.Input("Steps", DataType.Float, "N", "T", options.FeaturesPerStep), description.MaximumLength);
+            string steps = RecurrentGraph.FirstSteps(g, g.Input("Steps", DataType.Float, "N", "T", options.FeaturesPerStep), description.MaximumLength);
             x = g.Node("Transpose", [steps], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
         }
         else
         {
-            string ids = First(g, g.Input("TokenIds", DataType.Int64, "N", "T"), description.MaximumLength);
+            string ids = RecurrentGraph.FirstSteps(g, g.Input("TokenIds", DataType.Int64, "N", "T"), description.MaximumLength);
             // An id outside the vocabulary reads as unknown (0), as in ML.NET.
             string known = g.Node("And", [g.Node("Less", [ids, g.Longs("ids.rows", options.VocabularySize)]), g.Node("GreaterOrEqual", [ids, g.Longs("ids.zero", 0)])]);
             x = RecurrentStackGraph.Embed(g, g.Floats("embedding", weights["embedding"].Shape, weights["embedding"].Values), g.Node("Where", [known, ids, g.Longs("ids.unknown", 0)]));
@@ -109,11 +109,6 @@ internal static class ExportGraph
         if (classes is not null) g.Metadata(ClassNamesKey, JsonSerializer.Serialize(classes));
         return g.ToBytes();
     }
-
-    /// <summary>The first <paramref name="maximumLength"/> steps (axis 1) of a batch-major input; all of them for 0.</summary>
-    private static string First(OnnxGraphBuilder g, string batchMajor, int maximumLength) => maximumLength <= 0
-        ? batchMajor
-        : g.Node("Slice", [batchMajor, g.Longs("truncate.starts", 0), g.Longs("truncate.ends", maximumLength), g.Longs("truncate.axes", 1)]);
 
     /// <summary>[T, N, 1]: whether step t is within row n's length.</summary>
     private static string Mask(OnnxGraphBuilder g, string timeMajor, string lengths)

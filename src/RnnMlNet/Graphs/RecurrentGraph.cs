@@ -193,7 +193,7 @@ internal static class RecurrentGraph
     }
 
     /// <summary>Keeps the first <paramref name="maximumLength"/> steps (axis 1) of a batch-major tensor, as training did.</summary>
-    private static string FirstSteps(OnnxGraphBuilder g, string batchMajor, int maximumLength) => maximumLength <= 0
+    internal static string FirstSteps(OnnxGraphBuilder g, string batchMajor, int maximumLength) => maximumLength <= 0
         ? batchMajor
         : g.Node("Slice", [batchMajor, g.Longs("truncate.starts", 0), g.Longs("truncate.ends", maximumLength), g.Longs("truncate.axes", 1)]);
 
