@@ -46,10 +46,12 @@ internal sealed class MulticlassTask : TaskAdapter
 
     public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits)
     {
-        g.Node("Softmax", [logits], "Score", OnnxGraphBuilder.Int("axis", 1));
+        // One row per call: the row's C probabilities as a vector of C, the shape of ML.NET's own multiclass Score
+        // (an [N, C] output would be a Vector<Single, 1, C> column).
+        g.Node("Squeeze", [g.Node("Softmax", [logits], null, OnnxGraphBuilder.Int("axis", 1)), g.Longs("score.row_axis", 0)], "Score");
         string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1));
         g.Node("Gather", [g.Strings("class_names", _classNames), best], GlueColumns.PredictedLabelText);
-        g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, "N", Outputs);
+        g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, Outputs);
         g.Output(GlueColumns.PredictedLabelText, global::Onnx.TensorProto.Types.DataType.String, "N", 1);
         return ["Score", GlueColumns.PredictedLabelText];
     }

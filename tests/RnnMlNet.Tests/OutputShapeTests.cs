@@ -1,0 +1,73 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>
+/// The columns a recurrent trainer adds have the types ML.NET's own trainer of the same task gives (SDCA), so evaluators,
+/// PredictionEngine classes and code written for ML.NET's trainers work unchanged: binary Score, Probability and
+/// PredictedLabel; multiclass Score as a vector of C and PredictedLabel as a key with the label's class names;
+/// regression Score. One difference remains: SDCA's multiclass Score carries slot names, ours none (ML.NET 5 gives an
+/// outside assembly no way to attach them to a generated column without temporary columns named after the classes).
+/// </summary>
+public class OutputShapeTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static readonly string[] Added = ["Score", "Probability", "PredictedLabel"];
+
+    private static void AssertSameColumns(DataViewSchema ours, DataViewSchema mlNets)
+    {
+        foreach (string name in Added)
+        {
+            var theirs = mlNets.GetColumnOrNull(name);
+            var mine = ours.GetColumnOrNull(name);
+            Assert.Equal(theirs is null, mine is null);
+            if (theirs is null) continue;
+            Assert.Equal(theirs.Value.Type, mine!.Value.Type);
+        }
+    }
+
+    public sealed class NamedRow
+    {
+        [KeyType(SyntheticData.Vocabulary)]
+        public uint[] Tokens { get; set; } = [];
+
+        public string Name { get; set; } = "";
+    }
+
+    private static NamedRow[] NamedRows() =>
+        SyntheticData.TokenRows(30, 3).Select((r, i) => new NamedRow { Tokens = r.Tokens, Name = new[] { "low", "middle", "high" }[i % 3] }).ToArray();
+
+    [Fact]
+    public void BinaryMulticlassAndRegressionColumnsHaveSdcasTypes()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(30, 2));
+        var features = ml.Transforms.Conversion.MapKeyToVector("Features", "Tokens", outputCountVector: true);
+        RecurrentTrainerOptions Options(string label) => new() { FeatureColumnName = "Tokens", LabelColumnName = label, HiddenSize = 4, Epochs = 1 };
+
+        using (var ours = ml.BinaryClassification.Trainers.Lstm(Options("Label")).Fit(data))
+            AssertSameColumns(ours.Transform(data).Schema, features.Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression("Label")).Fit(data).Transform(data).Schema);
+
+        // Class names as text keys, as MapValueToKey makes them from a text label.
+        var named = ml.Transforms.Conversion.MapValueToKey("Named", "Name").Fit(ml.Data.LoadFromEnumerable(NamedRows())).Transform(ml.Data.LoadFromEnumerable(NamedRows()));
+        using (var ours = ml.MulticlassClassification.Trainers.Gru(Options("Named")).Fit(named))
+        {
+            var mine = ours.Transform(named).Schema;
+            var sdca = features.Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Named")).Fit(named).Transform(named).Schema;
+            AssertSameColumns(mine, sdca);
+            Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 3), mine["Score"].Type);
+            VBuffer<ReadOnlyMemory<char>> ourKeys = default, theirKeys = default;
+            mine["PredictedLabel"].GetKeyValues(ref ourKeys);
+            sdca["PredictedLabel"].GetKeyValues(ref theirKeys);
+            Assert.Equal(theirKeys.DenseValues().Select(v => v.ToString()), ourKeys.DenseValues().Select(v => v.ToString()));
+        }
+
+        using (var ours = ml.Regression.Trainers.SimpleRnn(Options("Value")).Fit(data))
+            AssertSameColumns(ours.Transform(data).Schema, features.Append(ml.Regression.Trainers.Sdca("Value")).Fit(data).Transform(data).Schema);
+    }
+}
