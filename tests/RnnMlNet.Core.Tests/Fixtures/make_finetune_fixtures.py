@@ -27,43 +27,65 @@ def onnx_blocks(tensor, cell):
     return torch.cat([blocks[i] for i in ONNX_ORDER[cell]], dim=0)
 
 
-def weights(recurrent, head, cell):
-    return {
-        "layer0.W": onnx_blocks(recurrent.weight_ih_l0, cell).flatten().tolist(),
-        "layer0.R": onnx_blocks(recurrent.weight_hh_l0, cell).flatten().tolist(),
-        "layer0.B": torch.cat([onnx_blocks(recurrent.bias_ih_l0, cell), onnx_blocks(recurrent.bias_hh_l0, cell)]).tolist(),
-        "head.weights": head.weight.t().flatten().tolist(),
-        "head.bias": head.bias.tolist(),
-    }
+def weights(recurrent, head, cell, embedding=None):
+    """ONNX layout: each layer's directions stacked (forward, then reverse), as W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H]."""
+    result = {}
+    for layer in range(recurrent.num_layers):
+        suffixes = [f"_l{layer}"] + ([f"_l{layer}_reverse"] if recurrent.bidirectional else [])
+        get = lambda name: [getattr(recurrent, name + s) for s in suffixes]
+        result[f"layer{layer}.W"] = torch.cat([onnx_blocks(w, cell).flatten() for w in get("weight_ih")]).tolist()
+        result[f"layer{layer}.R"] = torch.cat([onnx_blocks(r, cell).flatten() for r in get("weight_hh")]).tolist()
+        result[f"layer{layer}.B"] = torch.cat([torch.cat([onnx_blocks(bi, cell), onnx_blocks(bh, cell)])
+                                               for bi, bh in zip(get("bias_ih"), get("bias_hh"))]).tolist()
+    result["head.weights"] = head.weight.t().flatten().tolist()
+    result["head.bias"] = head.bias.tolist()
+    if embedding is not None:
+        result["embedding"] = embedding.weight.flatten().tolist()
+    return result
 
 
-def fixture(cell):
+def fixture(cell, layers=1, bidirectional=False, vocabulary=0):
+    """vocabulary > 0: token ids 1..vocabulary-1 through an embedding of width INPUTS; otherwise float steps."""
     torch.manual_seed(0)
-    recurrent = MODULES[cell](INPUTS, HIDDEN, batch_first=True).double()
-    head = torch.nn.Linear(HIDDEN, 1).double()
+    recurrent = MODULES[cell](INPUTS, HIDDEN, num_layers=layers, bidirectional=bidirectional, batch_first=True).double()
+    directions = 2 if bidirectional else 1
+    head = torch.nn.Linear(directions * HIDDEN, 1).double()
+    embedding = torch.nn.Embedding(vocabulary, INPUTS).double() if vocabulary else None
     generator = torch.Generator().manual_seed(1)
-    x = torch.randn(ROWS, STEPS, INPUTS, generator=generator, dtype=torch.float64)
+    if embedding is None:
+        x = torch.randn(ROWS, STEPS, INPUTS, generator=generator, dtype=torch.float64)
+        inputs = {"inputs": x.flatten().tolist()}
+    else:
+        tokens = torch.randint(1, vocabulary, (ROWS, STEPS), generator=generator)
+        inputs = {"tokens": tokens.flatten().tolist()}
     y = torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64)
-    start = ({k: v.clone() for k, v in recurrent.state_dict().items()}, {k: v.clone() for k, v in head.state_dict().items()})
-    result = {"cell": cell, "inputs": x.flatten().tolist(), "targets": y.tolist(), "rows": ROWS, "steps": STEPS,
-              "features": INPUTS, "hidden": HIDDEN, "trainingSteps": TRAINING_STEPS, "sgdRate": SGD_RATE, "adamRate": ADAM_RATE,
-              "initial": weights(recurrent, head, cell), "torch": torch.__version__}
-    for name, make in (("sgd", lambda p: torch.optim.SGD(p, lr=SGD_RATE)), ("adam", lambda p: torch.optim.Adam(p, lr=ADAM_RATE))):
-        recurrent.load_state_dict(start[0])
-        head.load_state_dict(start[1])
-        optimizer = make(list(recurrent.parameters()) + list(head.parameters()))
+    modules = [m for m in (recurrent, head, embedding) if m is not None]
+    start = [{k: v.clone() for k, v in m.state_dict().items()} for m in modules]
+    name = cell if layers == 1 and not bidirectional and not vocabulary else f"{cell}-{layers}x{directions}-embedded"
+    result = {"cell": cell, "name": name, **inputs, "targets": y.tolist(), "rows": ROWS, "steps": STEPS, "features": INPUTS, "hidden": HIDDEN,
+              "layers": layers, "bidirectional": bidirectional, "vocabulary": vocabulary,
+              "trainingSteps": TRAINING_STEPS, "sgdRate": SGD_RATE, "adamRate": ADAM_RATE,
+              "initial": weights(recurrent, head, cell, embedding), "torch": torch.__version__}
+    for opt_name, make in (("sgd", lambda p: torch.optim.SGD(p, lr=SGD_RATE)), ("adam", lambda p: torch.optim.Adam(p, lr=ADAM_RATE))):
+        for m, state in zip(modules, start):
+            m.load_state_dict(state)
+        optimizer = make([p for m in modules for p in m.parameters()])
         for _ in range(TRAINING_STEPS):
             optimizer.zero_grad()
-            _, state = recurrent(x)
+            steps_in = embedding(tokens) if embedding is not None else x
+            _, state = recurrent(steps_in)
             hidden = state[0] if cell == "lstm" else state
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(head(hidden[-1]).squeeze(-1), y)
+            # The top layer's final states, forward then backward: what the engine's head reads.
+            last = torch.cat([hidden[-directions + d] for d in range(directions)], dim=1)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(head(last).squeeze(-1), y)
             loss.backward()
             optimizer.step()
-        result[name] = weights(recurrent, head, cell)
+        result[opt_name] = weights(recurrent, head, cell, embedding)
     return result
 
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch_finetune_steps.json")
 with open(out, "w") as f:
-    json.dump([fixture(cell) for cell in ("rnn", "lstm", "gru")], f)
+    json.dump([fixture(cell) for cell in ("rnn", "lstm", "gru")]
+              + [fixture(cell, layers=2, bidirectional=True, vocabulary=7) for cell in ("rnn", "lstm")], f)
 print(f"wrote {out}")
