@@ -112,7 +112,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             double lastRate = double.NaN;
             int skip = tally.Batches;
             resumedTally = null;
-            var epochClock = Stopwatch.StartNew();
+            // The epoch's time is read off the same clock as the run's, so a report never has more of one than of the other.
+            var epochStart = clock.Elapsed;
             foreach (var (batches, readFailure) in plan.Epoch())
             {
                 if (skip > 0 && readFailure is null)
@@ -142,7 +143,11 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 lastRate = rate;
                 // Read only after this rank ran a backward pass in the step (data-parallel, its shards may have run out).
                 if (flow is not null && batches.Any(b => b.Length > 0) && _objective.GradientReachingEachStep() is { } reaching) flow.Add(reaching);
-                _options.OnBatch?.Invoke(new BatchReport(epoch, tally.Batches, batchesPerEpoch ?? 0, loss, norm, rate, clock.Elapsed, tally.Rows, epochClock.Elapsed));
+                if (_options.OnBatch is { } onBatch)
+                {
+                    var elapsed = clock.Elapsed;
+                    onBatch(new BatchReport(epoch, tally.Batches, batchesPerEpoch ?? 0, loss, norm, rate, elapsed, tally.Rows, elapsed - epochStart));
+                }
                 if (_options.CheckpointEveryBatches is int every && tally.Batches % every == 0)
                     SaveCheckpoint(epoch - 1, tally, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, lastGood);
             }
