@@ -8,8 +8,7 @@ namespace RnnMlNet.Tests;
 /// The columns a recurrent trainer adds have the types ML.NET's own trainer of the same task gives (SDCA), so evaluators,
 /// PredictionEngine classes and code written for ML.NET's trainers work unchanged: binary Score, Probability and
 /// PredictedLabel; multiclass Score as a vector of C and PredictedLabel as a key with the label's class names;
-/// regression Score. One difference remains: SDCA's multiclass Score carries slot names, ours none (ML.NET 5 gives an
-/// outside assembly no way to attach them to a generated column without temporary columns named after the classes).
+/// regression Score; the multiclass Score's slot names are the class names, as SDCA's, and survive save and load.
 /// </summary>
 public class OutputShapeTests : IDisposable
 {
@@ -29,6 +28,14 @@ public class OutputShapeTests : IDisposable
             if (theirs is null) continue;
             Assert.Equal(theirs.Value.Type, mine!.Value.Type);
         }
+    }
+
+    private static string[] SlotNames(DataViewSchema.Column column)
+    {
+        Assert.True(column.HasSlotNames(), $"Column '{column.Name}' has no slot names.");
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        column.GetSlotNames(ref names);
+        return names.DenseValues().Select(v => v.ToString()).ToArray();
     }
 
     public sealed class NamedRow
@@ -65,6 +72,17 @@ public class OutputShapeTests : IDisposable
             mine["PredictedLabel"].GetKeyValues(ref ourKeys);
             sdca["PredictedLabel"].GetKeyValues(ref theirKeys);
             Assert.Equal(theirKeys.DenseValues().Select(v => v.ToString()), ourKeys.DenseValues().Select(v => v.ToString()));
+            Assert.Equal(["high", "low", "middle"], SlotNames(sdca["Score"]).Order());
+            Assert.Equal(SlotNames(sdca["Score"]), SlotNames(mine["Score"]));
+            // ML.NET's evaluator names the confusion table's rows after the Score's slot names.
+            string table = ml.MulticlassClassification.Evaluate(ours.Transform(named), "Named").ConfusionMatrix.GetFormattedConfusionTable();
+            Assert.Contains("middle", table);
+
+            string path = _temp.File("multiclass.zip");
+            ml.Model.Save(ours, named.Schema, path);
+            var loaded = _temp.Context().Model.Load(path, out _);
+            Assert.Equal(SlotNames(sdca["Score"]), SlotNames(loaded.Transform(named).Schema["Score"]));
+            (loaded as IDisposable)?.Dispose();
         }
 
         using (var ours = ml.Regression.Trainers.SimpleRnn(Options("Value")).Fit(data))

@@ -11,6 +11,11 @@ namespace RnnMlNet.Graphs;
 internal sealed class OnnxGraphBuilder
 {
     public const int OpsetVersion = 14;
+
+    /// <summary>The ONNX-ML operator set, imported only by graphs that use one of its operators.</summary>
+    private const string MachineLearningDomain = "ai.onnx.ml";
+
+    private bool _usesMachineLearningDomain;
     private readonly GraphProto _graph;
     private readonly Dictionary<string, string> _metadata = new();
     private readonly HashSet<string> _initializers = new();
@@ -121,6 +126,25 @@ internal sealed class OnnxGraphBuilder
         return outputs;
     }
 
+    /// <summary>
+    /// Names the slots of the vector output <paramref name="output"/> for ML.NET. ML.NET's OnnxTransformer gives a
+    /// column the slot names it finds in a node named <c>mlnet.{output}.SlotNames</c> (the <c>keys_strings</c> of a
+    /// LabelEncoder, the form ML.NET's own ONNX export writes); nothing reads the node's result, which is not an output.
+    /// </summary>
+    public void SlotNames(string output, IReadOnlyList<string> names)
+    {
+        _usesMachineLearningDomain = true;
+        string name = $"mlnet.{output}.SlotNames";
+        var keys = new AttributeProto { Name = "keys_strings", Type = AttributeProto.Types.AttributeType.Strings };
+        keys.Strings.AddRange(names.Select(ByteString.CopyFromUtf8));
+        var node = new NodeProto { OpType = "LabelEncoder", Domain = MachineLearningDomain, Name = name };
+        node.Input.Add(Strings($"{name}.input", [names[0]]));
+        node.Output.Add($"{name}.unused");
+        node.Attribute.Add(keys);
+        node.Attribute.Add(Ints("values_int64s", Enumerable.Range(0, names.Count).Select(i => (long)i).ToArray()));
+        _graph.Node.Add(node);
+    }
+
     /// <summary>Stores a key/value pair in the model's metadata (metadata_props).</summary>
     public void Metadata(string key, string value) => _metadata[key] = value;
 
@@ -128,6 +152,8 @@ internal sealed class OnnxGraphBuilder
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "RnnMlNet", ProducerVersion = typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "", Graph = _graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        if (_usesMachineLearningDomain)
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MachineLearningDomain, Version = 2 });
         foreach (var (key, value) in _metadata)
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         Onnx.ModelIntegrity.Seal(model);

@@ -52,6 +52,7 @@ internal sealed class MulticlassTask : TaskAdapter
         string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1));
         g.Node("Gather", [g.Strings("class_names", _classNames), best], GlueColumns.PredictedLabelText);
         g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, Outputs);
+        g.SlotNames("Score", _classNames);
         g.Output(GlueColumns.PredictedLabelText, global::Onnx.TensorProto.Types.DataType.String, "N", 1);
         return ["Score", GlueColumns.PredictedLabelText];
     }
