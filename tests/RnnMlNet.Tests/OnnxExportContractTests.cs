@@ -130,11 +130,20 @@ public class OnnxExportContractTests : IDisposable
         for (int n = 0; n < rows.Length; n++)
         {
             for (int t = 0; t < steps; t++)
-                for (int f = 0; f < 2; f++) values[n, t, f] = 2 * t + f < rows[n].Steps.Length ? rows[n].Steps[2 * t + f] : 9f; // padding that would dominate a max
+                for (int f = 0; f < 2; f++)
+                    values[n, t, f] = 2 * t + f < rows[n].Steps.Length ? rows[n].Steps[2 * t + f] : n % 2 == 0 ? 9f : float.PositiveInfinity; // padding that would dominate a max
             lengths[n] = rows[n].Steps.Length / 2;
         }
-        var predictions = Run(session, [NamedOnnxValue.CreateFromTensor("Steps", values), NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths)], "Prediction");
+        NamedOnnxValue[] Inputs() => [NamedOnnxValue.CreateFromTensor("Steps", values), NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths)];
+        var predictions = Run(session, Inputs(), "Prediction");
         for (int n = 0; n < rows.Length; n++) Assert.Equal(expected[n], predictions[n, 0], 1e-5);
+
+        // An infinite value within a row's steps refuses that row alone (NaN), as the saved model does.
+        values[1, 0, 1] = float.NegativeInfinity;
+        predictions = Run(session, Inputs(), "Prediction");
+        Assert.True(float.IsNaN(predictions[1, 0]));
+        Assert.Equal(expected[0], predictions[0, 0], 1e-5);
+        Assert.Equal(expected[2], predictions[2, 0], 1e-5);
     }
 
     [Fact]
@@ -172,8 +181,15 @@ public class OnnxExportContractTests : IDisposable
         var expected = model.Transform(data).GetColumn<float>("Score").ToArray();
         using var session = Export(ml, model, data, "wide");
         var side = new DenseTensor<float>(rows.SelectMany(r => r.Side).ToArray(), [rows.Length, WideAndDeepTests.Slots]);
-        var logits = Run(session, [.. TokenBatch(rows.Select(r => r.Tokens).ToList()), NamedOnnxValue.CreateFromTensor("SideFeatures", side)], "Logit");
+        NamedOnnxValue[] Inputs() => [.. TokenBatch(rows.Select(r => r.Tokens).ToList()), NamedOnnxValue.CreateFromTensor("SideFeatures", side)];
+        var logits = Run(session, Inputs(), "Logit");
         for (int n = 0; n < rows.Length; n++) Assert.Equal(expected[n], logits[n, 0], 1e-5);
+
+        // An infinite side feature refuses its row alone (NaN), as the saved model does.
+        side[0, 1] = float.PositiveInfinity;
+        logits = Run(session, Inputs(), "Logit");
+        Assert.True(float.IsNaN(logits[0, 0]));
+        Assert.Equal(expected[1], logits[1, 0], 1e-5);
     }
 
     /// <summary>Keys with no embedding (one-hot input, EmbeddingSize 0) are not in the batch contract yet: the graph ML.NET

@@ -15,9 +15,10 @@ namespace RnnMlNet.Graphs;
 /// length are ignored, whatever they hold), or <c>Steps</c> float [N, T, F]; <c>SequenceLengths</c> int32 [N]; and for wide
 /// and deep <c>SideFeatures</c> float [N, S].</item>
 /// <item>Outputs: binary <c>Logit</c> and <c>Probability</c> [N, 1]; multiclass <c>Logits</c>, <c>Probabilities</c>
-/// [N, C] and <c>PredictedClass</c> int64 [N] (an index into the class names); regression <c>Prediction</c> [N, 1];
+/// [N, C] and <c>PredictedClass</c> int64 [N] (an index into the class names; −1 for a refused row); regression <c>Prediction</c> [N, 1];
 /// tagging <c>Logits</c> and <c>Probabilities</c> [N, T, C], of which a row's first length steps are its tags.</item>
-/// <item>A row of length 0 gets NaN outputs; steps past <c>MaximumLength</c> are not read, as in training.</item>
+/// <item>A row of length 0, or with a NaN or infinite value in its steps or side features, gets NaN outputs; steps past
+/// <c>MaximumLength</c> are not read, as in training.</item>
 /// </list>
 /// </summary>
 internal static class ExportGraph
@@ -84,22 +85,31 @@ internal static class ExportGraph
         }
         if (description.MaximumLength > 0) lengths = g.Node("Min", [lengths, g.Ints32("lengths.maximum", description.MaximumLength)]);
         // The operators need at least one step: a row of length 0 (or less) runs one, and its outputs become NaN below.
-        string empty = g.Node("Unsqueeze", [g.Node("Not", [g.Node("Greater", [lengths, g.Ints32("lengths.zero", 0)])]), g.Longs("empty.axes", 1)]);
+        string refused = g.Node("Unsqueeze", [g.Node("Not", [g.Node("Greater", [lengths, g.Ints32("lengths.zero", 0)])]), g.Longs("empty.axes", 1)]);
+        // As in the saved model, a NaN or infinite value refuses its row: a step value within the row's length (padding is
+        // never read), or a side feature.
+        if (description.Input == SequenceInputKind.Features)
+        {
+            string read = g.Node("Where", [Mask(g, x, lengths, "steps"), x, g.Floats("steps.unread", [], [0f])]);
+            string rows = g.Node("Reshape", [g.Node("Transpose", [read], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("steps.row_shape", 0, -1)]);
+            refused = g.Node("Or", [refused, RecurrentGraph.NonFinite(g, rows, "steps")]);
+        }
+        string? side = options.SideFeatures > 0 ? g.Input("SideFeatures", DataType.Float, "N", options.SideFeatures) : null;
+        if (side is not null) refused = g.Node("Or", [refused, RecurrentGraph.NonFinite(g, side, "side")]);
         string running = g.Node("Max", [lengths, g.Ints32("lengths.one", 1)]);
         bool lastHidden = options.Head == HeadKind.LastHidden && options.Pooling == Pooling.Last;
         var run = RecurrentStackGraph.Load(g, options, weights, "").Run(g, x, initialStates: null, "layer", topOutput: !lastHidden, running);
         string features = lastHidden
             ? g.Node("Reshape", [g.Node("Transpose", [run.TopHidden], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
-            : options.Head == HeadKind.LastHidden ? Pool(g, run.Output, Mask(g, run.Output, running), running, options.Pooling, weights)
+            : options.Head == HeadKind.LastHidden ? Pool(g, run.Output, Mask(g, run.Output, running, "pooling"), running, options.Pooling, weights)
             : g.Node("Transpose", [run.Output], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
         string logits = g.Affine(features, g.Floats("head.weights", weights["head.weights"].Shape, weights["head.weights"].Values),
             g.Floats("head.bias", weights["head.bias"].Shape, weights["head.bias"].Values));
-        if (options.SideFeatures > 0)
-            logits = g.Node("Add", [logits, g.Node("MatMul", [g.Input("SideFeatures", DataType.Float, "N", options.SideFeatures),
-                g.Floats("wide.weights", weights["wide.weights"].Shape, weights["wide.weights"].Values)])]);
-        if (options.Head == HeadKind.EveryStep) empty = g.Node("Unsqueeze", [empty, g.Longs("empty.step_axes", 2)]);
-        logits = g.Node("Where", [empty, g.Floats("empty.nan", [], [float.NaN]), logits]);
-        Outputs(g, description.Task, logits, options.Outputs, empty);
+        if (side is not null)
+            logits = g.Node("Add", [logits, g.Node("MatMul", [side, g.Floats("wide.weights", weights["wide.weights"].Shape, weights["wide.weights"].Values)])]);
+        if (options.Head == HeadKind.EveryStep) refused = g.Node("Unsqueeze", [refused, g.Longs("refused.step_axes", 2)]);
+        logits = g.Node("Where", [refused, g.Floats("refused.nan", [], [float.NaN]), logits]);
+        Outputs(g, description.Task, logits, options.Outputs, refused);
 
         g.DocString("Padded batches with their lengths: a row scores the same in any batch as alone. Inputs: " +
             (description.Input == SequenceInputKind.Features ? "Steps float [N, T, F]" : "TokenIds int64 [N, T] (0 = unknown; see metadata " + VocabularyKey + ")") +
@@ -110,14 +120,14 @@ internal static class ExportGraph
         return g.ToBytes();
     }
 
-    /// <summary>[T, N, 1]: whether step t is within row n's length.</summary>
-    private static string Mask(OnnxGraphBuilder g, string timeMajor, string lengths)
+    /// <summary>[T, N, 1]: whether step t is within row n's length (constants named after <paramref name="use"/>).</summary>
+    private static string Mask(OnnxGraphBuilder g, string timeMajor, string lengths, string use)
     {
-        string steps = g.Node("Slice", [g.Node("Shape", [timeMajor]), g.Longs("mask.starts", 0), g.Longs("mask.ends", 1)]);
-        string t = g.Node("Cast", [g.Node("Range", [g.ScalarLong("mask.first", 0), g.Node("Squeeze", [steps, g.Longs("mask.squeeze", 0)]), g.ScalarLong("mask.delta", 1)])],
+        string steps = g.Node("Slice", [g.Node("Shape", [timeMajor]), g.Longs(use + ".mask.starts", 0), g.Longs(use + ".mask.ends", 1)]);
+        string t = g.Node("Cast", [g.Node("Range", [g.ScalarLong(use + ".mask.first", 0), g.Node("Squeeze", [steps, g.Longs(use + ".mask.squeeze", 0)]), g.ScalarLong(use + ".mask.delta", 1)])],
             null, OnnxGraphBuilder.Int("to", (long)DataType.Int32));
-        string within = g.Node("Less", [g.Node("Unsqueeze", [t, g.Longs("mask.t_axes", 1)]), g.Node("Unsqueeze", [lengths, g.Longs("mask.n_axes", 0)])]);
-        return g.Node("Unsqueeze", [within, g.Longs("mask.w_axes", 2)]);
+        string within = g.Node("Less", [g.Node("Unsqueeze", [t, g.Longs(use + ".mask.t_axes", 1)]), g.Node("Unsqueeze", [lengths, g.Longs(use + ".mask.n_axes", 0)])]);
+        return g.Node("Unsqueeze", [within, g.Longs(use + ".mask.w_axes", 2)]);
     }
 
     /// <summary>The engine's pooling (PoolingLayer) over each row's own steps of Y [T, N, W] → [N, W].</summary>
@@ -141,8 +151,8 @@ internal static class ExportGraph
         }
     }
 
-    /// <summary>The task's outputs; <paramref name="empty"/> [N, 1] marks the rows of length 0, whose predicted class is −1.</summary>
-    private static void Outputs(OnnxGraphBuilder g, RecurrentTask task, string logits, int classes, string empty)
+    /// <summary>The task's outputs; <paramref name="refused"/> [N, 1] marks the refused rows, whose predicted class is −1.</summary>
+    private static void Outputs(OnnxGraphBuilder g, RecurrentTask task, string logits, int classes, string refused)
     {
         switch (task)
         {
@@ -156,7 +166,7 @@ internal static class ExportGraph
                 g.Node("Identity", [logits], "Logits");
                 g.Node("Softmax", [logits], "Probabilities", OnnxGraphBuilder.Int("axis", 1));
                 string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 0));
-                g.Node("Where", [g.Node("Squeeze", [empty, g.Longs("empty.class_axes", 1)]), g.Longs("empty.class", -1), best], "PredictedClass");
+                g.Node("Where", [g.Node("Squeeze", [refused, g.Longs("refused.class_axes", 1)]), g.Longs("refused.class", -1), best], "PredictedClass");
                 g.Output("Logits", DataType.Float, "N", classes);
                 g.Output("Probabilities", DataType.Float, "N", classes);
                 g.Output("PredictedClass", DataType.Int64, "N");
@@ -177,7 +187,7 @@ internal static class ExportGraph
     private static string OutputsText(RecurrentTask task) => task switch
     {
         RecurrentTask.BinaryClassification => "Logit and Probability float [N, 1]",
-        RecurrentTask.MulticlassClassification => "Logits and Probabilities float [N, C], PredictedClass int64 [N] (see metadata " + ClassNamesKey + "; -1 for a row of length 0)",
+        RecurrentTask.MulticlassClassification => "Logits and Probabilities float [N, C], PredictedClass int64 [N] (see metadata " + ClassNamesKey + "; -1 for a refused row)",
         RecurrentTask.Regression => "Prediction float [N, 1]",
         _ => "Logits and Probabilities float [N, T, C]; a row's first SequenceLengths steps are its tags (see metadata " + ClassNamesKey + ")",
     };

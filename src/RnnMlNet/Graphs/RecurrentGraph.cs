@@ -64,7 +64,7 @@ internal static class RecurrentGraph
     public static string NaNWhereRefused(OnnxGraphBuilder g, string refused, string values, string? output = null) => g.Node("Where", [refused, NaNName, values], output);
 
     /// <summary>[N, 1]: whether a float tensor [N, L] holds a NaN or infinite value in a row (constants named after <paramref name="use"/>).</summary>
-    private static string NonFinite(OnnxGraphBuilder g, string values, string use)
+    internal static string NonFinite(OnnxGraphBuilder g, string values, string use)
     {
         string bad = g.Node("Cast", [g.Node("Or", [g.Node("IsNaN", [values]), g.Node("IsInf", [values])])], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
         // A sum, not a maximum: it is defined (0) over an empty row.
