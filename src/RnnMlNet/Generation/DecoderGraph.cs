@@ -28,11 +28,11 @@ internal sealed class DecoderGraph
     /// <summary>The attention over the source; null for a decoder with its own head.</summary>
     public AttentionGraph? Attention { get; }
 
-    /// <summary>Throws unless <paramref name="weightsOutput"/> is null or this decoder has attention weights to write.</summary>
-    public void CheckWeightsOutput(string? weightsOutput)
+    /// <summary>Throws when attention weights are asked of a decoder that has none.</summary>
+    public void CheckWeights(bool keepWeights)
     {
-        if (weightsOutput is not null && Attention is null)
-            throw new ArgumentException("Only an attentional decoder has attention weights to write.", nameof(weightsOutput));
+        if (keepWeights && Attention is null)
+            throw new ArgumentException("Only an attentional decoder has attention weights to keep.", nameof(keepWeights));
     }
 
     /// <summary>Adds the network's weights to <paramref name="g"/> under names starting with <paramref name="names"/>; a
@@ -50,21 +50,23 @@ internal sealed class DecoderGraph
     }
 
     /// <summary>
-    /// Runs X [T, N, E] through every layer from the given states (h, then c for LSTM, per layer; null for zeros).
-    /// Returns each layer's final states in the same order, and the top layer's final h [1, N, H].
+    /// Runs X [T, N, E] through every layer from the given states (h, then c for LSTM, per layer; null for zeros), each row
+    /// stopping at its own length when <paramref name="lengths"/> (int32 [N]) is given. Returns each layer's final states in
+    /// the same order, and the top layer's final h [1, N, H].
     /// </summary>
-    public (IReadOnlyList<string> States, string Top) Layers(OnnxGraphBuilder g, string x, IReadOnlyList<string>? statesIn, string prefix)
+    public (IReadOnlyList<string> States, string Top) Layers(OnnxGraphBuilder g, string x, IReadOnlyList<string>? statesIn, string prefix, string? lengths = null)
     {
-        var run = Stack.Run(g, x, statesIn, prefix, topOutput: false);
+        var run = Stack.Run(g, x, statesIn, prefix, topOutput: false, lengths);
         return (run.States, run.TopHidden);
     }
 
-    /// <summary>Logits [N, V] from the top layer's state [1, N, H], and with attention the weights α [N, T] over the source.</summary>
-    public (string Logits, string? Weights) Logits(OnnxGraphBuilder g, string top, int rows)
+    /// <summary>Logits [R, V] from the top layer's state [1, R, H], and with attention the weights α [R, T] over the source;
+    /// the rows of one source are <paramref name="perSource"/> consecutive rows.</summary>
+    public (string Logits, string? Weights) Logits(OnnxGraphBuilder g, string top, int perSource)
     {
-        string queries = g.Node("Reshape", [top, g.Longs("logits.state_shape", rows, -1)]);
+        string queries = g.Node("Reshape", [top, g.Longs("logits.state_shape", -1, Stack.HiddenSize)]);
         if (Attention is null) return (g.Affine(queries, _headWeights!, _headBias!), null);
-        var (logits, weights) = Attention.Step(g, queries);
+        var (logits, weights) = Attention.Step(g, queries, perSource);
         return (logits, weights);
     }
 }

@@ -12,89 +12,105 @@ namespace RnnMlNet.Generation;
 /// <param name="Seed">Seed of the sampler, stored in the graph: a saved and reloaded model samples the same tokens for the same rows.</param>
 internal sealed record Decoding(float Temperature, int TopK, int Seed);
 
+/// <summary>What a decoding loop wrote for a batch of N rows.</summary>
+/// <param name="Ids">Token ids [N, L]: each row's tokens up to its end token, which is included when reached, then end
+/// tokens for as long as another row goes on.</param>
+/// <param name="Weights">For an attentional decoder asked for them, the attention weights [N, L, T] that chose each token;
+/// otherwise null.</param>
+internal sealed record DecodedTokens(string Ids, string? Weights);
+
 /// <summary>
-/// Decoding with a unidirectional network as standard ONNX: the prefix [1, P] runs through every layer (from given
-/// initial states, or zeros), then an ONNX <c>Loop</c> emits a token, feeds it back through one step of every layer and
-/// picks the next, until the end token or the maximum length. Weights live once in the outer graph; the loop body
-/// reads them from there. Shared by generation (prefix = start + prompt) and seq2seq (prefix = &lt;s&gt;, initial
-/// states from the encoder).
+/// Decoding with a unidirectional network as standard ONNX, for a batch of N rows: each row's prefix (of its own length)
+/// runs through every layer (from given initial states, or zeros), then an ONNX <c>Loop</c> emits each row's token, feeds
+/// it back through one step of every layer and picks the next, until every row has emitted the end token or the maximum
+/// length. A row that has ended emits end tokens while others go on, so each row decodes as it does alone. Weights live
+/// once in the outer graph; the loop body reads them from there. Shared by generation (prefix = start + prompt) and
+/// seq2seq (prefix = &lt;s&gt;, initial states from the encoder).
 /// </summary>
 internal static class DecodingLoop
 {
     /// <param name="g">The graph to add to.</param>
     /// <param name="decoder">The decoder's weights, loaded into <paramref name="g"/>.</param>
     /// <param name="names">Prefix of the loop's names in <paramref name="g"/>.</param>
-    /// <param name="prefix">Token ids [1, P] read before the loop.</param>
-    /// <param name="initialHidden">Each layer's initial h, or null for zeros.</param>
+    /// <param name="prefix">Token ids [N, P] read before the loop.</param>
+    /// <param name="prefixLengths">Each row's prefix length (int32 [N]), or null when every row fills P.</param>
+    /// <param name="initialHidden">Each layer's initial h [1, N, H], or null for zeros.</param>
     /// <param name="initialCell">Each layer's initial c (LSTM), or null.</param>
-    /// <param name="texts">Token text by id.</param>
-    /// <param name="endId">The token that ends the output.</param>
+    /// <param name="endId">The token that ends a row.</param>
     /// <param name="maximumLength">Most tokens emitted.</param>
     /// <param name="decoding">Greedy or sampling settings.</param>
-    /// <param name="output">Name of the emitted tokens' texts.</param>
-    /// <param name="weightsOutput">For an attentional decoder, the name of an output of the attention weights [1, L·T]
-    /// (one row of T source weights per emitted token before the end token); null for none.</param>
-    /// <returns>The name of the emitted tokens' texts, [1, L] (the end token included when reached). The caller declares
-    /// the graph's outputs.</returns>
-    public static string Add(OnnxGraphBuilder g, DecoderGraph decoder, string names, string prefix, string[]? initialHidden, string[]? initialCell,
-        string[] texts, int endId, int maximumLength, Decoding decoding, string output, string? weightsOutput = null)
+    /// <param name="keepWeights">For an attentional decoder, whether to keep the attention weights of each token.</param>
+    public static DecodedTokens Add(OnnxGraphBuilder g, DecoderGraph decoder, string names, string prefix, string? prefixLengths, string[]? initialHidden,
+        string[]? initialCell, int endId, int maximumLength, Decoding decoding, bool keepWeights = false)
     {
-        decoder.CheckWeightsOutput(weightsOutput);
+        decoder.CheckWeights(keepWeights);
         int h = decoder.Stack.HiddenSize;
-        bool keepWeights = weightsOutput is not null;
 
         // The prefix through every layer; each layer's final state seeds the loop.
         string x = RecurrentStackGraph.Embed(g, decoder.Embedding, prefix);
         string[]? statesIn = initialHidden?.SelectMany((hidden, l) => decoder.Stack.HasCell ? new[] { hidden, initialCell![l] } : [hidden]).ToArray();
-        var (prefixStates, prefixTop) = decoder.Layers(g, x, statesIn, names + "prefix");
+        var (prefixStates, prefixTop) = decoder.Layers(g, x, statesIn, names + "prefix", prefixLengths);
         var (firstLogits, firstWeights) = decoder.Logits(g, prefixTop, 1);
         string first = Pick(g, firstLogits, decoding, decoding.Seed);
 
-        // The loop: emit the current token (and the weights that chose it), stop after the end token, advance every layer
-        // one step, pick the next token.
+        // The loop: emit each row's current token (and the weights that chose it), or the end token for a row already
+        // ended; stop once every row has ended; advance every layer one step; pick the next tokens.
         var body = new OnnxGraphBuilder("decode", "loop_");
         body.Input("iteration", DataType.Int64);
         body.Input("condition_in", DataType.Bool);
-        string token = body.Input("token_in", DataType.Int64, 1, 1);
-        var stateIn = prefixStates.Select((_, i) => body.Input($"state{i}_in", DataType.Float, 1, 1, h)).ToArray();
-        string? weightsIn = keepWeights ? body.Input("weights_in", DataType.Float, 1, "T") : null;
-        string isEnd = body.Node("Equal", [token, body.Longs("end", endId)]);
-        body.Node("Not", [body.Node("Reshape", [isEnd, body.Longs("scalar", Array.Empty<long>())])], "condition_out");
-        string step = body.Node("Gather", [decoder.Embedding, token], null, OnnxGraphBuilder.Int("axis", 0));
+        string token = body.Input("token_in", DataType.Int64, "N", 1);
+        string endedBefore = body.Input("ended_in", DataType.Bool, "N", 1);
+        var stateIn = prefixStates.Select((_, i) => body.Input($"state{i}_in", DataType.Float, 1, "N", h)).ToArray();
+        string? weightsIn = keepWeights ? body.Input("weights_in", DataType.Float, "N", "T") : null;
+        string end = body.Longs("end", endId);
+        string ended = body.Node("Or", [endedBefore, body.Node("Equal", [token, end])], "ended_out");
+        body.Node("Not", [AllTrue(body, ended)], "condition_out");
+        string step = RecurrentStackGraph.Embed(body, decoder.Embedding, token);
         var (stateOut, top) = decoder.Layers(body, step, stateIn, "loop");
         var (logits, weights) = decoder.Logits(body, top, 1);
         body.Node("Identity", [Pick(body, logits, decoding, decoding.Seed + 1)], "token_out");
-        body.Node("Identity", [token], "emitted");
+        body.Node("Where", [endedBefore, end, token], "emitted");
         body.Output("condition_out", DataType.Bool);
-        body.Output("token_out", DataType.Int64, 1, 1);
+        body.Output("token_out", DataType.Int64, "N", 1);
+        body.Output("ended_out", DataType.Bool, "N", 1);
         var renamed = stateOut.Select((s, i) => body.Node("Identity", [s], $"state{i}_out")).ToList();
-        foreach (var name in renamed) body.Output(name, DataType.Float, 1, 1, h);
+        foreach (var name in renamed) body.Output(name, DataType.Float, 1, "N", h);
         if (keepWeights)
         {
             body.Node("Identity", [weights!], "weights_out");
-            body.Output("weights_out", DataType.Float, 1, "T");
+            body.Output("weights_out", DataType.Float, "N", "T");
         }
-        body.Output("emitted", DataType.Int64, 1, 1);
+        body.Output("emitted", DataType.Int64, "N", 1);
         if (keepWeights)
         {
             body.Node("Identity", [weightsIn!], "emitted_weights");
-            body.Output("emitted_weights", DataType.Float, 1, "T");
+            body.Output("emitted_weights", DataType.Float, "N", "T");
         }
 
-        var carried = new List<string> { first };
+        // No row has ended before the first token: false for every row (ConstantOfShape's zeros, as bool).
+        string noneEnded = g.Node("Cast", [g.Node("ConstantOfShape", [g.Node("Shape", [first])])], null, OnnxGraphBuilder.Int("to", (long)DataType.Bool));
+        var carried = new List<string> { first, noneEnded };
         carried.AddRange(prefixStates);
         if (keepWeights) carried.Add(firstWeights!);
         string[] scanned = keepWeights ? [names + "loop.tokens", names + "loop.weights"] : [names + "loop.tokens"];
         var loopOutputs = g.MultiOutputNode("Loop", [g.ScalarLong(names + "loop.max", maximumLength), g.ScalarBool(names + "loop.run", true), .. carried],
             [.. carried.Select((_, i) => $"{names}loop.final_{i}"), .. scanned], OnnxGraphBuilder.Subgraph("body", body));
-        string ids = g.Node("Reshape", [loopOutputs[carried.Count], g.Longs(names + "tokens.shape", 1, -1)]);
-        g.Node("Gather", [g.Strings(names + "vocabulary.text", texts), ids], output, OnnxGraphBuilder.Int("axis", 0));
-        if (keepWeights) WeightsBeforeEnd(g, names, loopOutputs[^1], ids, endId, weightsOutput!);
-        return output;
+        // Scanned per step: tokens [L, N, 1] → [N, L]; weights [L, N, T] → [N, L, T].
+        string ids = g.Node("Transpose", [g.Node("Squeeze", [loopOutputs[carried.Count], g.Longs(names + "tokens.axes", 2)])], null, OnnxGraphBuilder.Ints("perm", 1, 0));
+        return new DecodedTokens(ids, keepWeights ? g.Node("Transpose", [loopOutputs[^1]], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)) : null);
     }
 
+    /// <summary>A scalar bool: whether every value of the bool tensor is true.</summary>
+    internal static string AllTrue(OnnxGraphBuilder g, string values) =>
+        g.Node("Equal", [g.Node("ReduceMin", [g.Node("Cast", [values], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64))], null, OnnxGraphBuilder.Int("keepdims", 0)),
+            g.ScalarLong("all.one", 1)]);
+
+    /// <summary>The texts [N, L] of token ids [N, L].</summary>
+    internal static string Texts(OnnxGraphBuilder g, string names, string[] texts, string ids, string output) =>
+        g.Node("Gather", [g.Strings(names + "vocabulary.text", texts), ids], output, OnnxGraphBuilder.Int("axis", 0));
+
     /// <summary>
-    /// Writes <paramref name="output"/> [1, L·T]: the rows of <paramref name="weights"/> ([L, 1, T] or [1, L, T]) of the
+    /// Writes <paramref name="output"/> [1, L·T]: the rows of one row's <paramref name="weights"/> [1, L, T] of the
     /// tokens <paramref name="ids"/> [1, L] before the first end token (that token and any after it are dropped).
     /// </summary>
     internal static void WeightsBeforeEnd(OnnxGraphBuilder g, string names, string weights, string ids, int endId, string output)
@@ -111,7 +127,7 @@ internal static class DecodingLoop
         g.Node("Reshape", [trimmed, g.Longs(names + "weights.shape", 1, -1)], output);
     }
 
-    /// <summary>The next token [1, 1]: the arg-max, or a sample from the (top-K) softmax at the given temperature.</summary>
+    /// <summary>The next tokens [N, 1]: the arg-max, or a sample from the (top-K) softmax at the given temperature.</summary>
     private static string Pick(OnnxGraphBuilder g, string logits, Decoding decoding, int seed)
     {
         if (decoding.Temperature <= 0)

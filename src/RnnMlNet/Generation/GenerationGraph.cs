@@ -52,14 +52,15 @@ internal static class GenerationGraph
         string prefix = g.Node("Concat", [g.Node("Reshape", [start, g.Longs("start.shape", -1, 1)]), promptIds], null, OnnxGraphBuilder.Int("axis", 1));
 
         var (hidden, cell) = features is { } numeric ? InitialStates(g, numeric.Column, numeric.Model) : (null, null);
-        string tokens = DecodingLoop.Add(g, DecoderGraph.Load(g, network, ""), "", prefix, hidden, cell, vocabulary.Texts, GeneratorVocabulary.End, maximumLength, decoding, "RnnMlNet.GeneratedTokens");
+        var decoded = DecodingLoop.Add(g, DecoderGraph.Load(g, network, ""), "", prefix, null, hidden, cell, GeneratorVocabulary.End, maximumLength, decoding);
+        string tokens = DecodingLoop.Texts(g, "", vocabulary.Texts, decoded.Ids, "RnnMlNet.GeneratedTokens");
         g.Output(tokens, DataType.String, 1, "L");
         g.Node("Identity", [check], "RnnMlNet.GenerationCheck");
         g.Output("RnnMlNet.GenerationCheck", DataType.String, 1);
         return (tokens, "RnnMlNet.GenerationCheck");
     }
 
-    /// <summary>Every layer's initial state from a numeric condition c [1, F]: h₀ = tanh(c·W + b), sliced per layer; C₀ = 0.</summary>
+    /// <summary>Every layer's initial state from a numeric condition c [N, F]: h₀ = tanh(c·W + b), sliced per layer; C₀ = 0.</summary>
     private static (string[] Hidden, string[]? Cell) InitialStates(OnnxGraphBuilder g, string column, ConditionedDecoder<float> model)
     {
         var options = model.Decoder.Options;
@@ -70,10 +71,9 @@ internal static class GenerationGraph
         int h = options.HiddenSize;
         var hidden = Enumerable.Range(0, options.Layers).Select(l => g.Node("Reshape", [
             g.Node("Slice", [projected, g.Longs($"condition{l}.starts", l * h), g.Longs($"condition{l}.ends", (l + 1) * h), g.Longs($"condition{l}.axes", 1)]),
-            g.Longs($"condition{l}.shape", 1, 1, h)])).ToArray();
-        string[]? cell = options.Cell == CellKind.Lstm
-            ? Enumerable.Range(0, options.Layers).Select(l => g.Floats($"condition{l}.cell", [1, 1, h], new float[h])).ToArray()
-            : null;
+            g.Longs($"condition{l}.shape", 1, -1, h)])).ToArray();
+        // ConstantOfShape's default value is a float 0.
+        string[]? cell = options.Cell == CellKind.Lstm ? hidden.Select(state => g.Node("ConstantOfShape", [g.Node("Shape", [state])])).ToArray() : null;
         return (hidden, cell);
     }
 }

@@ -17,43 +17,45 @@ internal static class SequenceToSequenceGraph
     public static string Add(OnnxGraphBuilder g, EncoderDecoder<float> model, string sourceColumn, string[] targetTexts, int maximumLength, int beamWidth,
         string? weightsOutput = null)
     {
-        var encoder = model.Encoder;
-        var weights = encoder.Export().ToDictionary(w => w.Name);
-        var stack = RecurrentStackGraph.Load(g, encoder.Options, weights, "encoder.");
-        bool hasCell = stack.HasCell;
-
-        // Source key k is token id k (0, not in the vocabulary, is unknown): ids [N, T] → X [T, N, E]. An empty source,
-        // which training refuses, runs as one unknown token and decodes nothing (below).
+        // Source key k is token id k (0, not in the vocabulary, is unknown). An empty source, which training refuses, runs as
+        // one unknown token and decodes nothing (below).
         string ids = g.Node("Cast", [g.Input(sourceColumn, DataType.Uint32, "N", "T")], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
-        string x = RecurrentStackGraph.Embed(g, g.Floats("encoder.embedding", weights["embedding"].Shape, weights["embedding"].Values), RecurrentGraph.AtLeastOneStep(g, ids, 1));
-        bool attends = model.AttentionLayer is not null;
-        var run = stack.Run(g, x, initialStates: null, "encoder", topOutput: attends);
-        // Each layer's final states (h, then c) start the same layer of the decoder.
-        var bridged = run.States.Select((state, i) => Bridge(g, state, $"encoder.bridge{i}")).ToArray();
-        string[] hidden = bridged.Where((_, i) => i % stack.StatesPerLayer == 0).ToArray();
-        string[]? cell = hasCell ? bridged.Where((_, i) => i % stack.StatesPerLayer == 1).ToArray() : null;
-        var decoder = DecoderGraph.Load(g, model.Decoder, "decoder.", attends ? AttentionGraph.Load(g, model, run.Output) : null);
-        string? attentionWeights = weightsOutput is null ? null : "decoder.weights";
-        string tokens;
-        if (beamWidth > 1)
-        {
-            tokens = BeamSearchLoop.Add(g, decoder, "decoder.", hidden, cell, targetTexts, EncoderDecoder<float>.End, maximumLength, beamWidth, "decoder.tokens", attentionWeights);
-        }
-        else
-        {
-            string start = g.Longs("decoder.start", EncoderDecoder<float>.Start);
-            string prefix = g.Node("Reshape", [start, g.Longs("decoder.start_shape", 1, 1)]);
-            tokens = DecodingLoop.Add(g, decoder, "decoder.", prefix, hidden, cell, targetTexts, EncoderDecoder<float>.End,
-                maximumLength, new Decoding(0, 0, 0), "decoder.tokens", attentionWeights);
-        }
+        var decoded = Decode(g, model, RecurrentGraph.AtLeastOneStep(g, ids, 1), sourceLengths: null, maximumLength, beamWidth, keepWeights: weightsOutput is not null);
+        string tokens = DecodingLoop.Texts(g, "decoder.", targetTexts, decoded.Ids, "decoder.tokens");
+        if (weightsOutput is not null) DecodingLoop.WeightsBeforeEnd(g, "decoder.", decoded.Weights!, decoded.Ids, EncoderDecoder<float>.End, "decoder.weights");
         // Nothing of an empty source's output is kept.
         string isEmpty = g.Node("Equal", [RecurrentGraph.Length(g, ids, "source"), g.Longs("source.none", 0)]);
         string keep = g.Node("Where", [isEmpty, g.Longs("output.none", 0), g.Longs("output.all", long.MaxValue)]);
         string KeepUnlessEmpty(string values, string output) =>
             g.Node("Slice", [values, g.Longs(output + ".starts", 0), keep, g.Longs(output + ".axes", 1)], output);
         g.Output(KeepUnlessEmpty(tokens, "RnnMlNet.GeneratedTokens"), DataType.String, 1, "L");
-        if (weightsOutput is not null) g.Output(KeepUnlessEmpty(attentionWeights!, weightsOutput), DataType.Float, 1, "LT");
+        if (weightsOutput is not null) g.Output(KeepUnlessEmpty("decoder.weights", weightsOutput), DataType.Float, 1, "LT");
         return "RnnMlNet.GeneratedTokens";
+    }
+
+    /// <summary>
+    /// Encodes a batch of sources, token ids [N, T] (each row's first <paramref name="sourceLengths"/> ids, int32 [N], at
+    /// least 1; or all T when null), and decodes each: greedy (beam width 1) or beam search.
+    /// </summary>
+    public static DecodedTokens Decode(OnnxGraphBuilder g, EncoderDecoder<float> model, string ids, string? sourceLengths, int maximumLength, int beamWidth, bool keepWeights)
+    {
+        var encoder = model.Encoder;
+        var weights = encoder.Export().ToDictionary(w => w.Name);
+        var stack = RecurrentStackGraph.Load(g, encoder.Options, weights, "encoder.");
+        string x = RecurrentStackGraph.Embed(g, g.Floats("encoder.embedding", weights["embedding"].Shape, weights["embedding"].Values), ids);
+        bool attends = model.AttentionLayer is not null;
+        var run = stack.Run(g, x, initialStates: null, "encoder", topOutput: attends, sourceLengths);
+        // Each layer's final states (h, then c) start the same layer of the decoder.
+        var bridged = run.States.Select((state, i) => Bridge(g, state, stack.Directions * stack.HiddenSize, $"encoder.bridge{i}")).ToArray();
+        string[] hidden = bridged.Where((_, i) => i % stack.StatesPerLayer == 0).ToArray();
+        string[]? cell = stack.HasCell ? bridged.Where((_, i) => i % stack.StatesPerLayer == 1).ToArray() : null;
+        var decoder = DecoderGraph.Load(g, model.Decoder, "decoder.", attends ? AttentionGraph.Load(g, model, run.Output, sourceLengths) : null);
+        if (beamWidth > 1)
+            return BeamSearchLoop.Add(g, decoder, "decoder.", hidden, cell, EncoderDecoder<float>.End, maximumLength, beamWidth, keepWeights);
+        // Every row starts from <s>: [N, 1].
+        string rows = g.Node("Slice", [g.Node("Shape", [ids]), g.Longs("decoder.n_start", 0), g.Longs("decoder.n_end", 1)]);
+        string prefix = g.Node("Expand", [g.LongTensor("decoder.start", [1, 1], EncoderDecoder<float>.Start), g.Node("Concat", [rows, g.Longs("decoder.start_width", 1)], null, OnnxGraphBuilder.Int("axis", 0))]);
+        return DecodingLoop.Add(g, decoder, "decoder.", prefix, null, hidden, cell, EncoderDecoder<float>.End, maximumLength, new Decoding(0, 0, 0), keepWeights);
     }
 
     /// <summary>The glue's check column, always empty: a seq2seq model has no category to reject.</summary>
@@ -64,7 +66,7 @@ internal static class SequenceToSequenceGraph
         return "RnnMlNet.GenerationCheck";
     }
 
-    /// <summary>Final state [D, 1, H] → the decoder's initial state [1, 1, D·H]: directions side by side, as the engine bridges them.</summary>
-    private static string Bridge(OnnxGraphBuilder g, string finalState, string name) =>
-        g.Node("Reshape", [g.Node("Transpose", [finalState], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs(name + ".shape", 1, 1, -1)]);
+    /// <summary>Final state [D, N, H] → the decoder's initial state [1, N, D·H]: directions side by side, as the engine bridges them.</summary>
+    private static string Bridge(OnnxGraphBuilder g, string finalState, int width, string name) =>
+        g.Node("Reshape", [g.Node("Transpose", [finalState], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs(name + ".shape", 1, -1, width)]);
 }
