@@ -184,6 +184,64 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Equal(outputs[1].Split(' ').Length * 2, weights[1].Length);
     }
 
+    /// <summary>
+    /// The exported graph decodes a padded batch (padding filled with other source ids, and an empty row) as the ML.NET
+    /// pipeline decodes each source alone: the same tokens, their count, and with attention the same weights (1e-5) and
+    /// none on padding; the source vocabulary in the metadata tokenizes the inputs.
+    /// </summary>
+    [Theory]
+    [InlineData(Attention.None, 1, 2)]
+    [InlineData(Attention.General, 1, 1)]
+    [InlineData(Attention.Dot, 3, 2)]
+    [InlineData(Attention.General, 3, 1)]
+    public void TheExportDecodesAPaddedBatchAsEachSourceAlone(Attention attention, int beamWidth, int layers)
+    {
+        var ml = _temp.Context();
+        var options = Options(epochs: 2);
+        (options.Attention, options.BeamWidth, options.Layers) = (attention, beamWidth, layers);
+        if (attention != Attention.None) options.AttentionWeightsColumnName = "Weights";
+        var training = ml.Data.LoadFromEnumerable(Reversals(300, 6));
+        using var model = ml.Transforms.Text.SequenceToSequence(options).Fit(training);
+        string zip = _temp.File("batch.zip"), onnx = _temp.File("batch.onnx");
+        ml.Model.Save(model, training.Schema, zip);
+        Onnx.RecurrentModelFile.ExportOnnx(zip, onnx);
+
+        var pairs = Reversals(12, 9).Append(new Pair { Input = "" }).ToArray();
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(pairs));
+        var expected = scored.GetColumn<string>("Output").ToArray();
+        var expectedWeights = attention == Attention.None ? null : scored.GetColumn<float[]>("Weights").ToArray();
+        Assert.Contains(expected, output => output.Length > 0);
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        var vocabulary = System.Text.Json.JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.Vocabulary"])!;
+        int steps = pairs.Max(p => p.Input.Length) + 2;
+        var ids = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>([pairs.Length, steps]);
+        var lengths = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<int>([pairs.Length]);
+        for (int n = 0; n < pairs.Length; n++)
+        {
+            for (int t = 0; t < steps; t++) ids[n, t] = t < pairs[n].Input.Length ? Array.IndexOf(vocabulary, pairs[n].Input[t].ToString()) + 1 : 1 + (n + t) % 9;
+            lengths[n] = pairs[n].Input.Length;
+        }
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("TokenIds", ids), Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths)]);
+        var tokens = results.Single(r => r.Name == "Tokens").AsTensor<string>();
+        var counts = results.Single(r => r.Name == "OutputLengths").AsTensor<long>();
+        var weights = attention == Attention.None ? null : results.Single(r => r.Name == "AttentionWeights").AsTensor<float>();
+        Assert.Equal(attention != Attention.None, results.Any(r => r.Name == "AttentionWeights"));
+        int width = tokens.Dimensions[1];
+        for (int n = 0; n < pairs.Length; n++)
+        {
+            var row = Enumerable.Range(0, width).Select(l => tokens[n, l]).ToArray();
+            Assert.Equal(expected[n], string.Join(' ', row.Take((int)counts[n])));
+            Assert.All(row.Skip((int)counts[n]), token => Assert.Equal("", token));
+            if (weights is null) continue;
+            int sourceLength = pairs[n].Input.Length;
+            Assert.Equal(expectedWeights![n].Length, (int)counts[n] * sourceLength);
+            for (int l = 0; l < width; l++)
+                for (int t = 0; t < steps; t++)
+                    Assert.Equal(l < counts[n] && t < sourceLength ? expectedWeights[n][l * sourceLength + t] : 0f, weights[n, l, t], 1e-5);
+        }
+    }
+
     [Fact]
     public void BadInputIsNamed()
     {

@@ -133,6 +133,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         string sourceKeys = chain.TokenKeys(_options.InputColumnName, _options.InputLevel, sourceTokens, "Input");
         var graph = new OnnxGraphBuilder("RnnMlNet.SequenceToSequence");
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceToSequence");
+        SequenceToSequenceExport.Describe(graph, model.Options, _options.MaximumLength, beamWidth, sourceTokens, ["", "", "", .. targetTokens], _options.InputLevel, _options.TargetLevel);
         string? weightsOutput = _options.AttentionWeightsColumnName is null ? null : "RnnMlNet.AttentionWeights";
         string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, ["", "", "", .. targetTokens], _options.MaximumLength, beamWidth, weightsOutput);
         string check = SequenceToSequenceGraph.NoCheck(graph);

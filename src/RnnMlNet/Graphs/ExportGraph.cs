@@ -56,7 +56,7 @@ internal static class ExportGraph
         return Write(network, description, description.Input == SequenceInputKind.Keys ? vocabulary() : null, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
     }
 
-    private static float[] Values(Dictionary<string, TensorProto> initializers, string name, int count)
+    internal static float[] Values(Dictionary<string, TensorProto> initializers, string name, int count)
     {
         if (!initializers.TryGetValue(name, out var tensor)) throw new InvalidDataException($"The stored graph has no weight '{name}'.");
         float[] values = tensor.RawData.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray() : tensor.FloatData.ToArray();

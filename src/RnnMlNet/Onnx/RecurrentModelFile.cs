@@ -27,7 +27,10 @@ public static class RecurrentModelFile
     public static void ExportOnnx(string modelZipPath, string onnxPath)
     {
         var (model, bytes) = ReadRecurrentModel(modelZipPath);
-        Core.Data.AtomicFile.WriteAllBytes(onnxPath, Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, model)) ?? bytes);
+        byte[]? export = KindOf(model) == "SequenceToSequence"
+            ? Generation.SequenceToSequenceExport.Build(model)
+            : Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, model));
+        Core.Data.AtomicFile.WriteAllBytes(onnxPath, export ?? bytes);
     }
 
     /// <summary>The tokens of the graph's key input, read from the saved pipeline's schema; null when the key column has
