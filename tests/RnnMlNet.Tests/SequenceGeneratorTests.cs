@@ -175,6 +175,78 @@ public class SequenceGeneratorTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceGenerator(new SequenceGeneratorOptions { ConditionColumnName = "A", ConditionFeaturesColumnName = "B" }));
     }
 
+    /// <summary>
+    /// The exported graph continues a padded batch of prompts (padding filled with other ids; an empty prompt) as the ML.NET
+    /// pipeline continues each alone, conditioned on a category (an unknown one is reported in Check) or on numbers; the
+    /// vocabulary and categories in the metadata tokenize the inputs.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheExportContinuesAPaddedBatchOfPromptsAsEachAlone(bool numeric)
+    {
+        var ml = _temp.Context();
+        var options = Options();
+        options.Epochs = 6;
+        if (numeric) (options.ConditionColumnName, options.ConditionFeaturesColumnName, options.Cell) = (null, "Direction", CellKind.Lstm);
+        string[] prompts = ["", "ab", "fedc", "b", "ca"];
+        string[] directions = ["up", "down", "down", "up", "down"];
+        var training = numeric ? ml.Data.LoadFromEnumerable(Corpus().Select(Numeric)) : ml.Data.LoadFromEnumerable(Corpus());
+        var rows = prompts.Select((p, i) => new Example { Prompt = p, Direction = directions[i] }).ToArray();
+        var scoring = numeric ? ml.Data.LoadFromEnumerable(rows.Select(Numeric)) : ml.Data.LoadFromEnumerable(rows);
+        using var model = ml.Transforms.Text.SequenceGenerator(options).Fit(training);
+        var expected = model.Transform(scoring).GetColumn<string>("Generated").ToArray();
+        Assert.True(expected.Distinct().Count() > 1, "Every prompt generated the same text: the test would not tell rows apart.");
+        string zip = _temp.File("generator.zip"), onnx = _temp.File("generator.onnx");
+        ml.Model.Save(model, scoring.Schema, zip);
+        Onnx.RecurrentModelFile.ExportOnnx(zip, onnx);
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        var metadata = session.ModelMetadata.CustomMetadataMap;
+        var vocabulary = System.Text.Json.JsonSerializer.Deserialize<string[]>(metadata["RnnMlNet.Vocabulary"])!;
+        int steps = prompts.Max(p => p.Length) + 2, count = prompts.Length + (numeric ? 0 : 1);
+        var ids = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>([count, steps]);
+        var lengths = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<int>([count]);
+        for (int n = 0; n < count; n++)
+        {
+            string prompt = n < prompts.Length ? prompts[n] : "ab";
+            for (int t = 0; t < steps; t++) ids[n, t] = t < prompt.Length ? Array.IndexOf(vocabulary, prompt[t].ToString()) + 1 : 1 + (n + t) % vocabulary.Length;
+            lengths[n] = prompt.Length;
+        }
+        var inputs = new List<Microsoft.ML.OnnxRuntime.NamedOnnxValue>
+        {
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("TokenIds", ids), Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("SequenceLengths", lengths),
+        };
+        if (numeric)
+        {
+            inputs.Add(Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Condition",
+                new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(directions.Select(d => d == "up" ? 1f : -1f).ToArray(), [count, 1])));
+        }
+        else
+        {
+            // The last row's category was never seen in training.
+            var categories = System.Text.Json.JsonSerializer.Deserialize<string[]>(metadata["RnnMlNet.Categories"])!;
+            inputs.Add(Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("CategoryIds",
+                new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(directions.Select(d => (long)Array.IndexOf(categories, d) + 1).Append(0).ToArray(), [count])));
+        }
+        using var results = session.Run(inputs);
+        var tokens = results.Single(r => r.Name == "Tokens").AsTensor<string>();
+        var counts = results.Single(r => r.Name == "OutputLengths").AsTensor<long>();
+        for (int n = 0; n < prompts.Length; n++)
+        {
+            var row = Enumerable.Range(0, tokens.Dimensions[1]).Select(l => tokens[n, l]).ToArray();
+            Assert.Equal(expected[n], string.Concat(row));
+            Assert.Equal(expected[n].Length, (int)counts[n]);
+            Assert.All(row.Skip((int)counts[n]), token => Assert.Equal("", token));
+        }
+        if (numeric) return;
+        var check = results.Single(r => r.Name == "Check").AsTensor<string>().ToArray();
+        Assert.All(check[..prompts.Length], message => Assert.Equal("", message));
+        Assert.Contains("unknown conditioning category", check[^1]);
+    }
+
+    private static NumericExample Numeric(Example e) => new() { Text = e.Text, Prompt = e.Prompt, Direction = [e.Direction == "up" ? 1f : -1f] };
+
     [Fact]
     public void WordLevelGeneratorWorks()
     {

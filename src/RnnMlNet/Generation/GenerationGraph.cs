@@ -27,32 +27,12 @@ internal static class GenerationGraph
         string promptColumn, string? conditionColumn, string? conditionColumnName, int maximumLength, Decoding decoding,
         (string Column, ConditionedDecoder<float> Model)? features = null)
     {
-        // Prefix: [start, prompt ids]. Prompt key k is text token k; key 0 (not in the vocabulary) is <unk>.
         string promptKeys = g.Node("Cast", [g.Input(promptColumn, DataType.Uint32, "N", "T")], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
-        string promptIds = g.Node("Where", [g.Node("Equal", [promptKeys, g.Longs("prompt.zero", 0)]), g.Longs("prompt.unknown", GeneratorVocabulary.Unknown),
-            g.Node("Add", [promptKeys, g.Longs("prompt.offset", vocabulary.FirstTextId - 1)])]);
-        string start, check;
-        if (conditionColumn is null)
-        {
-            start = g.Longs("start.bos", GeneratorVocabulary.Start);
-            check = g.Strings("condition.ok", [""]);
-        }
-        else
-        {
-            // Category key k is category token k; key 0 is a category never seen in training.
-            // ML.NET passes a scalar key column as [N, 1].
-            string key = g.Node("Reshape", [g.Node("Cast", [g.Input(conditionColumn, DataType.Uint32, "N", 1)], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)), g.Longs("condition.shape", -1)]);
-            start = g.Node("Add", [key, g.Longs("start.offset", GeneratorVocabulary.FirstCategoryId - 1)]);
-            string known = g.Node("Greater", [key, g.Longs("condition.zero", 0)]);
-            string message = $"Column '{conditionColumnName}': unknown conditioning category; expected one of: {string.Join(", ", vocabulary.Categories)}.";
-            check = g.Node("Where", [known, g.Strings("condition.ok", [""]), g.Strings("condition.unknown", [message])]);
-            // A row with an unknown category starts from <s> so the graph still runs; the check column reports it.
-            start = g.Node("Where", [known, start, g.Longs("start.fallback", GeneratorVocabulary.Start)]);
-        }
-        string prefix = g.Node("Concat", [g.Node("Reshape", [start, g.Longs("start.shape", -1, 1)]), promptIds], null, OnnxGraphBuilder.Int("axis", 1));
-
-        var (hidden, cell) = features is { } numeric ? InitialStates(g, numeric.Column, numeric.Model) : (null, null);
-        var decoded = DecodingLoop.Add(g, DecoderGraph.Load(g, network, ""), "", prefix, null, hidden, cell, GeneratorVocabulary.End, maximumLength, decoding);
+        // ML.NET passes a scalar key column as [N, 1].
+        string? categoryKeys = conditionColumn is null ? null
+            : g.Node("Reshape", [g.Node("Cast", [g.Input(conditionColumn, DataType.Uint32, "N", 1)], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)), g.Longs("condition.shape", -1)]);
+        var numeric = features is { } f ? (g.Input(f.Column, DataType.Float, "N", f.Model.ConditionWidth), f.Model) : ((string, ConditionedDecoder<float>)?)null;
+        var (decoded, check) = Decode(g, network, vocabulary, promptKeys, null, categoryKeys, conditionColumnName, maximumLength, decoding, numeric);
         string tokens = DecodingLoop.Texts(g, "", vocabulary.Texts, decoded.Ids, "RnnMlNet.GeneratedTokens");
         g.Output(tokens, DataType.String, 1, "L");
         g.Node("Identity", [check], "RnnMlNet.GenerationCheck");
@@ -60,12 +40,48 @@ internal static class GenerationGraph
         return (tokens, "RnnMlNet.GenerationCheck");
     }
 
+    /// <summary>
+    /// Generates for a batch of N prompts: prompt keys [N, T] (each row's first <paramref name="promptLengths"/>, int32 [N],
+    /// or all T when null; key k is text token k, 0 unknown), each after its start token: the category's (keys [N], 0 for
+    /// one never seen in training, which starts from &lt;s&gt; and is reported in the check [N]) or &lt;s&gt;; a numeric
+    /// condition [N, F] starts every layer instead.
+    /// </summary>
+    internal static (DecodedTokens Decoded, string Check) Decode(OnnxGraphBuilder g, RecurrentNetwork<float> network, GeneratorVocabulary vocabulary,
+        string promptKeys, string? promptLengths, string? categoryKeys, string? conditionColumnName, int maximumLength, Decoding decoding,
+        (string Condition, ConditionedDecoder<float> Model)? numeric)
+    {
+        // Prefix: [start, prompt ids]. Prompt key k is text token k; key 0 (not in the vocabulary) is <unk>.
+        string promptIds = g.Node("Where", [g.Node("Equal", [promptKeys, g.Longs("prompt.zero", 0)]), g.Longs("prompt.unknown", GeneratorVocabulary.Unknown),
+            g.Node("Add", [promptKeys, g.Longs("prompt.offset", vocabulary.FirstTextId - 1)])]);
+        string rows = g.Node("Slice", [g.Node("Shape", [promptKeys]), g.Longs("prompt.n_start", 0), g.Longs("prompt.n_end", 1)]);
+        string start, check;
+        if (categoryKeys is null)
+        {
+            start = g.Node("Expand", [g.Longs("start.bos", GeneratorVocabulary.Start), rows]);
+            check = g.Node("Expand", [g.Strings("condition.ok", [""]), rows]);
+        }
+        else
+        {
+            // Category key k is category token k; key 0 is a category never seen in training.
+            start = g.Node("Add", [categoryKeys, g.Longs("start.offset", GeneratorVocabulary.FirstCategoryId - 1)]);
+            string known = g.Node("Greater", [categoryKeys, g.Longs("condition.zero", 0)]);
+            string message = $"Column '{conditionColumnName}': unknown conditioning category; expected one of: {string.Join(", ", vocabulary.Categories)}.";
+            check = g.Node("Where", [known, g.Strings("condition.ok", [""]), g.Strings("condition.unknown", [message])]);
+            // A row with an unknown category starts from <s> so the graph still runs; the check column reports it.
+            start = g.Node("Where", [known, start, g.Longs("start.fallback", GeneratorVocabulary.Start)]);
+        }
+        string prefix = g.Node("Concat", [g.Node("Reshape", [start, g.Longs("start.shape", -1, 1)]), promptIds], null, OnnxGraphBuilder.Int("axis", 1));
+        string? prefixLengths = promptLengths is null ? null : g.Node("Add", [promptLengths, g.Ints32("prompt.start_step", 1)]);
+
+        var (hidden, cell) = numeric is { } condition ? InitialStates(g, condition.Condition, condition.Model) : (null, null);
+        return (DecodingLoop.Add(g, DecoderGraph.Load(g, network, ""), "", prefix, prefixLengths, hidden, cell, GeneratorVocabulary.End, maximumLength, decoding), check);
+    }
+
     /// <summary>Every layer's initial state from a numeric condition c [N, F]: h₀ = tanh(c·W + b), sliced per layer; C₀ = 0.</summary>
-    private static (string[] Hidden, string[]? Cell) InitialStates(OnnxGraphBuilder g, string column, ConditionedDecoder<float> model)
+    private static (string[] Hidden, string[]? Cell) InitialStates(OnnxGraphBuilder g, string c, ConditionedDecoder<float> model)
     {
         var options = model.Decoder.Options;
         var (weights, bias) = model.Condition;
-        string c = g.Input(column, DataType.Float, "N", model.ConditionWidth);
         string projected = g.Node("Tanh", [g.Affine(c, g.Floats("condition.weights", weights.Shape.ToArray(), model.Parameters.Value(weights)),
             g.Floats("condition.bias", bias.Shape.ToArray(), model.Parameters.Value(bias)))]);
         int h = options.HiddenSize;

@@ -22,7 +22,7 @@ namespace RnnMlNet.Generation;
 /// | Training input | A text column, and optionally a text category column |
 /// | Scoring input | A text prompt column (may be empty), and the category column if trained with one |
 /// | Output column data type | Text |
-/// | Exportable to ONNX | Yes: the generation loop is an ONNX Loop inside the model |
+/// | Exportable to ONNX | Yes: the generation loop is an ONNX Loop inside the model; `RecurrentModelFile.ExportOnnx` writes it for padded batches of prompts |
 ///
 /// Training: every text becomes [start] + tokens → tokens + [&lt;/s&gt;], where start is the category's token or &lt;s&gt;;
 /// the network learns the next token at every step. Scoring runs the whole decoding loop inside the saved ONNX
@@ -173,6 +173,7 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var graph = new OnnxGraphBuilder("RnnMlNet.Generator");
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceGenerator");
         var decoding = new Decoding(_options.Temperature, _options.TopK, _options.Seed);
+        SequenceGeneratorExport.Describe(graph, network.Options, vocabulary, _options.MaximumLength, decoding, _options.Level, conditioned?.ConditionWidth ?? 0);
         var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, categoryKey, condition, _options.MaximumLength, decoding,
             conditioned is null ? null : (featuresColumn!, conditioned));
         string[] inputs = [promptKeys, .. categoryKey is null ? Array.Empty<string>() : [categoryKey], .. conditioned is null ? Array.Empty<string>() : [featuresColumn!]];

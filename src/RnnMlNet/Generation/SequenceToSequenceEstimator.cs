@@ -20,7 +20,7 @@ namespace RnnMlNet.Generation;
 /// | Training input | An input text column and a target text column |
 /// | Scoring input | The input text column |
 /// | Output column data type | Text (and, when asked for, a variable-size vector of Single: the attention weights) |
-/// | Exportable to ONNX | Yes: encoder and decoding loop are inside the model's ONNX graph |
+/// | Exportable to ONNX | Yes: encoder and decoding loop are inside the model's ONNX graph; `RecurrentModelFile.ExportOnnx` writes them for padded batches of sources |
 ///
 /// Training uses teacher forcing. By default the decoder attends over the encoder's outputs at every step (Luong global
 /// attention, <see cref="SequenceToSequenceOptions.Attention"/>); the attention weights can be written to a column

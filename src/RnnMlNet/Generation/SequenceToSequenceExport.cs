@@ -61,18 +61,8 @@ internal static class SequenceToSequenceExport
         bool attends = model.AttentionLayer is not null;
         var decoded = SequenceToSequenceGraph.Decode(g, model, sources, running, description.MaximumLength, description.BeamWidth, keepWeights: attends);
 
-        // A row's output: its tokens before the first end token, none for an empty source.
-        string isEnd = g.Node("Cast", [g.Node("Equal", [decoded.Ids, g.Longs("output.end", EncoderDecoder<float>.End)])], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
-        string steps = g.Node("Slice", [g.Node("Shape", [decoded.Ids]), g.Longs("output.l_start", 1), g.Longs("output.l_end", 2)]);
-        // ArgMax finds the first end token; a row that never ended (all zeros) keeps every step.
-        string firstEnd = g.Node("Where", [g.Node("Cast", [g.Node("ReduceMax", [isEnd], null, OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0))], null, OnnxGraphBuilder.Int("to", (long)DataType.Bool)),
-            g.Node("ArgMax", [isEnd], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 0)), steps]);
-        string outputLengths = g.Node("Where", [g.Node("Greater", [lengths, g.Ints32("lengths.zero", 0)]), firstEnd, g.Longs("output.none", 0)], "OutputLengths");
-        string position = g.Node("Range", [g.ScalarLong("output.first", 0), g.Node("Squeeze", [steps, g.Longs("output.l_axes", 0)]), g.ScalarLong("output.delta", 1)]);
-        string kept = g.Node("Less", [g.Node("Unsqueeze", [position, g.Longs("output.position_axes", 0)]), g.Node("Unsqueeze", [outputLengths, g.Longs("output.row_axes", 1)])]);
-        g.Node("Where", [kept, DecodingLoop.Texts(g, "target.", targetTexts, decoded.Ids, "target.texts"), g.Strings("output.nothing", [""])], "Tokens");
-        g.Output("Tokens", DataType.String, "N", "L");
-        g.Output("OutputLengths", DataType.Int64, "N");
+        // Nothing of an empty source's output is kept.
+        string kept = ExportedTokens.Write(g, decoded.Ids, targetTexts, EncoderDecoder<float>.End, g.Node("Greater", [lengths, g.Ints32("lengths.zero", 0)]));
         if (attends)
         {
             g.Node("Where", [g.Node("Unsqueeze", [kept, g.Longs("output.weight_axes", 2)]), decoded.Weights!, g.Floats("output.no_weight", [], [0f])], "AttentionWeights");

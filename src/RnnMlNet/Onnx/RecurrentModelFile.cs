@@ -20,16 +20,24 @@ public static class RecurrentModelFile
     /// <c>Prediction</c>; tagging per-step <c>Logits</c>, <c>Probabilities</c>). Its metadata holds the vocabulary
     /// (<c>RnnMlNet.Vocabulary</c>, a JSON array: entry k−1 is token id k, 0 is unknown) and the class names
     /// (<c>RnnMlNet.ClassNames</c>), so another runtime can tokenize and name the classes.</para>
-    /// <para>A sequence generator or sequence-to-sequence model, a model on one-hot sequences, and models saved before this
-    /// contract are written as the graph ML.NET runs (one row at a time, the inputs and outputs its metadata names).</para>
+    /// <para>A sequence-to-sequence model or a sequence generator is written for batches too: inputs <c>TokenIds</c> (the
+    /// source, or the prompt) and <c>SequenceLengths</c>, and for a generator its condition (<c>CategoryIds</c> or
+    /// <c>Condition</c>); outputs <c>Tokens</c> string [N, L] and <c>OutputLengths</c>, with attention
+    /// <c>AttentionWeights</c> [N, L, T], for a category generator <c>Check</c>. The vocabularies and the tokenization
+    /// travel in the metadata.</para>
+    /// <para>A model on one-hot sequences, and models saved before this contract, are written as the graph ML.NET runs (one
+    /// row at a time, the inputs and outputs its metadata names).</para>
     /// The file is written to a temporary name and renamed, so a failure leaves no partial file.
     /// </summary>
     public static void ExportOnnx(string modelZipPath, string onnxPath)
     {
         var (model, bytes) = ReadRecurrentModel(modelZipPath);
-        byte[]? export = KindOf(model) == "SequenceToSequence"
-            ? Generation.SequenceToSequenceExport.Build(model)
-            : Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, model));
+        byte[]? export = KindOf(model) switch
+        {
+            "SequenceToSequence" => Generation.SequenceToSequenceExport.Build(model),
+            "SequenceGenerator" => Generation.SequenceGeneratorExport.Build(model),
+            _ => Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, model)),
+        };
         Core.Data.AtomicFile.WriteAllBytes(onnxPath, export ?? bytes);
     }
 
