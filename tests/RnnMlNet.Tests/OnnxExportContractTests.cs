@@ -12,8 +12,9 @@ namespace RnnMlNet.Tests;
 /// <summary>
 /// The exported graph's contract, in plain ONNX Runtime: each kind takes a padded batch with its sequence lengths (the
 /// padding filled with other ids or values, to show it is never read) and gives every row what the ML.NET pipeline gives
-/// it alone (1e-5), logits and probabilities alike; a row of length 0 gets NaN; the vocabulary and class names travel in
-/// the metadata, enough to tokenize text elsewhere.
+/// it alone (1e-5), logits and probabilities alike; a refused row gets NaN; the vocabulary and class names travel in
+/// the metadata, enough to tokenize text elsewhere. (The decoders' batch contract is tested beside them, in
+/// SequenceToSequenceTests and SequenceGeneratorTests.)
 /// </summary>
 public class OnnxExportContractTests : IDisposable
 {
@@ -192,20 +193,27 @@ public class OnnxExportContractTests : IDisposable
         Assert.Equal(expected[1], logits[1, 0], 1e-5);
     }
 
-    /// <summary>Keys with no embedding (one-hot input, EmbeddingSize 0) are not in the batch contract yet: the graph ML.NET
-    /// runs is exported as it is, and still scores each row.</summary>
-    [Fact]
-    public void KeysWithoutAnEmbeddingExportTheGraphMlNetRuns()
+    /// <summary>One-hot input, keys with no embedding (EmbeddingSize 0) or a OneHotSequence column before the trainer, takes
+    /// its tokens' ids as a key model does, and scores a padded batch as each row alone.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OneHotModelsTakeTokenIds(bool oneHotColumn)
     {
         var ml = _temp.Context();
-        var rows = SyntheticData.TokenRows(20, 8);
+        var rows = SyntheticData.TokenRows(30, 8);
         var data = SyntheticData.Load(ml, rows);
-        using var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, EmbeddingSize = 0, Epochs = 1 }).Fit(data);
-        var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
-        using var session = Export(ml, model, data, "onehot-keys");
-        Assert.Equal(["Tokens"], session.InputMetadata.Keys);
-        using var result = session.Run([NamedOnnxValue.CreateFromTensor("Tokens", new DenseTensor<uint>(rows[0].Tokens, [1, rows[0].Tokens.Length]))]);
-        Assert.Equal(scores[0], result.Single(r => r.Name == "RnnMlNet.Logit").AsTensor<float>()[0, 0], 1e-5);
+        var options = new RecurrentTrainerOptions { FeatureColumnName = oneHotColumn ? "OneHot" : "Tokens", HiddenSize = 4, EmbeddingSize = 0, Bidirectional = true, Epochs = 2 };
+        int steps = rows.Max(r => r.Tokens.Length);
+        var trainer = ml.BinaryClassification.Trainers.Gru(options);
+        using var model = oneHotColumn
+            ? (IDisposable)ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: steps).Append(trainer).Fit(data)
+            : trainer.Fit(data);
+        var scores = ((ITransformer)model).Transform(data).GetColumn<float>("Score").ToArray();
+        using var session = Export(ml, (ITransformer)model, data, oneHotColumn ? "onehot-column" : "onehot-keys");
+        Assert.Equal(["SequenceLengths", "TokenIds"], session.InputMetadata.Keys.Order());
+        var logits = Run(session, TokenBatch(rows.Select(r => r.Tokens).ToList()), "Logit");
+        for (int n = 0; n < rows.Length; n++) Assert.Equal(scores[n], logits[n, 0], 1e-5);
     }
 
     public sealed class Review

@@ -39,21 +39,27 @@ internal static class ExportGraph
         JsonSerializer.Serialize(new Description(network, input.Kind, input.MaximumLength, task));
 
     /// <summary>The export graph of a stored model, or null for a model stored without a description (saved by an older
-    /// version) or with one-hot input (a OneHotSequence column, or keys with no embedding), whose stored graph is then
-    /// exported as it is. <paramref name="vocabulary"/> is asked for the key input's tokens only when they are written.</summary>
+    /// version), whose stored graph is then exported as it is. A model on a one-hot column takes its tokens' ids as a key
+    /// model does. <paramref name="vocabulary"/> is asked for the key input's tokens only when they are written.</summary>
     public static byte[]? Build(ModelProto stored, Func<IReadOnlyList<string>?> vocabulary)
     {
         var described = stored.MetadataProps.FirstOrDefault(p => p.Key == NetworkKey)?.Value;
-        if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description
-            || description.Input == SequenceInputKind.OneHotSteps || description.Network.Input == InputKind.OneHotTokens) return null;
+        if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description) return null;
         var initializers = stored.Graph.Initializer.ToDictionary(t => t.Name);
         var network = new RecurrentNetwork<float>(description.Network, seed: 0);
-        network.Import(network.Export().Select(t => t with { Values = Values(initializers, t.Name, t.Values.Length) }).ToList());
+        // A one-hot model's graph holds layer 0's W as the table of its rows.
+        bool oneHot = description.Network.Input == InputKind.OneHotTokens;
+        network.Import(network.Export().Select(t => t with
+        {
+            Values = oneHot && t.Name == "layer0.W"
+                ? RecurrentGraph.InputWeightsFromOneHotTable(Values(initializers, RecurrentGraph.OneHotTableName, t.Values.Length), t.Shape)
+                : Values(initializers, t.Name, t.Values.Length),
+        }).ToList());
         // Multiclass models store their class names as "class_names", taggers as "tag_names".
         var names = initializers.GetValueOrDefault("class_names") ?? initializers.GetValueOrDefault("tag_names");
         string[]? classes = names?.StringData.Select(b => b.ToStringUtf8()).ToArray();
         // The summary and the model's kind travel along (the network description is in the graph itself now).
-        return Write(network, description, description.Input == SequenceInputKind.Keys ? vocabulary() : null, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
+        return Write(network, description, description.Input != SequenceInputKind.Features ? vocabulary() : null, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
     }
 
     internal static float[] Values(Dictionary<string, TensorProto> initializers, string name, int count)
@@ -78,11 +84,13 @@ internal static class ExportGraph
         }
         else
         {
+            // Keys, or the tokens of a one-hot column (its hot slot + 1), through the embedding or the rows of W_i.
             string ids = RecurrentGraph.FirstSteps(g, g.Input("TokenIds", DataType.Int64, "N", "T"), description.MaximumLength);
             // An id outside the vocabulary reads as unknown (0), as in ML.NET.
             string known = g.Node("And", [g.Node("Less", [ids, g.Longs("ids.rows", options.VocabularySize)]), g.Node("GreaterOrEqual", [ids, g.Longs("ids.zero", 0)])]);
-            x = RecurrentStackGraph.Embed(g, g.Floats("embedding", weights["embedding"].Shape, weights["embedding"].Values), g.Node("Where", [known, ids, g.Longs("ids.unknown", 0)]));
+            x = RecurrentStackGraph.Embed(g, RecurrentGraph.OneHotOrEmbeddingTable(g, network, weights), g.Node("Where", [known, ids, g.Longs("ids.unknown", 0)]));
         }
+        string? firstInputWeights = options.Input == InputKind.OneHotTokens ? RecurrentGraph.Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;
         if (description.MaximumLength > 0) lengths = g.Node("Min", [lengths, g.Ints32("lengths.maximum", description.MaximumLength)]);
         // The operators need at least one step: a row of length 0 (or less) runs one, and its outputs become NaN below.
         string refused = g.Node("Unsqueeze", [g.Node("Not", [g.Node("Greater", [lengths, g.Ints32("lengths.zero", 0)])]), g.Longs("empty.axes", 1)]);
@@ -98,7 +106,7 @@ internal static class ExportGraph
         if (side is not null) refused = g.Node("Or", [refused, RecurrentGraph.NonFinite(g, side, "side")]);
         string running = g.Node("Max", [lengths, g.Ints32("lengths.one", 1)]);
         bool lastHidden = options.Head == HeadKind.LastHidden && options.Pooling == Pooling.Last;
-        var run = RecurrentStackGraph.Load(g, options, weights, "").Run(g, x, initialStates: null, "layer", topOutput: !lastHidden, running);
+        var run = RecurrentStackGraph.Load(g, options, weights, "", firstInputWeights).Run(g, x, initialStates: null, "layer", topOutput: !lastHidden, running);
         string features = lastHidden
             ? g.Node("Reshape", [g.Node("Transpose", [run.TopHidden], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("head.input_shape", 0, -1)])
             : options.Head == HeadKind.LastHidden ? Pool(g, run.Output, Mask(g, run.Output, running, "pooling"), running, options.Pooling, weights)

@@ -153,7 +153,7 @@ internal static class RecurrentGraph
     /// Embedding table [V, E]; for one-hot input, the rows of W_i of every direction side by side [V, D·G·H]
     /// (a one-hot row times W_i is a row of W_i), followed in the first layer by an identity W that picks each direction's block.
     /// </summary>
-    private static string OneHotOrEmbeddingTable(OnnxGraphBuilder g, RecurrentNetwork<float> network, Dictionary<string, NamedTensor<float>> weights)
+    internal static string OneHotOrEmbeddingTable(OnnxGraphBuilder g, RecurrentNetwork<float> network, Dictionary<string, NamedTensor<float>> weights)
     {
         if (network.Options.Input == InputKind.EmbeddedTokens)
             return g.Floats("embedding", weights["embedding"].Shape, weights["embedding"].Values);
@@ -164,10 +164,26 @@ internal static class RecurrentGraph
             for (int gate = 0; gate < gw; gate++)
                 for (int token = 0; token < v; token++)
                     table[token * dirs * gw + d * gw + gate] = w.Values[(d * gw + gate) * v + token];
-        return g.Floats("onehot.input_rows", [v, dirs * gw], table);
+        return g.Floats(OneHotTableName, [v, dirs * gw], table);
     }
 
-    private static string Identity(OnnxGraphBuilder g, string name, int dirs, int gw)
+    /// <summary>The initializer that holds the one-hot table in place of layer 0's W.</summary>
+    internal const string OneHotTableName = "onehot.input_rows";
+
+    /// <summary>Layer 0's W [D, G·H, V] back from the one-hot table [V, D·G·H] (<see cref="OneHotOrEmbeddingTable"/>),
+    /// which a saved graph holds in its place.</summary>
+    internal static float[] InputWeightsFromOneHotTable(ReadOnlySpan<float> table, IReadOnlyList<int> shape)
+    {
+        int dirs = shape[0], gw = shape[1], v = shape[2];
+        var w = new float[dirs * gw * v];
+        for (int d = 0; d < dirs; d++)
+            for (int gate = 0; gate < gw; gate++)
+                for (int token = 0; token < v; token++)
+                    w[(d * gw + gate) * v + token] = table[token * dirs * gw + d * gw + gate];
+        return w;
+    }
+
+    internal static string Identity(OnnxGraphBuilder g, string name, int dirs, int gw)
     {
         var identity = new float[dirs * gw * dirs * gw];
         for (int d = 0; d < dirs; d++)

@@ -13,7 +13,7 @@ public static class RecurrentModelFile
     /// <summary>
     /// Writes the recurrent model of a saved model as a standalone .onnx file that runs in ONNX Runtime anywhere, found by
     /// its metadata whatever precedes it in the pipeline (OneHotSequence, for one, adds a graph of its own).
-    /// <para>A classifier, regressor or tagger on token keys or float steps is written for batches: inputs
+    /// <para>A classifier, regressor or tagger on token keys, one-hot tokens or float steps is written for batches: inputs
     /// <c>TokenIds</c> int64 [N, T] (or <c>Steps</c> float [N, T, F]) and <c>SequenceLengths</c> int32 [N], so a padded
     /// batch scores each row as it scores alone; outputs the logits and the probabilities (binary <c>Logit</c>,
     /// <c>Probability</c>; multiclass <c>Logits</c>, <c>Probabilities</c>, <c>PredictedClass</c>; regression
@@ -25,8 +25,9 @@ public static class RecurrentModelFile
     /// <c>Condition</c>); outputs <c>Tokens</c> string [N, L] and <c>OutputLengths</c>, with attention
     /// <c>AttentionWeights</c> [N, L, T], for a category generator <c>Check</c>. The vocabularies and the tokenization
     /// travel in the metadata.</para>
-    /// <para>A model on one-hot sequences, and models saved before this contract, are written as the graph ML.NET runs (one
-    /// row at a time, the inputs and outputs its metadata names).</para>
+    /// <para>A model on one-hot input (keys without an embedding, or a OneHotSequence column) takes <c>TokenIds</c> as well.
+    /// Models saved before this contract are written as the graph ML.NET runs (one row at a time, the inputs and outputs its
+    /// metadata names).</para>
     /// The file is written to a temporary name and renamed, so a failure leaves no partial file.
     /// </summary>
     public static void ExportOnnx(string modelZipPath, string onnxPath)
