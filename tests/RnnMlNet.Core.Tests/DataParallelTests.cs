@@ -42,7 +42,8 @@ public class DataParallelTests
             int batches = 0;
             var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
             {
-                Epochs = 3, BatchSize = batchSize, Seed = 2, ShuffleBufferSize = 40, EarlyStoppingPatience = 2, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1),
+                Epochs = 3, BatchSize = batchSize, Seed = 2, ShuffleBufferSize = 40, EarlyStoppingPatience = 2, EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate,
+                Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1),
                 DataParallel = new DataParallelOptions { Communicator = communicator, Shards = shards },
                 CheckpointPath = checkpoint, CheckpointEveryBatches = checkpoint is null ? null : 3,
                 OnBatch = report =>
@@ -65,7 +66,7 @@ public class DataParallelTests
         foreach (var (weights, history, _) in pair)
         {
             Assert.Equal(alone.Weights, weights);
-            Assert.Equal(alone.History.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)), history.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)));
+            Assert.Equal(alone.History.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss, e.ValidationErrorRate)), history.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss, e.ValidationErrorRate)));
             Assert.Equal(alone.History.KeptEpoch, history.KeptEpoch);
         }
         // Four shards: one, two or four ranks give the same weights, and other weights than two shards do.

@@ -3,6 +3,7 @@ using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Optimizers;
+using RnnMlNet.Core.Parameters;
 using RnnMlNet.Core.Training;
 
 namespace RnnMlNet.Core.Tests;
@@ -103,6 +104,114 @@ public class TrainerTests
         Assert.Equal(best + 2, history.Epochs.Count);
     }
 
+    /// <summary>With <see cref="EarlyStoppingMetric.ErrorRate"/>, each epoch reports the share of validation rows its weights
+    /// get wrong, and training keeps the epoch with the fewest (ties to the lower loss).</summary>
+    [Fact]
+    public void EachEpochReportsTheShareOfValidationRowsItGetsWrong()
+    {
+        // Labels flipped at random (one in five) keep the error rate above 0, with ties between epochs.
+        var noise = new Random(8);
+        LabeledSequence<float>[] Noisy(LabeledSequence<float>[] examples) =>
+            examples.Select(e => noise.NextDouble() < 0.2 ? e with { Target = [1 - e.Target[0]] } : e).ToArray();
+        var training = Noisy(MemoryTaskTests.FirstBitExamples(128, 6, new Random(5)));
+        var validation = Noisy(MemoryTaskTests.FirstBitExamples(200, 6, new Random(6)));
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 16 }, seed: 1);
+        var snapshots = new Dictionary<int, float[]>();
+        var options = new TrainingOptions
+        {
+            Epochs = 60, LearningRate = 0.02, EarlyStoppingPatience = 10, EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate,
+            OnEpoch = e => snapshots[e.Epoch] = (float[])network.Parameters.Values.Clone(),
+        };
+        var history = new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), options).Fit(training, validation);
+        var kept = (float[])network.Parameters.Values.Clone();
+
+        foreach (var e in history.Epochs)
+        {
+            snapshots[e.Epoch].CopyTo(network.Parameters.Values, 0);
+            Assert.Equal(1 - MemoryTaskTests.Accuracy(network, validation), e.ValidationErrorRate!.Value, 1e-12);
+        }
+        int best = history.Epochs.OrderBy(e => e.ValidationErrorRate).ThenBy(e => e.ValidationLoss).First().Epoch;
+        Assert.Equal(best, history.KeptEpoch);
+        Assert.Equal(snapshots[best], kept);
+        Assert.True(history.StoppedEarly, "Training ran all 60 epochs: the error rate never stopped falling.");
+    }
+
+    /// <summary>
+    /// Early stopping watches the metric it is given. An objective with scripted validation results (its one weight counts
+    /// the epochs trained) has its lowest loss at epoch 2 and its fewest errors at epochs 3 and 4, the lower loss at 3:
+    /// the loss keeps epoch 2 and stops after 4; the error rate keeps epoch 3 and stops after 5.
+    /// </summary>
+    [Theory]
+    [InlineData(EarlyStoppingMetric.Loss, 2, 4)]
+    [InlineData(EarlyStoppingMetric.ErrorRate, 3, 5)]
+    public void EarlyStoppingKeepsTheBestEpochOfItsMetric(EarlyStoppingMetric metric, int kept, int trained)
+    {
+        var objective = new ScriptedObjective([(0.50, 4), (0.40, 3), (0.45, 2), (0.60, 2), (0.55, 3), (0.70, 3), (0.80, 4)]);
+        var options = new TrainingOptions
+        {
+            Epochs = 7, BatchSize = 8, LearningRate = 1, ClipNorm = null, Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0 },
+            EarlyStoppingPatience = 2, EarlyStoppingMetric = metric,
+        };
+        var history = new RecurrentTrainer<float>(objective, options).Fit(Examples.Take(8).ToArray(), Examples.Take(1).ToArray());
+        Assert.Equal((kept, trained), (history.KeptEpoch, history.Epochs.Count));
+        Assert.Equal(kept, objective.Parameters.Values[0]);
+        Assert.Equal(new[] { 0.4, 0.3, 0.2, 0.2, 0.3 }.Take(trained), history.Epochs.Select(e => e.ValidationErrorRate!.Value));
+    }
+
+    /// <summary>One weight that each step raises by 1 (a gradient of −1 at learning rate 1), and per epoch a scripted
+    /// validation loss and errors out of 10, read off that weight.</summary>
+    private sealed class ScriptedObjective((double Loss, int Errors)[] script) : ITrainingObjective<float>
+    {
+        private readonly ParameterSet<float> _parameters = NewParameters();
+
+        private static ParameterSet<float> NewParameters()
+        {
+            var parameters = new ParameterSet<float>();
+            parameters.Register("epochs", 1);
+            return parameters;
+        }
+
+        public ParameterSet<float> Parameters => _parameters;
+
+        public (double Loss, double Weight) ComputeGradients(IReadOnlyList<LabeledSequence<float>> batch, Random dropout)
+        {
+            _parameters.Gradients[0] = -1;
+            return (1, batch.Count);
+        }
+
+        public (double Loss, double Weight) Evaluate(IReadOnlyList<LabeledSequence<float>> batch) => (Script.Loss, 1);
+
+        (double Loss, double Weight, double Errors, double Predictions) ITrainingObjective<float>.EvaluateWithErrors(IReadOnlyList<LabeledSequence<float>> batch) =>
+            (Script.Loss, 1, Script.Errors, 10);
+
+        private (double Loss, int Errors) Script => script[(int)_parameters.Values[0] - 1];
+    }
+
+    /// <summary>The error rate needs a loss that classifies.</summary>
+    [Fact]
+    public void EarlyStoppingOnTheErrorRateOfARegressorIsRefused()
+    {
+        var examples = MemoryTaskTests.FirstBitExamples(32, 4, new Random(3));
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4 }, seed: 1);
+        var options = new TrainingOptions { Epochs = 2, EarlyStoppingPatience = 1, EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate };
+        var error = Assert.Throws<InvalidOperationException>(() => new RecurrentTrainer<float>(network, new MeanSquaredError<float>(), options).Fit(examples, examples));
+        Assert.Contains("ErrorRate", error.Message);
+    }
+
+    /// <summary>Errors are counted per prediction, unweighted, on the rows that count: a binary output is right when its logit's
+    /// sign matches the label, a softmax row when its largest logit is the label's.</summary>
+    [Fact]
+    public void LossesCountWrongPredictions()
+    {
+        float[] binaryLogits = [2f, -1f, 0.5f, -3f];
+        float[] binaryTargets = [1f, 1f, 0f, 0f];
+        Assert.Equal((2.0, 4.0), new BinaryCrossEntropy<float>(5, 1).Errors(binaryLogits, binaryTargets, [], rows: 4, outputs: 1));
+        Assert.Equal((1.0, 2.0), new BinaryCrossEntropy<float>().Errors(binaryLogits, binaryTargets, [1, 0, 1, 0], rows: 4, outputs: 1));
+        float[] softmaxLogits = [0f, 3f, 1f, /**/ 2f, 2f, 0f, /**/ -1f, -2f, 5f];
+        Assert.Equal((1.0, 3.0), new SoftmaxCrossEntropy<float>([1, 2, 3]).Errors(softmaxLogits, [1f, 1f, 2f], [], rows: 3, outputs: 3));
+        Assert.Equal((0.0, 0.0), new MeanSquaredError<float>().Errors([1f], [2f], [], rows: 1, outputs: 1));
+    }
+
     [Theory]
     [InlineData(OptimizerKind.Sgd, 0.1, 80)]
     [InlineData(OptimizerKind.Adam, 0.01, 25)]
@@ -162,9 +271,11 @@ public class TrainerTests
     /// an uninterrupted run, bit for bit: Adam's state, dropout masks, shuffling, early stopping and a reduce-on-plateau
     /// schedule included. The checkpoint is gone once training finishes.</summary>
     [Theory]
-    [InlineData(null, 16)]
-    [InlineData(4, 10)]
-    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne(int? everyBatches, int cancelAfterBatch)
+    [InlineData(null, 16, EarlyStoppingMetric.Loss)]
+    [InlineData(4, 10, EarlyStoppingMetric.Loss)]
+    [InlineData(null, 16, EarlyStoppingMetric.ErrorRate)]
+    [InlineData(4, 10, EarlyStoppingMetric.ErrorRate)]
+    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne(int? everyBatches, int cancelAfterBatch, EarlyStoppingMetric metric)
     {
         string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-checkpoint-" + Guid.NewGuid().ToString("N"));
         string path = Path.Combine(folder, "run.checkpoint");
@@ -176,7 +287,7 @@ public class TrainerTests
                 new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
                 {
                     Epochs = 5, BatchSize = 16, Seed = 4, CheckpointPath = path, CheckpointEveryBatches = everyBatches, EarlyStoppingPatience = 3,
-                    Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnBatch = onBatch,
+                    EarlyStoppingMetric = metric, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnBatch = onBatch,
                 }).Fit(Examples, validation);
 
             var uninterrupted = new RecurrentNetwork<float>(shape, seed: 1);
@@ -192,7 +303,8 @@ public class TrainerTests
             var rest = Train(resumed);
 
             Assert.Equal(uninterrupted.Parameters.Values, resumed.Parameters.Values);
-            Assert.Equal(full.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)), rest.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)));
+            Assert.Equal(full.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss, e.ValidationErrorRate)), rest.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss, e.ValidationErrorRate)));
+            Assert.All(rest.Epochs, e => Assert.NotNull(e.ValidationErrorRate));
             Assert.Equal(full.KeptEpoch, rest.KeptEpoch);
             Assert.False(File.Exists(path));
         }

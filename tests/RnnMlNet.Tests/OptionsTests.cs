@@ -128,11 +128,11 @@ public class OptionsTests : IDisposable
         {
             Epochs = 7, BatchSize = 5, LearningRate = 0.25, Optimizer = new OptimizerSettings { Kind = OptimizerKind.RmsProp }, Schedule = LearningRateSchedule.Cosine(0.1),
             ClipNorm = 3, ClipValue = 2, DivergenceFactor = 7, CheckpointEveryBatches = 9, Seed = 11, ShuffleBufferSize = 17, EarlyStoppingPatience = 4, ValidationFraction = 0.3,
-            DataParallel = new RnnMlNet.Core.Distributed.DataParallelOptions { Communicator = RnnMlNet.Core.Distributed.SingleProcess.Instance }, RecordGradientFlow = true,
+            EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate, DataParallel = new RnnMlNet.Core.Distributed.DataParallelOptions { Communicator = RnnMlNet.Core.Distributed.SingleProcess.Instance }, RecordGradientFlow = true,
         };
         var training = options.ToTrainingOptions(options.HoldOutFor(rows: 100));
         var shared = typeof(TrainingOptions).GetProperties().Where(p => typeof(RecurrentOptions).GetProperty(p.Name) is not null).ToList();
-        Assert.Equal(15, shared.Count);
+        Assert.Equal(16, shared.Count);
         foreach (var property in shared)
             Assert.Equal(typeof(RecurrentOptions).GetProperty(property.Name)!.GetValue(options), property.GetValue(training));
         Assert.Equal(0, training.MinimumSteps);
@@ -141,6 +141,10 @@ public class OptionsTests : IDisposable
         Assert.Equal((10, 1_000), (automatic.Epochs, automatic.MinimumSteps));
         var steps = options.ToTrainingOptions(options.HoldOutFor(rows: 100, tokens: false), tokens: false);
         Assert.Equal((10, 8_000), (steps.Epochs, steps.MinimumSteps));
+        // Left automatic, the metric is the estimator's: the loss unless it says otherwise.
+        options.EarlyStoppingMetric = null;
+        Assert.Equal(EarlyStoppingMetric.Loss, options.ToTrainingOptions(options.HoldOutFor(rows: 100)).EarlyStoppingMetric);
+        Assert.Equal(EarlyStoppingMetric.ErrorRate, options.ToTrainingOptions(options.HoldOutFor(rows: 100), automaticMetric: EarlyStoppingMetric.ErrorRate).EarlyStoppingMetric);
         var network = options.ToNetworkOptions(options.Cell);
         Assert.Equal((options.HiddenSize, options.EmbeddingSize, options.Layers, options.Dropout, true), (network.HiddenSize, network.EmbeddingSize, network.Layers, network.Dropout, network.Bidirectional));
     }
@@ -188,7 +192,7 @@ public class OptionsTests : IDisposable
         Assert.Equal((true, 5), (options.HoldOutFor(10).Split.HoldsOut, options.HoldOutFor(10).Patience));
     }
 
-    /// <summary>The summary says which epoch was kept, and warns when the validation loss was still falling at the end.</summary>
+    /// <summary>The summary says which epoch was kept, and warns when the validation result was still improving at the end.</summary>
     [Fact]
     public void TheSummarySaysWhetherMoreEpochsMayHelp()
     {
@@ -210,6 +214,35 @@ public class OptionsTests : IDisposable
         Assert.True(long_.History.Count < 60 && long_.KeptEpoch < long_.History.Count, long_.ToString());
         Assert.False(long_.StillImproving);
         Assert.Contains($"kept the weights of epoch {long_.KeptEpoch}", long_.ToString());
+    }
+
+    /// <summary>Left automatic, a classifier stops on the validation error rate and keeps its best epoch (ties to the lower
+    /// loss); a regressor stops on the loss and refuses the error rate, as the encoder–decoder does.</summary>
+    [Fact]
+    public void ClassifiersStopOnTheErrorRateAndRegressorsOnTheLoss()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(300, 3));
+        RecurrentTrainerOptions Options(string label) => new()
+        {
+            FeatureColumnName = "Tokens", LabelColumnName = label, HiddenSize = 8, EmbeddingSize = 4, Epochs = 12, LearningRate = 0.02, ValidationFraction = 0.3,
+            EarlyStoppingPatience = 3, Seed = 3,
+        };
+        var binary = ml.BinaryClassification.Trainers.Lstm(Options("Label"));
+        using (binary.Fit(data)) { }
+        var classified = binary.LastHistory!;
+        Assert.All(classified.Epochs, e => Assert.InRange(e.ValidationErrorRate!.Value, 0, 1));
+        Assert.Equal(classified.Epochs.OrderBy(e => e.ValidationErrorRate).ThenBy(e => e.ValidationLoss).First().Epoch, classified.KeptEpoch);
+        Assert.Contains("validation error rate", binary.LastSummary!.ToString());
+
+        var regression = ml.Regression.Trainers.Gru(Options("Value"));
+        using (regression.Fit(data)) { }
+        Assert.All(regression.LastHistory!.Epochs, e => Assert.Null(e.ValidationErrorRate));
+        Assert.Equal(regression.LastHistory.Epochs.MinBy(e => e.ValidationLoss!.Value)!.Epoch, regression.LastHistory.KeptEpoch);
+        Assert.Contains("EarlyStoppingMetric", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.Regression.Trainers.Gru(new RecurrentTrainerOptions { EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate })).Message);
+        Assert.Contains("EarlyStoppingMetric", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.Transforms.Text.SequenceToSequence(new RnnMlNet.Generation.SequenceToSequenceOptions { EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate })).Message);
     }
 
     /// <summary>Class weights tilt a classifier towards the class they weigh up; a wrong count fails naming the label column.</summary>

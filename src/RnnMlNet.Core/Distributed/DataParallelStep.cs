@@ -119,23 +119,22 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
         return (weightSum > 0 ? lossSum / weightSum : 0, weightSum, rows);
     }
 
-    /// <summary>The mean loss over every shard of <paramref name="source"/> in inference mode, the same on every rank.
-    /// Every rank must call it.</summary>
-    public double Evaluate(ISequenceSource<T> source, int batchSize)
+    /// <summary>The validation sums (loss, weight, errors, predictions) over every shard of <paramref name="source"/> in
+    /// inference mode, added in shard order: the same on every rank. Every rank must call it.</summary>
+    public ValidationSums Evaluate(ISequenceSource<T> source, int batchSize)
     {
-        var stats = new double[1 + _localShards.Length * 2];
+        const int perShard = 4;
+        var stats = new double[1 + _localShards.Length * perShard];
         Exception? failure = null;
         try
         {
             for (int l = 0; l < _localShards.Length; l++)
             {
                 int shard = _localShards[l];
+                var sums = new ValidationSums();
                 foreach (var examples in source.Read(shard, Options.ShardCount).Chunk(Options.ShardBatchSize(shard, batchSize)))
-                {
-                    var (loss, weight) = _objective.Evaluate(examples);
-                    stats[1 + l * 2] += loss * weight;
-                    stats[2 + l * 2] += weight;
-                }
+                    sums.Add(_objective.EvaluateWithErrors(examples));
+                (stats[1 + l * perShard], stats[2 + l * perShard], stats[3 + l * perShard], stats[4 + l * perShard]) = (sums.LossSum, sums.Weight, sums.Errors, sums.Predictions);
             }
         }
         catch (Exception error)
@@ -144,13 +143,16 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
             stats[0] = Failed;
         }
         var all = Exchange(stats, failure);
-        double lossSum = 0, weightSum = 0;
+        var total = new ValidationSums();
         for (int s = 0; s < Options.ShardCount; s++)
         {
-            lossSum += all[Stat(s, 2)];
-            weightSum += all[Stat(s, 2) + 1];
+            int at = Stat(s, perShard);
+            total.LossSum += all[at];
+            total.Weight += all[at + 1];
+            total.Errors += all[at + 2];
+            total.Predictions += all[at + 3];
         }
-        return weightSum > 0 ? lossSum / weightSum : 0;
+        return total;
     }
 
     /// <summary>Where shard s's statistics start in the gathered array: each rank's block holds its status, then its

@@ -28,6 +28,18 @@ public sealed class BinaryCrossEntropy<T> : Loss<T> where T : unmanaged, IFloati
     public override string ToString() => FormattableString.Invariant($"BinaryCrossEntropy({_negativeWeight:R}, {_positiveWeight:R})");
 
     /// <inheritdoc />
+    public override bool CountsErrors => true;
+
+    /// <summary>Each output predicts its label true when its logit is above 0 (σ(x) &gt; 0.5); a label of 0.5 or more is true.</summary>
+    protected override (int Wrong, int Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target)
+    {
+        int wrong = 0;
+        for (int j = 0; j < logits.Length; j++)
+            if ((logits[j] > T.Zero) != (double.CreateChecked(target[j]) >= 0.5)) wrong++;
+        return (wrong, logits.Length);
+    }
+
+    /// <inheritdoc />
     protected override double RowLoss(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> grad, int row, out double loss)
     {
         loss = 0;

@@ -49,4 +49,27 @@ public abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>One row: writes the gradient of the row's weighted loss, returns the row's weight in the mean.</summary>
     protected abstract double RowLoss(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> grad, int row, out double loss);
+
+    /// <summary>Whether the loss's predictions can be wrong or right (classification), so that <see cref="Errors"/> counts.</summary>
+    public virtual bool CountsErrors => false;
+
+    /// <summary>The wrong predictions among the rows that count, and how many predictions were made (unweighted: class
+    /// weights change the loss, not what an error is); (0, 0) for a loss that does not classify.</summary>
+    public (double Errors, double Predictions) Errors(ReadOnlySpan<T> logits, ReadOnlySpan<T> targets, ReadOnlySpan<byte> rowMask, int rows, int outputs)
+    {
+        if (!CountsErrors) return (0, 0);
+        int width = TargetWidth(outputs);
+        double errors = 0, predictions = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (!rowMask.IsEmpty && rowMask[r] == 0) continue;
+            var (wrong, made) = RowErrors(logits.Slice(r * outputs, outputs), targets.Slice(r * width, width));
+            errors += wrong;
+            predictions += made;
+        }
+        return (errors, predictions);
+    }
+
+    /// <summary>One row's wrong predictions and predictions made; only called when <see cref="CountsErrors"/>.</summary>
+    protected virtual (int Wrong, int Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target) => throw new NotSupportedException();
 }

@@ -29,6 +29,18 @@ public sealed class SoftmaxCrossEntropy<T> : Loss<T> where T : unmanaged, IFloat
         $"SoftmaxCrossEntropy({(_classWeights is null ? "" : string.Join(", ", _classWeights.Select(w => w.ToString("R", System.Globalization.CultureInfo.InvariantCulture))))})";
 
     /// <inheritdoc />
+    public override bool CountsErrors => true;
+
+    /// <summary>The row predicts its largest logit's class (the first of equal ones), as ML.NET's PredictedLabel does.</summary>
+    protected override (int Wrong, int Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target)
+    {
+        int best = 0;
+        for (int j = 1; j < logits.Length; j++)
+            if (logits[j] > logits[best]) best = j;
+        return (best == (int)double.CreateChecked(target[0]) ? 0 : 1, 1);
+    }
+
+    /// <inheritdoc />
     protected override double RowLoss(ReadOnlySpan<T> logits, ReadOnlySpan<T> target, Span<T> grad, int row, out double loss)
     {
         double label = double.CreateChecked(target[0]);

@@ -20,6 +20,14 @@ public interface ITrainingObjective<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>The mean loss in inference mode, and its weight.</summary>
     (double Loss, double Weight) Evaluate(IReadOnlyList<LabeledSequence<T>> batch);
 
+    /// <summary>The mean loss in inference mode and its weight, with the wrong predictions and the predictions made, for
+    /// early stopping on the error rate; an objective that does not classify makes no predictions (0).</summary>
+    internal (double Loss, double Weight, double Errors, double Predictions) EvaluateWithErrors(IReadOnlyList<LabeledSequence<T>> batch)
+    {
+        var (loss, weight) = Evaluate(batch);
+        return (loss, weight, 0, 0);
+    }
+
     /// <summary>What else changes the weights training reaches (dropout rates, the loss and its class weights), as text: part
     /// of a checkpoint's fingerprint, so a resume with other settings is refused.</summary>
     internal string TrainingSettings => GetType().Name;

@@ -34,9 +34,17 @@ internal sealed class NetworkObjective<T>(RecurrentNetwork<T> network, Loss<T> l
 
     public (double Loss, double Weight) Evaluate(IReadOnlyList<LabeledSequence<T>> batch)
     {
-        var laidOut = SequenceBatch<T>.Create(batch, TargetsPerStep);
-        double value = LossOf(laidOut, network.Forward(laidOut), out double weight);
+        var (value, weight, _, _) = ((ITrainingObjective<T>)this).EvaluateWithErrors(batch);
         return (value, weight);
+    }
+
+    (double Loss, double Weight, double Errors, double Predictions) ITrainingObjective<T>.EvaluateWithErrors(IReadOnlyList<LabeledSequence<T>> batch)
+    {
+        var laidOut = SequenceBatch<T>.Create(batch, TargetsPerStep);
+        var output = network.Forward(laidOut);
+        double value = LossOf(laidOut, output, out double weight);
+        var (errors, predictions) = loss.Errors(output.SortedLogits, laidOut.Targets!, output.RowMask, output.Rows, output.Outputs);
+        return (value, weight, errors, predictions);
     }
 
     private double LossOf(SequenceBatch<T> batch, NetworkOutput<T> output, out double weight)

@@ -80,7 +80,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         _options.Schedule.Start();
         var epochs = new List<EpochReport>();
         T[]? bestWeights = null;
-        double bestValidation = double.PositiveInfinity;
+        var bestValidation = Validation.None;
         int bestEpoch = 0, keptEpoch = 0;
         bool stoppedEarly = false;
         var checkpoint = _options.CheckpointPath is { } path ? TrainingCheckpoint<T>.Read(path, Fingerprint()) : null;
@@ -92,7 +92,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             // Schedules rebuild their state (reduce-on-plateau's) from the validation losses they were told.
             foreach (var done in checkpoint.History) _options.Schedule.EndEpoch(done.ValidationLoss);
             (bestWeights, bestEpoch, keptEpoch, batchesPerEpoch) = (checkpoint.BestWeights, checkpoint.BestEpoch, checkpoint.Epoch, checkpoint.BatchesPerEpoch);
-            bestValidation = bestEpoch > 0 ? epochs[bestEpoch - 1].ValidationLoss ?? double.PositiveInfinity : double.PositiveInfinity;
+            bestValidation = bestEpoch > 0 ? Validation.Of(epochs[bestEpoch - 1]) : Validation.None;
             // The shuffling stream is drawn again over the data for the epochs done (and, in the loop below, for the batches
             // done of a checkpoint written within an epoch), so the batches to come shuffle as they would have.
             for (int done = 1; done <= checkpoint.Epoch; done++) plan.Replay();
@@ -156,9 +156,11 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             totalEpochs = EpochsFor(batchesPerEpoch);
             keptEpoch = epoch;
             if (lastGood is not null) _objective.Parameters.Values.CopyTo(lastGood, 0);
-            double? validationLoss = validation is not null ? Evaluate(validation) : null;
+            var validated = validation is not null ? Validate(validation) : (Validation?)null;
+            double? validationLoss = validated?.Loss;
             var report = new EpochReport(epoch, tally.LossSum / tally.WeightSum, validationLoss, tally.NormSum / tally.Batches, clock.Elapsed)
             {
+                ValidationErrorRate = validated?.ErrorRate,
                 LearningRate = double.IsNaN(lastRate) ? null : lastRate,
                 GradientFlow = flow?.Mean(),
             };
@@ -166,9 +168,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             _options.Schedule.EndEpoch(validationLoss);
             _options.OnEpoch?.Invoke(report);
 
-            if (_options.EarlyStoppingPatience is int patience && validationLoss is double v)
+            if (_options.EarlyStoppingPatience is int patience && validated is { } v)
             {
-                if (v < bestValidation)
+                if (v.IsBetterThan(bestValidation, _options.EarlyStoppingMetric))
                 {
                     bestValidation = v;
                     bestEpoch = epoch;
@@ -219,11 +221,13 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var s = o.Optimizer;
         // Shards, not processes, decide the weights; a run without them keeps the fingerprint it had before they existed.
         string shards = _dataParallel is null ? "" : $"|shards {_dataParallel.Options.ShardCount}";
+        // Early stopping on the loss keeps the fingerprint it had before the error rate could be watched.
+        string metric = o.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "" : $"|stop on {o.EarlyStoppingMetric}";
         // Invariant: a checkpoint resumes under any culture.
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
             $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
-            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}");
+            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}");
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than
@@ -246,18 +250,20 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>Mean loss over the examples of <paramref name="source"/> in inference mode (no dropout, no update).
     /// Data-parallel, every rank must call it: each evaluates its shards and all get the same mean.</summary>
-    public double Evaluate(ISequenceSource<T> source)
+    public double Evaluate(ISequenceSource<T> source) => Validate(source).Loss;
+
+    /// <summary>The mean loss, and for a classifier the error rate, over the examples of <paramref name="source"/>.</summary>
+    private Validation Validate(ISequenceSource<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (_dataParallel is not null) return _dataParallel.Evaluate(source, _options.BatchSize);
-        double lossSum = 0, weightSum = 0;
-        foreach (var examples in source.Read().Chunk(_options.BatchSize))
-        {
-            var (loss, weight) = _objective.Evaluate(examples);
-            lossSum += loss * weight;
-            weightSum += weight;
-        }
-        return weightSum > 0 ? lossSum / weightSum : 0;
+        var sums = new ValidationSums();
+        if (_dataParallel is not null) sums = _dataParallel.Evaluate(source, _options.BatchSize);
+        else
+            foreach (var examples in source.Read().Chunk(_options.BatchSize)) sums.Add(_objective.EvaluateWithErrors(examples));
+        var result = sums.Result;
+        if (_options.EarlyStoppingMetric == EarlyStoppingMetric.ErrorRate && result.ErrorRate is null && sums.Weight > 0)
+            throw new InvalidOperationException("EarlyStoppingMetric.ErrorRate needs a classifier's loss (binary or softmax cross-entropy); this objective makes no predictions to count.");
+        return result;
     }
 
     private static (double Loss, double Weight, int Rows) WithRows((double Loss, double Weight) result, int rows) => (result.Loss, result.Weight, rows);

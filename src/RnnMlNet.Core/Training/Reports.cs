@@ -17,6 +17,10 @@ public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, doubl
 /// since training began (not the epoch's own duration).</summary>
 public sealed record EpochReport(int Epoch, double TrainingLoss, double? ValidationLoss, double MeanGradientNorm, TimeSpan Elapsed)
 {
+    /// <summary>The share of wrong predictions on the validation examples, for a classifier given validation data; null
+    /// otherwise.</summary>
+    public double? ValidationErrorRate { get; init; }
+
     /// <summary>The learning rate of the epoch's last batch; for an epoch resumed from a checkpoint, of its last batch since
     /// the resume. Null in reports read back from a checkpoint, and when no batch ran.</summary>
     public double? LearningRate { get; init; }

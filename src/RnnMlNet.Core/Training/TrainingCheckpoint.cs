@@ -84,6 +84,12 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
                 writer.Write(Partial.NormSum);
             }
             WriteArray(writer, LastGood);
+            // Appended after what earlier versions wrote, so their checkpoints still read (with no error rates).
+            foreach (var e in History)
+            {
+                writer.Write(e.ValidationErrorRate.HasValue);
+                writer.Write(e.ValidationErrorRate ?? 0);
+            }
         }
         payload.Write(SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length)));
 
@@ -129,11 +135,21 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             EpochTally? partial = reader.ReadBoolean()
                 ? new EpochTally { Batches = reader.ReadInt32(), Rows = reader.ReadInt32(), LossSum = reader.ReadDouble(), WeightSum = reader.ReadDouble(), NormSum = reader.ReadDouble() }
                 : null;
+            var lastGood = ReadArray(reader);
+            if (reader.BaseStream.Position < reader.BaseStream.Length)
+            {
+                for (int i = 0; i < history.Count; i++)
+                {
+                    bool rated = reader.ReadBoolean();
+                    double rate = reader.ReadDouble();
+                    if (rated) history[i] = history[i] with { ValidationErrorRate = rate };
+                }
+            }
             return new TrainingCheckpoint<T>
             {
                 Epoch = epoch, Weights = weights, OptimizerSteps = steps, OptimizerState = state, History = history, BestWeights = best,
                 BestEpoch = bestEpoch, BatchesPerEpoch = batches < 0 ? null : batches, DivergenceStart = divergenceStart,
-                RecentLosses = recent, Partial = partial, LastGood = ReadArray(reader),
+                RecentLosses = recent, Partial = partial, LastGood = lastGood,
             };
         }
         catch (EndOfStreamException e)

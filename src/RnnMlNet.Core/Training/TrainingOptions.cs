@@ -50,8 +50,12 @@ public sealed class TrainingOptions
     /// <summary>Group sequences of similar length into the same batch, so ragged batches waste little work. Default true.</summary>
     public bool BucketByLength { get; set; } = true;
 
-    /// <summary>Stop when the validation loss has not improved for this many epochs, and restore the best weights. Default null (off).</summary>
+    /// <summary>Stop when the validation loss (or, with <see cref="EarlyStoppingMetric"/>, the error rate) has not improved
+    /// for this many epochs, and restore the best weights. Default null (off).</summary>
     public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>What early stopping watches on the validation examples. Default <see cref="RnnMlNet.EarlyStoppingMetric.Loss"/>.</summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get; set; } = EarlyStoppingMetric.Loss;
 
     /// <summary>
     /// A file where training saves its state after every epoch (weights, optimizer state, history, the best weights so far),

@@ -51,6 +51,8 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
         Core.OptionChecks.Require(InputDropout >= 0 && InputDropout < 1, nameof(InputDropout), InputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(OutputDropout >= 0 && OutputDropout < 1, nameof(OutputDropout), OutputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(BeamWidth >= 1, nameof(BeamWidth), BeamWidth, "at least 1 (1 is greedy decoding)");
+        Core.OptionChecks.Require(EarlyStoppingMetric != RnnMlNet.EarlyStoppingMetric.ErrorRate, nameof(EarlyStoppingMetric), EarlyStoppingMetric,
+            "Loss or null: the encoder–decoder's validation counts no errors");
         Core.OptionChecks.Require(Enum.IsDefined(Attention), nameof(Attention), Attention, "None, Dot or General");
         Core.OptionChecks.Require(AttentionWeightsColumnName is null || Attention != Attention.None, nameof(AttentionWeightsColumnName), AttentionWeightsColumnName,
             "null when Attention is None (there are no weights to write)");

@@ -83,6 +83,11 @@ public abstract class RecurrentOptions
     /// is automatic and holds rows out, otherwise off.</summary>
     public int? EarlyStoppingPatience { get; set; }
 
+    /// <summary>What early stopping watches on the validation rows, and so which epoch's weights are kept. Default null: the
+    /// error rate for the binary and multiclass classifiers (their validation loss often rises from growing confidence
+    /// while they still get more rows right, so it would stop them early), the loss otherwise.</summary>
+    public EarlyStoppingMetric? EarlyStoppingMetric { get; set; }
+
     /// <summary>Examples held for shuffling while rows stream in: a full shuffle when the data fits. Default 10,000.</summary>
     public int ShuffleBufferSize { get; set; } = RecurrentDefaults.ShuffleBufferSize;
 
@@ -157,8 +162,8 @@ public abstract class RecurrentOptions
     internal sealed record HoldOut(ValidationSplit Split, int? Patience);
 
     /// <summary>The engine's training settings these options imply, with the hold-out chosen for the data, of tokens or
-    /// of float steps.</summary>
-    internal TrainingOptions ToTrainingOptions(HoldOut holdOut, bool tokens = true) => new()
+    /// of float steps, and the early stopping metric of the estimator when the options leave it automatic.</summary>
+    internal TrainingOptions ToTrainingOptions(HoldOut holdOut, bool tokens = true, EarlyStoppingMetric automaticMetric = RnnMlNet.EarlyStoppingMetric.Loss) => new()
     {
         Epochs = Epochs ?? RecurrentDefaults.Epochs,
         MinimumSteps = Epochs is not null ? 0 : tokens ? RecurrentDefaults.TokenMinimumSteps : RecurrentDefaults.StepMinimumSteps,
@@ -172,6 +177,7 @@ public abstract class RecurrentOptions
         Seed = Seed,
         ShuffleBufferSize = ShuffleBufferSize,
         EarlyStoppingPatience = holdOut.Split.HoldsOut ? holdOut.Patience : null,
+        EarlyStoppingMetric = EarlyStoppingMetric ?? automaticMetric,
         OnEpoch = Progress is { } progress ? progress.Report : null,
         OnBatch = BatchProgress is { } batchProgress ? batchProgress.Report : null,
         CancellationToken = CancellationToken,

@@ -35,7 +35,8 @@ public sealed class RecurrentModelSummary
     /// <summary>The epoch whose weights the model holds.</summary>
     public int KeptEpoch { get; init; }
 
-    /// <summary>Whether the validation loss was still falling at the last epoch trained: more epochs may give a better model.</summary>
+    /// <summary>Whether the validation result (the loss, or a classifier's error rate) was still improving at the last epoch
+    /// trained: more epochs may give a better model.</summary>
     public bool StillImproving { get; init; }
 
     internal static RecurrentModelSummary Create(RecurrentTask task, RecurrentNetwork<float> network, TrainingHistory? history)
@@ -74,9 +75,10 @@ public sealed class RecurrentModelSummary
             text.AppendLine($"  {c.Name,-20} {c.Parameters,10:N0}  {string.Join(", ", c.Tensors)}");
         text.AppendLine($"  {"total",-20} {TotalParameters,10:N0}");
         foreach (var e in History)
-            text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}");
+            text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +
+                (e.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : ""));
         if (History.Count > 0) text.AppendLine($"  kept the weights of epoch {KeptEpoch}");
-        if (StillImproving) text.AppendLine("  warning: the validation loss was still falling at the last epoch; more epochs may give a better model");
+        if (StillImproving) text.AppendLine("  warning: the validation result was still improving (still falling) at the last epoch; more epochs may give a better model");
         return text.ToString();
     }
 

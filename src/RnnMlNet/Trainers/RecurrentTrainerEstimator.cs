@@ -49,6 +49,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        Core.OptionChecks.Require(options.EarlyStoppingMetric != EarlyStoppingMetric.ErrorRate || task != RecurrentTask.Regression, nameof(options.EarlyStoppingMetric),
+            options.EarlyStoppingMetric, "Loss or null for a regressor, which makes no right or wrong predictions");
         Core.OptionChecks.Require(options.ClassWeights is null || task != RecurrentTask.Regression, nameof(options.ClassWeights), options.ClassWeights,
             "null for regression: class weights are for the classifiers and the tagger");
         _task = task;
@@ -94,7 +96,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 ? new RecurrentOptions.HoldOut(new ValidationSplit(0, _options.Seed), _options.EarlyStoppingPatience ?? RecurrentDefaults.AutomaticPatience)
                 : _options.HoldOutFor((_options.ValidationFraction is null && tokens) || _options.HoldOutLastRows ? CountRows(trainData) : 0, tokens);
             DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, _options.CancellationToken);
-            var training = _options.ToTrainingOptions(holdOut, tokens);
+            var training = _options.ToTrainingOptions(holdOut, tokens,
+                _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
             if (validationData is not null) training.EarlyStoppingPatience = holdOut.Patience;
             history = new RecurrentTrainer<float>(network, task.Loss, training)
                 .Fit(Part(trainData, validation: false), validationData is not null ? Part(validationData, validation: false)

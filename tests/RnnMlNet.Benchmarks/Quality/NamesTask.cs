@@ -36,7 +36,18 @@ internal static class NamesTask
         contestants.Add(new("wide and deep: LSTM + char 1–3-grams, default options", ml => CharNgrams(ml, "Ngrams").Append(Characters(ml))
             .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", SideFeatureColumnName = "Ngrams" }))));
         contestants.Add(new("char 1–3-grams + SDCA (ML.NET)", ml => CharNgrams(ml, "Features").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
-        return Compete("names", ml, split.TrainSet, split.TestSet, contestants, Binary(ml));
+        var results = Compete("names", ml, split.TrainSet, split.TestSet, contestants, Binary(ml));
+        if (settings.Seeds.Length == 0) return results;
+        // Default options but the seed, and the early stopping on the validation loss that was the default before the error rate.
+        Contestant Lstm(int seed, EarlyStoppingMetric? metric) => new("", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(
+            new RecurrentTrainerOptions { FeatureColumnName = "CharIds", Seed = seed, EarlyStoppingMetric = metric })));
+        return results.Concat(MeanOverSeeds("names", ml, split.TrainSet, split.TestSet, settings.Seeds,
+        [
+            ("LSTM, default options", seed => Lstm(seed, null)),
+            ("LSTM, default options but early stopping on the validation loss", seed => Lstm(seed, EarlyStoppingMetric.Loss)),
+            ("wide and deep, default options", seed => new("", ml => CharNgrams(ml, "Ngrams").Append(Characters(ml))
+                .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", SideFeatureColumnName = "Ngrams", Seed = seed })))),
+        ], Binary(ml)));
     }
 
     private static IEstimator<ITransformer> CharNgrams(MLContext ml, string outputColumnName) =>
