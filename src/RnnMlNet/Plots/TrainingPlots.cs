@@ -3,7 +3,7 @@ namespace RnnMlNet.Plots;
 /// <summary>The charts a recurrent model's training calls for, as SVG documents (<see cref="LineChart"/>).</summary>
 public static class TrainingPlots
 {
-    /// <summary>Training and validation loss by epoch, with the kept epoch (best validation loss) marked by a dashed line,
+    /// <summary>Training and validation loss by epoch, with the kept epoch (best validation result) marked by a dashed line,
     /// from an estimator's <c>History</c> or the engine's trainer.</summary>
     public static string LossCurves(TrainingHistory history, string title = "Loss by epoch")
     {
