@@ -158,6 +158,20 @@ public class TrainerTests
         Assert.Equal(new[] { 0.4, 0.3, 0.2, 0.2, 0.3 }.Take(trained), history.Epochs.Select(e => e.ValidationErrorRate!.Value));
     }
 
+    /// <summary>Fewer errors win whatever the loss, equal errors go to the lower loss, and a NaN loss never wins.</summary>
+    [Fact]
+    public void TheErrorRateComparesErrorsThenLossesAndNeverTrustsANaNLoss()
+    {
+        var fewerErrors = new Validation(0.5, 0.1);
+        var lowerLoss = new Validation(0.4, 0.2);
+        Assert.True(fewerErrors.IsBetterThan(lowerLoss, EarlyStoppingMetric.ErrorRate));
+        Assert.False(fewerErrors.IsBetterThan(lowerLoss, EarlyStoppingMetric.Loss));
+        Assert.True(new Validation(0.3, 0.2).IsBetterThan(lowerLoss, EarlyStoppingMetric.ErrorRate));
+        Assert.False(new Validation(0.4, 0.2).IsBetterThan(lowerLoss, EarlyStoppingMetric.ErrorRate));
+        Assert.False(new Validation(double.NaN, 0).IsBetterThan(Validation.None, EarlyStoppingMetric.ErrorRate));
+        Assert.True(new Validation(0.9, 0.9).IsBetterThan(Validation.None, EarlyStoppingMetric.ErrorRate));
+    }
+
     /// <summary>One weight that each step raises by 1 (a gradient of −1 at learning rate 1), and per epoch a scripted
     /// validation loss and errors out of 10, read off that weight.</summary>
     private sealed class ScriptedObjective((double Loss, int Errors)[] script) : ITrainingObjective<float>

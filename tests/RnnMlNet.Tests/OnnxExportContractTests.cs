@@ -82,6 +82,10 @@ public class OnnxExportContractTests : IDisposable
         var empty = TokenBatch([rows[0].Tokens, []]);
         Assert.True(float.IsNaN(Run(session, empty, "Logit")[1, 0]));
         Assert.Equal(scores[0], Run(session, empty, "Logit")[0, 0], 1e-5);
+        // A length past the batch's steps reads the steps there are (the operators alone would refuse the whole batch).
+        var tooLong = TokenBatch([rows[0].Tokens], extraSteps: 0);
+        ((DenseTensor<int>)tooLong[1].Value)[0] += 3;
+        Assert.Equal(scores[0], Run(session, tooLong, "Logit")[0, 0], 1e-5);
     }
 
     [Fact]

@@ -217,7 +217,7 @@ public class OptionsTests : IDisposable
     }
 
     /// <summary>Left automatic, a classifier stops on the validation error rate and keeps its best epoch (ties to the lower
-    /// loss); a regressor stops on the loss and refuses the error rate, as the encoder–decoder does.</summary>
+    /// loss); a regressor stops on the loss and refuses the error rate, as the encoder–decoder and the generator do.</summary>
     [Fact]
     public void ClassifiersStopOnTheErrorRateAndRegressorsOnTheLoss()
     {
@@ -243,6 +243,8 @@ public class OptionsTests : IDisposable
             ml.Regression.Trainers.Gru(new RecurrentTrainerOptions { EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate })).Message);
         Assert.Contains("EarlyStoppingMetric", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.Text.SequenceToSequence(new RnnMlNet.Generation.SequenceToSequenceOptions { EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate })).Message);
+        Assert.Contains("EarlyStoppingMetric", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.Transforms.Text.SequenceGenerator(new RnnMlNet.Generation.SequenceGeneratorOptions { EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate })).Message);
     }
 
     /// <summary>Class weights tilt a classifier towards the class they weigh up; a wrong count fails naming the label column.</summary>

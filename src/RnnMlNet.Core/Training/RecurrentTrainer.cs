@@ -221,8 +221,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var s = o.Optimizer;
         // Shards, not processes, decide the weights; a run without them keeps the fingerprint it had before they existed.
         string shards = _dataParallel is null ? "" : $"|shards {_dataParallel.Options.ShardCount}";
-        // Early stopping on the loss keeps the fingerprint it had before the error rate could be watched.
-        string metric = o.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "" : $"|stop on {o.EarlyStoppingMetric}";
+        // The metric matters only to early stopping; on the loss, a run keeps the fingerprint it had before the error rate
+        // could be watched.
+        string metric = o.EarlyStoppingPatience is null || o.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "" : $"|stop on {o.EarlyStoppingMetric}";
         // Invariant: a checkpoint resumes under any culture.
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +

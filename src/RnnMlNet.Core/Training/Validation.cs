@@ -10,10 +10,10 @@ internal readonly record struct Validation(double Loss, double? ErrorRate)
     public static Validation Of(EpochReport report) => new(report.ValidationLoss ?? double.PositiveInfinity, report.ValidationErrorRate ?? double.PositiveInfinity);
 
     /// <summary>Whether this is better than <paramref name="best"/> by <paramref name="metric"/>: a lower loss, or fewer
-    /// errors with a lower loss breaking ties.</summary>
+    /// errors with a lower loss breaking ties. A NaN loss is never better: its predictions are not to be trusted.</summary>
     public bool IsBetterThan(Validation best, EarlyStoppingMetric metric) => metric == EarlyStoppingMetric.Loss
         ? Loss < best.Loss
-        : ErrorRate < best.ErrorRate || (ErrorRate == best.ErrorRate && Loss < best.Loss);
+        : !double.IsNaN(Loss) && (ErrorRate < best.ErrorRate || (ErrorRate == best.ErrorRate && Loss < best.Loss));
 }
 
 /// <summary>Sums over validation batches (and, data-parallel, over shards), in a fixed order.</summary>

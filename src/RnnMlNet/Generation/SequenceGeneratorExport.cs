@@ -62,7 +62,7 @@ internal static class SequenceGeneratorExport
 
         var g = new OnnxGraphBuilder("RnnMlNet.Generator.Export");
         string ids = g.Input("TokenIds", DataType.Int64, "N", "T");
-        string lengths = g.Node("Max", [g.Input("SequenceLengths", DataType.Int32, "N"), g.Ints32("lengths.zero", 0)]);
+        string lengths = g.Node("Max", [RecurrentGraph.AtMostSteps(g, g.Input("SequenceLengths", DataType.Int32, "N"), ids, 1, "lengths"), g.Ints32("lengths.zero", 0)]);
         string? categories = description.Categories.Count > 0 ? KnownOrZero(g, g.Input("CategoryIds", DataType.Int64, "N"), description.Categories.Count, "category_ids") : null;
         var numeric = conditioned is null ? ((string, ConditionedDecoder<float>)?)null : (g.Input("Condition", DataType.Float, "N", description.ConditionWidth), conditioned);
         var decoding = new Decoding(description.Temperature, description.TopK, description.Seed);

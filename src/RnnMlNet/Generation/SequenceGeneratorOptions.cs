@@ -52,5 +52,7 @@ public sealed class SequenceGeneratorOptions : TextModelOptions
             "null when ConditionColumnName is set: condition on a category or on numbers, not both");
         Core.OptionChecks.Require(Temperature >= 0 && float.IsFinite(Temperature), nameof(Temperature), Temperature, "0 (greedy) or a positive temperature");
         Core.OptionChecks.Require(TopK >= 0, nameof(TopK), TopK, "0 (all tokens) or more");
+        Core.OptionChecks.Require(EarlyStoppingMetric != RnnMlNet.EarlyStoppingMetric.ErrorRate, nameof(EarlyStoppingMetric), EarlyStoppingMetric,
+            "Loss or null: a language model is judged by its loss (perplexity), not by next-token errors");
     }
 }

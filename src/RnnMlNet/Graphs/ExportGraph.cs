@@ -75,12 +75,18 @@ internal static class ExportGraph
         var options = network.Options;
         var weights = network.Export().ToDictionary(w => w.Name);
         var g = new OnnxGraphBuilder("RnnMlNet.Export");
-        string lengths = g.Input("SequenceLengths", DataType.Int32, "N");
+        string given = g.Input("SequenceLengths", DataType.Int32, "N");
         string x;
+        string? nonFinite = null;
         if (description.Input == SequenceInputKind.Features)
         {
-            string steps = RecurrentGraph.FirstSteps(g, g.Input("Steps", DataType.Float, "N", "T", options.FeaturesPerStep), description.MaximumLength);
-            x = g.Node("Transpose", [steps], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
+            string all = g.Input("Steps", DataType.Float, "N", "T", options.FeaturesPerStep);
+            // As in the saved model, a NaN or infinite value anywhere in a row's steps (even past MaximumLength) refuses it;
+            // padding past the row's length is never read.
+            string allTimeMajor = g.Node("Transpose", [all], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
+            string read = g.Node("Where", [Mask(g, allTimeMajor, RecurrentGraph.AtMostSteps(g, given, all, 1, "given"), "steps"), allTimeMajor, g.Floats("steps.unread", [], [0f])]);
+            nonFinite = RecurrentGraph.NonFinite(g, g.Node("Reshape", [g.Node("Transpose", [read], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("steps.row_shape", 0, -1)]), "steps");
+            x = g.Node("Transpose", [RecurrentGraph.FirstSteps(g, all, description.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
         }
         else
         {
@@ -91,17 +97,12 @@ internal static class ExportGraph
             x = RecurrentStackGraph.Embed(g, RecurrentGraph.OneHotOrEmbeddingTable(g, network, weights), g.Node("Where", [known, ids, g.Longs("ids.unknown", 0)]));
         }
         string? firstInputWeights = options.Input == InputKind.OneHotTokens ? RecurrentGraph.Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;
-        if (description.MaximumLength > 0) lengths = g.Node("Min", [lengths, g.Ints32("lengths.maximum", description.MaximumLength)]);
+        // The steps read: at most MaximumLength (x is cut already) and at most the padded batch's.
+        string lengths = RecurrentGraph.AtMostSteps(g, given, x, 0, "lengths");
         // The operators need at least one step: a row of length 0 (or less) runs one, and its outputs become NaN below.
         string refused = g.Node("Unsqueeze", [g.Node("Not", [g.Node("Greater", [lengths, g.Ints32("lengths.zero", 0)])]), g.Longs("empty.axes", 1)]);
-        // As in the saved model, a NaN or infinite value refuses its row: a step value within the row's length (padding is
-        // never read), or a side feature.
-        if (description.Input == SequenceInputKind.Features)
-        {
-            string read = g.Node("Where", [Mask(g, x, lengths, "steps"), x, g.Floats("steps.unread", [], [0f])]);
-            string rows = g.Node("Reshape", [g.Node("Transpose", [read], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), g.Longs("steps.row_shape", 0, -1)]);
-            refused = g.Node("Or", [refused, RecurrentGraph.NonFinite(g, rows, "steps")]);
-        }
+        if (nonFinite is not null) refused = g.Node("Or", [refused, nonFinite]);
+        // A NaN or infinite side feature refuses its row too.
         string? side = options.SideFeatures > 0 ? g.Input("SideFeatures", DataType.Float, "N", options.SideFeatures) : null;
         if (side is not null) refused = g.Node("Or", [refused, RecurrentGraph.NonFinite(g, side, "side")]);
         string running = g.Node("Max", [lengths, g.Ints32("lengths.one", 1)]);

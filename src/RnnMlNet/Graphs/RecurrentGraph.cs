@@ -208,6 +208,14 @@ internal static class RecurrentGraph
         return (g.Node("Transpose", [FirstSteps(g, steps, input.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), refused);
     }
 
+    /// <summary>Lengths (int32 [N]) cut to the steps <paramref name="tensor"/> has on <paramref name="axis"/>: a length past the
+    /// padded batch reads what there is, where the recurrent operators would refuse the whole batch.</summary>
+    internal static string AtMostSteps(OnnxGraphBuilder g, string lengths, string tensor, int axis, string use)
+    {
+        string steps = g.Node("Slice", [g.Node("Shape", [tensor]), g.Longs(use + ".steps_start", axis), g.Longs(use + ".steps_end", axis + 1)]);
+        return g.Node("Min", [lengths, g.Node("Cast", [steps], null, OnnxGraphBuilder.Int("to", (long)DataType.Int32))]);
+    }
+
     /// <summary>Keeps the first <paramref name="maximumLength"/> steps (axis 1) of a batch-major tensor, as training did.</summary>
     internal static string FirstSteps(OnnxGraphBuilder g, string batchMajor, int maximumLength) => maximumLength <= 0
         ? batchMajor
