@@ -54,9 +54,10 @@ var pipeline = SampleData.CharacterIds(ml, "CharIds", nameof(LowerCaseText.Lower
     {
         FeatureColumnName = "CharIds",
         EmbeddingSize = 16,
-        HiddenSize = 64,
-        Epochs = 3,
+        HiddenSize = 128,
+        Epochs = 12,
         LearningRate = 5e-3,
+        Schedule = LearningRateSchedule.Cosine(),
         Seed = 1,
         // Nothing held out: the README's figures were measured training on every speech (the automatic 10% hold-out with
         // early stopping is not measured on this task yet).
