@@ -54,7 +54,7 @@ var pipeline = SampleData.CharacterIds(ml, "CharIds", nameof(LowerCaseText.Lower
     {
         FeatureColumnName = "CharIds",
         EmbeddingSize = 16,
-        HiddenSize = 128,
+        HiddenSize = 160,
         Epochs = 12,
         LearningRate = 5e-3,
         Schedule = LearningRateSchedule.Cosine(),
