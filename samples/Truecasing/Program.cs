@@ -56,6 +56,7 @@ var pipeline = SampleData.CharacterIds(ml, "CharIds", nameof(LowerCaseText.Lower
         EmbeddingSize = 16,
         HiddenSize = 160,
         Epochs = 12,
+        ClassWeights = [1, 0.75],
         LearningRate = 5e-3,
         Schedule = LearningRateSchedule.Cosine(),
         Seed = 1,
