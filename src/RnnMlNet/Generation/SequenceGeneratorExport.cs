@@ -63,10 +63,10 @@ internal static class SequenceGeneratorExport
         var g = new OnnxGraphBuilder("RnnMlNet.Generator.Export");
         string ids = g.Input("TokenIds", DataType.Int64, "N", "T");
         string lengths = g.Node("Max", [RecurrentGraph.AtMostSteps(g, g.Input("SequenceLengths", DataType.Int32, "N"), ids, 1, "lengths"), g.Ints32("lengths.zero", 0)]);
-        string? categories = description.Categories.Count > 0 ? KnownOrZero(g, g.Input("CategoryIds", DataType.Int64, "N"), description.Categories.Count, "category_ids") : null;
+        string? categories = description.Categories.Count > 0 ? RecurrentGraph.KnownOrUnknown(g, g.Input("CategoryIds", DataType.Int64, "N"), description.Categories.Count + 1, "category_ids") : null;
         var numeric = conditioned is null ? ((string, ConditionedDecoder<float>)?)null : (g.Input("Condition", DataType.Float, "N", description.ConditionWidth), conditioned);
         var decoding = new Decoding(description.Temperature, description.TopK, description.Seed);
-        var (decoded, check) = GenerationGraph.Decode(g, network, vocabulary, KnownOrZero(g, ids, description.Tokens.Count, "ids"), lengths,
+        var (decoded, check) = GenerationGraph.Decode(g, network, vocabulary, RecurrentGraph.KnownOrUnknown(g, ids, description.Tokens.Count + 1, "ids"), lengths,
             categories, "CategoryIds", description.MaximumLength, decoding, numeric);
         ExportedTokens.Write(g, decoded.Ids, vocabulary.Texts, GeneratorVocabulary.End);
         if (description.Categories.Count > 0)
@@ -81,12 +81,5 @@ internal static class SequenceGeneratorExport
             + (description.Categories.Count > 0 ? ", Check string [N]" : "") + ".");
         foreach (var entry in stored.MetadataProps) g.Metadata(entry.Key, entry.Value);
         return g.ToBytes();
-    }
-
-    /// <summary>Keys [..] with every value outside 1..<paramref name="count"/> read as 0 (unknown), as in ML.NET.</summary>
-    private static string KnownOrZero(OnnxGraphBuilder g, string keys, int count, string use)
-    {
-        string known = g.Node("And", [g.Node("LessOrEqual", [keys, g.Longs(use + ".last", count)]), g.Node("GreaterOrEqual", [keys, g.Longs(use + ".zero", 0)])]);
-        return g.Node("Where", [known, keys, g.Longs(use + ".unknown", 0)]);
     }
 }

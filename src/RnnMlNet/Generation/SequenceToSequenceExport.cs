@@ -55,8 +55,7 @@ internal static class SequenceToSequenceExport
         string lengths = g.Input("SequenceLengths", DataType.Int32, "N");
         // An id outside the source vocabulary reads as unknown (0), as in ML.NET; a row of length 0 runs one step and
         // decodes nothing (below).
-        string known = g.Node("And", [g.Node("Less", [ids, g.Longs("ids.rows", description.Network.SourceVocabularySize)]), g.Node("GreaterOrEqual", [ids, g.Longs("ids.zero", 0)])]);
-        string sources = RecurrentGraph.AtLeastOneStep(g, g.Node("Where", [known, ids, g.Longs("ids.unknown", 0)]), 1);
+        string sources = RecurrentGraph.AtLeastOneStep(g, RecurrentGraph.KnownOrUnknown(g, ids, description.Network.SourceVocabularySize, "ids"), 1);
         string running = g.Node("Max", [RecurrentGraph.AtMostSteps(g, lengths, sources, 1, "lengths"), g.Ints32("lengths.one", 1)]);
         bool attends = model.AttentionLayer is not null;
         var decoded = SequenceToSequenceGraph.Decode(g, model, sources, running, description.MaximumLength, description.BeamWidth, keepWeights: attends);

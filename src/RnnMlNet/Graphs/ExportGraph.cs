@@ -92,9 +92,7 @@ internal static class ExportGraph
         {
             // Keys, or the tokens of a one-hot column (its hot slot + 1), through the embedding or the rows of W_i.
             string ids = RecurrentGraph.FirstSteps(g, g.Input("TokenIds", DataType.Int64, "N", "T"), description.MaximumLength);
-            // An id outside the vocabulary reads as unknown (0), as in ML.NET.
-            string known = g.Node("And", [g.Node("Less", [ids, g.Longs("ids.rows", options.VocabularySize)]), g.Node("GreaterOrEqual", [ids, g.Longs("ids.zero", 0)])]);
-            x = RecurrentStackGraph.Embed(g, RecurrentGraph.OneHotOrEmbeddingTable(g, network, weights), g.Node("Where", [known, ids, g.Longs("ids.unknown", 0)]));
+            x = RecurrentStackGraph.Embed(g, RecurrentGraph.OneHotOrEmbeddingTable(g, network, weights), RecurrentGraph.KnownOrUnknown(g, ids, options.VocabularySize, "ids"));
         }
         string? firstInputWeights = options.Input == InputKind.OneHotTokens ? RecurrentGraph.Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;
         // The steps read: at most MaximumLength (x is cut already) and at most the padded batch's.

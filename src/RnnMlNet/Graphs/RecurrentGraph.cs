@@ -208,6 +208,14 @@ internal static class RecurrentGraph
         return (g.Node("Transpose", [FirstSteps(g, steps, input.MaximumLength)], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2)), refused);
     }
 
+    /// <summary>Keys (int64) with every value outside [0, <paramref name="keyCount"/>) read as 0, unknown, as ML.NET reads a
+    /// key it does not know (constants named after <paramref name="use"/>).</summary>
+    internal static string KnownOrUnknown(OnnxGraphBuilder g, string keys, int keyCount, string use)
+    {
+        string known = g.Node("And", [g.Node("Less", [keys, g.Longs(use + ".count", keyCount)]), g.Node("GreaterOrEqual", [keys, g.Longs(use + ".zero", 0)])]);
+        return g.Node("Where", [known, keys, g.Longs(use + ".unknown", 0)]);
+    }
+
     /// <summary>Lengths (int32 [N]) cut to the steps <paramref name="tensor"/> has on <paramref name="axis"/>: a length past the
     /// padded batch reads what there is, where the recurrent operators would refuse the whole batch.</summary>
     internal static string AtMostSteps(OnnxGraphBuilder g, string lengths, string tensor, int axis, string use)
