@@ -98,6 +98,7 @@ public class OnnxExportContractTests : IDisposable
         {
             FeatureColumnName = "Tokens", LabelColumnName = "Class", HiddenSize = 6, EmbeddingSize = 4, Pooling = Pooling.Mean, Epochs = 2,
             MaximumLength = 5, // rows run to 8 tokens: the export reads the first 5, as training did
+            EnsembleSize = 2, // the export averages both networks, as the saved model does
         }).Fit(data);
         var expected = model.Transform(data).GetColumn<float[]>("Score").ToArray();
         using var session = Export(ml, model, data, "multiclass");
@@ -159,7 +160,7 @@ public class OnnxExportContractTests : IDisposable
         var data = ml.Transforms.Conversion.MapValueToKey("Label", "Tags").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
         using var model = ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions
         {
-            FeatureColumnName = "Tokens", HiddenSize = 6, EmbeddingSize = 4, Bidirectional = true, Epochs = 2,
+            FeatureColumnName = "Tokens", HiddenSize = 6, EmbeddingSize = 4, Bidirectional = true, Epochs = 2, EnsembleSize = 2,
         }).Fit(data);
         var expected = model.Transform(data).GetColumn<float[]>("Score").ToArray();
         using var session = Export(ml, model, data, "tagger");
@@ -182,6 +183,7 @@ public class OnnxExportContractTests : IDisposable
         using var model = ml.BinaryClassification.Trainers.Gru(new RecurrentTrainerOptions
         {
             FeatureColumnName = "Tokens", SideFeatureColumnName = "Side", HiddenSize = 5, EmbeddingSize = 3, Pooling = Pooling.Last, Epochs = 2, LearningRate = 0.01,
+            EnsembleSize = 3,
         }).Fit(data);
         var expected = model.Transform(data).GetColumn<float>("Score").ToArray();
         using var session = Export(ml, model, data, "wide");
@@ -207,7 +209,11 @@ public class OnnxExportContractTests : IDisposable
         var ml = _temp.Context();
         var rows = SyntheticData.TokenRows(30, 8);
         var data = SyntheticData.Load(ml, rows);
-        var options = new RecurrentTrainerOptions { FeatureColumnName = oneHotColumn ? "OneHot" : "Tokens", HiddenSize = 4, EmbeddingSize = 0, Bidirectional = true, Epochs = 2 };
+        var options = new RecurrentTrainerOptions
+        {
+            FeatureColumnName = oneHotColumn ? "OneHot" : "Tokens", HiddenSize = 4, EmbeddingSize = 0, Bidirectional = true, Epochs = 2,
+            EnsembleSize = oneHotColumn ? 2 : 1, // each member's one-hot table is read back under its own prefix
+        };
         int steps = rows.Max(r => r.Tokens.Length);
         var trainer = ml.BinaryClassification.Trainers.Gru(options);
         using var model = oneHotColumn

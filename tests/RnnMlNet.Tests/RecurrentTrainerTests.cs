@@ -81,13 +81,18 @@ public class RecurrentTrainerTests : IDisposable
         [RecurrentTask.Regression, "Lstm", Input.Steps, true, 1, 3, Pooling.Attention],
         [RecurrentTask.BinaryClassification, "SimpleRnn", Input.KeysOneHot, false, 2, 0, Pooling.Attention],
         [RecurrentTask.MulticlassClassification, "Lstm", Input.KeysEmbedded, false, 1, 0, Pooling.Max],
+        // Ensembles: every member's graph beside the others', their logits averaged.
+        [RecurrentTask.BinaryClassification, "Lstm", Input.KeysEmbedded, true, 2, 0, Pooling.Attention, 3],
+        [RecurrentTask.MulticlassClassification, "Gru", Input.OneHotSequence, false, 1, 0, Pooling.Mean, 2],
+        [RecurrentTask.Regression, "SimpleRnn", Input.Steps, false, 1, 2, Pooling.Last, 2],
+        [RecurrentTask.BinaryClassification, "Gru", Input.KeysOneHot, true, 1, 0, Pooling.Max, 2],
     ];
 
     /// <summary>The ONNX graph inside the saved model scores exactly what the engine that trained it computes.</summary>
     [Theory]
     [MemberData(nameof(ParityCases))]
     public void OnnxScoresMatchTheNativeEngine(RecurrentTask task, string cell, Input input, bool bidirectional, int layers, int maximumLength = 0,
-        Pooling pooling = Pooling.Last)
+        Pooling pooling = Pooling.Last, int ensemble = 1)
     {
         var ml = _temp.Context();
         bool steps = input == Input.Steps;
@@ -99,6 +104,7 @@ public class RecurrentTrainerTests : IDisposable
         options.Layers = layers;
         options.MaximumLength = maximumLength;
         options.Pooling = pooling;
+        options.EnsembleSize = ensemble;
         if (input == Input.KeysOneHot) options.EmbeddingSize = 0;
         IEstimator<ITransformer> prefix = input == Input.OneHotSequence
             ? ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 10)
@@ -116,7 +122,11 @@ public class RecurrentTrainerTests : IDisposable
         var sequences = steps
             ? stepRows.Select(r => Sequence<float>.FromFeatures(r.Steps.Take(2 * keep).ToArray(), 2)).ToArray()
             : rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Take(keep).Select(k => (int)k).ToArray())).ToArray();
-        var native = trainer.LastNetwork!.Predict(sequences);
+        var members = trainer.LastEnsemble!.Members;
+        Assert.Equal(ensemble, members.Count);
+        // Members differ (seeds Seed + k), so an average that read one member twice would not match.
+        if (ensemble > 1) Assert.NotEqual(members[0].Predict(sequences)[0], members[1].Predict(sequences)[0]);
+        var native = trainer.LastEnsemble.Predict(sequences);
         for (int i = 0; i < sequences.Length; i++)
         {
             float[] expected = task == RecurrentTask.MulticlassClassification ? Softmax(native[i]) : native[i];

@@ -81,13 +81,17 @@ public class SequenceTaggerTests : IDisposable
         public string[] PredictedTags { get; set; } = [];
     }
 
-    [Fact]
-    public void PredictionsAlignWithTheInputAfterReloadAndMatchTheEngine()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void PredictionsAlignWithTheInputAfterReloadAndMatchTheEngine(int ensemble)
     {
         var ml = _temp.Context();
         var rows = Rows(200, 4);
         var data = ml.Data.LoadFromEnumerable(rows);
-        var tagger = ml.MulticlassClassification.Trainers.SequenceTagger(Options());
+        var options = Options();
+        options.EnsembleSize = ensemble;
+        var tagger = ml.MulticlassClassification.Trainers.SequenceTagger(options);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Tags").Append(tagger)
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedTags", "PredictedLabel"));
         using var model = pipeline.Fit(data);
@@ -97,7 +101,7 @@ public class SequenceTaggerTests : IDisposable
         using var loaded = (IDisposable)fresh.Model.Load(path, out _);
         var engine = fresh.Model.CreatePredictionEngine<TaggedRow, TaggedPrediction>((ITransformer)loaded);
 
-        var native = tagger.LastNetwork!.Predict(rows.Take(20).Select(r => Sequence<float>.FromTokens(r.Tokens.Select(t => (int)t).ToArray())).ToList());
+        var native = tagger.LastEnsemble!.Predict(rows.Take(20).Select(r => Sequence<float>.FromTokens(r.Tokens.Select(t => (int)t).ToArray())).ToList());
         for (int i = 0; i < 20; i++)
         {
             var predicted = engine.Predict(new TaggedRow { Tokens = rows[i].Tokens }).PredictedTags;

@@ -21,6 +21,10 @@ public sealed record EpochReport(int Epoch, double TrainingLoss, double? Validat
     /// otherwise.</summary>
     public double? ValidationErrorRate { get; init; }
 
+    /// <summary>Which network of an ensemble trained the epoch, from 1 (set by the ML.NET estimators'
+    /// <c>EnsembleSize</c>); 1 for a single network.</summary>
+    public int Member { get; init; } = 1;
+
     /// <summary>The learning rate of the epoch's last batch; for an epoch resumed from a checkpoint, of its last batch since
     /// the resume. Null in reports read back from a checkpoint, and when no batch ran.</summary>
     public double? LearningRate { get; init; }

@@ -32,11 +32,12 @@ internal static class ExportGraph
     /// <summary>Metadata key of the class names (a JSON array, in the order of the class outputs).</summary>
     public const string ClassNamesKey = "RnnMlNet.ClassNames";
 
-    /// <summary>What the export needs beside the weights: the network's options and how its input was laid out.</summary>
-    internal sealed record Description(NetworkOptions Network, SequenceInputKind Input, int MaximumLength, RecurrentTask Task);
+    /// <summary>What the export needs beside the weights: the network's options, how its input was laid out, and how many
+    /// networks of this shape the graph averages (an ensemble; 0 in descriptions written before ensembles, which is one).</summary>
+    internal sealed record Description(NetworkOptions Network, SequenceInputKind Input, int MaximumLength, RecurrentTask Task, int Members);
 
-    public static string Describe(NetworkOptions network, SequenceInput input, RecurrentTask task) =>
-        JsonSerializer.Serialize(new Description(network, input.Kind, input.MaximumLength, task));
+    public static string Describe(NetworkOptions network, SequenceInput input, RecurrentTask task, int members) =>
+        JsonSerializer.Serialize(new Description(network, input.Kind, input.MaximumLength, task, members));
 
     /// <summary>The export graph of a stored model, or null for a model stored without a description (saved by an older
     /// version), whose stored graph is then exported as it is. A model on a one-hot column takes its tokens' ids as a key
@@ -46,20 +47,28 @@ internal static class ExportGraph
         var described = stored.MetadataProps.FirstOrDefault(p => p.Key == NetworkKey)?.Value;
         if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description) return null;
         var initializers = stored.Graph.Initializer.ToDictionary(t => t.Name);
-        var network = new RecurrentNetwork<float>(description.Network, seed: 0);
-        // A one-hot model's graph holds layer 0's W as the table of its rows.
-        bool oneHot = description.Network.Input == InputKind.OneHotTokens;
-        network.Import(network.Export().Select(t => t with
-        {
-            Values = oneHot && t.Name == "layer0.W"
-                ? RecurrentGraph.InputWeightsFromOneHotTable(Values(initializers, RecurrentGraph.OneHotTableName, t.Values.Length), t.Shape)
-                : Values(initializers, t.Name, t.Values.Length),
-        }).ToList());
+        int members = Math.Max(1, description.Members);
+        var networks = Enumerable.Range(0, members).Select(k => Restore(description.Network, initializers, members == 1 ? "" : EnsembleGraph.MemberPrefix(k))).ToList();
         // Multiclass models store their class names as "class_names", taggers as "tag_names".
         var names = initializers.GetValueOrDefault("class_names") ?? initializers.GetValueOrDefault("tag_names");
         string[]? classes = names?.StringData.Select(b => b.ToStringUtf8()).ToArray();
         // The summary and the model's kind travel along (the network description is in the graph itself now).
-        return Write(network, description, description.Input != SequenceInputKind.Features ? vocabulary() : null, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
+        return Write(networks, description, description.Input != SequenceInputKind.Features ? vocabulary() : null, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
+    }
+
+    /// <summary>A network of the described shape with the stored weights whose names start with <paramref name="prefix"/>.</summary>
+    private static RecurrentNetwork<float> Restore(NetworkOptions options, Dictionary<string, TensorProto> initializers, string prefix)
+    {
+        var network = new RecurrentNetwork<float>(options, seed: 0);
+        // A one-hot model's graph holds layer 0's W as the table of its rows.
+        bool oneHot = options.Input == InputKind.OneHotTokens;
+        network.Import(network.Export().Select(t => t with
+        {
+            Values = oneHot && t.Name == "layer0.W"
+                ? RecurrentGraph.InputWeightsFromOneHotTable(Values(initializers, prefix + RecurrentGraph.OneHotTableName, t.Values.Length), t.Shape)
+                : Values(initializers, prefix + t.Name, t.Values.Length),
+        }).ToList());
+        return network;
     }
 
     internal static float[] Values(Dictionary<string, TensorProto> initializers, string name, int count)
@@ -69,12 +78,30 @@ internal static class ExportGraph
         return values.Length == count ? values : throw new InvalidDataException($"The stored weight '{name}' has {values.Length} values; the network has {count}.");
     }
 
-    private static byte[] Write(RecurrentNetwork<float> network, Description description, IReadOnlyList<string>? vocabulary, string[]? classes,
+    private static byte[] Write(IReadOnlyList<RecurrentNetwork<float>> networks, Description description, IReadOnlyList<string>? vocabulary, string[]? classes,
         IReadOnlyList<StringStringEntryProto> metadata)
+    {
+        var options = networks[0].Options;
+        var g = new OnnxGraphBuilder("RnnMlNet.Export");
+        var values = EnsembleGraph.AverageLogits(g, networks.Count, (part, k) => Logits(part, networks[k], description));
+        Outputs(g, description.Task, values[0], options.Outputs, values[1]);
+
+        g.DocString("Padded batches with their lengths: a row scores the same in any batch as alone. Inputs: " +
+            (description.Input == SequenceInputKind.Features ? "Steps float [N, T, F]" : "TokenIds int64 [N, T] (0 = unknown; see metadata " + VocabularyKey + ")") +
+            ", SequenceLengths int32 [N]" + (options.SideFeatures > 0 ? ", SideFeatures float [N, S]" : "") + ". Outputs: " + OutputsText(description.Task) +
+            (networks.Count > 1 ? $"; the mean of {networks.Count} networks' logits." : "."));
+        foreach (var entry in metadata) g.Metadata(entry.Key, entry.Value);
+        if (vocabulary is not null) g.Metadata(VocabularyKey, JsonSerializer.Serialize(vocabulary));
+        if (classes is not null) g.Metadata(ClassNamesKey, JsonSerializer.Serialize(classes));
+        return g.ToBytes();
+    }
+
+    /// <summary>One network over the padded batch: its logits, NaN for a refused row, and [N, 1] (or [N, 1, 1] for a head on
+    /// every step), whether each row is refused.</summary>
+    private static string[] Logits(OnnxGraphBuilder g, RecurrentNetwork<float> network, Description description)
     {
         var options = network.Options;
         var weights = network.Export().ToDictionary(w => w.Name);
-        var g = new OnnxGraphBuilder("RnnMlNet.Export");
         string given = g.Input("SequenceLengths", DataType.Int32, "N");
         string x;
         string? nonFinite = null;
@@ -115,16 +142,7 @@ internal static class ExportGraph
         if (side is not null)
             logits = g.Node("Add", [logits, g.Node("MatMul", [side, g.Floats("wide.weights", weights["wide.weights"].Shape, weights["wide.weights"].Values)])]);
         if (options.Head == HeadKind.EveryStep) refused = g.Node("Unsqueeze", [refused, g.Longs("refused.step_axes", 2)]);
-        logits = g.Node("Where", [refused, g.Floats("refused.nan", [], [float.NaN]), logits]);
-        Outputs(g, description.Task, logits, options.Outputs, refused);
-
-        g.DocString("Padded batches with their lengths: a row scores the same in any batch as alone. Inputs: " +
-            (description.Input == SequenceInputKind.Features ? "Steps float [N, T, F]" : "TokenIds int64 [N, T] (0 = unknown; see metadata " + VocabularyKey + ")") +
-            ", SequenceLengths int32 [N]" + (options.SideFeatures > 0 ? ", SideFeatures float [N, S]" : "") + ". Outputs: " + OutputsText(description.Task) + ".");
-        foreach (var entry in metadata) g.Metadata(entry.Key, entry.Value);
-        if (vocabulary is not null) g.Metadata(VocabularyKey, JsonSerializer.Serialize(vocabulary));
-        if (classes is not null) g.Metadata(ClassNamesKey, JsonSerializer.Serialize(classes));
-        return g.ToBytes();
+        return [g.Node("Where", [refused, g.Floats("refused.nan", [], [float.NaN]), logits]), refused];
     }
 
     /// <summary>[T, N, 1]: whether step t is within row n's length (constants named after <paramref name="use"/>).</summary>

@@ -145,6 +145,42 @@ internal sealed class OnnxGraphBuilder
         _graph.Node.Add(node);
     }
 
+    /// <summary>
+    /// Copies the nodes and initializers of <paramref name="part"/>, a graph built on its own with this graph's input names,
+    /// into this graph with every name but the inputs' prefixed by <paramref name="prefix"/>: several networks built by the
+    /// same code, with the same constant names, live side by side this way. The part's inputs become this graph's (once);
+    /// its outputs are not declared. Returns the name a part's value has here.
+    /// </summary>
+    public Func<string, string> Include(OnnxGraphBuilder part, string prefix)
+    {
+        var inputs = part._graph.Input.Select(i => i.Name).ToHashSet();
+        string Renamed(string name) => name.Length == 0 || inputs.Contains(name) ? name : prefix + name;
+        foreach (var input in part._graph.Input)
+            if (_graph.Input.All(i => i.Name != input.Name)) _graph.Input.Add(input.Clone());
+        foreach (var initializer in part._graph.Initializer)
+        {
+            var copy = initializer.Clone();
+            copy.Name = Renamed(initializer.Name);
+            if (!_initializers.Add(copy.Name)) throw new InvalidOperationException($"Graph '{_graph.Name}' already has an initializer named '{copy.Name}'.");
+            _graph.Initializer.Add(copy);
+        }
+        foreach (var node in part._graph.Node)
+        {
+            // A subgraph reads outer names that the renaming would have to follow into it; the parts included have none.
+            if (node.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0))
+                throw new NotSupportedException($"Node '{node.Name}' holds a subgraph, which Include does not rename.");
+            var copy = node.Clone();
+            copy.Name = prefix + node.Name;
+            copy.Input.Clear();
+            copy.Input.AddRange(node.Input.Select(Renamed));
+            copy.Output.Clear();
+            copy.Output.AddRange(node.Output.Select(Renamed));
+            _graph.Node.Add(copy);
+        }
+        _usesMachineLearningDomain |= part._usesMachineLearningDomain;
+        return Renamed;
+    }
+
     /// <summary>Stores a key/value pair in the model's metadata (metadata_props).</summary>
     public void Metadata(string key, string value) => _metadata[key] = value;
 

@@ -32,6 +32,13 @@ internal static class RecurrentDefaults
     public const int AutomaticValidationRows = 1_000;
     public const double AutomaticValidationFraction = 0.1;
     public const int AutomaticPatience = 3;
+    /// <summary>Automatic ensembles (1,000 rows of token sequences or more) train as many members, up to
+    /// <see cref="AutomaticEnsembleSize"/>, as make at most this many steps per epoch together: names (about 39,000 steps) gets
+    /// 5 networks in seconds, spam (about 4 million) one. On names five members gained 3.1 points over one (README, "Defaults
+    /// that train well").</summary>
+    public const long EnsembleStepBudget = 500_000;
+    public const int AutomaticEnsembleSize = 5;
+    public const int MaximumEnsembleSize = 32;
     public const double ClipNorm = EngineDefaults.ClipNorm;
     public const double DivergenceFactor = EngineDefaults.DivergenceFactor;
     public const int ShuffleBufferSize = EngineDefaults.ShuffleBufferSize;

@@ -8,6 +8,9 @@ namespace RnnMlNet.Trainers;
 /// <summary>One group of weights: a layer direction, the embedding or the head, with its tensors' shapes.</summary>
 public sealed record ComponentSummary(string Name, IReadOnlyList<string> Tensors, int Parameters);
 
+/// <summary>How one network of an ensemble trained: its seed, its epochs and the epoch it kept.</summary>
+public sealed record MemberSummary(int Seed, IReadOnlyList<EpochReport> History, int KeptEpoch, bool StillImproving);
+
 /// <summary>
 /// What a fitted recurrent model is: its layers, their weight shapes and parameter counts, and its training history.
 /// It is also stored in the ONNX graph's metadata, so <see cref="Onnx.RecurrentModelFile.ReadSummary"/> reads it back from a saved .zip.
@@ -26,22 +29,27 @@ public sealed class RecurrentModelSummary
     /// <summary>Weight groups in network order.</summary>
     public IReadOnlyList<ComponentSummary> Components { get; init; } = [];
 
-    /// <summary>Total trainable parameters.</summary>
+    /// <summary>Total trainable parameters (of every network, for an ensemble).</summary>
     public int TotalParameters { get; init; }
 
-    /// <summary>Loss (and validation loss) per epoch.</summary>
+    /// <summary>Loss (and validation loss) per epoch; for an ensemble, its first network's (every network's is in <see cref="Members"/>).</summary>
     public IReadOnlyList<EpochReport> History { get; init; } = [];
 
     /// <summary>The epoch whose weights the model holds.</summary>
     public int KeptEpoch { get; init; }
 
+    /// <summary>For an ensemble (<c>EnsembleSize</c> above 1), how each network trained; empty for a single network, which
+    /// <see cref="History"/> describes.</summary>
+    public IReadOnlyList<MemberSummary> Members { get; init; } = [];
+
     /// <summary>Whether the validation result (the loss, or a classifier's error rate) was still improving at the last epoch
     /// trained: more epochs may give a better model.</summary>
     public bool StillImproving { get; init; }
 
-    internal static RecurrentModelSummary Create(RecurrentTask task, RecurrentNetwork<float> network, TrainingHistory? history)
+    internal static RecurrentModelSummary Create(RecurrentTask task, IReadOnlyList<RecurrentNetwork<float>> networks, IReadOnlyList<TrainingHistory?> histories, int firstSeed)
     {
-        if (!network.HasHead) throw new ArgumentException("A network without a head (HeadKind.None) is not a trained model of its own.", nameof(network));
+        var network = networks[0];
+        if (!network.HasHead) throw new ArgumentException("A network without a head (HeadKind.None) is not a trained model of its own.", nameof(networks));
         var o = network.Options;
         var components = network.Parameters.Entries
             .GroupBy(p => p.Name.Contains('.') ? p.Name[..p.Name.LastIndexOf('.')] : p.Name)
@@ -53,19 +61,28 @@ public sealed class RecurrentModelSummary
             InputKind.OneHotTokens => $"one-hot tokens V={o.VocabularySize}",
             _ => $"{o.FeaturesPerStep} features per step",
         };
+        var members = histories.Select(Member).ToList();
         return new RecurrentModelSummary
         {
             Task = task,
-            Architecture = $"{o.Cell}, {o.Layers} layer(s) of H={o.HiddenSize}{(o.Bidirectional ? ", bidirectional" : "")}, input {input}, " +
+            Architecture = (networks.Count > 1 ? $"ensemble of {networks.Count} networks, each " : "") +
+                $"{o.Cell}, {o.Layers} layer(s) of H={o.HiddenSize}{(o.Bidirectional ? ", bidirectional" : "")}, input {input}, " +
                 $"{(o.Head == HeadKind.EveryStep ? "every step" : $"{o.Pooling} pooling")}{(o.SideFeatures > 0 ? $", wide part on S={o.SideFeatures} side features" : "")}, {o.Outputs} output(s)",
             Components = components,
-            TotalParameters = network.Parameters.Count,
-            // The gradient-flow record stays out of the saved model: epochs × layers × steps numbers would swell its metadata.
-            History = history?.Epochs.Select(e => e with { GradientFlow = null }).ToList() ?? [],
-            KeptEpoch = history?.KeptEpoch ?? 0,
-            StillImproving = history is { Epochs: [.., { ValidationLoss: not null }] epochs } && history.KeptEpoch == epochs.Count && epochs.Count > 1,
+            TotalParameters = networks.Sum(n => n.Parameters.Count),
+            History = members[0].History,
+            KeptEpoch = members[0].KeptEpoch,
+            StillImproving = members[0].StillImproving,
+            Members = networks.Count > 1 ? members.Select((m, k) => m with { Seed = firstSeed + k }).ToList() : [],
         };
     }
+
+    private static MemberSummary Member(TrainingHistory? history) => new(
+        0,
+        // The gradient-flow record stays out of the saved model: epochs × layers × steps numbers would swell its metadata.
+        history?.Epochs.Select(e => e with { GradientFlow = null }).ToList() ?? [],
+        history?.KeptEpoch ?? 0,
+        history is { Epochs: [.., { ValidationLoss: not null }] epochs } && history.KeptEpoch == epochs.Count && epochs.Count > 1);
 
     /// <summary>A readable table.</summary>
     public override string ToString()
@@ -77,8 +94,15 @@ public sealed class RecurrentModelSummary
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +
                 (e.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : ""));
-        if (History.Count > 0) text.AppendLine($"  kept the weights of epoch {KeptEpoch}");
-        if (StillImproving) text.AppendLine("  warning: the validation result was still improving (still falling) at the last epoch; more epochs may give a better model");
+        if (History.Count > 0) text.AppendLine($"  kept the weights of epoch {KeptEpoch}{(Members.Count > 0 ? " (the first network)" : "")}");
+        foreach (var (m, k) in Members.Select((m, k) => (m, k)).Skip(1))
+            text.AppendLine($"  network {k + 1} (seed {m.Seed}): kept the weights of epoch {m.KeptEpoch} of {m.History.Count}" +
+                (m.History.LastOrDefault(e => e.Epoch == m.KeptEpoch) is { } kept ? $", loss {kept.TrainingLoss:F4}" +
+                    (kept.ValidationLoss is double v ? $", validation {v:F4}" : "") + (kept.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : "") : ""));
+        if (StillImproving || Members.Any(m => m.StillImproving))
+            text.AppendLine("  warning: the validation result was still improving (still falling) at the last epoch" +
+                (Members.Count > 0 ? $" of network(s) {string.Join(", ", Members.Select((m, k) => (m, k)).Where(p => p.m.StillImproving).Select(p => p.k + 1))}" : "") +
+                "; more epochs may give a better model");
         return text.ToString();
     }
 

@@ -36,6 +36,8 @@ namespace RnnMlNet.Trainers;
 /// A <see cref="TransformerChain{TLastTransformer}"/> of an OnnxTransformer holding the trained network as a
 /// standard ONNX graph (LSTM/GRU/RNN operators), stateless CustomMapping glue to scalar columns, and
 /// ValueToKey/DropColumns. Dispose it: the OnnxTransformer keeps a temporary copy of the graph until then.
+/// With <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows of short token sequences or
+/// more), the graph holds every network of the ensemble and averages their logits.
 /// ]]></format>
 /// </remarks>
 public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITransformer>>
@@ -63,11 +65,16 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     public RecurrentModelSummary? LastSummary { get; private set; }
 
     /// <summary>Every epoch's report of the last <see cref="Fit(IDataView)"/> (with learning rates, and gradient flow when
-    /// recorded), and the epoch kept; null when it trained no epoch.</summary>
+    /// recorded), and the epoch kept; null when it trained no epoch. For an ensemble, its first member's; the summary
+    /// (<see cref="LastSummary"/>) has every member's.</summary>
     public TrainingHistory? LastHistory { get; private set; }
 
-    /// <summary>The network of the last <see cref="Fit(IDataView)"/>, for parity checks against the ONNX graph.</summary>
-    internal RecurrentNetwork<float>? LastNetwork { get; private set; }
+    /// <summary>The networks of the last <see cref="Fit(IDataView)"/> (one, unless <see cref="RecurrentTrainerOptions.EnsembleSize"/>
+    /// made more), for parity checks against the ONNX graph.</summary>
+    internal RecurrentEnsemble<float>? LastEnsemble { get; private set; }
+
+    /// <summary>The first network of the last <see cref="Fit(IDataView)"/>.</summary>
+    internal RecurrentNetwork<float>? LastNetwork => LastEnsemble?.Members[0];
 
     /// <inheritdoc />
     public TransformerChain<ITransformer> Fit(IDataView input) => Fit(input, null);
@@ -86,28 +93,62 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         var sequenceInput = SequenceColumn.Describe(trainData.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
         var task = TaskAdapter.For(_task).Bind(trainData.Schema, _options);
         if (validationData is not null) CheckValidationSchema(validationData, sequenceInput, task);
-        var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), _options.Seed);
-        if (_options.InitialWeights is { } initial) network.Import(initial);
-        TrainingHistory? history = null;
-        if (_options.Epochs != 0)
+        bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
+        bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows);
+        long rows = countRows ? CountRows(trainData) : 0;
+        int members = _options.EnsembleSize ?? AutomaticEnsembleSize(trainData, sequenceInput, task, rows, tokens);
+        var networks = new List<RecurrentNetwork<float>>();
+        var histories = new List<TrainingHistory?>();
+        for (int k = 0; k < members; k++)
         {
-            // Rows stream from the data view each epoch; only the shuffle buffer and one bucketing window are in memory.
-            bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
-            var holdOut = validationData is not null
-                ? new RecurrentOptions.HoldOut(new ValidationSplit(0, _options.Seed), _options.EarlyStoppingPatience ?? RecurrentDefaults.AutomaticPatience)
-                : _options.HoldOutFor((_options.ValidationFraction is null && tokens) || _options.HoldOutLastRows ? CountRows(trainData) : 0, tokens);
-            DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, _options.CancellationToken);
-            var training = _options.ToTrainingOptions(holdOut, tokens,
-                _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
-            if (validationData is not null) training.EarlyStoppingPatience = holdOut.Patience;
-            history = new RecurrentTrainer<float>(network, task.Loss, training)
-                .Fit(Part(trainData, validation: false), validationData is not null ? Part(validationData, validation: false)
-                    : holdOut.Split.HoldsOut ? Part(trainData, validation: true) : null);
+            // Member k is these options with seed Seed + k: other initial weights, shuffle, dropout and hold-out.
+            var options = members == 1 ? _options : _options.WithSeed(_options.Seed + k);
+            if (members > 1 && _options.Progress is { } progress) options.Progress = new MemberProgress(progress, k + 1);
+            var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), options.Seed);
+            if (_options.InitialWeights is { } initial) network.Import(initial);
+            networks.Add(network);
+            histories.Add(_options.Epochs != 0 ? Train(network, options, trainData, validationData, sequenceInput, task, rows) : null);
         }
-        LastNetwork = network;
-        LastHistory = history;
-        LastSummary = RecurrentModelSummary.Create(_task, network, history);
-        return BuildModel(_context, network, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
+        LastEnsemble = new RecurrentEnsemble<float>(networks);
+        LastHistory = histories[0];
+        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed);
+        return BuildModel(_context, networks, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
+    }
+
+    /// <summary>Trains one network (an ensemble's member) with its options' seed; rows stream from the data view each epoch,
+    /// only the shuffle buffer and one bucketing window are in memory.</summary>
+    private TrainingHistory Train(RecurrentNetwork<float> network, RecurrentTrainerOptions options, IDataView trainData, IDataView? validationData,
+        SequenceInput sequenceInput, TaskAdapter task, long rows)
+    {
+        bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
+        var holdOut = validationData is not null
+            ? new RecurrentOptions.HoldOut(new ValidationSplit(0, options.Seed), options.EarlyStoppingPatience ?? RecurrentDefaults.AutomaticPatience)
+            : options.HoldOutFor((options.ValidationFraction is null && tokens) || options.HoldOutLastRows ? rows : 0, tokens);
+        DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken);
+        var training = options.ToTrainingOptions(holdOut, tokens,
+            _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
+        if (validationData is not null) training.EarlyStoppingPatience = holdOut.Patience;
+        return new RecurrentTrainer<float>(network, task.Loss, training)
+            .Fit(Part(trainData, validation: false), validationData is not null ? Part(validationData, validation: false)
+                : holdOut.Split.HoldsOut ? Part(trainData, validation: true) : null);
+    }
+
+    /// <summary>The automatic <see cref="RecurrentTrainerOptions.EnsembleSize"/>: for 1,000 rows of token sequences or more,
+    /// as many members as fit the step budget; otherwise, and for the settings that describe one network, one network.</summary>
+    private int AutomaticEnsembleSize(IDataView trainData, SequenceInput input, TaskAdapter task, long rows, bool tokens)
+    {
+        if (!tokens || rows < RecurrentDefaults.AutomaticValidationRows || _options.Epochs == 0 || _options.InitialWeights is not null
+            || _options.PooledStateColumnName is not null || _options.CheckpointDirectory is not null || _options.DataParallel is not null) return 1;
+        long steps = 0;
+        foreach (var example in new DataViewSequenceSource(trainData, input, task, new ValidationSplit(0, _options.Seed), false, _options.CancellationToken).Read())
+            steps += example.Input.Length;
+        return (int)Math.Clamp(RecurrentDefaults.EnsembleStepBudget / Math.Max(1, steps), 1, RecurrentDefaults.AutomaticEnsembleSize);
+    }
+
+    /// <summary>Passes on a member's epoch reports marked with its number.</summary>
+    private sealed class MemberProgress(IProgress<EpochReport> progress, int member) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport value) => progress.Report(value with { Member = member });
     }
 
     /// <summary>The validation set must hold the training set's columns with the same types.</summary>
@@ -158,12 +199,18 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     }
 
     /// <summary>The trained network as an ONNX graph behind ML.NET's built-in transformers.</summary>
-    internal static TransformerChain<ITransformer> BuildModel(MLContext context, RecurrentNetwork<float> network, SequenceInput input,
+    internal static TransformerChain<ITransformer> BuildModel(MLContext context, IReadOnlyList<RecurrentNetwork<float>> networks, SequenceInput input,
         TaskAdapter task, RecurrentModelSummary summary, IDataView data, string? pooledStateColumn)
     {
         var graph = new OnnxGraphBuilder("RnnMlNet");
-        var (logits, features, refused) = RecurrentGraph.AddNetwork(graph, network, input);
-        string[] outputs = task.AddOnnxOutputs(graph, logits);
+        var network = networks[0];
+        var values = EnsembleGraph.AverageLogits(graph, networks.Count, (g, k) =>
+        {
+            var (logits, features, refused) = RecurrentGraph.AddNetwork(g, networks[k], input);
+            return [logits, features, refused];
+        });
+        string[] outputs = task.AddOnnxOutputs(graph, values[0]);
+        string features = values[1], refused = values[2];
         // Under a name of the library's own (a user's name could be one of the graph's), copied to the user's name below.
         const string pooled = "RnnMlNet.PooledState";
         if (pooledStateColumn is not null)
@@ -174,7 +221,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         }
         graph.Metadata(RecurrentModelSummary.MetadataKey, summary.ToJson());
         // What ExportOnnx needs to rebuild the network from the weights, for a graph that takes padded batches.
-        graph.Metadata(ExportGraph.NetworkKey, ExportGraph.Describe(network.Options, input, summary.Task));
+        graph.Metadata(ExportGraph.NetworkKey, ExportGraph.Describe(network.Options, input, summary.Task, networks.Count));
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, summary.Task.ToString());
         var onnx = OwnedOnnxTransformer.Fit(context, outputs, input.ColumnNames, graph.ToBytes(), data);
         var tail = task.Tail(context, onnx.Transform(data)).ToList();

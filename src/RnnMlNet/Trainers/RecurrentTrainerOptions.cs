@@ -69,6 +69,26 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// or to package for scoring with <see cref="RecurrentOptions.Epochs"/> 0. Their shapes must match the network these options describe.</summary>
     public IReadOnlyList<NamedTensor<float>>? InitialWeights { get; set; }
 
+    /// <summary>Networks to train and average (an ensemble). Member k trains with seed <see cref="RecurrentOptions.Seed"/> + k, so
+    /// with its own initial weights, shuffle, dropout masks and hold-out, and the saved model averages the members' logits in
+    /// its one ONNX graph; training and scoring take about this many times as long. One network's accuracy moves by about a
+    /// point from seed to seed on a small task; the average is steadier and better than a typical member (names: 86.0 % for one
+    /// LSTM, 89.1 % for five; README, "Defaults that train well"). Default null: automatic. For 1,000 rows of token sequences
+    /// or more (the automatic hold-out's threshold), as many members, up to 5, as make at most 500,000 steps per epoch
+    /// together (the rows' tokens, summed: names with about 39,000 trains 5, spam with about 4 million trains 1). One
+    /// network otherwise, and with <see cref="InitialWeights"/> (a model to fine-tune), <see cref="PooledStateColumnName"/>,
+    /// <see cref="RecurrentOptions.CheckpointDirectory"/> or <see cref="RecurrentOptions.DataParallel"/>; the last three, and
+    /// <see cref="RecurrentOptions.Epochs"/> 0, take only a single network.</summary>
+    public int? EnsembleSize { get; set; }
+
+    /// <summary>These options with another seed: an ensemble member's.</summary>
+    internal RecurrentTrainerOptions WithSeed(int seed)
+    {
+        var copy = (RecurrentTrainerOptions)MemberwiseClone();
+        copy.Seed = seed;
+        return copy;
+    }
+
     /// <summary>The shared sizes, plus the directions and the pooling these options choose.</summary>
     internal override NetworkOptions ToNetworkOptions(CellKind cell)
     {
@@ -96,6 +116,11 @@ public class RecurrentTrainerOptions : RecurrentOptions
             ClassWeights is null ? null : string.Join(", ", ClassWeights), "finite positive weights");
         Core.OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");
         Core.OptionChecks.Require(MaximumLength >= 0, nameof(MaximumLength), MaximumLength, "0 (no limit) or more");
+        Core.OptionChecks.Require(EnsembleSize is null or (>= 1 and <= RecurrentDefaults.MaximumEnsembleSize), nameof(EnsembleSize), EnsembleSize,
+            $"null (automatic) or 1 to {RecurrentDefaults.MaximumEnsembleSize}");
+        string? single = PooledStateColumnName is not null ? nameof(PooledStateColumnName) : CheckpointDirectory is not null ? nameof(CheckpointDirectory)
+            : DataParallel is not null ? nameof(DataParallel) : Epochs == 0 ? "Epochs 0" : null;
+        Core.OptionChecks.Require(EnsembleSize is null or 1 || single is null, nameof(EnsembleSize), EnsembleSize, $"null or 1 with {single}, which takes a single network");
         base.Validate();
     }
 }

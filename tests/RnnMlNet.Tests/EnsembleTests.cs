@@ -1,0 +1,140 @@
+using Microsoft.ML;
+using RnnMlNet.Core.Distributed;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Onnx;
+using RnnMlNet.Trainers;
+
+namespace RnnMlNet.Tests;
+
+/// <summary>
+/// EnsembleSize: how many networks the automatic setting trains, how each member reports and is summarised, and the
+/// settings that take a single network. (That the saved graph averages the members as the engine does is tested with the
+/// other parity cases in RecurrentTrainerTests, SequenceTaggerTests and OnnxExportContractTests.)
+/// </summary>
+public class EnsembleTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary><paramref name="rows"/> rows of <paramref name="length"/> tokens each; the label: whether a 3 comes before a 5.</summary>
+    private static SyntheticData.TokenRow[] Rows(int rows, int length)
+    {
+        var random = new Random(rows + length);
+        return Enumerable.Range(0, rows).Select(_ =>
+        {
+            var tokens = Enumerable.Range(0, length).Select(_ => (uint)random.Next(1, SyntheticData.Vocabulary + 1)).ToArray();
+            int three = Array.IndexOf(tokens, 3u), five = Array.LastIndexOf(tokens, 5u);
+            return new SyntheticData.TokenRow { Tokens = tokens, Label = three >= 0 && five > three };
+        }).ToArray();
+    }
+
+    private static RecurrentTrainerOptions Tiny() => new() { FeatureColumnName = "Tokens", HiddenSize = 3, EmbeddingSize = 2, Epochs = 1 };
+
+    /// <summary>Token sequences with the automatic hold-out (1,000 rows or more) get as many members, up to 5, as make at
+    /// most 500,000 steps per epoch together; fewer rows get one network.</summary>
+    [Theory]
+    [InlineData(1_000, 4, 5)]   // 4,000 steps
+    [InlineData(1_000, 200, 2)] // 200,000 steps: two members make 400,000
+    [InlineData(1_000, 600, 1)] // 600,000 steps: past the budget alone
+    [InlineData(999, 4, 1)]     // no automatic hold-out
+    public void AnAutomaticEnsembleHasAsManyMembersAsTheStepBudgetAllows(int rows, int length, int members)
+    {
+        var ml = _temp.Context();
+        var trainer = ml.BinaryClassification.Trainers.Lstm(Tiny());
+        using var model = trainer.Fit(SyntheticData.Load(ml, Rows(rows, length)));
+        Assert.Equal(members, trainer.LastEnsemble!.Members.Count);
+        Assert.Equal(members == 1 ? 0 : members, trainer.LastSummary!.Members.Count);
+    }
+
+    /// <summary>A pooled-state column describes one network's state, and starting weights are one model to fine-tune, so the
+    /// automatic setting trains one network with either.</summary>
+    [Theory]
+    [InlineData("PooledStateColumnName")]
+    [InlineData("InitialWeights")]
+    public void SettingsOfOneNetworkKeepTheAutomaticEnsembleToOne(string setting)
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, Rows(1_000, 4));
+        var options = Tiny();
+        if (setting == "PooledStateColumnName") options.PooledStateColumnName = "Embedding";
+        else
+        {
+            var first = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 3, EmbeddingSize = 2, Epochs = 1, EnsembleSize = 1 });
+            using var firstModel = first.Fit(data);
+            options.InitialWeights = first.LastNetwork!.Export();
+        }
+        var trainer = ml.BinaryClassification.Trainers.Lstm(options);
+        using var model = trainer.Fit(data);
+        Assert.Single(trainer.LastEnsemble!.Members);
+    }
+
+    /// <summary>Each member trains with its own seed, reports its epochs with its number, and is summarised in the saved model.</summary>
+    [Fact]
+    public void MembersTrainWithTheirOwnSeedsAndAreSummarised()
+    {
+        var ml = _temp.Context();
+        var reports = new List<EpochReport>();
+        var options = Tiny();
+        options.Epochs = 2;
+        options.Seed = 7;
+        options.EnsembleSize = 3;
+        options.ValidationFraction = 0.2;
+        options.Progress = new ImmediateProgress<EpochReport>(reports.Add);
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 2));
+        var trainer = ml.BinaryClassification.Trainers.Lstm(options);
+        using var model = trainer.Fit(data);
+
+        Assert.Equal([(1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2)], reports.Select(r => (r.Member, r.Epoch)));
+        // Member k is the single network that seed 7 + k trains.
+        var second = Tiny();
+        second.Epochs = 2;
+        second.Seed = 8;
+        second.ValidationFraction = 0.2;
+        var alone = ml.BinaryClassification.Trainers.Lstm(second);
+        using var aloneModel = alone.Fit(data);
+        Assert.Equal(alone.LastNetwork!.Export().SelectMany(w => w.Values), trainer.LastEnsemble!.Members[1].Export().SelectMany(w => w.Values));
+        Assert.Equal(alone.LastHistory!.Epochs.Select(e => e.ValidationLoss), trainer.LastSummary!.Members[1].History.Select(e => e.ValidationLoss));
+
+        string path = _temp.File("ensemble.zip");
+        ml.Model.Save(model, data.Schema, path);
+        var summary = RecurrentModelFile.ReadSummary(path);
+        Assert.Equal([7, 8, 9], summary.Members.Select(m => m.Seed));
+        Assert.All(summary.Members, m => Assert.Equal(2, m.History.Count));
+        Assert.Equal(3 * alone.LastSummary!.TotalParameters, summary.TotalParameters);
+        Assert.StartsWith("ensemble of 3 networks", summary.Architecture);
+        Assert.Contains("network 3 (seed 9): kept the weights of epoch", summary.ToString());
+    }
+
+    public static IEnumerable<object[]> SingleNetworkSettings() =>
+    [
+        [(Action<RecurrentTrainerOptions>)(o => o.PooledStateColumnName = "Embedding"), "PooledStateColumnName"],
+        [(Action<RecurrentTrainerOptions>)(o => o.CheckpointDirectory = "checkpoints"), "CheckpointDirectory"],
+        [(Action<RecurrentTrainerOptions>)(o => o.DataParallel = new DataParallelOptions { Communicator = SingleProcess.Instance, Shards = 2 }), "DataParallel"],
+        [(Action<RecurrentTrainerOptions>)(o => { o.Epochs = 0; o.InitialWeights = []; }), "Epochs 0"],
+    ];
+
+    [Theory]
+    [MemberData(nameof(SingleNetworkSettings))]
+    public void SettingsThatTakeOneNetworkRefuseAnEnsemble(Action<RecurrentTrainerOptions> set, string setting)
+    {
+        var options = Tiny();
+        set(options);
+        options.EnsembleSize = 2;
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MLContext().BinaryClassification.Trainers.Lstm(options));
+        Assert.Equal("EnsembleSize", error.ParamName);
+        Assert.Contains(setting, error.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(33)]
+    public void AnEnsembleSizeOutOfRangeIsRefused(int size)
+    {
+        var options = Tiny();
+        options.EnsembleSize = size;
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MLContext().BinaryClassification.Trainers.Lstm(options));
+        Assert.Equal("EnsembleSize", error.ParamName);
+        Assert.Contains("1 to 32", error.Message);
+    }
+}
