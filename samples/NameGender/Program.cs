@@ -26,7 +26,7 @@ var lstm = ml.Transforms.Text.NormalizeText("Lower", "Name")
         EarlyStoppingPatience = 3,
         Seed = 1,
         Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e =>
-            ConsoleProgress.Line($"  epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, validation loss {e.ValidationLoss:F4}, error rate {e.ValidationErrorRate:P2}")),
+            ConsoleProgress.Line($"  network {e.Member}, epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, validation loss {e.ValidationLoss:F4}, error rate {e.ValidationErrorRate:P2}")),
         BatchProgress = ConsoleProgress.Batches("names"),
     }));
 // ML.NET's classic text classifier on the same split: character n-grams and a linear model.
