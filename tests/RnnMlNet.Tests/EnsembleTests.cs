@@ -36,7 +36,7 @@ public class EnsembleTests : IDisposable
     [Theory]
     [InlineData(1_000, 4, 5)]   // 4,000 steps
     [InlineData(1_000, 200, 2)] // 200,000 steps: two members make 400,000
-    [InlineData(1_000, 600, 1)] // 600,000 steps: past the budget alone
+    [InlineData(1_000, 260, 1)] // 260,000 steps: two members would pass the budget
     [InlineData(999, 4, 1)]     // no automatic hold-out
     public void AnAutomaticEnsembleHasAsManyMembersAsTheStepBudgetAllows(int rows, int length, int members)
     {
@@ -45,6 +45,22 @@ public class EnsembleTests : IDisposable
         using var model = trainer.Fit(SyntheticData.Load(ml, Rows(rows, length)));
         Assert.Equal(members, trainer.LastEnsemble!.Members.Count);
         Assert.Equal(members == 1 ? 0 : members, trainer.LastSummary!.Members.Count);
+    }
+
+    /// <summary>The automatic size depends on the training rows, whether rows are held out automatically, not at all, or
+    /// given as a validation set.</summary>
+    [Theory]
+    [InlineData("none")]
+    [InlineData("given")]
+    public void TheAutomaticSizeDoesNotDependOnTheHoldOut(string holdOut)
+    {
+        var ml = _temp.Context();
+        var options = Tiny();
+        if (holdOut == "none") options.ValidationFraction = 0;
+        var trainer = ml.BinaryClassification.Trainers.Lstm(options);
+        var data = SyntheticData.Load(ml, Rows(1_000, 4));
+        using var model = holdOut == "given" ? trainer.Fit(data, SyntheticData.Load(ml, Rows(50, 4))) : trainer.Fit(data);
+        Assert.Equal(5, trainer.LastEnsemble!.Members.Count);
     }
 
     /// <summary>A pooled-state column describes one network's state, and starting weights are one model to fine-tune, so the
@@ -75,17 +91,21 @@ public class EnsembleTests : IDisposable
     {
         var ml = _temp.Context();
         var reports = new List<EpochReport>();
+        var batches = new List<BatchReport>();
         var options = Tiny();
         options.Epochs = 2;
         options.Seed = 7;
         options.EnsembleSize = 3;
         options.ValidationFraction = 0.2;
         options.Progress = new ImmediateProgress<EpochReport>(reports.Add);
+        options.BatchProgress = new ImmediateProgress<BatchReport>(batches.Add);
         var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 2));
         var trainer = ml.BinaryClassification.Trainers.Lstm(options);
         using var model = trainer.Fit(data);
 
         Assert.Equal([(1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2)], reports.Select(r => (r.Member, r.Epoch)));
+        Assert.Equal([1, 2, 3], batches.Select(b => b.Member).Distinct());
+        Assert.Equal(reports.Select(r => r.Member), trainer.LastSummary!.Members.SelectMany(m => m.History.Select(e => e.Member)));
         // Member k is the single network that seed 7 + k trains.
         var second = Tiny();
         second.Epochs = 2;

@@ -102,6 +102,16 @@ public class SequenceTaggerTests : IDisposable
         var engine = fresh.Model.CreatePredictionEngine<TaggedRow, TaggedPrediction>((ITransformer)loaded);
 
         var native = tagger.LastEnsemble!.Predict(rows.Take(20).Select(r => Sequence<float>.FromTokens(r.Tokens.Select(t => (int)t).ToArray())).ToList());
+        // Every step's probabilities are the softmax of the members' mean logits (a graph that read one member would differ).
+        var scores = ((ITransformer)loaded).Transform(data).GetColumn<float[]>("Score").Take(20).ToArray();
+        if (ensemble > 1) Assert.NotEqual(tagger.LastEnsemble.Members[0].Predict([Sequence<float>.FromTokens((int)rows[0].Tokens[0])])[0], tagger.LastEnsemble.Members[1].Predict([Sequence<float>.FromTokens((int)rows[0].Tokens[0])])[0]);
+        for (int i = 0; i < 20; i++)
+            for (int t = 0; t < rows[i].Tokens.Length; t++)
+            {
+                var expected = RecurrentTrainerTests.Softmax(native[i][(2 * t)..(2 * t + 2)]);
+                Assert.Equal(expected[0], scores[i][2 * t], 1e-5);
+                Assert.Equal(expected[1], scores[i][2 * t + 1], 1e-5);
+            }
         for (int i = 0; i < 20; i++)
         {
             var predicted = engine.Predict(new TaggedRow { Tokens = rows[i].Tokens }).PredictedTags;

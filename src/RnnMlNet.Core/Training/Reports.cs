@@ -11,6 +11,10 @@ public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, doubl
 
     /// <summary>The time this epoch still needs at its pace so far; null while the number of batches is unknown.</summary>
     public TimeSpan? EpochRemaining => BatchesInEpoch > 0 ? EpochElapsed / Batch * Math.Max(0, BatchesInEpoch - Batch) : null;
+
+    /// <summary>Which network of an ensemble is training, from 1 (set by the ML.NET estimators' <c>EnsembleSize</c>); 1 for a
+    /// single network.</summary>
+    public int Member { get; init; } = 1;
 }
 
 /// <summary>One epoch: mean training loss over its batches, validation loss when validation data was given, and the time

@@ -43,7 +43,7 @@ public sealed class RecurrentModelSummary
     public IReadOnlyList<MemberSummary> Members { get; init; } = [];
 
     /// <summary>Whether the validation result (the loss, or a classifier's error rate) was still improving at the last epoch
-    /// trained: more epochs may give a better model.</summary>
+    /// trained (of any network, for an ensemble): more epochs may give a better model.</summary>
     public bool StillImproving { get; init; }
 
     internal static RecurrentModelSummary Create(RecurrentTask task, IReadOnlyList<RecurrentNetwork<float>> networks, IReadOnlyList<TrainingHistory?> histories, int firstSeed)
@@ -61,7 +61,7 @@ public sealed class RecurrentModelSummary
             InputKind.OneHotTokens => $"one-hot tokens V={o.VocabularySize}",
             _ => $"{o.FeaturesPerStep} features per step",
         };
-        var members = histories.Select(Member).ToList();
+        var members = histories.Select((history, k) => Member(history, k + 1)).ToList();
         return new RecurrentModelSummary
         {
             Task = task,
@@ -72,15 +72,15 @@ public sealed class RecurrentModelSummary
             TotalParameters = networks.Sum(n => n.Parameters.Count),
             History = members[0].History,
             KeptEpoch = members[0].KeptEpoch,
-            StillImproving = members[0].StillImproving,
+            StillImproving = members.Any(m => m.StillImproving),
             Members = networks.Count > 1 ? members.Select((m, k) => m with { Seed = firstSeed + k }).ToList() : [],
         };
     }
 
-    private static MemberSummary Member(TrainingHistory? history) => new(
+    private static MemberSummary Member(TrainingHistory? history, int member) => new(
         0,
         // The gradient-flow record stays out of the saved model: epochs × layers × steps numbers would swell its metadata.
-        history?.Epochs.Select(e => e with { GradientFlow = null }).ToList() ?? [],
+        history?.Epochs.Select(e => e with { GradientFlow = null, Member = member }).ToList() ?? [],
         history?.KeptEpoch ?? 0,
         history is { Epochs: [.., { ValidationLoss: not null }] epochs } && history.KeptEpoch == epochs.Count && epochs.Count > 1);
 
@@ -90,7 +90,7 @@ public sealed class RecurrentModelSummary
         var text = new StringBuilder().AppendLine($"{Task}: {Architecture}");
         foreach (var c in Components)
             text.AppendLine($"  {c.Name,-20} {c.Parameters,10:N0}  {string.Join(", ", c.Tensors)}");
-        text.AppendLine($"  {"total",-20} {TotalParameters,10:N0}");
+        text.AppendLine($"  {(Members.Count > 0 ? $"total, {Members.Count} networks" : "total"),-20} {TotalParameters,10:N0}");
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +
                 (e.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : ""));
@@ -99,7 +99,7 @@ public sealed class RecurrentModelSummary
             text.AppendLine($"  network {k + 1} (seed {m.Seed}): kept the weights of epoch {m.KeptEpoch} of {m.History.Count}" +
                 (m.History.LastOrDefault(e => e.Epoch == m.KeptEpoch) is { } kept ? $", loss {kept.TrainingLoss:F4}" +
                     (kept.ValidationLoss is double v ? $", validation {v:F4}" : "") + (kept.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : "") : ""));
-        if (StillImproving || Members.Any(m => m.StillImproving))
+        if (StillImproving)
             text.AppendLine("  warning: the validation result was still improving (still falling) at the last epoch" +
                 (Members.Count > 0 ? $" of network(s) {string.Join(", ", Members.Select((m, k) => (m, k)).Where(p => p.m.StillImproving).Select(p => p.k + 1))}" : "") +
                 "; more epochs may give a better model");

@@ -103,7 +103,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         {
             // Member k is these options with seed Seed + k: other initial weights, shuffle, dropout and hold-out.
             var options = members == 1 ? _options : _options.WithSeed(_options.Seed + k);
-            if (members > 1 && _options.Progress is { } progress) options.Progress = new MemberProgress(progress, k + 1);
+            if (members > 1 && _options.Progress is { } progress) options.Progress = new MemberProgress<EpochReport>(progress, r => r with { Member = k + 1 });
+            if (members > 1 && _options.BatchProgress is { } batches) options.BatchProgress = new MemberProgress<BatchReport>(batches, r => r with { Member = k + 1 });
             var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), options.Seed);
             if (_options.InitialWeights is { } initial) network.Import(initial);
             networks.Add(network);
@@ -141,14 +142,18 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             || _options.PooledStateColumnName is not null || _options.CheckpointDirectory is not null || _options.DataParallel is not null) return 1;
         long steps = 0;
         foreach (var example in new DataViewSequenceSource(trainData, input, task, new ValidationSplit(0, _options.Seed), false, _options.CancellationToken).Read())
+        {
             steps += example.Input.Length;
+            // Past half the budget there is room for one network only: large data is not read to the end.
+            if (steps > RecurrentDefaults.EnsembleStepBudget / 2) return 1;
+        }
         return (int)Math.Clamp(RecurrentDefaults.EnsembleStepBudget / Math.Max(1, steps), 1, RecurrentDefaults.AutomaticEnsembleSize);
     }
 
-    /// <summary>Passes on a member's epoch reports marked with its number.</summary>
-    private sealed class MemberProgress(IProgress<EpochReport> progress, int member) : IProgress<EpochReport>
+    /// <summary>Passes on a member's reports marked with its number.</summary>
+    private sealed class MemberProgress<TReport>(IProgress<TReport> progress, Func<TReport, TReport> mark) : IProgress<TReport>
     {
-        public void Report(EpochReport value) => progress.Report(value with { Member = member });
+        public void Report(TReport value) => progress.Report(mark(value));
     }
 
     /// <summary>The validation set must hold the training set's columns with the same types.</summary>
@@ -202,6 +207,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     internal static TransformerChain<ITransformer> BuildModel(MLContext context, IReadOnlyList<RecurrentNetwork<float>> networks, SequenceInput input,
         TaskAdapter task, RecurrentModelSummary summary, IDataView data, string? pooledStateColumn)
     {
+        // The pooled state is one network's; the options refuse it with an ensemble.
+        if (pooledStateColumn is not null && networks.Count > 1) throw new ArgumentException("A pooled-state column needs a single network.", nameof(pooledStateColumn));
         var graph = new OnnxGraphBuilder("RnnMlNet");
         var network = networks[0];
         var values = EnsembleGraph.AverageLogits(graph, networks.Count, (g, k) =>

@@ -116,11 +116,12 @@ public class RecurrentTrainerOptions : RecurrentOptions
             ClassWeights is null ? null : string.Join(", ", ClassWeights), "finite positive weights");
         Core.OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");
         Core.OptionChecks.Require(MaximumLength >= 0, nameof(MaximumLength), MaximumLength, "0 (no limit) or more");
+        base.Validate();
         Core.OptionChecks.Require(EnsembleSize is null or (>= 1 and <= RecurrentDefaults.MaximumEnsembleSize), nameof(EnsembleSize), EnsembleSize,
             $"null (automatic) or 1 to {RecurrentDefaults.MaximumEnsembleSize}");
+        // After the shared checks, so that an Epochs 0 without InitialWeights is reported as that.
         string? single = PooledStateColumnName is not null ? nameof(PooledStateColumnName) : CheckpointDirectory is not null ? nameof(CheckpointDirectory)
             : DataParallel is not null ? nameof(DataParallel) : Epochs == 0 ? "Epochs 0" : null;
         Core.OptionChecks.Require(EnsembleSize is null or 1 || single is null, nameof(EnsembleSize), EnsembleSize, $"null or 1 with {single}, which takes a single network");
-        base.Validate();
     }
 }
