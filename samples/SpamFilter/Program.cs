@@ -40,7 +40,7 @@ var lstm = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
     LearningRate = 2e-3,
     Seed = 1,
     Progress = new RnnMlNet.ImmediateProgress<EpochReport>(e =>
-        ConsoleProgress.Line($"  epoch {e.Epoch}: training loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds:F0}s since training began")),
+        ConsoleProgress.Line($"  network {e.Member}, epoch {e.Epoch}: training loss {e.TrainingLoss:F4}, {e.Elapsed.TotalSeconds:F0}s since the network began")),
     // On a terminal, a line rewritten after every step: pace and what the epoch still needs.
     BatchProgress = ConsoleProgress.Batches("messages"),
 });

@@ -4,11 +4,15 @@ public class LowerCaseText
     public string Lower { get; set; } = "";
 }
 
-/// <summary>A sentence for training or testing: its lower-cased text, one tag per character, and the original.</summary>
+/// <summary>A sentence for training or testing: its lower-cased text, one tag per character (what both models are
+/// scored on), one casing class per word (what the tagger learns), and the original.</summary>
 public sealed class TaggedSentence : LowerCaseText
 {
     /// <summary>"U" where the original character is upper-case, "L" everywhere else (digits and punctuation too).</summary>
     public string[] Tags { get; set; } = [];
+
+    /// <summary>One casing class per word, from <see cref="Words.ClassesOf"/>: what the tagger learns.</summary>
+    public string[] WordClasses { get; set; } = [];
 
     public string Original { get; set; } = "";
 
@@ -16,16 +20,18 @@ public sealed class TaggedSentence : LowerCaseText
     {
         var lower = original.ToLowerInvariant();
         var tags = Casing.Tags(original);
-        // The tagger needs exactly one tag per input character; invariant lower-casing maps char to char.
+        // Scoring compares the characters of the lower-cased text with those of the original, and the words are found in both,
+        // so their positions must agree; invariant lower-casing maps char to char.
         if (lower.Length != tags.Length) throw new InvalidDataException($"Lower-casing changed the length of \"{original}\".");
-        return new TaggedSentence { Lower = lower, Tags = tags, Original = original };
+        return new TaggedSentence { Lower = lower, Tags = tags, WordClasses = Words.ClassesOf(original), Original = original };
     }
 }
 
-/// <summary>The tagger's answer, through MapKeyToValue.</summary>
+/// <summary>The tagger's answer: its Score column.</summary>
 public sealed class Restoration
 {
-    public string[] PredictedTags { get; set; } = [];
+    /// <summary>Per word, the probability of each casing class, in the order of <see cref="Words.Classes"/>.</summary>
+    public float[] Score { get; set; } = [];
 }
 
 public static class Casing
