@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using RnnMlNet.Trainers;
 
 namespace RnnMlNet.Tests;
 
@@ -48,6 +49,27 @@ public class TruecasingWordsTests
     [InlineData(0.4f, 0.2f, 0.1f, 0.3f, "Word")] // with 0.6, a mixed word counted as capitalised
     public void EachCharacterTakesItsMoreProbableTag(float lower, float capitalised, float allCaps, float mixed, string expected) =>
         Assert.Equal(expected, Casing.Restore("word", Words.CharacterTags("word", [lower, capitalised, allCaps, mixed])));
+
+    /// <summary>
+    /// The sample's pipeline end to end: a tagger trained on sentences where each word always has one class restores each
+    /// class, so the tagger's Score slots are read in the order of <see cref="Words.Classes"/>.
+    /// </summary>
+    [Fact]
+    public void TheSamplesPipelineRestoresEveryClass()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(1);
+        string[] words = ["NATO", "Iraq", "met", "McCain", "and"];
+        var sentences = Enumerable.Range(0, 300)
+            .Select(_ => TaggedSentence.From(string.Join(' ', Enumerable.Range(0, random.Next(2, 7)).Select(_ => words[random.Next(words.Length)]))))
+            .ToList();
+        var labels = Truecaser.Labels(ml, ml.Data.LoadFromEnumerable(sentences));
+        var tagger = new SequenceTaggerOptions { FeatureColumnName = "WordIds", EmbeddingSize = 4, HiddenSize = 8, Epochs = 40, ValidationFraction = 0, EnsembleSize = 1 };
+        using var model = Truecaser.Pipeline(ml, tagger).Fit(labels.Transform(ml.Data.LoadFromEnumerable(sentences)));
+        var probe = new[] { TaggedSentence.From("and NATO met McCain and Iraq") };
+        var tags = Truecaser.CharacterTags(probe, model.Transform(ml.Data.LoadFromEnumerable(probe))).Single();
+        Assert.Equal("and NATO met Mccain and Iraq", Casing.Restore(probe[0].Lower, tags));
+    }
 
     /// <summary>Text without a word reaches the tagger as an empty row, which it scores as refused (NaN): nothing to upper-case.</summary>
     [Fact]
