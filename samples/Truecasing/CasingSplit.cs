@@ -25,8 +25,8 @@ public sealed record CasingSplit(List<TaggedSentence> Train, List<TaggedSentence
     /// <summary>
     /// A section heading of the early addresses ("FORESTS.", "PARCEL POST."): every letter upper-case, two letters or
     /// more. Lower-cased, a heading reads like a short sentence, and a tagger trained on the 244 of the training years
-    /// wrote the test years' "(Applause.)" as "(APPLAUSE.)" (455 of one network's 1,024 wrong upper-case characters).
-    /// The test years have none.
+    /// wrote the test years' "(Applause.)" as "(APPLAUSE.)" (455 of one network's 1,024 wrong upper-case characters in a
+    /// scratch run). The test years have none.
     /// </summary>
     public static bool IsHeading(string sentence) => sentence.Count(char.IsLetter) > 1 && sentence.Where(char.IsLetter).All(char.IsUpper);
 

@@ -28,17 +28,23 @@ internal static class QualityDriver
             Option(args, "--seeds")?.Split(',').Select(int.Parse).ToArray() ?? []);
         Console.WriteLine($"Load average at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores.");
         var results = new List<Result>();
-        var tasks = new Dictionary<string, Func<Settings, IEnumerable<Result>>>
+        // Each task with the data file it reads, checked before anything trains, so that a missing corpus stops the run at
+        // once rather than after the tasks before it.
+        var tasks = new Dictionary<string, (Func<Settings, IEnumerable<Result>> Run, string Data)>
         {
-            ["names"] = NamesTask.Run,
-            ["spam"] = SpamTask.Run,
-            ["births"] = BirthsTask.Run,
-            ["truecasing"] = TruecasingTask.Run,
+            ["names"] = (NamesTask.Run, "data/names/names.csv"),
+            ["spam"] = (SpamTask.Run, SpamFilter.Corpus.RelativePath),
+            ["births"] = (BirthsTask.Run, TimeSeries.Series.RelativePath),
+            ["truecasing"] = (TruecasingTask.Run, CasingSplit.RelativePath),
         };
         foreach (string name in only)
         {
-            if (!tasks.TryGetValue(name, out var run)) throw new ArgumentException($"Unknown task '{name}'; expected {string.Join(", ", tasks.Keys)}.");
-            foreach (var result in run(settings))
+            if (!tasks.TryGetValue(name, out var task)) throw new ArgumentException($"Unknown task '{name}'; expected {string.Join(", ", tasks.Keys)}.");
+            if (Find(task.Data) is null) throw new FileNotFoundException($"Task '{name}' needs {task.Data}, not found above the executable: run its script in data/ (data/README.md), or leave the task out with --only.");
+        }
+        foreach (string name in only)
+        {
+            foreach (var result in tasks[name].Run(settings))
             {
                 results.Add(result);
                 Console.WriteLine($"  {result.Task} / {result.Model}: {Format(result)}");
