@@ -158,6 +158,32 @@ public class TrainerTests
         Assert.Equal(new[] { 0.4, 0.3, 0.2, 0.2, 0.3 }.Take(trained), history.Epochs.Select(e => e.ValidationErrorRate!.Value));
     }
 
+    /// <summary>
+    /// With <see cref="TrainingOptions.AveragedEpochs"/>, the network ends with the mean of the weights of the best epochs by
+    /// the metric (the scripted objective's one weight is the epoch's number, so the mean is the mean of the epochs' numbers):
+    /// on the loss (0.50, 0.40, 0.45, 0.60) epochs 2 and 3, and all three validated ones; on the error rate (0.4, 0.3, 0.2,
+    /// 0.2, 0.3) epochs 3 and 4 (tied, the lower loss first), and with 3 epoch 2 as well, which ties epoch 5 with a lower loss.
+    /// Averaging changes neither the epochs trained nor the epoch counted as best.
+    /// </summary>
+    [Theory]
+    [InlineData(EarlyStoppingMetric.Loss, 2, new[] { 2, 3 }, 4)]
+    [InlineData(EarlyStoppingMetric.Loss, 5, new[] { 2, 3, 1, 4 }, 4)]
+    [InlineData(EarlyStoppingMetric.ErrorRate, 2, new[] { 3, 4 }, 5)]
+    [InlineData(EarlyStoppingMetric.ErrorRate, 3, new[] { 3, 4, 2 }, 5)]
+    public void AveragingKeepsTheMeanOfTheBestEpochsWeights(EarlyStoppingMetric metric, int averaged, int[] epochs, int trained)
+    {
+        var objective = new ScriptedObjective([(0.50, 4), (0.40, 3), (0.45, 2), (0.60, 2), (0.55, 3), (0.70, 3), (0.80, 4)]);
+        var options = new TrainingOptions
+        {
+            Epochs = 7, BatchSize = 8, LearningRate = 1, ClipNorm = null, Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, Momentum = 0 },
+            EarlyStoppingPatience = 2, EarlyStoppingMetric = metric, AveragedEpochs = averaged,
+        };
+        var history = new RecurrentTrainer<float>(objective, options).Fit(Examples.Take(8).ToArray(), Examples.Take(1).ToArray());
+        Assert.Equal(epochs, history.AveragedEpochs);
+        Assert.Equal((epochs[0], trained), (history.KeptEpoch, history.Epochs.Count));
+        Assert.Equal((float)epochs.Average(), objective.Parameters.Values[0], 6);
+    }
+
     /// <summary>Fewer errors win whatever the loss, equal errors go to the lower loss, and a NaN loss never wins.</summary>
     [Fact]
     public void TheErrorRateComparesErrorsThenLossesAndNeverTrustsANaNLoss()
@@ -285,11 +311,13 @@ public class TrainerTests
     /// an uninterrupted run, bit for bit: Adam's state, dropout masks, shuffling, early stopping and a reduce-on-plateau
     /// schedule included. The checkpoint is gone once training finishes.</summary>
     [Theory]
-    [InlineData(null, 16, EarlyStoppingMetric.Loss)]
-    [InlineData(4, 10, EarlyStoppingMetric.Loss)]
-    [InlineData(null, 16, EarlyStoppingMetric.ErrorRate)]
-    [InlineData(4, 10, EarlyStoppingMetric.ErrorRate)]
-    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne(int? everyBatches, int cancelAfterBatch, EarlyStoppingMetric metric)
+    [InlineData(null, 16, EarlyStoppingMetric.Loss, 1)]
+    [InlineData(4, 10, EarlyStoppingMetric.Loss, 1)]
+    [InlineData(null, 16, EarlyStoppingMetric.ErrorRate, 1)]
+    [InlineData(4, 10, EarlyStoppingMetric.ErrorRate, 1)]
+    [InlineData(null, 16, EarlyStoppingMetric.Loss, 5)]
+    [InlineData(4, 10, EarlyStoppingMetric.ErrorRate, 5)]
+    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne(int? everyBatches, int cancelAfterBatch, EarlyStoppingMetric metric, int averaged)
     {
         string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-checkpoint-" + Guid.NewGuid().ToString("N"));
         string path = Path.Combine(folder, "run.checkpoint");
@@ -301,7 +329,7 @@ public class TrainerTests
                 new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
                 {
                     Epochs = 5, BatchSize = 16, Seed = 4, CheckpointPath = path, CheckpointEveryBatches = everyBatches, EarlyStoppingPatience = 3,
-                    EarlyStoppingMetric = metric, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnBatch = onBatch,
+                    EarlyStoppingMetric = metric, AveragedEpochs = averaged, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnBatch = onBatch,
                 }).Fit(Examples, validation);
 
             var uninterrupted = new RecurrentNetwork<float>(shape, seed: 1);
@@ -320,6 +348,10 @@ public class TrainerTests
             Assert.Equal(full.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss, e.ValidationErrorRate)), rest.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss, e.ValidationErrorRate)));
             Assert.All(rest.Epochs, e => Assert.NotNull(e.ValidationErrorRate));
             Assert.Equal(full.KeptEpoch, rest.KeptEpoch);
+            // Averaging restores the runners-up from the checkpoint: the resumed run averages the same epochs (with 5, every
+            // epoch validated, those before the interruption included).
+            Assert.Equal(full.AveragedEpochs, rest.AveragedEpochs);
+            Assert.Equal(Math.Min(averaged, full.Epochs.Count), full.AveragedEpochs.Count);
             Assert.False(File.Exists(path));
         }
         finally
@@ -337,7 +369,7 @@ public class TrainerTests
         {
             new TrainingCheckpoint<float>
             {
-                Epoch = 2, Weights = [1f, 2f], OptimizerSteps = 3, OptimizerState = [null, [4f, 5f]], BestWeights = null, BestEpoch = 0, BatchesPerEpoch = 1,
+                Epoch = 2, Weights = [1f, 2f], OptimizerSteps = 3, OptimizerState = [null, [4f, 5f]], Best = [], BatchesPerEpoch = 1,
                 DivergenceStart = 0.7, RecentLosses = [0.7, 0.6], Partial = null, LastGood = null,
                 History = [new EpochReport(1, 0.7, double.NaN, 1, TimeSpan.Zero), new EpochReport(2, 0.6, null, 1, TimeSpan.Zero)],
             }.Write(path, "f");
@@ -504,6 +536,8 @@ public class TrainerTests
         var loss = new BinaryCrossEntropy<float>();
         Assert.Contains("BatchSize", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { BatchSize = 0 })).Message);
         Assert.Contains("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { LearningRate = double.NaN })).Message);
+        Assert.Contains("AveragedEpochs", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { AveragedEpochs = 0 })).Message);
+        Assert.Contains("early stopping", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions { AveragedEpochs = 2 })).Message);
         var trainer = new RecurrentTrainer<float>(network, loss, new TrainingOptions { EarlyStoppingPatience = 2 });
         Assert.Contains("validation", Assert.Throws<ArgumentException>(() => trainer.Fit(Examples)).Message);
         Assert.Throws<ArgumentException>(() => new RecurrentTrainer<float>(network, loss, new TrainingOptions()).Fit([]));

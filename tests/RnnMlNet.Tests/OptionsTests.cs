@@ -128,11 +128,11 @@ public class OptionsTests : IDisposable
         {
             Epochs = 7, BatchSize = 5, LearningRate = 0.25, Optimizer = new OptimizerSettings { Kind = OptimizerKind.RmsProp }, Schedule = LearningRateSchedule.Cosine(0.1),
             ClipNorm = 3, ClipValue = 2, DivergenceFactor = 7, CheckpointEveryBatches = 9, Seed = 11, ShuffleBufferSize = 17, EarlyStoppingPatience = 4, ValidationFraction = 0.3,
-            EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate, DataParallel = new RnnMlNet.Core.Distributed.DataParallelOptions { Communicator = RnnMlNet.Core.Distributed.SingleProcess.Instance }, RecordGradientFlow = true,
+            EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate, AveragedEpochs = 2, DataParallel = new RnnMlNet.Core.Distributed.DataParallelOptions { Communicator = RnnMlNet.Core.Distributed.SingleProcess.Instance }, RecordGradientFlow = true,
         };
         var training = options.ToTrainingOptions(options.HoldOutFor(rows: 100));
         var shared = typeof(TrainingOptions).GetProperties().Where(p => typeof(RecurrentOptions).GetProperty(p.Name) is not null).ToList();
-        Assert.Equal(16, shared.Count);
+        Assert.Equal(17, shared.Count);
         foreach (var property in shared)
             Assert.Equal(typeof(RecurrentOptions).GetProperty(property.Name)!.GetValue(options), property.GetValue(training));
         Assert.Equal(0, training.MinimumSteps);

@@ -138,6 +138,50 @@ public class WideAndDeepTests : IDisposable
         Assert.True(wideAndDeep - deep >= 0.15, $"Wide and deep {wideAndDeep:F3}, the sequence alone {deep:F3}: the side features should add at least 15 points.");
     }
 
+    /// <summary>With early stopping, wide and deep keeps the mean of its three best epochs' weights unless told otherwise; the
+    /// LSTM alone keeps its best epoch, and takes a number when given one. The saved summary says which epochs.</summary>
+    [Fact]
+    public void WideAndDeepAveragesItsBestEpochsByDefault()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(Rows(300, 5));
+        RecurrentTrainerEstimator Trainer(string? side, int? averaged)
+        {
+            var options = Options("Label", epochs: 8);
+            options.SideFeatureColumnName = side;
+            options.ValidationFraction = 0.3;
+            options.EarlyStoppingPatience = 8;
+            options.AveragedEpochs = averaged;
+            return ml.BinaryClassification.Trainers.Lstm(options);
+        }
+        var wide = Trainer("Side", null);
+        using var model = wide.Fit(data);
+        var summary = wide.LastSummary!;
+        Assert.Equal(3, summary.AveragedEpochs.Count);
+        Assert.Equal(summary.KeptEpoch, summary.AveragedEpochs[0]);
+        Assert.Equal(3, summary.AveragedEpochs.Distinct().Count(e => e >= 1 && e <= summary.History.Count));
+        Assert.Contains($"kept the mean of the weights of epochs {summary.AveragedEpochs[0]}, {summary.AveragedEpochs[1]} and {summary.AveragedEpochs[2]}", summary.ToString());
+        string path = _temp.File("averaged.zip");
+        ml.Model.Save(model, data.Schema, path);
+        Assert.Equal(summary.AveragedEpochs, Onnx.RecurrentModelFile.ReadSummary(path).AveragedEpochs);
+
+        var deep = Trainer(null, null);
+        deep.Fit(data).Dispose();
+        Assert.Empty(deep.LastSummary!.AveragedEpochs);
+        Assert.Contains($"kept the weights of epoch {deep.LastSummary.KeptEpoch}", deep.LastSummary.ToString());
+        var told = Trainer(null, 2);
+        told.Fit(data).Dispose();
+        Assert.Equal(2, told.LastSummary!.AveragedEpochs.Count);
+        var once = Trainer("Side", 1);
+        once.Fit(data).Dispose();
+        Assert.Empty(once.LastSummary!.AveragedEpochs);
+
+        Assert.Contains("AveragedEpochs", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(
+            new RecurrentTrainerOptions { FeatureColumnName = "Tokens", AveragedEpochs = 0 })).Message);
+        Assert.Contains("ValidationFraction is 0", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(
+            new RecurrentTrainerOptions { FeatureColumnName = "Tokens", AveragedEpochs = 3, ValidationFraction = 0 })).Message);
+    }
+
     public sealed class BadSideRow
     {
         [KeyType(SyntheticData.Vocabulary)]

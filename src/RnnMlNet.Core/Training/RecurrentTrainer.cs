@@ -79,9 +79,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         int? batchesPerEpoch = plan.BatchesPerEpoch;
         _options.Schedule.Start();
         var epochs = new List<EpochReport>();
-        T[]? bestWeights = null;
-        var bestValidation = Validation.None;
-        int bestEpoch = 0, keptEpoch = 0;
+        var best = new BestEpochs<T>(_options.AveragedEpochs, _options.EarlyStoppingMetric);
+        int keptEpoch = 0;
         bool stoppedEarly = false;
         var checkpoint = _options.CheckpointPath is { } path ? TrainingCheckpoint<T>.Read(path, Fingerprint()) : null;
         if (checkpoint is not null)
@@ -91,8 +90,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             epochs.AddRange(checkpoint.History);
             // Schedules rebuild their state (reduce-on-plateau's) from the validation losses they were told.
             foreach (var done in checkpoint.History) _options.Schedule.EndEpoch(done.ValidationLoss);
-            (bestWeights, bestEpoch, keptEpoch, batchesPerEpoch) = (checkpoint.BestWeights, checkpoint.BestEpoch, checkpoint.Epoch, checkpoint.BatchesPerEpoch);
-            bestValidation = bestEpoch > 0 ? Validation.Of(epochs[bestEpoch - 1]) : Validation.None;
+            (keptEpoch, batchesPerEpoch) = (checkpoint.Epoch, checkpoint.BatchesPerEpoch);
+            best.Restore(checkpoint.Best, epochs);
             // The shuffling stream is drawn again over the data for the epochs done (and, in the loop below, for the batches
             // done of a checkpoint written within an epoch), so the batches to come shuffle as they would have.
             for (int done = 1; done <= checkpoint.Epoch; done++) plan.Replay();
@@ -149,7 +148,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                     onBatch(new BatchReport(epoch, tally.Batches, batchesPerEpoch ?? 0, loss, norm, rate, elapsed, tally.Rows, elapsed - epochStart));
                 }
                 if (_options.CheckpointEveryBatches is int every && tally.Batches % every == 0)
-                    SaveCheckpoint(epoch - 1, tally, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, lastGood);
+                    SaveCheckpoint(epoch - 1, tally, epochs, best, batchesPerEpoch, watch, lastGood);
             }
             if (tally.Batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
             batchesPerEpoch = tally.Batches;
@@ -170,34 +169,31 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
             if (_options.EarlyStoppingPatience is int patience && validated is { } v)
             {
-                if (v.IsBetterThan(bestValidation, _options.EarlyStoppingMetric))
-                {
-                    bestValidation = v;
-                    bestEpoch = epoch;
-                    bestWeights = (T[])_objective.Parameters.Values.Clone();
-                }
-                else if (epoch - bestEpoch >= patience)
+                best.Offer(epoch, v, _objective.Parameters.Values);
+                if (epoch - best.Best >= patience)
                 {
                     stoppedEarly = epoch < totalEpochs;
                     break;
                 }
             }
-            SaveCheckpoint(epoch, null, epochs, bestWeights, bestEpoch, batchesPerEpoch, watch, null);
+            SaveCheckpoint(epoch, null, epochs, best, batchesPerEpoch, watch, null);
         }
         // Finished: a later run with these options starts afresh.
         if (_options.CheckpointPath is { } finished && WritesCheckpoints && File.Exists(finished)) File.Delete(finished);
-        if (bestWeights is not null && bestEpoch != keptEpoch)
+        // The best epoch's weights, or the mean of the best epochs' (the last epoch's stay when it alone is kept).
+        var averaged = best.Entries.Select(e => e.Epoch).ToList();
+        if (averaged.Count > 1 || (averaged.Count == 1 && best.Best != keptEpoch))
         {
-            bestWeights.CopyTo(_objective.Parameters.Values, 0);
-            keptEpoch = bestEpoch;
+            best.WriteMean(_objective.Parameters.Values);
+            keptEpoch = best.Best;
         }
-        return new TrainingHistory(epochs, keptEpoch, stoppedEarly);
+        return new TrainingHistory(epochs, keptEpoch, stoppedEarly, averaged.Count > 1 ? averaged : [keptEpoch]);
     }
 
     /// <summary>Writes the checkpoint, when there is a path: after <paramref name="epochsDone"/> epochs, and the
     /// <paramref name="partial"/> tally of the epoch under way when written within it (with the weights of the last epoch's
     /// end, which a divergence goes back to).</summary>
-    private void SaveCheckpoint(int epochsDone, EpochTally? partial, List<EpochReport> epochs, T[]? bestWeights, int bestEpoch, int? batchesPerEpoch,
+    private void SaveCheckpoint(int epochsDone, EpochTally? partial, List<EpochReport> epochs, BestEpochs<T> best, int? batchesPerEpoch,
         DivergenceWatch? watch, T[]? lastGood)
     {
         if (_options.CheckpointPath is not { } path || !WritesCheckpoints) return;
@@ -205,7 +201,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         new TrainingCheckpoint<T>
         {
             Epoch = epochsDone, Weights = _objective.Parameters.Values, OptimizerSteps = steps, OptimizerState = state, History = epochs,
-            BestWeights = bestWeights, BestEpoch = bestEpoch, BatchesPerEpoch = batchesPerEpoch, DivergenceStart = watch?.Start ?? double.NaN,
+            Best = best.Entries, BatchesPerEpoch = batchesPerEpoch, DivergenceStart = watch?.Start ?? double.NaN,
             RecentLosses = watch?.Recent.ToArray() ?? [], Partial = partial, LastGood = partial is null ? null : lastGood,
         }.Write(path, Fingerprint());
     }
@@ -224,11 +220,13 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         // The metric matters only to early stopping; on the loss, a run keeps the fingerprint it had before the error rate
         // could be watched.
         string metric = o.EarlyStoppingPatience is null || o.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "" : $"|stop on {o.EarlyStoppingMetric}";
+        // Likewise for averaging: a run that keeps the best epoch alone keeps its earlier fingerprint.
+        string averaged = o.AveragedEpochs == 1 ? "" : $"|average {o.AveragedEpochs}";
         // Invariant: a checkpoint resumes under any culture.
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
             $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
-            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}");
+            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}{averaged}");
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than

@@ -43,11 +43,12 @@ public sealed record EpochReport(int Epoch, double TrainingLoss, double? Validat
 /// <summary>Everything training reported, plus which epoch's weights the network ended with.</summary>
 public sealed class TrainingHistory
 {
-    internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int keptEpoch, bool stoppedEarly)
+    internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int keptEpoch, bool stoppedEarly, IReadOnlyList<int> averagedEpochs)
     {
         Epochs = epochs;
         KeptEpoch = keptEpoch;
         StoppedEarly = stoppedEarly;
+        AveragedEpochs = averagedEpochs;
     }
 
     /// <summary>One report per epoch run.</summary>
@@ -55,6 +56,10 @@ public sealed class TrainingHistory
 
     /// <summary>The epoch (from 1) whose weights the network holds: the last, or the best by validation loss with early stopping.</summary>
     public int KeptEpoch { get; }
+
+    /// <summary>The epochs whose weights the network holds the mean of, best first (<see cref="RnnMlNet.Core.Training.TrainingOptions.AveragedEpochs"/>);
+    /// <see cref="KeptEpoch"/> alone when one epoch's weights are kept.</summary>
+    public IReadOnlyList<int> AveragedEpochs { get; }
 
     /// <summary>Whether early stopping ended training before the last epoch.</summary>
     public bool StoppedEarly { get; }

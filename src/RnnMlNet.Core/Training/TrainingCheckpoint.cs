@@ -6,9 +6,9 @@ namespace RnnMlNet.Core.Training;
 
 /// <summary>
 /// What training needs to go on as if it had never stopped, after its last finished epoch or within an epoch: the weights,
-/// the optimizer's state, the history, the best weights so far (early stopping), the batches per epoch, the divergence
-/// check's reference and recent losses, and for a checkpoint within an epoch that epoch's tally and the weights of the
-/// epoch before. The shuffling stream is not stored: it is drawn again over the data for the batches done, and dropout
+/// the optimizer's state, the history, the best epochs' weights so far (early stopping and weight averaging), the batches
+/// per epoch, the divergence check's reference and recent losses, and for a checkpoint within an epoch that epoch's tally
+/// and the weights of the epoch before. The shuffling stream is not stored: it is drawn again over the data for the batches done, and dropout
 /// masks come from a stream seeded per batch.
 /// <para>One binary file: a magic word, a fingerprint of the options and network that wrote it (a resume with other ones
 /// is refused), the sections, and a SHA-256 of all that (a damaged file is refused). Written to a temporary file and
@@ -28,9 +28,8 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
 
     public required IReadOnlyList<EpochReport> History { get; init; }
 
-    public required T[]? BestWeights { get; init; }
-
-    public required int BestEpoch { get; init; }
+    /// <summary>The best epochs so far with their weights, best first (<see cref="BestEpochs{T}"/>).</summary>
+    public required IReadOnlyList<(int Epoch, T[] Weights)> Best { get; init; }
 
     public required int? BatchesPerEpoch { get; init; }
 
@@ -68,8 +67,9 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
                 writer.Write(e.MeanGradientNorm);
                 writer.Write(e.Elapsed.Ticks);
             }
-            WriteArray(writer, BestWeights);
-            writer.Write(BestEpoch);
+            // The best epoch where earlier versions wrote it; the runners-up of weight averaging at the end.
+            WriteArray(writer, Best.Count > 0 ? Best[0].Weights : null);
+            writer.Write(Best.Count > 0 ? Best[0].Epoch : 0);
             writer.Write(BatchesPerEpoch ?? -1);
             writer.Write(DivergenceStart);
             writer.Write(RecentLosses.Length);
@@ -89,6 +89,12 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             {
                 writer.Write(e.ValidationErrorRate.HasValue);
                 writer.Write(e.ValidationErrorRate ?? 0);
+            }
+            writer.Write(Math.Max(0, Best.Count - 1));
+            foreach (var (epoch, weights) in Best.Skip(1))
+            {
+                writer.Write(epoch);
+                WriteArray(writer, weights);
             }
         }
         payload.Write(SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length)));
@@ -127,7 +133,7 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
                 double validation = reader.ReadDouble(), norm = reader.ReadDouble();
                 history.Add(new EpochReport(number, loss, validated ? validation : null, norm, TimeSpan.FromTicks(reader.ReadInt64())));
             }
-            var best = ReadArray(reader);
+            var bestWeights = ReadArray(reader);
             int bestEpoch = reader.ReadInt32(), batches = reader.ReadInt32();
             double divergenceStart = reader.ReadDouble();
             var recent = new double[reader.ReadInt32()];
@@ -145,10 +151,14 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
                     if (rated) history[i] = history[i] with { ValidationErrorRate = rate };
                 }
             }
+            var best = new List<(int Epoch, T[] Weights)>();
+            if (bestWeights is not null) best.Add((bestEpoch, bestWeights));
+            if (reader.BaseStream.Position < reader.BaseStream.Length)
+                for (int i = reader.ReadInt32(); i > 0; i--) best.Add((reader.ReadInt32(), ReadArray(reader)!));
             return new TrainingCheckpoint<T>
             {
-                Epoch = epoch, Weights = weights, OptimizerSteps = steps, OptimizerState = state, History = history, BestWeights = best,
-                BestEpoch = bestEpoch, BatchesPerEpoch = batches < 0 ? null : batches, DivergenceStart = divergenceStart,
+                Epoch = epoch, Weights = weights, OptimizerSteps = steps, OptimizerState = state, History = history, Best = best,
+                BatchesPerEpoch = batches < 0 ? null : batches, DivergenceStart = divergenceStart,
                 RecentLosses = recent, Partial = partial, LastGood = lastGood,
             };
         }

@@ -57,6 +57,12 @@ public sealed class TrainingOptions
     /// <summary>What early stopping watches on the validation examples. Default <see cref="RnnMlNet.EarlyStoppingMetric.Loss"/>.</summary>
     public EarlyStoppingMetric EarlyStoppingMetric { get; set; } = EarlyStoppingMetric.Loss;
 
+    /// <summary>With early stopping, the network ends with the mean of the weights of this many best epochs by
+    /// <see cref="EarlyStoppingMetric"/> (fewer if fewer were validated) rather than the best epoch's alone: weight
+    /// averaging over epochs, as in stochastic weight averaging (Izmailov et al. 2018). Default 1 (the best epoch's weights);
+    /// above 1 needs <see cref="EarlyStoppingPatience"/>.</summary>
+    public int AveragedEpochs { get; set; } = 1;
+
     /// <summary>
     /// A file where training saves its state after every epoch (weights, optimizer state, history, the best weights so far),
     /// written to a temporary file and renamed. When the file exists as training starts, and was written by training with
@@ -101,6 +107,8 @@ public sealed class TrainingOptions
         OptionChecks.Require(DivergenceFactor is null || (DivergenceFactor > 1 && double.IsFinite(DivergenceFactor.Value)), nameof(DivergenceFactor), DivergenceFactor, "a finite factor above 1, or null");
         OptionChecks.Require(CheckpointEveryBatches is null || CheckpointEveryBatches >= 1, nameof(CheckpointEveryBatches), CheckpointEveryBatches, "at least 1, or null");
         OptionChecks.Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "at least 1 or null");
+        OptionChecks.Require(AveragedEpochs >= 1 && (AveragedEpochs == 1 || EarlyStoppingPatience is not null), nameof(AveragedEpochs), AveragedEpochs,
+            "at least 1, and 1 without early stopping (EarlyStoppingPatience), which ranks the epochs");
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
         Optimizer.Validate();

@@ -9,7 +9,12 @@ namespace RnnMlNet.Trainers;
 public sealed record ComponentSummary(string Name, IReadOnlyList<string> Tensors, int Parameters);
 
 /// <summary>How one network of an ensemble trained: its seed, its epochs and the epoch it kept.</summary>
-public sealed record MemberSummary(int Seed, IReadOnlyList<EpochReport> History, int KeptEpoch, bool StillImproving);
+public sealed record MemberSummary(int Seed, IReadOnlyList<EpochReport> History, int KeptEpoch, bool StillImproving)
+{
+    /// <summary>The epochs whose weights the network holds the mean of, best first (<see cref="RecurrentOptions.AveragedEpochs"/>);
+    /// empty when it holds <see cref="KeptEpoch"/>'s alone.</summary>
+    public IReadOnlyList<int> AveragedEpochs { get; init; } = [];
+}
 
 /// <summary>
 /// What a fitted recurrent model is: its layers, their weight shapes and parameter counts, and its training history.
@@ -35,8 +40,13 @@ public sealed class RecurrentModelSummary
     /// <summary>Loss (and validation loss) per epoch; for an ensemble, its first network's (every network's is in <see cref="Members"/>).</summary>
     public IReadOnlyList<EpochReport> History { get; init; } = [];
 
-    /// <summary>The epoch whose weights the model holds.</summary>
+    /// <summary>The epoch whose weights the model holds: the best one when it holds the mean of several (<see cref="AveragedEpochs"/>).</summary>
     public int KeptEpoch { get; init; }
+
+    /// <summary>The epochs whose weights the model holds the mean of, best first (<see cref="RecurrentOptions.AveragedEpochs"/>;
+    /// for an ensemble, its first network's); empty when it holds <see cref="KeptEpoch"/>'s alone, and in summaries saved before
+    /// averaging existed.</summary>
+    public IReadOnlyList<int> AveragedEpochs { get; init; } = [];
 
     /// <summary>For an ensemble (<c>EnsembleSize</c> above 1), how each network trained; empty for a single network, which
     /// <see cref="History"/> describes.</summary>
@@ -72,6 +82,7 @@ public sealed class RecurrentModelSummary
             TotalParameters = networks.Sum(n => n.Parameters.Count),
             History = members[0].History,
             KeptEpoch = members[0].KeptEpoch,
+            AveragedEpochs = members[0].AveragedEpochs,
             StillImproving = members.Any(m => m.StillImproving),
             Members = networks.Count > 1 ? members.Select((m, k) => m with { Seed = firstSeed + k }).ToList() : [],
         };
@@ -82,7 +93,15 @@ public sealed class RecurrentModelSummary
         // The gradient-flow record stays out of the saved model: epochs × layers × steps numbers would swell its metadata.
         history?.Epochs.Select(e => e with { GradientFlow = null, Member = member }).ToList() ?? [],
         history?.KeptEpoch ?? 0,
-        history is { Epochs: [.., { ValidationLoss: not null }] epochs } && history.KeptEpoch == epochs.Count && epochs.Count > 1);
+        history is { Epochs: [.., { ValidationLoss: not null }] epochs } && history.KeptEpoch == epochs.Count && epochs.Count > 1)
+    {
+        AveragedEpochs = history is { AveragedEpochs.Count: > 1 } ? history.AveragedEpochs : [],
+    };
+
+    /// <summary>"the weights of epoch 5", or "the mean of the weights of epochs 5, 4 and 6".</summary>
+    private static string Kept(int keptEpoch, IReadOnlyList<int> averaged) => averaged.Count > 1
+        ? $"the mean of the weights of epochs {string.Join(", ", averaged.SkipLast(1))} and {averaged[^1]}"
+        : $"the weights of epoch {keptEpoch}";
 
     /// <summary>A readable table.</summary>
     public override string ToString()
@@ -94,9 +113,9 @@ public sealed class RecurrentModelSummary
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +
                 (e.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : ""));
-        if (History.Count > 0) text.AppendLine($"  kept the weights of epoch {KeptEpoch}{(Members.Count > 0 ? " (the first network)" : "")}");
+        if (History.Count > 0) text.AppendLine($"  kept {Kept(KeptEpoch, AveragedEpochs)}{(Members.Count > 0 ? " (the first network)" : "")}");
         foreach (var (m, k) in Members.Select((m, k) => (m, k)).Skip(1))
-            text.AppendLine($"  network {k + 1} (seed {m.Seed}): kept the weights of epoch {m.KeptEpoch} of {m.History.Count}" +
+            text.AppendLine($"  network {k + 1} (seed {m.Seed}): kept {Kept(m.KeptEpoch, m.AveragedEpochs)} of {m.History.Count}" +
                 (m.History.LastOrDefault(e => e.Epoch == m.KeptEpoch) is { } kept ? $", loss {kept.TrainingLoss:F4}" +
                     (kept.ValidationLoss is double v ? $", validation {v:F4}" : "") + (kept.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : "") : ""));
         if (StillImproving)

@@ -128,7 +128,11 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken);
         var training = options.ToTrainingOptions(holdOut, tokens,
             _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
-        if (validationData is not null) training.EarlyStoppingPatience = holdOut.Patience;
+        if (validationData is not null)
+        {
+            training.EarlyStoppingPatience = holdOut.Patience;
+            training.AveragedEpochs = options.AveragedEpochsWith(holdOut.Patience);
+        }
         return new RecurrentTrainer<float>(network, task.Loss, training)
             .Fit(Part(trainData, validation: false), validationData is not null ? Part(validationData, validation: false)
                 : holdOut.Split.HoldsOut ? Part(trainData, validation: true) : null);

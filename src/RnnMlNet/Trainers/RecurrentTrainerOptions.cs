@@ -106,6 +106,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
 
     private protected override int MinimumEmbeddingSize => 0;
 
+    private protected override int AutomaticAveragedEpochs => SideFeatureColumnName is null ? 1 : RecurrentDefaults.WideAndDeepAveragedEpochs;
+
     internal override void Validate()
     {
         Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");

@@ -35,6 +35,14 @@ internal static class NamesTask
                 }))));
         contestants.Add(new("wide and deep: LSTM + char 1–3-grams, default options", ml => CharNgrams(ml, "Ngrams").Append(Characters(ml))
             .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", SideFeatureColumnName = "Ngrams" }))));
+        if (settings.Tuned)
+        {
+            // What averaging the three best epochs (wide and deep's default) does, against each model's other setting.
+            contestants.Add(new("wide and deep, best epoch alone (AveragedEpochs 1)", ml => CharNgrams(ml, "Ngrams").Append(Characters(ml))
+                .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", SideFeatureColumnName = "Ngrams", AveragedEpochs = 1 }))));
+            contestants.Add(new("LSTM, three best epochs averaged (AveragedEpochs 3)", ml => Characters(ml)
+                .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", AveragedEpochs = 3 }))));
+        }
         contestants.Add(new("char 1–3-grams + SDCA (ML.NET)", ml => CharNgrams(ml, "Features").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
         var results = Compete("names", ml, split.TrainSet, split.TestSet, contestants, Binary(ml));
         if (settings.Seeds.Length == 0) return results;

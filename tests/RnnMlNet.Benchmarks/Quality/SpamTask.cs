@@ -34,6 +34,13 @@ internal static class SpamTask
                     new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", MaximumLength = 256, Epochs = 5, LearningRate = 2e-3, Seed = 1 }))));
             contestants.Add(new("wide and deep: LSTM + FeaturizeText, default options", ml => Tokens(ml, ngrams: true)
                 .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", SideFeatureColumnName = "Ngrams" }))));
+            if (settings.Tuned)
+            {
+                contestants.Add(new("wide and deep, best epoch alone (AveragedEpochs 1)", ml => Tokens(ml, ngrams: true)
+                    .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", SideFeatureColumnName = "Ngrams", AveragedEpochs = 1 }))));
+                contestants.Add(new("LSTM, three best epochs averaged (AveragedEpochs 3)", ml => Tokens(ml)
+                    .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", AveragedEpochs = 3 }))));
+            }
             contestants.Add(new("FeaturizeText + SDCA (ML.NET)", ml => ml.Transforms.Text.FeaturizeText("Features", "Text")
                 .AppendCacheCheckpoint(ml)
                 .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
