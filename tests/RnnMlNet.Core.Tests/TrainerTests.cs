@@ -385,6 +385,40 @@ public class TrainerTests
         }
     }
 
+    /// <summary>A checkpoint written before weight averaging (no runners-up at its end) reads with its best epoch alone; one
+    /// whose runners-up do not match its history is refused by name.</summary>
+    [Fact]
+    public void ACheckpointWithoutRunnersUpReadsItsBestEpoch()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "rnnmlnet-checkpoint-" + Guid.NewGuid().ToString("N"));
+        TrainingCheckpoint<float> Checkpoint(params (int, float[])[] best) => new()
+        {
+            Epoch = 2, Weights = [1f, 2f], OptimizerSteps = 3, OptimizerState = [null], Best = best, BatchesPerEpoch = 1,
+            DivergenceStart = 0.7, RecentLosses = [], Partial = null, LastGood = null,
+            History = [new EpochReport(1, 0.7, 0.5, 1, TimeSpan.Zero), new EpochReport(2, 0.6, 0.4, 1, TimeSpan.Zero)],
+        };
+        try
+        {
+            Checkpoint((2, [3f, 4f])).Write(path, "f");
+            // As the previous version wrote it: without the runner-up count (the last 4 bytes before the SHA-256).
+            byte[] bytes = File.ReadAllBytes(path);
+            byte[] old = bytes[..^36];
+            File.WriteAllBytes(path, [.. old, .. System.Security.Cryptography.SHA256.HashData(old)]);
+            var read = TrainingCheckpoint<float>.Read(path, "f")!;
+            Assert.Equal([2], read.Best.Select(b => b.Epoch));
+            Assert.Equal([3f, 4f], read.Best[0].Weights);
+
+            Checkpoint((2, [3f, 4f]), (1, [5f, 6f])).Write(path, "f");
+            Assert.Equal([2, 1], TrainingCheckpoint<float>.Read(path, "f")!.Best.Select(b => b.Epoch));
+            Checkpoint((2, [3f, 4f]), (3, [5f, 6f])).Write(path, "f");
+            Assert.Contains(path, Assert.Throws<InvalidDataException>(() => TrainingCheckpoint<float>.Read(path, "f")).Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>A checkpoint written with other options, or damaged, is refused by name rather than resumed.</summary>
     [Fact]
     public void AForeignOrDamagedCheckpointIsRefused()

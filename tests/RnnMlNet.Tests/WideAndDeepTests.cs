@@ -175,6 +175,10 @@ public class WideAndDeepTests : IDisposable
         var once = Trainer("Side", 1);
         once.Fit(data).Dispose();
         Assert.Empty(once.LastSummary!.AveragedEpochs);
+        // ML.NET's Fit(train, validation) averages as the hold-out does.
+        var given = Trainer("Side", null);
+        given.Fit(data, ml.Data.LoadFromEnumerable(Rows(100, 6))).Dispose();
+        Assert.Equal(3, given.LastSummary!.AveragedEpochs.Count);
 
         Assert.Contains("AveragedEpochs", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(
             new RecurrentTrainerOptions { FeatureColumnName = "Tokens", AveragedEpochs = 0 })).Message);

@@ -44,14 +44,17 @@ internal sealed class BestEpochs<T> where T : unmanaged, IFloatingPointIeee754<T
         foreach (var (epoch, weights) in entries) _entries.Add((epoch, Validation.Of(history[epoch - 1]), weights));
     }
 
-    /// <summary>Writes the mean of the kept epochs' weights into <paramref name="weights"/>, summed best first.</summary>
+    /// <summary>Writes the mean of the kept epochs' weights into <paramref name="weights"/>, summed best first; one epoch's
+    /// weights are copied as they are (a sum from zero would turn −0 into +0).</summary>
     public void WriteMean(Span<T> weights)
     {
+        _entries[0].Weights.CopyTo(weights);
+        if (_entries.Count == 1) return;
         T count = T.CreateChecked(_entries.Count);
         for (int i = 0; i < weights.Length; i++)
         {
-            T sum = T.Zero;
-            foreach (var entry in _entries) sum += entry.Weights[i];
+            T sum = weights[i];
+            foreach (var entry in _entries.Skip(1)) sum += entry.Weights[i];
             weights[i] = sum / count;
         }
     }

@@ -54,7 +54,8 @@ public sealed class TrainingHistory
     /// <summary>One report per epoch run.</summary>
     public IReadOnlyList<EpochReport> Epochs { get; }
 
-    /// <summary>The epoch (from 1) whose weights the network holds: the last, or the best by validation loss with early stopping.</summary>
+    /// <summary>The epoch (from 1) whose weights the network holds: the last, or with early stopping the best by the validation
+    /// result (the first of <see cref="AveragedEpochs"/> when it holds their mean).</summary>
     public int KeptEpoch { get; }
 
     /// <summary>The epochs whose weights the network holds the mean of, best first (<see cref="RnnMlNet.Core.Training.TrainingOptions.AveragedEpochs"/>);

@@ -155,6 +155,8 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             if (bestWeights is not null) best.Add((bestEpoch, bestWeights));
             if (reader.BaseStream.Position < reader.BaseStream.Length)
                 for (int i = reader.ReadInt32(); i > 0; i--) best.Add((reader.ReadInt32(), ReadArray(reader)!));
+            if (best.Any(b => b.Epoch < 1 || b.Epoch > history.Count || b.Weights?.Length != weights.Length))
+                throw new InvalidDataException($"Checkpoint '{path}' holds best epochs that its history or weights do not match; delete it to train from the start.");
             return new TrainingCheckpoint<T>
             {
                 Epoch = epoch, Weights = weights, OptimizerSteps = steps, OptimizerState = state, History = history, Best = best,

@@ -51,7 +51,7 @@ public sealed class TrainingOptions
     public bool BucketByLength { get; set; } = true;
 
     /// <summary>Stop when the validation loss (or, with <see cref="EarlyStoppingMetric"/>, the error rate) has not improved
-    /// for this many epochs, and restore the best weights. Default null (off).</summary>
+    /// for this many epochs, and restore the best weights (or the mean of the best epochs', <see cref="AveragedEpochs"/>). Default null (off).</summary>
     public int? EarlyStoppingPatience { get; set; }
 
     /// <summary>What early stopping watches on the validation examples. Default <see cref="RnnMlNet.EarlyStoppingMetric.Loss"/>.</summary>
@@ -64,7 +64,7 @@ public sealed class TrainingOptions
     public int AveragedEpochs { get; set; } = 1;
 
     /// <summary>
-    /// A file where training saves its state after every epoch (weights, optimizer state, history, the best weights so far),
+    /// A file where training saves its state after every epoch (weights, optimizer state, history, the best epochs' weights so far),
     /// written to a temporary file and renamed. When the file exists as training starts, and was written by training with
     /// the same options and network, training resumes after its last epoch and ends with the weights an uninterrupted run
     /// would have, given the same data in the same order. The file is deleted when training finishes. Default null (none).

@@ -79,7 +79,7 @@ public abstract class RecurrentOptions
     public bool HoldOutLastRows { get; set; }
 
     /// <summary>Stop after this many epochs without a better validation result (see <see cref="EarlyStoppingMetric"/>) and
-    /// keep the best weights; needs a <see cref="ValidationFraction"/> that is not 0 (with null, 10% is held out). Default
+    /// keep the best weights (or the mean of the best epochs', see <see cref="AveragedEpochs"/>); needs a <see cref="ValidationFraction"/> that is not 0 (with null, 10% is held out). Default
     /// null: 3 when the validation split is automatic and holds rows out, otherwise off.</summary>
     public int? EarlyStoppingPatience { get; set; }
 
@@ -90,8 +90,10 @@ public abstract class RecurrentOptions
 
     /// <summary>With early stopping, the model keeps the mean of the weights of this many best epochs by the validation result
     /// (see <see cref="EarlyStoppingMetric"/>; fewer if fewer were validated) rather than the best epoch's alone: weight
-    /// averaging over epochs, as in stochastic weight averaging (Izmailov et al. 2018). Without early stopping it has no
-    /// effect: the last epoch's weights are kept. Default null: 3 for wide and deep (a
+    /// averaging over epochs, as in stochastic weight averaging (Izmailov et al. 2018). Above 1 it needs a
+    /// <see cref="ValidationFraction"/> that is not 0; when no early stopping runs (fewer than 1,000 rows with the automatic
+    /// hold-out), the last epoch's weights are kept. A checkpoint written with another setting is refused on resume (set 1
+    /// to resume a wide-and-deep run checkpointed before averaging existed). Default null: 3 for wide and deep (a
     /// <see cref="Trainers.RecurrentTrainerOptions.SideFeatureColumnName"/>), whose accuracy it raised on names and spam,
     /// 1 otherwise, since it did not raise the LSTM's alone (README, "Wide and deep").</summary>
     public int? AveragedEpochs { get; set; }

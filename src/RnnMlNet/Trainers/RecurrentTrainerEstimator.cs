@@ -84,7 +84,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// ML.NET's convention for a validation set (as LightGBM's and FastTree's <c>Fit(train, validation)</c>): transform both
     /// with the same upstream model first. Training stops after <see cref="RecurrentOptions.EarlyStoppingPatience"/> epochs
     /// without a better validation result (3 when null; the error rate for a classifier, the loss otherwise, see
-    /// <see cref="RecurrentOptions.EarlyStoppingMetric"/>) and keeps the best weights; <see cref="RecurrentOptions.ValidationFraction"/>
+    /// <see cref="RecurrentOptions.EarlyStoppingMetric"/>) and keeps the best weights (or the mean of the best epochs', see
+    /// <see cref="RecurrentOptions.AveragedEpochs"/>); <see cref="RecurrentOptions.ValidationFraction"/>
     /// is not used, since nothing is held out of <paramref name="trainData"/>.
     /// </summary>
     public TransformerChain<ITransformer> Fit(IDataView trainData, IDataView? validationData)
