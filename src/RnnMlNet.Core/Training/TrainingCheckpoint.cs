@@ -8,8 +8,8 @@ namespace RnnMlNet.Core.Training;
 /// What training needs to go on as if it had never stopped, after its last finished epoch or within an epoch: the weights,
 /// the optimizer's state, the history, the best epochs' weights so far (early stopping and weight averaging), the batches
 /// per epoch, the divergence check's reference and recent losses, and for a checkpoint within an epoch that epoch's tally
-/// and the weights of the epoch before. The shuffling stream is not stored: it is drawn again over the data for the batches done, and dropout
-/// masks come from a stream seeded per batch.
+/// and the weights of the epoch before. The shuffling stream is not stored: it is drawn again over the data for the
+/// batches done, and dropout masks come from a stream seeded per batch.
 /// <para>One binary file: a magic word, a fingerprint of the options and network that wrote it (a resume with other ones
 /// is refused), the sections, and a SHA-256 of all that (a damaged file is refused). Written to a temporary file and
 /// renamed, so a run killed while writing leaves the previous checkpoint whole.</para>

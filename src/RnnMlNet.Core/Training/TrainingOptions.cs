@@ -51,7 +51,8 @@ public sealed class TrainingOptions
     public bool BucketByLength { get; set; } = true;
 
     /// <summary>Stop when the validation loss (or, with <see cref="EarlyStoppingMetric"/>, the error rate) has not improved
-    /// for this many epochs, and restore the best weights (or the mean of the best epochs', <see cref="AveragedEpochs"/>). Default null (off).</summary>
+    /// for this many epochs, and restore the best weights (or the mean of the best epochs', <see cref="AveragedEpochs"/>).
+    /// Default null (off).</summary>
     public int? EarlyStoppingPatience { get; set; }
 
     /// <summary>What early stopping watches on the validation examples. Default <see cref="RnnMlNet.EarlyStoppingMetric.Loss"/>.</summary>

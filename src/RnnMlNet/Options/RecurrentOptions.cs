@@ -79,8 +79,9 @@ public abstract class RecurrentOptions
     public bool HoldOutLastRows { get; set; }
 
     /// <summary>Stop after this many epochs without a better validation result (see <see cref="EarlyStoppingMetric"/>) and
-    /// keep the best weights (or the mean of the best epochs', see <see cref="AveragedEpochs"/>); needs a <see cref="ValidationFraction"/> that is not 0 (with null, 10% is held out). Default
-    /// null: 3 when the validation split is automatic and holds rows out, otherwise off.</summary>
+    /// keep the best weights (or the mean of the best epochs', see <see cref="AveragedEpochs"/>); needs a
+    /// <see cref="ValidationFraction"/> that is not 0 (with null, 10% is held out). Default null: 3 when the validation
+    /// split is automatic and holds rows out, otherwise off.</summary>
     public int? EarlyStoppingPatience { get; set; }
 
     /// <summary>What early stopping watches on the validation rows, and so which epoch's weights are kept. Default null: the
