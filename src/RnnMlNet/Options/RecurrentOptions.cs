@@ -19,15 +19,24 @@ public abstract class RecurrentOptions
     {
         EmbeddingSize = family.EmbeddingSize;
         HiddenSize = family.HiddenSize;
+        _unchosenHiddenSize = family.HiddenSize ?? RecurrentDefaults.HiddenSize;
         LearningRate = family.LearningRate;
     }
+
+    private readonly int _unchosenHiddenSize;
 
     /// <summary>Token embedding width. Default 64 for the classifiers and the tagger (where 0 feeds one-hot tokens
     /// straight into the cell), 32 for the generator and the sequence-to-sequence model.</summary>
     public int EmbeddingSize { get; set; }
 
-    /// <summary>Hidden units per direction. Default 64 for the classifiers and the tagger, 128 for the text models.</summary>
-    public int HiddenSize { get; set; }
+    /// <summary>Hidden units per direction. Default 64 for the tagger, 128 for the text models (null means these too); for the
+    /// classifiers and the regressor null, automatic: 128 for short token sequences and 64 otherwise (see
+    /// <see cref="Trainers.RecurrentTrainerOptions.Pooling"/>).</summary>
+    public int? HiddenSize { get; set; }
+
+    /// <summary>The hidden units of these options where the data chooses nothing: a null size is the family's default then
+    /// (64 for the classifiers and the tagger, 128 for the text models).</summary>
+    internal int HiddenSizeOrDefault => HiddenSize ?? _unchosenHiddenSize;
 
     /// <summary>Stacked recurrent layers. Default 1.</summary>
     public int Layers { get; set; } = RecurrentDefaults.Layers;
@@ -211,7 +220,7 @@ public abstract class RecurrentOptions
     {
         Cell = cell,
         EmbeddingSize = EmbeddingSize,
-        HiddenSize = HiddenSize,
+        HiddenSize = HiddenSizeOrDefault,
         Layers = Layers,
         Dropout = Dropout,
         SeparateBiases = SeparateBiases,
@@ -226,7 +235,7 @@ public abstract class RecurrentOptions
         SourceVocabularySize = sourceVocabularySize,
         TargetVocabularySize = targetVocabularySize,
         EmbeddingSize = EmbeddingSize,
-        HiddenSize = HiddenSize,
+        HiddenSize = HiddenSizeOrDefault,
         Layers = Layers,
         BidirectionalEncoder = bidirectionalEncoder,
         Dropout = Dropout,

@@ -97,7 +97,10 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows);
         long rows = countRows ? CountRows(trainData) : 0;
-        int members = _options.EnsembleSize ?? AutomaticEnsembleSize(trainData, sequenceInput, task, rows, tokens);
+        bool ensembleAutomatic = _options.EnsembleSize is null && EnsembleCanBeAutomatic(rows, tokens);
+        bool shapeAutomatic = tokens && !task.PerStep && (_options.Pooling is null || AutomaticWidth);
+        var tokenCount = ensembleAutomatic || shapeAutomatic ? CountTokens(trainData, sequenceInput, task) : null;
+        int members = _options.EnsembleSize ?? (ensembleAutomatic ? tokenCount!.EnsembleSize : 1);
         var networks = new List<RecurrentNetwork<float>>();
         var histories = new List<TrainingHistory?>();
         for (int k = 0; k < members; k++)
@@ -106,7 +109,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             var options = members == 1 ? _options : _options.WithSeed(_options.Seed + k);
             if (members > 1 && _options.Progress is { } progress) options.Progress = new MemberProgress<EpochReport>(progress, r => r with { Member = k + 1 });
             if (members > 1 && _options.BatchProgress is { } batches) options.BatchProgress = new MemberProgress<BatchReport>(batches, r => r with { Member = k + 1 });
-            var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task), options.Seed);
+            var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task, tokenCount), options.Seed);
             if (_options.InitialWeights is { } initial) network.Import(initial);
             networks.Add(network);
             histories.Add(_options.Epochs != 0 ? Train(network, options, trainData, validationData, sequenceInput, task, rows) : null);
@@ -139,20 +142,38 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 : holdOut.Split.HoldsOut ? Part(trainData, validation: true) : null);
     }
 
-    /// <summary>The automatic <see cref="RecurrentTrainerOptions.EnsembleSize"/>: for 1,000 rows of token sequences or more,
-    /// as many members as fit the step budget; otherwise, and for the settings that describe one network, one network.</summary>
-    private int AutomaticEnsembleSize(IDataView trainData, SequenceInput input, TaskAdapter task, long rows, bool tokens)
+    /// <summary>Whether the data decides the ensemble's size: for 1,000 rows of token sequences or more, and not for the settings
+    /// that describe one network.</summary>
+    private bool EnsembleCanBeAutomatic(long rows, bool tokens) =>
+        tokens && rows >= RecurrentDefaults.AutomaticValidationRows && _options.Epochs != 0 && _options.InitialWeights is null
+        && _options.PooledStateColumnName is null && _options.CheckpointDirectory is null && _options.DataParallel is null;
+
+    /// <summary>Whether the data decides the hidden size: not with a pooled-state column, whose width the schema states before
+    /// any data is seen.</summary>
+    private bool AutomaticWidth => _options.HiddenSize is null && _options.PooledStateColumnName is null;
+
+    /// <summary>The training rows' tokens, summed, read up to half the ensemble's budget: large data is not read to the end.</summary>
+    private TokenCount CountTokens(IDataView trainData, SequenceInput input, TaskAdapter task)
     {
-        if (!tokens || rows < RecurrentDefaults.AutomaticValidationRows || _options.Epochs == 0 || _options.InitialWeights is not null
-            || _options.PooledStateColumnName is not null || _options.CheckpointDirectory is not null || _options.DataParallel is not null) return 1;
-        long steps = 0;
+        long steps = 0, rows = 0;
         foreach (var example in new DataViewSequenceSource(trainData, input, task, new ValidationSplit(0, _options.Seed), false, _options.CancellationToken).Read())
         {
             steps += example.Input.Length;
-            // Past half the budget there is room for one network only: large data is not read to the end.
-            if (steps > RecurrentDefaults.EnsembleStepBudget / 2) return 1;
+            rows++;
+            if (steps > RecurrentDefaults.EnsembleStepBudget / 2) return new TokenCount(steps, rows, Complete: false);
         }
-        return (int)Math.Clamp(RecurrentDefaults.EnsembleStepBudget / Math.Max(1, steps), 1, RecurrentDefaults.AutomaticEnsembleSize);
+        return new TokenCount(steps, rows, Complete: true);
+    }
+
+    /// <summary>Tokens per epoch, and whether every row was read.</summary>
+    private sealed record TokenCount(long Steps, long Rows, bool Complete)
+    {
+        /// <summary>The automatic <see cref="RecurrentTrainerOptions.EnsembleSize"/>: as many members, up to 5, as make at most the
+        /// budget's steps per epoch together; past half the budget there is room for one network only.</summary>
+        public int EnsembleSize => Complete ? (int)Math.Clamp(RecurrentDefaults.EnsembleStepBudget / Math.Max(1, Steps), 1, RecurrentDefaults.AutomaticEnsembleSize) : 1;
+
+        /// <summary>Short sequences (names, words, codes) rather than sentences or documents, by the mean of the rows read.</summary>
+        public bool Short => Rows > 0 && Steps <= RecurrentDefaults.ShortSequenceSteps * Rows;
     }
 
     /// <summary>Passes on a member's reports marked with its number.</summary>
@@ -195,7 +216,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             ? SchemaChecks.AddColumns<PooledStateColumn>(outputs, definition =>
             {
                 var column = definition[nameof(PooledStateColumn.Value)];
-                column.ColumnType = new VectorDataViewType(NumberDataViewType.Single, (_options.Bidirectional ? 2 : 1) * _options.HiddenSize);
+                column.ColumnType = new VectorDataViewType(NumberDataViewType.Single, (_options.Bidirectional ? 2 : 1) * _options.HiddenSizeOrDefault);
                 column.ColumnName = pooled;
             })
             : outputs;
@@ -247,10 +268,14 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         return new TransformerChain<ITransformer>([onnx, .. tail]);
     }
 
-    /// <summary>The options' sizes, with the input the feature column holds and the outputs the task needs.</summary>
-    private NetworkOptions NetworkOptions(SequenceInput input, TaskAdapter task)
+    /// <summary>The options' sizes, with the input the feature column holds and the outputs the task needs; where the pooling
+    /// and the hidden size are automatic, short token sequences (<paramref name="tokens"/>) choose max pooling over a wider
+    /// state, longer ones attention.</summary>
+    private NetworkOptions NetworkOptions(SequenceInput input, TaskAdapter task, TokenCount? tokens)
     {
         var options = _options.ToNetworkOptions(_cell);
+        bool shortTokens = !task.PerStep && tokens is { Short: true };
+        if (shortTokens && AutomaticWidth) options.HiddenSize = RecurrentDefaults.ShortSequenceHiddenSize;
         options.Input = input.Kind switch
         {
             SequenceInputKind.Features => InputKind.Features,
@@ -266,7 +291,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 $"InputDropout ({options.InputDropout}) masks embedded features, so it needs an embedding or float steps (WordDropout drops tokens).");
         options.Head = task.PerStep ? HeadKind.EveryStep : HeadKind.LastHidden;
         options.Pooling = task.PerStep ? Pooling.Last
-            : _options.Pooling ?? (input.Kind == SequenceInputKind.Features ? RecurrentDefaults.StepPooling : RecurrentDefaults.TokenPooling);
+            : _options.Pooling ?? (input.Kind == SequenceInputKind.Features ? RecurrentDefaults.StepPooling
+                : shortTokens ? RecurrentDefaults.ShortTokenPooling : RecurrentDefaults.TokenPooling);
         options.Outputs = task.Outputs;
         options.SideFeatures = input.Side?.Size ?? 0;
         return options;

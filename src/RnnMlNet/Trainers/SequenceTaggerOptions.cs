@@ -6,7 +6,11 @@ namespace RnnMlNet.Trainers;
 public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
 {
     /// <summary>Creates the options; a tag usually depends on what follows as much as on what came before.</summary>
-    public SequenceTaggerOptions() => Bidirectional = RecurrentDefaults.TaggerBidirectional;
+    public SequenceTaggerOptions()
+    {
+        Bidirectional = RecurrentDefaults.TaggerBidirectional;
+        HiddenSize = RecurrentDefaults.HiddenSize;
+    }
 
     /// <summary>The cell. Default <see cref="CellKind.Lstm"/>.</summary>
     public CellKind Cell { get; set; } = RecurrentDefaults.Cell;

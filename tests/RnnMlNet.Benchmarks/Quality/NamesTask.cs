@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Transforms.Text;
+using RnnMlNet;
 using RnnMlNet.Trainers;
 using static RnnMlNet.Benchmarks.Quality.QualityDriver;
 
@@ -27,7 +28,7 @@ internal static class NamesTask
             new("LSTM, default options", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(featureColumnName: "CharIds"))),
         };
         if (settings.Tuned)
-            contestants.Add(new("LSTM, tuned (bidirectional, E16 H48, lr 3e-3, early stopping)", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(
+            contestants.Add(new("LSTM, bidirectional E16 H48, lr 3e-3, early stopping (the NameGender sample's former options)", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(
                 new RecurrentTrainerOptions
                 {
                     FeatureColumnName = "CharIds", EmbeddingSize = 16, HiddenSize = 48, Bidirectional = true, Epochs = 15, LearningRate = 3e-3,
@@ -42,6 +43,13 @@ internal static class NamesTask
                 .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", SideFeatureColumnName = "Ngrams", AveragedEpochs = 1 }))));
             contestants.Add(new("LSTM, three best epochs averaged (AveragedEpochs 3)", ml => Characters(ml)
                 .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", AveragedEpochs = 3 }))));
+            // What reading short sequences by max pooling over 128 units (the default for them) does, against the longer sequences' attention over 64.
+            contestants.Add(new("LSTM, attention over 64 units (Pooling Attention, HiddenSize 64)", ml => Characters(ml)
+                .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", Pooling = Pooling.Attention, HiddenSize = 64 }))));
+            contestants.Add(new("LSTM, max pooling over 64 units (HiddenSize 64)", ml => Characters(ml)
+                .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", HiddenSize = 64 }))));
+            contestants.Add(new("wide and deep, attention over 64 units (Pooling Attention, HiddenSize 64)", ml => CharNgrams(ml, "Ngrams").Append(Characters(ml))
+                .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", SideFeatureColumnName = "Ngrams", Pooling = Pooling.Attention, HiddenSize = 64 }))));
         }
         contestants.Add(new("char 1–3-grams + SDCA (ML.NET)", ml => CharNgrams(ml, "Features").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
         var results = Compete("names", ml, split.TrainSet, split.TestSet, contestants, Binary(ml));
