@@ -62,7 +62,7 @@ public class OnnxExportContractTests : IDisposable
         var data = SyntheticData.Load(ml, rows);
         using var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
         {
-            FeatureColumnName = "Tokens", HiddenSize = 6, EmbeddingSize = 4, Layers = 2, Bidirectional = true, Epochs = 2,
+            FeatureColumnName = "Tokens", HiddenSize = 6, EmbeddingSize = 4, Layers = 2, Bidirectional = true, Epochs = 2, Pooling = Pooling.Attention,
         }).Fit(data);
         var scored = model.Transform(data);
         var scores = scored.GetColumn<float>("Score").ToArray();

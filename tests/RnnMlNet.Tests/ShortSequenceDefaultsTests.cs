@@ -98,5 +98,51 @@ public class ShortSequenceDefaultsTests : IDisposable
         Assert.Equal((64, 128), (new SequenceTaggerOptions { HiddenSize = null }.HiddenSizeOrDefault, new SequenceGeneratorOptions { HiddenSize = null }.HiddenSizeOrDefault));
     }
 
+    /// <summary>An automatic ensemble (1,000 rows or more) trains every member with the short sequences' shape.</summary>
+    [Fact]
+    public void EveryMemberOfAnAutomaticEnsembleHasTheShape()
+    {
+        var ml = _temp.Context();
+        var trainer = ml.BinaryClassification.Trainers.Lstm(Options());
+        using var model = trainer.Fit(SyntheticData.Load(ml, Rows(4, 4, rows: 1_000)));
+        Assert.Equal(5, trainer.LastEnsemble!.Members.Count);
+        Assert.All(trainer.LastEnsemble.Members, member => Assert.Equal((Pooling.Max, 128), Shape(member.Options)));
+    }
+
+    /// <summary>Starting weights were trained by a network of their own: the automatic width and pooling follow them, not the
+    /// data, so weights of either shape fine-tune on short or long rows with default options.</summary>
+    [Theory]
+    [InlineData(Pooling.Max, 9, 30)]
+    [InlineData(Pooling.Attention, 5, 6)]
+    public void StartingWeightsChooseTheShapeTheyWereTrainedWith(Pooling pooling, int width, int length)
+    {
+        var ml = _temp.Context();
+        var first = ml.BinaryClassification.Trainers.Gru(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", EmbeddingSize = 2, Epochs = 1, Pooling = pooling, HiddenSize = width });
+        using (first.Fit(SyntheticData.Load(ml, Rows(6, 6)))) { }
+        var options = Options();
+        options.InitialWeights = first.LastNetwork!.Export();
+        Assert.Equal((pooling, width), Shape(Trained(options, Rows(length, length))));
+    }
+
+    public sealed class TaggedRow
+    {
+        [Microsoft.ML.Data.KeyType(SyntheticData.Vocabulary)]
+        public uint[] Tokens { get; set; } = [];
+
+        public string[] Tags { get; set; } = [];
+    }
+
+    /// <summary>The tagger pools nothing, so its null hidden size is its family's 64, however short the rows (1,000 of them, so
+    /// that the automatic ensemble counts their tokens).</summary>
+    [Fact]
+    public void TheTaggerKeepsItsWidthOnShortRows()
+    {
+        var ml = _temp.Context();
+        var rows = Rows(4, 4, rows: 1_000).Select(r => new TaggedRow { Tokens = r.Tokens, Tags = r.Tokens.Select(t => t % 2 == 0 ? "even" : "odd").ToArray() });
+        var tagger = ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions { FeatureColumnName = "Tokens", EmbeddingSize = 2, Epochs = 1, HiddenSize = null });
+        using (ml.Transforms.Conversion.MapValueToKey("Label", "Tags").Append(tagger).Fit(SyntheticData.Load(ml, rows))) { }
+        Assert.All(tagger.LastEnsemble!.Members, member => Assert.Equal((Pooling.Last, 64), Shape(member.Options)));
+    }
+
     private static (Pooling, int) Shape(NetworkOptions network) => (network.Pooling, network.HiddenSize);
 }

@@ -36,8 +36,8 @@ namespace RnnMlNet.Trainers;
 /// A <see cref="TransformerChain{TLastTransformer}"/> of an OnnxTransformer holding the trained network as a
 /// standard ONNX graph (LSTM/GRU/RNN operators), stateless CustomMapping glue to scalar columns, and
 /// ValueToKey/DropColumns. Dispose it: the OnnxTransformer keeps a temporary copy of the graph until then.
-/// With <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows of short token sequences or
-/// more), the graph holds every network of the ensemble and averages their logits.
+/// With <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows of token sequences or
+/// more, when they are short enough for the step budget), the graph holds every network of the ensemble and averages their logits.
 /// ]]></format>
 /// </remarks>
 public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITransformer>>
@@ -98,7 +98,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows);
         long rows = countRows ? CountRows(trainData) : 0;
         bool ensembleAutomatic = _options.EnsembleSize is null && EnsembleCanBeAutomatic(rows, tokens);
-        bool shapeAutomatic = tokens && !task.PerStep && (_options.Pooling is null || AutomaticWidth);
+        bool shapeAutomatic = tokens && !task.PerStep && _options.InitialWeights is null && (_options.Pooling is null || AutomaticWidth);
         var tokenCount = ensembleAutomatic || shapeAutomatic ? CountTokens(trainData, sequenceInput, task) : null;
         int members = _options.EnsembleSize ?? (ensembleAutomatic ? tokenCount!.EnsembleSize : 1);
         var networks = new List<RecurrentNetwork<float>>();
@@ -270,12 +270,17 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
 
     /// <summary>The options' sizes, with the input the feature column holds and the outputs the task needs; where the pooling
     /// and the hidden size are automatic, short token sequences (<paramref name="tokens"/>) choose max pooling over a wider
-    /// state, longer ones attention.</summary>
+    /// state, longer ones attention. Starting weights were trained by a network of their own, which the automatic choices
+    /// follow instead of the data: its width, and, for tokens, attention when the weights hold its query (the tensor names
+    /// are <see cref="NetworkWeights"/>'), max pooling otherwise.</summary>
     private NetworkOptions NetworkOptions(SequenceInput input, TaskAdapter task, TokenCount? tokens)
     {
         var options = _options.ToNetworkOptions(_cell);
-        bool shortTokens = !task.PerStep && tokens is { Short: true };
-        if (shortTokens && AutomaticWidth) options.HiddenSize = RecurrentDefaults.ShortSequenceHiddenSize;
+        var weights = _options.InitialWeights;
+        bool shortTokens = !task.PerStep && input.Kind != SequenceInputKind.Features
+            && (weights is null ? tokens is { Short: true } : !weights.Any(w => w.Name == "pooling.query"));
+        if (AutomaticWidth)
+            options.HiddenSize = weights?.FirstOrDefault(w => w.Name == "layer0.R")?.Shape[^1] ?? (shortTokens ? RecurrentDefaults.ShortSequenceHiddenSize : options.HiddenSize);
         options.Input = input.Kind switch
         {
             SequenceInputKind.Features => InputKind.Features,

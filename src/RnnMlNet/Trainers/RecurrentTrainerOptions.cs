@@ -47,8 +47,11 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// (at most 20 tokens on average over the training rows: names, words, codes), where a null
     /// <see cref="RecurrentOptions.HiddenSize"/> also becomes 128 (64 with a <see cref="PooledStateColumnName"/>, whose width
     /// the schema states before the data is read), and <see cref="Pooling.Attention"/> over 64 units for longer ones
-    /// (sentences, documents); <see cref="Pooling.Last"/> for float steps (time series, whose last step matters most). The
-    /// tagger, which predicts at every step, takes only null or <see cref="Pooling.Last"/>.</summary>
+    /// (sentences, documents); <see cref="Pooling.Last"/> for float steps (time series, whose last step matters most). To
+    /// tell, the trainer reads the training rows' lengths once before training (up to 1,250,000 tokens; under
+    /// <see cref="RecurrentOptions.DataParallel"/> every process reads the same rows, so all choose alike). With
+    /// <see cref="InitialWeights"/> the choices follow the weights instead (see there). The tagger, which predicts at every
+    /// step, takes only null or <see cref="Pooling.Last"/>.</summary>
     public Pooling? Pooling { get; set; }
 
     /// <summary>Word dropout in training, in [0, 1), for token input: each word type of a sequence is dropped with this
@@ -69,7 +72,9 @@ public class RecurrentTrainerOptions : RecurrentOptions
     public IReadOnlyList<double>? ClassWeights { get; set; }
 
     /// <summary>Starting weights in ONNX layout (e.g. from <see cref="Onnx.OnnxImport.Read"/>), to fine-tune instead of starting fresh,
-    /// or to package for scoring with <see cref="RecurrentOptions.Epochs"/> 0. Their shapes must match the network these options describe.</summary>
+    /// or to package for scoring with <see cref="RecurrentOptions.Epochs"/> 0. Their shapes must match the network these options describe;
+    /// a null <see cref="RecurrentOptions.HiddenSize"/> takes their width, and a null <see cref="Pooling"/> over token sequences is
+    /// attention when they hold its query and max pooling otherwise, as the defaults that trained them chose.</summary>
     public IReadOnlyList<NamedTensor<float>>? InitialWeights { get; set; }
 
     /// <summary>Networks to train and average (an ensemble). Member k trains with seed <see cref="RecurrentOptions.Seed"/> + k, so
