@@ -16,15 +16,15 @@ internal static class RecurrentDefaults
     public const int Layers = EngineDefaults.Layers;
     public const double Dropout = 0;
     public const bool TaggerBidirectional = true;
-    /// <summary>Pooling for longer token sequences (sentences, documents): measured on names and spam (README, Quality). Numeric steps (time series),
-    /// whose last step matters most, read the final states.</summary>
+    /// <summary>Pooling for longer token sequences (sentences, documents): measured on names and spam (README, Quality).
+    /// Numeric steps (time series), whose last step matters most, read the final states.</summary>
     public const Pooling TokenPooling = Pooling.Attention;
     public const Pooling StepPooling = Pooling.Last;
     /// <summary>Short token sequences (names, words, codes: at most <see cref="ShortSequenceSteps"/> steps on average) are read
     /// by max pooling over a wider state. On names (about 6 characters), 91.09 % against 89.08 % for attention over 64 units,
     /// and better on a second split too (90.85 % against 89.87 %, the mean of two seeds, scratch runs); max pooling over 64
-    /// units gave 89.57 %, attention over 128 units 89.08 % (scratch run, default seed). On spam's documents (about 500 words) max pooling
-    /// lost 1.3 points (scratch run), so they keep attention (README, "Defaults that train well").</summary>
+    /// units gave 89.57 %, attention over 128 units 89.08 % (scratch run, default seed). On spam's documents (about 500
+    /// words) max pooling lost 1.3 points (scratch run), so they keep attention (README, "Defaults that train well").</summary>
     public const Pooling ShortTokenPooling = Pooling.Max;
     public const int ShortSequenceHiddenSize = 128;
     public const int ShortSequenceSteps = 20;

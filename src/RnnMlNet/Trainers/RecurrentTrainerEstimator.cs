@@ -37,7 +37,8 @@ namespace RnnMlNet.Trainers;
 /// standard ONNX graph (LSTM/GRU/RNN operators), stateless CustomMapping glue to scalar columns, and
 /// ValueToKey/DropColumns. Dispose it: the OnnxTransformer keeps a temporary copy of the graph until then.
 /// With <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows of token sequences or
-/// more, when they are short enough for the step budget), the graph holds every network of the ensemble and averages their logits.
+/// more, when they are short enough for the step budget), the graph holds every network of the ensemble and averages
+/// their logits.
 /// ]]></format>
 /// </remarks>
 public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITransformer>>
@@ -279,8 +280,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         var weights = _options.InitialWeights;
         bool shortTokens = !task.PerStep && input.Kind != SequenceInputKind.Features
             && (weights is null ? tokens is { Short: true } : !weights.Any(w => w.Name == "pooling.query"));
-        if (AutomaticWidth)
-            options.HiddenSize = weights?.FirstOrDefault(w => w.Name == "layer0.R")?.Shape[^1] ?? (shortTokens ? RecurrentDefaults.ShortSequenceHiddenSize : options.HiddenSize);
+        int? weightsWidth = weights?.FirstOrDefault(w => w.Name == "layer0.R")?.Shape[^1];
+        if (AutomaticWidth) options.HiddenSize = weightsWidth ?? (shortTokens ? RecurrentDefaults.ShortSequenceHiddenSize : options.HiddenSize);
         options.Input = input.Kind switch
         {
             SequenceInputKind.Features => InputKind.Features,
