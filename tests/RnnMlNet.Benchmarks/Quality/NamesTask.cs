@@ -66,15 +66,17 @@ internal static class NamesTask
         ], Binary(ml)));
     }
 
-    private static IEstimator<ITransformer> CharNgrams(MLContext ml, string outputColumnName) =>
+    /// <summary>Character 1–3-grams of <paramref name="inputColumnName"/>, the classic model's features (and wide and deep's).</summary>
+    internal static IEstimator<ITransformer> CharNgrams(MLContext ml, string outputColumnName, string inputColumnName = nameof(NameRow.Name)) =>
         ml.Transforms.Text.FeaturizeText(outputColumnName, new TextFeaturizingEstimator.Options
         {
             CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = 3, UseAllLengths = true },
             WordFeatureExtractor = null,
-        }, "Name");
+        }, inputColumnName);
 
-    private static IEstimator<ITransformer> Characters(MLContext ml) =>
-        ml.Transforms.Text.NormalizeText("Lower", "Name")
+    /// <summary>The lower-cased characters of <paramref name="inputColumnName"/> as vocabulary keys, in CharIds.</summary>
+    internal static IEstimator<ITransformer> Characters(MLContext ml, string inputColumnName = nameof(NameRow.Name)) =>
+        ml.Transforms.Text.NormalizeText("Lower", inputColumnName)
             .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))
             .Append(ml.Transforms.Conversion.MapKeyToValue("Chars", "CharKeys"))
             .Append(ml.Transforms.Text.BuildVocabulary("CharIds", "Chars"));
