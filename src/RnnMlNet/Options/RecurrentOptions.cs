@@ -76,7 +76,8 @@ public abstract class RecurrentOptions
     public double? DivergenceFactor { get; set; } = RecurrentDefaults.DivergenceFactor;
 
     /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1), chosen by a seeded hash of the
-    /// row position, the same way in every estimator, epoch and process. Default null: automatic, for token sequences 10% with
+    /// row position (of the row's group, for the trainers' <c>SamplingKeyColumnName</c>), the same way in every estimator,
+    /// epoch and process. Default null: automatic, for token sequences 10% with
     /// early stopping (patience 3, best weights kept) once there are 1,000 rows or more, nothing below that; nothing for
     /// float steps, which are often a time series where a random hold-out validates on days between training days
     /// (0.1 for the generator).</summary>

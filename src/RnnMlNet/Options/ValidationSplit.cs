@@ -2,7 +2,7 @@ namespace RnnMlNet;
 
 /// <summary>
 /// The one rule that puts a row in the training or the validation part, used by every estimator: a seeded hash of the
-/// row's position, so the split is the same on every epoch and in every process, and streamed rows need no count; or, for
+/// row's position (or of its group's number, with a sampling key), so the split is the same on every epoch and in every process, and streamed rows need no count; or, for
 /// time series, the last rows in the data's order (<see cref="Last"/>).
 /// </summary>
 internal readonly struct ValidationSplit
@@ -29,10 +29,14 @@ internal readonly struct ValidationSplit
     public static ValidationSplit Last(double fraction, long rows) =>
         new(fraction, 0, Math.Max(1, rows - (long)Math.Ceiling(fraction * rows)));
 
+    /// <summary>The share of rows (or groups) held out, about.</summary>
+    public double Fraction => _fraction;
+
     /// <summary>Whether anything is held out.</summary>
     public bool HoldsOut => _fraction > 0;
 
-    /// <summary>Whether the row at <paramref name="position"/> (0-based, in the data's order) is held out.</summary>
+    /// <summary>Whether the row at <paramref name="position"/> (0-based, in the data's order), or in the group of that
+    /// number, is held out.</summary>
     public bool IsValidation(long position)
     {
         if (_fraction == 0) return false;

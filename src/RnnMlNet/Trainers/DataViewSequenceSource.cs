@@ -6,10 +6,11 @@ namespace RnnMlNet.Trainers;
 
 /// <summary>
 /// Streams labelled sequences from an IDataView with a fresh cursor each epoch, so training memory does not grow with
-/// the number of rows. <see cref="ValidationSplit"/> puts each row in either the training or the validation part.
+/// the number of rows. <see cref="ValidationSplit"/> puts each row in either the training or the validation part, by the
+/// row's position, or by its group when a <paramref name="samplingKey"/> column names one.
 /// </summary>
 internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input, TaskAdapter task, ValidationSplit split, bool validation,
-    CancellationToken cancellation) : ISequenceSource<float>
+    CancellationToken cancellation, DataViewSchema.Column? samplingKey = null) : ISequenceSource<float>
 {
     public int? Count => !split.HoldsOut && data.GetRowCount() is long rows ? (int)Math.Min(rows, int.MaxValue) : null;
 
@@ -20,7 +21,9 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
     public IEnumerable<LabeledSequence<float>> Read(int part, int parts)
     {
         var schema = data.Schema;
-        using var cursor = data.GetRowCursor([.. input.ColumnNames.Select(name => schema[name]), schema[task.LabelColumnName]]);
+        var groupColumn = split.HoldsOut ? samplingKey : null;
+        using var cursor = data.GetRowCursor([.. input.ColumnNames.Select(name => schema[name]), schema[task.LabelColumnName], .. groupColumn is { } g ? [g] : Array.Empty<DataViewSchema.Column>()]);
+        var readGroup = groupColumn is { } key ? SamplingKey.Reader(cursor, key) : null;
         var readSteps = SequenceColumn.Reader(cursor, input);
         var addSide = input.Side is null ? null : SequenceColumn.SideReader(cursor, input.Side);
         Sequence<float> readSequence(long position) => addSide is null ? readSteps(position) : addSide(position, readSteps(position));
@@ -29,7 +32,7 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
         for (long position = 0; cursor.MoveNext(); position++)
         {
             cancellation.ThrowIfCancellationRequested();
-            if (split.IsValidation(position) != validation || ++index % parts != part) continue;
+            if (split.IsValidation(readGroup?.Invoke() ?? position) != validation || ++index % parts != part) continue;
             var sequence = readSequence(position);
             var label = readLabel(position);
             task.CheckLabelFits(label, sequence.Length, position, input.ColumnName);

@@ -94,10 +94,19 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         ArgumentNullException.ThrowIfNull(trainData);
         var sequenceInput = SequenceColumn.Describe(trainData.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
         var task = TaskAdapter.For(_task).Bind(trainData.Schema, _options);
-        if (validationData is not null) CheckValidationSchema(validationData, sequenceInput, task);
+        var samplingKey = _options.SamplingKeyColumnName is { } key ? SamplingKey.Find(trainData.Schema, key) : (DataViewSchema.Column?)null;
+        if (validationData is not null)
+        {
+            CheckValidationSchema(validationData, sequenceInput, task);
+            samplingKey = null;
+        }
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows);
         long rows = countRows ? CountRows(trainData) : 0;
+        if (samplingKey is { } groups && _options.Epochs != 0 && !HoldOutOf(_options, external: false, tokens, rows).Split.HoldsOut)
+            throw new ArgumentOutOfRangeException(nameof(trainData), $"SamplingKeyColumnName '{groups.Name}' groups the held-out rows, but nothing is held out: " +
+                (tokens ? $"the automatic hold-out needs {RecurrentDefaults.AutomaticValidationRows:N0} rows of token sequences or more, and this data has {rows:N0}."
+                    : "float steps hold nothing out unless asked.") + " Set ValidationFraction (or EarlyStoppingPatience, which holds out 10 %), or leave SamplingKeyColumnName null.");
         bool ensembleAutomatic = _options.EnsembleSize is null && EnsembleCanBeAutomatic(rows, tokens);
         bool shapeAutomatic = tokens && !task.PerStep && _options.InitialWeights is null && (_options.Pooling is null || AutomaticWidth);
         var tokenCount = ensembleAutomatic || shapeAutomatic ? CountTokens(trainData, sequenceInput, task) : null;
@@ -113,7 +122,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task, tokenCount), options.Seed);
             if (_options.InitialWeights is { } initial) network.Import(initial);
             networks.Add(network);
-            histories.Add(_options.Epochs != 0 ? Train(network, options, trainData, validationData, sequenceInput, task, rows) : null);
+            histories.Add(_options.Epochs != 0 ? Train(network, options, trainData, validationData, samplingKey, sequenceInput, task, rows) : null);
         }
         LastEnsemble = new RecurrentEnsemble<float>(networks);
         LastHistory = histories[0];
@@ -122,15 +131,14 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     }
 
     /// <summary>Trains one network (an ensemble's member) with its options' seed; rows stream from the data view each epoch,
-    /// only the shuffle buffer and one bucketing window are in memory.</summary>
+    /// only the shuffle buffer and one bucketing window are in memory. A <paramref name="samplingKey"/> groups the held-out rows.</summary>
     private TrainingHistory Train(RecurrentNetwork<float> network, RecurrentTrainerOptions options, IDataView trainData, IDataView? validationData,
-        SequenceInput sequenceInput, TaskAdapter task, long rows)
+        DataViewSchema.Column? samplingKey, SequenceInput sequenceInput, TaskAdapter task, long rows)
     {
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
-        var holdOut = validationData is not null
-            ? new RecurrentOptions.HoldOut(new ValidationSplit(0, options.Seed), options.EarlyStoppingPatience ?? RecurrentDefaults.AutomaticPatience)
-            : options.HoldOutFor((options.ValidationFraction is null && tokens) || options.HoldOutLastRows ? rows : 0, tokens);
-        DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken);
+        var holdOut = HoldOutOf(options, external: validationData is not null, tokens, rows);
+        if (samplingKey is { } key) SamplingKey.CheckSplit(trainData, key, holdOut.Split, options.Seed);
+        DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey);
         var training = options.ToTrainingOptions(holdOut, tokens,
             _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
         if (validationData is not null)
@@ -142,6 +150,12 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             .Fit(Part(trainData, validation: false), validationData is not null ? Part(validationData, validation: false)
                 : holdOut.Split.HoldsOut ? Part(trainData, validation: true) : null);
     }
+
+    /// <summary>The rows held out of the training data for early stopping, by the options and the data (none when
+    /// <paramref name="external"/> validation data is given, which then drives early stopping).</summary>
+    private static RecurrentOptions.HoldOut HoldOutOf(RecurrentTrainerOptions options, bool external, bool tokens, long rows) => external
+        ? new RecurrentOptions.HoldOut(new ValidationSplit(0, options.Seed), options.EarlyStoppingPatience ?? RecurrentDefaults.AutomaticPatience)
+        : options.HoldOutFor((options.ValidationFraction is null && tokens) || options.HoldOutLastRows ? rows : 0, tokens);
 
     /// <summary>Whether the data decides the ensemble's size: for 1,000 rows of token sequences or more, and not for the settings
     /// that describe one network.</summary>
@@ -210,6 +224,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     {
         SequenceColumn.Check(inputSchema, _options.FeatureColumnName);
         if (_options.SideFeatureColumnName is { } side) SequenceColumn.CheckSide(inputSchema, side);
+        if (_options.SamplingKeyColumnName is { } key) SamplingKey.Check(inputSchema, key);
         var task = TaskAdapter.For(_task);
         task.CheckLabel(inputSchema, _options.LabelColumnName);
         var outputs = task.AddOutputs(inputSchema);

@@ -32,6 +32,23 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// sequence embedding for downstream trainers or similarity. For the classifiers and the regressor. Default null.</summary>
     public string? PooledStateColumnName { get; set; }
 
+    /// <summary>A column naming each row's group (the document a passage comes from, a speaker, a customer): the hold-out
+    /// then takes whole groups instead of single rows, about <see cref="RecurrentOptions.ValidationFraction"/> of the groups
+    /// (10 % when automatic) chosen by a seeded hash of the value, so the share of rows held out varies with the groups'
+    /// sizes. Early stopping then judges the network, and the summary's validation figures describe it, on groups it has
+    /// not trained on, as the test data usually is; without it, passages of documents the network trains on also sit in
+    /// the hold-out, which rewards memorising documents. The name and the idea are ML.NET's (<c>samplingKeyColumnName</c>
+    /// of <c>TrainTestSplit</c> and <c>CrossValidate</c>). A scalar text, key, number or Boolean column, other than the
+    /// label and the features; rows with equal values stay together, and so do rows with a missing value (empty text,
+    /// key 0, every NaN). The values' hash is fixed, so that every process of <see cref="RecurrentOptions.DataParallel"/>
+    /// holds out the same groups; ensemble member k holds out others, by its seed. Refused with
+    /// <see cref="RecurrentOptions.ValidationFraction"/> 0 or <see cref="RecurrentOptions.HoldOutLastRows"/>, and by Fit
+    /// when nothing is held out (the automatic hold-out needs 1,000 rows of token sequences) or when the hold-out would
+    /// take no group or every group (a few large groups: raise ValidationFraction or change the seed). The column is
+    /// checked whenever this is set, but not read by <c>Fit(train, validation)</c>, which holds nothing out, nor with
+    /// <see cref="RecurrentOptions.Epochs"/> 0. Default null: rows are held out one by one.</summary>
+    public string? SamplingKeyColumnName { get; set; }
+
     /// <summary>For a float feature column: values per time step. Default 1.</summary>
     public int FeaturesPerStep { get; set; } = RecurrentDefaults.FeaturesPerStep;
 
@@ -125,6 +142,10 @@ public class RecurrentTrainerOptions : RecurrentOptions
             nameof(SideFeatureColumnName), SideFeatureColumnName, "null, or a column name other than FeatureColumnName");
         Core.OptionChecks.Require(ClassWeights is null || ClassWeights.All(w => w > 0 && double.IsFinite(w)), nameof(ClassWeights),
             ClassWeights is null ? null : string.Join(", ", ClassWeights), "finite positive weights");
+        Core.OptionChecks.Require(SamplingKeyColumnName is null || (!string.IsNullOrWhiteSpace(SamplingKeyColumnName) && SamplingKeyColumnName != LabelColumnName
+            && SamplingKeyColumnName != FeatureColumnName), nameof(SamplingKeyColumnName), SamplingKeyColumnName, "null, or a column name other than LabelColumnName and FeatureColumnName");
+        Core.OptionChecks.Require(SamplingKeyColumnName is null || (ValidationFraction is not 0 && !HoldOutLastRows), nameof(SamplingKeyColumnName), SamplingKeyColumnName,
+            "null when ValidationFraction is 0 (nothing is held out) or HoldOutLastRows is set (the last rows are held out, not groups)");
         Core.OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1");
         Core.OptionChecks.Require(MaximumLength >= 0, nameof(MaximumLength), MaximumLength, "0 (no limit) or more");
         base.Validate();

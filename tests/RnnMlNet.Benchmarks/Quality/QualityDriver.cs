@@ -4,7 +4,7 @@ using Microsoft.ML;
 namespace RnnMlNet.Benchmarks.Quality;
 
 /// <summary>
-/// `quality [--only names,spam,births,truecasing,syllables] [--skip-tuned] [--spam-splits 1,7] [--seeds 1,2,3]`: each task on a fixed seeded split, the
+/// `quality [--only names,spam,births,truecasing,syllables,passages] [--skip-tuned] [--spam-splits 1,7] [--seeds 1,2,3]`: each task on a fixed seeded split, the
 /// recurrent model with default options (only column names given) and with its best known options, beside ML.NET's
 /// classic baseline, trained and evaluated in one run; prints one table. With --seeds, the names task also trains its
 /// default models once per seed and reports their mean, since one seed's score moves by about a point there.
@@ -23,7 +23,7 @@ internal static class QualityDriver
 
     public static int Run(string[] args)
     {
-        var only = Option(args, "--only")?.Split(',') ?? ["names", "spam", "births", "truecasing", "syllables"];
+        var only = Option(args, "--only")?.Split(',') ?? ["names", "spam", "births", "truecasing", "syllables", "passages"];
         var settings = new Settings(!args.Contains("--skip-tuned"), (Option(args, "--spam-splits") ?? "1,7").Split(',').Select(int.Parse).ToArray(),
             Option(args, "--seeds")?.Split(',').Select(int.Parse).ToArray() ?? []);
         Console.WriteLine($"Load average at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores.");
@@ -37,6 +37,7 @@ internal static class QualityDriver
             ["births"] = (BirthsTask.Run, TimeSeries.Series.RelativePath),
             ["truecasing"] = (TruecasingTask.Run, CasingSplit.RelativePath),
             ["syllables"] = (SyllablesTask.Run, SyllablesTask.DataPath),
+            ["passages"] = (PassagesTask.Run, CasingSplit.RelativePath),
         };
         foreach (string name in only)
         {

@@ -52,7 +52,7 @@ internal static class SpamTask
     /// <summary>Word keys (and FeaturizeText's n-grams for wide and deep), cached: the chain is returned as a chain, so that
     /// appending the trainer flattens it and the cache checkpoint stands before the trainer rather than at the end of a nested chain,
     /// where ML.NET ignores it.</summary>
-    private static EstimatorChain<Microsoft.ML.Transforms.ValueToKeyMappingTransformer> Tokens(MLContext ml, bool ngrams = false) =>
+    internal static EstimatorChain<Microsoft.ML.Transforms.ValueToKeyMappingTransformer> Tokens(MLContext ml, bool ngrams = false) =>
         (ngrams ? new EstimatorChain<ITransformer>().Append(ml.Transforms.Text.FeaturizeText("Ngrams", "Text")) : new EstimatorChain<ITransformer>())
             .Append(ml.Transforms.Text.NormalizeText("Normalized", "Text", TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false))
             .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Normalized", Separators))
