@@ -210,5 +210,21 @@ public class SamplingKeyTests : IDisposable
         Assert.Contains("SamplingKeyColumnName 'Document'", error.Message);
         Assert.Contains("1 group(s)", error.Message);
         Assert.Contains("seeded with 3", error.Message);
+
+        // The tagger holds out by the key too.
+        var sentences = ml.Data.LoadFromEnumerable(SequenceTaggerTests.Rows(1_200, 1).Select(r => new TaggedSentence { Tokens = r.Tokens, Tags = r.Tags }));
+        var tagger = ml.Transforms.Conversion.MapValueToKey("Label", nameof(TaggedSentence.Tags)).Append(ml.MulticlassClassification.Trainers.SequenceTagger(
+            new SequenceTaggerOptions { FeatureColumnName = nameof(TaggedSentence.Tokens), SamplingKeyColumnName = nameof(TaggedSentence.Document), Epochs = 1, Seed = 3 }));
+        Assert.Contains("SamplingKeyColumnName 'Document'", Assert.Throws<ArgumentOutOfRangeException>(() => tagger.Fit(sentences)).Message);
+    }
+
+    public sealed class TaggedSentence
+    {
+        [KeyType(6)]
+        public uint[] Tokens { get; set; } = [];
+
+        public string[] Tags { get; set; } = [];
+
+        public string Document { get; set; } = "the only document";
     }
 }
