@@ -218,6 +218,32 @@ public class SamplingKeyTests : IDisposable
         Assert.Contains("SamplingKeyColumnName 'Document'", Assert.Throws<ArgumentOutOfRangeException>(() => tagger.Fit(sentences)).Message);
     }
 
+    /// <summary>A checkpoint remembers which column grouped its hold-out: a resume that groups by another column (and so
+    /// validates other rows) is refused by name, and one with the same column resumes.</summary>
+    [Fact]
+    public void ACheckpointIsResumedOnlyWithTheSameGroups()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(Passages());
+        string folder = _temp.File("checkpoints");
+        RecurrentTrainerOptions Checkpointed(string samplingKey)
+        {
+            var options = Options(samplingKey);
+            options.CheckpointDirectory = folder;
+            options.EnsembleSize = null;
+            return options;
+        }
+        using var cancel = new CancellationTokenSource();
+        var interrupted = Checkpointed(nameof(PassageRow.Document));
+        interrupted.CancellationToken = cancel.Token;
+        interrupted.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Gru(interrupted).Fit(data));
+        var other = Assert.Throws<InvalidDataException>(() => ml.BinaryClassification.Trainers.Gru(Checkpointed(nameof(PassageRow.DocumentNumber))).Fit(data));
+        Assert.Contains("other options", other.Message);
+        using var resumed = ml.BinaryClassification.Trainers.Gru(Checkpointed(nameof(PassageRow.Document))).Fit(data);
+        Assert.False(File.Exists(Path.Combine(folder, "rnnmlnet.checkpoint")));
+    }
+
     public sealed class TaggedSentence
     {
         [KeyType(6)]

@@ -222,11 +222,13 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         string metric = o.EarlyStoppingPatience is null || o.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "" : $"|stop on {o.EarlyStoppingMetric}";
         // Likewise for averaging: a run that keeps the best epoch alone keeps its earlier fingerprint.
         string averaged = o.AveragedEpochs == 1 ? "" : $"|average {o.AveragedEpochs}";
+        // And for the held-out rows: only a grouped hold-out adds to the fingerprint.
+        string groups = o.HoldOutGroups is null ? "" : $"|hold out groups of {o.HoldOutGroups}";
         // Invariant: a checkpoint resumes under any culture.
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
             $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
-            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}{averaged}");
+            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}{averaged}{groups}");
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than

@@ -64,6 +64,11 @@ public sealed class TrainingOptions
     /// above 1 needs <see cref="EarlyStoppingPatience"/>.</summary>
     public int AveragedEpochs { get; set; } = 1;
 
+    /// <summary>What chooses the validation rows beyond their share, when their positions do not (the ML.NET trainers' sampling
+    /// key column's name, whose groups are held out whole): part of a checkpoint's fingerprint, so that a resume, or a
+    /// data-parallel process, that holds out other rows is refused. Default null (the rows' positions).</summary>
+    public string? HoldOutGroups { get; set; }
+
     /// <summary>
     /// A file where training saves its state after every epoch (weights, optimizer state, history, the best epochs' weights so far),
     /// written to a temporary file and renamed. When the file exists as training starts, and was written by training with

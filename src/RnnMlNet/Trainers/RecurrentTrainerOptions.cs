@@ -41,7 +41,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// of <c>TrainTestSplit</c> and <c>CrossValidate</c>). A scalar text, key, number or Boolean column, other than the
     /// label and the features; rows with equal values stay together, and so do rows with a missing value (empty text,
     /// key 0, every NaN). The values' hash is fixed, so that every process of <see cref="RecurrentOptions.DataParallel"/>
-    /// holds out the same groups; ensemble member k holds out others, by its seed. Refused with
+    /// holds out the same groups; ensemble member k holds out others, by its seed; a checkpoint resumes only with the same
+    /// column. Refused with
     /// <see cref="RecurrentOptions.ValidationFraction"/> 0 or <see cref="RecurrentOptions.HoldOutLastRows"/>, and by Fit
     /// when nothing is held out (the automatic hold-out needs 1,000 rows of token sequences) or when the hold-out would
     /// take no group or every group (a few large groups: raise ValidationFraction or change the seed). The column is
