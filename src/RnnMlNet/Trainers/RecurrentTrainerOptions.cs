@@ -42,10 +42,10 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// label and the features; rows with equal values stay together, and so do rows with a missing value (empty text,
     /// key 0, every NaN). The values' hash is fixed, so that every process of <see cref="RecurrentOptions.DataParallel"/>
     /// holds out the same groups; ensemble member k holds out others, by its seed; a checkpoint resumes only with the same
-    /// column. Refused with
-    /// <see cref="RecurrentOptions.ValidationFraction"/> 0 or <see cref="RecurrentOptions.HoldOutLastRows"/>, and by Fit
-    /// when nothing is held out (the automatic hold-out needs 1,000 rows of token sequences) or when the hold-out would
-    /// take no group or every group (a few large groups: raise ValidationFraction or change the seed). The column is
+    /// column. Refused with <see cref="RecurrentOptions.ValidationFraction"/> 0 or
+    /// <see cref="RecurrentOptions.HoldOutLastRows"/>, and by Fit when nothing is held out (the automatic hold-out needs
+    /// 1,000 rows of token sequences) or when the hold-out would take no group or every group (a few large groups: raise
+    /// ValidationFraction or change the seed). The column is
     /// checked whenever this is set, but not read by <c>Fit(train, validation)</c>, which holds nothing out, nor with
     /// <see cref="RecurrentOptions.Epochs"/> 0. Default null: rows are held out one by one.</summary>
     public string? SamplingKeyColumnName { get; set; }

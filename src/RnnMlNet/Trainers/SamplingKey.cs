@@ -12,18 +12,29 @@ internal static class SamplingKey
 {
     private const string Expected = "a scalar text, key, number or Boolean column naming each row's group";
 
-    /// <summary>Raw types whose values can name a group: what ML.NET's scalar text, key, number and Boolean columns hold.</summary>
-    private static readonly HashSet<Type> SupportedTypes =
-    [
-        typeof(ReadOnlyMemory<char>), typeof(bool), typeof(float), typeof(double),
-        typeof(sbyte), typeof(byte), typeof(short), typeof(ushort), typeof(int), typeof(uint), typeof(long), typeof(ulong),
-    ];
+    /// <summary>For each raw type whose values can name a group (what ML.NET's scalar text, key, number and Boolean columns
+    /// hold), how to read a row's value as the group's number.</summary>
+    private static readonly Dictionary<Type, Func<DataViewRow, DataViewSchema.Column, Func<long>>> Readers = new()
+    {
+        [typeof(ReadOnlyMemory<char>)] = (row, column) => Read<ReadOnlyMemory<char>>(row, column, Text),
+        [typeof(bool)] = (row, column) => Read<bool>(row, column, value => value ? 1 : 0),
+        [typeof(float)] = (row, column) => Read<float>(row, column, value => Number(value)),
+        [typeof(double)] = (row, column) => Read<double>(row, column, Number),
+        [typeof(sbyte)] = (row, column) => Read<sbyte>(row, column, value => value),
+        [typeof(byte)] = (row, column) => Read<byte>(row, column, value => value),
+        [typeof(short)] = (row, column) => Read<short>(row, column, value => value),
+        [typeof(ushort)] = (row, column) => Read<ushort>(row, column, value => value),
+        [typeof(int)] = (row, column) => Read<int>(row, column, value => value),
+        [typeof(uint)] = (row, column) => Read<uint>(row, column, value => value),
+        [typeof(long)] = (row, column) => Read<long>(row, column, value => value),
+        [typeof(ulong)] = (row, column) => Read<ulong>(row, column, value => unchecked((long)value)),
+    };
 
     /// <summary>Throws, naming the column, unless the shape has it as a scalar of a supported type.</summary>
     public static void Check(SchemaShape schema, string name)
     {
         var column = SchemaChecks.Find(schema, name, Expected);
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !SupportedTypes.Contains(column.ItemType.RawType))
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !Readers.ContainsKey(column.ItemType.RawType))
             throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {SchemaChecks.Describe(column)}; expected {Expected}.");
     }
 
@@ -31,28 +42,14 @@ internal static class SamplingKey
     public static DataViewSchema.Column Find(DataViewSchema schema, string name)
     {
         var column = SchemaChecks.Find(schema, name, Expected);
-        return column.Type is not VectorDataViewType && SupportedTypes.Contains(column.Type.RawType)
+        return column.Type is not VectorDataViewType && Readers.ContainsKey(column.Type.RawType)
             ? column
             : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected {Expected}.");
     }
 
-    /// <summary>A getter of the current row's group as a number: equal values give equal numbers in every process.</summary>
-    public static Func<long> Reader(DataViewRow row, DataViewSchema.Column column) => column.Type.RawType switch
-    {
-        var t when t == typeof(ReadOnlyMemory<char>) => Read<ReadOnlyMemory<char>>(row, column, Text),
-        var t when t == typeof(bool) => Read<bool>(row, column, value => value ? 1 : 0),
-        var t when t == typeof(float) => Read<float>(row, column, value => Number(value)),
-        var t when t == typeof(double) => Read<double>(row, column, Number),
-        var t when t == typeof(sbyte) => Read<sbyte>(row, column, value => value),
-        var t when t == typeof(byte) => Read<byte>(row, column, value => value),
-        var t when t == typeof(short) => Read<short>(row, column, value => value),
-        var t when t == typeof(ushort) => Read<ushort>(row, column, value => value),
-        var t when t == typeof(int) => Read<int>(row, column, value => value),
-        var t when t == typeof(uint) => Read<uint>(row, column, value => value),
-        var t when t == typeof(long) => Read<long>(row, column, value => value),
-        var t when t == typeof(ulong) => Read<ulong>(row, column, value => unchecked((long)value)),
-        var t => throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' is {column.Type} ({t}); expected {Expected}."),
-    };
+    /// <summary>A getter of the current row's group as a number, for a column <see cref="Find"/> accepted: equal values give
+    /// equal numbers in every process.</summary>
+    public static Func<long> Reader(DataViewRow row, DataViewSchema.Column column) => Readers[column.Type.RawType](row, column);
 
     /// <summary>
     /// Throws unless <paramref name="split"/> holds out some of the data's groups and keeps some: with a few large groups
