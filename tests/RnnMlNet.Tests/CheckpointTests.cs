@@ -69,4 +69,54 @@ public class CheckpointTests : IDisposable
         // Uninterrupted, cancelled, resumed: the resumed history holds all five epochs, with the uninterrupted losses.
         Assert.Equal(estimators[0].History!.Epochs.Select(e => e.TrainingLoss), estimators[2].History!.Epochs.Select(e => e.TrainingLoss));
     }
+
+    /// <summary>A checkpoint remembers which rows its training held out: a resume that would hold out others (another share,
+    /// the last rows, given validation data, or none) is refused, and one holding out the same rows resumes. None against a
+    /// tenth of the rows, the fingerprint of checkpoints written before it named hold-outs, is told apart by the history.</summary>
+    [Fact]
+    public void ACheckpointIsResumedOnlyWithTheSameHoldOut()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 7));
+        string folder = _temp.File("checkpoints-hold-out");
+        string checkpoint = Path.Combine(folder, "rnnmlnet.checkpoint");
+        // Early stopping is set alike on both sides of each refusal, so that only the held-out rows differ.
+        RecurrentTrainerOptions Options(double fraction, bool last = false, int? patience = null) => new()
+        {
+            FeatureColumnName = "Tokens", HiddenSize = 5, Epochs = 3, Seed = 3, ValidationFraction = fraction, HoldOutLastRows = last,
+            EarlyStoppingPatience = patience, CheckpointDirectory = folder,
+        };
+        void Interrupt(RecurrentTrainerOptions options)
+        {
+            using var cancel = new CancellationTokenSource();
+            options.CancellationToken = cancel.Token;
+            options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
+            Assert.Throws<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(data));
+            Assert.True(File.Exists(checkpoint));
+        }
+        string Refusal(Func<ITransformer> fit) => Assert.Throws<InvalidDataException>(fit).Message;
+        void Resume(RecurrentTrainerOptions options)
+        {
+            using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(data);
+            Assert.False(File.Exists(checkpoint));
+        }
+
+        Interrupt(Options(0.1));
+        Assert.Contains("other options", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.2)).Fit(data)));
+        Assert.Contains("other options", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.1, last: true)).Fit(data)));
+        Assert.Contains("with validation rows, and this training has none", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0)).Fit(data)));
+        Resume(Options(0.1));
+
+        Interrupt(Options(0));
+        Assert.Contains("without validation rows, and this training has some", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.1)).Fit(data)));
+        Resume(Options(0));
+
+        Interrupt(Options(0.2));
+        Assert.Contains("other options", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.3)).Fit(data)));
+        Resume(Options(0.2));
+
+        Interrupt(Options(0.1, patience: 2));
+        Assert.Contains("other options", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.1, patience: 2)).Fit(data, data)));
+        Resume(Options(0.1, patience: 2));
+    }
 }

@@ -85,6 +85,10 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var checkpoint = _options.CheckpointPath is { } path ? TrainingCheckpoint<T>.Read(path, Fingerprint()) : null;
         if (checkpoint is not null)
         {
+            // The fingerprint does not tell no hold-out from the first one (a tenth of the rows): the history does.
+            if (checkpoint.History.Count > 0 && checkpoint.History[^1].ValidationLoss.HasValue != (validation is not null))
+                throw new InvalidDataException($"Checkpoint '{_options.CheckpointPath}' was written by training {(validation is null ? "with" : "without")} " +
+                    $"validation rows, and this training has {(validation is null ? "none" : "some")}; delete it, or give this training a checkpoint path of its own.");
             checkpoint.Weights.CopyTo(_objective.Parameters.Values, 0);
             _optimizer.Import(checkpoint.OptimizerSteps, checkpoint.OptimizerState);
             epochs.AddRange(checkpoint.History);
@@ -222,13 +226,14 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         string metric = o.EarlyStoppingPatience is null || o.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "" : $"|stop on {o.EarlyStoppingMetric}";
         // Likewise for averaging: a run that keeps the best epoch alone keeps its earlier fingerprint.
         string averaged = o.AveragedEpochs == 1 ? "" : $"|average {o.AveragedEpochs}";
-        // And for the held-out rows: only a grouped hold-out adds to the fingerprint.
-        string groups = o.HoldOutGroups is null ? "" : $"|hold out groups of {o.HoldOutGroups}";
+        // And for the held-out rows: only a hold-out other than the first ones adds to the fingerprint (a switch between none
+        // and a tenth of the rows is refused on resume, from the checkpoint's history).
+        string holdOut = o.HoldOut is null ? "" : $"|hold out {o.HoldOut}";
         // Invariant: a checkpoint resumes under any culture.
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
             $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
-            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}{averaged}{groups}");
+            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}{averaged}{holdOut}");
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than

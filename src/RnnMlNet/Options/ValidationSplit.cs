@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RnnMlNet;
 
 /// <summary>
@@ -34,6 +36,18 @@ internal readonly struct ValidationSplit
 
     /// <summary>Whether anything is held out.</summary>
     public bool HoldsOut => _fraction > 0;
+
+    /// <summary>How this split chooses its rows, hashing the groups of the sampling key column <paramref name="groups"/> (null:
+    /// the rows' positions), for a checkpoint's fingerprint (<see cref="Core.Training.TrainingOptions.HoldOut"/>; the seed is
+    /// in it already). Null for the splits made before the fingerprint named them: none, and a tenth of the rows.</summary>
+    public string? Describe(string? groups)
+    {
+        bool tenth = _fraction == RecurrentDefaults.AutomaticValidationFraction;
+        if (_fraction == 0 || (tenth && _firstHeldOut < 0 && groups is null)) return null;
+        if (_firstHeldOut >= 0) return string.Create(CultureInfo.InvariantCulture, $"the rows from position {_firstHeldOut}");
+        string share = tenth ? "" : string.Create(CultureInfo.InvariantCulture, $"{_fraction:R} of the ");
+        return groups is null ? share + "rows" : $"{share}groups of {groups}";
+    }
 
     /// <summary>Whether the row at <paramref name="position"/> (0-based, in the data's order), or in the group of that
     /// number, is held out.</summary>
