@@ -370,7 +370,7 @@ public class TrainerTests
             new TrainingCheckpoint<float>
             {
                 Epoch = 2, Weights = [1f, 2f], OptimizerSteps = 3, OptimizerState = [null, [4f, 5f]], Best = [], BatchesPerEpoch = 1,
-                DivergenceStart = 0.7, RecentLosses = [0.7, 0.6], Partial = null, LastGood = null,
+                DivergenceStart = 0.7, RecentLosses = [0.7, 0.6], Partial = null, LastGood = null, Validating = true,
                 History = [new EpochReport(1, 0.7, double.NaN, 1, TimeSpan.Zero), new EpochReport(2, 0.6, null, 1, TimeSpan.Zero)],
             }.Write(path, "f");
             var read = TrainingCheckpoint<float>.Read(path, "f")!;
@@ -386,7 +386,8 @@ public class TrainerTests
     }
 
     /// <summary>A checkpoint written before weight averaging (no runners-up at its end) reads with its best epoch alone; one
-    /// whose runners-up do not match its history is refused by name.</summary>
+    /// whose runners-up do not match its history is refused by name. Whether its training validated is read as written, and
+    /// from the history in one written before that was (the last byte before the SHA-256).</summary>
     [Fact]
     public void ACheckpointWithoutRunnersUpReadsItsBestEpoch()
     {
@@ -394,16 +395,23 @@ public class TrainerTests
         TrainingCheckpoint<float> Checkpoint(params (int, float[])[] best) => new()
         {
             Epoch = 2, Weights = [1f, 2f], OptimizerSteps = 3, OptimizerState = [null], Best = best, BatchesPerEpoch = 1,
-            DivergenceStart = 0.7, RecentLosses = [], Partial = null, LastGood = null,
+            DivergenceStart = 0.7, RecentLosses = [], Partial = null, LastGood = null, Validating = false,
             History = [new EpochReport(1, 0.7, 0.5, 1, TimeSpan.Zero), new EpochReport(2, 0.6, 0.4, 1, TimeSpan.Zero)],
         };
+        void WriteWithout(int lastBytes)
+        {
+            byte[] bytes = File.ReadAllBytes(path);
+            byte[] old = bytes[..^(32 + lastBytes)];
+            File.WriteAllBytes(path, [.. old, .. System.Security.Cryptography.SHA256.HashData(old)]);
+        }
         try
         {
             Checkpoint((2, [3f, 4f])).Write(path, "f");
-            // As the previous version wrote it: without the runner-up count (the last 4 bytes before the SHA-256).
-            byte[] bytes = File.ReadAllBytes(path);
-            byte[] old = bytes[..^36];
-            File.WriteAllBytes(path, [.. old, .. System.Security.Cryptography.SHA256.HashData(old)]);
+            Assert.False(TrainingCheckpoint<float>.Read(path, "f")!.Validating);
+            WriteWithout(1);
+            Assert.True(TrainingCheckpoint<float>.Read(path, "f")!.Validating);
+            // As the version before weight averaging wrote it: without the runner-up count either (4 bytes more).
+            WriteWithout(4);
             var read = TrainingCheckpoint<float>.Read(path, "f")!;
             Assert.Equal([2], read.Best.Select(b => b.Epoch));
             Assert.Equal([3f, 4f], read.Best[0].Weights);

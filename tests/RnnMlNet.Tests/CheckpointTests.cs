@@ -71,8 +71,8 @@ public class CheckpointTests : IDisposable
     }
 
     /// <summary>A checkpoint remembers which rows its training held out: a resume that would hold out others (another share,
-    /// the last rows, given validation data, or none) is refused, and one holding out the same rows resumes. None against a
-    /// tenth of the rows, the fingerprint of checkpoints written before it named hold-outs, is told apart by the history.</summary>
+    /// the last rows, given validation data, or none against some, also within the first epoch) is refused, and one
+    /// holding out the same rows resumes where the checkpoint left off.</summary>
     [Fact]
     public void ACheckpointIsResumedOnlyWithTheSameHoldOut()
     {
@@ -86,18 +86,23 @@ public class CheckpointTests : IDisposable
             FeatureColumnName = "Tokens", HiddenSize = 5, Epochs = 3, Seed = 3, ValidationFraction = fraction, HoldOutLastRows = last,
             EarlyStoppingPatience = patience, CheckpointDirectory = folder,
         };
-        void Interrupt(RecurrentTrainerOptions options)
+        // Cancelled after its first epoch, or after its first batch with a checkpoint written there (before any history).
+        void Interrupt(RecurrentTrainerOptions options, bool withinFirstEpoch = false)
         {
             using var cancel = new CancellationTokenSource();
             options.CancellationToken = cancel.Token;
-            options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
+            if (withinFirstEpoch) (options.CheckpointEveryBatches, options.BatchProgress) = (1, new ImmediateProgress<BatchReport>(_ => cancel.Cancel()));
+            else options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
             Assert.Throws<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(data));
             Assert.True(File.Exists(checkpoint));
         }
         string Refusal(Func<ITransformer> fit) => Assert.Throws<InvalidDataException>(fit).Message;
         void Resume(RecurrentTrainerOptions options)
         {
+            var batches = new List<BatchReport>();
+            options.BatchProgress = new ImmediateProgress<BatchReport>(batches.Add);
             using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(data);
+            Assert.NotEqual((1, 1), (batches[0].Epoch, batches[0].Batch));
             Assert.False(File.Exists(checkpoint));
         }
 
@@ -110,6 +115,10 @@ public class CheckpointTests : IDisposable
         Interrupt(Options(0));
         Assert.Contains("without validation rows, and this training has some", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.1)).Fit(data)));
         Resume(Options(0));
+
+        Interrupt(Options(0.1), withinFirstEpoch: true);
+        Assert.Contains("with validation rows, and this training has none", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0)).Fit(data)));
+        Resume(Options(0.1));
 
         Interrupt(Options(0.2));
         Assert.Contains("other options", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.3)).Fit(data)));

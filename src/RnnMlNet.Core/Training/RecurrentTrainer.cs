@@ -85,8 +85,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var checkpoint = _options.CheckpointPath is { } path ? TrainingCheckpoint<T>.Read(path, Fingerprint()) : null;
         if (checkpoint is not null)
         {
-            // The fingerprint does not tell no hold-out from the first one (a tenth of the rows): the history does.
-            if (checkpoint.History.Count > 0 && checkpoint.History[^1].ValidationLoss.HasValue != (validation is not null))
+            // The fingerprint does not tell no hold-out from an ungrouped tenth of the rows: the checkpoint does.
+            if (checkpoint.Validating is bool validating && validating != (validation is not null))
                 throw new InvalidDataException($"Checkpoint '{_options.CheckpointPath}' was written by training {(validation is null ? "with" : "without")} " +
                     $"validation rows, and this training has {(validation is null ? "none" : "some")}; delete it, or give this training a checkpoint path of its own.");
             checkpoint.Weights.CopyTo(_objective.Parameters.Values, 0);
@@ -152,7 +152,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                     onBatch(new BatchReport(epoch, tally.Batches, batchesPerEpoch ?? 0, loss, norm, rate, elapsed, tally.Rows, elapsed - epochStart));
                 }
                 if (_options.CheckpointEveryBatches is int every && tally.Batches % every == 0)
-                    SaveCheckpoint(epoch - 1, tally, epochs, best, batchesPerEpoch, watch, lastGood);
+                    SaveCheckpoint(epoch - 1, tally, epochs, best, batchesPerEpoch, watch, lastGood, validation is not null);
             }
             if (tally.Batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
             batchesPerEpoch = tally.Batches;
@@ -180,7 +180,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                     break;
                 }
             }
-            SaveCheckpoint(epoch, null, epochs, best, batchesPerEpoch, watch, null);
+            SaveCheckpoint(epoch, null, epochs, best, batchesPerEpoch, watch, null, validation is not null);
         }
         // Finished: a later run with these options starts afresh.
         if (_options.CheckpointPath is { } finished && WritesCheckpoints && File.Exists(finished)) File.Delete(finished);
@@ -196,9 +196,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>Writes the checkpoint, when there is a path: after <paramref name="epochsDone"/> epochs, and the
     /// <paramref name="partial"/> tally of the epoch under way when written within it (with the weights of the last epoch's
-    /// end, which a divergence goes back to).</summary>
+    /// end, which a divergence goes back to), and whether this training is <paramref name="validating"/> on held-out rows.</summary>
     private void SaveCheckpoint(int epochsDone, EpochTally? partial, List<EpochReport> epochs, BestEpochs<T> best, int? batchesPerEpoch,
-        DivergenceWatch? watch, T[]? lastGood)
+        DivergenceWatch? watch, T[]? lastGood, bool validating)
     {
         if (_options.CheckpointPath is not { } path || !WritesCheckpoints) return;
         var (steps, state) = _optimizer.Export();
@@ -206,7 +206,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         {
             Epoch = epochsDone, Weights = _objective.Parameters.Values, OptimizerSteps = steps, OptimizerState = state, History = epochs,
             Best = best.Entries, BatchesPerEpoch = batchesPerEpoch, DivergenceStart = watch?.Start ?? double.NaN,
-            RecentLosses = watch?.Recent.ToArray() ?? [], Partial = partial, LastGood = partial is null ? null : lastGood,
+            RecentLosses = watch?.Recent.ToArray() ?? [], Partial = partial, LastGood = partial is null ? null : lastGood, Validating = validating,
         }.Write(path, Fingerprint());
     }
 
@@ -226,9 +226,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         string metric = o.EarlyStoppingPatience is null || o.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "" : $"|stop on {o.EarlyStoppingMetric}";
         // Likewise for averaging: a run that keeps the best epoch alone keeps its earlier fingerprint.
         string averaged = o.AveragedEpochs == 1 ? "" : $"|average {o.AveragedEpochs}";
-        // And for the held-out rows: only a hold-out other than the first ones adds to the fingerprint (a switch between none
-        // and a tenth of the rows is refused on resume, from the checkpoint's history).
-        string holdOut = o.HoldOut is null ? "" : $"|hold out {o.HoldOut}";
+        // And for the held-out rows: none and an ungrouped tenth of the rows add nothing (the checkpoint itself says whether
+        // its training validated, which tells them apart).
+        string holdOut = o.HoldOutDescription is null ? "" : $"|hold out {o.HoldOutDescription}";
         // Invariant: a checkpoint resumes under any culture.
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +

@@ -44,6 +44,11 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
     /// <summary>The weights at the end of the last finished epoch, for a checkpoint written within an epoch.</summary>
     public required T[]? LastGood { get; init; }
 
+    /// <summary>Whether the training that wrote it validated on held-out rows, which its fingerprint leaves out for none and an
+    /// ungrouped tenth of the rows (<see cref="TrainingOptions.HoldOutDescription"/>). Null only for a checkpoint of an earlier
+    /// version written within its first epoch (later ones, the history tells).</summary>
+    public required bool? Validating { get; init; }
+
     public void Write(string path, string fingerprint)
     {
         using var payload = new MemoryStream();
@@ -96,6 +101,7 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
                 writer.Write(epoch);
                 WriteArray(writer, weights);
             }
+            writer.Write(Validating == true);
         }
         payload.Write(SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length)));
 
@@ -155,13 +161,15 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             if (bestWeights is not null) best.Add((bestEpoch, bestWeights));
             if (reader.BaseStream.Position < reader.BaseStream.Length)
                 for (int i = reader.ReadInt32(); i > 0; i--) best.Add((reader.ReadInt32(), ReadArray(reader)!));
+            bool? validating = reader.BaseStream.Position < reader.BaseStream.Length ? reader.ReadBoolean()
+                : history.Count > 0 ? history[^1].ValidationLoss.HasValue : null;
             if (best.Any(b => b.Epoch < 1 || b.Epoch > history.Count || b.Weights?.Length != weights.Length))
                 throw new InvalidDataException($"Checkpoint '{path}' holds best epochs that its history or weights do not match; delete it to train from the start.");
             return new TrainingCheckpoint<T>
             {
                 Epoch = epoch, Weights = weights, OptimizerSteps = steps, OptimizerState = state, History = history, Best = best,
                 BatchesPerEpoch = batches < 0 ? null : batches, DivergenceStart = divergenceStart,
-                RecentLosses = recent, Partial = partial, LastGood = lastGood,
+                RecentLosses = recent, Partial = partial, LastGood = lastGood, Validating = validating,
             };
         }
         catch (EndOfStreamException e)

@@ -64,11 +64,12 @@ public sealed class TrainingOptions
     /// above 1 needs <see cref="EarlyStoppingPatience"/>.</summary>
     public int AveragedEpochs { get; set; } = 1;
 
-    /// <summary>How the caller chose the validation rows, when not as before this setting existed (none, or a seeded tenth of
-    /// the rows by their positions): for example "0.2 of the rows", "groups of Address" (the ML.NET trainers' sampling key)
-    /// or "the validation data given". Part of a checkpoint's fingerprint, so that a resume, or a data-parallel process, that
-    /// would train or validate on other rows is refused. Default null.</summary>
-    public string? HoldOut { get; set; }
+    /// <summary>How the caller chose the validation rows, unless they are none or a seeded tenth of the rows by their
+    /// positions (the hold-outs fingerprinted before this setting existed, which the checkpoint tells apart itself): for
+    /// example "0.2 of the rows", "groups of Address" (the ML.NET trainers' sampling key) or "the validation data given".
+    /// Part of a checkpoint's fingerprint, so that a resume, or a data-parallel process, that would train or validate on
+    /// other rows is refused. Default null.</summary>
+    public string? HoldOutDescription { get; set; }
 
     /// <summary>
     /// A file where training saves its state after every epoch (weights, optimizer state, history, the best epochs' weights so far),

@@ -144,8 +144,8 @@ public abstract class RecurrentOptions
     /// <summary>A folder where training saves its state after every epoch (file <c>rnnmlnet.checkpoint</c>: weights, optimizer
     /// state, history), written atomically. A Fit with the same options and data that finds the file resumes after its last
     /// epoch and ends with the model an uninterrupted run would give; a run killed or cancelled loses only the epoch under way.
-    /// One written with other options is refused, held-out rows included (another <see cref="ValidationFraction"/>,
-    /// <see cref="HoldOutLastRows"/>, sampling key or validation data, or none).
+    /// One written with other options is refused, held-out rows included (another <see cref="ValidationFraction"/> or
+    /// <see cref="HoldOutLastRows"/>, the trainers' sampling key or validation data, or none against some).
     /// The file is deleted when training finishes. Use one folder per training run. Default null (no checkpoints).</summary>
     public string? CheckpointDirectory { get; set; }
 
@@ -209,7 +209,7 @@ public abstract class RecurrentOptions
         EarlyStoppingPatience = holdOut.Split.HoldsOut ? holdOut.Patience : null,
         EarlyStoppingMetric = EarlyStoppingMetric ?? automaticMetric,
         AveragedEpochs = AveragedEpochsWith(holdOut.Split.HoldsOut ? holdOut.Patience : null),
-        HoldOut = holdOut.Split.Describe(groups: null),
+        HoldOutDescription = holdOut.Split.Describe(groups: null),
         OnEpoch = Progress is { } progress ? progress.Report : null,
         OnBatch = BatchProgress is { } batchProgress ? batchProgress.Report : null,
         CancellationToken = CancellationToken,

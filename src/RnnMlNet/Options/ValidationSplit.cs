@@ -38,8 +38,9 @@ internal readonly struct ValidationSplit
     public bool HoldsOut => _fraction > 0;
 
     /// <summary>How this split chooses its rows, hashing the groups of the sampling key column <paramref name="groups"/> (null:
-    /// the rows' positions), for a checkpoint's fingerprint (<see cref="Core.Training.TrainingOptions.HoldOut"/>; the seed is
-    /// in it already). Null for the splits made before the fingerprint named them: none, and a tenth of the rows.</summary>
+    /// the rows' positions), for a checkpoint's fingerprint (<see cref="Core.Training.TrainingOptions.HoldOutDescription"/>; the
+    /// seed is in it already). Null for none and for a tenth of the rows by their positions, whose fingerprint stays as it
+    /// was before hold-outs were named there.</summary>
     public string? Describe(string? groups)
     {
         bool tenth = _fraction == RecurrentDefaults.AutomaticValidationFraction;

@@ -141,7 +141,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey);
         var training = options.ToTrainingOptions(holdOut, tokens,
             _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
-        training.HoldOut = validationData is not null ? "the validation data given" : holdOut.Split.Describe(samplingKey?.Name);
+        training.HoldOutDescription = validationData is not null ? "the validation data given" : holdOut.Split.Describe(samplingKey?.Name);
         if (validationData is not null)
         {
             training.EarlyStoppingPatience = holdOut.Patience;
