@@ -26,6 +26,9 @@ internal static class NamesTask
         var contestants = new List<Contestant>
         {
             new("LSTM, default options", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(featureColumnName: "CharIds"))),
+            // The other cells' defaults are the LSTM's, chosen on it: does each still beat the classic model?
+            new("GRU, default options", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Gru(featureColumnName: "CharIds"))),
+            new("SimpleRNN, default options", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.SimpleRnn(featureColumnName: "CharIds"))),
         };
         if (settings.Tuned)
             contestants.Add(new("LSTM, bidirectional E16 H48, lr 3e-3, early stopping (the NameGender sample's former options)", ml => Characters(ml).Append(ml.BinaryClassification.Trainers.Lstm(

@@ -28,6 +28,8 @@ internal static class SpamTask
             var contestants = new List<Contestant>
             {
                 new("LSTM, default options", ml => Tokens(ml).Append(ml.BinaryClassification.Trainers.Lstm(featureColumnName: "TokenIds"))),
+                new("GRU, default options", ml => Tokens(ml).Append(ml.BinaryClassification.Trainers.Gru(featureColumnName: "TokenIds"))),
+                new("SimpleRNN, default options", ml => Tokens(ml).Append(ml.BinaryClassification.Trainers.SimpleRnn(featureColumnName: "TokenIds"))),
             };
             if (settings.Tuned)
                 contestants.Add(new("LSTM, sample's options (first 256 tokens, 5 epochs, lr 2e-3)", ml => Tokens(ml).Append(ml.BinaryClassification.Trainers.Lstm(
