@@ -420,6 +420,15 @@ public class TrainerTests
             Assert.Equal([2, 1], TrainingCheckpoint<float>.Read(path, "f")!.Best.Select(b => b.Epoch));
             Checkpoint((2, [3f, 4f]), (3, [5f, 6f])).Write(path, "f");
             Assert.Contains(path, Assert.Throws<InvalidDataException>(() => TrainingCheckpoint<float>.Read(path, "f")).Message);
+
+            // Within the first epoch, before any history, an earlier version's checkpoint cannot tell.
+            new TrainingCheckpoint<float>
+            {
+                Epoch = 0, Weights = [1f, 2f], OptimizerSteps = 1, OptimizerState = [null], Best = [], BatchesPerEpoch = null,
+                DivergenceStart = 0.7, RecentLosses = [], Partial = new EpochTally { Batches = 1 }, LastGood = [1f, 2f], Validating = true, History = [],
+            }.Write(path, "f");
+            WriteWithout(1);
+            Assert.Null(TrainingCheckpoint<float>.Read(path, "f")!.Validating);
         }
         finally
         {

@@ -46,7 +46,7 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
 
     /// <summary>Whether the training that wrote it validated on held-out rows, which its fingerprint leaves out for none and an
     /// ungrouped tenth of the rows (<see cref="TrainingOptions.HoldOutDescription"/>). Null only for a checkpoint of an earlier
-    /// version written within its first epoch (later ones, the history tells).</summary>
+    /// version written within its first epoch (for later ones, the history tells).</summary>
     public required bool? Validating { get; init; }
 
     public void Write(string path, string fingerprint)
@@ -101,7 +101,7 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
                 writer.Write(epoch);
                 WriteArray(writer, weights);
             }
-            writer.Write(Validating == true);
+            writer.Write(Validating ?? throw new InvalidOperationException("A checkpoint is written by training that knows whether it validates."));
         }
         payload.Write(SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length)));
 
