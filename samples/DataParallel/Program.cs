@@ -9,7 +9,6 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet;
-using RnnMlNet.Core.Distributed;
 using RnnMlNet.Mpi;
 using RnnMlNet.Trainers;
 

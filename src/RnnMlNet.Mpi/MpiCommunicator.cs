@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using RnnMlNet.Core.Distributed;
 
 namespace RnnMlNet.Mpi;
 

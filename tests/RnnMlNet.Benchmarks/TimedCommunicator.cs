@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using RnnMlNet.Core.Distributed;
 
 namespace RnnMlNet.Benchmarks;
 

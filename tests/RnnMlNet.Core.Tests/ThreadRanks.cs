@@ -1,4 +1,3 @@
-using RnnMlNet.Core.Distributed;
 
 namespace RnnMlNet.Core.Tests;
 

@@ -10,7 +10,6 @@ using Microsoft.ML.Data;
 using RnnMlNet;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
-using RnnMlNet.Core.Distributed;
 using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Training;

@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using RnnMlNet.Core.Distributed;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;

@@ -71,7 +71,7 @@ public class OptionsTests : IDisposable
             case "Dropout": options.Dropout = 1; break;
             case "Threads": options.Threads = 0; break;
             case "Beta2": options.Optimizer = new OptimizerSettings { Beta2 = 1 }; break;
-            case "Shards": options.DataParallel = new RnnMlNet.Core.Distributed.DataParallelOptions { Communicator = RnnMlNet.Core.Distributed.SingleProcess.Instance, Shards = options.BatchSize + 1 }; break;
+            case "Shards": options.DataParallel = new DataParallelOptions { Communicator = SingleProcess.Instance, Shards = options.BatchSize + 1 }; break;
             default: options.ValidationFraction = 0.2; options.EarlyStoppingPatience = 0; break;
         }
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Estimator(_temp.Context(), kind, options));
@@ -128,7 +128,7 @@ public class OptionsTests : IDisposable
         {
             Epochs = 7, BatchSize = 5, LearningRate = 0.25, Optimizer = new OptimizerSettings { Kind = OptimizerKind.RmsProp }, Schedule = LearningRateSchedule.Cosine(0.1),
             ClipNorm = 3, ClipValue = 2, DivergenceFactor = 7, CheckpointEveryBatches = 9, Seed = 11, ShuffleBufferSize = 17, EarlyStoppingPatience = 4, ValidationFraction = 0.3,
-            EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate, AveragedEpochs = 2, DataParallel = new RnnMlNet.Core.Distributed.DataParallelOptions { Communicator = RnnMlNet.Core.Distributed.SingleProcess.Instance }, RecordGradientFlow = true,
+            EarlyStoppingMetric = EarlyStoppingMetric.ErrorRate, AveragedEpochs = 2, DataParallel = new DataParallelOptions { Communicator = SingleProcess.Instance }, RecordGradientFlow = true,
         };
         var training = options.ToTrainingOptions(options.HoldOutFor(rows: 100));
         var shared = typeof(TrainingOptions).GetProperties().Where(p => typeof(RecurrentOptions).GetProperty(p.Name) is not null).ToList();
@@ -147,6 +147,28 @@ public class OptionsTests : IDisposable
         Assert.Equal(EarlyStoppingMetric.ErrorRate, options.ToTrainingOptions(options.HoldOutFor(rows: 100), automaticMetric: EarlyStoppingMetric.ErrorRate).EarlyStoppingMetric);
         var network = options.ToNetworkOptions(options.Cell);
         Assert.Equal((options.HiddenSize, options.EmbeddingSize, options.Layers, options.Dropout, true), (network.HiddenSize, network.EmbeddingSize, network.Layers, network.Dropout, network.Bidirectional));
+    }
+
+    /// <summary>What a user fills in (every estimator's options and the types their properties take, followed down) and the
+    /// exceptions training throws live in <c>RnnMlNet</c> or its ML.NET children, never in an engine namespace.</summary>
+    [Fact]
+    public void WhatAUserSetsOrCatchesNeedsNoEngineNamespace()
+    {
+        var reached = new HashSet<Type>();
+        void Visit(Type type)
+        {
+            if (type.IsArray) type = type.GetElementType()!;
+            foreach (var argument in type.GetGenericArguments()) Visit(argument);
+            if (type.Assembly != typeof(RecurrentOptions).Assembly && type.Assembly != typeof(OptimizerSettings).Assembly || !reached.Add(type)) return;
+            foreach (var property in type.GetProperties().Where(p => p.SetMethod?.IsPublic == true))
+                Visit(property.PropertyType);
+        }
+        foreach (var options in typeof(RecurrentOptions).Assembly.GetExportedTypes().Where(t => t.Name.EndsWith("Options", StringComparison.Ordinal)))
+            Visit(options);
+        var exceptions = typeof(OptimizerSettings).Assembly.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(Exception))).ToList();
+        Assert.Contains(typeof(DataParallelOptions), reached);
+        Assert.NotEmpty(exceptions);
+        Assert.Empty(reached.Concat(exceptions).Where(t => t.Namespace!.StartsWith("RnnMlNet.Core", StringComparison.Ordinal)).Select(t => t.FullName));
     }
 
     /// <summary>For a time series: the last rows in the data's order are held out, never rows between training rows.</summary>

@@ -1,4 +1,6 @@
-namespace RnnMlNet.Core.Distributed;
+using RnnMlNet.Core;
+
+namespace RnnMlNet;
 
 /// <summary>
 /// Synchronous data-parallel training: every global batch is cut into <see cref="Shards"/> parts; each process computes

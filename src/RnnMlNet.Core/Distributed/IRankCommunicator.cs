@@ -1,4 +1,4 @@
-namespace RnnMlNet.Core.Distributed;
+namespace RnnMlNet;
 
 /// <summary>
 /// The processes of one data-parallel training job, as far as the trainer needs them: who this process is, how many

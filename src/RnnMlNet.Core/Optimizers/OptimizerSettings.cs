@@ -18,7 +18,7 @@ public enum OptimizerKind
     RmsProp,
 }
 
-/// <summary>The optimizer and its hyper-parameters. Defaults follow PyTorch.</summary>
+/// <summary>The optimizer and its hyper-parameters. Defaults follow PyTorch, except SGD's momentum (0.9 here, 0 in <c>torch.optim.SGD</c>).</summary>
 public sealed class OptimizerSettings
 {
     /// <summary>Update rule. Default <see cref="OptimizerKind.Adam"/>.</summary>

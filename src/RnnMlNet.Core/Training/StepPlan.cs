@@ -1,6 +1,5 @@
 using System.Numerics;
 using RnnMlNet.Core.Data;
-using RnnMlNet.Core.Distributed;
 
 namespace RnnMlNet.Core.Training;
 

@@ -1,4 +1,6 @@
-namespace RnnMlNet.Core.Training;
+using RnnMlNet.Core.Training;
+
+namespace RnnMlNet;
 
 /// <summary>
 /// Training diverged: a non-finite loss or gradient (the offending update was not applied, so the network holds the

@@ -86,7 +86,7 @@ public sealed class TrainingOptions
     /// <summary>Train across processes (and machines): each global batch of <see cref="BatchSize"/> is split into shards
     /// whose gradients the processes compute and sum in a fixed order, so every process applies the same update. Every
     /// process must train with the same options and data. Default null (this process alone).</summary>
-    public Distributed.DataParallelOptions? DataParallel { get; set; }
+    public DataParallelOptions? DataParallel { get; set; }
 
     /// <summary>Record the gradient reaching each time step (‖∂L/∂h_t‖ per layer and direction) after every batch, averaged
     /// into <see cref="EpochReport.GradientFlow"/>: how far back through time the network learns, epoch by epoch. Costs one

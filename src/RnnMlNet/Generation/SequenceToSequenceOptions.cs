@@ -3,7 +3,7 @@ namespace RnnMlNet.Generation;
 /// <summary>Settings of <see cref="SequenceToSequenceEstimator"/>. Every default is stated on its property.</summary>
 public sealed class SequenceToSequenceOptions : TextModelOptions
 {
-    /// <summary>Creates the options: at most 50 output tokens, nothing held out.</summary>
+    /// <summary>Creates the options: at most 50 output tokens; from 1,000 pairs, 10 % held out for early stopping (see <see cref="RecurrentOptions.ValidationFraction"/>).</summary>
     public SequenceToSequenceOptions() => MaximumLength = RecurrentDefaults.SequenceToSequenceMaximumLength;
 
     /// <summary>Column of the produced text. Default "Output".</summary>

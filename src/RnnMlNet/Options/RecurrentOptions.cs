@@ -1,6 +1,5 @@
 using RnnMlNet.Core;
 using RnnMlNet.Core.Cells;
-using RnnMlNet.Core.Distributed;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Optimizers;
 using RnnMlNet.Core.Training;
@@ -56,8 +55,8 @@ public abstract class RecurrentOptions
 
     /// <summary>Passes over the data. Default null: automatic, 10 passes, or as many more as it takes to make 1,000 gradient
     /// steps for token sequences (8,000 for float steps, which hold nothing out for early stopping), so a few hundred rows
-    /// are trained as well as many thousands (ten rows in one batch train 1,000 epochs; 5,000 rows of tokens, 157 batches,
-    /// train 10). A number trains exactly that many.</summary>
+    /// are trained as well as many thousands (ten rows in one batch train 1,000 epochs; 5,000 rows of tokens, about 141 batches
+    /// once the automatic hold-out has taken its tenth, train 10). A number trains exactly that many.</summary>
     public int? Epochs { get; set; }
 
     /// <summary>Sequences per gradient step. Default 32.</summary>
