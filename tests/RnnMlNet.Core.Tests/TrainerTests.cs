@@ -580,6 +580,23 @@ public class TrainerTests
         Assert.Equal(2, large.Epochs.Count);
     }
 
+    /// <summary>A validation source that yields nothing (a hold-out that drew no row) is refused by early stopping, which
+    /// would rank its loss of 0 first and keep the first epoch; without early stopping, the epochs report no validation.</summary>
+    [Fact]
+    public void AnEmptyValidationSourceIsRefusedByEarlyStoppingAndReportedAsNone()
+    {
+        var examples = new ListSequenceSource<float>(MemoryTaskTests.FirstBitExamples(32, 4, new Random(3)));
+        var empty = new ListSequenceSource<float>([]);
+        RecurrentTrainer<float> Trainer(int? patience) => new(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4 }, seed: 1),
+            new BinaryCrossEntropy<float>(), new TrainingOptions { Epochs = 2, EarlyStoppingPatience = patience, HoldOutDescription = "0.2 of the rows" });
+        Assert.Contains("no validation examples (0.2 of the rows)", Assert.Throws<ArgumentException>(() => Trainer(1).Fit(examples, empty)).Message);
+        Assert.Contains("outside the validation rows (0.2 of the rows)", Assert.Throws<ArgumentException>(() => Trainer(1).Fit(empty, examples)).Message);
+        var history = Trainer(null).Fit(examples, empty);
+        Assert.Equal(2, history.Epochs.Count);
+        Assert.All(history.Epochs, e => Assert.Null(e.ValidationLoss));
+        Assert.Contains("no examples", Assert.Throws<ArgumentException>(() => Trainer(null).Evaluate(empty)).Message);
+    }
+
     [Fact]
     public void BadOptionsAndDataAreRejected()
     {

@@ -145,6 +145,33 @@ public class BadInputTests : IDisposable
         Assert.Contains("Column 'Value', row 0", value.Message);
     }
 
+    /// <summary>A hold-out that drew no row left early stopping a validation loss of 0 that no later epoch beats, so the
+    /// first epoch was kept: refused, saying which rows were to be held out, by the trainers and the text models alike.</summary>
+    [Fact]
+    public void AnEmptyHoldOutIsRefusedWhenEarlyStoppingNeedsIt()
+    {
+        var ml = _temp.Context();
+        var rows = Enumerable.Range(0, 8).Select(i => new KeysRow { Tokens = [(uint)(i % 5 + 1)], Label = i % 2 == 0 }).ToArray();
+        var train = ml.Data.LoadFromEnumerable(rows);
+        var given = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(train, ml.Data.LoadFromEnumerable(Array.Empty<KeysRow>())));
+        Assert.Contains("no validation examples (the validation data given)", given.Message);
+
+        // A seed whose hash holds out none of 8 rows (a tenth is asked for).
+        int seed = Enumerable.Range(0, 1000).First(s => Enumerable.Range(0, 8).All(i => !new ValidationSplit(0.1, s).IsValidation(i)));
+        var options = Options();
+        (options.EarlyStoppingPatience, options.Seed, options.EnsembleSize) = (1, seed, 1);
+        var drawn = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(train));
+        Assert.Contains("no validation examples (the held-out rows)", drawn.Message);
+
+        var texts = ml.Data.LoadFromEnumerable(new[] { "abc", "abd", "bcd", "cab", "dab", "bad", "cad", "dcb" }.Select(t => new OptionsTests.TextRow { Text = t }));
+        var generator = new Generation.SequenceGeneratorOptions { HiddenSize = 4, EmbeddingSize = 3, Epochs = 1, EarlyStoppingPatience = 1, Seed = seed };
+        var text = Assert.Throws<InvalidOperationException>(() => ml.Transforms.Text.SequenceGenerator(generator).Fit(texts));
+        Assert.Contains($"left none of the 8 texts", text.Message);
+        // Without early stopping the generator trains, reporting no validation.
+        generator.EarlyStoppingPatience = null;
+        using var model = ml.Transforms.Text.SequenceGenerator(generator).Fit(texts);
+    }
+
     [Fact]
     public void BadOptionsAreNamed()
     {

@@ -154,12 +154,16 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 if (_options.CheckpointEveryBatches is int every && tally.Batches % every == 0)
                     SaveCheckpoint(epoch - 1, tally, epochs, best, batchesPerEpoch, watch, lastGood, validation is not null);
             }
-            if (tally.Batches == 0) throw new ArgumentException("There are no training examples.", nameof(training));
+            if (tally.Batches == 0)
+                throw new ArgumentException(validation is null ? "There are no training examples."
+                    : $"There are no training examples outside the validation rows ({_options.HoldOutDescription ?? "the held-out rows"}).", nameof(training));
             batchesPerEpoch = tally.Batches;
             totalEpochs = EpochsFor(batchesPerEpoch);
             keptEpoch = epoch;
             if (lastGood is not null) _objective.Parameters.Values.CopyTo(lastGood, 0);
-            var validated = validation is not null ? Validate(validation) : (Validation?)null;
+            var validated = validation is not null ? Validate(validation) : null;
+            // Early stopping on an empty hold-out would have nothing to rank the epochs by; without it, the epoch reports no validation.
+            if (validated is null && validation is not null && _options.EarlyStoppingPatience is not null) throw NoValidationExamples();
             double? validationLoss = validated?.Loss;
             var report = new EpochReport(epoch, tally.LossSum / tally.WeightSum, validationLoss, tally.NormSum / tally.Batches, clock.Elapsed)
             {
@@ -210,6 +214,11 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         }.Write(path, Fingerprint());
     }
 
+    /// <summary>Thrown on every rank alike (the sums are over every rank's shards) when the validation source gave no example.</summary>
+    private ArgumentException NoValidationExamples() => new(
+        $"There are no validation examples ({_options.HoldOutDescription ?? "the held-out rows"}), so early stopping has nothing to rank the epochs by: " +
+        "hold out a larger share or change the seed, or give validation data that has rows.", "validation");
+
     /// <summary>Data-parallel, rank 0 alone writes the checkpoint (every rank holds the same state) and every rank reads it.</summary>
     private bool WritesCheckpoints => _dataParallel is null || _dataParallel.Options.Communicator.Rank == 0;
 
@@ -256,10 +265,12 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>Mean loss over the examples of <paramref name="source"/> in inference mode (no dropout, no update).
     /// Data-parallel, every rank must call it: each evaluates its shards and all get the same mean.</summary>
-    public double Evaluate(ISequenceSource<T> source) => Validate(source).Loss;
+    public double Evaluate(ISequenceSource<T> source) =>
+        Validate(source)?.Loss ?? throw new ArgumentException("There are no examples to evaluate.", nameof(source));
 
-    /// <summary>The mean loss, and for a classifier the error rate, over the examples of <paramref name="source"/>.</summary>
-    private Validation Validate(ISequenceSource<T> source)
+    /// <summary>The mean loss, and for a classifier the error rate, over the examples of <paramref name="source"/>; null when
+    /// it has none.</summary>
+    private Validation? Validate(ISequenceSource<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
         var sums = new ValidationSums();
@@ -267,7 +278,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         else
             foreach (var examples in source.Read().Chunk(_options.BatchSize)) sums.Add(_objective.EvaluateWithErrors(examples));
         var result = sums.Result;
-        if (_options.EarlyStoppingMetric == EarlyStoppingMetric.ErrorRate && result.ErrorRate is null && sums.Weight > 0)
+        if (_options.EarlyStoppingMetric == EarlyStoppingMetric.ErrorRate && result is { ErrorRate: null })
             throw new InvalidOperationException("EarlyStoppingMetric.ErrorRate needs a classifier's loss (binary or softmax cross-entropy); this objective makes no predictions to count.");
         return result;
     }

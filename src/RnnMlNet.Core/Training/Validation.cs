@@ -29,5 +29,6 @@ internal struct ValidationSums
         Predictions += batch.Predictions;
     }
 
-    public readonly Validation Result => new(Weight > 0 ? LossSum / Weight : 0, Predictions > 0 ? Errors / Predictions : null);
+    /// <summary>The mean loss and error rate; null when no example was seen, as there is then nothing to compare.</summary>
+    public readonly Validation? Result => Weight > 0 ? new(LossSum / Weight, Predictions > 0 ? Errors / Predictions : null) : null;
 }

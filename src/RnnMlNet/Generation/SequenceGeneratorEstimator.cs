@@ -65,7 +65,7 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var features = _options.ConditionFeaturesColumnName is null ? null : ReadFeatures(input);
         var examples = texts.Select((tokens, i) => Example(vocabulary, tokens, categories?[i], features?[i])).ToList();
         var holdOut = _options.HoldOutFor(examples.Count);
-        var (train, validation) = holdOut.Split.Split(examples);
+        var (train, validation) = _options.SplitExamples(holdOut, examples, "texts");
         if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.TextColumnName}': no texts left to train on.");
 
         var networkOptions = _options.ToNetworkOptions(_options.Cell);

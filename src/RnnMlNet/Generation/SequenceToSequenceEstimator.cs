@@ -68,7 +68,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
             targets[i].Select(t => (float)targetIds.GetValueOrDefault(t)).ToArray())).ToList();
 
         var holdOut = _options.HoldOutFor(examples.Count);
-        var (train, validation) = holdOut.Split.Split(examples);
+        var (train, validation) = _options.SplitExamples(holdOut, examples, "pairs");
         if (train.Count == 0) throw new InvalidOperationException($"Column '{_options.InputColumnName}': no pairs left to train on.");
 
         var shape = _options.ToEncoderDecoderOptions(_options.Cell, _options.BidirectionalEncoder, _options.Attention,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using RnnMlNet.Core;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Networks;
@@ -189,6 +190,18 @@ public abstract class RecurrentOptions
 
     /// <summary>The validation rows and the patience of early stopping on their loss (null for none).</summary>
     internal sealed record HoldOut(ValidationSplit Split, int? Patience);
+
+    /// <summary>Splits in-memory examples by <paramref name="holdOut"/>, refusing a hold-out that left none of them for
+    /// validation (a handful of <paramref name="what"/>) when early stopping needs some.</summary>
+    internal (List<TExample> Training, List<TExample> Validation) SplitExamples<TExample>(HoldOut holdOut, IReadOnlyList<TExample> examples, string what)
+    {
+        var (training, validation) = holdOut.Split.Split(examples);
+        if (holdOut.Patience is not null && validation.Count == 0)
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"The hold-out ({holdOut.Split.Describe(null) ?? "a tenth of the rows"}, Seed {Seed}) left none of the {examples.Count:N0} {what} for ") +
+                "validation, and early stopping needs some: raise ValidationFraction or change Seed, or leave EarlyStoppingPatience unset.");
+        return (training, validation);
+    }
 
     /// <summary>The engine's training settings these options imply, with the hold-out chosen for the data, of tokens or
     /// of float steps, and the early stopping metric of the estimator when the options leave it automatic.</summary>
