@@ -132,6 +132,30 @@ public class BadInputTests : IDisposable
         Assert.Contains("FeaturesPerStep", ragged.Message);
     }
 
+    public sealed class TaggedKeysRow
+    {
+        [KeyType(5)]
+        public uint[] Tokens { get; set; } = [];
+        [KeyType(2)]
+        public uint[] Tags { get; set; } = [];
+    }
+
+    /// <summary>ML.NET leaves the keys of a [KeyType] vector property as given, so a key past the key type's count reaches
+    /// training: named with its column, row and step, for the tokens and for the tags (it used to surface as the engine's
+    /// "token id" or "target row" of a batch position, naming no column).</summary>
+    [Fact]
+    public void KeysPastTheKeyTypeAreNamedWithTheirRowAndStep()
+    {
+        var ml = _temp.Context();
+        var tokens = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3, 9], Label = false } });
+        var token = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(tokens));
+        Assert.Contains("Column 'Tokens', row 1, step 1: key 9 is past the 5 keys", token.Message);
+        var tags = ml.Data.LoadFromEnumerable(new[] { new TaggedKeysRow { Tokens = [1, 2], Tags = [1, 2] }, new TaggedKeysRow { Tokens = [3, 4], Tags = [3, 1] } });
+        var tag = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.SequenceTagger(
+            new SequenceTaggerOptions { FeatureColumnName = "Tokens", LabelColumnName = "Tags", HiddenSize = 3, Epochs = 1 }).Fit(tags));
+        Assert.Contains("Column 'Tags', row 1, step 0: key 3 is past the 2 tags", tag.Message);
+    }
+
     [Fact]
     public void MissingLabelsAreNamedWithTheirRow()
     {

@@ -78,7 +78,9 @@ internal static class SequenceColumn
                 getter(ref keys);
                 var tokens = new int[keys.Length];
                 // Copy: ML.NET reuses the buffer for the next row. Sparse slots are key 0, the unknown token.
-                foreach (var (index, key) in keys.Items()) tokens[index] = (int)key;
+                foreach (var (index, key) in keys.Items())
+                    tokens[index] = key <= input.Width ? (int)key
+                        : throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {index}: key {key} is past the {input.Width} keys of the column's key type.");
                 return tokens.Length > 0 ? Sequence<float>.FromTokens(FirstSteps(tokens, 1, input.MaximumLength)) : throw Empty(input, position);
             };
         }

@@ -40,7 +40,7 @@ internal sealed class MulticlassTask : TaskAdapter
         {
             getter(ref key);
             // Keys are 1-based; 0 means the value was missing or not in the label's vocabulary.
-            return key == 0 ? throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: the label is missing (key 0).") : [key - 1];
+            return [ClassOf(key, position)];
         };
     }
 

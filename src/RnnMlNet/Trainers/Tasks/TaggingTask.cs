@@ -45,9 +45,7 @@ internal sealed class TaggingTask : TaskAdapter
             var tags = new float[length];
             var dense = keys.DenseValues().Take(length).ToArray();
             for (int t = 0; t < length; t++)
-                tags[t] = dense[t] == 0
-                    ? throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}, step {t}: the tag is missing (key 0).")
-                    : dense[t] - 1;
+                tags[t] = ClassOf(dense[t], position, t);
             return tags;
         };
     }

@@ -33,6 +33,18 @@ internal abstract class TaskAdapter
     /// <summary>The label of the current row as the loss wants it, or an error naming the column and row.</summary>
     public abstract Func<long, float[]> LabelReader(DataViewRow row);
 
+    /// <summary>The 0-based class of a 1-based label key, or an error naming the column, the row (and the step, for a tag):
+    /// key 0 is a missing value, and a key past the label's classes can come from data that never went through
+    /// MapValueToKey (ML.NET does not check key vectors that a class's [KeyType] property fills).</summary>
+    protected float ClassOf(uint key, long position, int? step = null)
+    {
+        string where = $"Column '{LabelColumnName}', row {position}" + (step is { } t ? $", step {t}" : "");
+        string what = step is null ? "label" : "tag";
+        if (key == 0) throw new InvalidOperationException($"{where}: the {what} is missing (key 0).");
+        if (key > Outputs) throw new InvalidOperationException($"{where}: key {key} is past the {Outputs} {what}s of the column's key type.");
+        return key - 1;
+    }
+
     /// <summary>Throws, naming the row, when a row's label does not fit its sequence of <paramref name="steps"/> steps.</summary>
     public virtual void CheckLabelFits(float[] label, int steps, long position, string featureColumnName)
     {
