@@ -206,6 +206,10 @@ public class BadInputTests : IDisposable
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { Epochs = 0 })).Message);
         Assert.Contains("ValidationFraction", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ValidationFraction = 1 })).Message);
+        // The pooled state's copy would silently replace a column that scoring and evaluation read.
+        foreach (string output in new[] { "Score", "PredictedLabel", "Probability", "Label" })
+            Assert.Contains("PooledStateColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>
+                ml.MulticlassClassification.Trainers.Lstm(new RecurrentTrainerOptions { PooledStateColumnName = output })).Message);
     }
 
     [Fact]

@@ -78,6 +78,23 @@ public class OptionsTests : IDisposable
         Assert.Contains(setting, error.Message);
     }
 
+    /// <summary>Every column name of every estimator's options, set blank: creating the estimator fails, naming it (the text
+    /// models' output names used to fail only after training, in the scoring chain).</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void EveryColumnNameIsCheckedWhenCreated(string kind)
+    {
+        var names = Small(kind).GetType().GetProperties().Where(p => p.Name.EndsWith("ColumnName", StringComparison.Ordinal) && p.PropertyType == typeof(string)).ToList();
+        Assert.True(names.Count >= 3, $"{kind}: {names.Count} column names");
+        foreach (var name in names)
+        {
+            var options = Small(kind);
+            name.SetValue(options, "");
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => Estimator(_temp.Context(), kind, options));
+            Assert.Contains(name.Name, error.Message);
+        }
+    }
+
     [Fact]
     public void TheTaggerRefusesPoolingWhenCreated()
     {

@@ -48,6 +48,11 @@ public sealed class SequenceGeneratorOptions : TextModelOptions
     internal override void Validate()
     {
         base.Validate();
+        RequireColumnName(OutputColumnName, nameof(OutputColumnName));
+        RequireColumnName(TextColumnName, nameof(TextColumnName));
+        RequireColumnName(PromptColumnName, nameof(PromptColumnName));
+        RequireColumnName(ConditionColumnName, nameof(ConditionColumnName), optional: true);
+        RequireColumnName(ConditionFeaturesColumnName, nameof(ConditionFeaturesColumnName), optional: true);
         Core.OptionChecks.Require(ConditionColumnName is null || ConditionFeaturesColumnName is null, nameof(ConditionFeaturesColumnName), ConditionFeaturesColumnName,
             "null when ConditionColumnName is set: condition on a category or on numbers, not both");
         Core.OptionChecks.Require(Temperature >= 0 && float.IsFinite(Temperature), nameof(Temperature), Temperature, "0 (greedy) or a positive temperature");

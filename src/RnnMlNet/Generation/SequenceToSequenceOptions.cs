@@ -48,6 +48,9 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
     internal override void Validate()
     {
         base.Validate();
+        RequireColumnName(OutputColumnName, nameof(OutputColumnName));
+        RequireColumnName(InputColumnName, nameof(InputColumnName));
+        RequireColumnName(TargetColumnName, nameof(TargetColumnName));
         Core.OptionChecks.Require(InputDropout >= 0 && InputDropout < 1, nameof(InputDropout), InputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(OutputDropout >= 0 && OutputDropout < 1, nameof(OutputDropout), OutputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(BeamWidth >= 1, nameof(BeamWidth), BeamWidth, "at least 1 (1 is greedy decoding)");

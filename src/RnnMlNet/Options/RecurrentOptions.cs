@@ -258,6 +258,11 @@ public abstract class RecurrentOptions
         Threads = Threads,
     };
 
+    /// <summary>Refuses a blank column name (and null unless <paramref name="optional"/>) when the options are checked, so a
+    /// name that scoring would need fails before any training.</summary>
+    private protected static void RequireColumnName(string? name, string option, bool optional = false) =>
+        OptionChecks.Require((optional && name is null) || !string.IsNullOrWhiteSpace(name), option, name, optional ? "null, or a column name" : "a column name");
+
     /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range. Estimators call it when they
     /// are created, so a bad setting fails before any upstream transform runs. The engine's own checks of its options

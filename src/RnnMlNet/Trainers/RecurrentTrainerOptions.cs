@@ -29,7 +29,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
 
     /// <summary>When set, the model also writes the pooled sequence state (the vector the head reads: the final hidden states,
     /// or the outputs pooled over the steps; (Bidirectional ? 2 : 1) × HiddenSize values) to a column of this name, as a
-    /// sequence embedding for downstream trainers or similarity. For the classifiers and the regressor. Default null.</summary>
+    /// sequence embedding for downstream trainers or similarity; not the label or an output column (Score, PredictedLabel,
+    /// Probability), which it would replace. For the classifiers and the regressor. Default null.</summary>
     public string? PooledStateColumnName { get; set; }
 
     /// <summary>A column naming each row's group (the document a passage comes from, a speaker, a customer): the hold-out
@@ -136,9 +137,12 @@ public class RecurrentTrainerOptions : RecurrentOptions
 
     internal override void Validate()
     {
-        Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");
-        Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
-        Core.OptionChecks.Require(PooledStateColumnName is null || !string.IsNullOrWhiteSpace(PooledStateColumnName), nameof(PooledStateColumnName), PooledStateColumnName, "null, or a column name");
+        RequireColumnName(LabelColumnName, nameof(LabelColumnName));
+        RequireColumnName(FeatureColumnName, nameof(FeatureColumnName));
+        // The copy of the pooled state comes last in the chain, so it would replace a column of the same name that scoring or evaluation reads.
+        Core.OptionChecks.Require(PooledStateColumnName is null || (!string.IsNullOrWhiteSpace(PooledStateColumnName) && PooledStateColumnName != LabelColumnName
+            && PooledStateColumnName is not ("Score" or "PredictedLabel" or "Probability")), nameof(PooledStateColumnName), PooledStateColumnName,
+            "null, or a column name other than LabelColumnName and the trainer's outputs (Score, PredictedLabel, Probability)");
         Core.OptionChecks.Require(SideFeatureColumnName is null || (!string.IsNullOrWhiteSpace(SideFeatureColumnName) && SideFeatureColumnName != FeatureColumnName),
             nameof(SideFeatureColumnName), SideFeatureColumnName, "null, or a column name other than FeatureColumnName");
         Core.OptionChecks.Require(ClassWeights is null || ClassWeights.All(w => w > 0 && double.IsFinite(w)), nameof(ClassWeights),
