@@ -32,7 +32,7 @@ internal static class GenerationGraph
         string? categoryKeys = conditionColumn is null ? null
             : g.Node("Reshape", [g.Node("Cast", [g.Input(conditionColumn, DataType.Uint32, "N", 1)], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)), g.Longs("condition.shape", -1)]);
         var numeric = features is { } f ? (g.Input(f.Column, DataType.Float, "N", f.Model.ConditionWidth), f.Model) : ((string, ConditionedDecoder<float>)?)null;
-        var (decoded, check) = Decode(g, network, vocabulary, promptKeys, null, categoryKeys, conditionColumnName, maximumLength, decoding, numeric);
+        var (decoded, check) = Decode(g, network, vocabulary, promptKeys, null, categoryKeys, conditionColumnName ?? features?.Column, maximumLength, decoding, numeric);
         string tokens = DecodingLoop.Texts(g, "", vocabulary.Texts, decoded.Ids, "RnnMlNet.GeneratedTokens");
         g.Output(tokens, DataType.String, 1, "L");
         g.Node("Identity", [check], "RnnMlNet.GenerationCheck");
@@ -44,7 +44,7 @@ internal static class GenerationGraph
     /// Generates for a batch of N prompts: prompt keys [N, T] (each row's first <paramref name="promptLengths"/>, int32 [N],
     /// or all T when null; key k is text token k, 0 unknown), each after its start token: the category's (keys [N], 0 for
     /// one never seen in training, which starts from &lt;s&gt; and is reported in the check [N]) or &lt;s&gt;; a numeric
-    /// condition [N, F] starts every layer instead.
+    /// condition [N, F] starts every layer instead (a row with a value that is not finite is reported in the check).
     /// </summary>
     internal static (DecodedTokens Decoded, string Check) Decode(OnnxGraphBuilder g, RecurrentNetwork<float> network, GeneratorVocabulary vocabulary,
         string promptKeys, string? promptLengths, string? categoryKeys, string? conditionColumnName, int maximumLength, Decoding decoding,
@@ -58,7 +58,7 @@ internal static class GenerationGraph
         if (categoryKeys is null)
         {
             start = g.Node("Expand", [g.Longs("start.bos", GeneratorVocabulary.Start), rows]);
-            check = g.Node("Expand", [g.Strings("condition.ok", [""]), rows]);
+            check = numeric is { } given ? FiniteCheck(g, given.Condition, conditionColumnName!) : g.Node("Expand", [g.Strings("condition.ok", [""]), rows]);
         }
         else
         {
@@ -75,6 +75,17 @@ internal static class GenerationGraph
 
         var (hidden, cell) = numeric is { } condition ? InitialStates(g, condition.Condition, condition.Model) : (null, null);
         return (DecodingLoop.Add(g, DecoderGraph.Load(g, network, ""), "", prefix, prefixLengths, hidden, cell, GeneratorVocabulary.End, maximumLength, decoding), check);
+    }
+
+    /// <summary>"" for each row of the numeric condition c [N, F] whose values are all finite, else the message: training
+    /// refused such rows, and NaN states would generate arbitrary tokens. (c − c is 0 for a finite value, NaN otherwise.)</summary>
+    private static string FiniteCheck(OnnxGraphBuilder g, string c, string columnName)
+    {
+        string finite = g.Node("Equal", [g.Node("Sub", [c, c]), g.Floats("condition.finite_zero", [], [0f])]);
+        string allFinite = g.Node("Cast", [g.Node("ReduceMin", [g.Node("Cast", [finite], null, OnnxGraphBuilder.Int("to", (long)DataType.Int32))], null,
+            OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0))], null, OnnxGraphBuilder.Int("to", (long)DataType.Bool));
+        string message = $"Column '{columnName}': a value is not a finite number; expected finite values, as in training.";
+        return g.Node("Where", [allFinite, g.Strings("condition.ok", [""]), g.Strings("condition.not_finite", [message])]);
     }
 
     /// <summary>Every layer's initial state from a numeric condition c [N, F]: h₀ = tanh(c·W + b), sliced per layer; C₀ = 0.</summary>

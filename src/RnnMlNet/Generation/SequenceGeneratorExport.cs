@@ -15,7 +15,8 @@ namespace RnnMlNet.Generation;
 /// <c>CategoryIds</c> int64 [N] (k the k-th of <c>RnnMlNet.Categories</c>, 0 unknown); for one conditioned on numbers,
 /// <c>Condition</c> float [N, F].</item>
 /// <item>Outputs: <c>Tokens</c> string [N, L], a row's generated tokens then ""; <c>OutputLengths</c> int64 [N]; for a
-/// category model, <c>Check</c> string [N]: "" or why the row's category is unknown (such a row starts from &lt;s&gt;).</item>
+/// conditioned model, <c>Check</c> string [N]: "" or why the row's condition is refused (a category never seen in training, whose
+/// row starts from &lt;s&gt;, or a number that is not finite).</item>
 /// <item>Greedy decoding (Temperature 0) gives each row what it gets alone. Sampling draws each row from the same
 /// distribution, but a row's draws depend on the rows beside it, as the random numbers are shared.</item>
 /// </list>
@@ -67,9 +68,10 @@ internal static class SequenceGeneratorExport
         var numeric = conditioned is null ? ((string, ConditionedDecoder<float>)?)null : (g.Input("Condition", DataType.Float, "N", description.ConditionWidth), conditioned);
         var decoding = new Decoding(description.Temperature, description.TopK, description.Seed);
         var (decoded, check) = GenerationGraph.Decode(g, network, vocabulary, RecurrentGraph.KnownOrUnknown(g, ids, description.Tokens.Count + 1, "ids"), lengths,
-            categories, "CategoryIds", description.MaximumLength, decoding, numeric);
+            categories, categories is null ? "Condition" : "CategoryIds", description.MaximumLength, decoding, numeric);
         ExportedTokens.Write(g, decoded.Ids, vocabulary.Texts, GeneratorVocabulary.End);
-        if (description.Categories.Count > 0)
+        bool checks = description.Categories.Count > 0 || conditioned is not null;
+        if (checks)
         {
             g.Node("Identity", [check], "Check");
             g.Output("Check", DataType.String, "N");
@@ -78,7 +80,7 @@ internal static class SequenceGeneratorExport
         g.DocString("Padded batches of prompts with their lengths: with greedy decoding each row generates what it does alone. Inputs: TokenIds int64 [N, T] (0 = unknown; see metadata "
             + ExportGraph.VocabularyKey + "), SequenceLengths int32 [N]" + (description.Categories.Count > 0 ? ", CategoryIds int64 [N] (see metadata " + CategoriesKey + ")" : "")
             + (conditioned is not null ? ", Condition float [N, F]" : "") + ". Outputs: Tokens string [N, L] (a row's first OutputLengths tokens, then \"\"), OutputLengths int64 [N]"
-            + (description.Categories.Count > 0 ? ", Check string [N]" : "") + ".");
+            + (checks ? ", Check string [N]" : "") + ".");
         foreach (var entry in stored.MetadataProps) g.Metadata(entry.Key, entry.Value);
         return g.ToBytes();
     }
