@@ -87,6 +87,33 @@ public class TransformEstimatorTests : IDisposable
         Assert.Equal(longRow, HotKeys(rows[1], 6));
     }
 
+    public sealed class KnownSizeKeysRow
+    {
+        [KeyType(6), VectorType(4)]
+        public uint[] Keys { get; set; } = [];
+    }
+
+    /// <summary>A known-size key column (a [VectorType(n)] property, or a fixed-length tokenizer's output) is padded and cut
+    /// as a variable-size one with the same keys; it used to fail in ONNX Runtime, whose input was declared without its size.</summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(6)]
+    public void AKnownSizeKeyColumnGivesWhatAVariableSizeOneGives(int maximumLength)
+    {
+        var ml = _temp.Context();
+        uint[][] rows = [[1, 2, 3, 4], [4, 0, 6, 5]];
+        var known = ml.Data.LoadFromEnumerable(rows.Select(k => new KnownSizeKeysRow { Keys = k }));
+        Assert.True(known.Schema["Keys"].Type is VectorDataViewType { IsKnownSize: true });
+        float[][] OneHot(IDataView data)
+        {
+            using var model = ml.Transforms.Text.OneHotSequence("OneHot", "Keys", maximumLength).Fit(data);
+            return model.Transform(data).GetColumn<VBuffer<float>>("OneHot").Select(v => v.DenseValues().ToArray()).ToArray();
+        }
+        var expected = OneHot(Keys(ml, rows));
+        Assert.Equal(rows[0].Take(maximumLength).Concat(Enumerable.Repeat(0u, Math.Max(0, maximumLength - 4))), HotKeys(expected[0], 6));
+        Assert.Equal(expected, OneHot(known));
+    }
+
     [Fact]
     public void OneHotSequenceRejectsBadInput()
     {

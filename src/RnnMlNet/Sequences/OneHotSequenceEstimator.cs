@@ -86,7 +86,9 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
             throw new ArgumentOutOfRangeException(nameof(input), $"Column '{InputColumn}' is {column.Type}; expected a vector of keys with a known count (from BuildVocabulary or MapValueToKey).");
         int vocabulary = (int)key.Count;
 
-        var pad = OwnedOnnxTransformer.Fit(_context, [PaddedColumn], [InputColumn], PadGraph(KeyColumns.OnnxType(key)), input);
+        // A known-size column must be declared with its size: ML.NET misreads a symbolic dimension there.
+        object length = column.Type is VectorDataViewType { IsKnownSize: true } known ? known.Size : "L";
+        var pad = OwnedOnnxTransformer.Fit(_context, [PaddedColumn], [InputColumn], PadGraph(KeyColumns.OnnxType(key), length), input);
         var padded = pad.Transform(input);
         var keyData = _context.Data.LoadFromEnumerable(Enumerable.Range(1, vocabulary).Select(k => new KeyValue { Value = k }));
         var toKeys = _context.Transforms.Conversion.MapValueToKey(PaddedKeysColumn, PaddedColumn,
@@ -113,13 +115,14 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
 
     /// <summary>
     /// keys [1, L] → float [T]: cut to T steps at the truncation side, then zero-padded to T at the padding side.
-    /// Rows are scored one at a time, so the batch dimension is 1.
+    /// Rows are scored one at a time, so the batch dimension is 1. <paramref name="keysLength"/> is L: the column's size, or a
+    /// symbol for a variable-size column.
     /// </summary>
-    private byte[] PadGraph(DataType keyType)
+    private byte[] PadGraph(DataType keyType, object keysLength)
     {
         long steps = Settings.MaximumLength;
         var g = new OnnxGraphBuilder("RnnMlNet.OneHotSequence.Pad");
-        string keys = g.Input(InputColumn, keyType, "N", "L");
+        string keys = g.Input(InputColumn, keyType, "N", keysLength);
         string values = g.Node("Cast", [keys], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
         string cut = Settings.Truncation == SequenceSide.Post
             ? g.Node("Slice", [values, g.Longs("cut.starts", 0), g.Longs("cut.ends", steps), g.Longs("cut.axes", 1)])
