@@ -8,8 +8,8 @@ using RnnMlNet.Graphs;
 namespace RnnMlNet.Generation;
 
 /// <summary>
-/// Builds the built-in transformers that score text with a generated ONNX graph: ML.NET's tokenizers and ValueToKey
-/// turn text into the graph's keys, CustomMapping glue joins the generated tokens back into text, and the temporary
+/// Builds the built-in transformers that score text with a generated ONNX graph: a character splitter (glue) or ML.NET's
+/// word tokenizer, and ValueToKey, turn text into the graph's keys, CustomMapping glue joins the generated tokens back into text, and the temporary
 /// columns are dropped. Each transformer is fitted on an empty view of the scoring columns: its parameters come from
 /// the vocabularies, not from data.
 /// </summary>
@@ -39,9 +39,10 @@ internal sealed class TextScoringChain
         _scoringColumns = _view.Schema.Select(c => c.Name).ToHashSet();
     }
 
-    /// <summary>Splits text the way the scoring tokenizers do: characters, or words between spaces.</summary>
+    /// <summary>Splits text the way the scoring chain does: Unicode characters (a surrogate pair is one), or words between
+    /// spaces.</summary>
     public static string[] Tokenize(string text, TokenLevel level) => level == TokenLevel.Character
-        ? text.Select(c => c.ToString()).ToArray()
+        ? text.EnumerateRunes().Select(c => c.ToString()).ToArray()
         : text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The most frequent tokens first, ties in order of first appearance.</summary>
@@ -61,8 +62,10 @@ internal sealed class TextScoringChain
         string split = Temporary(name + "Tokens");
         if (level == TokenLevel.Character)
         {
-            Add(_context.Transforms.Text.TokenizeIntoCharactersAsKeys(Temporary(name + "Characters"), textColumn, useMarkerCharacters: false).Fit(_view));
-            Add(_context.Transforms.Conversion.MapKeyToValue(split, Temporary(name + "Characters")).Fit(_view));
+            // The glue reads and writes fixed column names; the copies keep each text column's characters apart.
+            Add(_context.Transforms.CopyColumns("RnnMlNet.TextToSplit", textColumn).Fit(_view));
+            Add(_context.Transforms.CustomMapping<TextToSplit, SplitCharacters>(SplitCharactersFactory.Map, SplitCharactersFactory.ContractName).Fit(_view));
+            Add(_context.Transforms.CopyColumns(split, "RnnMlNet.SplitCharacters").Fit(_view));
         }
         else
         {

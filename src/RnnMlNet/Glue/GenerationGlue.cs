@@ -64,3 +64,42 @@ public sealed class JoinWordsFactory : CustomMappingFactory<GeneratedTokens, Gen
     /// <inheritdoc />
     public override Action<GeneratedTokens, GeneratedText> GetMapping() => Map;
 }
+
+/// <summary>Input of the character splitter: the text column, copied under this name.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class TextToSplit
+{
+    /// <summary>The text.</summary>
+    [ColumnName("RnnMlNet.TextToSplit")]
+    public string Text { get; set; } = "";
+}
+
+/// <summary>The text's characters, one string each.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class SplitCharacters
+{
+    /// <summary>Each Unicode character as a string.</summary>
+    [ColumnName("RnnMlNet.SplitCharacters"), VectorType]
+    public string[] Characters { get; set; } = [];
+}
+
+/// <summary>Splits text into characters exactly as training did. ML.NET's TokenizeIntoCharactersAsKeys gives back
+/// control characters and spaces as pictures ("&lt;␠&gt;") and garbles surrogate pairs, which would make them unknown
+/// tokens at scoring.</summary>
+/// <remarks>Infrastructure: public only because ML.NET's model loader must reach it when a saved model is loaded; not meant to be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[CustomMappingFactoryAttribute(ContractName)]
+public sealed class SplitCharactersFactory : CustomMappingFactory<TextToSplit, SplitCharacters>
+{
+    /// <summary>Name stored in saved models.</summary>
+    public const string ContractName = "RnnMlNet.SplitCharacters";
+
+    /// <summary>The mapping.</summary>
+    public static void Map(TextToSplit input, SplitCharacters output) =>
+        output.Characters = Generation.TextScoringChain.Tokenize(input.Text, Generation.TokenLevel.Character);
+
+    /// <inheritdoc />
+    public override Action<TextToSplit, SplitCharacters> GetMapping() => Map;
+}
