@@ -99,6 +99,28 @@ public class SequenceGeneratorTests : IDisposable
         return text.ToString();
     }
 
+    /// <summary>Top-1 sampling is greedy decoding, and a K past the vocabulary samples from every token (ONNX Runtime's
+    /// TopK refused it at scoring).</summary>
+    [Fact]
+    public void TopKSamplesAmongTheKMostLikelyTokens()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(Corpus());
+        var prompts = ml.Data.LoadFromEnumerable(new[] { new Example { Direction = "up" }, new Example { Direction = "down", Prompt = "fe" } });
+        List<string> Generate(float temperature, int topK)
+        {
+            var options = Options(temperature);
+            options.TopK = topK;
+            using var model = ml.Transforms.Text.SequenceGenerator(options).Fit(data);
+            return model.Transform(prompts).GetColumn<string>("Generated").ToList();
+        }
+        var greedy = Generate(0, 0);
+        Assert.Equal(["abcdef", "dcba"], greedy);
+        Assert.Equal(greedy, Generate(1.5f, 1));
+        var all = Generate(1.5f, 1_000);
+        Assert.All(all, text => Assert.All(text, c => Assert.Contains(c, "abcdef")));
+    }
+
     [Fact]
     public void SamplingUnderASeedGivesTheSameTextsAfterSaveAndLoad()
     {

@@ -172,7 +172,8 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
 
         var graph = new OnnxGraphBuilder("RnnMlNet.Generator");
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceGenerator");
-        var decoding = new Decoding(_options.Temperature, _options.TopK, _options.Seed);
+        // K at or above the vocabulary's size keeps every token, as 0 does (ONNX TopK refuses a K past the axis).
+        var decoding = new Decoding(_options.Temperature, _options.TopK >= vocabulary.Size ? 0 : _options.TopK, _options.Seed);
         SequenceGeneratorExport.Describe(graph, network.Options, vocabulary, _options.MaximumLength, decoding, _options.Level, conditioned?.ConditionWidth ?? 0);
         var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, categoryKey, condition, _options.MaximumLength, decoding,
             conditioned is null ? null : (featuresColumn!, conditioned));

@@ -42,7 +42,8 @@ public sealed class SequenceGeneratorOptions : TextModelOptions
     /// <summary>0 picks the most likely token each step (greedy); above 0 samples at this temperature. Default 1.</summary>
     public float Temperature { get; set; } = RecurrentDefaults.GeneratorTemperature;
 
-    /// <summary>When sampling, choose among the K most likely tokens only; 0 means all. Default 0.</summary>
+    /// <summary>When sampling, choose among the K most likely tokens only; 0 means all, as does a K at or above the
+    /// vocabulary's size. Default 0.</summary>
     public int TopK { get; set; }
 
     internal override void Validate()
