@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Google.Protobuf;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet.Core.Cells;
@@ -109,6 +110,73 @@ public class PyTorchImportTests : IDisposable
         var data = ml.Data.LoadFromEnumerable(new[] { new WideRow { Tokens = [1, 2] } });
         var error = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Lstm(imported.ToTrainerOptions("Label", "Tokens")).Fit(data));
         Assert.Contains("embedding", error.Message);
+    }
+
+    /// <summary>A fixture's graph changed by <paramref name="edit"/>, as a new file.</summary>
+    private string Edited(string fixture, Action<global::Onnx.GraphProto> edit)
+    {
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", fixture + ".onnx")));
+        edit(model.Graph);
+        string path = _temp.File($"{fixture}-edited-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, model.ToByteArray());
+        return path;
+    }
+
+    private static global::Onnx.NodeProto Node(global::Onnx.GraphProto graph, string name) => graph.Node.Single(n => n.Name == name);
+
+    /// <summary>Graphs that compute something the engine does not (between the embedding, the layers and the head, or in a
+    /// layer's settings) would import and predict something else: each is refused, naming what it does. The unedited
+    /// fixtures import (above), and so does an initial state given as zeros.</summary>
+    [Fact]
+    public void GraphsThatComputeSomethingElseAreRefused()
+    {
+        string Refusal(string fixture, Action<global::Onnx.GraphProto> edit) =>
+            Assert.Throws<InvalidDataException>(() => OnnxImport.Read(Edited(fixture, edit))).Message;
+
+        // An MLP head: ReLU between the final state and the dense layer.
+        Assert.Contains("through Relu node 'relu'", Refusal("pytorch_lstm_binary", g =>
+        {
+            var head = Node(g, "/head/Gemm");
+            g.Node.Insert(g.Node.IndexOf(head), new global::Onnx.NodeProto { OpType = "Relu", Name = "relu", Input = { head.Input[0] }, Output = { "relu_out" } });
+            head.Input[0] = "relu_out";
+        }));
+        // The two directions concatenated backward first.
+        Assert.Contains("layer 1's final backward state, then layer 1's final forward state", Refusal("pytorch_gru_bidirectional_multiclass", g =>
+        {
+            var concat = Node(g, "/Concat");
+            (concat.Input[0], concat.Input[1]) = (concat.Input[1], concat.Input[0]);
+        }));
+        // out[:, -1] of a bidirectional layer: its backward half is the state after the first step.
+        Assert.Contains("step forward states", Refusal("pytorch_gru_bidirectional_multiclass", g =>
+        {
+            Node(g, "/Gather").Input[0] = "/rnn/GRU_output_0";
+            Node(g, "/Gather_1").Input[0] = "/rnn/GRU_output_0";
+        }));
+        // A position embedding added to the token embedding.
+        Assert.Contains("reads Add node 'position'", Refusal("pytorch_lstm_binary", g =>
+        {
+            var transpose = Node(g, "/rnn/Transpose");
+            g.Node.Insert(g.Node.IndexOf(transpose), new global::Onnx.NodeProto { OpType = "Add", Name = "position", Input = { transpose.Input[0], transpose.Input[0] }, Output = { "positioned" } });
+            transpose.Input[0] = "positioned";
+        }));
+        // A layer run backwards (Keras's go_backwards).
+        Assert.Contains("runs reverse", Refusal("pytorch_lstm_binary", g =>
+            Node(g, "/rnn/LSTM").Attribute.Add(new global::Onnx.AttributeProto { Name = "direction", Type = global::Onnx.AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("reverse") })));
+        // A learned initial state; zeros import.
+        global::Onnx.TensorProto State(float value) => new()
+        {
+            Name = "h0", DataType = (int)global::Onnx.TensorProto.Types.DataType.Float, Dims = { 1, 1, 4 }, FloatData = { value, value, value, value },
+        };
+        void InitialState(global::Onnx.GraphProto g, float value)
+        {
+            g.Initializer.Add(State(value));
+            Node(g, "/rnn/LSTM").Input[5] = "h0";
+        }
+        Assert.Contains("initial_h", Refusal("pytorch_lstm_binary", g => InitialState(g, 0.5f)));
+        Assert.Equal(CellKind.Lstm, OnnxImport.Read(Edited("pytorch_lstm_binary", g => InitialState(g, 0f))).Cell);
+        // A float attribute is reported with its value.
+        Assert.Contains("clip = 3", Refusal("pytorch_lstm_binary", g =>
+            Node(g, "/rnn/LSTM").Attribute.Add(new global::Onnx.AttributeProto { Name = "clip", Type = global::Onnx.AttributeProto.Types.AttributeType.Float, F = 3 })));
     }
 
     public sealed class WideRow

@@ -99,8 +99,14 @@ public static class OnnxImport
         if (recurrent.Select(n => n.OpType).Distinct().Count() > 1) throw Unsupported("layers of different cell types");
         var cell = recurrent[0].OpType switch { "LSTM" => CellKind.Lstm, "GRU" => CellKind.Gru, _ => CellKind.SimpleRnn };
 
-        var embeddingNode = graph.Node.FirstOrDefault(n => n.OpType == "Gather" && initializers.ContainsKey(n.Input[0]) && Floats(initializers[n.Input[0]]).Rank == 2)
-            ?? throw Unsupported("no embedding (a Gather from a 2-D weight table)");
+        var flow = new OnnxDataFlow(graph, initializers, Unsupported);
+        // The first layer reads the embedding, and each next layer the step outputs of the one before, through reshaping alone.
+        var embeddingNode = flow.Source(recurrent[0].Input[0]) is ({ OpType: "Gather" } gather, _) && initializers.TryGetValue(gather.Input[0], out var table) && table.Dims.Count == 2
+            ? gather
+            : throw Unsupported($"the first {recurrent[0].OpType} node reads {Describe(flow.Source(recurrent[0].Input[0]), recurrent[0].Input[0])}, not an embedding (a Gather from a 2-D weight table)");
+        for (int l = 1; l < recurrent.Count; l++)
+            if (flow.Source(recurrent[l].Input[0]) is not var (previous, output) || previous != recurrent[l - 1] || output != 0)
+                throw Unsupported($"{recurrent[l].OpType} node '{recurrent[l].Name}' reads {Describe(flow.Source(recurrent[l].Input[0]), recurrent[l].Input[0])}, not the step outputs of the layer before");
         var embedding = Floats(initializers[embeddingNode.Input[0]]);
 
         var weights = new List<NamedTensor<float>> { new("embedding", embedding.Shape, embedding.Values) };
@@ -108,11 +114,11 @@ public static class OnnxImport
         for (int l = 0; l < recurrent.Count; l++)
         {
             var node = recurrent[l];
-            CheckAttributes(node, cell, Unsupported);
             var w = Floats(Initializer(node, 1, initializers, Unsupported));
             var r = Floats(Initializer(node, 2, initializers, Unsupported));
             hidden = r.Shape[2];
             directions = r.Shape[0];
+            CheckAttributes(node, cell, directions, flow, Unsupported);
             int gateWidth = r.Shape[1];
             var b = node.Input.Count > 3 && node.Input[3].Length > 0
                 ? Floats(Initializer(node, 3, initializers, Unsupported))
@@ -121,16 +127,41 @@ public static class OnnxImport
             weights.Add(new($"layer{l}.R", r.Shape, r.Values));
             weights.Add(new($"layer{l}.B", b.Shape, b.Values));
         }
-        var (headWeights, headBias) = Head(graph, initializers, Unsupported);
+        var (headInput, headWeights, headBias) = Head(graph, initializers, Unsupported);
         if (headWeights.Shape[0] != directions * hidden)
             throw Unsupported($"the head reads {headWeights.Shape[0]} values, not the last layer's final state ({directions}×{hidden})");
+        CheckHeadReadsFinalStates(flow.States(headInput, n => Floats(Initializer(n, 2, initializers, Unsupported)).Shape[0]), recurrent, directions, Unsupported);
         weights.Add(new("head.weights", headWeights.Shape, headWeights.Values));
         weights.Add(new("head.bias", headBias.Shape, headBias.Values));
         return new ImportedRecurrentModel(cell, embedding.Shape[0], embedding.Shape[1], hidden, recurrent.Count, directions == 2, headWeights.Shape[1], weights);
     }
 
-    private static void CheckAttributes(NodeProto node, CellKind cell, Func<string, InvalidDataException> unsupported)
+    /// <summary>The engine's head reads the last layer's final states, forward then backward (PyTorch's h_n[-1], or
+    /// cat(h_n[-2], h_n[-1]) when bidirectional); with one direction, a step of its outputs (out[:, -1]) is taken as the last.</summary>
+    private static void CheckHeadReadsFinalStates(List<OnnxDataFlow.StatePiece> read, List<NodeProto> recurrent, int directions, Func<string, InvalidDataException> unsupported)
     {
+        var last = recurrent[^1];
+        bool finalStates = read.Count == directions && read.Select((p, d) => p.Node == last && p.Output == 1 && p.Direction == d).All(ok => ok);
+        bool lastStep = directions == 1 && read.Count == 1 && read[0].Node == last && read[0].Output == 0;
+        if (finalStates || lastStep) return;
+        string Piece(OnnxDataFlow.StatePiece p) =>
+            $"layer {recurrent.IndexOf(p.Node) + 1}'s {(p.Output == 1 ? "final" : "step")} {(p.Direction == 0 ? "forward" : "backward")} state{(p.Output == 0 ? "s" : "")}";
+        throw unsupported($"the head reads {string.Join(", then ", read.Select(Piece))}; expected the last layer's final state" +
+            (directions == 2 ? "s, forward then backward (a bidirectional layer's step outputs hold the backward state after the first step only)" : ""));
+    }
+
+    private static string Describe((NodeProto Node, int Output)? source, string tensor) =>
+        source is var (node, _) ? $"{node.OpType} node '{node.Name}'" : $"'{tensor}'";
+
+    private static void CheckAttributes(NodeProto node, CellKind cell, int directions, OnnxDataFlow flow, Func<string, InvalidDataException> unsupported)
+    {
+        string direction = node.Attribute.FirstOrDefault(a => a.Name == "direction")?.S.ToStringUtf8() ?? "forward";
+        if (direction != (directions == 2 ? "bidirectional" : "forward"))
+            throw unsupported($"{node.OpType} node '{node.Name}' runs {direction} with {directions} direction(s) of weights; only forward and bidirectional layers are supported");
+        // Inputs 5 and 6: initial_h and (LSTM) initial_c. The engine starts every sequence from zeros.
+        foreach (int slot in new[] { 5, 6 })
+            if (node.Input.Count > slot && node.Input[slot].Length > 0 && !flow.IsZeros(node.Input[slot]))
+                throw unsupported($"{node.OpType} node '{node.Name}' starts from a given initial state ({(slot == 5 ? "initial_h" : "initial_c")}); only zeros are supported");
         foreach (var attribute in node.Attribute)
         {
             switch (attribute.Name)
@@ -148,7 +179,14 @@ public static class OnnxImport
                         throw unsupported($"{node.OpType} node '{node.Name}' uses activations {string.Join(", ", given)}");
                     break;
                 default:
-                    throw unsupported($"{node.OpType} node '{node.Name}' has attribute {attribute.Name} = {attribute.I}");
+                    string value = attribute.Type switch
+                    {
+                        AttributeProto.Types.AttributeType.Float => attribute.F.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                        AttributeProto.Types.AttributeType.String => attribute.S.ToStringUtf8(),
+                        AttributeProto.Types.AttributeType.Floats => string.Join(", ", attribute.Floats),
+                        _ => attribute.I.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    };
+                    throw unsupported($"{node.OpType} node '{node.Name}' has attribute {attribute.Name} = {value}");
             }
         }
         if (node.Input.Count > 4 && node.Input[4].Length > 0) throw unsupported($"{node.OpType} node '{node.Name}' uses sequence_lens");
@@ -157,8 +195,8 @@ public static class OnnxImport
             throw unsupported($"GRU node '{node.Name}' has linear_before_reset = 0 (Keras's reset_after=False); only PyTorch's variant (1) is supported");
     }
 
-    /// <summary>The last Gemm, or MatMul followed by Add, with constant weights: the head, as W [in, out] and b [out].</summary>
-    private static (TensorData Weights, TensorData Bias) Head(GraphProto graph, Dictionary<string, TensorProto> initializers, Func<string, InvalidDataException> unsupported)
+    /// <summary>The last Gemm, or MatMul followed by Add, with constant weights: the head, as its input, W [in, out] and b [out].</summary>
+    private static (string Input, TensorData Weights, TensorData Bias) Head(GraphProto graph, Dictionary<string, TensorProto> initializers, Func<string, InvalidDataException> unsupported)
     {
         var gemm = graph.Node.LastOrDefault(n => n.OpType == "Gemm");
         if (gemm is not null)
@@ -168,14 +206,16 @@ public static class OnnxImport
             var w = Floats(initializers.GetValueOrDefault(gemm.Input[1]) ?? throw unsupported("the head's weights are not constant"));
             bool transposed = gemm.Attribute.Any(a => a.Name == "transB" && a.I == 1);
             var weights = transposed ? w.Transposed() : w;
-            var bias = gemm.Input.Count > 2 ? Floats(initializers[gemm.Input[2]]) : new TensorData([weights.Shape[1]], new float[weights.Shape[1]]);
-            return (weights, bias);
+            var bias = gemm.Input.Count > 2 && gemm.Input[2].Length > 0
+                ? Floats(initializers.GetValueOrDefault(gemm.Input[2]) ?? throw unsupported("the head's bias is not constant"))
+                : new TensorData([weights.Shape[1]], new float[weights.Shape[1]]);
+            return (gemm.Input[0], weights, bias);
         }
         var matMul = graph.Node.LastOrDefault(n => n.OpType == "MatMul" && initializers.ContainsKey(n.Input[1])) ?? throw unsupported("no dense head");
         var add = graph.Node.FirstOrDefault(n => n.OpType == "Add" && n.Input.Contains(matMul.Output[0]));
         var matrix = Floats(initializers[matMul.Input[1]]);
         string? biasName = add?.Input.FirstOrDefault(i => i != matMul.Output[0] && initializers.ContainsKey(i));
-        return (matrix, biasName is null ? new TensorData([matrix.Shape[1]], new float[matrix.Shape[1]]) : Floats(initializers[biasName]));
+        return (matMul.Input[0], matrix, biasName is null ? new TensorData([matrix.Shape[1]], new float[matrix.Shape[1]]) : Floats(initializers[biasName]));
     }
 
     private static TensorProto Initializer(NodeProto node, int slot, Dictionary<string, TensorProto> initializers, Func<string, InvalidDataException> unsupported) =>
