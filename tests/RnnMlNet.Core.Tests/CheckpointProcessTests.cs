@@ -61,6 +61,6 @@ public class CheckpointProcessTests : IDisposable
 
         Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(resumed));
         Assert.False(File.Exists(checkpoint), "The checkpoint outlived the finished run.");
-        Assert.Empty(Directory.EnumerateFiles(_folder, "*.tmp-*"));
+        Assert.Empty(Directory.EnumerateFiles(_folder, "*.tmp"));
     }
 }

@@ -158,7 +158,11 @@ public class ModelLifecycleTests : IDisposable
         string zip = _temp.File("export.zip"), onnx = _temp.File("export.onnx");
         ml.Model.Save(model, data.Schema, zip);
         RecurrentModelFile.ExportOnnx(zip, onnx);
-        Assert.Empty(Directory.GetFiles(_temp.Path, "*.tmp-*"));
+        // A long but legal name (250 bytes): the temporary file beside it has a short name of its own.
+        string longName = _temp.File(new string('m', 245) + ".onnx");
+        RecurrentModelFile.ExportOnnx(zip, longName);
+        Assert.Equal(File.ReadAllBytes(onnx), File.ReadAllBytes(longName));
+        Assert.Empty(Directory.GetFiles(_temp.Path, "*.tmp"));
 
         var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
         using var session = new InferenceSession(onnx);

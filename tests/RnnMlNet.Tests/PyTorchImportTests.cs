@@ -103,13 +103,16 @@ public class PyTorchImportTests : IDisposable
     }
 
     [Fact]
-    public void AMismatchedVocabularyIsRejected()
+    public void AMismatchedVocabularyOrCellIsRejected()
     {
         var (imported, _) = Load("pytorch_lstm_binary");
         var ml = _temp.Context();
         var data = ml.Data.LoadFromEnumerable(new[] { new WideRow { Tokens = [1, 2] } });
         var error = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Lstm(imported.ToTrainerOptions("Label", "Tokens")).Fit(data));
         Assert.Contains("embedding", error.Message);
+        var tokens = ml.Data.LoadFromEnumerable(new[] { new TokenRow { Tokens = [1, 2] } });
+        var cell = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Gru(imported.ToTrainerOptions("Label", "Tokens")).Fit(tokens));
+        Assert.Contains("The weights are LSTM weights (4 gates per unit) and the network is GRU (3)", cell.Message);
     }
 
     /// <summary>A fixture's graph changed by <paramref name="edit"/>, as a new file.</summary>
@@ -174,6 +177,11 @@ public class PyTorchImportTests : IDisposable
         }
         Assert.Contains("initial_h", Refusal("pytorch_lstm_binary", g => InitialState(g, 0.5f)));
         Assert.Equal(CellKind.Lstm, OnnxImport.Read(Edited("pytorch_lstm_binary", g => InitialState(g, 0f))).Cell);
+        // Weights of another type, or named twice, are named with the file.
+        Assert.Contains("weight 'embedding.weight' is of type Float16", Refusal("pytorch_lstm_binary", g =>
+            g.Initializer.Single(t => t.Name == "embedding.weight").DataType = (int)global::Onnx.TensorProto.Types.DataType.Float16));
+        Assert.Contains("two weights are named 'head.bias'", Refusal("pytorch_lstm_binary", g => g.Initializer.Add(g.Initializer.Single(t => t.Name == "head.bias").Clone())));
+        Assert.Contains("pytorch_lstm_binary-edited", Refusal("pytorch_lstm_binary", g => g.Initializer.Add(g.Initializer.Single(t => t.Name == "head.bias").Clone())));
         // A float attribute is reported with its value.
         Assert.Contains("clip = 3", Refusal("pytorch_lstm_binary", g =>
             Node(g, "/rnn/LSTM").Attribute.Add(new global::Onnx.AttributeProto { Name = "clip", Type = global::Onnx.AttributeProto.Types.AttributeType.Float, F = 3 })));

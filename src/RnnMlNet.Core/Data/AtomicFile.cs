@@ -6,7 +6,9 @@ internal static class AtomicFile
 {
     public static void WriteAllBytes(string path, byte[] bytes)
     {
-        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        // A short name of its own in the same folder (so the rename stays on one file system), not the path plus a suffix,
+        // which would pass the file system's name limit for a long but legal name.
+        string temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Guid.NewGuid():N}.tmp");
         try
         {
             File.WriteAllBytes(temporary, bytes);

@@ -67,6 +67,13 @@ public static class NetworkWeights
         ArgumentNullException.ThrowIfNull(tensors);
         var given = tensors.ToDictionary(t => t.Name);
         var expected = network.Export();
+        // Weights of another cell show in the gate count of R [D, G·H, H]: name both cells rather than a shape.
+        var cell = network.Layer(0).Directions[0].Cell;
+        int gates = cell.GateCount;
+        if (given.TryGetValue("layer0.R", out var recurrent) && recurrent.Shape is [_, var gateWidth, var hidden] && hidden == cell.HiddenSize
+            && gateWidth % hidden == 0 && gateWidth / hidden != gates)
+            throw new ArgumentException($"The weights are {CellName(gateWidth / hidden)} weights ({gateWidth / hidden} gates per unit) and the network is {CellName(gates)} " +
+                $"({gates}): give them to the trainer of their cell (Lstm, Gru or SimpleRnn).", nameof(tensors));
         foreach (var e in expected)
         {
             if (!given.TryGetValue(e.Name, out var t))
@@ -112,6 +119,8 @@ public static class NetworkWeights
         }
         if (network.Wide is { } wide) given["wide.weights"].Values.CopyTo(p.Value(wide.Weights));
     }
+
+    private static string CellName(int gates) => gates switch { 4 => "LSTM", 3 => "GRU", 1 => "SimpleRNN", _ => $"{gates}-gate" };
 
     /// <summary>destination[cols, rows] = source[rows, cols]ᵀ.</summary>
     private static void Transpose<T>(ReadOnlySpan<T> source, Span<T> destination, int rows, int cols)

@@ -91,8 +91,10 @@ public static class OnnxImport
     private static ImportedRecurrentModel ReadGraph(ModelProto model, string source)
     {
         var graph = model.Graph ?? throw new InvalidDataException($"'{source}' has no graph.");
-        var initializers = graph.Initializer.ToDictionary(t => t.Name);
         InvalidDataException Unsupported(string what) => new($"'{source}': {what}. Expected Gather (embedding) → LSTM/GRU/RNN nodes → Gemm or MatMul+Add.");
+        var initializers = new Dictionary<string, TensorProto>();
+        foreach (var weight in graph.Initializer)
+            if (!initializers.TryAdd(weight.Name, weight)) throw Unsupported($"two weights are named '{weight.Name}'");
 
         var recurrent = graph.Node.Where(n => n.OpType is "LSTM" or "GRU" or "RNN").ToList();
         if (recurrent.Count == 0) throw Unsupported("no LSTM, GRU or RNN node");
@@ -107,21 +109,21 @@ public static class OnnxImport
         for (int l = 1; l < recurrent.Count; l++)
             if (flow.Source(recurrent[l].Input[0]) is not var (previous, output) || previous != recurrent[l - 1] || output != 0)
                 throw Unsupported($"{recurrent[l].OpType} node '{recurrent[l].Name}' reads {Describe(flow.Source(recurrent[l].Input[0]), recurrent[l].Input[0])}, not the step outputs of the layer before");
-        var embedding = Floats(initializers[embeddingNode.Input[0]]);
+        var embedding = Floats(initializers[embeddingNode.Input[0]], 2, Unsupported);
 
         var weights = new List<NamedTensor<float>> { new("embedding", embedding.Shape, embedding.Values) };
         int hidden = 0, directions = 0;
         for (int l = 0; l < recurrent.Count; l++)
         {
             var node = recurrent[l];
-            var w = Floats(Initializer(node, 1, initializers, Unsupported));
-            var r = Floats(Initializer(node, 2, initializers, Unsupported));
+            var w = Floats(Initializer(node, 1, initializers, Unsupported), 3, Unsupported);
+            var r = Floats(Initializer(node, 2, initializers, Unsupported), 3, Unsupported);
             hidden = r.Shape[2];
             directions = r.Shape[0];
             CheckAttributes(node, cell, directions, flow, Unsupported);
             int gateWidth = r.Shape[1];
             var b = node.Input.Count > 3 && node.Input[3].Length > 0
-                ? Floats(Initializer(node, 3, initializers, Unsupported))
+                ? Floats(Initializer(node, 3, initializers, Unsupported), 2, Unsupported)
                 : new TensorData([directions, 2 * gateWidth], new float[directions * 2 * gateWidth]);
             weights.Add(new($"layer{l}.W", w.Shape, w.Values));
             weights.Add(new($"layer{l}.R", r.Shape, r.Values));
@@ -130,7 +132,7 @@ public static class OnnxImport
         var (headInput, headWeights, headBias) = Head(graph, initializers, Unsupported);
         if (headWeights.Shape[0] != directions * hidden)
             throw Unsupported($"the head reads {headWeights.Shape[0]} values, not the last layer's final state ({directions}×{hidden})");
-        CheckHeadReadsFinalStates(flow.States(headInput, n => Floats(Initializer(n, 2, initializers, Unsupported)).Shape[0]), recurrent, directions, Unsupported);
+        CheckHeadReadsFinalStates(flow.States(headInput, n => Floats(Initializer(n, 2, initializers, Unsupported), 3, Unsupported).Shape[0]), recurrent, directions, Unsupported);
         weights.Add(new("head.weights", headWeights.Shape, headWeights.Values));
         weights.Add(new("head.bias", headBias.Shape, headBias.Values));
         return new ImportedRecurrentModel(cell, embedding.Shape[0], embedding.Shape[1], hidden, recurrent.Count, directions == 2, headWeights.Shape[1], weights);
@@ -203,19 +205,19 @@ public static class OnnxImport
         {
             if (gemm.Attribute.Any(a => (a.Name is "alpha" or "beta" && a.F != 1) || (a.Name == "transA" && a.I != 0)))
                 throw unsupported("the head Gemm scales or transposes its input");
-            var w = Floats(initializers.GetValueOrDefault(gemm.Input[1]) ?? throw unsupported("the head's weights are not constant"));
+            var w = Floats(initializers.GetValueOrDefault(gemm.Input[1]) ?? throw unsupported("the head's weights are not constant"), 2, unsupported);
             bool transposed = gemm.Attribute.Any(a => a.Name == "transB" && a.I == 1);
             var weights = transposed ? w.Transposed() : w;
             var bias = gemm.Input.Count > 2 && gemm.Input[2].Length > 0
-                ? Floats(initializers.GetValueOrDefault(gemm.Input[2]) ?? throw unsupported("the head's bias is not constant"))
+                ? Floats(initializers.GetValueOrDefault(gemm.Input[2]) ?? throw unsupported("the head's bias is not constant"), null, unsupported)
                 : new TensorData([weights.Shape[1]], new float[weights.Shape[1]]);
             return (gemm.Input[0], weights, bias);
         }
         var matMul = graph.Node.LastOrDefault(n => n.OpType == "MatMul" && initializers.ContainsKey(n.Input[1])) ?? throw unsupported("no dense head");
         var add = graph.Node.FirstOrDefault(n => n.OpType == "Add" && n.Input.Contains(matMul.Output[0]));
-        var matrix = Floats(initializers[matMul.Input[1]]);
+        var matrix = Floats(initializers[matMul.Input[1]], 2, unsupported);
         string? biasName = add?.Input.FirstOrDefault(i => i != matMul.Output[0] && initializers.ContainsKey(i));
-        return (matMul.Input[0], matrix, biasName is null ? new TensorData([matrix.Shape[1]], new float[matrix.Shape[1]]) : Floats(initializers[biasName]));
+        return (matMul.Input[0], matrix, biasName is null ? new TensorData([matrix.Shape[1]], new float[matrix.Shape[1]]) : Floats(initializers[biasName], null, unsupported));
     }
 
     private static TensorProto Initializer(NodeProto node, int slot, Dictionary<string, TensorProto> initializers, Func<string, InvalidDataException> unsupported) =>
@@ -223,21 +225,22 @@ public static class OnnxImport
             ? tensor
             : throw unsupported($"input {slot} of {node.OpType} node '{node.Name}' is not a constant weight");
 
-    private static TensorData Floats(TensorProto tensor)
+    /// <summary>A float weight of <paramref name="rank"/> dimensions (any, when null), or an error naming the file and the weight.</summary>
+    private static TensorData Floats(TensorProto tensor, int? rank, Func<string, InvalidDataException> unsupported)
     {
         if (tensor.DataType != (int)TensorProto.Types.DataType.Float)
-            throw new InvalidDataException($"Weight '{tensor.Name}' is of ONNX type {tensor.DataType}; expected float.");
+            throw unsupported($"weight '{tensor.Name}' is of type {(TensorProto.Types.DataType)tensor.DataType}; expected float (export in float32)");
+        if (rank is { } dimensions && tensor.Dims.Count != dimensions)
+            throw unsupported($"weight '{tensor.Name}' has {tensor.Dims.Count} dimensions; expected {dimensions}");
         int[] shape = tensor.Dims.Select(d => checked((int)d)).ToArray();
         float[] values = tensor.FloatData.Count > 0 ? tensor.FloatData.ToArray() : MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
         if (values.Length != shape.Aggregate(1, (a, b) => a * b))
-            throw new InvalidDataException($"Weight '{tensor.Name}' has {values.Length} values for shape [{string.Join(", ", shape)}].");
+            throw unsupported($"weight '{tensor.Name}' has {values.Length} values for shape [{string.Join(", ", shape)}]");
         return new TensorData(shape, values);
     }
 
     private sealed record TensorData(int[] Shape, float[] Values)
     {
-        public int Rank => Shape.Length;
-
         public TensorData Transposed()
         {
             int rows = Shape[0], cols = Shape[1];
