@@ -184,6 +184,26 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Equal(outputs[1].Split(' ').Length * 2, weights[1].Length);
     }
 
+    /// <summary>A token past MaximumVocabularySize is trained as &lt;unk&gt; and written as "&lt;unk&gt;", not dropped: the
+    /// output keeps one word per step, as the rows of attention weights do.</summary>
+    [Fact]
+    public void AnUnknownTargetTokenIsWrittenAsUnk()
+    {
+        var ml = _temp.Context();
+        var options = Options();
+        (options.MaximumVocabularySize, options.Attention, options.AttentionWeightsColumnName) = (8, Attention.General, "Weights");
+        var estimator = ml.Transforms.Text.SequenceToSequence(options);
+        using var model = estimator.Fit(ml.Data.LoadFromEnumerable(Reversals(600, 8)));
+        string[] words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+        int rare = Enumerable.Range(0, 10).First(d => !estimator.TargetTokens!.Contains(words[d]) && !estimator.SourceTokens!.Contains(d.ToString()));
+        int known = Enumerable.Range(0, 10).First(d => estimator.TargetTokens!.Contains(words[d]) && estimator.SourceTokens!.Contains(d.ToString()));
+        var rows = new[] { new Pair { Input = $"{known}{rare}" } };
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
+        string output = scored.GetColumn<string>("Output").Single();
+        Assert.Equal($"<unk> {words[known]}", output);
+        Assert.Equal(output.Split(' ').Length * 2, scored.GetColumn<float[]>("Weights").Single().Length);
+    }
+
     /// <summary>
     /// The exported graph decodes a padded batch (padding filled with other source ids, and an empty row) as the ML.NET
     /// pipeline decodes each source alone: the same tokens, their count, and with attention the same weights (1e-5) and

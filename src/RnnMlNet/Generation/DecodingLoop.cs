@@ -9,7 +9,9 @@ namespace RnnMlNet.Generation;
 /// <summary>How the next token is chosen from the logits.</summary>
 /// <param name="Temperature">0 picks the most likely token (greedy); above 0 samples from softmax(logits / temperature).</param>
 /// <param name="TopK">When sampling, only the K most likely tokens are candidates; 0 means all.</param>
-/// <param name="Seed">Seed of the sampler, stored in the graph: a saved and reloaded model samples the same tokens for the same rows.</param>
+/// <param name="Seed">Seed of the sampler, stored in the graph: a freshly loaded model samples the same tokens for the same
+/// rows in the same order. ONNX Runtime seeds its sampler once per session, so a second pass over a loaded model draws
+/// on from where the first stopped.</param>
 internal sealed record Decoding(float Temperature, int TopK, int Seed);
 
 /// <summary>What a decoding loop wrote for a batch of N rows.</summary>

@@ -30,8 +30,8 @@ public sealed class GeneratorVocabulary
     /// <summary>Number of ids.</summary>
     public int Size => FirstTextId + Tokens.Count;
 
-    /// <summary>Text of every id: special and category tokens print as nothing.</summary>
-    internal string[] Texts => [.. Enumerable.Repeat("", FirstTextId), .. Tokens];
+    /// <summary>Text of every id: the unknown token as &lt;unk&gt;, the other special tokens and the categories as nothing.</summary>
+    internal string[] Texts => [TextScoringChain.UnknownText, .. Enumerable.Repeat("", FirstTextId - 1), .. Tokens];
 
     internal int IdOf(string token) => _ids.TryGetValue(token, out int id) ? id : Unknown;
 

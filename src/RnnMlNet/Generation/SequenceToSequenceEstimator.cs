@@ -131,11 +131,13 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     {
         var chain = new TextScoringChain(_context, [_options.InputColumnName], _options.OutputColumnName + ".");
         string sourceKeys = chain.TokenKeys(_options.InputColumnName, _options.InputLevel, sourceTokens, "Input");
+        // Ids 0–2: <unk> (written out), <s> and </s> (never written).
+        string[] targetTexts = [TextScoringChain.UnknownText, "", "", .. targetTokens];
         var graph = new OnnxGraphBuilder("RnnMlNet.SequenceToSequence");
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceToSequence");
-        SequenceToSequenceExport.Describe(graph, model.Options, _options.MaximumLength, beamWidth, sourceTokens, ["", "", "", .. targetTokens], _options.InputLevel, _options.TargetLevel);
+        SequenceToSequenceExport.Describe(graph, model.Options, _options.MaximumLength, beamWidth, sourceTokens, targetTexts, _options.InputLevel, _options.TargetLevel);
         string? weightsOutput = _options.AttentionWeightsColumnName is null ? null : "RnnMlNet.AttentionWeights";
-        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, ["", "", "", .. targetTokens], _options.MaximumLength, beamWidth, weightsOutput);
+        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, targetTexts, _options.MaximumLength, beamWidth, weightsOutput);
         string check = SequenceToSequenceGraph.NoCheck(graph);
         chain.Onnx(graph.ToBytes(), weightsOutput is null ? [tokens, check] : [tokens, check, weightsOutput], [sourceKeys]);
         return chain.JoinInto(_options.OutputColumnName, _options.TargetLevel,

@@ -13,7 +13,8 @@ public abstract class TextModelOptions : RecurrentOptions
     {
     }
 
-    /// <summary>Most tokens kept in each vocabulary, most frequent first; others become &lt;unk&gt;. Default 20,000.</summary>
+    /// <summary>Most tokens kept in each vocabulary, most frequent first; others become &lt;unk&gt;, which generated text
+    /// writes as "&lt;unk&gt;". Default 20,000.</summary>
     public int MaximumVocabularySize { get; set; } = RecurrentDefaults.MaximumVocabularySize;
 
     /// <summary>Cell. Default LSTM.</summary>

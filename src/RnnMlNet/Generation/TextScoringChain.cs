@@ -39,6 +39,10 @@ internal sealed class TextScoringChain
         _scoringColumns = _view.Schema.Select(c => c.Name).ToHashSet();
     }
 
+    /// <summary>How a generated unknown token (id 0: a token past MaximumVocabularySize) is written, rather than dropped,
+    /// so the output keeps one token per step (and per row of attention weights).</summary>
+    public const string UnknownText = "<unk>";
+
     /// <summary>Splits text the way the scoring chain does: Unicode characters (a surrogate pair is one), or words between
     /// spaces.</summary>
     public static string[] Tokenize(string text, TokenLevel level) => level == TokenLevel.Character
