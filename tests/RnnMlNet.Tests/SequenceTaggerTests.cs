@@ -122,15 +122,35 @@ public class SequenceTaggerTests : IDisposable
         }
     }
 
-    [Fact]
-    public void LabelsOfADifferentLengthAreRejectedWithTheRow()
+    /// <summary>A row with one tag too few is refused, also when MaximumLength cuts both its steps and its tags to the
+    /// same length (the lengths are compared before the cut). Rows whose lengths agree train under the cut.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void LabelsOfADifferentLengthAreRejectedWithTheRow(int maximumLength)
     {
         var ml = _temp.Context();
         var rows = Rows(5, 5);
+        var options = Options(epochs: 1);
+        options.MaximumLength = maximumLength;
+        using (Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(rows)) as IDisposable) { }
+        Assert.True(rows[3].Tags.Length > 3, "The shortened row must stay longer than the cut.");
         rows[3].Tags = rows[3].Tags.Skip(1).ToArray();
-        var error = Assert.Throws<InvalidOperationException>(() => Pipeline(ml, Options(epochs: 1)).Fit(ml.Data.LoadFromEnumerable(rows)));
+        var error = Assert.Throws<InvalidOperationException>(() => Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(rows)));
         Assert.Contains("Column 'Label', row 3", error.Message);
         Assert.Contains("one tag per step", error.Message);
+    }
+
+    /// <summary>A one-hot sequence holds no step for an unknown word (an all-zero row, as padding is), so its tags would
+    /// shift onto the wrong words: the tagger refuses it by name.</summary>
+    [Fact]
+    public void AOneHotSequenceIsRefusedByName()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(Rows(5, 5));
+        var pipeline = ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 10).Append(Pipeline(ml, new SequenceTaggerOptions { FeatureColumnName = "OneHot", Epochs = 1 }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => pipeline.Fit(data));
+        Assert.Contains("Column 'OneHot' is a one-hot sequence", error.Message);
     }
 
     [Fact]

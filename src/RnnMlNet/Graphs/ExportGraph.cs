@@ -96,6 +96,21 @@ internal static class ExportGraph
         return g.ToBytes();
     }
 
+    /// <summary>Each row's ids other than 0 (unknown) within its length [N], moved to the front of the row in their order,
+    /// and how many there are: a stable sort by the key T − t for a known step and −1 for the others.</summary>
+    private static (string Ids, string Lengths) KnownFirst(OnnxGraphBuilder g, string ids, string lengths)
+    {
+        string steps = g.Node("Slice", [g.Node("Shape", [ids]), g.Longs("known.t_start", 1), g.Longs("known.t_end", 2)]);
+        string positions = g.Node("Range", [g.ScalarLong("known.first", 0), g.Node("Squeeze", [steps, g.Longs("known.t_axes", 0)]), g.ScalarLong("known.delta", 1)]);
+        string within = g.Node("Less", [g.Node("Unsqueeze", [positions, g.Longs("known.row_axes", 0)]),
+            g.Node("Unsqueeze", [g.Node("Cast", [lengths], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)), g.Longs("known.length_axes", 1)])]);
+        string known = g.Node("And", [within, g.Node("Not", [g.Node("Equal", [ids, g.Longs("known.unknown", 0)])])]);
+        string key = g.Node("Cast", [g.Node("Where", [known, g.Node("Sub", [steps, positions]), g.Longs("known.last", -1)])], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
+        string order = g.MultiOutputNode("TopK", [key, steps], ["known.keys", "known.order"], OnnxGraphBuilder.Int("axis", 1))[1];
+        string count = g.Node("ReduceSum", [g.Node("Cast", [known], null, OnnxGraphBuilder.Int("to", (long)DataType.Int32)), g.Longs("known.count_axes", 1)], null, OnnxGraphBuilder.Int("keepdims", 0));
+        return (g.Node("GatherElements", [ids, order], null, OnnxGraphBuilder.Int("axis", 1)), count);
+    }
+
     /// <summary>One network over the padded batch: its logits, NaN for a refused row, and [N, 1] (or [N, 1, 1] for a head on
     /// every step), whether each row is refused.</summary>
     private static string[] Logits(OnnxGraphBuilder g, RecurrentNetwork<float> network, Description description)
@@ -118,7 +133,10 @@ internal static class ExportGraph
         else
         {
             // Keys, or the tokens of a one-hot column (its hot slot + 1), through the embedding or the rows of W_i.
-            string ids = RecurrentGraph.FirstSteps(g, g.Input("TokenIds", DataType.Int64, "N", "T"), description.MaximumLength);
+            string tokenIds = g.Input("TokenIds", DataType.Int64, "N", "T");
+            // A one-hot column has no step for an unknown word (an all-zero row, which the ML.NET model drops): so neither here.
+            if (description.Input == SequenceInputKind.OneHotSteps) (tokenIds, given) = KnownFirst(g, tokenIds, given);
+            string ids = RecurrentGraph.FirstSteps(g, tokenIds, description.MaximumLength);
             x = RecurrentStackGraph.Embed(g, RecurrentGraph.OneHotOrEmbeddingTable(g, network, weights), RecurrentGraph.KnownOrUnknown(g, ids, options.VocabularySize, "ids"));
         }
         string? firstInputWeights = options.Input == InputKind.OneHotTokens ? RecurrentGraph.Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;

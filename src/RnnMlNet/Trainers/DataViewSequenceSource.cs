@@ -26,17 +26,19 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
         var readGroup = groupColumn is { } key ? SamplingKey.Reader(cursor, key) : null;
         var readSteps = SequenceColumn.Reader(cursor, input);
         var addSide = input.Side is null ? null : SequenceColumn.SideReader(cursor, input.Side);
-        Sequence<float> readSequence(long position) => addSide is null ? readSteps(position) : addSide(position, readSteps(position));
+        (Sequence<float> Sequence, int Steps) readSequence(long position)
+        {
+            var (sequence, steps) = readSteps(position);
+            return (addSide is null ? sequence : addSide(position, sequence), steps);
+        }
         var readLabel = task.LabelReader(cursor);
         long index = -1;
         for (long position = 0; cursor.MoveNext(); position++)
         {
             cancellation.ThrowIfCancellationRequested();
             if (split.IsValidation(readGroup?.Invoke() ?? position) != validation || ++index % parts != part) continue;
-            var sequence = readSequence(position);
-            var label = readLabel(position);
-            task.CheckLabelFits(label, sequence.Length, position, input.ColumnName);
-            yield return new LabeledSequence<float>(sequence, label);
+            var (sequence, steps) = readSequence(position);
+            yield return new LabeledSequence<float>(sequence, task.FitLabel(readLabel(position), steps, position, input.ColumnName));
         }
     }
 }

@@ -94,6 +94,10 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         ArgumentNullException.ThrowIfNull(trainData);
         var sequenceInput = SequenceColumn.Describe(trainData.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
         var task = TaskAdapter.For(_task).Bind(trainData.Schema, _options);
+        // A one-hot sequence's all-zero rows (unknown words, and padding alike) are no steps, so its tags would shift.
+        if (task.PerStep && sequenceInput.Kind == SequenceInputKind.OneHotSteps)
+            throw new ArgumentOutOfRangeException(nameof(trainData), $"Column '{_options.FeatureColumnName}' is a one-hot sequence, whose unknown words and padding " +
+                "are all-zero rows that are no steps, so the tags would not line up with the words; expected the token keys (BuildVocabulary's or MapValueToKey's output) or float steps.");
         var samplingKey = _options.SamplingKeyColumnName is { } key ? SamplingKey.Find(trainData.Schema, key) : (DataViewSchema.Column?)null;
         if (validationData is not null)
         {

@@ -65,8 +65,9 @@ internal static class SequenceColumn
     /// <summary>Engine vocabulary size: key k is token id k, id 0 the unknown token.</summary>
     public static int VocabularySize(SequenceInput input) => input.Width + 1;
 
-    /// <summary>A getter that turns the current row's value into a sequence, or throws naming the column and row.</summary>
-    public static Func<long, Sequence<float>> Reader(DataViewRow row, SequenceInput input)
+    /// <summary>A getter that turns the current row's value into a sequence (its first MaximumLength steps) and the number
+    /// of steps the row holds, or throws naming the column and row.</summary>
+    public static Func<long, (Sequence<float> Sequence, int Steps)> Reader(DataViewRow row, SequenceInput input)
     {
         var column = row.Schema[input.ColumnName];
         if (input.Kind == SequenceInputKind.Keys)
@@ -81,7 +82,7 @@ internal static class SequenceColumn
                 foreach (var (index, key) in keys.Items())
                     tokens[index] = key <= input.Width ? (int)key
                         : throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {index}: key {key} is past the {input.Width} keys of the column's key type.");
-                return tokens.Length > 0 ? Sequence<float>.FromTokens(FirstSteps(tokens, 1, input.MaximumLength)) : throw Empty(input, position);
+                return tokens.Length > 0 ? (Sequence<float>.FromTokens(FirstSteps(tokens, 1, input.MaximumLength)), tokens.Length) : throw Empty(input, position);
             };
         }
         var floats = row.GetGetter<VBuffer<float>>(column);
@@ -102,7 +103,7 @@ internal static class SequenceColumn
                     lastStep = step;
                     tokens.Add(index % input.Width + 1);
                 }
-                return tokens.Count > 0 ? Sequence<float>.FromTokens(FirstSteps(tokens.ToArray(), 1, input.MaximumLength)) : throw Empty(input, position);
+                return tokens.Count > 0 ? (Sequence<float>.FromTokens(FirstSteps(tokens.ToArray(), 1, input.MaximumLength)), tokens.Count) : throw Empty(input, position);
             };
         }
         return position =>
@@ -116,7 +117,7 @@ internal static class SequenceColumn
             int bad = Array.FindIndex(dense, v => !float.IsFinite(v));
             if (bad >= 0)
                 throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {bad / input.Width}: value {dense[bad]} is not a finite number.");
-            return Sequence<float>.FromFeatures(FirstSteps(dense, input.Width, input.MaximumLength), input.Width);
+            return (Sequence<float>.FromFeatures(FirstSteps(dense, input.Width, input.MaximumLength), input.Width), dense.Length / input.Width);
         };
     }
 

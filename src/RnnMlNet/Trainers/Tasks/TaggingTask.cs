@@ -41,19 +41,20 @@ internal sealed class TaggingTask : TaskAdapter
         return position =>
         {
             getter(ref keys);
-            int length = _maximumLength > 0 ? Math.Min(keys.Length, _maximumLength) : keys.Length;
-            var tags = new float[length];
-            var dense = keys.DenseValues().Take(length).ToArray();
-            for (int t = 0; t < length; t++)
-                tags[t] = ClassOf(dense[t], position, t);
+            var tags = new float[keys.Length];
+            int t = 0;
+            foreach (uint key in keys.DenseValues()) tags[t] = ClassOf(key, position, t++);
             return tags;
         };
     }
 
-    public override void CheckLabelFits(float[] label, int steps, long position, string featureColumnName)
+    /// <summary>One tag per step of the whole row, compared before MaximumLength cuts both, so a misaligned long row is
+    /// refused as a short one is; then the tags of the steps kept.</summary>
+    public override float[] FitLabel(float[] label, int steps, long position, string featureColumnName)
     {
         if (label.Length != steps)
             throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: {label.Length} tags for the {steps} steps of column '{featureColumnName}'; expected one tag per step.");
+        return _maximumLength > 0 && label.Length > _maximumLength ? label[.._maximumLength] : label;
     }
 
     public override string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits)

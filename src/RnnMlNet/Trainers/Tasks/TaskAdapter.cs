@@ -45,10 +45,9 @@ internal abstract class TaskAdapter
         return key - 1;
     }
 
-    /// <summary>Throws, naming the row, when a row's label does not fit its sequence of <paramref name="steps"/> steps.</summary>
-    public virtual void CheckLabelFits(float[] label, int steps, long position, string featureColumnName)
-    {
-    }
+    /// <summary>The label as training reads it for a row of <paramref name="steps"/> steps (before MaximumLength cuts them),
+    /// or an error naming the row when it does not fit them.</summary>
+    public virtual float[] FitLabel(float[] label, int steps, long position, string featureColumnName) => label;
 
     /// <summary>Adds the task's outputs to the graph and returns their names.</summary>
     public abstract string[] AddOnnxOutputs(OnnxGraphBuilder g, string logits);
