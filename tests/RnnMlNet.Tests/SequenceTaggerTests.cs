@@ -171,6 +171,27 @@ public class SequenceTaggerTests : IDisposable
         Assert.Equal(2 * 0.5 / 1.5, a.F1, 12);
     }
 
+    public sealed class KeyPair
+    {
+        [KeyType(2)]
+        public uint[] Label { get; set; } = [];
+        [KeyType(2)]
+        public uint[] Predicted { get; set; } = [];
+    }
+
+    /// <summary>A step whose label is missing (key 0) is left out; a key past the key type's count (ML.NET does not check
+    /// a [KeyType] vector) is named with its row and step.</summary>
+    [Fact]
+    public void MetricsLeaveOutMissingLabelsAndNameKeysPastTheCount()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[] { new KeyPair { Label = [1, 0, 2], Predicted = [1, 1, 2] } });
+        var metrics = SequenceTaggingMetrics.Evaluate(data, "Label", "Predicted");
+        Assert.Equal((1.0, 2L), (metrics.TokenAccuracy, metrics.Tokens));
+        var past = ml.Data.LoadFromEnumerable(new[] { new KeyPair { Label = [1, 2], Predicted = [1, 2] }, new KeyPair { Label = [1, 3], Predicted = [1, 1] } });
+        Assert.Contains("Row 1, step 1: key 3 of 'Label'", Assert.Throws<InvalidOperationException>(() => SequenceTaggingMetrics.Evaluate(past, "Label", "Predicted")).Message);
+    }
+
     public sealed class Pair
     {
         public string[] Label { get; set; } = [];

@@ -29,7 +29,8 @@ public sealed class SequenceTaggingMetrics
     /// <summary>Mean F1 over the tags.</summary>
     public double MacroF1 { get; }
 
-    /// <summary>Compares two key-vector columns of the same key type row by row.</summary>
+    /// <summary>Compares two key-vector columns of the same key type row by row, step by step; a step whose label is missing
+    /// (key 0) is left out.</summary>
     public static SequenceTaggingMetrics Evaluate(IDataView data, string labelColumnName = "Label", string predictedLabelColumnName = "PredictedLabel")
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -51,9 +52,16 @@ public sealed class SequenceTaggingMetrics
             labelGetter(ref labels);
             predictedGetter(ref predictions);
             if (labels.Length != predictions.Length)
-                throw new InvalidOperationException($"Row {row}: '{predictedLabelColumnName}' has {predictions.Length} tags and '{labelColumnName}' {labels.Length}; they must align (a tagger trained with MaximumLength predicts only that many).");
+                throw new InvalidOperationException($"Row {row}: '{predictedLabelColumnName}' has {predictions.Length} tags and '{labelColumnName}' {labels.Length}; they must " +
+                    "align (a tagger trained with MaximumLength predicts that many steps at most, and an empty row gets one prediction).");
+            int step = 0;
             foreach (var (truth, guess) in labels.DenseValues().Zip(predictions.DenseValues()))
             {
+                if (truth > tags || guess > tags)
+                    throw new InvalidOperationException($"Row {row}, step {step}: key {Math.Max(truth, guess)} of '{(truth > tags ? labelColumnName : predictedLabelColumnName)}' is past its key type's {tags} tags.");
+                step++;
+                // A missing tag (key 0) is left out, as ML.NET's evaluators leave out rows without a label.
+                if (truth == 0) continue;
                 steps++;
                 labelled[truth]++;
                 predictedCount[guess]++;
