@@ -278,6 +278,11 @@ public class SequenceGeneratorTests : IDisposable
 
     private static NumericExample Numeric(Example e) => new() { Text = e.Text, Prompt = e.Prompt, Direction = [e.Direction == "up" ? 1f : -1f] };
 
+    public sealed class NumberPrompt
+    {
+        public float Prompt { get; set; }
+    }
+
     /// <summary>A space, a tab and a character beyond the BMP are tokens at scoring as in training: ML.NET's character
     /// tokenizer gives the first two back as pictures ("&lt;␠&gt;") and garbles the third, which made them unknown tokens.</summary>
     [Fact]
@@ -292,6 +297,9 @@ public class SequenceGeneratorTests : IDisposable
         Assert.Equal(7, estimator.Vocabulary!.Tokens.Count);
         var prompts = ml.Data.LoadFromEnumerable(new[] { "x ", "x\t", "😀" }.Select(p => new Example { Prompt = p }));
         Assert.Equal(["y", "z", "w"], model.Transform(prompts).GetColumn<string>("Generated"));
+        // A prompt column that is not text is refused by its name.
+        var numbers = ml.Data.LoadFromEnumerable(new[] { new NumberPrompt { Prompt = 1 } });
+        Assert.Contains("'Prompt'", Assert.ThrowsAny<ArgumentException>(() => model.Transform(numbers)).Message);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Text;
 using RnnMlNet.Glue;
 
 using RnnMlNet.Graphs;
@@ -66,8 +67,11 @@ internal sealed class TextScoringChain
         string split = Temporary(name + "Tokens");
         if (level == TokenLevel.Character)
         {
-            // The glue reads and writes fixed column names; the copies keep each text column's characters apart.
-            Add(_context.Transforms.CopyColumns("RnnMlNet.TextToSplit", textColumn).Fit(_view));
+            // The glue reads and writes fixed column names; the copies keep each text column's characters apart. The first
+            // copy is a normalisation that keeps everything (an identity), as it refuses a column that is not text by the
+            // user's name, where the glue would name its own column.
+            Add(_context.Transforms.Text.NormalizeText("RnnMlNet.TextToSplit", textColumn, TextNormalizingEstimator.CaseMode.None,
+                keepDiacritics: true, keepPunctuations: true, keepNumbers: true).Fit(_view));
             Add(_context.Transforms.CustomMapping<TextToSplit, SplitCharacters>(SplitCharactersFactory.Map, SplitCharactersFactory.ContractName).Fit(_view));
             Add(_context.Transforms.CopyColumns(split, "RnnMlNet.SplitCharacters").Fit(_view));
         }
