@@ -7,7 +7,7 @@ namespace RnnMlNet.Tests;
 /// <summary>
 /// The columns a recurrent trainer adds have the types ML.NET's own trainer of the same task gives (SDCA), so evaluators,
 /// PredictionEngine classes and code written for ML.NET's trainers work unchanged: binary Score, Probability and
-/// PredictedLabel; multiclass Score as a vector of C and PredictedLabel as a key with the label's class names;
+/// PredictedLabel; multiclass Score as a vector of C and PredictedLabel as a key with the label's key values (names or numbers);
 /// regression Score; the multiclass Score's slot names are the class names, as SDCA's, and survive save and load.
 /// </summary>
 public class OutputShapeTests : IDisposable
@@ -87,5 +87,55 @@ public class OutputShapeTests : IDisposable
 
         using (var ours = ml.Regression.Trainers.SimpleRnn(Options("Value")).Fit(data))
             AssertSameColumns(ours.Transform(data).Schema, features.Append(ml.Regression.Trainers.Sdca("Value")).Fit(data).Transform(data).Schema);
+    }
+
+    public sealed class NumberRow
+    {
+        [KeyType(SyntheticData.Vocabulary)]
+        public uint[] Tokens { get; set; } = [];
+
+        public float Digit { get; set; }
+
+        public int[] Marks { get; set; } = [];
+    }
+
+    /// <summary>A label of numbers (MapValueToKey over a float column, as for digits; an int vector for tags): PredictedLabel
+    /// carries the label's own values with their type, as SDCA's does, so MapKeyToValue gives back the numbers (the key
+    /// numbers as text, before), also after save and load.</summary>
+    [Fact]
+    public void ALabelOfNumbersIsPredictedAsThoseNumbers()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(40, 4).Select(r => new NumberRow
+        {
+            Tokens = r.Tokens, Digit = new[] { 5f, 7f, 9f }[r.Class], Marks = r.Tokens.Select(t => t > 4 ? 20 : 10).ToArray(),
+        }).ToArray();
+        var data = ml.Transforms.Conversion.MapValueToKey("Label", "Digit").Append(ml.Transforms.Conversion.MapValueToKey("MarkKeys", "Marks"))
+            .Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        var back = ml.Transforms.Conversion.MapKeyToValue("PredictedDigit", "PredictedLabel");
+
+        using var ours = ml.MulticlassClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, Epochs = 1 }).Fit(data);
+        var sdca = ml.Transforms.Conversion.MapKeyToVector("Features", "Tokens", outputCountVector: true).Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy())
+            .Fit(data).Transform(data);
+        var scored = ours.Transform(data);
+        Assert.Equal(sdca.Schema["PredictedLabel"].Type, scored.Schema["PredictedLabel"].Type);
+        VBuffer<float> ourKeys = default, theirKeys = default;
+        scored.Schema["PredictedLabel"].GetKeyValues(ref ourKeys);
+        sdca.Schema["PredictedLabel"].GetKeyValues(ref theirKeys);
+        Assert.Equal(theirKeys.DenseValues(), ourKeys.DenseValues());
+        var digits = back.Fit(scored).Transform(scored).GetColumn<float>("PredictedDigit").ToArray();
+        Assert.All(digits, d => Assert.Contains(d, new[] { 5f, 7f, 9f }));
+        string path = _temp.File("digits.zip");
+        ml.Model.Save(ours, data.Schema, path);
+        var loaded = _temp.Context().Model.Load(path, out _);
+        var reloaded = loaded.Transform(data);
+        Assert.Equal(digits, back.Fit(reloaded).Transform(reloaded).GetColumn<float>("PredictedDigit"));
+        (loaded as IDisposable)?.Dispose();
+
+        using var tagger = ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions { FeatureColumnName = "Tokens", LabelColumnName = "MarkKeys", HiddenSize = 4, Epochs = 1 }).Fit(data);
+        var tagged = tagger.Transform(data);
+        var marks = back.Fit(tagged).Transform(tagged).GetColumn<int[]>("PredictedDigit").ToArray();
+        Assert.All(marks.SelectMany(m => m), m => Assert.Contains(m, new[] { 10, 20 }));
+        Assert.Equal(rows.Select(r => r.Marks.Length), marks.Select(m => m.Length));
     }
 }

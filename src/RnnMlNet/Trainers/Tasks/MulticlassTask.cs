@@ -8,7 +8,7 @@ namespace RnnMlNet.Trainers;
 
 /// <summary>
 /// Multiclass classification: a key label, one logit per class, softmax cross-entropy, a Score vector of probabilities
-/// and a PredictedLabel key with the label's own class names, so MapKeyToValue gives the names back.
+/// and a PredictedLabel key with the label's own key values (names, numbers or Booleans), so MapKeyToValue gives them back.
 /// </summary>
 internal sealed class MulticlassTask : TaskAdapter
 {
@@ -20,7 +20,7 @@ internal sealed class MulticlassTask : TaskAdapter
         }),
         (label, options) => new MulticlassTask(label, options));
 
-    private readonly string[] _classNames;
+    private readonly LabelKeyValues _classes;
 
     /// <summary>One logit per class of the label's key type.</summary>
     private MulticlassTask(DataViewSchema.Column label, RecurrentTrainerOptions options)
@@ -30,7 +30,7 @@ internal sealed class MulticlassTask : TaskAdapter
 
     private MulticlassTask(DataViewSchema.Column label, int classes, RecurrentTrainerOptions options)
         : base(label.Name, classes, new SoftmaxCrossEntropy<float>(ClassWeights(options, classes, label.Name))) =>
-        _classNames = SchemaChecks.KeyNames(label, Outputs);
+        _classes = LabelKeyValues.Of(label, Outputs);
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {
@@ -50,9 +50,9 @@ internal sealed class MulticlassTask : TaskAdapter
         // (an [N, C] output would be a Vector<Single, 1, C> column).
         g.Node("Squeeze", [g.Node("Softmax", [logits], null, OnnxGraphBuilder.Int("axis", 1)), g.Longs("score.row_axis", 0)], "Score");
         string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1));
-        g.Node("Gather", [g.Strings("class_names", _classNames), best], GlueColumns.PredictedLabelText);
+        g.Node("Gather", [g.Strings("class_names", _classes.Names), best], GlueColumns.PredictedLabelText);
         g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, Outputs);
-        g.SlotNames("Score", _classNames);
+        g.SlotNames("Score", _classes.Names);
         g.Output(GlueColumns.PredictedLabelText, global::Onnx.TensorProto.Types.DataType.String, "N", 1);
         return ["Score", GlueColumns.PredictedLabelText];
     }
@@ -61,9 +61,10 @@ internal sealed class MulticlassTask : TaskAdapter
     {
         var glue = context.Transforms.CustomMapping<PredictedLabelText, PredictedLabelValue>(PredictedLabelValueFactory.Map, PredictedLabelValueFactory.ContractName).Fit(scored);
         var withValue = glue.Transform(scored);
-        var toKey = ToKeys(context, withValue, GlueColumns.PredictedLabelValue, _classNames);
-        var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText, GlueColumns.PredictedLabelValue).Fit(toKey.Transform(withValue));
-        return [glue, toKey, drop];
+        var toKey = _classes.ToKeys(context, withValue, GlueColumns.PredictedLabelValue).ToList();
+        var keyed = toKey.Aggregate(withValue, (view, transformer) => transformer.Transform(view));
+        var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText, GlueColumns.PredictedLabelValue).Fit(keyed);
+        return [glue, .. toKey, drop];
     }
 
     /// <summary>Shape of the multiclass output columns, for schema propagation.</summary>

@@ -21,14 +21,14 @@ internal sealed class TaggingTask : TaskAdapter
         }),
         (label, options) => new TaggingTask(label, KeyCount.Of(label, "a vector of key labels with at least 2 tags, one per step (use MapValueToKey)"), options));
 
-    private readonly string[] _tagNames;
+    private readonly LabelKeyValues _tags;
     private readonly int _maximumLength;
 
     /// <summary>One logit per tag of the label's key type, at every step.</summary>
     private TaggingTask(DataViewSchema.Column label, int tags, RecurrentTrainerOptions options)
         : base(label.Name, tags, new SoftmaxCrossEntropy<float>(ClassWeights(options, tags, label.Name)))
     {
-        _tagNames = SchemaChecks.KeyNames(label, Outputs);
+        _tags = LabelKeyValues.Of(label, Outputs);
         _maximumLength = options.MaximumLength;
     }
 
@@ -63,7 +63,7 @@ internal sealed class TaggingTask : TaskAdapter
         string probabilities = g.Node("Softmax", [logits], null, OnnxGraphBuilder.Int("axis", 2));
         g.Node("Reshape", [probabilities, g.Longs("score.shape", 0, -1)], "Score");
         string best = g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 2), OnnxGraphBuilder.Int("keepdims", 0));
-        g.Node("Gather", [g.Strings("tag_names", _tagNames), best], GlueColumns.PredictedLabelText);
+        g.Node("Gather", [g.Strings("tag_names", _tags.Names), best], GlueColumns.PredictedLabelText);
         g.Output("Score", global::Onnx.TensorProto.Types.DataType.Float, "N", "TC");
         g.Output(GlueColumns.PredictedLabelText, global::Onnx.TensorProto.Types.DataType.String, "N", "T");
         return ["Score", GlueColumns.PredictedLabelText];
@@ -71,10 +71,10 @@ internal sealed class TaggingTask : TaskAdapter
 
     public override IEnumerable<ITransformer> Tail(MLContext context, IDataView scored)
     {
-        // ValueToKey maps the vector of tag names straight to a key vector with the label's names; no glue is needed.
-        var toKeys = ToKeys(context, scored, GlueColumns.PredictedLabelText, _tagNames);
-        var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText).Fit(toKeys.Transform(scored));
-        return [toKeys, drop];
+        // ValueToKey maps the vector of tag names straight to a key vector with the label's values; no glue is needed.
+        var toKeys = _tags.ToKeys(context, scored, GlueColumns.PredictedLabelText).ToList();
+        var drop = context.Transforms.DropColumns(GlueColumns.PredictedLabelText).Fit(toKeys.Aggregate(scored, (view, transformer) => transformer.Transform(view)));
+        return [.. toKeys, drop];
     }
 
     /// <summary>Shape of the tagging output columns, for schema propagation.</summary>

@@ -128,14 +128,6 @@ internal abstract class TaskAdapter
         }
     }
 
-    /// <summary>ML.NET's ValueToKey from predicted names to a PredictedLabel key (or key vector) carrying those names in label order.</summary>
-    protected static ITransformer ToKeys(MLContext context, IDataView scored, string namesColumn, string[] names)
-    {
-        var keyData = context.Data.LoadFromEnumerable(names.Select(name => new Glue.PredictedLabelValue { Value = name }));
-        return context.Transforms.Conversion.MapValueToKey("PredictedLabel", namesColumn,
-            keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(scored);
-    }
-
     /// <summary>Output columns whose types carry two placeholder key values, so a MapKeyToValue after the trainer accepts them.</summary>
     protected static void WithKeyValues(SchemaDefinition.Column column, DataViewType type)
     {
