@@ -68,8 +68,8 @@ public class ShortSequenceDefaultsTests : IDisposable
         Assert.Equal((Pooling.Attention, 7), Shape(Trained(width, Rows(30, 30))));
     }
 
-    /// <summary>A pooled-state column's width is in the schema before any data is seen, so the automatic size is 64 there; the
-    /// pooling stays automatic.</summary>
+    /// <summary>A pooled-state column's width is in the schema before any data is seen, so the automatic size is 64 there (or
+    /// the starting weights'); the pooling stays automatic.</summary>
     [Fact]
     public void APooledStateColumnKeepsTheSchemasWidth()
     {
@@ -81,6 +81,15 @@ public class ShortSequenceDefaultsTests : IDisposable
         using var model = trainer.Fit(data);
         Assert.Equal((Pooling.Max, 64), Shape(trainer.LastNetwork!.Options));
         Assert.Equal(64, ((Microsoft.ML.Data.VectorDataViewType)model.Transform(data).Schema["Embedding"].Type).Size);
+
+        // Starting weights of 9 units set a null width, in the network and the column alike (they were refused as 64 wide).
+        var nine = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", EmbeddingSize = 2, Epochs = 1, HiddenSize = 9, Pooling = Pooling.Max });
+        using (nine.Fit(data)) { }
+        (options.InitialWeights, options.Epochs) = (nine.LastNetwork!.Export(), 0);
+        var packaged = ml.BinaryClassification.Trainers.Lstm(options);
+        using var embedded = packaged.Fit(data);
+        Assert.Equal((Pooling.Max, 9), Shape(packaged.LastNetwork!.Options));
+        Assert.Equal(9, ((Microsoft.ML.Data.VectorDataViewType)embedded.Transform(data).Schema["Embedding"].Type).Size);
     }
 
     /// <summary>Float steps keep their final states over 64 units however short, and the tagger, which pools nothing, its 64;

@@ -172,6 +172,12 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// any data is seen.</summary>
     private bool AutomaticWidth => _options.HiddenSize is null && _options.PooledStateColumnName is null;
 
+    /// <summary>The width of the starting weights' network (its recurrent weights R [D, G·H, H]); null without them.</summary>
+    private int? WeightsWidth => _options.InitialWeights?.FirstOrDefault(w => w.Name == "layer0.R")?.Shape[^1];
+
+    /// <summary>The hidden size before any data is seen: as set, or the starting weights', or the family's default.</summary>
+    private int SchemaWidth => _options.HiddenSize ?? WeightsWidth ?? _options.HiddenSizeOrDefault;
+
     /// <summary>The training rows' tokens, summed, read up to half the ensemble's budget: large data is not read to the end.</summary>
     private TokenCount CountTokens(IDataView trainData, SequenceInput input, TaskAdapter task)
     {
@@ -237,7 +243,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             ? SchemaChecks.AddColumns<PooledStateColumn>(outputs, definition =>
             {
                 var column = definition[nameof(PooledStateColumn.Value)];
-                column.ColumnType = new VectorDataViewType(NumberDataViewType.Single, (_options.Bidirectional ? 2 : 1) * _options.HiddenSizeOrDefault);
+                column.ColumnType = new VectorDataViewType(NumberDataViewType.Single, (_options.Bidirectional ? 2 : 1) * SchemaWidth);
                 column.ColumnName = pooled;
             })
             : outputs;
@@ -300,8 +306,9 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         var weights = _options.InitialWeights;
         bool shortTokens = !task.PerStep && input.Kind != SequenceInputKind.Features
             && (weights is null ? tokens is { Short: true } : !weights.Any(w => w.Name == "pooling.query"));
-        int? weightsWidth = weights?.FirstOrDefault(w => w.Name == "layer0.R")?.Shape[^1];
-        if (AutomaticWidth) options.HiddenSize = weightsWidth ?? (shortTokens ? RecurrentDefaults.ShortSequenceHiddenSize : options.HiddenSize);
+        // Starting weights set a null hidden size to theirs, also with a pooled-state column (the schema knows it too).
+        if (_options.HiddenSize is null && WeightsWidth is { } width) options.HiddenSize = width;
+        else if (AutomaticWidth && shortTokens) options.HiddenSize = RecurrentDefaults.ShortSequenceHiddenSize;
         options.Input = input.Kind switch
         {
             SequenceInputKind.Features => InputKind.Features,
