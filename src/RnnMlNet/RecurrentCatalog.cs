@@ -8,8 +8,9 @@ namespace Microsoft.ML;
 
 /// <summary>
 /// RnnMlNet's entry points on <see cref="MLContext"/>'s catalogs, in ML.NET's own namespace so no extra <c>using</c> is needed:
-/// <c>ml.Transforms.Text.BuildVocabulary</c>, <c>ml.Transforms.Text.OneHotSequence</c>, and <c>Lstm</c>, <c>Gru</c>,
-/// <c>SimpleRnn</c> on the binary, multiclass and regression trainer catalogs.
+/// <c>ml.Transforms.Text.BuildVocabulary</c>, <c>OneHotSequence</c>, <c>SequenceGenerator</c> and <c>SequenceToSequence</c>;
+/// <c>Lstm</c>, <c>Gru</c> and <c>SimpleRnn</c> on the binary, multiclass and regression trainer catalogs; and
+/// <c>SequenceTagger</c> on the multiclass one.
 /// </summary>
 public static class RecurrentCatalog
 {
@@ -87,74 +88,119 @@ public static class RecurrentCatalog
     }
 
     /// <summary>An LSTM binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a Boolean.</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator Lstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Lstm(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>An LSTM binary classifier with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator Lstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.BinaryClassification, CellKind.Lstm, options);
 
     /// <summary>A GRU binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a Boolean.</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator Gru(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Gru(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A GRU binary classifier with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator Gru(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.BinaryClassification, CellKind.Gru, options);
 
     /// <summary>A SimpleRNN binary classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a Boolean.</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator SimpleRnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A SimpleRNN binary classifier with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator SimpleRnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.BinaryClassification, CellKind.SimpleRnn, options);
 
     /// <summary>An LSTM multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a key (MapValueToKey).</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Lstm(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>An LSTM multiclass classifier with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.MulticlassClassification, CellKind.Lstm, options);
 
     /// <summary>A GRU multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a key (MapValueToKey).</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Gru(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A GRU multiclass classifier with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.MulticlassClassification, CellKind.Gru, options);
 
     /// <summary>A SimpleRNN multiclass classifier. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a key (MapValueToKey).</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator SimpleRnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A SimpleRNN multiclass classifier with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator SimpleRnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.MulticlassClassification, CellKind.SimpleRnn, options);
 
     /// <summary>An LSTM regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a Single.</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator Lstm(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Lstm(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>An LSTM regressor with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator Lstm(this RegressionCatalog.RegressionTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.Regression, CellKind.Lstm, options);
 
     /// <summary>A GRU regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a Single.</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator Gru(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         Gru(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A GRU regressor with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator Gru(this RegressionCatalog.RegressionTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.Regression, CellKind.Gru, options);
 
     /// <summary>A SimpleRNN regressor. See <see cref="RecurrentTrainerEstimator"/>.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a Single.</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey), a one-hot sequence (OneHotSequence) or float steps.</param>
     public static RecurrentTrainerEstimator SimpleRnn(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         SimpleRnn(catalog, Options(labelColumnName, featureColumnName));
 
     /// <summary>A SimpleRNN regressor with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="RecurrentTrainerOptions"/>.</param>
     public static RecurrentTrainerEstimator SimpleRnn(this RegressionCatalog.RegressionTrainers catalog, RecurrentTrainerOptions options) =>
         Create(catalog, RecurrentTask.Regression, CellKind.SimpleRnn, options);
 
@@ -162,10 +208,15 @@ public static class RecurrentCatalog
     /// A sequence tagger (many-to-many, same length): one key label per step of the feature column, predicted as a
     /// PredictedLabel key vector aligned with the input. Bidirectional LSTM by default. See <see cref="RecurrentTrainerEstimator"/>.
     /// </summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="labelColumnName">Label column: a vector of keys (MapValueToKey over the tags), one per step.</param>
+    /// <param name="featureColumnName">Feature column: a vector of keys (BuildVocabulary, MapValueToKey) or float steps.</param>
     public static RecurrentTrainerEstimator SequenceTagger(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = RecurrentDefaults.LabelColumnName, string featureColumnName = RecurrentDefaults.FeatureColumnName) =>
         SequenceTagger(catalog, new SequenceTaggerOptions { LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName });
 
     /// <summary>A sequence tagger with every setting.</summary>
+    /// <param name="catalog">The trainer catalog.</param>
+    /// <param name="options">Every setting, each with its default stated; see <see cref="SequenceTaggerOptions"/>.</param>
     public static RecurrentTrainerEstimator SequenceTagger(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, SequenceTaggerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -13,6 +13,12 @@ public class SequenceToSequenceTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    public sealed class InputOnly
+    {
+        public string Input { get; set; } = "";
+        public string Prompt { get; set; } = "";
+    }
+
     public sealed class Pair
     {
         public string Input { get; set; } = "";
@@ -271,6 +277,10 @@ public class SequenceToSequenceTests : IDisposable
         var empty = Assert.Throws<InvalidOperationException>(() => ml.Transforms.Text.SequenceToSequence(Options(1)).Fit(ml.Data.LoadFromEnumerable(pairs)));
         Assert.Contains("Column 'Target', row 2", empty.Message);
         Assert.Contains("empty", empty.Message);
+        // Schema propagation checks the target as ML.NET's trainers check their label, as does the generator its text.
+        var inputOnly = EstimatorWorkout.ShapeOf<InputOnly>();
+        Assert.Contains("'Target'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceToSequence(Options(1)).GetOutputSchema(inputOnly)).Message);
+        Assert.Contains("'Text'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceGenerator(new SequenceGeneratorOptions()).GetOutputSchema(inputOnly)).Message);
         var beam = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { BeamWidth = 0 }));
         Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { EarlyStoppingPatience = 2, ValidationFraction = 0 })).Message);

@@ -19,8 +19,8 @@ namespace RnnMlNet.Generation;
 /// | | |
 /// | -- | -- |
 /// | Does this estimator need to look at the data to train its parameters? | Yes |
-/// | Training input | A text column, and optionally a text category column |
-/// | Scoring input | A text prompt column (may be empty), and the category column if trained with one |
+/// | Training input | A text column, and optionally a text category column or a known-size float vector to condition on |
+/// | Scoring input | A text prompt column (may be empty), and the condition column if trained with one |
 /// | Output column data type | Text |
 /// | Exportable to ONNX | Yes: the generation loop is an ONNX Loop inside the model; `RecurrentModelFile.ExportOnnx` writes it for padded batches of prompts |
 ///
@@ -28,7 +28,8 @@ namespace RnnMlNet.Generation;
 /// the network learns the next token at every step. Scoring runs the whole decoding loop inside the saved ONNX
 /// graph: greedy (Temperature 0) or sampling with temperature and top-k under a seed stored in the graph, up to
 /// MaximumLength tokens or &lt;/s&gt;. The output is the generated continuation (without the prompt).
-/// A category unseen in training raises an error naming the column when the row is scored.
+/// A category unseen in training, or a numeric condition that is not finite, raises an error naming the column when the
+/// row is scored.
 /// ]]></format>
 /// </remarks>
 public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITransformer>>
@@ -115,6 +116,8 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
+        // The training text, as ML.NET's trainers check their label here; then what scoring reads.
+        SchemaChecks.CheckText(inputSchema, _options.TextColumnName, "a text column with the training text");
         SchemaChecks.CheckText(inputSchema, _options.PromptColumnName, "a text column with the prompt");
         if (_options.ConditionColumnName is { } condition) SchemaChecks.CheckText(inputSchema, condition, "a text column with the conditioning category");
         if (_options.ConditionFeaturesColumnName is { } features)

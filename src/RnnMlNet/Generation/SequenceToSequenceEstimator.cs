@@ -96,6 +96,8 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         SchemaChecks.CheckText(inputSchema, _options.InputColumnName, "a text column of inputs");
+        // The target, as ML.NET's trainers check their label here.
+        SchemaChecks.CheckText(inputSchema, _options.TargetColumnName, "a text column of targets");
         var withOutput = SchemaChecks.AddTextColumn(inputSchema, _options.OutputColumnName);
         return _options.AttentionWeightsColumnName is { } weights
             ? SchemaChecks.AddColumns<AttentionWeightsColumn>(withOutput, d => d[nameof(AttentionWeightsColumn.Weights)].ColumnName = weights)

@@ -107,7 +107,7 @@ public static class RecurrentModelFile
             0 => throw new InvalidDataException($"'{modelZipPath}' holds {graphs.Count} ONNX graph(s) ({string.Join(", ", graphs.Select(g => g.Model.Graph.Name))}), " +
                 "none of them a recurrent model written by RnnMlNet."),
             _ => throw new InvalidDataException($"'{modelZipPath}' holds {recurrent.Count} recurrent models ({string.Join(", ", recurrent.Select(g => KindOf(g.Model)))}); " +
-                "save the pipeline that holds the one to export on its own."),
+                "save the pipeline that holds the one you want on its own."),
         };
     }
 

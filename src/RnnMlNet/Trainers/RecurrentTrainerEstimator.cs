@@ -17,8 +17,8 @@ namespace RnnMlNet.Trainers;
 /// ### Estimator characteristics
 /// | | |
 /// | -- | -- |
-/// | Machine learning task | Binary classification, multiclass classification or regression |
-/// | Is normalization required? | No |
+/// | Machine learning task | Binary classification, multiclass classification, regression or sequence tagging |
+/// | Is normalization required? | No for token keys; float steps and a regression label train best near unit scale (the births sample standardises both) |
 /// | Is caching required? | No, but it helps: the rows are streamed from the input once per epoch (AppendCacheCheckpoint avoids re-running upstream transforms) |
 /// | Required NuGet in addition to Microsoft.ML | RnnMlNet (brings Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime) |
 /// | Exportable to ONNX | Yes: <see cref="Onnx.RecurrentModelFile.ExportOnnx"/> |
@@ -29,8 +29,9 @@ namespace RnnMlNet.Trainers;
 /// vector of steps with <see cref="RecurrentTrainerOptions.FeaturesPerStep"/> values per step.
 /// With <see cref="RecurrentTrainerOptions.SideFeatureColumnName"/>, a float vector of known size (such as FeaturizeText's
 /// n-grams) is read beside the sequence by a linear wide part joined to the head (wide and deep).
-/// The label is Boolean (binary), a key (multiclass) or Single (regression). The outputs are the columns ML.NET's own
-/// trainers produce for the task, so Evaluate, CrossValidate and PredictionEngine work unchanged.
+/// The label is Boolean (binary), a key (multiclass), Single (regression) or a key vector, one per step (tagging). The
+/// outputs are the columns ML.NET's own trainers produce for the task, so Evaluate, CrossValidate and PredictionEngine
+/// work unchanged.
 ///
 /// ### What Fit returns
 /// A <see cref="TransformerChain{TLastTransformer}"/> of an OnnxTransformer holding the trained network as a
