@@ -166,7 +166,10 @@ public class BadInputTests : IDisposable
         Assert.Contains("missing", key.Message);
         var steps = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1], Value = float.NaN } });
         var value = Assert.Throws<InvalidOperationException>(() => ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", LabelColumnName = "Value", Epochs = 1 }).Fit(steps));
-        Assert.Contains("Column 'Value', row 0", value.Message);
+        Assert.Contains("Column 'Value', row 0: the label is missing (NaN)", value.Message);
+        var infinite = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1], Value = float.PositiveInfinity } });
+        Assert.Contains("expected a finite number", Assert.Throws<InvalidOperationException>(() =>
+            ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", LabelColumnName = "Value", Epochs = 1 }).Fit(infinite)).Message);
     }
 
     /// <summary>A hold-out that drew no row left early stopping a validation loss of 0 that no later epoch beats, so the

@@ -20,7 +20,7 @@ internal sealed class RegressionTask(string labelColumnName) : SingleOutputTask<
         return position =>
         {
             getter(ref label);
-            return float.IsFinite(label) ? [label] : throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: the label is missing ({label}).");
+            return float.IsFinite(label) ? [label] : throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: the label is {(float.IsNaN(label) ? "missing (NaN)" : $"{label}")}; expected a finite number.");
         };
     }
 }
