@@ -80,6 +80,11 @@ public abstract class LearningRateSchedule
             : after.Rate(baseRate, epochsDone - warmupEpochs, Math.Max(1, (int)Math.Ceiling(totalEpochs - warmupEpochs)));
 
         public override string ToString() => FormattableString.Invariant($"WarmUp({warmupEpochs:R}, {after})");
+
+        // The schedule after the warm-up hears of every Fit and epoch, so reduce-on-plateau after a warm-up acts.
+        internal override void Start() => after.Start();
+
+        internal override void EndEpoch(double? validationLoss) => after.EndEpoch(validationLoss);
     }
 
     private sealed class PlateauSchedule(double factor, int patience) : LearningRateSchedule
