@@ -188,6 +188,31 @@ public class OptionsTests : IDisposable
         Assert.Empty(reached.Concat(exceptions).Where(t => t.Namespace!.StartsWith("RnnMlNet.Core", StringComparison.Ordinal)).Select(t => t.FullName));
     }
 
+    /// <summary>With rows held out (the count of a streamed part is unknown until an epoch ends), a warm-up still ramps
+    /// through the first epoch, by the rows the split keeps, up to the base rate (it stayed at its start, a thousandth of
+    /// the rate, for the whole epoch).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AWarmUpRampsThroughTheFirstEpochWithAHoldOut(bool lastRows)
+    {
+        var ml = _temp.Context();
+        var batches = new List<BatchReport>();
+        var options = new RecurrentTrainerOptions
+        {
+            FeatureColumnName = "Tokens", HiddenSize = 4, EmbeddingSize = 3, Epochs = 2, BatchSize = 10, LearningRate = 0.01, EnsembleSize = 1,
+            ValidationFraction = 0.2, HoldOutLastRows = lastRows, Schedule = LearningRateSchedule.WarmUp(1, LearningRateSchedule.Constant),
+            BatchProgress = new ImmediateProgress<BatchReport>(batches.Add),
+        };
+        using (ml.BinaryClassification.Trainers.Lstm(options).Fit(SyntheticData.Load(ml, SyntheticData.TokenRows(200, 3)))) { }
+        var first = batches.Where(b => b.Epoch == 1).ToList();
+        Assert.All(first, b => Assert.Equal(first.Count, b.BatchesInEpoch));
+        Assert.Equal(first.Select(b => b.LearningRate).Order(), first.Select(b => b.LearningRate));
+        // Each batch's rate is set by the batches before it: the last of n runs at (n − 1) / n of the base rate.
+        Assert.Equal(0.01 * (first.Count - 1) / first.Count, first[^1].LearningRate, 12);
+        Assert.All(batches.Where(b => b.Epoch == 2), b => Assert.Equal(0.01, b.LearningRate, 12));
+    }
+
     /// <summary>For a time series: the last rows in the data's order are held out, never rows between training rows.</summary>
     [Fact]
     public void HoldingOutTheLastRowsHoldsOutTheEndOfTheData()

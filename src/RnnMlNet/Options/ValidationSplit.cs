@@ -50,6 +50,23 @@ internal readonly struct ValidationSplit
         return groups is null ? share + "rows" : $"{share}groups of {groups}";
     }
 
+    /// <summary>How many of <paramref name="rows"/> rows are in the validation part (or the training part); null for a split
+    /// by groups, whose rows are not known without reading the key column.</summary>
+    public long? RowsIn(long rows, bool validation, bool grouped)
+    {
+        if (HoldsOut && grouped) return null;
+        long held = !HoldsOut ? 0 : _firstHeldOut >= 0 ? Math.Max(0, rows - _firstHeldOut) : CountWhere(rows, IsValidation);
+        return validation ? held : rows - held;
+    }
+
+    private static long CountWhere(long rows, Func<long, bool> held)
+    {
+        long count = 0;
+        for (long position = 0; position < rows; position++)
+            if (held(position)) count++;
+        return count;
+    }
+
     /// <summary>Whether the row at <paramref name="position"/> (0-based, in the data's order), or in the group of that
     /// number, is held out.</summary>
     public bool IsValidation(long position)

@@ -7,12 +7,17 @@ namespace RnnMlNet.Trainers;
 /// <summary>
 /// Streams labelled sequences from an IDataView with a fresh cursor each epoch, so training memory does not grow with
 /// the number of rows. <see cref="ValidationSplit"/> puts each row in either the training or the validation part, by the
-/// row's position, or by its group when a <paramref name="samplingKey"/> column names one.
+/// row's position, or by its group when a <paramref name="samplingKey"/> column names one. <paramref name="rows"/> is the
+/// data's row count when the caller has counted it (0 when not), so that the part's count, and with it the first epoch's
+/// batch count that schedules need, is known without reading the rows.
 /// </summary>
 internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input, TaskAdapter task, ValidationSplit split, bool validation,
-    CancellationToken cancellation, DataViewSchema.Column? samplingKey = null) : ISequenceSource<float>
+    CancellationToken cancellation, DataViewSchema.Column? samplingKey = null, long rows = 0) : ISequenceSource<float>
 {
-    public int? Count => !split.HoldsOut && data.GetRowCount() is long rows ? (int)Math.Min(rows, int.MaxValue) : null;
+    private readonly Lazy<int?> _count = new(() => (data.GetRowCount() ?? (rows > 0 ? rows : null)) is long all
+        && split.RowsIn(all, validation, grouped: samplingKey is not null) is long part ? (int)Math.Min(part, int.MaxValue) : null);
+
+    public int? Count => _count.Value;
 
     public IEnumerable<LabeledSequence<float>> Read() => Read(0, 1);
 

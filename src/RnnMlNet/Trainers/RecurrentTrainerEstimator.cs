@@ -106,7 +106,9 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             samplingKey = null;
         }
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
-        bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows);
+        // A schedule other than constant needs the first epoch's batch count too (a warm-up would stay at its start).
+        bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows
+            || _options.Schedule != LearningRateSchedule.Constant);
         long rows = countRows ? CountRows(trainData) : 0;
         if (samplingKey is { } groups && _options.Epochs != 0 && !HoldOutOf(_options, external: false, tokens, rows).Split.HoldsOut)
             throw new ArgumentOutOfRangeException(nameof(trainData), $"SamplingKeyColumnName '{groups.Name}' groups the held-out rows, but nothing is held out: " +
@@ -143,7 +145,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         var holdOut = HoldOutOf(options, external: validationData is not null, tokens, rows);
         if (samplingKey is { } key) SamplingKey.CheckSplit(trainData, key, holdOut.Split, options.Seed);
-        DataViewSequenceSource Part(IDataView data, bool validation) => new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey);
+        DataViewSequenceSource Part(IDataView data, bool validation, long dataRows = 0) =>
+            new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey, dataRows);
         var training = options.ToTrainingOptions(holdOut, tokens,
             _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
         training.HoldOutDescription = validationData is not null ? "the validation data given" : holdOut.Split.Describe(samplingKey?.Name);
@@ -153,8 +156,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             training.AveragedEpochs = options.AveragedEpochsWith(holdOut.Patience);
         }
         return new RecurrentTrainer<float>(network, task.Loss, training)
-            .Fit(Part(trainData, validation: false), validationData is not null ? Part(validationData, validation: false)
-                : holdOut.Split.HoldsOut ? Part(trainData, validation: true) : null);
+            .Fit(Part(trainData, validation: false, rows), validationData is not null ? Part(validationData, validation: false)
+                : holdOut.Split.HoldsOut ? Part(trainData, validation: true, rows) : null);
     }
 
     /// <summary>The rows held out of the training data for early stopping, by the options and the data (none when
