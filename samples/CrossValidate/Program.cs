@@ -14,6 +14,7 @@ using RnnMlNet.Trainers;
 
 string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
 string folder = args.Length > 1 ? args[1] : Path.GetTempPath();
+Directory.CreateDirectory(folder);
 var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromTextFile<NameRow>(csv, separatorChar: ',', hasHeader: true);
 

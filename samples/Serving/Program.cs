@@ -8,12 +8,14 @@ using RnnMlNet.Onnx;
 using RnnMlNet.Prediction;
 using RnnMlNet.Trainers;
 
-string modelPath = args.Length > 0 && args[0].EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? args[0] : TrainAndSave();
+bool modelGiven = args.Length > 0 && args[0].EndsWith(".zip", StringComparison.OrdinalIgnoreCase);
+string modelPath = modelGiven ? args[0] : TrainAndSave();
 var ml = new MLContext();
 var model = RecurrentModelFile.Load(ml, modelPath, out var schema);
 using var pool = new PredictionEnginePool<NameRow, NamePrediction>(ml, model, schema);
 
-var app = WebApplication.CreateBuilder(args).Build();
+// ASP.NET Core's arguments only: it reads an absolute model path ("/tmp/…") as a "/key value" option that swallows --urls.
+var app = WebApplication.CreateBuilder(modelGiven ? args[1..] : args).Build();
 app.MapGet("/health", () => Results.Ok("ready"));
 app.MapPost("/predict", (NameRequest request) =>
 {

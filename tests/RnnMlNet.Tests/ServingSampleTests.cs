@@ -26,26 +26,19 @@ public class ServingSampleTests : IDisposable
         string server = AppContext.BaseDirectory.Replace(Path.Combine("tests", "RnnMlNet.Tests"), Path.Combine("samples", "Serving"), StringComparison.Ordinal) + "Serving.dll";
         Assert.True(File.Exists(server), $"{server} is not built.");
         int port = FreePort();
-        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        // Nothing is redirected: an unread pipe would fill with the server's log (and ONNX Runtime's warnings) and block it.
-        var start = new ProcessStartInfo(host) { UseShellExecute = false };
-        foreach (string argument in new[] { "exec", server, "--urls", $"http://127.0.0.1:{port}" }) start.ArgumentList.Add(argument);
-        // The server's saved model and ML.NET's copies of its graph go to this test's folder, removed afterwards.
-        start.Environment["TMPDIR"] = _temp.Path;
-        using var process = Process.Start(start)!;
+        using var process = StartServer(server, port);
+        var sequential = new List<Answer>();
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
             await WaitUntilReady(client, process);
 
-            string[] names = ["Alexandra", "Alexander", "Maria", "Mario", "Yvonne", "Kevin", "Leia", "Anakin"];
-            var sequential = new List<Answer>();
-            foreach (var name in names) sequential.Add(await Predict(client, name));
-            Assert.Equal(names, sequential.Select(a => a.Name));
+            foreach (var name in Names) sequential.Add(await Predict(client, name));
+            Assert.Equal(Names, sequential.Select(a => a.Name));
             Assert.True(sequential[2].Female && !sequential[1].Female, "Maria should be female and Alexander male.");
 
-            var concurrent = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Predict(client, names[i % names.Length])));
-            for (int i = 0; i < concurrent.Length; i++) Assert.Equal(sequential[i % names.Length], concurrent[i]);
+            var concurrent = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Predict(client, Names[i % Names.Length])));
+            for (int i = 0; i < concurrent.Length; i++) Assert.Equal(sequential[i % Names.Length], concurrent[i]);
 
             using var bad = await client.PostAsJsonAsync("/predict", new { name = "" });
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
@@ -56,6 +49,39 @@ public class ServingSampleTests : IDisposable
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
+
+        // The saved model by its absolute path, then ASP.NET Core's own --urls, which the path used to swallow.
+        string model = Path.Combine(_temp.Path, "rnnmlnet-serving-names.zip");
+        Assert.True(File.Exists(model), $"{model} was not saved.");
+        int second = FreePort();
+        using var loaded = StartServer(server, second, model);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{second}"), Timeout = TimeSpan.FromSeconds(30) };
+            await WaitUntilReady(client, loaded);
+            Assert.Equal(sequential[2], await Predict(client, Names[2]));
+        }
+        finally
+        {
+            loaded.Kill(entireProcessTree: true);
+            loaded.WaitForExit();
+        }
+    }
+
+    private static readonly string[] Names = ["Alexandra", "Alexander", "Maria", "Mario", "Yvonne", "Kevin", "Leia", "Anakin"];
+
+    /// <summary>The sample's server on <paramref name="port"/>, with a saved model's path first when given. Nothing is
+    /// redirected: an unread pipe would fill with the server's log (and ONNX Runtime's warnings) and block it. The saved
+    /// model and ML.NET's copies of its graph go to this test's folder, removed afterwards.</summary>
+    private Process StartServer(string server, int port, string? model = null)
+    {
+        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        string[] modelArgument = model is null ? [] : [model];
+        foreach (string argument in (string[])["exec", server, .. modelArgument, "--urls", $"http://127.0.0.1:{port}"])
+            start.ArgumentList.Add(argument);
+        start.Environment["TMPDIR"] = _temp.Path;
+        return Process.Start(start)!;
     }
 
     private static async Task<Answer> Predict(HttpClient client, string name)
