@@ -130,6 +130,8 @@ public static class PngPlots
 
     private static Plot LinePlot(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series, bool logY)
     {
+        var drawable = series.SelectMany(s => DrawableRuns(s.Points, logY)).SelectMany(run => run).ToArray();
+        if (drawable.Length == 0) throw LineChart.NothingToDraw(logY);
         var plot = new Plot();
         plot.Title(title);
         plot.XLabel(xLabel);
@@ -149,12 +151,17 @@ public static class PngPlots
             }
         }
         if (logY)
+        {
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
             {
                 IntegerTicksOnly = true,
                 LabelFormatter = exponent => $"1e{exponent:0}",
                 MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
             };
+            // Whole decades, as the SVG chart: norms within one decade would leave the integer ticks none to label.
+            double low = Math.Floor(drawable.Min(p => Math.Log10(p.Y))), high = Math.Ceiling(drawable.Max(p => Math.Log10(p.Y)));
+            plot.Axes.SetLimitsY(low, Math.Max(high, low + 1));
+        }
         plot.ShowLegend(Alignment.UpperRight);
         return plot;
     }

@@ -117,6 +117,19 @@ public class PngPlotsTests : IDisposable
                     $"{lines[line].Item1}, step {t + 1}: not drawn at log10 of its norm.");
     }
 
+    /// <summary>Norms within one decade (2 to 8) still get a labelled axis: it spans whole decades, as the SVG chart's; series
+    /// with nothing drawable are refused as the SVG chart refuses them, rather than drawn blank.</summary>
+    [Fact]
+    public void TheLogAxisSpansWholeDecadesAndNothingToDrawIsRefused()
+    {
+        var plot = PngPlots.GradientFlowPlot([("flat", [2.0, 5.0, 8.0])], "flow");
+        var limits = plot.Axes.GetLimits();
+        Assert.Equal((0.0, 1.0), (limits.Bottom, limits.Top));
+        using (Render(plot)) { }
+        Assert.Contains(plot.Axes.Left.TickGenerator.Ticks, tick => tick.IsMajor && tick.Label.Length > 0);
+        Assert.Contains("log scale", Assert.Throws<ArgumentException>(() => PngPlots.GradientFlowPlot([("zeros", [0.0, 0.0])], "flow")).Message);
+    }
+
     [Fact]
     public void FilesArePngsOfTheAskedSizeWrittenWhole()
     {

@@ -17,6 +17,10 @@ public static class LineChart
     private const double Width = 640, Height = 400, Left = 70, Right = 160, Top = 40, Bottom = 50;
     private static readonly string[] Colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
 
+    /// <summary>The error for series with no drawable point, shared with the PNG charts.</summary>
+    internal static ArgumentException NothingToDraw(bool logY) =>
+        new($"The series have no point to draw{(logY ? " (a log scale needs positive values)" : "")}.", "series");
+
     /// <summary>Draws <paramref name="series"/> under <paramref name="title"/>.</summary>
     /// <param name="title">Chart title.</param>
     /// <param name="xLabel">Label of the x axis.</param>
@@ -30,7 +34,7 @@ public static class LineChart
         ArgumentNullException.ThrowIfNull(series);
         bool Drawable((double X, double Y) p) => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!logY || p.Y > 0);
         var points = series.SelectMany(s => s.Points).Where(Drawable).ToArray();
-        if (points.Length == 0) throw new ArgumentException($"The series have no point to draw{(logY ? " (a log scale needs positive values)" : "")}.", nameof(series));
+        if (points.Length == 0) throw NothingToDraw(logY);
         double Scale(double y) => logY ? Math.Log10(y) : y;
         double xMin = points.Min(p => p.X), xMax = points.Max(p => p.X), yMin = points.Min(p => Scale(p.Y)), yMax = points.Max(p => Scale(p.Y));
         if (logY) (yMin, yMax) = (Math.Floor(yMin), Math.Ceiling(yMax));
