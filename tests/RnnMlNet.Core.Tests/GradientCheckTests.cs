@@ -263,6 +263,26 @@ public class GradientCheckTests
         }
     }
 
+    /// <summary>A pass in inference mode (saliency, gradient flow) backs up through no dropout mask, also between layers,
+    /// even after a training pass left masks behind: the input gradient is the inference loss's.</summary>
+    [Fact]
+    public void AnInferencePassBacksUpThroughNoDropout()
+    {
+        var random = new Random(8);
+        var (options, loss) = Configure(CellKind.Lstm, bidirectional: false, InputKind.Features, HeadKind.LastHidden, layers: 2, LossKind.Binary);
+        options.Dropout = 0.5;
+        var network = new RecurrentNetwork<double>(options, seed: 2);
+        TestData.Jitter(network, random);
+        var examples = TestData.RaggedLengths.Select(length => new LabeledSequence<double>(
+            TestData.RandomSequence<double>(options, length, random), [random.Next(2)])).ToArray();
+        SequenceBatch<double> Batch() => SequenceBatch<double>.Create(examples, targetsPerStep: false);
+
+        LossAt(network, loss, Batch, computeGradient: true);
+        LossAt(network, loss, Batch, computeGradient: true, training: false);
+        for (int s = 0; s < examples.Length; s++)
+            FiniteDifferences.AssertMatches(examples[s].Input.Features!, network.InputGradientOf(s), () => LossAt(network, loss, Batch, training: false), null);
+    }
+
     internal static (NetworkOptions, Loss<double>) Configure(CellKind cell, bool bidirectional, InputKind input, HeadKind head, int layers, LossKind lossKind)
     {
         var options = new NetworkOptions
@@ -312,10 +332,10 @@ public class GradientCheckTests
     /// function of the weights.
     /// </summary>
     private static double LossAt(RecurrentNetwork<double> network, Loss<double> loss, Func<SequenceBatch<double>> batchOf, bool computeGradient = false,
-        RecurrentState<double>? initial = null, RecurrentState<double>? finalWeights = null)
+        RecurrentState<double>? initial = null, RecurrentState<double>? finalWeights = null, bool training = true)
     {
         var batch = batchOf();
-        var output = network.Forward(batch, training: true, new Random(99), initial);
+        var output = network.Forward(batch, training, new Random(99), initial);
         var grad = new double[output.Rows * output.Outputs];
         double value = loss.Evaluate(output.SortedLogits, batch.Targets, output.RowMask, output.Rows, output.Outputs, grad);
         if (finalWeights is not null)

@@ -29,7 +29,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
     private T[] _lastHeadInput = Array.Empty<T>();
     private int[]? _droppedTokens;
     private RecurrentState<T>? _initialStateGrad;
-    private bool _embeddingFolded, _inputDropped, _outputDropped;
+    private bool _embeddingFolded, _inputDropped, _outputDropped, _betweenDropped;
     private T[] _firstInputGrad = Array.Empty<T>();
 
     /// <summary>Builds the network and initialises its weights from <paramref name="seed"/>.</summary>
@@ -109,6 +109,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
         var random = dropoutRandom ?? Random.Shared;
         _inputDropped = training && Options.InputDropout > 0;
         _outputDropped = training && Options.OutputDropout > 0;
+        _betweenDropped = training && Options.Dropout > 0 && _dropouts.Length > 0;
         // Input dropout masks the embedded rows themselves, so they are formed rather than folded into W_i.
         _embeddingFolded = FoldsEmbedding(batch) && !_inputDropped;
         int[]? tokens = training && Options.WordDropout > 0 ? DropWords(batch, random) : batch.Tokens;
@@ -125,7 +126,7 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             layer.CopyFinalState(finalSorted.LayerHidden(l), finalSorted.LayerCell(l));
             if (last && !everyOutput) break;
             T[] output = layer.Output;
-            if (training && l < _dropouts.Length && Options.Dropout > 0)
+            if (_betweenDropped && l < _dropouts.Length)
                 output = _dropouts[l].Forward(output, batch.MaxLength, b, layer.OutputSize, random);
             if (last && _outputDropped)
                 output = _outputDropout.Forward(output, batch.MaxLength, b, layer.OutputSize, random);
@@ -188,7 +189,8 @@ public sealed class RecurrentNetwork<T> where T : unmanaged, IFloatingPointIeee7
             layer.Backward(outputGrad, finalHidden, Options.Cell == CellKind.Lstm ? finalCell : default, needInputGrad, threads);
             if (!needInputGrad) break;
             int inputLength = checked((int)(rows * (l > 0 ? _layers[l - 1].OutputSize : Options.InputWidth)));
-            outputGrad = l > 0 && Options.Dropout > 0 && _dropouts.Length > 0
+            // Only through the masks this forward pass drew: a pass in inference mode drew none.
+            outputGrad = l > 0 && _betweenDropped
                 ? _dropouts[l - 1].Backward(layer.InputGradient, batch.MaxLength)
                 : layer.InputGradient.AsSpan(0, inputLength);
         }
