@@ -82,6 +82,11 @@ public class OnnxExportContractTests : IDisposable
         var empty = TokenBatch([rows[0].Tokens, []]);
         Assert.True(float.IsNaN(Run(session, empty, "Logit")[1, 0]));
         Assert.Equal(scores[0], Run(session, empty, "Logit")[0, 0], 1e-5);
+        // So is every row of a batch with no steps at all (T = 0), whatever its length says, not an error of the whole batch.
+        var noSteps = TokenBatch([[], []], extraSteps: 0);
+        ((DenseTensor<int>)noSteps[1].Value)[1] = 3;
+        var none = Run(session, noSteps, "Logit");
+        Assert.True(float.IsNaN(none[0, 0]) && float.IsNaN(none[1, 0]));
         // A length past the batch's steps reads the steps there are (the operators alone would refuse the whole batch).
         var tooLong = TokenBatch([rows[0].Tokens], extraSteps: 0);
         ((DenseTensor<int>)tooLong[1].Value)[0] += 3;
@@ -150,6 +155,11 @@ public class OnnxExportContractTests : IDisposable
         Assert.True(float.IsNaN(predictions[1, 0]));
         Assert.Equal(expected[0], predictions[0, 0], 1e-5);
         Assert.Equal(expected[2], predictions[2, 0], 1e-5);
+
+        // A batch with no steps at all (T = 0) is refused row by row, not as a whole.
+        var none = Run(session, [NamedOnnxValue.CreateFromTensor("Steps", new DenseTensor<float>([2, 0, 2])),
+            NamedOnnxValue.CreateFromTensor("SequenceLengths", new DenseTensor<int>(new[] { 0, 3 }, [2]))], "Prediction");
+        Assert.True(float.IsNaN(none[0, 0]) && float.IsNaN(none[1, 0]));
     }
 
     [Fact]

@@ -122,7 +122,12 @@ internal static class ExportGraph
         string? nonFinite = null;
         if (description.Input == SequenceInputKind.Features)
         {
-            string all = g.Input("Steps", DataType.Float, "N", "T", options.FeaturesPerStep);
+            // At least one step (of zeros) for a batch of none, which the operators refuse; its rows stay refused, as their
+            // lengths are first cut to the steps given.
+            string steps = g.Input("Steps", DataType.Float, "N", "T", options.FeaturesPerStep);
+            given = RecurrentGraph.AtMostSteps(g, given, steps, 1, "given_steps");
+            string all = g.Node("Reshape", [RecurrentGraph.AtLeastOneStep(g, g.Node("Reshape", [steps, g.Longs("steps.flat", 0, -1)]), options.FeaturesPerStep),
+                g.Longs("steps.shape", 0, -1, options.FeaturesPerStep)]);
             // As in the saved model, a NaN or infinite value anywhere in a row's steps (even past MaximumLength) refuses it;
             // padding past the row's length is never read.
             string allTimeMajor = g.Node("Transpose", [all], null, OnnxGraphBuilder.Ints("perm", 1, 0, 2));
@@ -133,7 +138,11 @@ internal static class ExportGraph
         else
         {
             // Keys, or the tokens of a one-hot column (its hot slot + 1), through the embedding or the rows of W_i.
-            string tokenIds = g.Input("TokenIds", DataType.Int64, "N", "T");
+            // At least one step (id 0) for a batch of none, which the operators refuse; its rows stay refused, as their
+            // lengths are first cut to the steps given.
+            string givenIds = g.Input("TokenIds", DataType.Int64, "N", "T");
+            given = RecurrentGraph.AtMostSteps(g, given, givenIds, 1, "given_ids");
+            string tokenIds = RecurrentGraph.AtLeastOneStep(g, givenIds, 1);
             // A one-hot column has no step for an unknown word (an all-zero row, which the ML.NET model drops): so neither here.
             if (description.Input == SequenceInputKind.OneHotSteps) (tokenIds, given) = KnownFirst(g, tokenIds, given);
             string ids = RecurrentGraph.FirstSteps(g, tokenIds, description.MaximumLength);
