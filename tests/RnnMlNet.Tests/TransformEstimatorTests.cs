@@ -46,6 +46,17 @@ public class TransformEstimatorTests : IDisposable
         var ids = model.Transform(data).GetColumn<VBuffer<uint>>("Ids").Select(v => v.DenseValues().ToArray()).ToArray();
         Assert.Equal([0u, 1u, 2u, 1u], ids[0]);
         Assert.Equal([0u], ids[2]);
+
+        // The estimator keeps the settings it checked: changing the options afterwards changes nothing.
+        var options = new VocabularyEstimator.Options { OutputColumnName = "Ids", InputColumnName = "Tokens", MaximumSize = 2 };
+        var estimator = ml.Transforms.Text.BuildVocabulary(options);
+        options.MaximumSize = 0;
+        var oneHot = new OneHotSequenceEstimator.Options { OutputColumnName = "OneHot", InputColumnName = "Ids", MaximumLength = 3 };
+        var padding = ml.Transforms.Text.OneHotSequence(oneHot);
+        oneHot.MaximumLength = 0;
+        Assert.Equal(["a", "b"], ((ITransformer)estimator.Fit(data)).GetVocabulary(data.Schema, "Ids"));
+        using var padded = padding.Fit(estimator.Fit(data).Transform(data));
+        Assert.Equal(3, padding.Settings.MaximumLength);
     }
 
     [Fact]

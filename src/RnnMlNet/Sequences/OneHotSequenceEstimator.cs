@@ -57,11 +57,15 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
 
         /// <summary>Where long sequences are cut. Default <see cref="SequenceSide.Post"/> (keep the first T tokens).</summary>
         public SequenceSide Truncation { get; set; } = SequenceSide.Post;
+
+        /// <summary>A copy, so that the estimator keeps the settings it checked whatever the caller changes later.</summary>
+        internal Options Copy() => (Options)MemberwiseClone();
     }
 
     internal OneHotSequenceEstimator(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options.Copy();
         if (options.MaximumLength < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaximumLength, $"maximumLength is {options.MaximumLength}; expected at least 1 step.");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("The output column needs a name.", nameof(options));

@@ -42,11 +42,15 @@ public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransforme
 
         /// <summary>Fewest occurrences for a token to be kept. Default 1.</summary>
         public int MinimumCount { get; set; } = 1;
+
+        /// <summary>A copy, so that the estimator keeps the settings it checked whatever the caller changes later.</summary>
+        internal Options Copy() => (Options)MemberwiseClone();
     }
 
     internal VocabularyEstimator(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options.Copy();
         if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("The output column needs a name.", nameof(options));
         if (options.MaximumSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaximumSize, "MaximumSize must be at least 1.");
         if (options.MinimumCount < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MinimumCount, "MinimumCount must be at least 1.");
