@@ -444,12 +444,13 @@ public class TrainerTests
         string path = Path.Combine(folder, "run.checkpoint");
         try
         {
-            void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null, int stepEvery = 2, double dropout = 0) =>
-                new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Layers = 2, Dropout = dropout, Threads = 1 }, seed: 1),
+            void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null, int stepEvery = 2, double dropout = 0,
+                Pooling pooling = Pooling.Last, int examples = 0) =>
+                new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Layers = 2, Dropout = dropout, Pooling = pooling, Threads = 1 }, seed: 1),
                     new BinaryCrossEntropy<float>(), new TrainingOptions
                     {
                         Epochs = 3, LearningRate = rate, Schedule = LearningRateSchedule.Step(stepEvery, 0.5), CheckpointPath = path, CancellationToken = token, OnEpoch = onEpoch,
-                    }).Fit(Examples);
+                    }).Fit(examples == 0 ? Examples : Examples.Take(examples).ToArray());
             using var cancel = new CancellationTokenSource();
             Assert.Throws<OperationCanceledException>(() => Train(0.01, cancel.Token, _ => cancel.Cancel()));
 
@@ -459,6 +460,10 @@ public class TrainerTests
             // Settings that change the weights but not the parameters' shapes: the schedule's, the dropout rate.
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, stepEvery: 3)).Message);
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, dropout: 0.2)).Message);
+            // Settings that add no parameter: the pooling over steps.
+            Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, pooling: Pooling.Max)).Message);
+            // Other data under the same options: fewer batches per epoch.
+            Assert.Contains("batches per epoch", Assert.Throws<InvalidDataException>(() => Train(0.01, examples: Examples.Length / 2)).Message);
 
             byte[] bytes = File.ReadAllBytes(path);
             bytes[bytes.Length / 2] ^= 0x10;

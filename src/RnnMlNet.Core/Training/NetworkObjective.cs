@@ -16,8 +16,11 @@ internal sealed class NetworkObjective<T>(RecurrentNetwork<T> network, Loss<T> l
 
     public bool TargetsPerStep => network.Options.Head != HeadKind.LastHidden;
 
+    // The head and the pooling add no parameter of their own (but attention's query), so they are named: a tagger's
+    // checkpoint, or a max-pooling one, is no classifier's to resume. The final states' head keeps its earlier text.
     string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant(
-        $"{loss}|dropout {network.Options.Dropout:R},{network.Options.InputDropout:R},{network.Options.OutputDropout:R},{network.Options.WordDropout:R}");
+        $"{loss}|dropout {network.Options.Dropout:R},{network.Options.InputDropout:R},{network.Options.OutputDropout:R},{network.Options.WordDropout:R}") +
+        (network.Options is { Head: HeadKind.LastHidden, Pooling: Pooling.Last } ? "" : $"|{network.Options.Head} {network.Options.Pooling}");
 
     double[][][]? ITrainingObjective<T>.GradientReachingEachStep() => network.GradientReachingEachStep();
 

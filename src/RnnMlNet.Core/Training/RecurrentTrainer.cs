@@ -89,6 +89,10 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             if (checkpoint.Validating is bool validating && validating != (validation is not null))
                 throw new InvalidDataException($"Checkpoint '{_options.CheckpointPath}' was written by training {(validation is null ? "with" : "without")} " +
                     $"validation rows, and this training has {(validation is null ? "none" : "some")}; delete it, or give this training a checkpoint path of its own.");
+            // Other data (another fold, say) under the same options: its batch count, where both are known, tells.
+            if (batchesPerEpoch is int batches && checkpoint.BatchesPerEpoch is int written && batches != written)
+                throw new InvalidDataException($"Checkpoint '{_options.CheckpointPath}' was written for {written} batches per epoch, and this training's data " +
+                    $"makes {batches}: it holds other data's training; delete it, or give this training a checkpoint path of its own.");
             checkpoint.Weights.CopyTo(_objective.Parameters.Values, 0);
             _optimizer.Import(checkpoint.OptimizerSteps, checkpoint.OptimizerState);
             epochs.AddRange(checkpoint.History);
