@@ -267,11 +267,11 @@ public class OptionsTests : IDisposable
     {
         var ml = _temp.Context();
         var data = SyntheticData.Load(ml, SyntheticData.TokenRows(300, 3));
-        RecurrentModelSummary Train(int epochs)
+        RecurrentModelSummary Train(int epochs, int? patience = 2)
         {
             var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
             {
-                FeatureColumnName = "Tokens", HiddenSize = 8, EmbeddingSize = 4, Epochs = epochs, LearningRate = 0.01, ValidationFraction = 0.3, EarlyStoppingPatience = 2, Seed = 3,
+                FeatureColumnName = "Tokens", HiddenSize = 8, EmbeddingSize = 4, Epochs = epochs, LearningRate = 0.01, ValidationFraction = 0.3, EarlyStoppingPatience = patience, Seed = 3,
             });
             using var model = trainer.Fit(data);
             return trainer.LastSummary!;
@@ -283,6 +283,12 @@ public class OptionsTests : IDisposable
         Assert.True(long_.History.Count < 60 && long_.KeptEpoch < long_.History.Count, long_.ToString());
         Assert.False(long_.StillImproving);
         Assert.Contains($"kept the weights of epoch {long_.KeptEpoch}", long_.ToString());
+        // Without early stopping the last epoch is kept, and no warning is given when its validation was no best.
+        var all = Train(long_.History.Count + 10, patience: null);
+        Assert.Equal(all.History.Count, all.KeptEpoch);
+        Assert.True(all.History.SkipLast(1).Any(e => e.ValidationLoss <= all.History[^1].ValidationLoss)
+            && all.History.SkipLast(1).Any(e => e.ValidationErrorRate <= all.History[^1].ValidationErrorRate), all.ToString());
+        Assert.False(all.StillImproving, all.ToString());
     }
 
     /// <summary>Left automatic, a classifier stops on the validation error rate and keeps its best epoch (ties to the lower

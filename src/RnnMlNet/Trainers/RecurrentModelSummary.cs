@@ -93,10 +93,19 @@ public sealed class RecurrentModelSummary
         // The gradient-flow record stays out of the saved model: epochs × layers × steps numbers would swell its metadata.
         history?.Epochs.Select(e => e with { GradientFlow = null, Member = member }).ToList() ?? [],
         history?.KeptEpoch ?? 0,
-        history is { Epochs: [.., { ValidationLoss: not null }] epochs } && history.KeptEpoch == epochs.Count && epochs.Count > 1)
+        StillImprovingAtTheEnd(history))
     {
         AveragedEpochs = history is { AveragedEpochs.Count: > 1 } ? history.AveragedEpochs : [],
     };
+
+    /// <summary>Whether the last epoch is kept and validated better than every epoch before it, by its loss or its error
+    /// rate. (Kept alone would not do: without early stopping the last epoch is always kept.)</summary>
+    private static bool StillImprovingAtTheEnd(TrainingHistory? history)
+    {
+        if (history is not { Epochs: [.., { ValidationLoss: double loss } last] epochs } || epochs.Count < 2 || history.KeptEpoch != epochs.Count) return false;
+        var before = epochs.SkipLast(1).ToList();
+        return before.All(e => !(e.ValidationLoss <= loss)) || (last.ValidationErrorRate is double rate && before.All(e => !(e.ValidationErrorRate <= rate)));
+    }
 
     /// <summary>"the weights of epoch 5", or "the mean of the weights of epochs 5, 4 and 6".</summary>
     private static string Kept(int keptEpoch, IReadOnlyList<int> averaged) => averaged.Count > 1
