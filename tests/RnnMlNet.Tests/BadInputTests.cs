@@ -209,6 +209,10 @@ public class BadInputTests : IDisposable
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { Epochs = 0 })).Message);
         Assert.Contains("ValidationFraction", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ValidationFraction = 1 })).Message);
+        // Averaging needs early stopping to rank the epochs: a share held out by hand without patience has none.
+        Assert.Contains("without EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ValidationFraction = 0.2, AveragedEpochs = 3 })).Message);
+        Assert.NotNull(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ValidationFraction = 0.2, EarlyStoppingPatience = 1, AveragedEpochs = 3 }));
         // The pooled state's copy would silently replace a column that scoring and evaluation read.
         foreach (string output in new[] { "Score", "PredictedLabel", "Probability", "Label" })
             Assert.Contains("PooledStateColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>

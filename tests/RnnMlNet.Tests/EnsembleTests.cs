@@ -131,6 +131,7 @@ public class EnsembleTests : IDisposable
         [(Action<RecurrentTrainerOptions>)(o => o.CheckpointDirectory = "checkpoints"), "CheckpointDirectory"],
         [(Action<RecurrentTrainerOptions>)(o => o.DataParallel = new DataParallelOptions { Communicator = SingleProcess.Instance, Shards = 2 }), "DataParallel"],
         [(Action<RecurrentTrainerOptions>)(o => { o.Epochs = 0; o.InitialWeights = []; }), "Epochs 0"],
+        [(Action<RecurrentTrainerOptions>)(o => o.InitialWeights = []), "InitialWeights"],
     ];
 
     [Theory]

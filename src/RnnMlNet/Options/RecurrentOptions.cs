@@ -275,8 +275,10 @@ public abstract class RecurrentOptions
         OptionChecks.Require(ValidationFraction is null or (>= 0 and < 1), nameof(ValidationFraction), ValidationFraction, "null (automatic) or a fraction in [0, 1)");
         OptionChecks.Require(!HoldOutLastRows || ValidationFraction > 0, nameof(HoldOutLastRows), HoldOutLastRows, "false unless ValidationFraction is above 0");
         OptionChecks.Require(EarlyStoppingPatience is null || ValidationFraction is not 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null when ValidationFraction is 0");
-        OptionChecks.Require(AveragedEpochs is null || AveragedEpochs == 1 || (AveragedEpochs > 1 && ValidationFraction is not 0), nameof(AveragedEpochs), AveragedEpochs,
-            "null (automatic) or at least 1, and 1 or null when ValidationFraction is 0 (nothing ranks the epochs)");
+        // A share held out by hand without patience validates but does not stop early, so nothing would average either.
+        OptionChecks.Require(AveragedEpochs is null || AveragedEpochs == 1 || (AveragedEpochs > 1 && ValidationFraction is null or 0 ? ValidationFraction is null : EarlyStoppingPatience is not null),
+            nameof(AveragedEpochs), AveragedEpochs, "null (automatic) or at least 1, and 1 or null when ValidationFraction is 0 (nothing ranks the epochs) or is set " +
+            "without EarlyStoppingPatience (no early stopping to rank them)");
         var training = ToTrainingOptions(HoldOutFor(rows: 0));
         training.Epochs = Math.Max(1, training.Epochs);
         training.Validate();

@@ -97,7 +97,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
     public IReadOnlyList<NamedTensor<float>>? InitialWeights { get; set; }
 
     /// <summary>Networks to train and average (an ensemble). Member k trains with seed <see cref="RecurrentOptions.Seed"/> + k, so
-    /// with its own initial weights, shuffle, dropout masks and hold-out, and the saved model averages the members' logits in
+    /// with its own initial weights, shuffle, dropout masks and hold-out (but the same last rows with
+    /// <see cref="RecurrentOptions.HoldOutLastRows"/>), and the saved model averages the members' logits in
     /// its one ONNX graph; training and scoring take about this many times as long. One network's accuracy moves by about a
     /// point from seed to seed on a small task; the average is steadier and better than a typical member (names, with attention
     /// over 64 units: 86.0 % for one LSTM, 89.1 % for five; README, "Defaults that train well"). Default null: automatic. For 1,000 rows of token sequences
@@ -105,7 +106,7 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// together (the rows' tokens, summed: names with about 39,000 and truecasing's words with about 436,000 train 5, spam's
     /// whole messages with about 4 million train 1). One network otherwise, and with <see cref="InitialWeights"/> (a model to
     /// fine-tune), <see cref="PooledStateColumnName"/>, <see cref="RecurrentOptions.CheckpointDirectory"/> or
-    /// <see cref="RecurrentOptions.DataParallel"/>; the last three, and <see cref="RecurrentOptions.Epochs"/> 0, take only a
+    /// <see cref="RecurrentOptions.DataParallel"/>; all four, and <see cref="RecurrentOptions.Epochs"/> 0, take only a
     /// single network.</summary>
     public int? EnsembleSize { get; set; }
 
@@ -157,8 +158,9 @@ public class RecurrentTrainerOptions : RecurrentOptions
         Core.OptionChecks.Require(EnsembleSize is null or (>= 1 and <= RecurrentDefaults.MaximumEnsembleSize), nameof(EnsembleSize), EnsembleSize,
             $"null (automatic) or 1 to {RecurrentDefaults.MaximumEnsembleSize}");
         // After the shared checks, so that an Epochs 0 without InitialWeights is reported as that.
+        // Starting weights too: every member would start from them, which an ensemble's own initial weights are not.
         string? single = PooledStateColumnName is not null ? nameof(PooledStateColumnName) : CheckpointDirectory is not null ? nameof(CheckpointDirectory)
-            : DataParallel is not null ? nameof(DataParallel) : Epochs == 0 ? "Epochs 0" : null;
+            : DataParallel is not null ? nameof(DataParallel) : Epochs == 0 ? "Epochs 0" : InitialWeights is not null ? nameof(InitialWeights) : null;
         Core.OptionChecks.Require(EnsembleSize is null or 1 || single is null, nameof(EnsembleSize), EnsembleSize, $"null or 1 with {single}, which takes a single network");
     }
 }
