@@ -187,6 +187,11 @@ public class ModelLifecycleTests : IDisposable
         public float Score { get; set; }
     }
 
+    public sealed class WrongPrediction
+    {
+        public string Score { get; set; } = "";
+    }
+
     [Fact]
     public void PoolPredictsConcurrentlyWithTheSameResultsAsOneEngine()
     {
@@ -209,6 +214,19 @@ public class ModelLifecycleTests : IDisposable
         for (int thread = 0; thread < 8; thread++)
             for (int i = 0; i < rows.Length; i++)
                 Assert.Equal(expected[i], actual[thread, i]);
+
+        // From a saved file: the same scores; a damaged file is refused when the pool is made, naming it, as Load refuses it.
+        string path = _temp.File("pooled.zip");
+        ml.Model.Save(model, data.Schema, path);
+        using (var fromFile = new PredictionEnginePool<TokenInput, BinaryPrediction>(ml, path))
+            Assert.Equal(expected[0], fromFile.Predict(new TokenInput { Tokens = rows[0].Tokens }).Score);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x5A;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains(path, Assert.Throws<InvalidDataException>(() => new PredictionEnginePool<TokenInput, BinaryPrediction>(ml, path)).Message);
+        // Classes that do not fit the model fail when the pool is made, not at every Predict.
+        Assert.ThrowsAny<Exception>(() => new PredictionEnginePool<TokenInput, WrongPrediction>(ml, model, data.Schema));
+
         // Disposing the pool released every engine's model copy and its temporary file; only the test's own model remains.
         single.Dispose();
         model.Dispose();

@@ -81,8 +81,7 @@ public static class RecurrentModelFile
     public static ITransformer Load(MLContext ml, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(ml);
-        byte[] zip = ModelIntegrity.ReadFile(path);
-        ModelIntegrity.OnnxGraphs(path, ModelIntegrity.ReadZip(path, zip));
+        byte[] zip = ReadVerified(path);
         try
         {
             // The bytes checked are the bytes loaded: the file is not read again.
@@ -92,6 +91,15 @@ public static class RecurrentModelFile
         {
             throw new InvalidDataException($"'{path}' passed its integrity checks, but ML.NET could not load it: {e.Message}", e);
         }
+    }
+
+    /// <summary>A saved model's bytes once its entries' CRCs, its graphs' digests and their data pass the checks
+    /// <see cref="Load"/> describes; the bytes checked are the bytes to load, so the file is not read again.</summary>
+    internal static byte[] ReadVerified(string path)
+    {
+        byte[] zip = ModelIntegrity.ReadFile(path);
+        ModelIntegrity.OnnxGraphs(path, ModelIntegrity.ReadZip(path, zip));
+        return zip;
     }
 
     /// <summary>The one graph in a model .zip that an RnnMlNet estimator wrote as its model (older trainer models are known by their summary).</summary>

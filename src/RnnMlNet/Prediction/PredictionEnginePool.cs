@@ -23,9 +23,10 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
     {
     }
 
-    /// <summary>Creates a pool over a model saved to <paramref name="modelPath"/>.</summary>
+    /// <summary>Creates a pool over a model saved to <paramref name="modelPath"/>, checked as <c>RecurrentModelFile.Load</c>
+    /// checks it (a damaged or altered file is refused here, naming it).</summary>
     public PredictionEnginePool(MLContext context, string modelPath, int? maximumRetained = null)
-        : this(context, File.ReadAllBytes(modelPath), maximumRetained)
+        : this(context, Onnx.RecurrentModelFile.ReadVerified(modelPath), maximumRetained)
     {
     }
 
@@ -35,6 +36,9 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
         // For disposable objects the default provider's pool disposes idle leases on Dispose, and late returns after it.
         var provider = new DefaultObjectPoolProvider { MaximumRetained = maximumRetained ?? Environment.ProcessorCount * 2 };
         _pool = provider.Create(new LeasePolicy(context, model));
+        // One engine now, so a model that does not load, or input and output classes that do not fit it, fail here
+        // rather than at every Predict.
+        _pool.Return(_pool.Get());
     }
 
     /// <summary>Predicts one example; safe to call from many threads at once.</summary>
@@ -85,7 +89,16 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
         public Lease Create()
         {
             var copy = Onnx.TemporaryNameRetry.Load(context, model, out _);
-            return new Lease(copy, context.Model.CreatePredictionEngine<TInput, TOutput>(copy));
+            try
+            {
+                return new Lease(copy, context.Model.CreatePredictionEngine<TInput, TOutput>(copy));
+            }
+            catch
+            {
+                // Classes that do not fit the model: its copy and temporary file go, not only the engine that failed.
+                (copy as IDisposable)?.Dispose();
+                throw;
+            }
         }
 
         public bool Return(Lease lease) => true;
