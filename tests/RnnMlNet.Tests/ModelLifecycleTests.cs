@@ -227,6 +227,26 @@ public class ModelLifecycleTests : IDisposable
         // Classes that do not fit the model fail when the pool is made, not at every Predict.
         Assert.ThrowsAny<Exception>(() => new PredictionEnginePool<TokenInput, WrongPrediction>(ml, model, data.Schema));
 
+        // Disposed while threads predict: calls finish or are refused, and every engine's model goes once the last is done.
+        for (int round = 0; round < 3; round++)
+        {
+            var racing = new PredictionEnginePool<TokenInput, BinaryPrediction>(ml, model, data.Schema, maximumRetained: 4);
+            using var started = new CountdownEvent(4);
+            var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            {
+                started.Signal();
+                for (int i = 0; ; i++)
+                {
+                    try { racing.Predict(new TokenInput { Tokens = rows[i % rows.Length].Tokens }); }
+                    catch (ObjectDisposedException) { return; }
+                }
+            })).ToArray();
+            foreach (var thread in threads) thread.Start();
+            started.Wait();
+            racing.Dispose();
+            foreach (var thread in threads) thread.Join();
+        }
+
         // Disposing the pool released every engine's model copy and its temporary file; only the test's own model remains.
         single.Dispose();
         model.Dispose();

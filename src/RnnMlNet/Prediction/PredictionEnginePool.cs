@@ -15,6 +15,10 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
     where TOutput : class, new()
 {
     private readonly ObjectPool<Lease> _pool;
+    // Calls in flight, counted under the gate: the pool is disposed only once none is, so no lease comes back after its
+    // drain (leaking its model) and none is handed out while being disposed.
+    private readonly object _gate = new();
+    private int _inFlight;
     private bool _disposed;
 
     /// <summary>Creates a pool over a fitted model and the schema of the data it was fitted on.</summary>
@@ -44,23 +48,43 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
     /// <summary>Predicts one example; safe to call from many threads at once.</summary>
     public TOutput Predict(TInput example)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var lease = _pool.Get();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _inFlight++;
+        }
         try
         {
-            return lease.Engine.Predict(example);
+            var lease = _pool.Get();
+            try
+            {
+                return lease.Engine.Predict(example);
+            }
+            finally
+            {
+                _pool.Return(lease);
+            }
         }
         finally
         {
-            _pool.Return(lease);
+            bool lastAfterDispose;
+            lock (_gate) lastAfterDispose = --_inFlight == 0 && _disposed;
+            if (lastAfterDispose) (_pool as IDisposable)?.Dispose();
         }
     }
 
-    /// <summary>Disposes the idle engines and their models; those in use are disposed when they come back.</summary>
+    /// <summary>Refuses new calls, and disposes every engine and its model once the calls under way have finished (at once
+    /// when none is).</summary>
     public void Dispose()
     {
-        _disposed = true;
-        (_pool as IDisposable)?.Dispose();
+        bool idle;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            idle = _inFlight == 0;
+        }
+        if (idle) (_pool as IDisposable)?.Dispose();
     }
 
     private static byte[] Serialize(MLContext context, ITransformer model, DataViewSchema inputSchema)
