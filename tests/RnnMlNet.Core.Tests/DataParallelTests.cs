@@ -215,6 +215,20 @@ public class DataParallelTests
         Assert.Contains(outside.InnerExceptions, e => e is InvalidDataException);
         // Rank 1 ends the job (rank 0, left waiting, fails in its next exchange here; under MPI the abort ends it).
         Assert.Equal(1, members[1].Aborts);
+
+        // An error every rank meets alike (no validation example for early stopping, summed over the ranks) is thrown on
+        // each, and the job is not aborted, which under MPI would have ended it without the message.
+        var alike = new ThreadRanks.Member[2];
+        var errors = ThreadRanks.Run(2, communicator => Record.Exception(() =>
+        {
+            alike[communicator.Rank] = (ThreadRanks.Member)communicator;
+            new RecurrentTrainer<float>(new RecurrentNetwork<float>(Shape(CellKind.Gru), seed: 1), new BinaryCrossEntropy<float>(), new TrainingOptions
+            {
+                Epochs = 2, EarlyStoppingPatience = 1, DataParallel = new DataParallelOptions { Communicator = communicator },
+            }).Fit(new ListSequenceSource<float>(examples.Take(20).ToArray()), new ListSequenceSource<float>([]));
+        })!);
+        Assert.All(errors, error => Assert.Contains("no validation examples", error.Message));
+        Assert.All(alike, member => Assert.Equal(0, member.Aborts));
     }
 
     /// <summary>An encoder–decoder (digit strings reversed) trains the same on two ranks as on one with two shards.</summary>

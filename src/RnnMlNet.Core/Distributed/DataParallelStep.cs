@@ -38,6 +38,13 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
     /// <summary>Whether the exception under way was thrown on every rank at the same point (so the job needs no abort).</summary>
     public bool StoppedTogether { get; private set; }
 
+    /// <summary>A new Fit or Evaluate: nothing has stopped yet.</summary>
+    public void Start() => StoppedTogether = false;
+
+    /// <summary>Every rank meets the error under way alike (it depends on the options, the checkpoint every rank reads, or
+    /// sums over every rank), so each throws it and none aborts the job.</summary>
+    public void StopAlike() => StoppedTogether = true;
+
     /// <summary>Throws on every rank unless every rank trains the same weights with the same settings, from the same
     /// checkpoint, on data of the same size, on the same kind of processor (vector width and instruction sets decide the
     /// last bits of some sums): a rank that differs would otherwise train on silently, and every rank would end with a

@@ -57,6 +57,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     /// </summary>
     public TrainingHistory Fit(ISequenceSource<T> training, ISequenceSource<T>? validation = null)
     {
+        _dataParallel?.Start();
         try
         {
             return FitSources(training, validation);
@@ -73,7 +74,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     {
         ArgumentNullException.ThrowIfNull(training);
         if (_options.EarlyStoppingPatience is not null && validation is null)
-            throw new ArgumentException("Early stopping needs validation examples.", nameof(validation));
+            throw Alike(new ArgumentException("Early stopping needs validation examples.", nameof(validation)));
 
         var plan = new StepPlan<T>(training, _options, _dataParallel?.Options);
         int? batchesPerEpoch = plan.BatchesPerEpoch;
@@ -82,17 +83,17 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var best = new BestEpochs<T>(_options.AveragedEpochs, _options.EarlyStoppingMetric);
         int keptEpoch = 0;
         bool stoppedEarly = false;
-        var checkpoint = _options.CheckpointPath is { } path ? TrainingCheckpoint<T>.Read(path, Fingerprint()) : null;
+        var checkpoint = _options.CheckpointPath is { } path ? ReadCheckpoint(path) : null;
         if (checkpoint is not null)
         {
             // The fingerprint does not tell no hold-out from an ungrouped tenth of the rows: the checkpoint does.
             if (checkpoint.Validating is bool validating && validating != (validation is not null))
-                throw new InvalidDataException($"Checkpoint '{_options.CheckpointPath}' was written by training {(validation is null ? "with" : "without")} " +
-                    $"validation rows, and this training has {(validation is null ? "none" : "some")}; delete it, or give this training a checkpoint path of its own.");
+                throw Alike(new InvalidDataException($"Checkpoint '{_options.CheckpointPath}' was written by training {(validation is null ? "with" : "without")} " +
+                    $"validation rows, and this training has {(validation is null ? "none" : "some")}; delete it, or give this training a checkpoint path of its own."));
             // Other data (another fold, say) under the same options: its batch count, where both are known, tells.
             if (batchesPerEpoch is int batches && checkpoint.BatchesPerEpoch is int written && batches != written)
-                throw new InvalidDataException($"Checkpoint '{_options.CheckpointPath}' was written for {written} batches per epoch, and this training's data " +
-                    $"makes {batches}: it holds other data's training; delete it, or give this training a checkpoint path of its own.");
+                throw Alike(new InvalidDataException($"Checkpoint '{_options.CheckpointPath}' was written for {written} batches per epoch, and this training's data " +
+                    $"makes {batches}: it holds other data's training; delete it, or give this training a checkpoint path of its own."));
             checkpoint.Weights.CopyTo(_objective.Parameters.Values, 0);
             _optimizer.Import(checkpoint.OptimizerSteps, checkpoint.OptimizerState);
             epochs.AddRange(checkpoint.History);
@@ -167,7 +168,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             if (lastGood is not null) _objective.Parameters.Values.CopyTo(lastGood, 0);
             var validated = validation is not null ? Validate(validation) : null;
             // Early stopping on an empty hold-out would have nothing to rank the epochs by; without it, the epoch reports no validation.
-            if (validated is null && validation is not null && _options.EarlyStoppingPatience is not null) throw NoValidationExamples();
+            if (validated is null && validation is not null && _options.EarlyStoppingPatience is not null) throw Alike(NoValidationExamples());
             double? validationLoss = validated?.Loss;
             var report = new EpochReport(epoch, tally.LossSum / tally.WeightSum, validationLoss, tally.NormSum / tally.Batches, clock.Elapsed)
             {
@@ -216,6 +217,29 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             Best = best.Entries, BatchesPerEpoch = batchesPerEpoch, DivergenceStart = watch?.Start ?? double.NaN,
             RecentLosses = watch?.Recent.ToArray() ?? [], Partial = partial, LastGood = partial is null ? null : lastGood, Validating = validating,
         }.Write(path, Fingerprint());
+    }
+
+    /// <summary>Marks <paramref name="error"/> as met by every rank alike, so that data-parallel ranks each throw it rather
+    /// than abort the job.</summary>
+    private TException Alike<TException>(TException error) where TException : Exception
+    {
+        _dataParallel?.StopAlike();
+        return error;
+    }
+
+    /// <summary>The checkpoint at <paramref name="path"/>, or null; one that is damaged or written with other options is
+    /// refused on every rank alike, as every rank reads the same file.</summary>
+    private TrainingCheckpoint<T>? ReadCheckpoint(string path)
+    {
+        try
+        {
+            return TrainingCheckpoint<T>.Read(path, Fingerprint());
+        }
+        catch (InvalidDataException)
+        {
+            _dataParallel?.StopAlike();
+            throw;
+        }
     }
 
     /// <summary>Thrown on every rank alike (the sums are over every rank's shards) when the validation source gave no example.</summary>
@@ -283,7 +307,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             foreach (var examples in source.Read().Chunk(_options.BatchSize)) sums.Add(_objective.EvaluateWithErrors(examples));
         var result = sums.Result;
         if (_options.EarlyStoppingMetric == EarlyStoppingMetric.ErrorRate && result is { ErrorRate: null })
-            throw new InvalidOperationException("EarlyStoppingMetric.ErrorRate needs a classifier's loss (binary or softmax cross-entropy); this objective makes no predictions to count.");
+            throw Alike(new InvalidOperationException("EarlyStoppingMetric.ErrorRate needs a classifier's loss (binary or softmax cross-entropy); this objective makes no predictions to count."));
         return result;
     }
 
