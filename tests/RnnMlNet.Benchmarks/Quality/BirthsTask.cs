@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Trainers;
 using RnnMlNet.Trainers;
 using TimeSeries;
 using static RnnMlNet.Benchmarks.Quality.QualityDriver;
@@ -27,7 +28,7 @@ internal static class BirthsTask
             {
                 FeatureColumnName = nameof(WindowRow.Window), HiddenSize = 64, Epochs = 40, LearningRate = 3e-3, Seed = 1, ValidationFraction = 0,
             })));
-        contestants.Add(new("SDCA on the same window (ML.NET)", ml => ml.Regression.Trainers.Sdca(featureColumnName: nameof(WindowRow.Window))));
+        contestants.Add(new("SDCA on the same window (ML.NET)", ml => ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options { FeatureColumnName = nameof(WindowRow.Window), NumberOfThreads = 1 })));
         // Evaluate works in normalised units; RMSE scales back by std.
         return Compete("births", ml, train, test, contestants, scored => [("RMSE", ml.Regression.Evaluate(scored).RootMeanSquaredError * std)]);
     }

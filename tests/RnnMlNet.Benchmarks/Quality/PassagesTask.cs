@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML;
+using Microsoft.ML.Trainers;
 using RnnMlNet.Trainers;
 using static RnnMlNet.Benchmarks.Quality.QualityDriver;
 
@@ -63,7 +64,7 @@ internal static class PassagesTask
                     new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", SideFeatureColumnName = "Ngrams", SamplingKeyColumnName = nameof(PassageRow.Address) }))));
             }
             contestants.Add(new("FeaturizeText + SDCA (ML.NET)", ml => ml.Transforms.Text.FeaturizeText("Features", nameof(PassageRow.Text))
-                .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
+                .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options { NumberOfThreads = 1 }))));
             var split = Compete($"passages (split seed {seed})", ml, ml.Data.LoadFromEnumerable(train), ml.Data.LoadFromEnumerable(Passages(addresses, test.Contains)),
                 contestants, NamesTask.Binary(ml)).ToList();
             results.AddRange(split);

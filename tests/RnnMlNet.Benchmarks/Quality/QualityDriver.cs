@@ -60,14 +60,16 @@ internal static class QualityDriver
         return 0;
     }
 
-    /// <summary>Fits each contestant on <paramref name="train"/> and evaluates it on <paramref name="test"/>.</summary>
+    /// <summary>Fits each contestant on <paramref name="train"/> and evaluates it on <paramref name="test"/>. Each contestant's
+    /// pipeline gets a context of its own with the same seed, so a trainer that draws from the context (SDCA's shuffle)
+    /// draws the same whichever contestants ran before it.</summary>
     public static IEnumerable<Result> Compete(string task, MLContext ml, IDataView train, IDataView test, IEnumerable<Contestant> contestants,
         Func<IDataView, IReadOnlyList<(string, double)>> evaluate)
     {
         foreach (var contestant in contestants)
         {
             var clock = Stopwatch.StartNew();
-            var model = contestant.Pipeline(ml).Fit(train);
+            var model = contestant.Pipeline(new MLContext(seed: 1)).Fit(train);
             var elapsed = clock.Elapsed;
             yield return new Result(task, contestant.Name, evaluate(model.Transform(test)), elapsed);
             (model as IDisposable)?.Dispose();

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Trainers;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Text;
 using RnnMlNet.Trainers;
@@ -45,7 +46,7 @@ internal static class SpamTask
             }
             contestants.Add(new("FeaturizeText + SDCA (ML.NET)", ml => ml.Transforms.Text.FeaturizeText("Features", "Text")
                 .AppendCacheCheckpoint(ml)
-                .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression())));
+                .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options { NumberOfThreads = 1 }))));
             foreach (var result in Compete($"spam (split seed {seed})", ml, train, split.TestSet, contestants, NamesTask.Binary(ml)))
                 yield return result;
         }

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Trainers;
 using RnnMlNet.Trainers;
 using static RnnMlNet.Benchmarks.Quality.QualityDriver;
 
@@ -44,7 +45,7 @@ internal static class SyllablesTask
                 .Append(ml.MulticlassClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", HiddenSize = 64 }))));
         }
         contestants.Add(new("char 1–3-grams + SDCA maximum entropy (ML.NET)", ml => Label(ml)
-            .Append(NamesTask.CharNgrams(ml, "Features", nameof(WordRow.Word))).Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy())));
+            .Append(NamesTask.CharNgrams(ml, "Features", nameof(WordRow.Word))).Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 }))));
         return Compete("syllables", ml, ml.Data.LoadFromEnumerable(Rows(train.Take(TrainingWords))), ml.Data.LoadFromEnumerable(Rows(test)), contestants, scored =>
         {
             var m = ml.MulticlassClassification.Evaluate(scored);
