@@ -272,6 +272,28 @@ public class DataParallelTests
         Assert.All(Errors(_ => 1e-3, _ => 1, rank => 20 + rank), e => Assert.Contains("Rank 1: it has 21 training examples and rank 0 20", e.Message));
     }
 
+    /// <summary>A validation read cancelled on rank 1 alone (ML.NET's cursor throws when its token is cancelled) stops every
+    /// rank as a cancellation; rank 0 reported it as rank 1's failure.</summary>
+    [Fact]
+    public void AValidationReadCancelledOnOneRankIsACancellationOnEveryRank()
+    {
+        var errors = ThreadRanks.Run(2, communicator => Record.Exception(() =>
+            new RecurrentTrainer<float>(new RecurrentNetwork<float>(Shape(CellKind.Gru), seed: 1), new BinaryCrossEntropy<float>(), new TrainingOptions
+            {
+                Epochs = 1, DataParallel = new DataParallelOptions { Communicator = communicator },
+            }).Fit(new ListSequenceSource<float>(Examples<float>(20, 1)), new CancelledReads(Examples<float>(10, 2), communicator.Rank == 1)))!);
+        Assert.All(errors, e => Assert.IsType<OperationCanceledException>(e));
+        Assert.Contains("Rank 1 of the data-parallel job was cancelled", errors[0].Message);
+    }
+
+    /// <summary>Examples whose reads throw a cancellation when <paramref name="cancelled"/>.</summary>
+    private sealed class CancelledReads(IReadOnlyList<LabeledSequence<float>> examples, bool cancelled) : ISequenceSource<float>
+    {
+        public int? Count => examples.Count;
+
+        public IEnumerable<LabeledSequence<float>> Read() => cancelled ? throw new OperationCanceledException() : examples;
+    }
+
     [Fact]
     public void ShardsThatDoNotFitTheJobOrTheBatchAreRefused()
     {

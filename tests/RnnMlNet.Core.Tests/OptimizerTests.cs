@@ -1,3 +1,4 @@
+using RnnMlNet.Core.Layers;
 using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Core.Optimizers;
@@ -144,5 +145,21 @@ public class OptimizerTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Optimizer<double>.Create(new OptimizerSettings { Beta2 = 1.0 }));
         Assert.Contains("Beta2", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.Step(0, 0.5));
+        // Infinite values passed a sign check and made every weight NaN (an infinite decay) or stopped learning (an infinite ε).
+        foreach (var (name, settings) in new[] { ("Epsilon", new OptimizerSettings { Epsilon = double.PositiveInfinity }),
+                     ("WeightDecay", new OptimizerSettings { Kind = OptimizerKind.AdamW, WeightDecay = double.PositiveInfinity }) })
+            Assert.Contains(name, Assert.Throws<ArgumentOutOfRangeException>(() => Optimizer<double>.Create(settings)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.Cosine(double.PositiveInfinity));
+    }
+
+    /// <summary>A work buffer larger than an array can hold is refused with the options that shrink it, not a bare overflow.</summary>
+    [Fact]
+    public void ABufferTooLargeForAnArrayNamesTheOptionsThatShrinkIt()
+    {
+        float[]? buffer = null;
+        var error = Assert.Throws<InvalidOperationException>(() => Buffers.Ensure(ref buffer, (long)int.MaxValue + 1));
+        Assert.Contains("MaximumLength", error.Message);
+        Assert.Null(buffer);
+        Assert.Equal(10, Buffers.Ensure(ref buffer, 10).Length);
     }
 }

@@ -238,17 +238,21 @@ public class TrainerTests
         Assert.Contains("ErrorRate", error.Message);
     }
 
-    /// <summary>Errors are counted per prediction, unweighted, on the rows that count: a binary output is right when its logit's
-    /// sign matches the label, a softmax row when its largest logit is the label's.</summary>
+    /// <summary>Errors are counted per prediction on the rows that count, each with its label's class weight: a binary output
+    /// is right when its logit's sign matches the label, a softmax row when its largest logit is the label's.</summary>
     [Fact]
     public void LossesCountWrongPredictions()
     {
         float[] binaryLogits = [2f, -1f, 0.5f, -3f];
         float[] binaryTargets = [1f, 1f, 0f, 0f];
-        Assert.Equal((2.0, 4.0), new BinaryCrossEntropy<float>(5, 1).Errors(binaryLogits, binaryTargets, [], rows: 4, outputs: 1));
+        Assert.Equal((2.0, 4.0), new BinaryCrossEntropy<float>().Errors(binaryLogits, binaryTargets, [], rows: 4, outputs: 1));
+        // Rows 1 (a true, weight 1) and 2 (a false, weight 5) are wrong, of weights 1 + 1 + 5 + 5.
+        Assert.Equal((6.0, 12.0), new BinaryCrossEntropy<float>(5, 1).Errors(binaryLogits, binaryTargets, [], rows: 4, outputs: 1));
         Assert.Equal((1.0, 2.0), new BinaryCrossEntropy<float>().Errors(binaryLogits, binaryTargets, [1, 0, 1, 0], rows: 4, outputs: 1));
         float[] softmaxLogits = [0f, 3f, 1f, /**/ 2f, 2f, 0f, /**/ -1f, -2f, 5f];
-        Assert.Equal((1.0, 3.0), new SoftmaxCrossEntropy<float>([1, 2, 3]).Errors(softmaxLogits, [1f, 1f, 2f], [], rows: 3, outputs: 3));
+        Assert.Equal((1.0, 3.0), new SoftmaxCrossEntropy<float>().Errors(softmaxLogits, [1f, 1f, 2f], [], rows: 3, outputs: 3));
+        // Row 1 (class 1, weight 2; the tie goes to class 0) is wrong, of weights 2 + 2 + 3.
+        Assert.Equal((2.0, 7.0), new SoftmaxCrossEntropy<float>([1, 2, 3]).Errors(softmaxLogits, [1f, 1f, 2f], [], rows: 3, outputs: 3));
         Assert.Equal((0.0, 0.0), new MeanSquaredError<float>().Errors([1f], [2f], [], rows: 1, outputs: 1));
     }
 

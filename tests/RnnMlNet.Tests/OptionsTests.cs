@@ -192,10 +192,11 @@ public class OptionsTests : IDisposable
     /// through the first epoch, by the rows the split keeps, up to the base rate (it stayed at its start, a thousandth of
     /// the rate, for the whole epoch).</summary>
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    public void AWarmUpRampsThroughTheFirstEpochWithAHoldOut(bool lastRows, bool streamed)
+    [InlineData(false, false, false)]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(false, false, true)]
+    public void AWarmUpRampsThroughTheFirstEpochWithAHoldOut(bool lastRows, bool streamed, bool grouped)
     {
         var ml = _temp.Context();
         var batches = new List<BatchReport>();
@@ -203,7 +204,7 @@ public class OptionsTests : IDisposable
         {
             FeatureColumnName = "Tokens", HiddenSize = 4, EmbeddingSize = 3, Epochs = 2, BatchSize = 10, LearningRate = 0.01, EnsembleSize = 1,
             ValidationFraction = 0.2, HoldOutLastRows = lastRows, Schedule = LearningRateSchedule.WarmUp(1, LearningRateSchedule.Constant),
-            BatchProgress = new ImmediateProgress<BatchReport>(batches.Add),
+            BatchProgress = new ImmediateProgress<BatchReport>(batches.Add), SamplingKeyColumnName = grouped ? "Value" : null,
         };
         var data = SyntheticData.Load(ml, SyntheticData.TokenRows(200, 3));
         // A filter that keeps every row, whose count ML.NET no longer knows, as for a streamed file.
@@ -216,6 +217,23 @@ public class OptionsTests : IDisposable
         // Each batch's rate is set by the batches before it: the last of n runs at (n − 1) / n of the base rate.
         Assert.Equal(0.01 * (first.Count - 1) / first.Count, first[^1].LearningRate, 12);
         Assert.All(batches.Where(b => b.Epoch == 2), b => Assert.Equal(0.01, b.LearningRate, 12));
+    }
+
+    /// <summary>A batch size of int.MaxValue, the whole data as one batch: one batch per epoch (the bucketing window and the
+    /// batch count wrapped negative, and the batch count's 0 made the schedules' rates NaN).</summary>
+    [Fact]
+    public void TheLargestBatchSizeTrainsTheWholeDataAsOneBatch()
+    {
+        var ml = _temp.Context();
+        var batches = new List<BatchReport>();
+        var options = new RecurrentTrainerOptions
+        {
+            FeatureColumnName = "Tokens", HiddenSize = 4, EmbeddingSize = 3, Epochs = 2, BatchSize = int.MaxValue, EnsembleSize = 1,
+            ValidationFraction = 0, Schedule = LearningRateSchedule.WarmUp(1, LearningRateSchedule.Cosine()), BatchProgress = new ImmediateProgress<BatchReport>(batches.Add),
+        };
+        using (ml.BinaryClassification.Trainers.Lstm(options).Fit(SyntheticData.Load(ml, SyntheticData.TokenRows(50, 3)))) { }
+        Assert.Equal([(1, 1), (2, 1)], batches.Select(b => (b.Epoch, b.BatchesInEpoch)));
+        Assert.All(batches, b => Assert.True(double.IsFinite(b.Loss) && b.LearningRate > 0, $"epoch {b.Epoch}: loss {b.Loss}, rate {b.LearningRate}"));
     }
 
     /// <summary>For a time series: the last rows in the data's order are held out, never rows between training rows.</summary>

@@ -195,14 +195,18 @@ public class SequenceGeneratorTests : IDisposable
         }
         Assert.Equal(generated[1], text.ToString());
         // Training refuses a condition that is not finite; scoring one is refused too, naming the column, rather than
-        // generating from NaN states.
-        foreach (float bad in new[] { float.NaN, float.PositiveInfinity })
-        {
-            var refused = ml.Data.LoadFromEnumerable(new[] { new NumericExample { Direction = [1f] }, new NumericExample { Direction = [bad] } });
-            // ML.NET's parallel cursor wraps what the glue throws.
-            var error = Assert.ThrowsAny<Exception>(() => model.Transform(refused).GetColumn<string>("Generated").ToArray());
-            Assert.Contains("Column 'Direction': a value is not a finite number", error.InnerException?.Message ?? error.Message);
-        }
+        // generating from NaN states, whether the model decodes greedily or samples (the default temperature).
+        options.Temperature = 1;
+        options.Epochs = 1;
+        using var sampled = ml.Transforms.Text.SequenceGenerator(options).Fit(ml.Data.LoadFromEnumerable(corpus));
+        foreach (var scorer in new[] { model, sampled })
+            foreach (float bad in new[] { float.NaN, float.PositiveInfinity })
+            {
+                var refused = ml.Data.LoadFromEnumerable(new[] { new NumericExample { Direction = [1f] }, new NumericExample { Direction = [bad] } });
+                // ML.NET's parallel cursor wraps what the glue throws.
+                var error = Assert.ThrowsAny<Exception>(() => scorer.Transform(refused).GetColumn<string>("Generated").ToArray());
+                Assert.Contains("Column 'Direction': a value is not a finite number", error.InnerException?.Message ?? error.Message);
+            }
         Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceGenerator(new SequenceGeneratorOptions { ConditionColumnName = "A", ConditionFeaturesColumnName = "B" }));
     }
 

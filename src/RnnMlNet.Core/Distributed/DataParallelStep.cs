@@ -147,7 +147,8 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
         catch (Exception error)
         {
             failure = error;
-            stats[0] = Failed;
+            // A reader cancelled by the token (ML.NET's cursor) is a cancellation, not a failure.
+            stats[0] = error is OperationCanceledException ? Cancelled : Failed;
         }
         var all = Exchange(stats, failure);
         var total = new ValidationSums();

@@ -6,7 +6,9 @@ internal static class Buffers
     public static T[] Ensure<T>(ref T[]? buffer, long size)
     {
         if (buffer is null || buffer.Length < size)
-            buffer = new T[checked((int)size)];
+            buffer = size <= Array.MaxLength ? new T[size]
+                : throw new InvalidOperationException($"A work buffer of {size:N0} values is more than one array holds " +
+                    $"({Array.MaxLength:N0}): lower BatchSize, set MaximumLength to cut long sequences, or lower HiddenSize or the vocabulary's size.");
         return buffer;
     }
 }

@@ -30,13 +30,18 @@ public sealed class BinaryCrossEntropy<T> : Loss<T> where T : unmanaged, IFloati
     /// <inheritdoc />
     public override bool CountsErrors => true;
 
-    /// <summary>Each output predicts its label true when its logit is above 0 (σ(x) &gt; 0.5); a label of 0.5 or more is true.</summary>
-    protected override (int Wrong, int Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target)
+    /// <summary>Each output predicts its label true when its logit is above 0 (σ(x) &gt; 0.5); a label of 0.5 or more is
+    /// true. Each prediction counts with its label's weight w, as in the loss.</summary>
+    protected override (double Wrong, double Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target)
     {
-        int wrong = 0;
+        double wrong = 0, made = 0;
         for (int j = 0; j < logits.Length; j++)
-            if ((logits[j] > T.Zero) != (double.CreateChecked(target[j]) >= 0.5)) wrong++;
-        return (wrong, logits.Length);
+        {
+            double y = double.CreateChecked(target[j]), weight = y * _positiveWeight + (1 - y) * _negativeWeight;
+            if ((logits[j] > T.Zero) != (y >= 0.5)) wrong += weight;
+            made += weight;
+        }
+        return (wrong, made);
     }
 
     /// <inheritdoc />

@@ -53,8 +53,9 @@ public abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Whether the loss's predictions can be wrong or right (classification), so that <see cref="Errors"/> counts.</summary>
     public virtual bool CountsErrors => false;
 
-    /// <summary>The wrong predictions among the rows that count, and how many predictions were made (unweighted: class
-    /// weights change the loss, not what an error is); (0, 0) for a loss that does not classify.</summary>
+    /// <summary>The wrong predictions among the rows that count, and how many predictions were made, each weighted by its
+    /// true class's weight as the loss is (so early stopping ranks epochs by what the weights ask for: with weights inverse
+    /// to the classes' frequencies, their ratio is one minus the balanced accuracy); (0, 0) for a loss that does not classify.</summary>
     public (double Errors, double Predictions) Errors(ReadOnlySpan<T> logits, ReadOnlySpan<T> targets, ReadOnlySpan<byte> rowMask, int rows, int outputs)
     {
         if (!CountsErrors) return (0, 0);
@@ -70,6 +71,6 @@ public abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
         return (errors, predictions);
     }
 
-    /// <summary>One row's wrong predictions and predictions made; only called when <see cref="CountsErrors"/>.</summary>
-    protected virtual (int Wrong, int Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target) => throw new NotSupportedException();
+    /// <summary>One row's wrong predictions and predictions made, weighted; only called when <see cref="CountsErrors"/>.</summary>
+    protected virtual (double Wrong, double Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target) => throw new NotSupportedException();
 }

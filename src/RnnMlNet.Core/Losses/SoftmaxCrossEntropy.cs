@@ -31,13 +31,15 @@ public sealed class SoftmaxCrossEntropy<T> : Loss<T> where T : unmanaged, IFloat
     /// <inheritdoc />
     public override bool CountsErrors => true;
 
-    /// <summary>The row predicts its largest logit's class (the first of equal ones), as ML.NET's PredictedLabel does.</summary>
-    protected override (int Wrong, int Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target)
+    /// <summary>The row predicts its largest logit's class (the first of equal ones), as ML.NET's PredictedLabel does; it
+    /// counts with its label's weight, as in the loss.</summary>
+    protected override (double Wrong, double Made) RowErrors(ReadOnlySpan<T> logits, ReadOnlySpan<T> target)
     {
-        int best = 0;
+        int best = 0, y = (int)double.CreateChecked(target[0]);
         for (int j = 1; j < logits.Length; j++)
             if (logits[j] > logits[best]) best = j;
-        return (best == (int)double.CreateChecked(target[0]) ? 0 : 1, 1);
+        double weight = _classWeights?[y] ?? 1.0;
+        return (best == y ? 0 : weight, weight);
     }
 
     /// <inheritdoc />

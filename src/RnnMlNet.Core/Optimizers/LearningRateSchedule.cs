@@ -17,7 +17,7 @@ public abstract class LearningRateSchedule
     /// <summary>Cosine annealing from the base rate down to <paramref name="minimumRate"/> at the end of training.</summary>
     public static LearningRateSchedule Cosine(double minimumRate = 0)
     {
-        if (!(minimumRate >= 0)) throw new ArgumentOutOfRangeException(nameof(minimumRate), minimumRate, "Expected a non-negative rate.");
+        if (!(minimumRate >= 0 && double.IsFinite(minimumRate))) throw new ArgumentOutOfRangeException(nameof(minimumRate), minimumRate, "Expected a non-negative finite rate.");
         return new CosineSchedule(minimumRate);
     }
 

@@ -47,8 +47,8 @@ public sealed class OptimizerSettings
         OptionChecks.Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "a value in [0, 1)");
         OptionChecks.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), Beta1, "a value in [0, 1)");
         OptionChecks.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), Beta2, "a value in [0, 1)");
-        OptionChecks.Require(Epsilon > 0, nameof(Epsilon), Epsilon, "a positive value");
-        OptionChecks.Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "a non-negative value");
+        OptionChecks.Require(Epsilon > 0 && double.IsFinite(Epsilon), nameof(Epsilon), Epsilon, "a positive finite value");
+        OptionChecks.Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "a non-negative finite value");
         OptionChecks.Require(Decay >= 0 && Decay < 1, nameof(Decay), Decay, "a value in [0, 1)");
     }
 }

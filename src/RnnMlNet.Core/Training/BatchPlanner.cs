@@ -17,7 +17,8 @@ internal static class BatchPlanner
         bool shuffle, bool bucketByLength, Random random) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var ordered = shuffle ? Shuffled(examples, shuffleBuffer, random) : examples;
-        int window = bucketByLength ? batchSize * BatchesPerBucketWindow : batchSize;
+        // In long: a batch size of int.MaxValue (the whole data as one batch) must not wrap.
+        int window = bucketByLength ? (int)Math.Min((long)batchSize * BatchesPerBucketWindow, int.MaxValue) : batchSize;
         foreach (var chunk in ordered.Chunk(window))
         {
             var batches = (bucketByLength ? chunk.OrderBy(e => e.Input.Length).ToArray() : chunk).Chunk(batchSize).ToArray();

@@ -276,7 +276,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than
     /// <see cref="TrainingOptions.MinimumSteps"/> gradient steps (once the batches per epoch are known).</summary>
     private int EpochsFor(int? batchesPerEpoch) => batchesPerEpoch is int batches and > 0
-        ? Math.Max(_options.Epochs, (_options.MinimumSteps + batches - 1) / batches)
+        ? Math.Max(_options.Epochs, (int)(((long)_options.MinimumSteps + batches - 1) / batches))
         : _options.Epochs;
 
     /// <summary>One gradient step on one batch at the given learning rate; returns its loss and gradient norm.</summary>

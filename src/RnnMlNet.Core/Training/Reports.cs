@@ -21,8 +21,8 @@ public sealed record BatchReport(int Epoch, int Batch, int BatchesInEpoch, doubl
 /// since training began (not the epoch's own duration).</summary>
 public sealed record EpochReport(int Epoch, double TrainingLoss, double? ValidationLoss, double MeanGradientNorm, TimeSpan Elapsed)
 {
-    /// <summary>The share of wrong predictions on the validation examples, for a classifier given validation data; null
-    /// otherwise.</summary>
+    /// <summary>The share of wrong predictions on the validation examples (each counted with its class's weight when the loss
+    /// has class weights), for a classifier given validation data; null otherwise.</summary>
     public double? ValidationErrorRate { get; init; }
 
     /// <summary>Which network of an ensemble trained the epoch, from 1 (set by the ML.NET estimators'

@@ -89,5 +89,5 @@ internal sealed class StepPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private int BatchSize(int shard) => _dataParallel?.ShardBatchSize(shard, _options.BatchSize) ?? _options.BatchSize;
 
-    private static int Batches(int rows, int batchSize) => (rows + batchSize - 1) / batchSize;
+    private static int Batches(int rows, int batchSize) => (int)(((long)rows + batchSize - 1) / batchSize);
 }

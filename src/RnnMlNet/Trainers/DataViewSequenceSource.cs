@@ -9,15 +9,30 @@ namespace RnnMlNet.Trainers;
 /// the number of rows. <see cref="ValidationSplit"/> puts each row in either the training or the validation part, by the
 /// row's position, or by its group when a <paramref name="samplingKey"/> column names one. <paramref name="rows"/> is the
 /// data's row count when the caller has counted it (0 when not), so that the part's count, and with it the first epoch's
-/// batch count that schedules need, is known without reading the rows.
+/// batch count that schedules need, is known before training (for a split by groups, by reading the key column alone).
 /// </summary>
 internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input, TaskAdapter task, ValidationSplit split, bool validation,
     CancellationToken cancellation, DataViewSchema.Column? samplingKey = null, long rows = 0) : ISequenceSource<float>
 {
     private readonly Lazy<int?> _count = new(() => (data.GetRowCount() ?? (rows > 0 ? rows : null)) is long all
-        && split.RowsIn(all, validation, grouped: samplingKey is not null) is long part ? (int)Math.Min(part, int.MaxValue) : null);
+        && (split.RowsIn(all, validation, grouped: samplingKey is not null) ?? RowsOfGroups(data, samplingKey!.Value, split, validation, cancellation)) is long part
+        ? (int)Math.Min(part, int.MaxValue) : null);
 
     public int? Count => _count.Value;
+
+    /// <summary>The rows in this part of a split by groups, which only the key column tells: that column alone is read.</summary>
+    private static long RowsOfGroups(IDataView data, DataViewSchema.Column key, ValidationSplit split, bool validation, CancellationToken cancellation)
+    {
+        using var cursor = data.GetRowCursor([key]);
+        var readGroup = SamplingKey.Reader(cursor, key);
+        long count = 0;
+        while (cursor.MoveNext())
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (split.IsValidation(readGroup()) == validation) count++;
+        }
+        return count;
+    }
 
     public IEnumerable<LabeledSequence<float>> Read() => Read(0, 1);
 
