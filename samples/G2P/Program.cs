@@ -27,7 +27,7 @@ catch (ArgumentException e)
     Console.Error.WriteLine(e.Message);
     return 1;
 }
-string? tsv = settings.Data ?? FindData("data/cmudict/cmudict.tsv");
+string? tsv = settings.Data ?? SampleData.TryFind("data/cmudict/cmudict.tsv");
 if (tsv is null || !File.Exists(tsv))
 {
     Console.Error.WriteLine($"{tsv ?? "data/cmudict/cmudict.tsv"} is missing. Fetch it first (needs npm and node):\n  bash data/fetch-cmudict.sh");
@@ -108,7 +108,7 @@ using var loaded = (IDisposable)fresh.Model.Load(path, out _);
 clock.Restart();
 int decoded = ((ITransformer)loaded).Transform(fresh.Data.LoadFromEnumerable(test)).GetColumn<string>("Output").Count();
 Console.WriteLine($"The reloaded model decoded the {decoded:N0} test words with beam width {settings.BeamWidth} in {clock.Elapsed.TotalSeconds:F0}s.");
-var engine = fresh.Model.CreatePredictionEngine<WordInput, PhonemeOutput>((ITransformer)loaded);
+using var engine = fresh.Model.CreatePredictionEngine<WordInput, PhonemeOutput>((ITransformer)loaded);
 foreach (var word in new[] { "Grapheme", "Smartphone" })   // neither is in CMUdict
     Console.WriteLine($"  {word,-11} {engine.Predict(new WordInput { Input = word }).Output}");
 Console.WriteLine($"\nTotal run time: {total.Elapsed.TotalSeconds:F0}s.");
@@ -129,13 +129,6 @@ static string Machine()
         ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
         : RuntimeInformation.ProcessArchitecture.ToString();
     return $"{cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}";
-}
-
-static string? FindData(string relative)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
-    return null;
 }
 
 /// <summary>What the saved model reads: a word.</summary>

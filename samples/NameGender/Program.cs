@@ -54,7 +54,7 @@ Console.WriteLine($"Saved to {path}; reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();
 using var loaded = (IDisposable)fresh.Model.Load(path, out _);
-var engine = fresh.Model.CreatePredictionEngine<NameRow, NamePrediction>((ITransformer)loaded);
+using var engine = fresh.Model.CreatePredictionEngine<NameRow, NamePrediction>((ITransformer)loaded);
 foreach (var name in new[] { "Alexandra", "Alexander", "Maria", "Mario", "Yvonne", "Kevin", "Leia", "Anakin" })
 {
     var p = engine.Predict(new NameRow { Name = name });

@@ -38,7 +38,7 @@ Console.WriteLine("Training the generator:");
 using var model = generator.Fit(data);
 Console.WriteLine($"Held-out perplexity per character: {generator.Perplexity:F2} ({clock.Elapsed.TotalSeconds:F0}s)");
 
-// A separate judge: the NameGender sample's classifier, trained on the same list.
+// A separate judge: a bidirectional LSTM with the NameGender sample's former options, trained on the same list.
 clock.Restart();
 var judge = ml.Transforms.Text.NormalizeText("Lower", "Name")
     .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))

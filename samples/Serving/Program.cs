@@ -34,8 +34,8 @@ static string TrainAndSave()
     var ml = new MLContext(seed: 1);
     var data = ml.Data.LoadFromEnumerable(SampleData.ReadNames(csv).Select(n => new NameRow { Name = n.Name, Label = n.Female }).ToList());
     var pipeline = ml.Transforms.Text.NormalizeText("Lower", "Name")
-        .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", "Lower", useMarkerCharacters: false))
-        .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharKeys", Seed = 1 }));
+        .Append(SampleData.CharacterIds(ml, "CharIds", "Lower"))
+        .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", Seed = 1 }));
     using var model = pipeline.Fit(data);
     string path = Path.Combine(Path.GetTempPath(), "rnnmlnet-serving-names.zip");
     ml.Model.Save(model, data.Schema, path + ".tmp");

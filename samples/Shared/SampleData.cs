@@ -7,11 +7,15 @@ public static class SampleData
 {
     /// <summary>A file under the repository root, searched for above the executable; <paramref name="hint"/> says what to
     /// do when it is missing (fetch it, or pass its path).</summary>
-    public static string Find(string relative, string hint)
+    public static string Find(string relative, string hint) =>
+        TryFind(relative) ?? throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; {hint}.");
+
+    /// <summary>The file at <paramref name="relative"/> under the first folder above the executable that has it; null when none does.</summary>
+    public static string? TryFind(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
-        throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; {hint}.");
+        return null;
     }
 
     /// <summary>The Name,Gender rows of data/names/names.csv; names listed as both female and male carry no signal and are

@@ -49,15 +49,4 @@ public static class Corpus
         string subject = text[..end].Split('\n').FirstOrDefault(l => l.StartsWith("Subject:", StringComparison.OrdinalIgnoreCase)) ?? "";
         return subject + "\n" + text[(end + 2)..];
     }
-
-    /// <summary>The corpus above the executable (the repository root when run with dotnet run), or null if it was never fetched.</summary>
-    public static string? Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, RelativePath);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
 }

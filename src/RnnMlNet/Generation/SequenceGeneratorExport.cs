@@ -81,7 +81,7 @@ internal static class SequenceGeneratorExport
             + ExportGraph.VocabularyKey + "), SequenceLengths int32 [N]" + (description.Categories.Count > 0 ? ", CategoryIds int64 [N] (see metadata " + CategoriesKey + ")" : "")
             + (conditioned is not null ? ", Condition float [N, F]" : "") + ". Outputs: Tokens string [N, L] (a row's first OutputLengths tokens, then \"\"), OutputLengths int64 [N]"
             + (checks ? ", Check string [N]" : "") + ".");
-        foreach (var entry in stored.MetadataProps) g.Metadata(entry.Key, entry.Value);
+        g.MetadataFrom(stored);
         return g.ToBytes();
     }
 }

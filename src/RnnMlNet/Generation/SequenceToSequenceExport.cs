@@ -71,7 +71,7 @@ internal static class SequenceToSequenceExport
         g.DocString("Padded batches of sources with their lengths: each row decodes as it does alone. Inputs: TokenIds int64 [N, T] (0 = unknown; see metadata "
             + ExportGraph.VocabularyKey + "), SequenceLengths int32 [N]. Outputs: Tokens string [N, L] (a row's first OutputLengths tokens, then \"\"; see metadata "
             + TokenizationKey + "), OutputLengths int64 [N]" + (attends ? ", AttentionWeights float [N, L, T]" : "") + ".");
-        foreach (var entry in stored.MetadataProps) g.Metadata(entry.Key, entry.Value);
+        g.MetadataFrom(stored);
         return g.ToBytes();
     }
 

@@ -184,6 +184,13 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Stores a key/value pair in the model's metadata (metadata_props).</summary>
     public void Metadata(string key, string value) => _metadata[key] = value;
 
+    /// <summary>Copies <paramref name="stored"/>'s metadata but its digest: <see cref="ToBytes"/> seals this graph with a
+    /// digest of its own, and a second, stale one made the written file read as altered.</summary>
+    public void MetadataFrom(ModelProto stored)
+    {
+        foreach (var entry in stored.MetadataProps.Where(p => p.Key != Onnx.ModelIntegrity.DigestKey)) Metadata(entry.Key, entry.Value);
+    }
+
     public byte[] ToBytes()
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "RnnMlNet", ProducerVersion = typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "", Graph = _graph };
