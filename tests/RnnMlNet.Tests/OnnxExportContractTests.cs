@@ -242,6 +242,9 @@ public class OnnxExportContractTests : IDisposable
         Assert.Equal(scores, ((ITransformer)model).Transform(SyntheticData.Load(ml, unknownRows)).GetColumn<float>("Score").ToArray());
         var exported = Run(session, TokenBatch(withUnknown), "Logit");
         for (int n = 0; n < rows.Length; n++) Assert.Equal(scores[n], exported[n, 0], 1e-5);
+        // An id past the vocabulary is unknown too, and takes no step either (it took one, on a row training never touched).
+        var past = Run(session, TokenBatch(rows.Select(r => r.Tokens.Append(1000u).ToArray()).ToList()), "Logit");
+        for (int n = 0; n < rows.Length; n++) Assert.Equal(scores[n], past[n, 0], 1e-5);
     }
 
     public sealed class Review

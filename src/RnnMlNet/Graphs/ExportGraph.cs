@@ -96,15 +96,17 @@ internal static class ExportGraph
         return g.ToBytes();
     }
 
-    /// <summary>Each row's ids other than 0 (unknown) within its length [N], moved to the front of the row in their order,
-    /// and how many there are: a stable sort by the key T − t for a known step and −1 for the others.</summary>
-    private static (string Ids, string Lengths) KnownFirst(OnnxGraphBuilder g, string ids, string lengths)
+    /// <summary>Each row's known ids (1 to <paramref name="vocabularySize"/> − 1; 0 and any other id are unknown) within its
+    /// length [N], moved to the front of the row in their order, and how many there are: a stable sort by the key T − t for
+    /// a known step and −1 for the others.</summary>
+    private static (string Ids, string Lengths) KnownFirst(OnnxGraphBuilder g, string ids, string lengths, int vocabularySize)
     {
         string steps = g.Node("Slice", [g.Node("Shape", [ids]), g.Longs("known.t_start", 1), g.Longs("known.t_end", 2)]);
         string positions = g.Node("Range", [g.ScalarLong("known.first", 0), g.Node("Squeeze", [steps, g.Longs("known.t_axes", 0)]), g.ScalarLong("known.delta", 1)]);
         string within = g.Node("Less", [g.Node("Unsqueeze", [positions, g.Longs("known.row_axes", 0)]),
             g.Node("Unsqueeze", [g.Node("Cast", [lengths], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)), g.Longs("known.length_axes", 1)])]);
-        string known = g.Node("And", [within, g.Node("Not", [g.Node("Equal", [ids, g.Longs("known.unknown", 0)])])]);
+        string inVocabulary = g.Node("And", [g.Node("Greater", [ids, g.Longs("known.unknown", 0)]), g.Node("Less", [ids, g.Longs("known.vocabulary", vocabularySize)])]);
+        string known = g.Node("And", [within, inVocabulary]);
         string key = g.Node("Cast", [g.Node("Where", [known, g.Node("Sub", [steps, positions]), g.Longs("known.last", -1)])], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
         string order = g.MultiOutputNode("TopK", [key, steps], ["known.keys", "known.order"], OnnxGraphBuilder.Int("axis", 1))[1];
         string count = g.Node("ReduceSum", [g.Node("Cast", [known], null, OnnxGraphBuilder.Int("to", (long)DataType.Int32)), g.Longs("known.count_axes", 1)], null, OnnxGraphBuilder.Int("keepdims", 0));
@@ -144,7 +146,7 @@ internal static class ExportGraph
             given = RecurrentGraph.AtMostSteps(g, given, givenIds, 1, "given_ids");
             string tokenIds = RecurrentGraph.AtLeastOneStep(g, givenIds, 1);
             // A one-hot column has no step for an unknown word (an all-zero row, which the ML.NET model drops): so neither here.
-            if (description.Input == SequenceInputKind.OneHotSteps) (tokenIds, given) = KnownFirst(g, tokenIds, given);
+            if (description.Input == SequenceInputKind.OneHotSteps) (tokenIds, given) = KnownFirst(g, tokenIds, given, options.VocabularySize);
             string ids = RecurrentGraph.FirstSteps(g, tokenIds, description.MaximumLength);
             x = RecurrentStackGraph.Embed(g, RecurrentGraph.OneHotOrEmbeddingTable(g, network, weights), RecurrentGraph.KnownOrUnknown(g, ids, options.VocabularySize, "ids"));
         }
