@@ -150,6 +150,14 @@ public class BadInputTests : IDisposable
         var tokens = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3, 9], Label = false } });
         var token = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(tokens));
         Assert.Contains("Column 'Tokens', row 1, step 1: key 9 is past the 5 keys", token.Message);
+        // A saved model scores such a row NaN, as every row training refuses (it read key 9 as unknown, a finite score).
+        var valid = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3, 4], Label = false } });
+        using (var model = ml.BinaryClassification.Trainers.Lstm(Options()).Fit(valid))
+        {
+            var scores = model.Transform(tokens).GetColumn<float>("Score").ToArray();
+            Assert.True(float.IsFinite(scores[0]), $"row 0 scored {scores[0]}");
+            Assert.True(float.IsNaN(scores[1]), $"row 1 scored {scores[1]}");
+        }
         var tags = ml.Data.LoadFromEnumerable(new[] { new TaggedKeysRow { Tokens = [1, 2], Tags = [1, 2] }, new TaggedKeysRow { Tokens = [3, 4], Tags = [3, 1] } });
         var tag = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.SequenceTagger(
             new SequenceTaggerOptions { FeatureColumnName = "Tokens", LabelColumnName = "Tags", HiddenSize = 3, Epochs = 1 }).Fit(tags));

@@ -29,6 +29,9 @@ internal static class RecurrentGraph
         {
             string ids = TokenIds(g, input);
             refused = Empty(g, ids);
+            // A key past the key type's count (or a UInt64 key that reads as negative): training refuses it, naming the step.
+            if (input.Kind == SequenceInputKind.Keys)
+                refused = g.Node("Or", [refused, AnyInRow(g, g.Node("Or", [g.Node("Greater", [ids, g.Longs("keys.count", input.Width)]), g.Node("Less", [ids, g.Longs("keys.zero", 0)])]), "keys")]);
             // A one-hot column is a float input of its own: a NaN or infinite slot refuses the row as training does.
             if (input.Kind == SequenceInputKind.OneHotSteps) refused = g.Node("Or", [refused, NonFinite(g, input.ColumnName, "onehot")]);
             x = Gather(g, FirstSteps(g, AtLeastOneStep(g, ids, 1), input.MaximumLength), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
@@ -64,9 +67,13 @@ internal static class RecurrentGraph
     public static string NaNWhereRefused(OnnxGraphBuilder g, string refused, string values, string? output = null) => g.Node("Where", [refused, NaNName, values], output);
 
     /// <summary>[N, 1]: whether a float tensor [N, L] holds a NaN or infinite value in a row (constants named after <paramref name="use"/>).</summary>
-    internal static string NonFinite(OnnxGraphBuilder g, string values, string use)
+    internal static string NonFinite(OnnxGraphBuilder g, string values, string use) =>
+        AnyInRow(g, g.Node("Or", [g.Node("IsNaN", [values]), g.Node("IsInf", [values])]), use);
+
+    /// <summary>[N, 1]: whether a Boolean tensor [N, L] is true anywhere in a row (constants named after <paramref name="use"/>).</summary>
+    private static string AnyInRow(OnnxGraphBuilder g, string flags, string use)
     {
-        string bad = g.Node("Cast", [g.Node("Or", [g.Node("IsNaN", [values]), g.Node("IsInf", [values])])], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
+        string bad = g.Node("Cast", [flags], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
         // A sum, not a maximum: it is defined (0) over an empty row.
         string count = g.Node("ReduceSum", [bad, g.Longs(use + ".value_axis", 1)], null, OnnxGraphBuilder.Int("keepdims", 1));
         return g.Node("Greater", [count, g.Floats(use + ".none", [], [0f])]);
