@@ -346,7 +346,11 @@ public class TrainerTests
                 b => { if (b.Epoch == 2 && b.Batch == cancelAfterBatch) cancel.Cancel(); }));
             Assert.True(File.Exists(path));
             var resumed = new RecurrentNetwork<float>(shape, seed: 1);
-            var rest = Train(resumed);
+            (int Epoch, int Batch)? first = null;
+            var rest = Train(resumed, onBatch: b => first ??= (b.Epoch, b.Batch));
+            // It resumed after the last checkpoint, not from the start (which, training being deterministic, ends with the
+            // same weights too): within epoch 2 after the last multiple of CheckpointEveryBatches, or at epoch 3.
+            Assert.Equal(everyBatches is int every ? (2, cancelAfterBatch / every * every + 1) : (3, 1), first);
 
             Assert.Equal(uninterrupted.Parameters.Values, resumed.Parameters.Values);
             Assert.Equal(full.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss, e.ValidationErrorRate)), rest.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss, e.ValidationErrorRate)));

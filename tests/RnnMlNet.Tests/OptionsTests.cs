@@ -319,13 +319,15 @@ public class OptionsTests : IDisposable
         RecurrentTrainerOptions Options(string label) => new()
         {
             FeatureColumnName = "Tokens", LabelColumnName = label, HiddenSize = 8, EmbeddingSize = 4, Epochs = 12, LearningRate = 0.02, ValidationFraction = 0.3,
-            EarlyStoppingPatience = 3, Seed = 3,
+            EarlyStoppingPatience = 3, Seed = 4,
         };
         var binary = ml.BinaryClassification.Trainers.Lstm(Options("Label"));
         using (binary.Fit(data)) { }
         var classified = binary.LastHistory!;
         Assert.All(classified.Epochs, e => Assert.InRange(e.ValidationErrorRate!.Value, 0, 1));
         Assert.Equal(classified.Epochs.OrderBy(e => e.ValidationErrorRate).ThenBy(e => e.ValidationLoss).First().Epoch, classified.KeptEpoch);
+        // On these rows the lowest validation loss comes at another epoch, so the test tells the default from the loss.
+        Assert.NotEqual(classified.Epochs.MinBy(e => e.ValidationLoss!.Value)!.Epoch, classified.KeptEpoch);
         Assert.Contains("validation error rate", binary.LastSummary!.ToString());
 
         var regression = ml.Regression.Trainers.Gru(Options("Value"));

@@ -91,18 +91,19 @@ public abstract class RecurrentOptions
     /// <summary>Stop after this many epochs without a better validation result (see <see cref="EarlyStoppingMetric"/>) and
     /// keep the best weights (or the mean of the best epochs', see <see cref="AveragedEpochs"/>); needs a
     /// <see cref="ValidationFraction"/> that is not 0 (with null, 10% is held out). Default null: 3 when the validation
-    /// split is automatic and holds rows out, otherwise off.</summary>
+    /// split is automatic and holds rows out, or when <c>Fit(train, validation)</c> is given validation data; otherwise off.</summary>
     public int? EarlyStoppingPatience { get; set; }
 
     /// <summary>What early stopping watches on the validation rows, and so which epoch's weights are kept. Default null: the
     /// error rate for the binary and multiclass classifiers (their validation loss often rises from growing confidence
-    /// while they still get more rows right, so it would stop them early), the loss otherwise.</summary>
+    /// while they still get more rows right, so it would stop them early), the loss otherwise (the tagger included).</summary>
     public EarlyStoppingMetric? EarlyStoppingMetric { get; set; }
 
     /// <summary>With early stopping, the model keeps the mean of the weights of this many best epochs by the validation result
     /// (see <see cref="EarlyStoppingMetric"/>; fewer if fewer were validated) rather than the best epoch's alone: weight
-    /// averaging over epochs, as in stochastic weight averaging (Izmailov et al. 2018). Above 1 it needs a
-    /// <see cref="ValidationFraction"/> that is not 0; when no early stopping runs (fewer than 1,000 rows with the automatic
+    /// averaging over epochs, as in stochastic weight averaging (Izmailov et al. 2018). Above 1 it needs early stopping to
+    /// rank the epochs: a <see cref="ValidationFraction"/> left null, or one set by hand with <see cref="EarlyStoppingPatience"/>;
+    /// when no early stopping runs (fewer than 1,000 rows with the automatic
     /// hold-out), the last epoch's weights are kept. A checkpoint written with another setting is refused on resume (set 1
     /// to resume a wide-and-deep run checkpointed before averaging existed). Default null: 3 for wide and deep (a
     /// <see cref="Trainers.RecurrentTrainerOptions.SideFeatureColumnName"/>), whose accuracy it raised on names and spam,
