@@ -236,6 +236,31 @@ public class OptionsTests : IDisposable
         Assert.All(batches, b => Assert.True(double.IsFinite(b.Loss) && b.LearningRate > 0, $"epoch {b.Epoch}: loss {b.Loss}, rate {b.LearningRate}"));
     }
 
+    /// <summary>Left automatic, token sequences of 1,000 rows or more hold about a tenth out and stop early with patience 3,
+    /// keeping the best epoch; 999 rows hold nothing out and train every epoch.</summary>
+    [Fact]
+    public void TheAutomaticHoldOutStartsAtAThousandRows()
+    {
+        var ml = _temp.Context();
+        TrainingHistory Train(int rows)
+        {
+            var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
+            {
+                FeatureColumnName = "Tokens", HiddenSize = 4, EmbeddingSize = 3, EnsembleSize = 1, Epochs = 40, LearningRate = 0.05,
+            });
+            using (trainer.Fit(SyntheticData.Load(ml, SyntheticData.TokenRows(rows, 5)))) { }
+            return trainer.LastHistory!;
+        }
+        var held = Train(1_000);
+        Assert.All(held.Epochs, e => Assert.NotNull(e.ValidationErrorRate));
+        Assert.True(held.Epochs.Count < 40, $"trained all {held.Epochs.Count} epochs");
+        // Stopped by patience 3: three epochs after the kept one, none better.
+        Assert.Equal(held.Epochs.Count - 3, held.KeptEpoch);
+        var none = Train(999);
+        Assert.Equal(40, none.Epochs.Count);
+        Assert.All(none.Epochs, e => Assert.Null(e.ValidationLoss));
+    }
+
     /// <summary>For a time series: the last rows in the data's order are held out, never rows between training rows.</summary>
     [Fact]
     public void HoldingOutTheLastRowsHoldsOutTheEndOfTheData()

@@ -240,8 +240,17 @@ public class SamplingKeyTests : IDisposable
         Assert.Throws<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Gru(interrupted).Fit(data));
         var other = Assert.Throws<InvalidDataException>(() => ml.BinaryClassification.Trainers.Gru(Checkpointed(nameof(PassageRow.DocumentNumber))).Fit(data));
         Assert.Contains("other options", other.Message);
-        using var resumed = ml.BinaryClassification.Trainers.Gru(Checkpointed(nameof(PassageRow.Document))).Fit(data);
+        var resumer = ml.BinaryClassification.Trainers.Gru(Checkpointed(nameof(PassageRow.Document)));
+        using var resumed = resumer.Fit(data);
         Assert.False(File.Exists(Path.Combine(folder, "rnnmlnet.checkpoint")));
+        // A checkpoint directory makes the automatic ensemble one network (one checkpoint); so, below, do these rows without it.
+        Assert.Empty(resumer.LastSummary!.Members); // listed for an ensemble only
+        var unchecked_ = Checkpointed(nameof(PassageRow.Document));
+        unchecked_.CheckpointDirectory = null;
+        unchecked_.Epochs = 1;
+        var ensemble = ml.BinaryClassification.Trainers.Gru(unchecked_);
+        using (ensemble.Fit(data)) { }
+        Assert.True(ensemble.LastSummary!.Members.Count > 1, "These rows would train one network anyway: the test could not tell.");
     }
 
     public sealed class TaggedSentence
