@@ -453,12 +453,13 @@ public class TrainerTests
         try
         {
             void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null, int stepEvery = 2, double dropout = 0,
-                Pooling pooling = Pooling.Last, int examples = 0) =>
+                Pooling pooling = Pooling.Last, int examples = 0, EarlyStoppingMetric metric = EarlyStoppingMetric.ErrorRate, int averaged = 2) =>
                 new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Layers = 2, Dropout = dropout, Pooling = pooling, Threads = 1 }, seed: 1),
                     new BinaryCrossEntropy<float>(), new TrainingOptions
                     {
                         Epochs = 3, LearningRate = rate, Schedule = LearningRateSchedule.Step(stepEvery, 0.5), CheckpointPath = path, CancellationToken = token, OnEpoch = onEpoch,
-                    }).Fit(examples == 0 ? Examples : Examples.Take(examples).ToArray());
+                        EarlyStoppingPatience = 2, EarlyStoppingMetric = metric, AveragedEpochs = averaged,
+                    }).Fit(examples == 0 ? Examples : Examples.Take(examples).ToArray(), Examples.Take(24).ToArray());
             using var cancel = new CancellationTokenSource();
             Assert.Throws<OperationCanceledException>(() => Train(0.01, cancel.Token, _ => cancel.Cancel()));
 
@@ -468,8 +469,10 @@ public class TrainerTests
             // Settings that change the weights but not the parameters' shapes: the schedule's, the dropout rate.
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, stepEvery: 3)).Message);
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, dropout: 0.2)).Message);
-            // Settings that add no parameter: the pooling over steps.
+            // Settings that add no parameter: the pooling over steps; which epochs are kept, by what and how many averaged.
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, pooling: Pooling.Max)).Message);
+            Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, metric: EarlyStoppingMetric.Loss)).Message);
+            Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, averaged: 1)).Message);
             // Other data under the same options: fewer batches per epoch.
             Assert.Contains("batches per epoch", Assert.Throws<InvalidDataException>(() => Train(0.01, examples: Examples.Length / 2)).Message);
 
