@@ -1,0 +1,36 @@
+using RnnMlNet.Core.Data;
+
+namespace RnnMlNet.Core.Tests;
+
+/// <summary>Checkpoints, exports and plots are written whole or not at all.</summary>
+public class AtomicFileTests
+{
+    [Fact]
+    public void AFailedWriteLeavesTheTargetAsItWasAndNoTemporaryFile()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-atomic-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            // A good write replaces an existing file whole.
+            string file = Path.Combine(folder, "model.onnx");
+            File.WriteAllBytes(file, [1, 2, 3]);
+            AtomicFile.WriteAllBytes(file, [9]);
+            Assert.Equal([9], File.ReadAllBytes(file));
+
+            // A write that fails at the rename (a folder stands where the file goes): the folder is as it was, and the
+            // temporary file written beside it is gone.
+            string blocked = Path.Combine(folder, "blocked.onnx");
+            Directory.CreateDirectory(blocked);
+            File.WriteAllText(Path.Combine(blocked, "inside.txt"), "kept");
+            var error = Record.Exception(() => AtomicFile.WriteAllBytes(blocked, [7, 7]));
+            Assert.True(error is IOException or UnauthorizedAccessException, error?.ToString() ?? "no exception");
+            Assert.Equal("kept", File.ReadAllText(Path.Combine(blocked, "inside.txt")));
+            Assert.Equal(["blocked.onnx", "model.onnx"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).Order());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
