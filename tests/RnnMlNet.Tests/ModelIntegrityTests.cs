@@ -105,6 +105,8 @@ public class ModelIntegrityTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => RecurrentModelFile.Load(_temp.Context(), external, out _));
         Assert.Contains("external data", error.Message);
         Assert.Contains(external, error.Message);
+        Assert.Contains("external data", Assert.Throws<InvalidDataException>(() => RecurrentModelFile.ReadSummary(external)).Message);
+        Assert.Contains("external data", Assert.Throws<InvalidDataException>(() => RecurrentModelFile.ExportOnnx(external, _temp.File("from-external.onnx"))).Message);
 
         string altered = Rewrite(path, "altered.zip", model =>
         {
@@ -115,6 +117,8 @@ public class ModelIntegrityTests : IDisposable
         });
         Assert.Contains("does not match the digest", Assert.Throws<InvalidDataException>(() => RecurrentModelFile.Load(_temp.Context(), altered, out _)).Message);
         Assert.Contains("does not match the digest", Assert.Throws<InvalidDataException>(() => RecurrentModelFile.ReadSummary(altered)).Message);
+        Assert.Contains("does not match the digest", Assert.Throws<InvalidDataException>(() => RecurrentModelFile.ExportOnnx(altered, _temp.File("from-altered.onnx"))).Message);
+        Assert.False(File.Exists(_temp.File("from-altered.onnx")));
 
         // A standalone graph: OnnxImport checks the same way.
         string onnx = _temp.File("external.onnx");
