@@ -527,7 +527,7 @@ public class TrainerTests
     }
 
     /// <summary>Fine-tuning a trained model starts near a loss of 0.001: its ups and downs around 0.01 are not a blow-up
-    /// (found training a wide part on top of a trained LSTM), while a mean of 5 after a start of 0.7 is.</summary>
+    /// (found training a wide part on top of a trained LSTM), while losses in the hundreds after a start of 0.7 are.</summary>
     [Fact]
     public void FineTuningIsNotTakenForDivergence()
     {
