@@ -310,6 +310,27 @@ public class TrainerTests
         Assert.True(history.Epochs[^1].TrainingLoss > 10 * 0.7, $"Unchecked, the last epoch's loss is {history.Epochs[^1].TrainingLoss}.");
     }
 
+    /// <summary>A blow-up in epoch 2 (a rate raised a millionfold after epoch 1) stops training with the network back at the
+    /// weights epoch 1 ended with: those of a run of that one epoch.</summary>
+    [Fact]
+    public void ABlowUpAfterTheFirstEpochGoesBackToItsWeights()
+    {
+        TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 8, LearningRate = 1e-3, ClipNorm = null, DivergenceFactor = 10, Seed = 1, Schedule = new RaisedAfterOneEpoch() };
+        var oneEpoch = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8, Threads = 1 }, seed: 2);
+        new RecurrentTrainer<float>(oneEpoch, new BinaryCrossEntropy<float>(), Options(1)).Fit(Examples);
+        var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8, Threads = 1 }, seed: 2);
+        var error = Assert.Throws<TrainingDivergedException>(() => new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), Options(3)).Fit(Examples));
+        Assert.Equal(2, error.Epoch);
+        Assert.Contains("back at the weights of epoch 1", error.Message);
+        Assert.Equal(oneEpoch.Parameters.Values, network.Parameters.Values);
+    }
+
+    /// <summary>The base rate for the first epoch, a million times it afterwards.</summary>
+    private sealed class RaisedAfterOneEpoch : LearningRateSchedule
+    {
+        public override double Rate(double baseRate, double epochsDone, int totalEpochs) => epochsDone < 1 ? baseRate : baseRate * 1e6;
+    }
+
     /// <summary>Training cancelled after epoch 2 (or within epoch 2, after a checkpoint written every 4 batches) and started
     /// again from its checkpoint, by a fresh network and trainer as a new process would, ends with the weights and losses of
     /// an uninterrupted run, bit for bit: Adam's state, dropout masks, shuffling, early stopping and a reduce-on-plateau
