@@ -97,6 +97,27 @@ public class OutputShapeTests : IDisposable
         public float Digit { get; set; }
 
         public int[] Marks { get; set; } = [];
+
+        public short Code { get; set; }
+    }
+
+    /// <summary>A label of small integers (Int16 here; Byte, SByte and UInt16 alike) names its classes by them too, and
+    /// MapKeyToValue gives them back: such types fell through to the key numbers, as text.</summary>
+    [Fact]
+    public void ALabelOfSmallIntegersIsPredictedAsThoseIntegers()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(40, 4).Select(r => new NumberRow { Tokens = r.Tokens, Code = new short[] { -3, 12, 40 }[r.Class] }).ToArray();
+        var data = ml.Transforms.Conversion.MapValueToKey("Label", "Code").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        using var ours = ml.MulticlassClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, Epochs = 1 }).Fit(data);
+        var scored = ours.Transform(data);
+        VBuffer<short> keys = default;
+        data.Schema["Label"].GetKeyValues(ref keys);
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        scored.Schema["Score"].GetSlotNames(ref slots);
+        Assert.Equal(keys.DenseValues().Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)), slots.DenseValues().Select(s => s.ToString()));
+        var codes = ml.Transforms.Conversion.MapKeyToValue("PredictedCode", "PredictedLabel").Fit(scored).Transform(scored).GetColumn<short>("PredictedCode");
+        Assert.All(codes, c => Assert.Contains(c, new short[] { -3, 12, 40 }));
     }
 
     /// <summary>A label of numbers (MapValueToKey over a float column, as for digits; an int vector for tags): PredictedLabel

@@ -137,6 +137,39 @@ public class RecurrentTrainerTests : IDisposable
         }
     }
 
+    /// <summary>ML.NET reads a scored view with several cursors at once (GetRowCursorSet, as its parallel consumers do): the
+    /// one ONNX Runtime session behind the model gives every row the score a single cursor gives it.</summary>
+    [Fact]
+    public void ParallelCursorsScoreEveryRowAsOneCursorDoes()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.Cache(SyntheticData.Load(ml, SyntheticData.TokenRows(400, 7)));
+        using var model = ml.BinaryClassification.Trainers.Lstm(Small("Label", "Tokens", epochs: 1)).Fit(data);
+        var scored = model.Transform(data);
+        var serial = scored.GetColumn<float>("Score").ToArray();
+        var cursors = scored.GetRowCursorSet([scored.Schema["Score"]], 4);
+        Assert.True(cursors.Length > 1, "ML.NET gave one cursor: nothing would be read in parallel.");
+        var byRow = new System.Collections.Concurrent.ConcurrentDictionary<ulong, float>();
+        Parallel.ForEach(cursors, new ParallelOptions { MaxDegreeOfParallelism = cursors.Length }, cursor =>
+        {
+            using (cursor)
+            {
+                var id = cursor.GetIdGetter();
+                var score = cursor.GetGetter<float>(scored.Schema["Score"]);
+                DataViewRowId row = default;
+                float value = 0;
+                while (cursor.MoveNext())
+                {
+                    id(ref row);
+                    score(ref value);
+                    byRow[row.Low] = value;
+                }
+            }
+        });
+        Assert.Equal(Enumerable.Range(0, serial.Length).Select(i => (ulong)i), byRow.Keys.Order());
+        Assert.All(byRow, pair => Assert.Equal(serial[(int)pair.Key], pair.Value));
+    }
+
     /// <summary>ML.NET's Fit(train, validation): the loss on the validation set is measured every epoch and drives early
     /// stopping. Validated on the training rows with every label flipped, the loss rises as the model learns: training stops
     /// after the patience and keeps the first epoch.</summary>

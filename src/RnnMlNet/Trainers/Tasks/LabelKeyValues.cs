@@ -39,6 +39,10 @@ internal sealed class LabelKeyValues
             var t when t == typeof(uint) => Typed<uint>(label, count),
             var t when t == typeof(ulong) => Typed<ulong>(label, count),
             var t when t == typeof(bool) => Typed<bool>(label, count),
+            var t when t == typeof(sbyte) => Typed<sbyte>(label, count),
+            var t when t == typeof(byte) => Typed<byte>(label, count),
+            var t when t == typeof(short) => Typed<short>(label, count),
+            var t when t == typeof(ushort) => Typed<ushort>(label, count),
             // Text key values name the classes themselves; keys without values are named by their numbers.
             _ => Named(SchemaChecks.KeyNames(label, count)),
         };
