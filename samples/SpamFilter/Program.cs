@@ -1,6 +1,6 @@
 // An LSTM spam filter on the SpamAssassin public corpus, and beside it ML.NET's classic bag-of-n-grams
 // logistic regression on the same 80/20 split. Then the LSTM model is saved, reloaded and used to predict.
-// Needs the corpus: bash data/fetch-spam-assassin.sh. Runs in a few minutes on two cores.
+// Needs the corpus: bash data/fetch-spam-assassin.sh. Runs in about a minute on two cores.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
