@@ -341,19 +341,25 @@ public class OptionsTests : IDisposable
     {
         var ml = _temp.Context();
         var data = SyntheticData.Load(ml, SyntheticData.TokenRows(300, 3));
-        RecurrentTrainerOptions Options(string label) => new()
+        RecurrentTrainerOptions Options(string label, int seed = 3) => new()
         {
             FeatureColumnName = "Tokens", LabelColumnName = label, HiddenSize = 8, EmbeddingSize = 4, Epochs = 12, LearningRate = 0.02, ValidationFraction = 0.3,
-            EarlyStoppingPatience = 3, Seed = 4,
+            EarlyStoppingPatience = 3, Seed = seed,
         };
-        var binary = ml.BinaryClassification.Trainers.Lstm(Options("Label"));
-        using (binary.Fit(data)) { }
-        var classified = binary.LastHistory!;
-        Assert.All(classified.Epochs, e => Assert.InRange(e.ValidationErrorRate!.Value, 0, 1));
-        Assert.Equal(classified.Epochs.OrderBy(e => e.ValidationErrorRate).ThenBy(e => e.ValidationLoss).First().Epoch, classified.KeptEpoch);
-        // On these rows the lowest validation loss comes at another epoch, so the test tells the default from the loss.
-        Assert.NotEqual(classified.Epochs.MinBy(e => e.ValidationLoss!.Value)!.Epoch, classified.KeptEpoch);
-        Assert.Contains("validation error rate", binary.LastSummary!.ToString());
+        // The rule holds at every seed; at some, the lowest validation loss comes at another epoch (seeds 4 and 5 here), so
+        // the test tells the default from the loss without hanging on the last bits of one run.
+        bool toldApart = false;
+        foreach (int seed in new[] { 3, 4, 5, 6 })
+        {
+            var binary = ml.BinaryClassification.Trainers.Lstm(Options("Label", seed));
+            using (binary.Fit(data)) { }
+            var classified = binary.LastHistory!;
+            Assert.All(classified.Epochs, e => Assert.InRange(e.ValidationErrorRate!.Value, 0, 1));
+            Assert.Equal(classified.Epochs.OrderBy(e => e.ValidationErrorRate).ThenBy(e => e.ValidationLoss).First().Epoch, classified.KeptEpoch);
+            toldApart |= classified.Epochs.MinBy(e => e.ValidationLoss!.Value)!.Epoch != classified.KeptEpoch;
+            Assert.Contains("validation error rate", binary.LastSummary!.ToString());
+        }
+        Assert.True(toldApart, "At every seed the lowest loss came at the kept epoch: the test could not tell the metrics apart.");
 
         var regression = ml.Regression.Trainers.Gru(Options("Value"));
         using (regression.Fit(data)) { }
