@@ -346,7 +346,7 @@ public class OptionsTests : IDisposable
             FeatureColumnName = "Tokens", LabelColumnName = label, HiddenSize = 8, EmbeddingSize = 4, Epochs = 12, LearningRate = 0.02, ValidationFraction = 0.3,
             EarlyStoppingPatience = 3, Seed = seed,
         };
-        // The rule holds at every seed; at some, the lowest validation loss comes at another epoch (seeds 4 and 5 here), so
+        // The rule holds at every seed; at some, the lowest validation loss comes at another epoch (seeds 4 and 5 on this project's machine), so
         // the test tells the default from the loss without hanging on the last bits of one run.
         bool toldApart = false;
         foreach (int seed in new[] { 3, 4, 5, 6 })

@@ -55,7 +55,8 @@ public abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The wrong predictions among the rows that count, and how many predictions were made, each weighted by its
     /// true class's weight as the loss is (so early stopping ranks epochs by what the weights ask for: with weights inverse
-    /// to the classes' frequencies, their ratio is one minus the balanced accuracy); (0, 0) for a loss that does not classify.</summary>
+    /// to the classes' frequencies among these rows, their ratio is one minus the balanced accuracy); (0, 0) for a loss that
+    /// does not classify.</summary>
     public (double Errors, double Predictions) Errors(ReadOnlySpan<T> logits, ReadOnlySpan<T> targets, ReadOnlySpan<byte> rowMask, int rows, int outputs)
     {
         if (!CountsErrors) return (0, 0);

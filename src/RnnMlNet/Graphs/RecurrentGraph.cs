@@ -8,7 +8,8 @@ namespace RnnMlNet.Graphs;
 /// (embedding, or the rows of W_i for one-hot input), the standard <c>RNN</c>/<c>LSTM</c>/<c>GRU</c> operators
 /// (layout 0, time-major), and the dense head as MatMul + Add. The result is logits [N, C] for a head on the last
 /// hidden state, or [N, T, C] for a head on every step; callers add the task's outputs on top. A row that training would
-/// refuse (an empty sequence, or a step value that is NaN or infinite) gets NaN logits, never a finite score.
+/// refuse (an empty sequence, a key past its key type's count, or a step value that is NaN or infinite) gets NaN logits,
+/// never a finite score.
 /// </summary>
 internal static class RecurrentGraph
 {

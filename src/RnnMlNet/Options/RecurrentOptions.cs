@@ -102,7 +102,8 @@ public abstract class RecurrentOptions
     /// <summary>With early stopping, the model keeps the mean of the weights of this many best epochs by the validation result
     /// (see <see cref="EarlyStoppingMetric"/>; fewer if fewer were validated) rather than the best epoch's alone: weight
     /// averaging over epochs, as in stochastic weight averaging (Izmailov et al. 2018). Above 1 it needs early stopping to
-    /// rank the epochs: a <see cref="ValidationFraction"/> left null, or one set by hand with <see cref="EarlyStoppingPatience"/>;
+    /// rank the epochs: a <see cref="ValidationFraction"/> left null, one set by hand with <see cref="EarlyStoppingPatience"/>,
+    /// or validation data given to <c>Fit(train, validation)</c>;
     /// when no early stopping runs (fewer than 1,000 rows with the automatic
     /// hold-out), the last epoch's weights are kept. A checkpoint written with another setting is refused on resume (set 1
     /// to resume a wide-and-deep run checkpointed before averaging existed). Default null: 3 for wide and deep (a

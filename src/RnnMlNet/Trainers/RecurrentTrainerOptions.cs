@@ -88,8 +88,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
 
     /// <summary>For imbalanced classes: one positive weight per class, multiplying its examples' loss (binary: the weight
     /// of false, then of true; multiclass and tagging: one per class in the label's key order). Early stopping on the error
-    /// rate counts each validation prediction with its class's weight too, so with weights inverse to the classes' frequencies it keeps the epoch of
-    /// the best balanced accuracy. Default null (all 1).</summary>
+    /// rate counts each validation prediction with its class's weight too, so with weights inverse to the classes' frequencies it keeps
+    /// about the epoch of the best balanced accuracy. Default null (all 1).</summary>
     public IReadOnlyList<double>? ClassWeights { get; set; }
 
     /// <summary>Starting weights in ONNX layout (e.g. from <see cref="Onnx.OnnxImport.Read"/>), to fine-tune instead of starting fresh,
