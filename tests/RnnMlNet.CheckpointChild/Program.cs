@@ -1,6 +1,7 @@
 // Trains a small model with a checkpoint file (at each epoch's end and every 5 batches) and writes its final weights: the
 // child process that CheckpointProcessTests kills mid-epoch and starts again. Arguments: "classifier" or "seq2seq", the
-// checkpoint path, the weights path, milliseconds to sleep after each batch.
+// checkpoint path, the weights path, milliseconds to sleep after each batch. Prints "batch <epoch> <batch>" for each
+// batch it trains, so the test sees where a run resumed.
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Losses;
 using RnnMlNet.Core.Networks;
@@ -9,7 +10,11 @@ using RnnMlNet.Core.Training;
 
 string kind = args[0], checkpoint = args[1], weightsPath = args[2];
 int pause = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
-var options = new TrainingOptions { Epochs = 6, BatchSize = 16, Seed = 2, CheckpointPath = checkpoint, CheckpointEveryBatches = 5, OnBatch = _ => Thread.Sleep(pause) };
+var options = new TrainingOptions { Epochs = 6, BatchSize = 16, Seed = 2, CheckpointPath = checkpoint, CheckpointEveryBatches = 5, OnBatch = b =>
+{
+    Console.WriteLine(FormattableString.Invariant($"batch {b.Epoch} {b.Batch}"));
+    Thread.Sleep(pause);
+} };
 var random = new Random(5);
 ParameterSet<float> parameters;
 if (kind == "classifier")

@@ -28,10 +28,14 @@ public class CheckpointProcessTests : IDisposable
         return Process.Start(start)!;
     }
 
-    private static void Finish(Process process)
+    /// <summary>Waits for the run and returns the batches it trained, in order.</summary>
+    private static List<(int Epoch, int Batch)> Finish(Process process)
     {
+        var output = process.StandardOutput.ReadToEndAsync();
         Assert.True(process.WaitForExit(120_000), "The training process did not finish within two minutes.");
         Assert.True(process.ExitCode == 0, $"The training process failed: {process.StandardError.ReadToEnd()}");
+        return output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => line.StartsWith("batch ", StringComparison.Ordinal))
+            .Select(line => line.Split(' ')).Select(parts => (int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture))).ToList();
     }
 
     [Theory]
@@ -41,7 +45,8 @@ public class CheckpointProcessTests : IDisposable
     {
         Assert.True(File.Exists(ChildPath()), $"{ChildPath()} is not built.");
         string reference = Path.Combine(_folder, "reference.weights"), resumed = Path.Combine(_folder, "resumed.weights");
-        using (var uninterrupted = Start(kind, Path.Combine(_folder, "reference.checkpoint"), reference, 0)) Finish(uninterrupted);
+        List<(int Epoch, int Batch)> all;
+        using (var uninterrupted = Start(kind, Path.Combine(_folder, "reference.checkpoint"), reference, 0)) all = Finish(uninterrupted);
 
         // 12 batches an epoch at 25 ms each, a checkpoint every 5 batches and at each epoch's end: killed 7 or 8 batches
         // after the first checkpoint, within an epoch, past a later checkpoint.
@@ -57,8 +62,14 @@ public class CheckpointProcessTests : IDisposable
             killed.WaitForExit();
         }
         Assert.False(File.Exists(resumed));
-        using (var again = Start(kind, checkpoint, resumed, 0)) Finish(again);
+        List<(int Epoch, int Batch)> rest;
+        using (var again = Start(kind, checkpoint, resumed, 0)) rest = Finish(again);
 
+        // It resumed after a checkpoint (an epoch's end, or 5, 10 batches into one), not from the start (which, training being
+        // deterministic, ends with the same weights too), and trained only the batches after it.
+        Assert.NotEqual((1, 1), rest[0]);
+        Assert.Equal(0, (rest[0].Batch - 1) % 5);
+        Assert.Equal(all.SkipWhile(b => b != rest[0]), rest);
         Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(resumed));
         Assert.False(File.Exists(checkpoint), "The checkpoint outlived the finished run.");
         Assert.Empty(Directory.EnumerateFiles(_folder, "*.tmp"));
