@@ -53,6 +53,37 @@ public class BadInputTests : IDisposable
         Assert.Contains("'Label'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Lstm(Options()).GetOutputSchema(shape)).Message);
     }
 
+    public sealed class OneHotRow
+    {
+        [VectorType(3, 4)]
+        public float[] OneHot { get; set; } = new float[12];
+
+        public bool Label { get; set; }
+    }
+
+    /// <summary>A one-hot column built by hand (a [T, V] vector) with a value other than 0 or 1, or a step with two 1s:
+    /// training refuses it naming the step, and a saved model scores it NaN (it took the step's largest slot).</summary>
+    [Fact]
+    public void ARowThatIsNotOneHotIsRefusedAndScoresNaN()
+    {
+        var ml = _temp.Context();
+        static float[] Steps(params (int Step, int Slot, float Value)[] set)
+        {
+            var values = new float[12];
+            foreach (var (step, slot, value) in set) values[step * 4 + slot] = value;
+            return values;
+        }
+        var train = ml.Data.LoadFromEnumerable(new[] { new OneHotRow { OneHot = Steps((0, 1, 1), (1, 2, 1)), Label = true }, new OneHotRow { OneHot = Steps((0, 3, 1)) } });
+        var options = new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 3, Epochs = 1 };
+        var bad = ml.Data.LoadFromEnumerable(new[] { new OneHotRow { OneHot = Steps((0, 1, 1)) }, new OneHotRow { OneHot = Steps((0, 1, 2)) }, new OneHotRow { OneHot = Steps((1, 0, 1), (1, 2, 1)) } });
+        var error = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(bad));
+        Assert.Contains("Column 'OneHot', row 1, step 0: expected one-hot rows", error.Message);
+        using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(train);
+        var scores = model.Transform(bad).GetColumn<float>("Score").ToArray();
+        Assert.True(float.IsFinite(scores[0]), $"row 0 scored {scores[0]}");
+        Assert.All(scores[1..], score => Assert.True(float.IsNaN(score), $"scored {score}"));
+    }
+
     [Fact]
     public void AnEmptySequenceIsNamedWithItsRow()
     {

@@ -33,8 +33,9 @@ internal static class RecurrentGraph
             // A key past the key type's count (or a UInt64 key that reads as negative): training refuses it, naming the step.
             if (input.Kind == SequenceInputKind.Keys)
                 refused = g.Node("Or", [refused, AnyInRow(g, g.Node("Or", [g.Node("Greater", [ids, g.Longs("keys.count", input.Width)]), g.Node("Less", [ids, g.Longs("keys.zero", 0)])]), "keys")]);
-            // A one-hot column is a float input of its own: a NaN or infinite slot refuses the row as training does.
-            if (input.Kind == SequenceInputKind.OneHotSteps) refused = g.Node("Or", [refused, NonFinite(g, input.ColumnName, "onehot")]);
+            // A one-hot column is a float input of its own: a NaN or infinite slot, a value other than 0 or 1, or a step
+            // with two 1s refuses the row as training does.
+            if (input.Kind == SequenceInputKind.OneHotSteps) refused = g.Node("Or", [refused, NotOneHot(g, input)]);
             x = Gather(g, FirstSteps(g, AtLeastOneStep(g, ids, 1), input.MaximumLength), OneHotOrEmbeddingTable(g, network, weights), options.VocabularySize);
         }
         string? firstInputWeights = options.Input == InputKind.OneHotTokens ? Identity(g, "layer0.W_identity", network.Directions, weights["layer0.W"].Shape[1]) : null;
@@ -70,6 +71,17 @@ internal static class RecurrentGraph
     /// <summary>[N, 1]: whether a float tensor [N, L] holds a NaN or infinite value in a row (constants named after <paramref name="use"/>).</summary>
     internal static string NonFinite(OnnxGraphBuilder g, string values, string use) =>
         AnyInRow(g, g.Node("Or", [g.Node("IsNaN", [values]), g.Node("IsInf", [values])]), use);
+
+    /// <summary>[N, 1]: whether a one-hot column [N, T·V] holds a value other than 0 or 1 (NaN and ±∞ included) or a step
+    /// with more than one 1.</summary>
+    private static string NotOneHot(OnnxGraphBuilder g, SequenceInput input)
+    {
+        string flat = input.ColumnName, zero = g.Floats("onehot.check_zero", [], [0f]), one = g.Floats("onehot.check_one", [], [1f]);
+        string other = g.Node("Not", [g.Node("Or", [g.Node("Equal", [flat, zero]), g.Node("Equal", [flat, one])])]);
+        string perStep = g.Node("ReduceSum", [g.Node("Reshape", [flat, g.Longs("onehot.check_shape", -1, input.Steps, input.Width)]), g.Longs("onehot.check_axes", 2)],
+            null, OnnxGraphBuilder.Int("keepdims", 0));
+        return g.Node("Or", [AnyInRow(g, other, "onehot_values"), AnyInRow(g, g.Node("Greater", [perStep, one]), "onehot_steps")]);
+    }
 
     /// <summary>[N, 1]: whether a Boolean tensor [N, L] is true anywhere in a row (constants named after <paramref name="use"/>).</summary>
     private static string AnyInRow(OnnxGraphBuilder g, string flags, string use)
