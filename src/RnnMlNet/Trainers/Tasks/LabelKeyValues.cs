@@ -9,7 +9,7 @@ namespace RnnMlNet.Trainers;
 /// The key values of a classifier's or tagger's label, and the built-in transformers that turn the graph's predicted
 /// class names into a PredictedLabel key (or key vector) carrying them, so that MapKeyToValue gives back the label's own
 /// values with their own type, as after ML.NET's own trainers. The graph names a class by its text key value, or, for a
-/// label of numbers or Booleans, by its value written out (its key number when two values would read alike), which
+/// label of numbers or Booleans, by its value written out, which
 /// MapValue then maps back to the value; Score's slot names and the export's class names are those names.
 /// </summary>
 internal sealed class LabelKeyValues
@@ -60,9 +60,9 @@ internal sealed class LabelKeyValues
         label.GetKeyValues(ref buffer);
         T[] values = buffer.DenseValues().ToArray();
         if (values.Length != count) return Named(SchemaChecks.KeyNames(label, count));
-        // Round-trip text of each value ("7", "2.5", "True"); the key numbers were shown before, digits 0–9 as "1".."10".
+        // Round-trip text of each value ("7", "2.5", "True"), so distinct key values get distinct names; the key numbers were
+        // shown before, digits 0–9 as "1".."10".
         string[] names = values.Select(value => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "").ToArray();
-        if (names.Distinct().Count() != count) names = Enumerable.Range(1, count).Select(k => k.ToString(CultureInfo.InvariantCulture)).ToArray();
         return new(names, (context, scored, namesColumn) =>
         {
             var map = context.Transforms.Conversion.MapValue(ValueColumn, names.Zip(values, (name, value) => new KeyValuePair<string, T>(name, value)), namesColumn).Fit(scored);
