@@ -137,6 +137,30 @@ public class OptionsTests : IDisposable
         Assert.Equal([1, 2, 3], epochs.Select(e => e.Epoch));
     }
 
+    /// <summary>
+    /// Each estimator keeps the settings it checked when it was created: a sweep that reuses one options object, changing it
+    /// after each estimator is built, trains each estimator with its own settings, and a bad value set afterwards (here in the
+    /// nested optimizer settings too) reaches no estimator already built.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void EveryEstimatorKeepsTheSettingsItWasCreatedWith(string kind)
+    {
+        var ml = _temp.Context();
+        var options = Small(kind);
+        var epochs = new List<EpochReport>();
+        options.Progress = new ImmediateProgress<EpochReport>(epochs.Add);
+        double[] weights = [1, 1];
+        if (kind == "Binary") ((RecurrentTrainerOptions)options).ClassWeights = weights;
+        var estimator = Estimator(ml, kind, options);
+        options.Epochs = 4;
+        options.HiddenSize = 0;
+        options.Optimizer.Beta2 = 2;
+        weights[1] = double.NaN;
+        using var model = (IDisposable)estimator.Fit(Data(ml, kind));
+        Assert.Equal([1, 2], epochs.Select(e => e.Epoch));
+    }
+
     /// <summary>The mapping onto the engine's training options copies every setting the two have in common.</summary>
     [Fact]
     public void EverySharedSettingIsMappedOntoTheEngine()

@@ -42,6 +42,9 @@ public sealed class OptimizerSettings
     /// <summary>RMSprop's decay ρ of the squared-gradient average. Default 0.99.</summary>
     public double Decay { get; set; } = 0.99;
 
+    /// <summary>A copy that later changes to these settings do not reach.</summary>
+    internal OptimizerSettings Copy() => (OptimizerSettings)MemberwiseClone();
+
     internal void Validate()
     {
         OptionChecks.Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "a value in [0, 1)");

@@ -40,9 +40,8 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
     internal SequenceGeneratorEstimator(SequenceGeneratorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _options = options;
-        _context = new MLContext(options.Seed);
+        _options = options.CheckedCopy<SequenceGeneratorOptions>();
+        _context = new MLContext(_options.Seed);
     }
 
     /// <summary>The vocabulary of the last <see cref="Fit"/>.</summary>

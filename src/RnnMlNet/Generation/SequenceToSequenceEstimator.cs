@@ -37,9 +37,8 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     internal SequenceToSequenceEstimator(SequenceToSequenceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _options = options;
-        _context = new MLContext(options.Seed);
+        _options = options.CheckedCopy<SequenceToSequenceOptions>();
+        _context = new MLContext(_options.Seed);
     }
 
     /// <summary>Source tokens of the last <see cref="Fit"/>, in id order (id = index + 1; 0 is unknown).</summary>

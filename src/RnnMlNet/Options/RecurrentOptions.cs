@@ -265,6 +265,22 @@ public abstract class RecurrentOptions
     private protected static void RequireColumnName(string? name, string option, bool optional = false) =>
         OptionChecks.Require((optional && name is null) || !string.IsNullOrWhiteSpace(name), option, name, optional ? "null, or a column name" : "a column name");
 
+    /// <summary>A checked copy for an estimator to keep: a caller's later changes to these options (a sweep that reuses one
+    /// object for several estimators) neither reach an estimator already built nor skip the checks.</summary>
+    internal TOptions CheckedCopy<TOptions>() where TOptions : RecurrentOptions
+    {
+        var copy = (TOptions)MemberwiseClone();
+        if (Optimizer is not null) copy.Optimizer = Optimizer.Copy();
+        copy.CopyCollections();
+        copy.Validate();
+        return copy;
+    }
+
+    /// <summary>Replaces the copy's collections with copies of their own (see <see cref="CheckedCopy{TOptions}"/>).</summary>
+    private protected virtual void CopyCollections()
+    {
+    }
+
     /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range. Estimators call it when they
     /// are created, so a bad setting fails before any upstream transform runs. The engine's own checks of its options

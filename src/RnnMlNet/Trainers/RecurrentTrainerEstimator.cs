@@ -52,7 +52,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     internal RecurrentTrainerEstimator(RecurrentTask task, CellKind cell, RecurrentTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options = options.CheckedCopy<RecurrentTrainerOptions>();
         Core.OptionChecks.Require(options.EarlyStoppingMetric != EarlyStoppingMetric.ErrorRate || task != RecurrentTask.Regression, nameof(options.EarlyStoppingMetric),
             options.EarlyStoppingMetric, "Loss or null for a regressor, which makes no right or wrong predictions");
         Core.OptionChecks.Require(options.ClassWeights is null || task != RecurrentTask.Regression, nameof(options.ClassWeights), options.ClassWeights,

@@ -112,6 +112,13 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// single network.</summary>
     public int? EnsembleSize { get; set; }
 
+    /// <inheritdoc />
+    private protected override void CopyCollections()
+    {
+        ClassWeights = ClassWeights?.ToArray();
+        InitialWeights = InitialWeights?.ToArray();
+    }
+
     /// <summary>These options with another seed: an ensemble member's.</summary>
     internal RecurrentTrainerOptions WithSeed(int seed)
     {
