@@ -35,7 +35,7 @@ public static class RecurrentCatalog
     /// <param name="catalog">The text transforms catalog.</param>
     /// <param name="outputColumnName">One-hot column produced.</param>
     /// <param name="inputColumnName">Key vector column read; null means <paramref name="outputColumnName"/>.</param>
-    /// <param name="maximumLength">T, steps per row (at least 1).</param>
+    /// <param name="maximumLength">T, steps per row (at least 2).</param>
     /// <param name="padding">Side where zero rows are added. Default <see cref="SequenceSide.Post"/>.</param>
     /// <param name="truncation">Side where long sequences are cut. Default <see cref="SequenceSide.Post"/>.</param>
     public static OneHotSequenceEstimator OneHotSequence(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string? inputColumnName,

@@ -168,4 +168,33 @@ public class OutputShapeTests : IDisposable
         Assert.All(marks.SelectMany(m => m), m => Assert.Contains(m, new[] { 10, 20 }));
         Assert.Equal(rows.Select(r => r.Marks.Length), marks.Select(m => m.Length));
     }
+
+    /// <summary>GetOutputSchema promises what Fit gives: PredictedLabel's key values are of the label's own value type (a
+    /// float digit, a short code, int tags), so a MapKeyToValue after the trainer promises Single, Int16 or Int32 (Text,
+    /// before, whatever the label), and the multiclass Score carries slot names in both.</summary>
+    [Theory]
+    [InlineData("multiclass", nameof(NumberRow.Digit))]
+    [InlineData("multiclass", nameof(NumberRow.Code))]
+    [InlineData("tagger", nameof(NumberRow.Marks))]
+    public void TheOutputSchemaPromisesThePredictedValuesType(string trainer, string label)
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(40, 4).Select(r => new NumberRow
+        {
+            Tokens = r.Tokens, Digit = new[] { 5f, 7f, 9f }[r.Class], Code = new short[] { -3, 12, 40 }[r.Class], Marks = r.Tokens.Select(t => t > 4 ? 20 : 10).ToArray(),
+        }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, Epochs = 1 };
+        IEstimator<ITransformer> recurrent = trainer == "tagger"
+            ? ml.MulticlassClassification.Trainers.SequenceTagger(new SequenceTaggerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, Epochs = 1 })
+            : ml.MulticlassClassification.Trainers.Lstm(options);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", label).Append(recurrent).Append(ml.Transforms.Conversion.MapKeyToValue("Predicted", "PredictedLabel"));
+        var promised = pipeline.GetOutputSchema(EstimatorWorkout.ShapeOf<NumberRow>());
+        using var model = pipeline.Fit(data);
+        var given = model.Transform(data).Schema;
+        var predicted = given["Predicted"].Type;
+        Assert.Equal((predicted as VectorDataViewType)?.ItemType ?? predicted, promised.Single(c => c.Name == "Predicted").ItemType);
+        Assert.Equal(given["Score"].Annotations.Schema.GetColumnOrNull("SlotNames") is not null,
+            promised.Single(c => c.Name == "Score").Annotations.Any(a => a.Name == "SlotNames"));
+    }
 }

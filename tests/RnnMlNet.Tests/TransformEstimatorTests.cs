@@ -129,8 +129,12 @@ public class TransformEstimatorTests : IDisposable
     public void OneHotSequenceRejectsBadInput()
     {
         var ml = _temp.Context();
-        var length = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.OneHotSequence("OneHot", "Keys", maximumLength: 0));
-        Assert.Contains("maximumLength", length.Message);
+        // One step would make a one-dimensional column, which the trainers read as float steps.
+        foreach (int steps in new[] { 0, 1 })
+        {
+            var length = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.OneHotSequence("OneHot", "Keys", maximumLength: steps));
+            Assert.Contains("maximumLength", length.Message);
+        }
         var tokens = Tokens(ml, "a b");
         var mistyped = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 3).Fit(tokens));
         Assert.Contains("'Tokens'", mistyped.Message);

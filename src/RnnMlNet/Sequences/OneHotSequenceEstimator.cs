@@ -49,7 +49,7 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
         /// <summary>Name of the key column read. Null means the output name.</summary>
         public string? InputColumnName { get; set; }
 
-        /// <summary>T: steps in every output row. Required, at least 1.</summary>
+        /// <summary>T: steps in every output row. Required, at least 2.</summary>
         public int MaximumLength { get; set; }
 
         /// <summary>Where zero rows are added to short sequences. Default <see cref="SequenceSide.Post"/>.</summary>
@@ -66,8 +66,10 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
     {
         ArgumentNullException.ThrowIfNull(options);
         options = options.Copy();
-        if (options.MaximumLength < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaximumLength, $"maximumLength is {options.MaximumLength}; expected at least 1 step.");
+        // ML.NET's KeyToVector gives a one-step column one dimension, [V], which a trainer would read as V float steps.
+        if (options.MaximumLength < 2)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaximumLength, $"maximumLength is {options.MaximumLength}; expected at least 2 steps " +
+                "(a one-step column would have one dimension, [V], which the recurrent trainers read as V float steps).");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("The output column needs a name.", nameof(options));
         Settings = options;
     }

@@ -241,8 +241,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         if (_options.SideFeatureColumnName is { } side) SequenceColumn.CheckSide(inputSchema, side);
         if (_options.SamplingKeyColumnName is { } key) SamplingKey.Check(inputSchema, key);
         var task = TaskAdapter.For(_task);
-        task.CheckLabel(inputSchema, _options.LabelColumnName);
-        var outputs = task.AddOutputs(inputSchema);
+        var outputs = task.AddOutputs(inputSchema, task.CheckLabel(inputSchema, _options.LabelColumnName));
         return _options.PooledStateColumnName is { } pooled
             ? SchemaChecks.AddColumns<PooledStateColumn>(outputs, definition =>
             {

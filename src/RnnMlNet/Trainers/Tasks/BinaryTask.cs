@@ -11,7 +11,7 @@ internal sealed class BinaryTask(string labelColumnName, double[]? classWeights)
     GlueColumns.Logit, BinaryOutputsFactory.ContractName, BinaryOutputsFactory.Map)
 {
     public static readonly TaskDefinition Definition = new("a Boolean label", label => label.IsScalar(BooleanDataViewType.Instance),
-        input => SchemaChecks.AddColumns<BinaryOutputs>(input, _ => { }),
+        (input, _) => SchemaChecks.AddColumns<BinaryOutputs>(input, _ => { }),
         (label, options) => new BinaryTask(label.Name, ClassWeights(options, 2, label.Name)));
 
     public override Func<long, float[]> LabelReader(DataViewRow row)

@@ -15,6 +15,7 @@ namespace RnnMlNet.Trainers;
 internal sealed class LabelKeyValues
 {
     private const string ValueColumn = "RnnMlNet.PredictedLabelKeyValue";
+    private const string KeyValuesKind = "KeyValues";
 
     private readonly Func<MLContext, IDataView, string, IEnumerable<ITransformer>> _toKeys;
 
@@ -27,26 +28,35 @@ internal sealed class LabelKeyValues
     /// <summary>The name the graph gives each class, in key order.</summary>
     public string[] Names { get; }
 
+    /// <summary>The label types whose values name their classes and come back through MapKeyToValue with their own type;
+    /// a label with text key values, or none, is named by text.</summary>
+    private static readonly Dictionary<Type, (Func<DataViewSchema.Column, int, LabelKeyValues> Of, Action<SchemaDefinition.Column, PrimitiveDataViewType> Placeholders)> ValueTypes = new()
+    {
+        [typeof(float)] = Kind<float>(), [typeof(double)] = Kind<double>(), [typeof(int)] = Kind<int>(), [typeof(long)] = Kind<long>(),
+        [typeof(uint)] = Kind<uint>(), [typeof(ulong)] = Kind<ulong>(), [typeof(bool)] = Kind<bool>(), [typeof(sbyte)] = Kind<sbyte>(),
+        [typeof(byte)] = Kind<byte>(), [typeof(short)] = Kind<short>(), [typeof(ushort)] = Kind<ushort>(),
+    };
+
     public static LabelKeyValues Of(DataViewSchema.Column label, int count)
     {
-        var type = label.Annotations.Schema.GetColumnOrNull("KeyValues")?.Type is VectorDataViewType { ItemType: var item } ? item : null;
-        return type?.RawType switch
-        {
-            var t when t == typeof(float) => Typed<float>(label, count),
-            var t when t == typeof(double) => Typed<double>(label, count),
-            var t when t == typeof(int) => Typed<int>(label, count),
-            var t when t == typeof(long) => Typed<long>(label, count),
-            var t when t == typeof(uint) => Typed<uint>(label, count),
-            var t when t == typeof(ulong) => Typed<ulong>(label, count),
-            var t when t == typeof(bool) => Typed<bool>(label, count),
-            var t when t == typeof(sbyte) => Typed<sbyte>(label, count),
-            var t when t == typeof(byte) => Typed<byte>(label, count),
-            var t when t == typeof(short) => Typed<short>(label, count),
-            var t when t == typeof(ushort) => Typed<ushort>(label, count),
-            // Text key values name the classes themselves; keys without values are named by their numbers.
-            _ => Named(SchemaChecks.KeyNames(label, count)),
-        };
+        var type = label.Annotations.Schema.GetColumnOrNull(KeyValuesKind)?.Type is VectorDataViewType { ItemType: var item } ? item : null;
+        // Text key values name the classes themselves; keys without values are named by their numbers.
+        return type is not null && ValueTypes.TryGetValue(type.RawType, out var kind) ? kind.Of(label, count) : Named(SchemaChecks.KeyNames(label, count));
     }
+
+    /// <summary>Gives a schema definition's PredictedLabel column two placeholder key values of the type the fitted model's
+    /// will have, for a label whose key values are of <paramref name="labelValues"/> (null: none), so that the schema
+    /// <c>GetOutputSchema</c> promises after a MapKeyToValue is the one <c>Fit</c> gives.</summary>
+    public static void AddPlaceholders(SchemaDefinition.Column predictedLabel, DataViewType? labelValues)
+    {
+        if (labelValues is PrimitiveDataViewType primitive && ValueTypes.TryGetValue(primitive.RawType, out var kind)) kind.Placeholders(predictedLabel, primitive);
+        else Placeholders<ReadOnlyMemory<char>>(predictedLabel, TextDataViewType.Instance);
+    }
+
+    private static (Func<DataViewSchema.Column, int, LabelKeyValues>, Action<SchemaDefinition.Column, PrimitiveDataViewType>) Kind<T>() => (Typed<T>, Placeholders<T>);
+
+    private static void Placeholders<T>(SchemaDefinition.Column column, PrimitiveDataViewType type) =>
+        column.AddAnnotation(KeyValuesKind, new VBuffer<T>(2, new T[2]), new VectorDataViewType(type, 2));
 
     /// <summary>The transformers from the predicted names in <paramref name="namesColumn"/> to PredictedLabel.</summary>
     public IEnumerable<ITransformer> ToKeys(MLContext context, IDataView scored, string namesColumn) => _toKeys(context, scored, namesColumn);

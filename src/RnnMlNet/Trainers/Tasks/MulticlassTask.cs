@@ -13,10 +13,13 @@ namespace RnnMlNet.Trainers;
 internal sealed class MulticlassTask : TaskAdapter
 {
     public static readonly TaskDefinition Definition = new("a key label (use MapValueToKey)", label => label is { IsVector: false, IsKey: true },
-        input => SchemaChecks.AddColumns<OutputColumns>(input, definition =>
+        (input, label) => SchemaChecks.AddColumns<OutputColumns>(input, definition =>
         {
-            definition[nameof(OutputColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
-            WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new KeyDataViewType(typeof(uint), 2));
+            var score = definition[nameof(OutputColumns.Score)];
+            score.ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
+            // The classes' names, as the fitted Score carries them.
+            score.AddAnnotation("SlotNames", new VBuffer<ReadOnlyMemory<char>>(2, new ReadOnlyMemory<char>[2]), new VectorDataViewType(TextDataViewType.Instance, 2));
+            WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new KeyDataViewType(typeof(uint), 2), label);
         }),
         (label, options) => new MulticlassTask(label, options));
 

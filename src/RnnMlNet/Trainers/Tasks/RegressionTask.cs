@@ -10,7 +10,7 @@ internal sealed class RegressionTask(string labelColumnName) : SingleOutputTask<
     GlueColumns.Prediction, RegressionOutputsFactory.ContractName, RegressionOutputsFactory.Map)
 {
     public static readonly TaskDefinition Definition = new("a Single (float) label", label => label.IsScalar(NumberDataViewType.Single),
-        input => SchemaChecks.AddColumns<RegressionOutputs>(input, _ => { }),
+        (input, _) => SchemaChecks.AddColumns<RegressionOutputs>(input, _ => { }),
         (label, _) => new RegressionTask(label.Name));
 
     public override Func<long, float[]> LabelReader(DataViewRow row)

@@ -15,10 +15,10 @@ namespace RnnMlNet.Trainers;
 internal sealed class TaggingTask : TaskAdapter
 {
     public static readonly TaskDefinition Definition = new("a vector of key labels, one per step (use MapValueToKey)", label => label is { IsVector: true, IsKey: true },
-        input => SchemaChecks.AddColumns<OutputColumns>(input, definition =>
+        (input, label) => SchemaChecks.AddColumns<OutputColumns>(input, definition =>
         {
             definition[nameof(OutputColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single);
-            WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new VectorDataViewType(new KeyDataViewType(typeof(uint), 2)));
+            WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new VectorDataViewType(new KeyDataViewType(typeof(uint), 2)), label);
         }),
         (label, options) => new TaggingTask(label, KeyCount.Of(label, "a vector of key labels with at least 2 tags, one per step (use MapValueToKey)"), options));
 

@@ -58,19 +58,20 @@ internal abstract class TaskAdapter
     /// <summary>What a task knows before any data: which labels it takes, which columns it adds, and how to bind to a schema.</summary>
     /// <param name="Label">A description of the label, for errors ("a Boolean label").</param>
     /// <param name="Accepts">Whether a label column of this shape will do.</param>
-    /// <param name="AddOutputs">The output columns added to an input shape (sizes are not part of a shape).</param>
+    /// <param name="AddOutputs">The output columns added to an input shape, given the label column (sizes are not part of a shape).</param>
     /// <param name="Create">The adapter for a label column that passed the check, with the trainer's options.</param>
-    public sealed record TaskDefinition(string Label, Func<LabelShape, bool> Accepts, Func<SchemaShape, SchemaShape> AddOutputs,
+    public sealed record TaskDefinition(string Label, Func<LabelShape, bool> Accepts, Func<SchemaShape, SchemaShape.Column, SchemaShape> AddOutputs,
         Func<DataViewSchema.Column, RecurrentTrainerOptions, TaskAdapter> Create)
     {
         /// <summary>The adapter for the data's label column, or an error naming the column and what was expected.</summary>
         public TaskAdapter Bind(DataViewSchema schema, RecurrentTrainerOptions options) => Create(FindLabel(schema, options.LabelColumnName), options);
 
-        public void CheckLabel(SchemaShape schema, string labelColumnName)
+        /// <summary>The label column, or an error naming it and what was expected.</summary>
+        public SchemaShape.Column CheckLabel(SchemaShape schema, string labelColumnName)
         {
             var column = SchemaChecks.Find(schema, labelColumnName, Label);
-            if (!Accepts(LabelShape.Of(column)))
-                throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {SchemaChecks.Describe(column)}; expected {Label}.");
+            return Accepts(LabelShape.Of(column)) ? column
+                : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{labelColumnName}' is {SchemaChecks.Describe(column)}; expected {Label}.");
         }
 
         /// <summary>The column after the same check as <see cref="CheckLabel"/>, on a schema with full types.</summary>
@@ -128,11 +129,11 @@ internal abstract class TaskAdapter
         }
     }
 
-    /// <summary>Output columns whose types carry two placeholder key values, so a MapKeyToValue after the trainer accepts them.</summary>
-    protected static void WithKeyValues(SchemaDefinition.Column column, DataViewType type)
+    /// <summary>Output columns whose types carry two placeholder key values of the type the fitted model's have (the label's
+    /// value type), so a MapKeyToValue after the trainer accepts them and promises the type it will give.</summary>
+    protected static void WithKeyValues(SchemaDefinition.Column column, DataViewType type, SchemaShape.Column label)
     {
         column.ColumnType = type;
-        var names = new VBuffer<ReadOnlyMemory<char>>(2, ["1".AsMemory(), "2".AsMemory()]);
-        column.AddAnnotation("KeyValues", names, new VectorDataViewType(TextDataViewType.Instance, 2));
+        LabelKeyValues.AddPlaceholders(column, label.Annotations.Where(annotation => annotation.Name == "KeyValues").Select(annotation => annotation.ItemType).FirstOrDefault());
     }
 }
