@@ -196,6 +196,59 @@ public class RecurrentTrainerTests : IDisposable
         Assert.Contains("validation data", Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(train, otherKeys)).Message);
     }
 
+    /// <summary>A validation set transformed by an upstream pipeline fitted on itself has as many keys in another order (the
+    /// mistake <c>Fit(train, validation)</c>'s documentation warns of): it was measured as if each key meant the training
+    /// data's value, and is now refused naming the column, for the tokens and for the label.</summary>
+    [Fact]
+    public void AValidationSetWhoseKeysMeanOtherValuesIsRefused()
+    {
+        var ml = _temp.Context();
+        ClassTextRow Row(string text, string label) => new() { Text = text, Class = label };
+        var train = ml.Data.LoadFromEnumerable(new[] { Row("a a b", "x"), Row("b a", "y"), Row("a", "x") });
+        var validation = ml.Data.LoadFromEnumerable(new[] { Row("b b a", "y"), Row("b", "x") });
+        var tokens = ml.Transforms.Text.TokenizeIntoWords("Words", "Text").Append(ml.Transforms.Text.BuildVocabulary("Tokens", "Words"));
+        var labels = ml.Transforms.Conversion.MapValueToKey("Label", "Class");
+        var (trainTokens, ownTokens) = (tokens.Fit(train), tokens.Fit(validation));
+        var (trainLabels, ownLabels) = (labels.Fit(train), labels.Fit(validation));
+        IDataView Prepare(IDataView data, ITransformer tokenMap, ITransformer labelMap) => labelMap.Transform(tokenMap.Transform(data));
+        var trainer = ml.MulticlassClassification.Trainers.Lstm(Small("Label", "Tokens", epochs: 1));
+        var trainSet = Prepare(train, trainTokens, trainLabels);
+
+        using (trainer.Fit(trainSet, Prepare(validation, trainTokens, trainLabels)) as IDisposable) { }
+        var words = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(trainSet, Prepare(validation, ownTokens, trainLabels)));
+        Assert.Contains("Column 'Tokens' of the validation data given maps key 1 to 'b', the training data's to 'a'", words.Message);
+        var classes = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(trainSet, Prepare(validation, trainTokens, ownLabels)));
+        Assert.Contains("Column 'Label' of the validation data given maps key 1 to 'y', the training data's to 'x'", classes.Message);
+    }
+
+    /// <summary>A bad row of the validation data (here a class the training labels never had) is reported as the validation
+    /// data's, naming its row, before any epoch trains: the validation rows were first read when the first epoch ended, and
+    /// the error read like the training data's.</summary>
+    [Fact]
+    public void ABadValidationRowIsReportedAsTheValidationDatasBeforeTraining()
+    {
+        var ml = _temp.Context();
+        ClassTextRow Row(string text, string label) => new() { Text = text, Class = label };
+        var train = ml.Data.LoadFromEnumerable(new[] { Row("a a b", "x"), Row("b a", "y"), Row("a", "x") });
+        var validation = ml.Data.LoadFromEnumerable(new[] { Row("b a", "y"), Row("a b", "z") });
+        var upstream = ml.Transforms.Text.TokenizeIntoWords("Words", "Text").Append(ml.Transforms.Text.BuildVocabulary("Tokens", "Words"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Class")).Fit(train);
+        var batches = new List<BatchReport>();
+        var options = Small("Label", "Tokens", epochs: 2);
+        options.BatchProgress = new ImmediateProgress<BatchReport>(batches.Add);
+        var trainer = ml.MulticlassClassification.Trainers.Lstm(options);
+        var error = Assert.Throws<InvalidOperationException>(() => trainer.Fit(upstream.Transform(train), upstream.Transform(validation)));
+        Assert.StartsWith("In the validation data given: Column 'Label', row 1: the label is missing", error.Message);
+        Assert.Empty(batches);
+    }
+
+    public sealed class ClassTextRow
+    {
+        public string Text { get; set; } = "";
+
+        public string Class { get; set; } = "";
+    }
+
     public sealed class WiderKeysRow
     {
         [KeyType(SyntheticData.Vocabulary + 2)]

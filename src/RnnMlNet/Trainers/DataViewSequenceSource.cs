@@ -10,9 +10,11 @@ namespace RnnMlNet.Trainers;
 /// row's position, or by its group when a <paramref name="samplingKey"/> column names one. <paramref name="rows"/> is the
 /// data's row count when the caller has counted it (0 when not), so that the part's count, and with it the first epoch's
 /// batch count that schedules need, is known before training (for a split by groups, by reading the key column alone).
+/// <paramref name="dataName"/> ("the validation data given") starts the errors of a bad row read from other data than the
+/// training data's.
 /// </summary>
 internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input, TaskAdapter task, ValidationSplit split, bool validation,
-    CancellationToken cancellation, DataViewSchema.Column? samplingKey = null, long rows = 0) : ISequenceSource<float>
+    CancellationToken cancellation, DataViewSchema.Column? samplingKey = null, long rows = 0, string? dataName = null) : ISequenceSource<float>
 {
     private readonly Lazy<int?> _count = new(() => (data.GetRowCount() ?? (rows > 0 ? rows : null)) is long all
         && (split.RowsIn(all, validation, grouped: samplingKey is not null) ?? RowsOfGroups(data, samplingKey!.Value, split, validation, cancellation)) is long part
@@ -52,13 +54,24 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
             return (addSide is null ? sequence : addSide(position, sequence), steps);
         }
         var readLabel = task.LabelReader(cursor);
+        LabeledSequence<float> readExample(long position)
+        {
+            try
+            {
+                var (sequence, steps) = readSequence(position);
+                return new LabeledSequence<float>(sequence, task.FitLabel(readLabel(position), steps, position, input.ColumnName));
+            }
+            catch (InvalidOperationException error) when (dataName is not null)
+            {
+                throw new InvalidOperationException($"In {dataName}: {error.Message}", error);
+            }
+        }
         long index = -1;
         for (long position = 0; cursor.MoveNext(); position++)
         {
             cancellation.ThrowIfCancellationRequested();
             if (split.IsValidation(readGroup?.Invoke() ?? position) != validation || ++index % parts != part) continue;
-            var (sequence, steps) = readSequence(position);
-            yield return new LabeledSequence<float>(sequence, task.FitLabel(readLabel(position), steps, position, input.ColumnName));
+            yield return readExample(position);
         }
     }
 }

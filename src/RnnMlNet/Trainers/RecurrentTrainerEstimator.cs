@@ -102,7 +102,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         var samplingKey = _options.SamplingKeyColumnName is { } key ? SamplingKey.Find(trainData.Schema, key) : (DataViewSchema.Column?)null;
         if (validationData is not null)
         {
-            CheckValidationSchema(validationData, sequenceInput, task);
+            CheckValidationSchema(validationData, trainData.Schema, sequenceInput, task);
             samplingKey = null;
         }
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
@@ -145,20 +145,25 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         var holdOut = HoldOutOf(options, external: validationData is not null, tokens, rows);
         if (samplingKey is { } key) SamplingKey.CheckSplit(trainData, key, holdOut.Split, options.Seed);
-        DataViewSequenceSource Part(IDataView data, bool validation, long dataRows = 0) =>
-            new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey, dataRows);
+        DataViewSequenceSource Part(IDataView data, bool validation, long dataRows = 0, string? dataName = null) =>
+            new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey, dataRows, dataName);
         var training = options.ToTrainingOptions(holdOut, tokens,
             _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
-        training.HoldOutDescription = validationData is not null ? "the validation data given" : holdOut.Split.Describe(samplingKey?.Name);
+        training.HoldOutDescription = validationData is not null ? ValidationDataName : holdOut.Split.Describe(samplingKey?.Name);
         if (validationData is not null)
         {
             training.EarlyStoppingPatience = holdOut.Patience;
             training.AveragedEpochs = options.AveragedEpochsWith(holdOut.Patience);
         }
-        return new RecurrentTrainer<float>(network, task.Loss, training)
-            .Fit(Part(trainData, validation: false, rows), validationData is not null ? Part(validationData, validation: false)
-                : holdOut.Split.HoldsOut ? Part(trainData, validation: true, rows) : null);
+        var validationPart = validationData is not null ? Part(validationData, validation: false, dataName: ValidationDataName)
+            : holdOut.Split.HoldsOut ? Part(trainData, validation: true, rows) : null;
+        // Read once before training: a bad validation row would otherwise surface only when the first epoch ends.
+        if (validationPart is not null)
+            foreach (var _ in validationPart.Read()) { }
+        return new RecurrentTrainer<float>(network, task.Loss, training).Fit(Part(trainData, validation: false, rows), validationPart);
     }
+
+    private const string ValidationDataName = "the validation data given";
 
     /// <summary>The rows held out of the training data for early stopping, by the options and the data (none when
     /// <paramref name="external"/> validation data is given, which then drives early stopping).</summary>
@@ -212,16 +217,49 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         public void Report(TReport value) => progress.Report(mark(value));
     }
 
-    /// <summary>The validation set must hold the training set's columns with the same types.</summary>
-    private void CheckValidationSchema(IDataView validation, SequenceInput training, TaskAdapter task)
+    /// <summary>The validation set must hold the training set's columns with the same types, and key columns the same
+    /// key values where both have them (a vocabulary or label map fitted on the validation data alone has as many keys,
+    /// in another order).</summary>
+    private void CheckValidationSchema(IDataView validation, DataViewSchema trainSchema, SequenceInput training, TaskAdapter task)
     {
-        var other = SequenceColumn.Describe(validation.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
-        if (other.Kind != training.Kind || other.Width != training.Width || other.KeyType != training.KeyType || other.Side?.Size != training.Side?.Size)
-            throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{training.ColumnName}' of the validation data is {validation.Schema[training.ColumnName].Type}; " +
-                "it must have the training data's type (transform both with the same fitted upstream model)" +
-                (training.Side is null ? "." : $", as must column '{training.Side.ColumnName}'."));
-        if (TaskAdapter.For(_task).Bind(validation.Schema, _options).Outputs != task.Outputs)
-            throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{task.LabelColumnName}' of the validation data has another number of classes than the training data's.");
+        foreach (string name in training.ColumnNames.Append(task.LabelColumnName))
+            if (validation.Schema.GetColumnOrNull(name) is null)
+                throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{name}' not found in {ValidationDataName}; it must hold the training data's columns " +
+                    "(transform both with the same fitted upstream model).");
+        string OtherType(string name) => $"Column '{name}' of {ValidationDataName} is {validation.Schema[name].Type}, the training data's {trainSchema[name].Type}; " +
+            "it must have the training data's type (transform both with the same fitted upstream model).";
+        SequenceInput? other;
+        try
+        {
+            other = SequenceColumn.Describe(validation.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            other = null;
+        }
+        if (other is null || other.Kind != training.Kind || other.Width != training.Width || other.KeyType != training.KeyType)
+            throw new ArgumentOutOfRangeException(nameof(validation), OtherType(training.ColumnName));
+        if (other.Side?.Size != training.Side?.Size) throw new ArgumentOutOfRangeException(nameof(validation), OtherType(training.Side?.ColumnName ?? training.ColumnName));
+        TaskAdapter validationTask;
+        try
+        {
+            validationTask = TaskAdapter.For(_task).Bind(validation.Schema, _options);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw new ArgumentOutOfRangeException(nameof(validation), OtherType(task.LabelColumnName));
+        }
+        if (validationTask.Outputs != task.Outputs)
+            throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{task.LabelColumnName}' of {ValidationDataName} has {validationTask.Outputs} classes, the training data's {task.Outputs}; " +
+                "transform both with the same fitted upstream model.");
+        foreach (string name in new[] { training.ColumnName, task.LabelColumnName })
+        {
+            if (SchemaChecks.KeyValueTexts(trainSchema[name]) is not { } ours || SchemaChecks.KeyValueTexts(validation.Schema[name]) is not { } theirs) continue;
+            int key = Enumerable.Range(0, Math.Max(ours.Length, theirs.Length)).FirstOrDefault(k => ours.ElementAtOrDefault(k) != theirs.ElementAtOrDefault(k), -1);
+            if (key >= 0)
+                throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{name}' of {ValidationDataName} maps key {key + 1} to '{theirs.ElementAtOrDefault(key)}', " +
+                    $"the training data's to '{ours.ElementAtOrDefault(key)}'; transform both with the same fitted upstream model (a vocabulary or MapValueToKey fitted on each orders the keys differently).");
+        }
     }
 
     /// <summary>The data's rows: known to many views, counted with a cursor that reads no column otherwise.</summary>
