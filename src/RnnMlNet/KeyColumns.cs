@@ -16,7 +16,7 @@ internal static class KeyColumns
     {
         var t when t == typeof(byte) => Widen<byte>(row, column, k => k),
         var t when t == typeof(ushort) => Widen<ushort>(row, column, k => k),
-        var t when t == typeof(ulong) => Widen<ulong>(row, column, k => checked((uint)k)),
+        var t when t == typeof(ulong) => Widen<ulong>(row, column, Saturate),
         _ => row.GetGetter<VBuffer<uint>>(column),
     };
 
@@ -25,9 +25,13 @@ internal static class KeyColumns
     {
         var t when t == typeof(byte) => Widen<byte>(row.GetGetter<byte>(column), k => k),
         var t when t == typeof(ushort) => Widen<ushort>(row.GetGetter<ushort>(column), k => k),
-        var t when t == typeof(ulong) => Widen<ulong>(row.GetGetter<ulong>(column), k => checked((uint)k)),
+        var t when t == typeof(ulong) => Widen<ulong>(row.GetGetter<ulong>(column), Saturate),
         _ => row.GetGetter<uint>(column),
     };
+
+    /// <summary>A UInt64 key as UInt32: one past UInt32.MaxValue, which no key type this library reads has as many keys,
+    /// reads as UInt32.MaxValue, so the readers refuse it as past the key count, naming the column and row.</summary>
+    private static uint Saturate(ulong key) => (uint)Math.Min(key, uint.MaxValue);
 
     /// <summary>The ONNX element type of a key column (or of a vector of keys).</summary>
     public static DataType OnnxType(DataViewType type) => RawType(type) switch

@@ -171,6 +171,14 @@ public class BadInputTests : IDisposable
         public uint[] Tags { get; set; } = [];
     }
 
+    public sealed class WideKeysRow
+    {
+        [KeyType(5)]
+        public ulong[] Tokens { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+
     /// <summary>ML.NET leaves the keys of a [KeyType] vector property as given, so a key past the key type's count reaches
     /// training: named with its column, row and step, for the tokens and for the tags (it used to surface as the engine's
     /// "token id" or "target row" of a batch position, naming no column).</summary>
@@ -181,6 +189,10 @@ public class BadInputTests : IDisposable
         var tokens = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3, 9], Label = false } });
         var token = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(tokens));
         Assert.Contains("Column 'Tokens', row 1, step 1: key 9 is past the 5 keys", token.Message);
+        // A UInt64 key past UInt32's range too (it was a bare OverflowException, naming nothing).
+        var wide = ml.Data.LoadFromEnumerable(new[] { new WideKeysRow { Tokens = [1, 2], Label = true }, new WideKeysRow { Tokens = [3, 5_000_000_000], Label = false } });
+        Assert.Contains("Column 'Tokens', row 1, step 1: key 4294967295 is past the 5 keys",
+            Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(wide)).Message);
         // A saved model scores such a row NaN, as every row training refuses (it read key 9 as unknown, a finite score).
         var valid = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3, 4], Label = false } });
         using (var model = ml.BinaryClassification.Trainers.Lstm(Options()).Fit(valid))

@@ -242,6 +242,53 @@ public class RecurrentTrainerTests : IDisposable
         Assert.Empty(batches);
     }
 
+    /// <summary>Float steps in the (timesteps, features) layout, a [T, F] column, train and score as the same values in a
+    /// flat column of T·F do (they were read as a one-hot sequence and refused at the first value other than 0 or 1), also
+    /// after save and load; a second dimension other than FeaturesPerStep is refused naming both.</summary>
+    [Fact]
+    public void FloatStepsInATwoDimensionalColumnAreReadAsSteps()
+    {
+        var ml = _temp.Context();
+        var random = new Random(4);
+        var rows = Enumerable.Range(0, 40).Select(_ =>
+        {
+            float[] values = Enumerable.Range(0, 10).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            return new GridRow { Grid = values, Flat = values, Value = values[0] * values[9] };
+        }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        float[] Scores(string column, out TransformerChain<ITransformer> model)
+        {
+            var options = Small("Value", column, epochs: 3);
+            model = ml.Regression.Trainers.Gru(options).Fit(data);
+            return model.Transform(data).GetColumn<float>("Score").ToArray();
+        }
+        float[] flat = Scores(nameof(GridRow.Flat), out var flatModel), grid = Scores(nameof(GridRow.Grid), out var gridModel);
+        ((IDisposable)flatModel).Dispose();
+        Assert.Equal(flat, grid);
+        Assert.Contains(flat, score => score != flat[0]);
+        string path = _temp.File("grid.zip");
+        ml.Model.Save(gridModel, data.Schema, path);
+        ((IDisposable)gridModel).Dispose();
+        using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
+        Assert.Equal(grid, loaded.Transform(data).GetColumn<float>("Score"));
+
+        var options = Small("Value", nameof(GridRow.Grid));
+        options.FeaturesPerStep = 5;
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Gru(options).Fit(data));
+        Assert.Contains("Column 'Grid' has dimensions [5, 2]; FeaturesPerStep is 5", error.Message);
+    }
+
+    public sealed class GridRow
+    {
+        [VectorType(5, 2)]
+        public float[] Grid { get; set; } = [];
+
+        [VectorType(10)]
+        public float[] Flat { get; set; } = [];
+
+        public float Value { get; set; }
+    }
+
     public sealed class ClassTextRow
     {
         public string Text { get; set; } = "";

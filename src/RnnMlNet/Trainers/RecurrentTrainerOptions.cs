@@ -51,7 +51,9 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// <see cref="RecurrentOptions.Epochs"/> 0. Default null: rows are held out one by one.</summary>
     public string? SamplingKeyColumnName { get; set; }
 
-    /// <summary>For a float feature column: values per time step. Default 1.</summary>
+    /// <summary>For a float feature column: values per time step, F. The column holds T·F values a row, or is a [T, F] column
+    /// (the (timesteps, features) layout); a [T, V] column from OneHotSequence, or one built by hand with FeaturesPerStep 1, is
+    /// read as a one-hot sequence. Default 1.</summary>
     public int FeaturesPerStep { get; set; } = RecurrentDefaults.FeaturesPerStep;
 
     /// <summary>Longer sequences keep their first MaximumLength steps, in training and in the saved model. Default 0 (keep every step).</summary>

@@ -33,6 +33,14 @@ internal static class SequenceColumn
                 if (key.Count is 0 or > int.MaxValue - 1)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has keys of unknown or huge count ({key.Count}); expected a vocabulary of known size.");
                 return new SequenceInput(SequenceInputKind.Keys, name, (int)key.Count, 0, FixedSize: KnownSize(column.Type), KeyType: KeyColumns.OnnxType(key));
+            // [T, F] float steps, the (timesteps, features) layout, when FeaturesPerStep says F; a one-hot [T, V] otherwise, and
+            // always for KeyToVector's output (OneHotSequence's), which marks its slots as categories.
+            case VectorDataViewType { ItemType: NumberDataViewType n, Dimensions.Length: 2 } v when n == NumberDataViewType.Single && featuresPerStep > 1
+                && column.Annotations.Schema.GetColumnOrNull("CategoricalSlotRanges") is null:
+                return v.Dimensions[1] == featuresPerStep
+                    ? new SequenceInput(SequenceInputKind.Features, name, featuresPerStep, 0, FixedSize: v.Size)
+                    : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has dimensions [{v.Dimensions[0]}, {v.Dimensions[1]}]; FeaturesPerStep is {featuresPerStep}, " +
+                        $"so its second dimension was expected to be {featuresPerStep} (float steps of {featuresPerStep} features; a one-hot sequence leaves FeaturesPerStep at 1).");
             case VectorDataViewType { ItemType: NumberDataViewType n, Dimensions.Length: 2 } v when n == NumberDataViewType.Single:
                 return new SequenceInput(SequenceInputKind.OneHotSteps, name, v.Dimensions[1], v.Dimensions[0]);
             case VectorDataViewType { ItemType: NumberDataViewType n } v when n == NumberDataViewType.Single:
@@ -99,7 +107,8 @@ internal static class SequenceColumn
                     if (value == 0) continue;
                     int step = index / input.Width;
                     if (value != 1 || step == lastStep)
-                        throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {step}: expected one-hot rows (a single 1 per step), found {value} at slot {index % input.Width}.");
+                        throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {step}: expected one-hot rows (a single 1 per step), found {value} at slot {index % input.Width} " +
+                            $"(a [T, V] float column is read as a one-hot sequence; for float steps of V features, set FeaturesPerStep to V).");
                     lastStep = step;
                     tokens.Add(index % input.Width + 1);
                 }
