@@ -154,6 +154,14 @@ public class SequenceToSequenceTests : IDisposable
             Assert.Equal(string.Join(' ', estimator.LastModel.DecodeBeam(source, 3, 10).Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
         }
         Assert.Contains("beamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Rebuild(0)).Message);
+        // A beam whose K·V candidates pass Int32 is refused naming the option (it failed in ONNX Runtime at the first row scored),
+        // and before training when Fit is asked for it.
+        Assert.Contains("BeamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Rebuild(int.MaxValue / 4)).Message);
+        var wide = Options(epochs: 2);
+        var batches = new List<BatchReport>();
+        (wide.BeamWidth, wide.BatchProgress) = (int.MaxValue / 4, new ImmediateProgress<BatchReport>(batches.Add));
+        Assert.Contains("BeamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceToSequence(wide).Fit(ml.Data.LoadFromEnumerable(Reversals(30, 6)))).Message);
+        Assert.Empty(batches);
     }
 
     [Fact]
@@ -222,6 +230,7 @@ public class SequenceToSequenceTests : IDisposable
     [InlineData(Attention.General, 1, 1)]
     [InlineData(Attention.Dot, 3, 2)]
     [InlineData(Attention.General, 3, 1)]
+    [InlineData(Attention.None, 3, 1)]
     public void TheExportDecodesAPaddedBatchAsEachSourceAlone(Attention attention, int beamWidth, int layers)
     {
         var ml = _temp.Context();

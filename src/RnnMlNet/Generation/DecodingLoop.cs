@@ -11,8 +11,11 @@ namespace RnnMlNet.Generation;
 /// <param name="TopK">When sampling, only the K most likely tokens are candidates; 0 means all.</param>
 /// <param name="Seed">Seed of the sampler, stored in the graph: a freshly loaded model samples the same tokens for the same
 /// rows in the same order. ONNX Runtime seeds its sampler once per session, so a second pass over a loaded model draws
-/// on from where the first stopped.</param>
-internal sealed record Decoding(float Temperature, int TopK, int Seed);
+/// on from where the first stopped. ONNX stores the seed as a float, exact below 2²⁴, so the graph's is the seed modulo 2²⁴
+/// (seeds that differ by a multiple of it sample alike).</param>
+/// <param name="Mask">Added to the logits before a token is chosen: −∞ at the ids training never targets (the start token,
+/// the categories), which would write nothing and silently change how the rest is read; null adds nothing.</param>
+internal sealed record Decoding(float Temperature, int TopK, int Seed, float[]? Mask = null);
 
 /// <summary>What a decoding loop wrote for a batch of N rows.</summary>
 /// <param name="Ids">Token ids [N, L]: each row's tokens up to its end token, which is included when reached, then end
@@ -70,7 +73,7 @@ internal static class DecodingLoop
         string step = RecurrentStackGraph.Embed(body, decoder.Embedding, token);
         var (stateOut, top) = decoder.Layers(body, step, stateIn, "loop");
         var (logits, weights) = decoder.Logits(body, top, 1);
-        body.Node("Identity", [Pick(body, logits, decoding, decoding.Seed + 1)], "token_out");
+        body.Node("Identity", [Pick(body, logits, decoding, (long)decoding.Seed + 1)], "token_out");
         body.Node("Where", [endedBefore, end, token], "emitted");
         body.Output("condition_out", DataType.Bool);
         body.Output("token_out", DataType.Int64, "N", 1);
@@ -130,12 +133,15 @@ internal static class DecodingLoop
     }
 
     /// <summary>The next tokens [N, 1]: the arg-max, or a sample from the (top-K) softmax at the given temperature.</summary>
-    private static string Pick(OnnxGraphBuilder g, string logits, Decoding decoding, int seed)
+    private static string Pick(OnnxGraphBuilder g, string logits, Decoding decoding, long seed)
     {
+        if (decoding.Mask is { } mask) logits = g.Node("Add", [logits, g.Floats($"pick{seed}.mask", [mask.Length], mask)]);
         if (decoding.Temperature <= 0)
             return g.Node("ArgMax", [logits], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1));
         string scaled = g.Node("Div", [logits, g.Floats($"pick{seed}.temperature", [], [decoding.Temperature])]);
-        var sampling = new[] { OnnxGraphBuilder.Int("sample_size", 1), OnnxGraphBuilder.Int("dtype", (long)DataType.Int64), OnnxGraphBuilder.Float("seed", seed) };
+        const long exactFloats = 1 << 24;
+        float samplerSeed = ((seed % exactFloats) + exactFloats) % exactFloats;
+        var sampling = new[] { OnnxGraphBuilder.Int("sample_size", 1), OnnxGraphBuilder.Int("dtype", (long)DataType.Int64), OnnxGraphBuilder.Float("seed", samplerSeed) };
         if (decoding.TopK <= 0) return g.Node("Multinomial", [scaled], null, sampling);
         var best = g.MultiOutputNode("TopK", [scaled, g.Longs($"pick{seed}.k", decoding.TopK)], [$"pick{seed}.values", $"pick{seed}.indices"], OnnxGraphBuilder.Int("axis", 1));
         string choice = g.Node("Multinomial", [best[0]], null, sampling);

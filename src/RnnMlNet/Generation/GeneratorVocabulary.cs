@@ -33,6 +33,16 @@ public sealed class GeneratorVocabulary
     /// <summary>Text of every id: the unknown token as &lt;unk&gt;, the other special tokens and the categories as nothing.</summary>
     internal string[] Texts => [TextScoringChain.UnknownText, .. Enumerable.Repeat("", FirstTextId - 1), .. Tokens];
 
+    /// <summary>What decoding adds to the logits: −∞ at the start token and the categories, which training never targets
+    /// (an unknown token is one where the vocabulary cut rarer tokens), 0 elsewhere.</summary>
+    internal float[] NeverTargeted()
+    {
+        var mask = new float[Size];
+        mask[Start] = float.NegativeInfinity;
+        Array.Fill(mask, float.NegativeInfinity, FirstCategoryId, FirstTextId - FirstCategoryId);
+        return mask;
+    }
+
     internal int IdOf(string token) => _ids.TryGetValue(token, out int id) ? id : Unknown;
 
     internal int CategoryId(string category)

@@ -19,7 +19,7 @@ namespace RnnMlNet.Generation;
 /// | | |
 /// | -- | -- |
 /// | Does this estimator need to look at the data to train its parameters? | Yes |
-/// | Training input | A text column, and optionally a text category column or a known-size float vector to condition on |
+/// | Training input | A text column, and optionally a text category column or a known-size float vector to condition on; in a pipeline, the prompt column too (EstimatorChain scores the training rows after fitting), which may be empty |
 /// | Scoring input | A text prompt column (may be empty), and the condition column if trained with one |
 /// | Output column data type | Text |
 /// | Exportable to ONNX | Yes: the generation loop is an ONNX Loop inside the model; `RecurrentModelFile.ExportOnnx` writes it for padded batches of prompts |
@@ -115,9 +115,11 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        // The training text, as ML.NET's trainers check their label here; then what scoring reads.
+        // The training text, as ML.NET's trainers check their label here; then what scoring reads. Fit alone needs no prompt,
+        // but a pipeline's EstimatorChain transforms its training data with the fitted generator, so there it must be there.
         SchemaChecks.CheckText(inputSchema, _options.TextColumnName, "a text column with the training text");
-        SchemaChecks.CheckText(inputSchema, _options.PromptColumnName, "a text column with the prompt");
+        SchemaChecks.CheckText(inputSchema, _options.PromptColumnName, "a text column with the prompt (scoring reads it, and in a pipeline " +
+            "EstimatorChain scores the training rows too: give them an empty one, or fit the generator on its own)");
         if (_options.ConditionColumnName is { } condition) SchemaChecks.CheckText(inputSchema, condition, "a text column with the conditioning category");
         if (_options.ConditionFeaturesColumnName is { } features)
         {
@@ -175,7 +177,7 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         var graph = new OnnxGraphBuilder("RnnMlNet.Generator");
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceGenerator");
         // K at or above the vocabulary's size keeps every token, as 0 does (ONNX TopK refuses a K past the axis).
-        var decoding = new Decoding(_options.Temperature, _options.TopK >= vocabulary.Size ? 0 : _options.TopK, _options.Seed);
+        var decoding = new Decoding(_options.Temperature, _options.TopK >= vocabulary.Size ? 0 : _options.TopK, _options.Seed, vocabulary.NeverTargeted());
         SequenceGeneratorExport.Describe(graph, network.Options, vocabulary, _options.MaximumLength, decoding, _options.Level, conditioned?.ConditionWidth ?? 0);
         var (tokens, check) = GenerationGraph.Add(graph, network, vocabulary, promptKeys, categoryKey, condition, _options.MaximumLength, decoding,
             conditioned is null ? null : (featuresColumn!, conditioned));

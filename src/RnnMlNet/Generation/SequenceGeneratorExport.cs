@@ -66,7 +66,7 @@ internal static class SequenceGeneratorExport
         string lengths = g.Node("Max", [RecurrentGraph.AtMostSteps(g, g.Input("SequenceLengths", DataType.Int32, "N"), ids, 1, "lengths"), g.Ints32("lengths.zero", 0)]);
         string? categories = description.Categories.Count > 0 ? RecurrentGraph.KnownOrUnknown(g, g.Input("CategoryIds", DataType.Int64, "N"), description.Categories.Count + 1, "category_ids") : null;
         var numeric = conditioned is null ? ((string, ConditionedDecoder<float>)?)null : (g.Input("Condition", DataType.Float, "N", description.ConditionWidth), conditioned);
-        var decoding = new Decoding(description.Temperature, description.TopK, description.Seed);
+        var decoding = new Decoding(description.Temperature, description.TopK, description.Seed, vocabulary.NeverTargeted());
         var (decoded, check) = GenerationGraph.Decode(g, network, vocabulary, RecurrentGraph.KnownOrUnknown(g, ids, description.Tokens.Count + 1, "ids"), lengths,
             categories, categories is null ? "Condition" : "CategoryIds", description.MaximumLength, decoding, numeric);
         ExportedTokens.Write(g, decoded.Ids, vocabulary.Texts, GeneratorVocabulary.End);

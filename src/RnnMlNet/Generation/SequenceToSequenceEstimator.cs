@@ -61,6 +61,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         var sourceTokens = TextScoringChain.ByFrequency(sources, _options.MaximumVocabularySize);
         var targetTokens = TextScoringChain.ByFrequency(targets, _options.MaximumVocabularySize);
         var sourceIds = sourceTokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i + 1);
+        CheckBeam(_options.BeamWidth, targetTokens.Count + 3);
         var targetIds = targetTokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i + 3);
         var examples = sources.Select((source, i) => new LabeledSequence<float>(
             Sequence<float>.FromTokens(source.Select(t => sourceIds.GetValueOrDefault(t)).ToArray()),
@@ -88,6 +89,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     {
         Core.OptionChecks.Require(beamWidth >= 1, nameof(beamWidth), beamWidth, "at least 1 (1 is greedy decoding)");
         if (LastModel is null) throw new InvalidOperationException("Call Fit first: there is no trained model to rebuild.");
+        CheckBeam(beamWidth, TargetTokens!.Count + 3);
         return BuildModel(LastModel, SourceTokens!.ToList(), TargetTokens!.ToList(), beamWidth);
     }
 
@@ -127,6 +129,12 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         if (sources.Count == 0) throw new InvalidOperationException($"Columns '{_options.InputColumnName}' and '{_options.TargetColumnName}': the training data has no rows.");
         return (sources, targets);
     }
+
+    /// <summary>A beam's K·V candidates are counted in Int32, by the graph's TopK and by the engine's beam alike: checked before
+    /// training, so that a beam too wide for the target vocabulary fails naming the option rather than at the first row scored.</summary>
+    private static void CheckBeam(int beamWidth, int targetVocabulary) =>
+        Core.OptionChecks.Require((long)beamWidth * targetVocabulary <= int.MaxValue, nameof(SequenceToSequenceOptions.BeamWidth), beamWidth,
+            $"at most {int.MaxValue / targetVocabulary:N0} for a target vocabulary of {targetVocabulary:N0} ids (the beam's candidates are counted in Int32)");
 
     private TransformerChain<ITransformer> BuildModel(EncoderDecoder<float> model, List<string> sourceTokens, List<string> targetTokens, int beamWidth)
     {
