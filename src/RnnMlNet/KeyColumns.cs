@@ -33,6 +33,9 @@ internal static class KeyColumns
     /// reads as UInt32.MaxValue, so the readers refuse it as past the key count, naming the column and row.</summary>
     private static uint Saturate(ulong key) => (uint)Math.Min(key, uint.MaxValue);
 
+    /// <summary>A key read as UInt32, for errors: UInt32.MaxValue may stand for a larger UInt64 key (see <see cref="Saturate"/>).</summary>
+    public static string Text(uint key) => key == uint.MaxValue ? $"{key} or more" : $"{key}";
+
     /// <summary>The ONNX element type of a key column (or of a vector of keys).</summary>
     public static DataType OnnxType(DataViewType type) => RawType(type) switch
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -54,20 +52,6 @@ internal static class SchemaChecks
             return values.DenseValues().Select(v => v.ToString()).ToArray();
         }
         return Enumerable.Range(1, count).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-    }
-
-    /// <summary>A key column's values written out (a number or Boolean in the invariant culture), in key order, or null when
-    /// it has none: two key columns with the same count but other texts map the same key to different values.</summary>
-    public static string[]? KeyValueTexts(DataViewSchema.Column column) =>
-        column.Annotations.Schema.GetColumnOrNull("KeyValues") is { Type: VectorDataViewType { ItemType: var item } }
-            ? (string[])typeof(SchemaChecks).GetMethod(nameof(Texts), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(item.RawType).Invoke(null, [column])!
-            : null;
-
-    private static string[] Texts<T>(DataViewSchema.Column column)
-    {
-        VBuffer<T> values = default;
-        column.GetKeyValues(ref values);
-        return values.DenseValues().Select(value => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "").ToArray();
     }
 
     /// <summary>

@@ -191,7 +191,7 @@ public class BadInputTests : IDisposable
         Assert.Contains("Column 'Tokens', row 1, step 1: key 9 is past the 5 keys", token.Message);
         // A UInt64 key past UInt32's range too (it was a bare OverflowException, naming nothing).
         var wide = ml.Data.LoadFromEnumerable(new[] { new WideKeysRow { Tokens = [1, 2], Label = true }, new WideKeysRow { Tokens = [3, 5_000_000_000], Label = false } });
-        Assert.Contains("Column 'Tokens', row 1, step 1: key 4294967295 is past the 5 keys",
+        Assert.Contains("Column 'Tokens', row 1, step 1: key 4294967295 or more is past the 5 keys",
             Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(wide)).Message);
         // A saved model scores such a row NaN, as every row training refuses (it read key 9 as unknown, a finite score).
         var valid = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3, 4], Label = false } });

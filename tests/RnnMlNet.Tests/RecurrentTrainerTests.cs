@@ -253,7 +253,7 @@ public class RecurrentTrainerTests : IDisposable
         var rows = Enumerable.Range(0, 40).Select(_ =>
         {
             float[] values = Enumerable.Range(0, 10).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            return new GridRow { Grid = values, Flat = values, Value = values[0] * values[9] };
+            return new GridRow { Grid = values, Flat = values, Series = values, Value = values[0] * values[9] };
         }).ToArray();
         var data = ml.Data.LoadFromEnumerable(rows);
         float[] Scores(string column, out TransformerChain<ITransformer> model)
@@ -272,6 +272,16 @@ public class RecurrentTrainerTests : IDisposable
         using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
         Assert.Equal(grid, loaded.Transform(data).GetColumn<float>("Score"));
 
+        // A [T, 1] series with the default FeaturesPerStep, 1 (it was a one-hot sequence of one slot).
+        var series = Small("Value", nameof(GridRow.Series));
+        series.FeaturesPerStep = 1;
+        using (var seriesModel = ml.Regression.Trainers.Gru(series).Fit(data))
+        {
+            series.FeatureColumnName = nameof(GridRow.Flat);
+            using var flatSeries = ml.Regression.Trainers.Gru(series).Fit(data);
+            Assert.Equal(flatSeries.Transform(data).GetColumn<float>("Score"), seriesModel.Transform(data).GetColumn<float>("Score"));
+        }
+
         var options = Small("Value", nameof(GridRow.Grid));
         options.FeaturesPerStep = 5;
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Gru(options).Fit(data));
@@ -285,6 +295,9 @@ public class RecurrentTrainerTests : IDisposable
 
         [VectorType(10)]
         public float[] Flat { get; set; } = [];
+
+        [VectorType(10, 1)]
+        public float[] Series { get; set; } = [];
 
         public float Value { get; set; }
     }

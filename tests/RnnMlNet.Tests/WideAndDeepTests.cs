@@ -201,6 +201,17 @@ public class WideAndDeepTests : IDisposable
         public bool Label { get; set; }
     }
 
+    public sealed class WiderSideRow
+    {
+        [KeyType(SyntheticData.Vocabulary)]
+        public uint[] Tokens { get; set; } = [];
+
+        [VectorType(4)]
+        public float[] Side { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+
     [Fact]
     public void BadSideFeaturesAreNamed()
     {
@@ -225,6 +236,11 @@ public class WideAndDeepTests : IDisposable
 
         var nan = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(With("Side")).Fit(data));
         Assert.Contains("Column 'Side', row 1, slot 1", nan.Message);
+        // Validation data whose side features have another width: named, not the feature column (of the same type).
+        var valid = ml.Data.LoadFromEnumerable(rows.Take(1));
+        var wider = ml.Data.LoadFromEnumerable(new[] { new WiderSideRow { Tokens = [1], Side = [1, 0, 0, 0], Label = true } });
+        var other = Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(With("Side")).Fit(valid, wider));
+        Assert.StartsWith("Column 'Side' of the validation data given is Vector<Single, 4>, the training data's Vector<Single, 3>", other.Message);
 
         Assert.Contains("SideFeatureColumnName", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(With("Tokens"))).Message);
         var tagger = Assert.Throws<ArgumentOutOfRangeException>(() =>

@@ -153,8 +153,13 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
         return (texts, categories);
     }
 
-    private GeneratorVocabulary BuildVocabulary(List<string[]> texts, List<string>? categories) =>
-        new(categories?.Distinct().ToList() ?? [], TextScoringChain.ByFrequency(texts, _options.MaximumVocabularySize));
+    private GeneratorVocabulary BuildVocabulary(List<string[]> texts, List<string>? categories)
+    {
+        var tokens = TextScoringChain.ByFrequency(texts, _options.MaximumVocabularySize);
+        // The unknown token is a training target only for the tokens the vocabulary's size left out.
+        bool unknownIsTarget = texts.SelectMany(text => text).Distinct().Count() > tokens.Count;
+        return new(categories?.Distinct().ToList() ?? [], tokens, unknownIsTarget);
+    }
 
     private static LabeledSequence<float> Example(GeneratorVocabulary vocabulary, string[] tokens, string? category, float[]? features)
     {

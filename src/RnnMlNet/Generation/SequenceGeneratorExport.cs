@@ -29,16 +29,17 @@ internal static class SequenceGeneratorExport
     /// <summary>Metadata key of the conditioning categories (a JSON array in id order).</summary>
     public const string CategoriesKey = "RnnMlNet.Categories";
 
-    /// <summary>What the export needs beside the weights.</summary>
+    /// <summary>What the export needs beside the weights; <paramref name="UnknownIsTarget"/> is null in models saved before it
+    /// was stored, which keep the unknown token a candidate.</summary>
     internal sealed record Description(NetworkOptions Network, int MaximumLength, float Temperature, int TopK, int Seed, IReadOnlyList<string> Categories,
-        IReadOnlyList<string> Tokens, int ConditionWidth);
+        IReadOnlyList<string> Tokens, int ConditionWidth, bool? UnknownIsTarget);
 
     /// <summary>Writes what the export needs into the saved graph's metadata.</summary>
     public static void Describe(OnnxGraphBuilder g, NetworkOptions network, GeneratorVocabulary vocabulary, int maximumLength, Decoding decoding, TokenLevel level,
         int conditionWidth)
     {
         g.Metadata(DescriptionKey, JsonSerializer.Serialize(new Description(network, maximumLength, decoding.Temperature, decoding.TopK, decoding.Seed,
-            vocabulary.Categories, vocabulary.Tokens, conditionWidth)));
+            vocabulary.Categories, vocabulary.Tokens, conditionWidth, vocabulary.UnknownIsTarget)));
         g.Metadata(ExportGraph.VocabularyKey, JsonSerializer.Serialize(vocabulary.Tokens));
         if (vocabulary.Categories.Count > 0) g.Metadata(CategoriesKey, JsonSerializer.Serialize(vocabulary.Categories));
         g.Metadata(SequenceToSequenceExport.TokenizationKey, JsonSerializer.Serialize(new { Input = level.ToString(), Target = level.ToString() }));
@@ -49,7 +50,7 @@ internal static class SequenceGeneratorExport
     {
         var described = stored.MetadataProps.FirstOrDefault(p => p.Key == DescriptionKey)?.Value;
         if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description) return null;
-        var vocabulary = new GeneratorVocabulary(description.Categories, description.Tokens);
+        var vocabulary = new GeneratorVocabulary(description.Categories, description.Tokens, description.UnknownIsTarget ?? true);
         var initializers = stored.Graph.Initializer.ToDictionary(t => t.Name);
         var conditioned = description.ConditionWidth > 0 ? new ConditionedDecoder<float>(description.Network, description.ConditionWidth, seed: 0) : null;
         var network = conditioned?.Decoder ?? new RecurrentNetwork<float>(description.Network, seed: 0);

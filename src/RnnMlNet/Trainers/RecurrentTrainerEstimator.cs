@@ -104,6 +104,11 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         {
             CheckValidationSchema(validationData, trainData.Schema, sequenceInput, task);
             samplingKey = null;
+            // Read once before training: a bad row would otherwise surface only when the first epoch ends. (Held-out training
+            // rows are not: that would be a pass over the whole training data.)
+            if (_options.Epochs != 0)
+                foreach (var _ in new DataViewSequenceSource(validationData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false,
+                    _options.CancellationToken, dataName: ValidationDataName).Read()) { }
         }
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         // A schedule other than constant needs the first epoch's batch count too (a warm-up would stay at its start).
@@ -155,12 +160,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             training.EarlyStoppingPatience = holdOut.Patience;
             training.AveragedEpochs = options.AveragedEpochsWith(holdOut.Patience);
         }
-        var validationPart = validationData is not null ? Part(validationData, validation: false, dataName: ValidationDataName)
-            : holdOut.Split.HoldsOut ? Part(trainData, validation: true, rows) : null;
-        // Read once before training: a bad validation row would otherwise surface only when the first epoch ends.
-        if (validationPart is not null)
-            foreach (var _ in validationPart.Read()) { }
-        return new RecurrentTrainer<float>(network, task.Loss, training).Fit(Part(trainData, validation: false, rows), validationPart);
+        return new RecurrentTrainer<float>(network, task.Loss, training).Fit(Part(trainData, validation: false, rows), validationData is not null
+            ? Part(validationData, validation: false, dataName: ValidationDataName) : holdOut.Split.HoldsOut ? Part(trainData, validation: true, rows) : null);
     }
 
     private const string ValidationDataName = "the validation data given";
@@ -237,9 +238,12 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         {
             other = null;
         }
-        if (other is null || other.Kind != training.Kind || other.Width != training.Width || other.KeyType != training.KeyType)
-            throw new ArgumentOutOfRangeException(nameof(validation), OtherType(training.ColumnName));
-        if (other.Side?.Size != training.Side?.Size) throw new ArgumentOutOfRangeException(nameof(validation), OtherType(training.Side?.ColumnName ?? training.ColumnName));
+        if (other is null || other.Kind != training.Kind || other.Width != training.Width || other.KeyType != training.KeyType || other.Side?.Size != training.Side?.Size)
+        {
+            // The feature column, unless it has the training data's very type and the side-feature column is the one that differs.
+            bool sameFeatures = validation.Schema[training.ColumnName].Type.Equals(trainSchema[training.ColumnName].Type);
+            throw new ArgumentOutOfRangeException(nameof(validation), OtherType(sameFeatures && training.Side is { } side ? side.ColumnName : training.ColumnName));
+        }
         TaskAdapter validationTask;
         try
         {
@@ -254,7 +258,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 "transform both with the same fitted upstream model.");
         foreach (string name in new[] { training.ColumnName, task.LabelColumnName })
         {
-            if (SchemaChecks.KeyValueTexts(trainSchema[name]) is not { } ours || SchemaChecks.KeyValueTexts(validation.Schema[name]) is not { } theirs) continue;
+            if (LabelKeyValues.ValueTexts(trainSchema[name]) is not { } ours || LabelKeyValues.ValueTexts(validation.Schema[name]) is not { } theirs) continue;
             int key = Enumerable.Range(0, Math.Max(ours.Length, theirs.Length)).FirstOrDefault(k => ours.ElementAtOrDefault(k) != theirs.ElementAtOrDefault(k), -1);
             if (key >= 0)
                 throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{name}' of {ValidationDataName} maps key {key + 1} to '{theirs.ElementAtOrDefault(key)}', " +

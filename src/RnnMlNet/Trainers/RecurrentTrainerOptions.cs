@@ -52,8 +52,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
     public string? SamplingKeyColumnName { get; set; }
 
     /// <summary>For a float feature column: values per time step, F. The column holds T·F values a row, or is a [T, F] column
-    /// (the (timesteps, features) layout); a [T, V] column from OneHotSequence, or one built by hand with FeaturesPerStep 1, is
-    /// read as a one-hot sequence. Default 1.</summary>
+    /// (the (timesteps, features) layout); a [T, V] column from OneHotSequence, or one built by hand with FeaturesPerStep 1 and V
+    /// above 1, is read as a one-hot sequence. Default 1.</summary>
     public int FeaturesPerStep { get; set; } = RecurrentDefaults.FeaturesPerStep;
 
     /// <summary>Longer sequences keep their first MaximumLength steps, in training and in the saved model. Default 0 (keep every step).</summary>
@@ -118,7 +118,7 @@ public class RecurrentTrainerOptions : RecurrentOptions
     private protected override void CopyCollections()
     {
         ClassWeights = ClassWeights?.ToArray();
-        InitialWeights = InitialWeights?.ToArray();
+        InitialWeights = InitialWeights?.Select(tensor => tensor with { Shape = tensor.Shape.ToArray(), Values = tensor.Values.ToArray() }).ToArray();
     }
 
     /// <summary>These options with another seed: an ensemble member's.</summary>

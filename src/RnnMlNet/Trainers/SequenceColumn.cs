@@ -33,10 +33,10 @@ internal static class SequenceColumn
                 if (key.Count is 0 or > int.MaxValue - 1)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has keys of unknown or huge count ({key.Count}); expected a vocabulary of known size.");
                 return new SequenceInput(SequenceInputKind.Keys, name, (int)key.Count, 0, FixedSize: KnownSize(column.Type), KeyType: KeyColumns.OnnxType(key));
-            // [T, F] float steps, the (timesteps, features) layout, when FeaturesPerStep says F; a one-hot [T, V] otherwise, and
-            // always for KeyToVector's output (OneHotSequence's), which marks its slots as categories.
-            case VectorDataViewType { ItemType: NumberDataViewType n, Dimensions.Length: 2 } v when n == NumberDataViewType.Single && featuresPerStep > 1
-                && column.Annotations.Schema.GetColumnOrNull("CategoricalSlotRanges") is null:
+            // [T, F] float steps, the (timesteps, features) layout, when FeaturesPerStep says F (a [T, 1] series with the default
+            // 1); a one-hot [T, V] otherwise, and always for KeyToVector's output (OneHotSequence's), which marks its slots as categories.
+            case VectorDataViewType { ItemType: NumberDataViewType n, Dimensions.Length: 2 } v when n == NumberDataViewType.Single
+                && (featuresPerStep > 1 || v.Dimensions[1] == 1) && column.Annotations.Schema.GetColumnOrNull("CategoricalSlotRanges") is null:
                 return v.Dimensions[1] == featuresPerStep
                     ? new SequenceInput(SequenceInputKind.Features, name, featuresPerStep, 0, FixedSize: v.Size)
                     : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has dimensions [{v.Dimensions[0]}, {v.Dimensions[1]}]; FeaturesPerStep is {featuresPerStep}, " +
@@ -89,7 +89,7 @@ internal static class SequenceColumn
                 // Copy: ML.NET reuses the buffer for the next row. Sparse slots are key 0, the unknown token.
                 foreach (var (index, key) in keys.Items())
                     tokens[index] = key <= input.Width ? (int)key
-                        : throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {index}: key {key} is past the {input.Width} keys of the column's key type.");
+                        : throw new InvalidOperationException($"Column '{input.ColumnName}', row {position}, step {index}: key {KeyColumns.Text(key)} is past the {input.Width} keys of the column's key type.");
                 return tokens.Length > 0 ? (Sequence<float>.FromTokens(FirstSteps(tokens, 1, input.MaximumLength)), tokens.Length) : throw Empty(input, position);
             };
         }

@@ -30,19 +30,29 @@ internal sealed class LabelKeyValues
 
     /// <summary>The label types whose values name their classes and come back through MapKeyToValue with their own type;
     /// a label with text key values, or none, is named by text.</summary>
-    private static readonly Dictionary<Type, (Func<DataViewSchema.Column, int, LabelKeyValues> Of, Action<SchemaDefinition.Column, PrimitiveDataViewType> Placeholders)> ValueTypes = new()
+    private static readonly Dictionary<Type, (Func<DataViewSchema.Column, int, LabelKeyValues> Of, Action<SchemaDefinition.Column, PrimitiveDataViewType> Placeholders,
+        Func<DataViewSchema.Column, string[]> Texts)> ValueTypes = new()
     {
         [typeof(float)] = Kind<float>(), [typeof(double)] = Kind<double>(), [typeof(int)] = Kind<int>(), [typeof(long)] = Kind<long>(),
         [typeof(uint)] = Kind<uint>(), [typeof(ulong)] = Kind<ulong>(), [typeof(bool)] = Kind<bool>(), [typeof(sbyte)] = Kind<sbyte>(),
         [typeof(byte)] = Kind<byte>(), [typeof(short)] = Kind<short>(), [typeof(ushort)] = Kind<ushort>(),
     };
 
-    public static LabelKeyValues Of(DataViewSchema.Column label, int count)
-    {
-        var type = label.Annotations.Schema.GetColumnOrNull(KeyValuesKind)?.Type is VectorDataViewType { ItemType: var item } ? item : null;
+    public static LabelKeyValues Of(DataViewSchema.Column label, int count) =>
         // Text key values name the classes themselves; keys without values are named by their numbers.
-        return type is not null && ValueTypes.TryGetValue(type.RawType, out var kind) ? kind.Of(label, count) : Named(SchemaChecks.KeyNames(label, count));
-    }
+        ValueType(label) is { } type && ValueTypes.TryGetValue(type.RawType, out var kind) ? kind.Of(label, count) : Named(SchemaChecks.KeyNames(label, count));
+
+    /// <summary>A key column's values written out as they name classes, in key order, or null when it has none (or values of
+    /// a type not listed): two key columns with the same count but other texts map the same key to different values.</summary>
+    public static string[]? ValueTexts(DataViewSchema.Column column) => ValueType(column) switch
+    {
+        TextDataViewType => SchemaChecks.KeyNames(column, 0),
+        { } type when ValueTypes.TryGetValue(type.RawType, out var kind) => kind.Texts(column),
+        _ => null,
+    };
+
+    private static DataViewType? ValueType(DataViewSchema.Column column) =>
+        column.Annotations.Schema.GetColumnOrNull(KeyValuesKind)?.Type is VectorDataViewType { ItemType: var item } ? item : null;
 
     /// <summary>Gives a schema definition's PredictedLabel column two placeholder key values of the type the fitted model's
     /// will have, for a label whose key values are of <paramref name="labelValues"/> (null: none), so that the schema
@@ -53,7 +63,8 @@ internal sealed class LabelKeyValues
         else Placeholders<ReadOnlyMemory<char>>(predictedLabel, TextDataViewType.Instance);
     }
 
-    private static (Func<DataViewSchema.Column, int, LabelKeyValues>, Action<SchemaDefinition.Column, PrimitiveDataViewType>) Kind<T>() => (Typed<T>, Placeholders<T>);
+    private static (Func<DataViewSchema.Column, int, LabelKeyValues>, Action<SchemaDefinition.Column, PrimitiveDataViewType>, Func<DataViewSchema.Column, string[]>) Kind<T>() =>
+        (Typed<T>, Placeholders<T>, column => Texts(Values<T>(column)));
 
     private static void Placeholders<T>(SchemaDefinition.Column column, PrimitiveDataViewType type) =>
         column.AddAnnotation(KeyValuesKind, new VBuffer<T>(2, new T[2]), new VectorDataViewType(type, 2));
@@ -64,15 +75,22 @@ internal sealed class LabelKeyValues
     private static LabelKeyValues Named(string[] names) => new(names, (context, scored, namesColumn) =>
         [ToKey(context, scored, namesColumn, names.Select(name => new KeyValue<string> { Value = name }))]);
 
-    private static LabelKeyValues Typed<T>(DataViewSchema.Column label, int count)
+    private static T[] Values<T>(DataViewSchema.Column column)
     {
         VBuffer<T> buffer = default;
-        label.GetKeyValues(ref buffer);
-        T[] values = buffer.DenseValues().ToArray();
+        column.GetKeyValues(ref buffer);
+        return buffer.DenseValues().ToArray();
+    }
+
+    /// <summary>Round-trip text of each value ("7", "2.5", "True"), so distinct key values get distinct names; the key numbers
+    /// were shown before, digits 0–9 as "1".."10".</summary>
+    private static string[] Texts<T>(T[] values) => values.Select(value => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "").ToArray();
+
+    private static LabelKeyValues Typed<T>(DataViewSchema.Column label, int count)
+    {
+        T[] values = Values<T>(label);
         if (values.Length != count) return Named(SchemaChecks.KeyNames(label, count));
-        // Round-trip text of each value ("7", "2.5", "True"), so distinct key values get distinct names; the key numbers were
-        // shown before, digits 0–9 as "1".."10".
-        string[] names = values.Select(value => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "").ToArray();
+        string[] names = Texts(values);
         return new(names, (context, scored, namesColumn) =>
         {
             var map = context.Transforms.Conversion.MapValue(ValueColumn, names.Zip(values, (name, value) => new KeyValuePair<string, T>(name, value)), namesColumn).Fit(scored);

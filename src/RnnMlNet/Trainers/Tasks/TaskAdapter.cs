@@ -41,7 +41,7 @@ internal abstract class TaskAdapter
         string where = $"Column '{LabelColumnName}', row {position}" + (step is { } t ? $", step {t}" : "");
         string what = step is null ? "label" : "tag";
         if (key == 0) throw new InvalidOperationException($"{where}: the {what} is missing (key 0: no value, or one that the fitted MapValueToKey did not see).");
-        if (key > Outputs) throw new InvalidOperationException($"{where}: key {key} is past the {Outputs} {what}s of the column's key type.");
+        if (key > Outputs) throw new InvalidOperationException($"{where}: key {KeyColumns.Text(key)} is past the {Outputs} {what}s of the column's key type.");
         return key - 1;
     }
 
