@@ -53,7 +53,7 @@ public sealed class SequenceTaggingMetrics
             predictedGetter(ref predictions);
             if (labels.Length != predictions.Length)
                 throw new InvalidOperationException($"Row {row}: '{predictedLabelColumnName}' has {predictions.Length} tags and '{labelColumnName}' {labels.Length}; they must " +
-                    "align (a tagger trained with MaximumLength predicts that many steps at most, and an empty row gets one prediction).");
+                    "align (an empty row gets one prediction).");
             int step = 0;
             foreach (var (truth, guess) in labels.DenseValues().Zip(predictions.DenseValues()))
             {

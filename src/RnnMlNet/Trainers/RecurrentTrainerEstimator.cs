@@ -309,6 +309,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         if (pooledStateColumn is not null && networks.Count > 1) throw new ArgumentException("A pooled-state column needs a single network.", nameof(pooledStateColumn));
         var graph = new OnnxGraphBuilder("RnnMlNet");
         var network = networks[0];
+        // A tagger tags every step of a row: MaximumLength bounds what training reads, not how many words get a tag.
+        if (task.PerStep) input = input with { MaximumLength = 0 };
         var values = EnsembleGraph.AverageLogits(graph, networks.Count, (g, k) =>
         {
             var (logits, features, refused) = RecurrentGraph.AddNetwork(g, networks[k], input);

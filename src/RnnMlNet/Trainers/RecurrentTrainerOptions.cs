@@ -56,7 +56,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// above 1, is read as a one-hot sequence. Default 1.</summary>
     public int FeaturesPerStep { get; set; } = RecurrentDefaults.FeaturesPerStep;
 
-    /// <summary>Longer sequences keep their first MaximumLength steps, in training and in the saved model. Default 0 (keep every step).</summary>
+    /// <summary>Longer sequences keep their first MaximumLength steps, in training and in the saved model, except that a
+    /// tagger's saved model tags every step of a longer row. Default 0 (keep every step).</summary>
     public int MaximumLength { get; set; }
 
     /// <summary>Read each sequence in both directions. Default false (true for the tagger).</summary>

@@ -9,8 +9,8 @@ namespace RnnMlNet.Trainers;
 /// <summary>
 /// Sequence tagging (many-to-many, same length): one key label per step, softmax cross-entropy at every step,
 /// a PredictedLabel key vector aligned with the input (with the label's tag names) and the per-step class
-/// probabilities as Score, T × C values row after row. With MaximumLength, only a longer row's first MaximumLength steps
-/// are read, so it gets that many tags.
+/// probabilities as Score, T × C values row after row. MaximumLength cuts what training reads; the saved model tags every
+/// step of a longer row, the steps past it carrying on from the state the network reached.
 /// </summary>
 internal sealed class TaggingTask : TaskAdapter
 {
