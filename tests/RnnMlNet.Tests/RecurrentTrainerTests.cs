@@ -203,11 +203,8 @@ public class RecurrentTrainerTests : IDisposable
     public void AValidationSetWhoseKeysMeanOtherValuesIsRefused()
     {
         var ml = _temp.Context();
-        ClassTextRow Row(string text, string label) => new() { Text = text, Class = label };
-        var train = ml.Data.LoadFromEnumerable(new[] { Row("a a b", "x"), Row("b a", "y"), Row("a", "x") });
-        var validation = ml.Data.LoadFromEnumerable(new[] { Row("b b a", "y"), Row("b", "x") });
-        var tokens = ml.Transforms.Text.TokenizeIntoWords("Words", "Text").Append(ml.Transforms.Text.BuildVocabulary("Tokens", "Words"));
-        var labels = ml.Transforms.Conversion.MapValueToKey("Label", "Class");
+        var (train, validation) = (TextRows(ml, TrainingTexts), TextRows(ml, ("b b a", "y"), ("b", "x")));
+        var (tokens, labels) = (WordKeys(ml), ml.Transforms.Conversion.MapValueToKey("Label", "Class"));
         var (trainTokens, ownTokens) = (tokens.Fit(train), tokens.Fit(validation));
         var (trainLabels, ownLabels) = (labels.Fit(train), labels.Fit(validation));
         IDataView Prepare(IDataView data, ITransformer tokenMap, ITransformer labelMap) => labelMap.Transform(tokenMap.Transform(data));
@@ -228,11 +225,8 @@ public class RecurrentTrainerTests : IDisposable
     public void ABadValidationRowIsReportedAsTheValidationDatasBeforeTraining()
     {
         var ml = _temp.Context();
-        ClassTextRow Row(string text, string label) => new() { Text = text, Class = label };
-        var train = ml.Data.LoadFromEnumerable(new[] { Row("a a b", "x"), Row("b a", "y"), Row("a", "x") });
-        var validation = ml.Data.LoadFromEnumerable(new[] { Row("b a", "y"), Row("a b", "z") });
-        var upstream = ml.Transforms.Text.TokenizeIntoWords("Words", "Text").Append(ml.Transforms.Text.BuildVocabulary("Tokens", "Words"))
-            .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Class")).Fit(train);
+        var (train, validation) = (TextRows(ml, TrainingTexts), TextRows(ml, ("b a", "y"), ("a b", "z")));
+        var upstream = WordKeys(ml).Append(ml.Transforms.Conversion.MapValueToKey("Label", "Class")).Fit(train);
         var batches = new List<BatchReport>();
         var options = Small("Label", "Tokens", epochs: 2);
         options.BatchProgress = new ImmediateProgress<BatchReport>(batches.Add);
@@ -301,6 +295,15 @@ public class RecurrentTrainerTests : IDisposable
 
         public float Value { get; set; }
     }
+
+    private static readonly (string Text, string Class)[] TrainingTexts = [("a a b", "x"), ("b a", "y"), ("a", "x")];
+
+    private static IDataView TextRows(MLContext ml, params (string Text, string Class)[] rows) =>
+        ml.Data.LoadFromEnumerable(rows.Select(row => new ClassTextRow { Text = row.Text, Class = row.Class }));
+
+    /// <summary>Text's words as vocabulary keys, in Tokens.</summary>
+    private static IEstimator<ITransformer> WordKeys(MLContext ml) =>
+        ml.Transforms.Text.TokenizeIntoWords("Words", "Text").Append(ml.Transforms.Text.BuildVocabulary("Tokens", "Words"));
 
     public sealed class ClassTextRow
     {
