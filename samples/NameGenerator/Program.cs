@@ -10,7 +10,12 @@ using RnnMlNet.Generation;
 using RnnMlNet.Trainers;
 
 string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
-int perGender = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200;
+int perGender = 200;
+if (args.Length > 1 && (!int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out perGender) || perGender < 1))
+{
+    Console.Error.WriteLine($"The second argument is the number of names to generate per gender, a whole number of at least 1; got '{args[1]}'.");
+    return 1;
+}
 var ml = new MLContext(seed: 1);
 var names = File.ReadLines(csv).Skip(1).Select(line => line.Split(','))
     .Select(f => new NameRow { Name = f[0], Gender = f[1], Label = f[1] == "F" }).ToList();
@@ -61,13 +66,15 @@ var known = names.Select(n => n.Name).ToHashSet(StringComparer.OrdinalIgnoreCase
 foreach (var gender in new[] { "F", "M" })
 {
     var mine = requests.Select((r, i) => (r, i)).Where(p => p.r.Gender == gender).ToList();
-    double novel = mine.Count(p => p.r.Name.Length > 0 && !known.Contains(p.r.Name)) / (double)mine.Count;
-    double agree = mine.Count(p => judged[p.i] == (gender == "F")) / (double)mine.Count;
-    Console.WriteLine($"{gender}: {mine.Count} generated, {novel:P0} novel, the classifier agrees with the requested gender for {agree:P0}. " +
-                      $"Examples: {string.Join(", ", mine.Select(p => p.r.Name).Where(n => !known.Contains(n)).Distinct().Take(8))}");
+    // The judge trained on the list, so only the novel names test it: copies are names it has seen with their gender.
+    var novel = mine.Where(p => p.r.Name.Length > 0 && !known.Contains(p.r.Name)).ToList();
+    double agree = novel.Count(p => judged[p.i] == (gender == "F")) / (double)Math.Max(1, novel.Count);
+    Console.WriteLine($"{gender}: {mine.Count} generated, {novel.Count / (double)mine.Count:P0} novel; the classifier agrees with the requested gender " +
+                      $"for {agree:P0} of the novel ones. Examples: {string.Join(", ", novel.Select(p => p.r.Name).Distinct().Take(8))}");
 }
 Console.WriteLine($"Judge training and generation: {clock.Elapsed.TotalSeconds:F0}s.");
 judge.Dispose();
+return 0;
 
 
 /// <summary>A name with its gender, and an empty prompt for generation.</summary>

@@ -2,6 +2,7 @@
 // word (QuickStartTests compares them), so the README cannot show code that does not build.
 #region quick-start
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 var ml = new MLContext(seed: 1);
 var train = ml.Data.LoadFromEnumerable(new[]
@@ -21,10 +22,9 @@ Console.WriteLine($"Training accuracy {metrics.Accuracy:P0}");
 ml.Model.Save(model, train.Schema, "model.zip");
 
 // Later, in another process, with only the package referenced:
-var loaded = ml.Model.Load("model.zip", out _);
+using var loaded = (TransformerChain<ITransformer>)ml.Model.Load("model.zip", out _);   // disposed after the engine
 using var engine = ml.Model.CreatePredictionEngine<Review, ReviewPrediction>(loaded);
 Console.WriteLine($"'film was bad' is positive: {engine.Predict(new Review { Text = "film was bad" }).PredictedLabel}");
-(loaded as IDisposable)?.Dispose();
 
 public sealed class Review
 {
