@@ -152,8 +152,47 @@ public class PyTorchImportTests : IDisposable
         // out[:, -1] of a bidirectional layer: its backward half is the state after the first step.
         Assert.Contains("step forward states", Refusal("pytorch_gru_bidirectional_multiclass", g =>
         {
-            Node(g, "/Gather").Input[0] = "/rnn/GRU_output_0";
-            Node(g, "/Gather_1").Input[0] = "/rnn/GRU_output_0";
+            g.Initializer.Add(LastIndex());
+            foreach (string gather in new[] { "/Gather", "/Gather_1" })
+                (Node(g, gather).Input[0], Node(g, gather).Input[1]) = ("/rnn/GRU_output_0", "last");
+        }));
+        // One direction: the last step of the step outputs is its final state and imports; another step, or every step's
+        // outputs (a head on each step), is refused (both imported as the last step).
+        void ReadStep(global::Onnx.GraphProto g, long? step)
+        {
+            var head = Node(g, "/head/Gemm");
+            if (step is null)
+            {
+                head.Input[0] = Node(g, "/rnn/LSTM").Output[0];
+                return;
+            }
+            g.Initializer.Add(LastIndex(step.Value));
+            g.Node.Insert(g.Node.IndexOf(head), new global::Onnx.NodeProto { OpType = "Gather", Name = "step", Input = { Node(g, "/rnn/LSTM").Output[0], "last" }, Output = { "step_out" } });
+            head.Input[0] = "step_out";
+        }
+        Assert.Equal(CellKind.Lstm, OnnxImport.Read(Edited("pytorch_lstm_binary", g => ReadStep(g, -1))).Cell);
+        Assert.Contains("Gather node 'step' takes other steps of the step outputs than the last alone", Refusal("pytorch_lstm_binary", g => ReadStep(g, 0)));
+        Assert.Contains("(every step's)", Refusal("pytorch_lstm_binary", g => ReadStep(g, null)));
+        // A crafted cycle (an Identity fed its own output) is refused, where following it back looped for ever.
+        Assert.Contains("computed from itself", Refusal("pytorch_lstm_binary", g =>
+        {
+            var head = Node(g, "/head/Gemm");
+            g.Node.Insert(g.Node.IndexOf(head), new global::Onnx.NodeProto { OpType = "Identity", Name = "loop", Input = { "looped" }, Output = { "looped" } });
+            head.Input[0] = "looped";
+        }));
+        // A MatMul head whose bias is computed rather than constant (it was dropped, silently). The binary head's weights
+        // [1, H] hold the values of [H, 1] in the same order.
+        Assert.Contains("the head's bias is not constant", Refusal("pytorch_lstm_binary", g =>
+        {
+            var gemm = Node(g, "/head/Gemm");
+            var weights = g.Initializer.Single(t => t.Name == gemm.Input[1]).Clone();
+            (weights.Name, weights.Dims[0], weights.Dims[1]) = ("head_matrix", weights.Dims[1], weights.Dims[0]);
+            g.Initializer.Add(weights);
+            int index = g.Node.IndexOf(gemm);
+            g.Node.RemoveAt(index);
+            g.Node.Insert(index, new global::Onnx.NodeProto { OpType = "MatMul", Name = "matmul", Input = { gemm.Input[0], "head_matrix" }, Output = { "product" } });
+            g.Node.Insert(index + 1, new global::Onnx.NodeProto { OpType = "Identity", Name = "bias_copy", Input = { gemm.Input[2] }, Output = { "bias_copy" } });
+            g.Node.Insert(index + 2, new global::Onnx.NodeProto { OpType = "Add", Name = "add", Input = { "product", "bias_copy" }, Output = { gemm.Output[0] } });
         }));
         // A position embedding added to the token embedding.
         Assert.Contains("reads Add node 'position'", Refusal("pytorch_lstm_binary", g =>
@@ -186,6 +225,10 @@ public class PyTorchImportTests : IDisposable
         Assert.Contains("clip = 3", Refusal("pytorch_lstm_binary", g =>
             Node(g, "/rnn/LSTM").Attribute.Add(new global::Onnx.AttributeProto { Name = "clip", Type = global::Onnx.AttributeProto.Types.AttributeType.Float, F = 3 })));
     }
+
+    /// <summary>An int64 scalar named "last": a Gather index.</summary>
+    private static global::Onnx.TensorProto LastIndex(long value = -1) =>
+        new() { Name = "last", DataType = (int)global::Onnx.TensorProto.Types.DataType.Int64, Int64Data = { value } };
 
     public sealed class WideRow
     {

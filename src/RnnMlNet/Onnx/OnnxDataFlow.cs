@@ -29,25 +29,45 @@ internal sealed class OnnxDataFlow
 
     /// <summary>A piece of a recurrent node's output: <see cref="Output"/> 0 is Y (every step), 1 is Y_h (the final
     /// states); <see cref="Direction"/> 0 is forward, 1 backward.</summary>
-    public readonly record struct StatePiece(NodeProto Node, int Output, int Direction);
+    public readonly record struct StatePiece(NodeProto Node, int Output, int Direction, bool LastStep = false);
 
     /// <summary>The node that computes <paramref name="tensor"/> once reshaping operators are skipped, and which of its
     /// outputs it is; null for a graph input or a weight.</summary>
     public (NodeProto Node, int Output)? Source(string tensor)
     {
+        var seen = new HashSet<string>();
         while (_producers.TryGetValue(tensor, out var node))
         {
+            if (!seen.Add(tensor)) throw Cycle(tensor);
             if (!Reshaping.Contains(node.OpType)) return (node, node.Output.IndexOf(tensor));
             tensor = node.Input[0];
         }
         return null;
     }
 
+    /// <summary>A crafted graph can feed a node its own output; followed backwards, it would loop (or overflow the stack).</summary>
+    private InvalidDataException Cycle(string tensor) => _unsupported($"'{tensor}' is computed from itself (the graph has a cycle)");
+
     /// <summary>The recurrent states <paramref name="tensor"/> holds, in the order its last axis holds them; throws naming
     /// the first operator on the way that computes anything else.</summary>
-    public List<StatePiece> States(string tensor, Func<NodeProto, int> directionsOf)
+    public List<StatePiece> States(string tensor, Func<NodeProto, int> directionsOf) => States(tensor, directionsOf, []);
+
+    private List<StatePiece> States(string tensor, Func<NodeProto, int> directionsOf, HashSet<string> path)
     {
         if (!_producers.TryGetValue(tensor, out var node)) throw _unsupported($"the head reads '{tensor}', not a recurrent layer's state");
+        if (!path.Add(tensor)) throw Cycle(tensor);
+        try
+        {
+            return StatesOf(node, tensor, directionsOf, path);
+        }
+        finally
+        {
+            path.Remove(tensor);
+        }
+    }
+
+    private List<StatePiece> StatesOf(NodeProto node, string tensor, Func<NodeProto, int> directionsOf, HashSet<string> path)
+    {
         int output = node.Output.IndexOf(tensor);
         switch (node.OpType)
         {
@@ -55,14 +75,17 @@ internal sealed class OnnxDataFlow
                 if (output == 2) throw _unsupported($"the head reads the cell state (Y_c) of {node.OpType} node '{node.Name}'");
                 return Enumerable.Range(0, directionsOf(node)).Select(d => new StatePiece(node, output, d)).ToList();
             case var op when Reshaping.Contains(op):
-                return States(node.Input[0], directionsOf);
+                return States(node.Input[0], directionsOf, path);
             case "Concat":
                 // Along the directions (stacked final states) or the features, the order is the inputs' order.
-                return node.Input.SelectMany(input => States(input, directionsOf)).ToList();
+                return node.Input.SelectMany(input => States(input, directionsOf, path)).ToList();
             case "Gather" or "Slice":
-                var pieces = States(node.Input[0], directionsOf);
-                // On Y the first axis is the step: a choice of step, which the importer accepts for one direction only.
-                if (pieces.All(p => p.Output == 0)) return pieces;
+                var pieces = States(node.Input[0], directionsOf, path);
+                // On Y, a choice of steps: the last one alone (out[:, -1]) is a final state, which the importer accepts for
+                // one direction only.
+                if (pieces.All(p => p.Output == 0))
+                    return TakesTheLastStep(node) ? pieces.Select(p => p with { LastStep = true }).ToList()
+                        : throw _unsupported($"{node.OpType} node '{node.Name}' takes other steps of the step outputs than the last alone");
                 return node.OpType == "Gather" ? [pieces[Wrap(GatherIndex(node), pieces.Count)]] : SliceRows(node, pieces);
             default:
                 throw _unsupported($"the head reads its input through {node.OpType} node '{node.Name}'");
@@ -85,6 +108,13 @@ internal sealed class OnnxDataFlow
             throw _unsupported($"Slice node '{slice.Name}' takes final states other than by constant bounds on the first axis");
         int Bound(long value) => (int)Math.Clamp(value < 0 ? value + pieces.Count : value, 0, pieces.Count);
         return pieces[Bound(start)..Math.Max(Bound(start), Bound(end))];
+    }
+
+    /// <summary>Whether a Gather or Slice of the step outputs keeps the last step alone: index −1, or a slice from −1 to the end.</summary>
+    private bool TakesTheLastStep(NodeProto node)
+    {
+        long[]? Input(int slot) => node.Input.Count > slot && node.Input[slot].Length > 0 ? Constant(node.Input[slot]) : null;
+        return node.OpType == "Gather" ? Input(1) is [-1] : Input(1) is [-1] && Input(2) is null or [>= int.MaxValue] && Input(4) is null or [1];
     }
 
     private static int Wrap(long index, int count) => (int)(((index % count) + count) % count);

@@ -104,6 +104,7 @@ public static class OnnxImport
         var flow = new OnnxDataFlow(graph, initializers, Unsupported);
         // The first layer reads the embedding, and each next layer the step outputs of the one before, through reshaping alone.
         var embeddingNode = flow.Source(recurrent[0].Input[0]) is ({ OpType: "Gather" } gather, _) && initializers.TryGetValue(gather.Input[0], out var table) && table.Dims.Count == 2
+            && gather.Attribute.FirstOrDefault(a => a.Name == "axis") is null or { I: 0 }
             ? gather
             : throw Unsupported($"the first {recurrent[0].OpType} node reads {Describe(flow.Source(recurrent[0].Input[0]), recurrent[0].Input[0])}, not an embedding (a Gather from a 2-D weight table)");
         for (int l = 1; l < recurrent.Count; l++)
@@ -118,6 +119,8 @@ public static class OnnxImport
             var node = recurrent[l];
             var w = Floats(Initializer(node, 1, initializers, Unsupported), 3, Unsupported);
             var r = Floats(Initializer(node, 2, initializers, Unsupported), 3, Unsupported);
+            if (l > 0 && (r.Shape[2], r.Shape[0]) != (hidden, directions))
+                throw Unsupported($"layer {l + 1} has {r.Shape[0]} direction(s) of {r.Shape[2]} units, layer {l} {directions} of {hidden}; every layer must have the same");
             hidden = r.Shape[2];
             directions = r.Shape[0];
             CheckAttributes(node, cell, directions, flow, Unsupported);
@@ -144,11 +147,11 @@ public static class OnnxImport
     {
         var last = recurrent[^1];
         bool finalStates = read.Count == directions && read.Select((p, d) => p.Node == last && p.Output == 1 && p.Direction == d).All(ok => ok);
-        bool lastStep = directions == 1 && read.Count == 1 && read[0].Node == last && read[0].Output == 0;
+        bool lastStep = directions == 1 && read.Count == 1 && read[0].Node == last && read[0].Output == 0 && read[0].LastStep;
         if (finalStates || lastStep) return;
         string Piece(OnnxDataFlow.StatePiece p) =>
             $"layer {recurrent.IndexOf(p.Node) + 1}'s {(p.Output == 1 ? "final" : "step")} {(p.Direction == 0 ? "forward" : "backward")} state{(p.Output == 0 ? "s" : "")}";
-        throw unsupported($"the head reads {string.Join(", then ", read.Select(Piece))}; expected the last layer's final state" +
+        throw unsupported($"the head reads {string.Join(", then ", read.Select(Piece))}{(read.Any(p => p.Output == 0 && !p.LastStep) ? " (every step's)" : "")}; expected the last layer's final state" +
             (directions == 2 ? "s, forward then backward (a bidirectional layer's step outputs hold the backward state after the first step only)" : ""));
     }
 
@@ -216,7 +219,8 @@ public static class OnnxImport
         var matMul = graph.Node.LastOrDefault(n => n.OpType == "MatMul" && initializers.ContainsKey(n.Input[1])) ?? throw unsupported("no dense head");
         var add = graph.Node.FirstOrDefault(n => n.OpType == "Add" && n.Input.Contains(matMul.Output[0]));
         var matrix = Floats(initializers[matMul.Input[1]], 2, unsupported);
-        string? biasName = add?.Input.FirstOrDefault(i => i != matMul.Output[0] && initializers.ContainsKey(i));
+        string? biasName = add?.Input.FirstOrDefault(i => i != matMul.Output[0]);
+        if (biasName is not null && !initializers.ContainsKey(biasName)) throw unsupported("the head's bias is not constant");
         return (matMul.Input[0], matrix, biasName is null ? new TensorData([matrix.Shape[1]], new float[matrix.Shape[1]]) : Floats(initializers[biasName], null, unsupported));
     }
 
