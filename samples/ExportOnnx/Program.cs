@@ -13,7 +13,9 @@ var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromEnumerable(SampleData.ReadNames(csv).Select(n => new NameRow { Name = n.Name, Label = n.Female }).ToList());
 
 // Characters as keys through BuildVocabulary, whose token list is the contract with the other runtime: key k is token k − 1.
-var pipeline = ml.Transforms.Text.NormalizeText("Lower", "Name")
+// Lower-casing alone, which the other runtime repeats below (NormalizeText also strips accents by default, which it would
+// have to repeat too: "Zoë" would be "zoe" in ML.NET and an unknown "ë" there).
+var pipeline = ml.Transforms.Text.NormalizeText("Lower", "Name", keepDiacritics: true)
     .Append(SampleData.CharacterIds(ml, "CharIds", "Lower"))
     .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", Seed = 1 }));
 using var model = pipeline.Fit(data);

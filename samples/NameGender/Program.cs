@@ -54,6 +54,10 @@ Console.WriteLine($"Saved to {path}; reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();
 using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+// The reloaded model must score as the trained one: compare them on the test split before using it.
+double largest = model.Transform(split.TestSet).GetColumn<float>("Probability")
+    .Zip(((ITransformer)loaded).Transform(split.TestSet).GetColumn<float>("Probability"), (a, b) => (double)Math.Abs(a - b)).Max();
+Console.WriteLine($"The reloaded model scores the test split as the trained one (largest difference in P(female): {largest:G2}).");
 using var engine = fresh.Model.CreatePredictionEngine<NameRow, NamePrediction>((ITransformer)loaded);
 foreach (var name in new[] { "Alexandra", "Alexander", "Maria", "Mario", "Yvonne", "Kevin", "Leia", "Anakin" })
 {
