@@ -13,6 +13,14 @@ var imported = OnnxImport.Read(path);
 Console.WriteLine($"Read {Path.GetFileName(path)}: {imported.Cell}, {imported.Layers} layer(s) of {imported.HiddenSize} units{(imported.Bidirectional ? ", bidirectional" : "")}, " +
     $"embedding {imported.VocabularySize} × {imported.EmbeddingSize}, {imported.Outputs} output(s).");
 
+// The sample's rows are the fixture's task: ids 1–11 (row 0 of the embedding is for padding and unknown tokens) and one
+// binary output. Another export must have been trained for the same task.
+if (imported.VocabularySize != Row.Keys + 1 || imported.Outputs != 1)
+{
+    Console.Error.WriteLine($"{Path.GetFileName(path)} has {imported.VocabularySize} embedding rows and {imported.Outputs} output(s); this sample's data needs " +
+        $"{Row.Keys + 1} rows (ids 1–{Row.Keys}, and 0) and one binary output, as the PyTorch fixture has.");
+    return 1;
+}
 var ml = new MLContext(seed: 1);
 // Token ids 1–11 as ML.NET keys (key k is token id k), with PyTorch's rule as the label.
 Row[] Rows(int count, int seed)
@@ -50,11 +58,14 @@ void Report(string what, ITransformer model)
     var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
     Console.WriteLine($"  {what,-45} test accuracy {metrics.Accuracy:P2}, AUC {metrics.AreaUnderRocCurve:F4}");
 }
+return 0;
 
 /// <summary>Token ids (keys 1–11) and whether a 3 comes before a 5.</summary>
 public sealed class Row
 {
-    [KeyType(11)]
+    public const int Keys = 11;
+
+    [KeyType(Keys)]
     public uint[] Tokens { get; set; } = [];
 
     public bool Label { get; set; }
