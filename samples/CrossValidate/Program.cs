@@ -12,7 +12,7 @@ using RnnMlNet.Onnx;
 using RnnMlNet.Plots;
 using RnnMlNet.Trainers;
 
-string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
+string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 string folder = args.Length > 1 ? args[1] : Path.GetTempPath();
 Directory.CreateDirectory(folder);
 var ml = new MLContext(seed: 1);

@@ -13,7 +13,7 @@ using RnnMlNet.Mpi;
 using RnnMlNet.Trainers;
 
 using var mpi = MpiCommunicator.Start(ref args);
-string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
+string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 string folder = args.Length > 1 ? args[1] : Path.GetTempPath();
 var ml = new MLContext(seed: 1);
 var split = ml.Data.TrainTestSplit(ml.Data.LoadFromTextFile<NameRow>(csv, separatorChar: ',', hasHeader: true), testFraction: 0.2, seed: 1);

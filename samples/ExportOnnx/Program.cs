@@ -8,7 +8,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 
-string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
+string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromEnumerable(SampleData.ReadNames(csv).Select(n => new NameRow { Name = n.Name, Label = n.Female }).ToList());
 

@@ -7,7 +7,7 @@ using Microsoft.ML.Data;
 using RnnMlNet;
 using RnnMlNet.Trainers;
 
-string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
+string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromEnumerable(NameRow.Read(csv));
 var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 42);

@@ -9,7 +9,7 @@ using RnnMlNet;
 using RnnMlNet.Generation;
 using RnnMlNet.Trainers;
 
-string csv = args.Length > 0 ? args[0] : SampleData.Find("data/names/names.csv", "pass the CSV's path as the first argument");
+string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 int perGender = 200;
 if (args.Length > 1 && (!int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out perGender) || perGender < 1))
 {

@@ -8,7 +8,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet.Onnx;
 
-string path = args.Length > 0 ? args[0] : SampleData.Find("tests/RnnMlNet.Tests/Fixtures/pytorch_lstm_binary.onnx", "pass the ONNX file's path as the first argument");
+string path = SampleData.InputFile(args, "tests/RnnMlNet.Tests/Fixtures/pytorch_lstm_binary.onnx", "an ONNX export");
 var imported = OnnxImport.Read(path);
 Console.WriteLine($"Read {Path.GetFileName(path)}: {imported.Cell}, {imported.Layers} layer(s) of {imported.HiddenSize} units{(imported.Bidirectional ? ", bidirectional" : "")}, " +
     $"embedding {imported.VocabularySize} × {imported.EmbeddingSize}, {imported.Outputs} output(s).");

@@ -10,6 +10,19 @@ public static class SampleData
     public static string Find(string relative, string hint) =>
         TryFind(relative) ?? throw new FileNotFoundException($"Could not find {relative} above {AppContext.BaseDirectory}; {hint}.");
 
+    /// <summary>A sample's input file: the first argument when one is given, else <paramref name="relative"/> above the
+    /// executable. A missing file ends the sample with a message naming it and saying how to give another, rather than
+    /// a stack trace; <paramref name="what"/> describes the file ("the names CSV").</summary>
+    public static string InputFile(string[] args, string relative, string what)
+    {
+        string? path = args.Length > 0 ? args[0] : TryFind(relative);
+        if (path is not null && File.Exists(path)) return path;
+        Console.Error.WriteLine((args.Length > 0 ? $"{args[0]} does not exist" : $"Could not find {relative} above {AppContext.BaseDirectory}") +
+            $"; pass the path of {what} as the first argument.");
+        Environment.Exit(1);
+        throw new System.Diagnostics.UnreachableException();
+    }
+
     /// <summary>The file at <paramref name="relative"/> under the first folder above the executable that has it; null when none does.</summary>
     public static string? TryFind(string relative)
     {
