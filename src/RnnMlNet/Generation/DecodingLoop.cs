@@ -13,8 +13,9 @@ namespace RnnMlNet.Generation;
 /// rows in the same order. ONNX Runtime seeds its sampler once per session, so a second pass over a loaded model draws
 /// on from where the first stopped. ONNX stores the seed as a float, exact below 2²⁴, so the graph's is the seed modulo 2²⁴
 /// (seeds that differ by a multiple of it sample alike).</param>
-/// <param name="Mask">Added to the logits before a token is chosen: −∞ at the ids training never targets (the start token,
-/// the categories), which would write nothing and silently change how the rest is read; null adds nothing.</param>
+/// <param name="Mask">Added to the logits before a token is chosen: −∞ at the ids training never targets (see
+/// <see cref="GeneratorVocabulary.NeverTargeted"/>), which would write nothing, or a literal &lt;unk&gt;, or silently change
+/// how the rest is read; null adds nothing.</param>
 internal sealed record Decoding(float Temperature, int TopK, int Seed, float[]? Mask = null);
 
 /// <summary>What a decoding loop wrote for a batch of N rows.</summary>

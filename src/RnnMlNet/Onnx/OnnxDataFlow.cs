@@ -103,19 +103,20 @@ internal sealed class OnnxDataFlow
     /// <summary>The rows a Slice takes from stacked final states, on the first axis with constant bounds and step 1.</summary>
     private List<StatePiece> SliceRows(NodeProto slice, List<StatePiece> pieces)
     {
-        long[]? Input(int slot) => slice.Input.Count > slot && slice.Input[slot].Length > 0 ? Constant(slice.Input[slot]) : null;
-        if (Input(1) is not [long start] || Input(2) is not [long end] || Input(3) is not (null or [0]) || Input(4) is not (null or [1]))
+        if (ConstantInput(slice, 1) is not [long start] || ConstantInput(slice, 2) is not [long end] || ConstantInput(slice, 3) is not (null or [0])
+            || ConstantInput(slice, 4) is not (null or [1]))
             throw _unsupported($"Slice node '{slice.Name}' takes final states other than by constant bounds on the first axis");
         int Bound(long value) => (int)Math.Clamp(value < 0 ? value + pieces.Count : value, 0, pieces.Count);
         return pieces[Bound(start)..Math.Max(Bound(start), Bound(end))];
     }
 
     /// <summary>Whether a Gather or Slice of the step outputs keeps the last step alone: index −1, or a slice from −1 to the end.</summary>
-    private bool TakesTheLastStep(NodeProto node)
-    {
-        long[]? Input(int slot) => node.Input.Count > slot && node.Input[slot].Length > 0 ? Constant(node.Input[slot]) : null;
-        return node.OpType == "Gather" ? Input(1) is [-1] : Input(1) is [-1] && Input(2) is null or [>= int.MaxValue] && Input(4) is null or [1];
-    }
+    private bool TakesTheLastStep(NodeProto node) => node.OpType == "Gather"
+        ? ConstantInput(node, 1) is [-1]
+        : ConstantInput(node, 1) is [-1] && ConstantInput(node, 2) is null or [>= int.MaxValue] && ConstantInput(node, 4) is null or [1];
+
+    /// <summary>The int64 values of a node's optional input <paramref name="slot"/>; null when absent or computed.</summary>
+    private long[]? ConstantInput(NodeProto node, int slot) => node.Input.Count > slot && node.Input[slot].Length > 0 ? Constant(node.Input[slot]) : null;
 
     private static int Wrap(long index, int count) => (int)(((index % count) + count) % count);
 
