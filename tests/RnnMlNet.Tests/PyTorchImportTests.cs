@@ -2,6 +2,8 @@ using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using RnnMlNet.Core.Cells;
 using RnnMlNet.Core.Data;
 using RnnMlNet.Core.Networks;
@@ -84,6 +86,24 @@ public class PyTorchImportTests : IDisposable
         using var tuned = fineTune.Fit(data);
         Assert.True(fineTune.LastSummary!.History[0].TrainingLoss < 0.2, $"First-epoch loss {fineTune.LastSummary.History[0].TrainingLoss}.");
         Assert.NotEqual(imported.Weights.SelectMany(w => w.Values), fineTune.LastNetwork!.Export().SelectMany(w => w.Values));
+    }
+
+    /// <summary>The estimator keeps its own copy of the starting weights: arrays changed after it is built (a sweep that
+    /// reuses them, or a caller that fine-tunes them in place) change nothing in what it fits.</summary>
+    [Fact]
+    public void TheEstimatorKeepsItsOwnCopyOfTheStartingWeights()
+    {
+        var (imported, cases) = Load("pytorch_lstm_binary");
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(cases.Select(c => new TokenRow { Tokens = c.Tokens.Select(t => (uint)t).ToArray() }));
+        var options = imported.ToTrainerOptions("Label", "Tokens");
+        var estimator = ml.BinaryClassification.Trainers.Lstm(options);
+        foreach (var tensor in options.InitialWeights!)
+            Array.Fill(tensor.Values, 0.25f);
+        using var model = estimator.Fit(data);
+        var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
+        for (int i = 0; i < cases.Length; i++)
+            Assert.True(Math.Abs(cases[i].Logits[0] - scores[i]) <= 1e-5, $"Case {i}: PyTorch {cases[i].Logits[0]}, pipeline {scores[i]}.");
     }
 
     [Fact]
@@ -225,6 +245,90 @@ public class PyTorchImportTests : IDisposable
         Assert.Contains("clip = 3", Refusal("pytorch_lstm_binary", g =>
             Node(g, "/rnn/LSTM").Attribute.Add(new global::Onnx.AttributeProto { Name = "clip", Type = global::Onnx.AttributeProto.Types.AttributeType.Float, F = 3 })));
     }
+
+    /// <summary>
+    /// PyTorch exports a stack of layers (num_layers 2) with one zero initial state for all of them, from which it slices
+    /// each layer's rows. The LSTM fixture's graph is made into that form: a second layer of seeded weights on the first
+    /// one's step outputs, h_n concatenated over the layers, and h_n[-1] to the head. It imports as two layers, and the
+    /// pipeline scores it as ONNX Runtime runs the graph; the same graph sliced from a state of 0.5 is refused.
+    /// </summary>
+    [Fact]
+    public void AStackedLstmWhoseZeroStateIsSlicedPerLayerImports()
+    {
+        var (_, cases) = Load("pytorch_lstm_binary");
+        string path = Edited("pytorch_lstm_binary", g => StackASecondLayer(g, initialState: 0f));
+        var imported = OnnxImport.Read(path);
+        Assert.Equal((2, 4, false), (imported.Layers, imported.HiddenSize, imported.Bidirectional));
+
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(cases.Select(c => new TokenRow { Tokens = c.Tokens.Select(t => (uint)t).ToArray() }));
+        using var model = ml.BinaryClassification.Trainers.Lstm(imported.ToTrainerOptions("Label", "Tokens")).Fit(data);
+        var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
+        using var session = new InferenceSession(path);
+        for (int i = 0; i < cases.Length; i++)
+        {
+            var tokens = new DenseTensor<long>(cases[i].Tokens.Select(t => (long)t).ToArray(), [1, cases[i].Tokens.Length]);
+            using var result = session.Run([NamedOnnxValue.CreateFromTensor("tokens", tokens)]);
+            float logit = result.Single().AsTensor<float>()[0, 0];
+            Assert.True(Math.Abs(logit - scores[i]) <= 1e-5, $"Case {i}: ONNX Runtime {logit}, pipeline {scores[i]}.");
+        }
+        // The second layer changes the scores, so a pipeline that skipped it could not have passed.
+        Assert.Contains(cases.Select((c, i) => Math.Abs(c.Logits[0] - scores[i])), difference => difference > 1e-2);
+
+        var refused = Assert.Throws<InvalidDataException>(() => OnnxImport.Read(Edited("pytorch_lstm_binary", g => StackASecondLayer(g, initialState: 0.5f))));
+        Assert.Contains("initial_h", refused.Message);
+    }
+
+    /// <summary>Turns the one-layer LSTM fixture into PyTorch's form of a two-layer one (see above).</summary>
+    private static void StackASecondLayer(global::Onnx.GraphProto g, float initialState)
+    {
+        const int Hidden = 4, Gates = 4;
+        var first = g.Node.Single(n => n.OpType == "LSTM");
+        var state = g.Node.Single(n => n.OpType == "ConstantOfShape");
+        // One state for both layers: [2, N, H] instead of [1, N, H], filled with initialState.
+        g.Node.Single(n => n.Output[0] == state.Input[0]).Input[0] = "layer_rows";
+        state.Attribute.Single(a => a.Name == "value").T = Floats("fill", [1], [initialState]);
+        var random = new Random(5);
+        float[] Seeded(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        g.Initializer.Add(new[]
+        {
+            Longs("layer_rows", 2), Longs("first_row", 0), Longs("second_row", 1), Longs("third_row", 2), Longs("axis_0", 0), Longs("axis_1", 1),
+            Floats("layer2.W", [1, Gates * Hidden, Hidden], Seeded(Gates * Hidden * Hidden)),
+            Floats("layer2.R", [1, Gates * Hidden, Hidden], Seeded(Gates * Hidden * Hidden)),
+            Floats("layer2.B", [1, 2 * Gates * Hidden], Seeded(2 * Gates * Hidden)),
+        });
+        InsertBefore(g, first,
+            new global::Onnx.NodeProto { OpType = "Slice", Name = "state_layer1", Input = { state.Output[0], "first_row", "second_row", "axis_0" }, Output = { "state_layer1" } },
+            new global::Onnx.NodeProto { OpType = "Slice", Name = "state_layer2", Input = { state.Output[0], "second_row", "third_row", "axis_0" }, Output = { "state_layer2" } });
+        (first.Input[5], first.Input[6]) = ("state_layer1", "state_layer1");
+        var second = new global::Onnx.NodeProto
+        {
+            OpType = "LSTM", Name = "layer2", Input = { "layer1_steps", "layer2.W", "layer2.R", "layer2.B", "", "state_layer2", "state_layer2" },
+            Output = { "layer2_steps", "layer2_final", "layer2_cell" },
+            Attribute = { new global::Onnx.AttributeProto { Name = "hidden_size", Type = global::Onnx.AttributeProto.Types.AttributeType.Int, I = Hidden } },
+        };
+        var headGather = g.Node.Single(n => n.OpType == "Gather" && n.Input[0] == first.Output[1]);
+        headGather.Input[0] = "final_states";
+        InsertBefore(g, headGather,
+            new global::Onnx.NodeProto { OpType = "Squeeze", Name = "layer1_steps", Input = { first.Output[0], "axis_1" }, Output = { "layer1_steps" } },
+            second,
+            new global::Onnx.NodeProto
+            {
+                OpType = "Concat", Name = "final_states", Input = { first.Output[1], "layer2_final" }, Output = { "final_states" },
+                Attribute = { new global::Onnx.AttributeProto { Name = "axis", Type = global::Onnx.AttributeProto.Types.AttributeType.Int, I = 0 } },
+            });
+    }
+
+    private static void InsertBefore(global::Onnx.GraphProto g, global::Onnx.NodeProto next, params global::Onnx.NodeProto[] nodes)
+    {
+        foreach (var node in nodes) g.Node.Insert(g.Node.IndexOf(next), node);
+    }
+
+    private static global::Onnx.TensorProto Longs(string name, long value) =>
+        new() { Name = name, DataType = (int)global::Onnx.TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { value } };
+
+    private static global::Onnx.TensorProto Floats(string name, long[] dims, float[] values) =>
+        new() { Name = name, DataType = (int)global::Onnx.TensorProto.Types.DataType.Float, Dims = { dims }, FloatData = { values } };
 
     /// <summary>An int64 scalar named "last": a Gather index.</summary>
     private static global::Onnx.TensorProto LastIndex(long value = -1) =>

@@ -129,10 +129,20 @@ internal sealed class OnnxDataFlow
         return value.Int64Data.Count > 0 ? value.Int64Data.ToArray() : MemoryMarshal.Cast<byte, long>(value.RawData.Span).ToArray();
     }
 
+    // Operators whose output holds only values of their first input: a part of all zeros is zeros.
+    private static readonly HashSet<string> Selecting = [.. Reshaping, "Slice", "Gather", "Expand", "Tile"];
+
     /// <summary>Whether <paramref name="tensor"/> is all zeros: a weight of zeros, or ConstantOfShape of 0 (its default), as
-    /// PyTorch exports a recurrent layer's unspecified initial state.</summary>
+    /// PyTorch exports a recurrent layer's unspecified initial state, or a part of one: with more than one layer, PyTorch
+    /// fills one tensor for all of them and slices each layer's rows from it.</summary>
     public bool IsZeros(string tensor)
     {
+        var seen = new HashSet<string>();
+        while (_producers.TryGetValue(tensor, out var selecting) && Selecting.Contains(selecting.OpType))
+        {
+            if (!seen.Add(tensor)) throw Cycle(tensor);
+            tensor = selecting.Input[0];
+        }
         var value = _initializers.GetValueOrDefault(tensor)
             ?? (_producers.TryGetValue(tensor, out var node) && node.OpType == "ConstantOfShape" ? node.Attribute.FirstOrDefault(a => a.Name == "value")?.T : null);
         if (value is null) return _producers.TryGetValue(tensor, out var filler) && filler.OpType == "ConstantOfShape";
