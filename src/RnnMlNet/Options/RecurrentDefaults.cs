@@ -42,14 +42,14 @@ internal static class RecurrentDefaults
     public const int AutomaticValidationRows = 1_000;
     public const double AutomaticValidationFraction = 0.1;
     public const int AutomaticPatience = 3;
-    /// <summary>Wide and deep keeps the mean of its three best epochs' weights: 98.35 % and 98.99 % on spam's two splits
-    /// against 98.10 % and 98.48 % for the best epoch alone, 90.24 % against 90.12 % on names; the LSTM alone lost by it
-    /// (97.94 % against 98.18 % on spam's first split, 90.90 % against 91.09 % on names), so it keeps its best epoch
-    /// (README, "Wide and deep").</summary>
+    /// <summary>Wide and deep keeps the mean of its three best epochs' weights: 98.66 % and 98.63 % on spam's two splits
+    /// against 98.57 % and 98.45 % for the best epoch alone, 90.24 % against 90.12 % on names; the LSTM alone lost by it
+    /// (98.74 % against 98.83 % and 98.03 % against 98.11 % on spam, 90.90 % against 91.09 % on names), so it keeps its
+    /// best epoch (README, "Wide and deep").</summary>
     public const int WideAndDeepAveragedEpochs = 3;
     /// <summary>Automatic ensembles (1,000 rows of token sequences or more) train as many members, up to
     /// <see cref="AutomaticEnsembleSize"/>, as make at most this many steps per epoch together: names (about 39,000 steps) gets
-    /// 5 networks in seconds, truecasing's word tagger (about 436,000) 5 in under two minutes, spam's whole messages (about 4
+    /// 5 networks in seconds, truecasing's word tagger (about 436,000) 5 in two to four minutes by the load, spam's whole messages (about 4
     /// million) one. Five members gained 3.1 points of accuracy over one on names and 0.004 of upper-case F1 on truecasing; two gained 0.4
     /// and 0.3 points on the spam sample's first 256 tokens (README, "Defaults that train well"). At 500,000, truecasing and
     /// the spam sample trained one.</summary>
