@@ -28,7 +28,7 @@ public static class Corpus
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
     /// <summary>
-    /// The messages of the file, each subject, body and label once. The corpus holds about 100 messages that repeat
+    /// The messages of the file, each subject, body and label once. The corpus holds 100 messages that repeat
     /// another's subject, body and label (delivered again, with other Received: headers); kept, a random
     /// split would put about 30 of them in the test set with their twin in training, scored as if unseen.
     /// </summary>

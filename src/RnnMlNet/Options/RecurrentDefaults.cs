@@ -51,7 +51,7 @@ internal static class RecurrentDefaults
     /// <see cref="AutomaticEnsembleSize"/>, as make at most this many steps per epoch together: names (about 39,000 steps) gets
     /// 5 networks in seconds, truecasing's word tagger (about 436,000) 5 in two to four minutes by the load, spam's whole messages (about 4
     /// million) one. Five members gained 3.1 points of accuracy over one on names and 0.004 of upper-case F1 on truecasing; two gained 0.4
-    /// and 0.3 points on the spam sample's first 256 tokens (README, "Defaults that train well"). At 500,000, truecasing and
+    /// and 0.3 points on the spam sample's first 256 tokens, with the corpus's repeated messages (README, "Defaults that train well"). At 500,000, truecasing and
     /// the spam sample trained one.</summary>
     public const long EnsembleStepBudget = 2_500_000;
     public const int AutomaticEnsembleSize = 5;
