@@ -38,7 +38,7 @@ namespace RnnMlNet.Trainers;
 /// standard ONNX graph (LSTM/GRU/RNN operators), stateless CustomMapping glue to scalar columns, and
 /// ValueToKey/DropColumns. Dispose it: the OnnxTransformer keeps a temporary copy of the graph until then.
 /// With <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows of token sequences or
-/// more, when they are short enough for the step budget), the graph holds every network of the ensemble and averages
+/// more: up to 5 networks within the step budget, 2 at least), the graph holds every network of the ensemble and averages
 /// their logits.
 /// ]]></format>
 /// </remarks>
@@ -205,8 +205,10 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     private sealed record TokenCount(long Steps, long Rows, bool Complete)
     {
         /// <summary>The automatic <see cref="RecurrentTrainerOptions.EnsembleSize"/>: as many members, up to 5, as make at most the
-        /// budget's steps per epoch together; past half the budget there is room for one network only.</summary>
-        public int EnsembleSize => Complete ? (int)Math.Clamp(RecurrentDefaults.EnsembleStepBudget / Math.Max(1, Steps), 1, RecurrentDefaults.AutomaticEnsembleSize) : 1;
+        /// budget's steps per epoch together, and two at least (past half the budget, where counting stops, two).</summary>
+        public int EnsembleSize => Complete
+            ? (int)Math.Clamp(RecurrentDefaults.EnsembleStepBudget / Math.Max(1, Steps), RecurrentDefaults.AutomaticMinimumEnsembleSize, RecurrentDefaults.AutomaticEnsembleSize)
+            : RecurrentDefaults.AutomaticMinimumEnsembleSize;
 
         /// <summary>Short sequences (names, words, codes) rather than sentences or documents, by the mean of the rows read.</summary>
         public bool Short => Rows > 0 && Steps <= RecurrentDefaults.ShortSequenceSteps * Rows;

@@ -108,8 +108,9 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// point from seed to seed on a small task; the average is steadier and better than a typical member (names, with attention
     /// over 64 units: 86.0 % for one LSTM, 89.1 % for five; README, "Defaults that train well"). Default null: automatic. For 1,000 rows of token sequences
     /// or more (the automatic hold-out's threshold), as many members, up to 5, as make at most 2,500,000 steps per epoch
-    /// together (the rows' tokens, summed: names with about 39,000 and truecasing's words with about 436,000 train 5, spam's
-    /// whole messages with about 4 million train 1). One network otherwise, and with <see cref="InitialWeights"/> (a model to
+    /// together (the rows' tokens, summed: names with about 39,000 and truecasing's words with about 436,000 train 5), and 2
+    /// at least: longer data (spam's whole messages, about 4 million) trains 2, at twice one network's time, since one
+    /// network reading whole documents moved by a point from seed to seed on spam (set 1 to train one). One network otherwise, and with <see cref="InitialWeights"/> (a model to
     /// fine-tune), <see cref="PooledStateColumnName"/>, <see cref="RecurrentOptions.CheckpointDirectory"/> or
     /// <see cref="RecurrentOptions.DataParallel"/>; all four, and <see cref="RecurrentOptions.Epochs"/> 0, take only a
     /// single network.</summary>
