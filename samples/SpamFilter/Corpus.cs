@@ -43,8 +43,8 @@ public static class Corpus
 
     /// <summary>
     /// The Subject line and the body of a raw message; the other headers are dropped. They are mostly Received: lines
-    /// (hosts, ids, dates) that would fill the LSTM's first 256 tokens, and they tell more about which mailbox the
-    /// corpus was collected from than about spam.
+    /// (hosts, ids, dates) that fill the start of a message (all of the first 256 tokens an LSTM read in an earlier
+    /// version of the sample), and they tell more about which mailbox the corpus was collected from than about spam.
     /// </summary>
     public static string SubjectAndBody(string message)
     {
