@@ -1,6 +1,6 @@
 // An LSTM spam filter on the SpamAssassin public corpus, and beside it ML.NET's classic bag-of-n-grams
 // logistic regression on the same 80/20 split. Then the LSTM model is saved, reloaded and used to predict.
-// Needs the corpus: bash data/fetch-spam-assassin.sh. Runs in about five minutes on two cores.
+// Needs the corpus: bash data/fetch-spam-assassin.sh. Runs in about three to four minutes on two cores.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -29,9 +29,10 @@ Console.WriteLine($"{messages.Count} messages ({messages.Count(m => m.Label)} sp
 // ML.NET's tokenizer splits on spaces only by default; mail needs line breaks and markup split too.
 // '!' and '$' stay inside tokens: "$$$" and "!!!" are worth keeping.
 char[] separators = [' ', '\t', '\r', '\n', '.', ',', ';', ':', '"', '\'', '(', ')', '[', ']', '{', '}', '<', '>', '=', '/', '\\', '|', '*', '-', '_'];
-// Default options: the data chooses the epochs, the hold-out, the pooling and the ensemble. Whole messages (about 500
-// tokens on average, up to 25,000) take minutes; MaximumLength = 256 reads the subject and the start of the body in a
-// fifth of the time, and loses to the baseline on this split (README).
+// Default options: the data chooses the epochs, the hold-out, the pooling and the ensemble. Messages (about 500 tokens on
+// average, up to 25,000) train on windows of 256 tokens at random starts, new ones each epoch, and are scored whole;
+// MaximumLength = 256 would instead read only the subject and the start of each body, and loses to the baseline on this
+// split (README).
 var lstm = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions
 {
     FeatureColumnName = "TokenIds",

@@ -342,7 +342,9 @@ public class TrainerTests
     [InlineData(4, 10, EarlyStoppingMetric.ErrorRate, 1)]
     [InlineData(null, 16, EarlyStoppingMetric.Loss, 5)]
     [InlineData(4, 10, EarlyStoppingMetric.ErrorRate, 5)]
-    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne(int? everyBatches, int cancelAfterBatch, EarlyStoppingMetric metric, int averaged)
+    [InlineData(4, 10, EarlyStoppingMetric.Loss, 1, 8)]
+    [InlineData(null, 16, EarlyStoppingMetric.Loss, 1, 8)]
+    public void ACheckpointedRunResumesToTheWeightsOfAnUninterruptedOne(int? everyBatches, int cancelAfterBatch, EarlyStoppingMetric metric, int averaged, int window = 0)
     {
         string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-checkpoint-" + Guid.NewGuid().ToString("N"));
         string path = Path.Combine(folder, "run.checkpoint");
@@ -354,7 +356,7 @@ public class TrainerTests
                 new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
                 {
                     Epochs = 5, BatchSize = 16, Seed = 4, CheckpointPath = path, CheckpointEveryBatches = everyBatches, EarlyStoppingPatience = 3,
-                    EarlyStoppingMetric = metric, AveragedEpochs = averaged, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnBatch = onBatch,
+                    EarlyStoppingMetric = metric, AveragedEpochs = averaged, TrainingWindow = window, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 1), CancellationToken = token, OnBatch = onBatch,
                 }).Fit(Examples, validation);
 
             var uninterrupted = new RecurrentNetwork<float>(shape, seed: 1);
@@ -474,12 +476,12 @@ public class TrainerTests
         try
         {
             void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null, int stepEvery = 2, double dropout = 0,
-                Pooling pooling = Pooling.Last, int examples = 0, EarlyStoppingMetric metric = EarlyStoppingMetric.ErrorRate, int averaged = 2) =>
+                Pooling pooling = Pooling.Last, int examples = 0, EarlyStoppingMetric metric = EarlyStoppingMetric.ErrorRate, int averaged = 2, int window = 0) =>
                 new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Layers = 2, Dropout = dropout, Pooling = pooling, Threads = 1 }, seed: 1),
                     new BinaryCrossEntropy<float>(), new TrainingOptions
                     {
                         Epochs = 3, LearningRate = rate, Schedule = LearningRateSchedule.Step(stepEvery, 0.5), CheckpointPath = path, CancellationToken = token, OnEpoch = onEpoch,
-                        EarlyStoppingPatience = 2, EarlyStoppingMetric = metric, AveragedEpochs = averaged,
+                        EarlyStoppingPatience = 2, EarlyStoppingMetric = metric, AveragedEpochs = averaged, TrainingWindow = window,
                     }).Fit(examples == 0 ? Examples : Examples.Take(examples).ToArray(), Examples.Take(24).ToArray());
             using var cancel = new CancellationTokenSource();
             Assert.Throws<OperationCanceledException>(() => Train(0.01, cancel.Token, _ => cancel.Cancel()));
@@ -494,6 +496,8 @@ public class TrainerTests
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, pooling: Pooling.Max)).Message);
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, metric: EarlyStoppingMetric.Loss)).Message);
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, averaged: 1)).Message);
+            // Nor does the training window, which changes what each epoch reads.
+            Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, window: 6)).Message);
             // Other data under the same options: fewer batches per epoch.
             Assert.Contains("batches per epoch", Assert.Throws<InvalidDataException>(() => Train(0.01, examples: Examples.Length / 2)).Message);
 

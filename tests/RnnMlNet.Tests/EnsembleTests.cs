@@ -31,17 +31,22 @@ public class EnsembleTests : IDisposable
     private static RecurrentTrainerOptions Tiny() => new() { FeatureColumnName = "Tokens", HiddenSize = 3, EmbeddingSize = 2, Epochs = 1 };
 
     /// <summary>Token sequences with the automatic hold-out (1,000 rows or more) get as many members, up to 5, as make at
-    /// most 2,500,000 steps per epoch together, and two at least; fewer rows get one network.</summary>
+    /// most 2,500,000 trained steps per epoch together (each row's tokens, up to the training window), and two at least;
+    /// fewer rows get one network.</summary>
     [Theory]
-    [InlineData(1_000, 4, 5)]     // 4,000 steps
-    [InlineData(1_000, 600, 4)]   // 600,000 steps: four members make 2,400,000
-    [InlineData(1_000, 1_000, 2)] // 1,000,000 steps: two members make 2,000,000
-    [InlineData(1_000, 1_300, 2)] // 1,300,000 steps: two members pass the budget, but fewer would be one network's seed noise
-    [InlineData(999, 4, 1)]     // no automatic hold-out
-    public void AnAutomaticEnsembleHasAsManyMembersAsTheStepBudgetAllows(int rows, int length, int members)
+    [InlineData(1_000, 4, null, 5)]     // 4,000 steps
+    [InlineData(1_000, 600, 0, 4)]      // 600,000 steps: four members make 2,400,000
+    [InlineData(1_000, 1_000, 0, 2)]    // 1,000,000 steps: two members make 2,000,000
+    [InlineData(1_000, 1_300, 0, 2)]    // 1,300,000 steps: two members pass the budget, but fewer would be one network's seed noise
+    [InlineData(1_000, 1_300, null, 5)] // the automatic window trains 256 of each row's 1,300 tokens: 256,000 steps
+    [InlineData(1_000, 1_300, 600, 4)]  // a window of 600: 600,000 steps
+    [InlineData(999, 4, null, 1)]       // no automatic hold-out
+    public void AnAutomaticEnsembleHasAsManyMembersAsTheStepBudgetAllows(int rows, int length, int? window, int members)
     {
         var ml = _temp.Context();
-        var trainer = ml.BinaryClassification.Trainers.Lstm(Tiny());
+        var options = Tiny();
+        options.TrainingWindow = window;
+        var trainer = ml.BinaryClassification.Trainers.Lstm(options);
         using var model = trainer.Fit(SyntheticData.Load(ml, Rows(rows, length)));
         Assert.Equal(members, trainer.LastEnsemble!.Members.Count);
         Assert.Equal(members == 1 ? 0 : members, trainer.LastSummary!.Members.Count);

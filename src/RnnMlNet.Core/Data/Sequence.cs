@@ -50,6 +50,16 @@ public sealed class Sequence<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Features of the whole sequence for a network with a wide part (<see cref="Networks.NetworkOptions.SideFeatures"/>); null when none.</summary>
     public SideFeatures<T>? Side { get; }
 
+    /// <summary>Steps [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) of this sequence, with
+    /// its side features, which describe the whole sequence.</summary>
+    internal Sequence<T> Window(int start, int length)
+    {
+        if (start < 0 || length < 0 || start > Length - length)
+            throw new ArgumentOutOfRangeException(nameof(start), $"Steps {start} to {start + length} do not lie within the sequence's {Length}.");
+        int width = Math.Max(1, FeaturesPerStep);
+        return new Sequence<T>(Tokens?[start..(start + length)], Features?[(start * width)..((start + length) * width)], FeaturesPerStep, length, Side);
+    }
+
     /// <summary>This sequence with side features for the wide part of a wide-and-deep network.</summary>
     public Sequence<T> WithSide(SideFeatures<T> side)
     {

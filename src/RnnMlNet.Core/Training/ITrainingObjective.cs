@@ -32,6 +32,10 @@ public interface ITrainingObjective<T> where T : unmanaged, IFloatingPointIeee75
     /// of a checkpoint's fingerprint, so a resume with other settings is refused.</summary>
     internal string TrainingSettings => GetType().Name;
 
+    /// <summary>Whether each target describes its whole sequence (one per sequence), so that a part of the sequence keeps
+    /// it: what <see cref="TrainingOptions.TrainingWindow"/> needs.</summary>
+    internal bool TargetsPerSequence => false;
+
     /// <summary>The gradient reaching each time step in the last backward pass, [layer][direction][step]; null where the
     /// objective has no one network to read it from.</summary>
     internal double[][][]? GradientReachingEachStep() => null;

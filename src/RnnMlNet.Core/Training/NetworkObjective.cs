@@ -16,6 +16,8 @@ internal sealed class NetworkObjective<T>(RecurrentNetwork<T> network, Loss<T> l
 
     public bool TargetsPerStep => network.Options.Head != HeadKind.LastHidden;
 
+    bool ITrainingObjective<T>.TargetsPerSequence => network.Options.Head == HeadKind.LastHidden;
+
     // The head and the pooling add no parameter of their own (but attention's query), so they are named: a tagger's
     // checkpoint, or a max-pooling one, is no classifier's to resume. The final states' head keeps its earlier text.
     string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant(

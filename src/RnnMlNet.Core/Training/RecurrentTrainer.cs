@@ -35,6 +35,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.TrainingWindow > 0 && !objective.TargetsPerSequence)
+            throw new ArgumentException($"TrainingWindow ({options.TrainingWindow}) reads a part of each long sequence, which needs one target per sequence " +
+                "(a head on the pooled or final state); this objective's targets follow the steps (a head on every step, or an encoder–decoder). Set it to 0.", nameof(options));
         _objective = objective;
         _options = options;
         _optimizer = Optimizer<T>.Create(options.Optimizer);
@@ -266,11 +269,12 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         // And for the held-out rows: none and an ungrouped tenth of the rows add nothing (the checkpoint itself says whether
         // its training validated, which tells them apart).
         string holdOut = o.HoldOutDescription is null ? "" : $"|hold out {o.HoldOutDescription}";
+        string window = o.TrainingWindow == 0 ? "" : $"|window {o.TrainingWindow}";
         // Invariant: a checkpoint resumes under any culture.
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
             $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
-            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}{averaged}{holdOut}");
+            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}{averaged}{holdOut}{window}");
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than

@@ -15,6 +15,7 @@ internal sealed class StepPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly int[] _shards;
     private readonly int _shardCount;
     private readonly Random[] _shuffles;
+    private readonly Random[] _windows;
 
     public StepPlan(ISequenceSource<T> source, TrainingOptions options, DataParallelOptions? dataParallel)
     {
@@ -23,9 +24,10 @@ internal sealed class StepPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         _dataParallel = dataParallel;
         _shards = dataParallel?.LocalShards() ?? [0];
         _shardCount = dataParallel?.ShardCount ?? 1;
-        _shuffles = dataParallel is null
-            ? [new Random(options.Seed)]
-            : _shards.Select(shard => new Random(unchecked(options.Seed + (shard + 1) * 1_000_033))).ToArray();
+        int[] seeds = dataParallel is null ? [options.Seed] : _shards.Select(shard => unchecked(options.Seed + (shard + 1) * 1_000_033)).ToArray();
+        _shuffles = seeds.Select(seed => new Random(seed)).ToArray();
+        // The windows' starts come from streams of their own, so that a training window leaves the shuffling as it was.
+        _windows = seeds.Select(seed => new Random(unchecked(seed * 65_537 + 257))).ToArray();
     }
 
     /// <summary>Global steps in an epoch, when the source's count is known.</summary>
@@ -72,7 +74,7 @@ internal sealed class StepPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>Draws one epoch's shuffling without training, so a resumed run shuffles the epochs to come as an
+    /// <summary>Draws one epoch's shuffling (and windows) without training, so a resumed run shuffles the epochs to come as an
     /// uninterrupted one would.</summary>
     public void Replay()
     {
@@ -84,7 +86,8 @@ internal sealed class StepPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     private IEnumerable<LabeledSequence<T>[]> ShardBatches(int local)
     {
         var examples = _dataParallel is null ? _source.Read() : _source.Read(_shards[local], _shardCount);
-        return BatchPlanner.Batches(examples, BatchSize(_shards[local]), _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, _shuffles[local]);
+        return BatchPlanner.Batches(examples, BatchSize(_shards[local]), _options.ShuffleBufferSize, _options.Shuffle, _options.BucketByLength, _shuffles[local],
+            _options.TrainingWindow, _windows[local]);
     }
 
     private int BatchSize(int shard) => _dataParallel?.ShardBatchSize(shard, _options.BatchSize) ?? _options.BatchSize;

@@ -50,6 +50,14 @@ public sealed class TrainingOptions
     /// <summary>Group sequences of similar length into the same batch, so ragged batches waste little work. Default true.</summary>
     public bool BucketByLength { get; set; } = true;
 
+    /// <summary>Read each training sequence longer than this many steps as a window of this many consecutive steps, at a start
+    /// drawn anew each epoch (from a seeded stream of its own, which leaves the shuffling unchanged); validation, and the
+    /// network afterwards, read whole sequences. A long document then costs at most this many steps an epoch, and the
+    /// network learns from every part of it rather than from one reading of all of it. For targets that describe the whole
+    /// sequence (a network whose head reads the pooled or final state), which no window changes; refused for a head on
+    /// every step and for encoder–decoders. Default 0 (whole sequences).</summary>
+    public int TrainingWindow { get; set; }
+
     /// <summary>Stop when the validation loss (or, with <see cref="EarlyStoppingMetric"/>, the error rate) has not improved
     /// for this many epochs, and restore the best weights (or the mean of the best epochs', <see cref="AveragedEpochs"/>).
     /// Default null (off).</summary>
@@ -108,6 +116,7 @@ public sealed class TrainingOptions
         OptionChecks.Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
         OptionChecks.Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
         OptionChecks.Require(MinimumSteps >= 0, nameof(MinimumSteps), MinimumSteps, "0 or more");
+        OptionChecks.Require(TrainingWindow >= 0, nameof(TrainingWindow), TrainingWindow, "0 (whole sequences) or more");
         OptionChecks.Require(ShuffleBufferSize >= 1, nameof(ShuffleBufferSize), ShuffleBufferSize, "at least 1");
         OptionChecks.Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite rate");
         OptionChecks.Require(ClipNorm is null || ClipNorm > 0, nameof(ClipNorm), ClipNorm, "a positive norm or null");

@@ -56,7 +56,13 @@ public sealed class RecurrentModelSummary
     /// trained (of any network, for an ensemble): more epochs may give a better model.</summary>
     public bool StillImproving { get; init; }
 
-    internal static RecurrentModelSummary Create(RecurrentTask task, IReadOnlyList<RecurrentNetwork<float>> networks, IReadOnlyList<TrainingHistory?> histories, int firstSeed)
+    /// <summary>Training read each sequence longer than this many steps as a random window of this many, drawn anew each epoch
+    /// (<see cref="RecurrentTrainerOptions.TrainingWindow"/>); 0 when it read whole sequences, and in summaries saved before
+    /// windows existed.</summary>
+    public int TrainingWindow { get; init; }
+
+    internal static RecurrentModelSummary Create(RecurrentTask task, IReadOnlyList<RecurrentNetwork<float>> networks, IReadOnlyList<TrainingHistory?> histories, int firstSeed,
+        int trainingWindow)
     {
         var network = networks[0];
         if (!network.HasHead) throw new ArgumentException("A network without a head (HeadKind.None) is not a trained model of its own.", nameof(networks));
@@ -84,6 +90,7 @@ public sealed class RecurrentModelSummary
             KeptEpoch = members[0].KeptEpoch,
             AveragedEpochs = members[0].AveragedEpochs,
             StillImproving = members.Any(m => m.StillImproving),
+            TrainingWindow = trainingWindow,
             Members = networks.Count > 1 ? members.Select((m, k) => m with { Seed = firstSeed + k }).ToList() : [],
         };
     }
@@ -119,6 +126,7 @@ public sealed class RecurrentModelSummary
         foreach (var c in Components)
             text.AppendLine($"  {c.Name,-20} {c.Parameters,10:N0}  {string.Join(", ", c.Tensors)}");
         text.AppendLine($"  {(Members.Count > 0 ? $"total, {Members.Count} networks" : "total"),-20} {TotalParameters,10:N0}");
+        if (TrainingWindow > 0) text.AppendLine($"  trained on random windows of {TrainingWindow} steps of longer sequences, drawn each epoch");
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +
                 (e.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : ""));

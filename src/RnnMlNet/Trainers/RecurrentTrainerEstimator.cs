@@ -138,7 +138,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         }
         LastEnsemble = new RecurrentEnsemble<float>(networks);
         LastHistory = histories[0];
-        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed);
+        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed,
+            _options.Epochs != 0 ? _options.TrainingWindowFor(tokens, task.PerStep) : 0);
         return BuildModel(_context, networks, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
     }
 
@@ -154,6 +155,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey, dataRows, dataName);
         var training = options.ToTrainingOptions(holdOut, tokens,
             _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
+        training.TrainingWindow = options.TrainingWindowFor(tokens, task.PerStep);
         training.HoldOutDescription = validationData is not null ? ValidationDataName : holdOut.Split.Describe(samplingKey?.Name);
         if (validationData is not null)
         {
@@ -188,26 +190,29 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// <summary>The hidden size before any data is seen: as set, or the starting weights', or the family's default.</summary>
     private int SchemaWidth => _options.HiddenSize ?? WeightsWidth ?? _options.HiddenSizeOrDefault;
 
-    /// <summary>The training rows' tokens, summed, read up to half the ensemble's budget: large data is not read to the end.</summary>
+    /// <summary>The training rows' tokens, and the steps an epoch trains on (each row's tokens up to the training window),
+    /// summed, read up to half the ensemble's budget of trained steps: large data is not read to the end.</summary>
     private TokenCount CountTokens(IDataView trainData, SequenceInput input, TaskAdapter task)
     {
-        long steps = 0, rows = 0;
+        int window = _options.TrainingWindowFor(tokens: true, task.PerStep);
+        long steps = 0, trained = 0, rows = 0;
         foreach (var example in new DataViewSequenceSource(trainData, input, task, new ValidationSplit(0, _options.Seed), false, _options.CancellationToken).Read())
         {
             steps += example.Input.Length;
+            trained += window > 0 ? Math.Min(example.Input.Length, window) : example.Input.Length;
             rows++;
-            if (steps > RecurrentDefaults.EnsembleStepBudget / 2) return new TokenCount(steps, rows, Complete: false);
+            if (trained > RecurrentDefaults.EnsembleStepBudget / 2) return new TokenCount(steps, trained, rows, Complete: false);
         }
-        return new TokenCount(steps, rows, Complete: true);
+        return new TokenCount(steps, trained, rows, Complete: true);
     }
 
-    /// <summary>Tokens per epoch, and whether every row was read.</summary>
-    private sealed record TokenCount(long Steps, long Rows, bool Complete)
+    /// <summary>Tokens, and steps trained per epoch (up to the training window), and whether every row was read.</summary>
+    private sealed record TokenCount(long Steps, long TrainedSteps, long Rows, bool Complete)
     {
         /// <summary>The automatic <see cref="RecurrentTrainerOptions.EnsembleSize"/>: as many members, up to 5, as make at most the
-        /// budget's steps per epoch together, and two at least (past half the budget, where counting stops, two).</summary>
+        /// budget's trained steps per epoch together, and two at least (past half the budget, where counting stops, two).</summary>
         public int EnsembleSize => Complete
-            ? (int)Math.Clamp(RecurrentDefaults.EnsembleStepBudget / Math.Max(1, Steps), RecurrentDefaults.AutomaticMinimumEnsembleSize, RecurrentDefaults.AutomaticEnsembleSize)
+            ? (int)Math.Clamp(RecurrentDefaults.EnsembleStepBudget / Math.Max(1, TrainedSteps), RecurrentDefaults.AutomaticMinimumEnsembleSize, RecurrentDefaults.AutomaticEnsembleSize)
             : RecurrentDefaults.AutomaticMinimumEnsembleSize;
 
         /// <summary>Short sequences (names, words, codes) rather than sentences or documents, by the mean of the rows read.</summary>

@@ -21,6 +21,7 @@ public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
     {
         Core.OptionChecks.Require(Pooling is null or RnnMlNet.Pooling.Last, nameof(Pooling), Pooling, "null or Last: the tagger predicts at every step and pools nothing");
         Core.OptionChecks.Require(PooledStateColumnName is null, nameof(PooledStateColumnName), PooledStateColumnName, "null: the tagger predicts at every step and pools nothing");
+        Core.OptionChecks.Require(TrainingWindow is null or 0, nameof(TrainingWindow), TrainingWindow, "null or 0: the tagger's tags follow the steps, so it reads whole sequences");
         Core.OptionChecks.Require(SideFeatureColumnName is null, nameof(SideFeatureColumnName), SideFeatureColumnName, "null: side features describe a whole sequence, and the tagger predicts at every step");
         base.Validate();
     }

@@ -39,6 +39,10 @@ internal static class SpamTask
                 .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", SideFeatureColumnName = "Ngrams" }))));
             if (settings.Tuned)
             {
+                contestants.Add(new("LSTM, whole messages (TrainingWindow 0, the default before windows)", ml => Tokens(ml)
+                    .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", TrainingWindow = 0 }))));
+                contestants.Add(new("wide and deep, whole messages (TrainingWindow 0)", ml => Tokens(ml, ngrams: true)
+                    .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", SideFeatureColumnName = "Ngrams", TrainingWindow = 0 }))));
                 contestants.Add(new("wide and deep, best epoch alone (AveragedEpochs 1)", ml => Tokens(ml, ngrams: true)
                     .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", SideFeatureColumnName = "Ngrams", AveragedEpochs = 1 }))));
                 contestants.Add(new("LSTM, three best epochs averaged (AveragedEpochs 3)", ml => Tokens(ml)
