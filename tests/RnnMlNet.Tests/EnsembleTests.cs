@@ -108,9 +108,10 @@ public class EnsembleTests : IDisposable
         var trainer = ml.BinaryClassification.Trainers.Lstm(options);
         using var model = trainer.Fit(data);
 
-        Assert.Equal([(1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2)], reports.Select(r => (r.Member, r.Epoch)));
-        Assert.Equal([1, 2, 3], batches.Select(b => b.Member).Distinct());
-        Assert.Equal(reports.Select(r => r.Member), trainer.LastSummary!.Members.SelectMany(m => m.History.Select(e => e.Member)));
+        // On two threads or more the members train side by side and their reports interleave; each member's come in order.
+        Assert.Equal([(1, "1 2"), (2, "1 2"), (3, "1 2")], reports.GroupBy(r => r.Member).OrderBy(m => m.Key).Select(m => (m.Key, string.Join(" ", m.Select(r => r.Epoch)))));
+        Assert.Equal([1, 2, 3], batches.Select(b => b.Member).Distinct().Order());
+        Assert.Equal(reports.Select(r => r.Member).Order(), trainer.LastSummary!.Members.SelectMany(m => m.History.Select(e => e.Member)));
         // Member k is the single network that seed 7 + k trains.
         var second = Tiny();
         second.Epochs = 2;
@@ -129,6 +130,108 @@ public class EnsembleTests : IDisposable
         Assert.Equal(3 * alone.LastSummary!.TotalParameters, summary.TotalParameters);
         Assert.StartsWith("ensemble of 3 networks", summary.Architecture);
         Assert.Contains("network 3 (seed 9): kept the weights of epoch", summary.ToString());
+    }
+
+    /// <summary>On 2 threads, two members train at once on one thread each, the third when one ends; on 5, the three at once
+    /// on 1, 2 and 2 threads. The engine's results do not depend on its threads, so each member has the weights and
+    /// validation results of training one after another on one thread.</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void MembersTrainedSideBySideMatchMembersTrainedOneByOne(int threads)
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, Rows(300, 12));
+        RecurrentTrainerEstimator Trained(int threads)
+        {
+            var options = Tiny();
+            options.Epochs = 3;
+            options.EnsembleSize = 3;
+            options.ValidationFraction = 0.2;
+            options.Threads = threads;
+            var trainer = ml.BinaryClassification.Trainers.Lstm(options);
+            trainer.Fit(data).Dispose();
+            return trainer;
+        }
+        var oneByOne = Trained(1);
+        var sideBySide = Trained(threads);
+        for (int k = 0; k < 3; k++)
+        {
+            Assert.Equal(oneByOne.LastEnsemble!.Members[k].Export().SelectMany(w => w.Values), sideBySide.LastEnsemble!.Members[k].Export().SelectMany(w => w.Values));
+            Assert.Equal(oneByOne.LastSummary!.Members[k].History.Select(e => e.ValidationLoss), sideBySide.LastSummary!.Members[k].History.Select(e => e.ValidationLoss));
+        }
+        // The members differ from one another (their seeds), so the comparison above could tell them apart.
+        Assert.NotEqual(oneByOne.LastEnsemble!.Members[0].Export().SelectMany(w => w.Values), oneByOne.LastEnsemble!.Members[1].Export().SelectMany(w => w.Values));
+    }
+
+    /// <summary>Members side by side report one at a time: a handler written for one training thread stays correct.</summary>
+    [Fact]
+    public void MembersSideBySideNeverReportAtOnce()
+    {
+        var ml = _temp.Context();
+        int inside = 0, overlaps = 0;
+        var members = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        void Report(int member)
+        {
+            if (Interlocked.Increment(ref inside) > 1) Interlocked.Increment(ref overlaps);
+            members.AddOrUpdate(member, 1, (_, n) => n + 1);
+            Thread.Sleep(1);
+            Interlocked.Decrement(ref inside);
+        }
+        var options = Tiny();
+        options.Epochs = 3;
+        options.EnsembleSize = 2;
+        options.Threads = 2;
+        options.BatchProgress = new ImmediateProgress<BatchReport>(r => Report(r.Member));
+        options.Progress = new ImmediateProgress<EpochReport>(r => Report(r.Member));
+        ml.BinaryClassification.Trainers.Lstm(options).Fit(SyntheticData.Load(ml, Rows(600, 8))).Dispose();
+        Assert.Equal([1, 2], members.Keys.Order());
+        Assert.Equal(0, overlaps);
+    }
+
+    /// <summary>The first member to fail stops the others, and its own exception reaches the caller (not the cancellation
+    /// it caused in the others, nor an aggregate).</summary>
+    [Fact]
+    public void AMemberThatFailsStopsTheOthersAndItsExceptionArrives()
+    {
+        var ml = _temp.Context();
+        int firstMemberEpochs = 0;
+        var options = Tiny();
+        options.Epochs = 2_000;
+        options.ValidationFraction = 0;
+        options.EnsembleSize = 2;
+        options.Threads = 2;
+        options.Progress = new ImmediateProgress<EpochReport>(r =>
+        {
+            if (r.Member == 2) throw new InvalidOperationException("member 2 fails");
+            firstMemberEpochs++;
+        });
+        var error = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(SyntheticData.Load(ml, Rows(100, 6))));
+        Assert.Equal("member 2 fails", error.Message);
+        // Member 1 would have reported 2,000 epochs had it not been stopped (a few seconds here).
+        Assert.InRange(firstMemberEpochs, 0, 1_000);
+    }
+
+    /// <summary>A cancellation by the caller's token stops every member and arrives as the caller's cancellation.</summary>
+    [Fact]
+    public void CancellingStopsMembersSideBySide()
+    {
+        var ml = _temp.Context();
+        using var cancel = new CancellationTokenSource();
+        int reports = 0;
+        var options = Tiny();
+        options.Epochs = 2_000;
+        options.ValidationFraction = 0;
+        options.EnsembleSize = 2;
+        options.Threads = 2;
+        options.CancellationToken = cancel.Token;
+        options.Progress = new ImmediateProgress<EpochReport>(r =>
+        {
+            if (++reports == 10) cancel.Cancel();
+        });
+        var error = Assert.ThrowsAny<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(SyntheticData.Load(ml, Rows(100, 6))));
+        Assert.Equal(cancel.Token, error.CancellationToken);
+        Assert.InRange(reports, 10, 1_000);
     }
 
     public static IEnumerable<object[]> SingleNetworkSettings() =>

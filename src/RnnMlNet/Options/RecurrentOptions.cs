@@ -117,14 +117,17 @@ public abstract class RecurrentOptions
     /// <summary>Seed of initialisation, shuffling, dropout, the validation split and sampling. Default 0.</summary>
     public int Seed { get; set; } = RecurrentDefaults.Seed;
 
-    /// <summary>Threads for training. Default: every core. Results do not depend on it.</summary>
+    /// <summary>Threads for training. Default: every core. Results do not depend on it. An ensemble
+    /// (<see cref="Trainers.RecurrentTrainerOptions.EnsembleSize"/>) trains as many of its networks at once as there are
+    /// threads, each with its share of them.</summary>
     public int Threads { get; set; } = Core.Defaults.Threads;
 
-    /// <summary>Receives a report after every epoch, on the training thread. <see cref="Progress{T}"/> posts each report on
+    /// <summary>Receives a report after every epoch, on the training thread (an ensemble's networks, trained side by side,
+    /// report from their own threads, one report at a time). <see cref="Progress{T}"/> posts each report on
     /// to the thread pool, so console output can arrive late; <see cref="ImmediateProgress{T}"/> prints at once.</summary>
     public IProgress<EpochReport>? Progress { get; set; }
 
-    /// <summary>Receives a report after every gradient step, on the training thread: loss, sequences per second and the time
+    /// <summary>Receives a report after every gradient step, on the training thread (an ensemble's: as for <see cref="Progress"/>): loss, sequences per second and the time
     /// the epoch still needs (<see cref="BatchReport.RowsPerSecond"/>, <see cref="BatchReport.EpochRemaining"/>). Default null.</summary>
     public IProgress<BatchReport>? BatchProgress { get; set; }
 

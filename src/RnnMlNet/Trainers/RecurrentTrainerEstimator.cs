@@ -123,19 +123,27 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         bool shapeAutomatic = tokens && !task.PerStep && _options.InitialWeights is null && (_options.Pooling is null || AutomaticWidth);
         var tokenCount = ensembleAutomatic || shapeAutomatic ? CountTokens(trainData, sequenceInput, task) : null;
         int members = _options.EnsembleSize ?? (ensembleAutomatic ? tokenCount!.EnsembleSize : 1);
-        var networks = new List<RecurrentNetwork<float>>();
-        var histories = new List<TrainingHistory?>();
-        for (int k = 0; k < members; k++)
+        var networks = new RecurrentNetwork<float>[members];
+        var histories = new TrainingHistory?[members];
+        // One lock for every member's reports, so that a progress handler is never called by two members at once.
+        var reporting = new object();
+        SideBySideMembers.Train(members, _options.Threads, _options.CancellationToken, (k, threads, cancellation) =>
         {
             // Member k is these options with seed Seed + k: other initial weights, shuffle, dropout and hold-out.
             var options = members == 1 ? _options : _options.WithSeed(_options.Seed + k);
-            if (members > 1 && _options.Progress is { } progress) options.Progress = new MemberProgress<EpochReport>(progress, r => r with { Member = k + 1 });
-            if (members > 1 && _options.BatchProgress is { } batches) options.BatchProgress = new MemberProgress<BatchReport>(batches, r => r with { Member = k + 1 });
-            var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task, tokenCount), options.Seed);
+            if (members > 1)
+            {
+                options.CancellationToken = cancellation;
+                if (_options.Progress is { } progress) options.Progress = new MemberProgress<EpochReport>(progress, r => r with { Member = k + 1 }, reporting);
+                if (_options.BatchProgress is { } batches) options.BatchProgress = new MemberProgress<BatchReport>(batches, r => r with { Member = k + 1 }, reporting);
+            }
+            var networkOptions = NetworkOptions(sequenceInput, task, tokenCount);
+            networkOptions.Threads = threads;
+            var network = new RecurrentNetwork<float>(networkOptions, options.Seed);
             if (_options.InitialWeights is { } initial) network.Import(initial);
-            networks.Add(network);
-            histories.Add(_options.Epochs != 0 ? Train(network, options, trainData, validationData, samplingKey, sequenceInput, task, rows) : null);
-        }
+            networks[k] = network;
+            histories[k] = _options.Epochs != 0 ? Train(network, options, trainData, validationData, samplingKey, sequenceInput, task, rows) : null;
+        });
         LastEnsemble = new RecurrentEnsemble<float>(networks);
         LastHistory = histories[0];
         LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed,
@@ -219,10 +227,13 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         public bool Short => Rows > 0 && Steps <= RecurrentDefaults.ShortSequenceSteps * Rows;
     }
 
-    /// <summary>Passes on a member's reports marked with its number.</summary>
-    private sealed class MemberProgress<TReport>(IProgress<TReport> progress, Func<TReport, TReport> mark) : IProgress<TReport>
+    /// <summary>Passes on a member's reports marked with its number, one at a time among the members that share <paramref name="gate"/>.</summary>
+    private sealed class MemberProgress<TReport>(IProgress<TReport> progress, Func<TReport, TReport> mark, object gate) : IProgress<TReport>
     {
-        public void Report(TReport value) => progress.Report(mark(value));
+        public void Report(TReport value)
+        {
+            lock (gate) progress.Report(mark(value));
+        }
     }
 
     /// <summary>The validation set must hold the training set's columns with the same types, and key columns the same
