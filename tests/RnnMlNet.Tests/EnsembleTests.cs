@@ -189,6 +189,18 @@ public class EnsembleTests : IDisposable
         Assert.Equal(0, overlaps);
     }
 
+    /// <summary>Two members on a thread each, asked for 2,000 epochs with nothing held out (so nothing stops them early): a
+    /// few seconds each here, unless they are stopped.</summary>
+    private static RecurrentTrainerOptions TwoLongRunningMembersSideBySide()
+    {
+        var options = Tiny();
+        options.Epochs = 2_000;
+        options.ValidationFraction = 0;
+        options.EnsembleSize = 2;
+        options.Threads = 2;
+        return options;
+    }
+
     /// <summary>The first member to fail stops the others, and its own exception reaches the caller (not the cancellation
     /// it caused in the others, nor an aggregate).</summary>
     [Fact]
@@ -196,11 +208,7 @@ public class EnsembleTests : IDisposable
     {
         var ml = _temp.Context();
         int firstMemberEpochs = 0;
-        var options = Tiny();
-        options.Epochs = 2_000;
-        options.ValidationFraction = 0;
-        options.EnsembleSize = 2;
-        options.Threads = 2;
+        var options = TwoLongRunningMembersSideBySide();
         options.Progress = new ImmediateProgress<EpochReport>(r =>
         {
             if (r.Member == 2) throw new InvalidOperationException("member 2 fails");
@@ -219,11 +227,7 @@ public class EnsembleTests : IDisposable
         var ml = _temp.Context();
         using var cancel = new CancellationTokenSource();
         int reports = 0;
-        var options = Tiny();
-        options.Epochs = 2_000;
-        options.ValidationFraction = 0;
-        options.EnsembleSize = 2;
-        options.Threads = 2;
+        var options = TwoLongRunningMembersSideBySide();
         options.CancellationToken = cancel.Token;
         options.Progress = new ImmediateProgress<EpochReport>(r =>
         {
