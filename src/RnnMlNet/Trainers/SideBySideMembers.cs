@@ -5,9 +5,9 @@ namespace RnnMlNet.Trainers;
 /// <summary>
 /// Trains an ensemble's members side by side: as many at once as there are threads (up to the members), each with its
 /// share of the threads, the next member starting where one ends. A member's small matrix products gain little from a
-/// second thread (a spam network trained 1.35 times as fast on two cores as on one, on this project's 2-core machine), while two members on a
-/// core each gain twice; and the engine's results do not depend on its threads, so the members' weights are those of
-/// training them one after another.
+/// second thread (a spam network trained 1.35 times as fast on two cores as on one, on this project's 2-core machine),
+/// while two members, one on each core, keep both cores busy; and the engine's results do not depend on its threads, so
+/// the members' weights are those of training them one after another.
 /// <para>The first member to fail stops the others (through the token each is given) and its exception reaches the
 /// caller as training one by one would throw it; a cancellation by the caller's token arrives as such.</para>
 /// </summary>
