@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML;
 using RnnMlNet.Core.Networks;
 using RnnMlNet.Onnx;
@@ -133,8 +134,9 @@ public class EnsembleTests : IDisposable
     }
 
     /// <summary>On 2 threads, two members train at once on one thread each, the third when one ends; on 5, the three at once
-    /// on 1, 2 and 2 threads. The engine's results do not depend on its threads, so each member has the weights and
-    /// validation results of training one after another on one thread.</summary>
+    /// on 1, 2 and 2 threads; and a member still training takes the threads of those that ended. The engine's results do
+    /// not depend on its threads, even changed mid-training, so each member has the weights and validation results of
+    /// training one after another on one thread.</summary>
     [Theory]
     [InlineData(2)]
     [InlineData(5)]
@@ -162,6 +164,56 @@ public class EnsembleTests : IDisposable
         }
         // The members differ from one another (their seeds), so the comparison above could tell them apart.
         Assert.NotEqual(oneByOne.LastEnsemble!.Members[0].Export().SelectMany(w => w.Values), oneByOne.LastEnsemble!.Members[1].Export().SelectMany(w => w.Values));
+        // The members that ended handed their threads over, so the last to end trained its last steps on all of them.
+        var endThreads = sideBySide.LastEnsemble!.Members.Select(m => m.Options.Threads).ToList();
+        Assert.Equal(threads, endThreads.Max());
+        Assert.True(endThreads.Min() < threads, $"Every member ended on {threads} threads.");
+    }
+
+    /// <summary>Once no member is left to start, a lane whose member ends hands its threads to a member still training:
+    /// 3 members on 2 threads, members 0 and 1 at once, then 2; when 1 and 2 have ended, member 0 has both threads.</summary>
+    [Fact]
+    public void ALaneWithNoMemberLeftHandsItsThreadsToAMemberStillTraining()
+    {
+        using var bothStarted = new Barrier(2);
+        using var handedOver = new ManualResetEventSlim();
+        var counts = Enumerable.Range(0, 3).Select(_ => new ConcurrentQueue<int>()).ToArray();
+        SideBySideMembers.Train(3, 2, CancellationToken.None, (k, threads, _) =>
+        {
+            threads.Follow(count =>
+            {
+                counts[k].Enqueue(count);
+                if (k == 0 && count == 2) handedOver.Set();
+            });
+            if (k < 2) Assert.True(bothStarted.SignalAndWait(TimeSpan.FromSeconds(30)), "Members 0 and 1 did not train at once.");
+            if (k == 0) Assert.True(handedOver.Wait(TimeSpan.FromSeconds(30)), "Member 0 was not handed the other lane's thread.");
+        });
+        Assert.Equal([1, 2], counts[0]);
+        Assert.Equal([1], counts[1]);
+        Assert.Equal([1], counts[2]);
+    }
+
+    /// <summary>A saved model's network description holds no thread count: its members end on different ones (threads
+    /// handed over, as timing falls), and the machine that rebuilds the networks for an export uses its own cores.</summary>
+    [Fact]
+    public void TheSavedNetworkDescriptionDoesNotDependOnTheThreads()
+    {
+        string Description(int threads)
+        {
+            var ml = _temp.Context();
+            var data = SyntheticData.Load(ml, Rows(300, 12));
+            var options = Tiny();
+            options.EnsembleSize = 3;
+            options.Threads = threads;
+            using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(data);
+            string path = _temp.File($"threads{threads}.zip");
+            ml.Model.Save(model, data.Schema, path);
+            var graphs = ModelIntegrity.OnnxGraphs(path, ModelIntegrity.ReadZip(path, ModelIntegrity.ReadFile(path)));
+            return graphs.SelectMany(g => g.Model.MetadataProps).Single(p => p.Key == Graphs.ExportGraph.NetworkKey).Value;
+        }
+        string oneThread = Description(1);
+        Assert.Equal(oneThread, Description(2));
+        Assert.DoesNotContain("Threads", oneThread);
     }
 
     /// <summary>Members side by side report one at a time: a handler written for one training thread stays correct.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using RnnMlNet.Core.Cells;
 
 namespace RnnMlNet.Core.Networks;
@@ -40,6 +41,8 @@ public sealed class EncoderDecoderOptions
     /// (what the output layer or the attention reads) and, with attention, the encoder's (what attention reads). Default 0.</summary>
     public double OutputDropout { get; set; }
 
-    /// <summary>Threads for the matrix products. Default: every core.</summary>
+    /// <summary>Threads for the matrix products. Default: every core. Not written into a saved model's description: the machine
+    /// that rebuilds the network uses its own cores.</summary>
+    [JsonIgnore]
     public int Threads { get; set; } = Defaults.Threads;
 }

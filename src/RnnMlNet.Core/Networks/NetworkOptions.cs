@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using RnnMlNet.Core.Cells;
 
 namespace RnnMlNet.Core.Networks;
@@ -99,7 +100,9 @@ public sealed class NetworkOptions
     /// (e.g. to 3, f ≈ 0.95) when the signal lies a hundred steps or more back.</summary>
     public double ForgetGateBias { get; set; } = 1.0;
 
-    /// <summary>Threads used by the matrix products. Default: every core. Results do not depend on it.</summary>
+    /// <summary>Threads used by the matrix products. Default: every core. Results do not depend on it, and it may change between
+    /// steps. Not written into a saved model's description: the machine that rebuilds the network uses its own cores.</summary>
+    [JsonIgnore]
     public int Threads { get; set; } = Defaults.Threads;
 
     /// <summary>Values per output row: <see cref="Outputs"/>, or D·H for a network without a head.</summary>

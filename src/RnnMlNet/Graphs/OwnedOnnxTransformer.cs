@@ -21,7 +21,9 @@ internal static class OwnedOnnxTransformer
             var builder = new MLContext { TempFilePath = folder };
             using var model = new MemoryStream();
             using (var applied = Onnx.TemporaryNameRetry.Run(() => builder.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new MemoryStream(graph)).Fit(data)))
-                builder.Model.Save(applied, data.Schema, model);
+                // No input schema: the copy is only loaded back, and a wide model's n-gram column carries every n-gram's
+                // name as slot names, which took spam's wide-and-deep fit 2 to 3 s to write.
+                builder.Model.Save(applied, inputSchema: null, model);
             return Onnx.TemporaryNameRetry.Load(context, model.ToArray(), out _);
         }
         finally

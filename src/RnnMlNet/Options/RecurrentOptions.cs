@@ -119,7 +119,8 @@ public abstract class RecurrentOptions
 
     /// <summary>Threads for training. Default: every core. Results do not depend on it. An ensemble
     /// (<see cref="Trainers.RecurrentTrainerOptions.EnsembleSize"/>) trains as many of its networks at once as there are
-    /// threads, each with its share of them.</summary>
+    /// threads, each with its share of them; once none is left to start, a network that ends hands its threads to one still
+    /// training.</summary>
     public int Threads { get; set; } = Core.Defaults.Threads;
 
     /// <summary>Receives a report after every epoch, on the training thread (an ensemble's networks, trained side by side,

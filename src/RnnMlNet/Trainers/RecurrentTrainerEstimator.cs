@@ -137,9 +137,9 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 if (_options.Progress is { } progress) options.Progress = new MemberProgress<EpochReport>(progress, r => r with { Member = k + 1 }, reporting);
                 if (_options.BatchProgress is { } batches) options.BatchProgress = new MemberProgress<BatchReport>(batches, r => r with { Member = k + 1 }, reporting);
             }
-            var networkOptions = NetworkOptions(sequenceInput, task, tokenCount);
-            networkOptions.Threads = threads;
-            var network = new RecurrentNetwork<float>(networkOptions, options.Seed);
+            var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task, tokenCount), options.Seed);
+            // The network reads its thread count at each step, so threads handed over mid-training take effect at once.
+            threads.Follow(count => network.Options.Threads = count);
             if (_options.InitialWeights is { } initial) network.Import(initial);
             networks[k] = network;
             histories[k] = _options.Epochs != 0 ? Train(network, options, trainData, validationData, samplingKey, sequenceInput, task, rows) : null;
