@@ -22,7 +22,7 @@ internal static class OwnedOnnxTransformer
             using var model = new MemoryStream();
             using (var applied = Onnx.TemporaryNameRetry.Run(() => builder.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new MemoryStream(graph)).Fit(data)))
                 // No input schema: the copy is only loaded back, and a wide model's n-gram column carries every n-gram's
-                // name as slot names, which took spam's wide-and-deep fit 2 to 3 s to write.
+                // name as slot names (saving spam's wide-and-deep copy took 2.8 s with them, 0.4 s without).
                 builder.Model.Save(applied, inputSchema: null, model);
             return Onnx.TemporaryNameRetry.Load(context, model.ToArray(), out _);
         }
