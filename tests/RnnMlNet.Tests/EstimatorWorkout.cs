@@ -37,7 +37,7 @@ internal static class EstimatorWorkout
             string path = temp.File($"workout-{Guid.NewGuid():N}.zip");
             var context = temp.Context();
             context.Model.Save(model, data.Schema, path);
-            var loaded = temp.Context().Model.Load(path, out var loadedSchema);
+            var loaded = temp.Context().LoadModel(path, out var loadedSchema);
             try
             {
                 Assert.Equal(data.Schema.Select(c => c.Name), loadedSchema.Select(c => c.Name));

@@ -78,7 +78,7 @@ public class KeyWidthTests : IDisposable
             using var model = (IDisposable)Pipeline().Fit(data);
             string path = _temp.File($"{estimator}-{Guid.NewGuid():N}.zip");
             ml.Model.Save((ITransformer)model, data.Schema, path);
-            using var loaded = (IDisposable)_temp.Context().Model.Load(path, out _);
+            using var loaded = (IDisposable)_temp.Context().LoadModel(path, out _);
             var scored = ((ITransformer)loaded).Transform(data);
             return EstimatorWorkout.Values(scored, "Score").Concat(EstimatorWorkout.Values(scored, "PredictedLabel")).ToList();
         }

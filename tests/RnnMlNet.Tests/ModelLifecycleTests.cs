@@ -57,7 +57,7 @@ public class ModelLifecycleTests : IDisposable
         string path = _temp.File("topics.zip");
         ml.Model.Save((ITransformer)model, data.Schema, path);
         var fresh = _temp.Context();
-        using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+        using var loaded = (IDisposable)fresh.LoadModel(path, out _);
         var engine = fresh.Model.CreatePredictionEngine<Sentence, TopicPrediction>((ITransformer)loaded);
         var prediction = engine.Predict(new Sentence { Text = "the bank raised rates" });
         Assert.Equal("money", prediction.PredictedTopic);

@@ -80,7 +80,7 @@ public class OutputShapeTests : IDisposable
 
             string path = _temp.File("multiclass.zip");
             ml.Model.Save(ours, named.Schema, path);
-            var loaded = _temp.Context().Model.Load(path, out _);
+            var loaded = _temp.Context().LoadModel(path, out _);
             Assert.Equal(SlotNames(sdca["Score"]), SlotNames(loaded.Transform(named).Schema["Score"]));
             (loaded as IDisposable)?.Dispose();
         }
@@ -157,7 +157,7 @@ public class OutputShapeTests : IDisposable
         Onnx.RecurrentModelFile.ExportOnnx(path, onnx);
         using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx))
             Assert.Equal(valueNames, System.Text.Json.JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.ClassNames"])!);
-        var loaded = _temp.Context().Model.Load(path, out _);
+        var loaded = _temp.Context().LoadModel(path, out _);
         var reloaded = loaded.Transform(data);
         Assert.Equal(digits, back.Fit(reloaded).Transform(reloaded).GetColumn<float>("PredictedDigit"));
         (loaded as IDisposable)?.Dispose();

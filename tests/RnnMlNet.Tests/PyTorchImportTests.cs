@@ -76,7 +76,7 @@ public class PyTorchImportTests : IDisposable
         Assert.All(packaging.LastNetwork!.Cells, c => Assert.NotNull(c.HiddenBias));
         string path = _temp.File("imported.zip");
         ml.Model.Save(model, data.Schema, path);
-        using var loaded = (IDisposable)_temp.Context().Model.Load(path, out _);
+        using var loaded = (IDisposable)_temp.Context().LoadModel(path, out _);
         var scores = ((ITransformer)loaded).Transform(data).GetColumn<float>("Score").ToArray();
         for (int i = 0; i < cases.Length; i++)
             Assert.True(Math.Abs(cases[i].Logits[0] - scores[i]) <= 1e-5, $"Case {i}: PyTorch {cases[i].Logits[0]}, pipeline {scores[i]}.");

@@ -115,7 +115,7 @@ public class RecurrentTrainerTests : IDisposable
         using var model = prefix.Append(trainer).Fit(data);
         string path = _temp.File("parity.zip");
         ml.Model.Save(model, data.Schema, path);
-        using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
+        using var loaded = (TransformerChain<ITransformer>)_temp.Context().LoadModel(path, out _);
         float[][] scores = EstimatorWorkout.ScoreRows(loaded.Transform(data));
 
         int keep = maximumLength > 0 ? maximumLength : 1_000_000;
@@ -263,7 +263,7 @@ public class RecurrentTrainerTests : IDisposable
         string path = _temp.File("grid.zip");
         ml.Model.Save(gridModel, data.Schema, path);
         ((IDisposable)gridModel).Dispose();
-        using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
+        using var loaded = (TransformerChain<ITransformer>)_temp.Context().LoadModel(path, out _);
         Assert.Equal(grid, loaded.Transform(data).GetColumn<float>("Score"));
 
         // A [T, 1] series with the default FeaturesPerStep, 1 (it was a one-hot sequence of one slot).
@@ -355,7 +355,7 @@ public class RecurrentTrainerTests : IDisposable
         using var model = trainer.Fit(data);
         string path = _temp.File("pooled.zip");
         ml.Model.Save(model, data.Schema, path);
-        using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
+        using var loaded = (TransformerChain<ITransformer>)_temp.Context().LoadModel(path, out _);
         var states = loaded.Transform(data).GetColumn<VBuffer<float>>("Embedding").Select(v => v.DenseValues().ToArray()).ToArray();
         var native = trainer.LastNetwork!.PooledStates(rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Select(k => (int)k).ToArray())).ToArray());
         for (int i = 0; i < rows.Length; i++)

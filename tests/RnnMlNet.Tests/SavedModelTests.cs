@@ -21,7 +21,7 @@ public class SavedModelTests : IDisposable
         var @case = SavedModelCases.All.Single(c => c.Name == name);
         string folder = Path.Combine(AppContext.BaseDirectory, "Fixtures", "saved-models");
         var ml = _temp.Context();
-        var model = ml.Model.Load(Path.Combine(folder, name + ".zip"), out _);
+        var model = ml.LoadModel(Path.Combine(folder, name + ".zip"), out _);
         try
         {
             string expected = File.ReadAllText(Path.Combine(folder, name + ".expected.txt"));

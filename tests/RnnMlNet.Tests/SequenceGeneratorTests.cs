@@ -137,7 +137,7 @@ public class SequenceGeneratorTests : IDisposable
         List<string> Generate()
         {
             var fresh = _temp.Context();
-            using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+            using var loaded = (IDisposable)fresh.LoadModel(path, out _);
             return ((ITransformer)loaded).Transform(prompts).GetColumn<string>("Generated").ToList();
         }
         var first = Generate();

@@ -103,7 +103,7 @@ public class SequenceTaggerTests : IDisposable
         string path = _temp.File("tagger.zip");
         ml.Model.Save(model, data.Schema, path);
         var fresh = _temp.Context();
-        using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+        using var loaded = (IDisposable)fresh.LoadModel(path, out _);
         var engine = fresh.Model.CreatePredictionEngine<TaggedRow, TaggedPrediction>((ITransformer)loaded);
 
         var native = tagger.LastEnsemble!.Predict(rows.Take(20).Select(r => Sequence<float>.FromTokens(r.Tokens.Select(t => (int)t).ToArray())).ToList());

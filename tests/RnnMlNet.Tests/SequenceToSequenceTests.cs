@@ -85,7 +85,7 @@ public class SequenceToSequenceTests : IDisposable
 
         string path = _temp.File("seq2seq.zip");
         ml.Model.Save(model, test.Schema, path);
-        using var loaded = (IDisposable)_temp.Context().Model.Load(path, out _);
+        using var loaded = (IDisposable)_temp.Context().LoadModel(path, out _);
         Assert.Equal(model.Transform(test).GetColumn<string>("Output"), ((ITransformer)loaded).Transform(test).GetColumn<string>("Output"));
     }
 
@@ -111,7 +111,7 @@ public class SequenceToSequenceTests : IDisposable
         var training = ml.Data.LoadFromEnumerable(Reversals(300, 6));
         using (var fitted = estimator.Fit(training))
             ml.Model.Save(fitted, training.Schema, _temp.File("decode.zip"));
-        using var loaded = (IDisposable)_temp.Context().Model.Load(_temp.File("decode.zip"), out _);
+        using var loaded = (IDisposable)_temp.Context().LoadModel(_temp.File("decode.zip"), out _);
         var pairs = Reversals(25, 7);
         var scored = ((ITransformer)loaded).Transform(ml.Data.LoadFromEnumerable(pairs));
         var outputs = scored.GetColumn<string>("Output").ToArray();

@@ -80,7 +80,7 @@ public class TeachingExampleTests : IDisposable
         ml.Model.Save(model, data.Schema, path);
 
         var fresh = _temp.Context();
-        using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+        using var loaded = (IDisposable)fresh.LoadModel(path, out _);
         var engine = fresh.Model.CreatePredictionEngine<Review, ReviewPrediction>((ITransformer)loaded);
         Assert.True(engine.Predict(new Review { Text = "movie was good" }).PredictedLabel);
         Assert.False(engine.Predict(new Review { Text = "movie was bad" }).PredictedLabel);

@@ -58,7 +58,7 @@ public class TemporaryFileTests : IDisposable
         Assert.NotEmpty(MachineTemp().Except(before));
         string path = _temp.File("model.zip");
         ml.Model.Save(model, data.Schema, path);
-        var loaded = ml.Model.Load(path, out _);
+        var loaded = ml.LoadModel(path, out _);
         Assert.NotEmpty(Directory.EnumerateFiles(_temp.ModelTemp, "*", SearchOption.AllDirectories));
         _ = loaded.Transform(data).Preview(maxRows: 2);
 

@@ -95,7 +95,7 @@ public class WideAndDeepTests : IDisposable
         using var model = trainer.Fit(data);
         string path = _temp.File("wide.zip");
         ml.Model.Save(model, data.Schema, path);
-        using var loaded = (TransformerChain<ITransformer>)_temp.Context().Model.Load(path, out _);
+        using var loaded = (TransformerChain<ITransformer>)_temp.Context().LoadModel(path, out _);
         float[][] scores = EstimatorWorkout.ScoreRows(loaded.Transform(data));
 
         var network = trainer.LastNetwork!;
