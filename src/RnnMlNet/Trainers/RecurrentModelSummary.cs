@@ -57,8 +57,8 @@ public sealed class RecurrentModelSummary
     public bool StillImproving { get; init; }
 
     /// <summary>Training read each sequence longer than this many steps as a random window of this many, drawn anew each epoch
-    /// (<see cref="RecurrentTrainerOptions.TrainingWindow"/>); 0 when it read whole sequences, and in summaries saved before
-    /// windows existed.</summary>
+    /// (<see cref="RecurrentTrainerOptions.TrainingWindow"/>); 0 when it read whole sequences (no sequence was longer, as
+    /// counted when the data decided the ensemble or the shape), and in summaries saved before windows existed.</summary>
     public int TrainingWindow { get; init; }
 
     internal static RecurrentModelSummary Create(RecurrentTask task, IReadOnlyList<RecurrentNetwork<float>> networks, IReadOnlyList<TrainingHistory?> histories, int firstSeed,

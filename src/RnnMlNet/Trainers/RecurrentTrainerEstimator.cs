@@ -146,8 +146,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         });
         LastEnsemble = new RecurrentEnsemble<float>(networks);
         LastHistory = histories[0];
-        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed,
-            _options.Epochs != 0 ? _options.TrainingWindowFor(tokens, task.PerStep) : 0);
+        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed, SummaryWindow(tokens, task.PerStep, tokenCount));
         return BuildModel(_context, networks, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
     }
 
@@ -213,6 +212,11 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         }
         return new TokenCount(steps, trained, rows, Complete: true);
     }
+
+    /// <summary>The training window the summary names: none without training, nor where the count of the tokens read every
+    /// row and found none longer than the window (nothing was cut); without a count it cannot tell, and names it.</summary>
+    private int SummaryWindow(bool tokens, bool perStep, TokenCount? count) =>
+        _options.Epochs == 0 || count is { Complete: true } c && c.TrainedSteps == c.Steps ? 0 : _options.TrainingWindowFor(tokens, perStep);
 
     /// <summary>Tokens, and steps trained per epoch (up to the training window), and whether every row was read.</summary>
     private sealed record TokenCount(long Steps, long TrainedSteps, long Rows, bool Complete)
