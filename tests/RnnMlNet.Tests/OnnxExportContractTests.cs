@@ -254,9 +254,39 @@ public class OnnxExportContractTests : IDisposable
         public bool Label { get; set; }
     }
 
-    /// <summary>Another runtime tokenizes with the vocabulary in the metadata and gets the pipeline's probability.</summary>
+    /// <summary>Another runtime tokenizes with the vocabulary in the metadata and gets the pipeline's probability, for a
+    /// model on the key column and for one on a OneHotSequence column made from it (whose vocabulary is the key column's).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheVocabularyInTheMetadataTokenizesTextElsewhere(bool oneHotColumn)
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[]
+        {
+            new Review { Text = "movie was good", Label = true }, new Review { Text = "film was great", Label = true },
+            new Review { Text = "movie was bad", Label = false }, new Review { Text = "film was not good", Label = false },
+        });
+        var keys = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text").Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens"));
+        var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = oneHotColumn ? "OneHot" : "TokenIds", HiddenSize = 4, Epochs = 3 });
+        using var model = oneHotColumn
+            ? keys.Append(ml.Transforms.Text.OneHotSequence("OneHot", "TokenIds", maximumLength: 4)).Append(trainer).Fit(data)
+            : keys.Append(trainer).Fit(data);
+        using var session = Export(ml, model, data, oneHotColumn ? "text-onehot" : "text");
+        var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.Vocabulary"])!;
+        Assert.Equal(model.GetVocabulary(data.Schema, "TokenIds"), vocabulary);
+
+        string[] texts = ["movie was good", "film was not bad", "an unseen word"];
+        var rows = texts.Select(text => text.Split(' ').Select(word => (uint)(Array.IndexOf(vocabulary, word) + 1)).ToArray()).ToList();
+        var probability = Run(session, TokenBatch(rows), "Probability");
+        var expected = model.Transform(ml.Data.LoadFromEnumerable(texts.Select(t => new Review { Text = t }))).GetColumn<float>("Probability").ToArray();
+        for (int n = 0; n < texts.Length; n++) Assert.Equal(expected[n], probability[n, 0], 1e-5);
+    }
+
+    /// <summary>A key column made again after OneHotSequence read it holds other tokens: the export writes no vocabulary
+    /// rather than theirs.</summary>
     [Fact]
-    public void TheVocabularyInTheMetadataTokenizesTextElsewhere()
+    public void AKeyColumnRemadeAfterOneHotSequenceGivesTheExportNoVocabulary()
     {
         var ml = _temp.Context();
         var data = ml.Data.LoadFromEnumerable(new[]
@@ -266,16 +296,12 @@ public class OnnxExportContractTests : IDisposable
         });
         using var model = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text")
             .Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens"))
-            .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", HiddenSize = 4, Epochs = 3 }))
+            .Append(ml.Transforms.Text.OneHotSequence("OneHot", "TokenIds", maximumLength: 4))
+            .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("TokenIds", "Text"))
+            .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 4, Epochs = 1 }))
             .Fit(data);
-        using var session = Export(ml, model, data, "text");
-        var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.Vocabulary"])!;
-        Assert.Equal(model.GetVocabulary(data.Schema, "TokenIds"), vocabulary);
-
-        string[] texts = ["movie was good", "film was not bad", "an unseen word"];
-        var rows = texts.Select(text => text.Split(' ').Select(word => (uint)(Array.IndexOf(vocabulary, word) + 1)).ToArray()).ToList();
-        var probability = Run(session, TokenBatch(rows), "Probability");
-        var expected = model.Transform(ml.Data.LoadFromEnumerable(texts.Select(t => new Review { Text = t }))).GetColumn<float>("Probability").ToArray();
-        for (int n = 0; n < texts.Length; n++) Assert.Equal(expected[n], probability[n, 0], 1e-5);
+        using var session = Export(ml, model, data, "remade");
+        Assert.DoesNotContain("RnnMlNet.Vocabulary", session.ModelMetadata.CustomMetadataMap.Keys);
+        Assert.Contains("RnnMlNet.Summary", session.ModelMetadata.CustomMetadataMap.Keys);
     }
 }

@@ -53,7 +53,10 @@ internal static class ExportGraph
         var names = initializers.GetValueOrDefault("class_names") ?? initializers.GetValueOrDefault("tag_names");
         string[]? classes = names?.StringData.Select(b => b.ToStringUtf8()).ToArray();
         // The summary and the model's kind travel along (the network description is in the graph itself now).
-        return Write(networks, description, description.Input != SequenceInputKind.Features ? vocabulary() : null, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
+        var tokens = description.Input != SequenceInputKind.Features ? vocabulary() : null;
+        // Tokens of another count are not this input's (a key column of that name made again later in the pipeline).
+        if (tokens is not null && tokens.Count != description.Network.VocabularySize - 1) tokens = null;
+        return Write(networks, description, tokens, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
     }
 
     /// <summary>A network of the described shape with the stored weights whose names start with <paramref name="prefix"/>.</summary>

@@ -25,32 +25,41 @@ public static class RecurrentModelFile
     /// <c>Condition</c>); outputs <c>Tokens</c> string [N, L] and <c>OutputLengths</c>, with attention
     /// <c>AttentionWeights</c> [N, L, T], for a category generator <c>Check</c>. The vocabularies and the tokenization
     /// travel in the metadata.</para>
-    /// <para>A model on one-hot input (keys without an embedding, or a OneHotSequence column) takes <c>TokenIds</c> as well.
+    /// <para>A model on one-hot input (keys without an embedding, or a OneHotSequence column) takes <c>TokenIds</c> as well,
+    /// and its vocabulary is that of the key column read.
     /// Models saved before this contract are written as the graph ML.NET runs (one row at a time, the inputs and outputs its
     /// metadata names).</para>
     /// The file is written to a temporary name and renamed, so a failure leaves no partial file.
     /// </summary>
     public static void ExportOnnx(string modelZipPath, string onnxPath)
     {
-        var (model, bytes) = ReadRecurrentModel(modelZipPath);
+        var (model, bytes, graphs) = ReadRecurrentModel(modelZipPath);
         byte[]? export = KindOf(model) switch
         {
             "SequenceToSequence" => Generation.SequenceToSequenceExport.Build(model),
             "SequenceGenerator" => Generation.SequenceGeneratorExport.Build(model),
-            _ => Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, model)),
+            _ => Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, KeyColumn(model, graphs))),
         };
         Core.Data.AtomicFile.WriteAllBytes(onnxPath, export ?? bytes);
     }
 
-    /// <summary>The tokens of the graph's key input, read from the saved pipeline's schema; null when the key column has
-    /// no text key values (keys made from numbers, or without a vocabulary), or the pipeline cannot be read here.</summary>
-    private static IReadOnlyList<string>? Vocabulary(string modelZipPath, ModelProto model)
+    /// <summary>The key column whose ids the export takes: the model's input, or for a one-hot column made by
+    /// OneHotSequence the key column it was made from.</summary>
+    private static string KeyColumn(ModelProto model, IEnumerable<ModelProto> graphs)
+    {
+        string input = model.Graph.Input[0].Name;
+        return Sequences.OneHotSequenceEstimator.KeyColumnOf(graphs, input) ?? input;
+    }
+
+    /// <summary>The tokens of the key column, read from the saved pipeline's schema; null when the column has no text key
+    /// values (keys made from numbers, or without a vocabulary), or the pipeline cannot be read here.</summary>
+    private static IReadOnlyList<string>? Vocabulary(string modelZipPath, string keyColumn)
     {
         ITransformer? loaded = null;
         try
         {
             loaded = Load(new MLContext(), modelZipPath, out var schema);
-            return RnnMlNet.Vocabulary.VocabularyExtensions.GetVocabulary(loaded, schema, model.Graph.Input[0].Name);
+            return RnnMlNet.Vocabulary.VocabularyExtensions.GetVocabulary(loaded, schema, keyColumn);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -102,8 +111,9 @@ public static class RecurrentModelFile
         return zip;
     }
 
-    /// <summary>The one graph in a model .zip that an RnnMlNet estimator wrote as its model (older trainer models are known by their summary).</summary>
-    private static (ModelProto Model, byte[] Bytes) ReadRecurrentModel(string modelZipPath)
+    /// <summary>The one graph in a model .zip that an RnnMlNet estimator wrote as its model (older trainer models are known by
+    /// their summary), and every graph the .zip holds.</summary>
+    private static (ModelProto Model, byte[] Bytes, IReadOnlyList<ModelProto> Graphs) ReadRecurrentModel(string modelZipPath)
     {
         byte[] zip = ModelIntegrity.ReadFile(modelZipPath);
         var graphs = ModelIntegrity.OnnxGraphs(modelZipPath, ModelIntegrity.ReadZip(modelZipPath, zip));
@@ -111,7 +121,7 @@ public static class RecurrentModelFile
         var recurrent = graphs.Where(g => g.Model.MetadataProps.Any(p => p.Key is ModelKindKey or RecurrentModelSummary.MetadataKey)).ToList();
         return recurrent.Count switch
         {
-            1 => recurrent[0],
+            1 => (recurrent[0].Model, recurrent[0].Bytes, graphs.Select(g => g.Model).ToList()),
             0 => throw new InvalidDataException($"'{modelZipPath}' holds {graphs.Count} ONNX graph(s) ({string.Join(", ", graphs.Select(g => g.Model.Graph.Name))}), " +
                 "none of them a recurrent model written by RnnMlNet."),
             _ => throw new InvalidDataException($"'{modelZipPath}' holds {recurrent.Count} recurrent models ({string.Join(", ", recurrent.Select(g => KindOf(g.Model)))}); " +

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
+using Onnx;
 using RnnMlNet.Graphs;
 using static Onnx.TensorProto.Types;
 
@@ -30,7 +31,8 @@ public enum SequenceSide
 /// | Output column data type | Known-size sparse vector of Single, dimensions [T, V] |
 /// | Exportable to ONNX | No |
 ///
-/// Key k becomes a 1 in column k−1 of its row. Key 0 (unknown) becomes a zero row, like padding.
+/// Key k becomes a 1 in column k−1 of its row. Key 0 (unknown) becomes a zero row, like padding. A model exported with
+/// <c>RecurrentModelFile.ExportOnnx</c> takes the input column's keys, and its metadata holds that column's vocabulary.
 /// The fitted model is made of built-in transformers (an ONNX pad/truncate graph, ValueToKey, KeyToVector), so
 /// it saves and loads with the rest of the pipeline. The recurrent trainers read such a column as token ids
 /// and skip its zero rows.
@@ -79,7 +81,12 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
 
     private string InputColumn => Settings.InputColumnName ?? Settings.OutputColumnName;
 
-    private string PaddedColumn => Settings.OutputColumnName + ".PaddedValues";
+    private string PaddedColumn => PaddedColumnOf(Settings.OutputColumnName);
+
+    /// <summary>The name of the graph that pads and cuts a row's keys; its input is the key column read.</summary>
+    private const string PadGraphName = "RnnMlNet.OneHotSequence.Pad";
+
+    private static string PaddedColumnOf(string oneHotColumn) => oneHotColumn + ".PaddedValues";
 
     private string PaddedKeysColumn => Settings.OutputColumnName + ".PaddedKeys";
 
@@ -127,7 +134,7 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
     private byte[] PadGraph(DataType keyType, object keysLength)
     {
         long steps = Settings.MaximumLength;
-        var g = new OnnxGraphBuilder("RnnMlNet.OneHotSequence.Pad");
+        var g = new OnnxGraphBuilder(PadGraphName);
         string keys = g.Input(InputColumn, keyType, "N", keysLength);
         string values = g.Node("Cast", [keys], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
         string cut = Settings.Truncation == SequenceSide.Post
@@ -144,6 +151,14 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
         g.Node("Reshape", [padded, g.Longs("out.shape", steps)], PaddedColumn);
         g.Output(PaddedColumn, DataType.Float, (int)steps);
         return g.ToBytes();
+    }
+
+    /// <summary>The key column a saved OneHotSequence made <paramref name="oneHotColumn"/> from, read from its pad graph among
+    /// <paramref name="graphs"/> (those of a saved model); null when no pad graph, or more than one, wrote that column.</summary>
+    internal static string? KeyColumnOf(IEnumerable<ModelProto> graphs, string oneHotColumn)
+    {
+        var pads = graphs.Where(m => m.Graph.Name == PadGraphName && m.Graph.Output.Any(o => o.Name == PaddedColumnOf(oneHotColumn))).Take(2).ToList();
+        return pads.Count == 1 ? pads[0].Graph.Input[0].Name : null;
     }
 
     private sealed class KeyValue
