@@ -193,13 +193,18 @@ public class PyTorchImportTests : IDisposable
         Assert.Equal(CellKind.Lstm, OnnxImport.Read(Edited("pytorch_lstm_binary", g => ReadStep(g, -1))).Cell);
         Assert.Contains("Gather node 'step' takes other steps of the step outputs than the last alone", Refusal("pytorch_lstm_binary", g => ReadStep(g, 0)));
         Assert.Contains("(every step's)", Refusal("pytorch_lstm_binary", g => ReadStep(g, null)));
-        // A crafted cycle (an Identity fed its own output) is refused, where following it back looped for ever.
-        Assert.Contains("computed from itself", Refusal("pytorch_lstm_binary", g =>
+        // A crafted cycle (an Identity fed its own output) is refused, where following it back looped for ever: read by the
+        // head, as the recurrent node's steps, or as its initial state (slot 5).
+        void Looped(global::Onnx.GraphProto g, string reader, int slot)
         {
-            var head = Node(g, "/head/Gemm");
-            g.Node.Insert(g.Node.IndexOf(head), new global::Onnx.NodeProto { OpType = "Identity", Name = "loop", Input = { "looped" }, Output = { "looped" } });
-            head.Input[0] = "looped";
-        }));
+            var node = Node(g, reader);
+            g.Node.Insert(g.Node.IndexOf(node), new global::Onnx.NodeProto { OpType = "Identity", Name = "loop", Input = { "looped" }, Output = { "looped" } });
+            while (node.Input.Count <= slot) node.Input.Add("");
+            node.Input[slot] = "looped";
+        }
+        Assert.Contains("computed from itself", Refusal("pytorch_lstm_binary", g => Looped(g, "/head/Gemm", 0)));
+        Assert.Contains("computed from itself", Refusal("pytorch_lstm_binary", g => Looped(g, "/rnn/LSTM", 0)));
+        Assert.Contains("computed from itself", Refusal("pytorch_lstm_binary", g => Looped(g, "/rnn/LSTM", 5)));
         // A MatMul head whose bias is computed rather than constant (it was dropped, silently). The binary head's weights
         // [1, H] hold the values of [H, 1] in the same order.
         Assert.Contains("the head's bias is not constant", Refusal("pytorch_lstm_binary", g =>
