@@ -147,6 +147,19 @@ public class DataParallelTests
         foreach (var sum in sums) Assert.Equal(expected, sum);
     }
 
+    /// <summary>A network whose weights, once for each of a process's shards, would not fit the one array a process sends
+    /// is refused before training, naming the shards (the length used to wrap around to a negative array size).</summary>
+    [Theory]
+    [InlineData(1, 4, 600_000_000)]
+    [InlineData(2, 8, 600_000_000)]
+    public void AnExchangePastTheLargestArrayIsRefused(int ranks, int shards, int length)
+    {
+        var refusals = ThreadRanks.Run(ranks, communicator => Assert.Throws<NotSupportedException>(() => new ShardedGradient<float>(communicator, shards, length)));
+        Assert.All(refusals, e => Assert.Contains("DataParallelOptions.Shards", e.Message));
+        // Half the shards per process fit.
+        ThreadRanks.Run(ranks, communicator => new ShardedGradient<float>(communicator, shards / 2, length));
+    }
+
     /// <summary>Rank 0 alone writes the checkpoint; a job cancelled on rank 1 alone within epoch 2 stops on both ranks after
     /// the same batch, and started again trains only the batches after the checkpoint, ending with the weights and losses of
     /// an uninterrupted job.</summary>

@@ -15,6 +15,8 @@ internal sealed class ShardedGradient<T>(IRankCommunicator communicator, int sha
     private readonly int _localShards = shards / communicator.Size;
     // Elements of the gradient that each rank sums (the last slice is padded with zeros).
     private readonly int _slice = Math.Max(1, (length + communicator.Size - 1) / communicator.Size);
+    // A rank sends its shards' values of every slice in one array, so the network's weights times the shards per rank must fit one.
+    private readonly int _exchanged = ExchangedLength(communicator.Size, shards, length);
     private T[]? _send, _receive, _sum, _gathered;
 
     /// <summary>Writes Σ_s scale_s · g_s into <paramref name="gradient"/>, s in shard order over every rank's shards;
@@ -24,8 +26,8 @@ internal sealed class ShardedGradient<T>(IRankCommunicator communicator, int sha
     {
         int ranks = communicator.Size;
         int block = _slice * _localShards;
-        var send = _send ??= new T[ranks * block];
-        var receive = _receive ??= new T[ranks * block];
+        var send = _send ??= new T[_exchanged];
+        var receive = _receive ??= new T[_exchanged];
         for (int rank = 0; rank < ranks; rank++)
         {
             int start = rank * _slice, count = Math.Clamp(length - start, 0, _slice);
@@ -50,6 +52,15 @@ internal sealed class ShardedGradient<T>(IRankCommunicator communicator, int sha
         var gathered = _gathered ??= new T[ranks * _slice];
         communicator.AllGather(sum, gathered);
         gathered.AsSpan(0, length).CopyTo(gradient);
+    }
+
+    /// <summary>The length of the arrays a rank sends and receives: every rank's slice, once for each of its shards.</summary>
+    private static int ExchangedLength(int ranks, int shards, int length)
+    {
+        long slice = Math.Max(1, ((long)length + ranks - 1) / ranks), exchanged = ranks * slice * (shards / ranks);
+        return exchanged <= Array.MaxLength ? (int)exchanged : throw new NotSupportedException(
+            $"Data-parallel training sends each process's gradients in one array: {length:N0} weights for each of its {shards / ranks} shards need " +
+            $"{exchanged:N0} values, more than .NET's largest array ({Array.MaxLength:N0}). Use fewer shards per process (DataParallelOptions.Shards), or a smaller network.");
     }
 
     /// <summary>sum += scale · values, a multiply then an add per element (never fused), so the vector lanes and the
