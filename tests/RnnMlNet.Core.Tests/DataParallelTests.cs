@@ -200,6 +200,37 @@ public class DataParallelTests
         }
     }
 
+    /// <summary>Every rank leaves Fit only once rank 0 has deleted the finished checkpoint: a rank that left first would start
+    /// its next Fit from the file (here the one of epoch 1, as rank 0 is slow to end epoch 2) while rank 0 starts afresh,
+    /// and the job would stop with weights that differ.</summary>
+    [Fact]
+    public void NoRankLeavesFitBeforeRankZeroDeletesTheFinishedCheckpoint()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-parallel-" + Guid.NewGuid().ToString("N"));
+        string path = Path.Combine(folder, "job.checkpoint");
+        var examples = Examples<float>(40, 1);
+        try
+        {
+            var weights = ThreadRanks.Run(2, communicator => Enumerable.Range(0, 2).Select(fit =>
+            {
+                var network = new RecurrentNetwork<float>(Shape(CellKind.Gru), seed: 1);
+                new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions
+                {
+                    Epochs = 2, CheckpointPath = path, DataParallel = new DataParallelOptions { Communicator = communicator },
+                    OnEpoch = e => { if (communicator.Rank == 0 && fit == 0 && e.Epoch == 2) Thread.Sleep(500); },
+                }).Fit(examples);
+                return network.Parameters.Values.ToArray();
+            }).ToArray());
+            foreach (var rank in weights) Assert.Equal(rank[0], rank[1]);
+            Assert.Equal(weights[0][1], weights[1][1]);
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>A bad example in rank 1's shard stops both ranks at the same step (rank 1 with its own error, rank 0 naming
     /// rank 1); an exception on one rank outside the exchanges (a callback) ends the job through Abort.</summary>
     [Fact]

@@ -41,6 +41,9 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
     /// <summary>A new Fit or Evaluate: nothing has stopped yet.</summary>
     public void Start() => StoppedTogether = false;
 
+    /// <summary>Returns once every rank has called it.</summary>
+    public void Barrier() => Options.Communicator.AllGather(new int[1], new int[Options.Communicator.Size]);
+
     /// <summary>Every rank meets the error under way alike (it depends on the options, the checkpoint every rank reads, or
     /// sums over every rank), so each throws it and none aborts the job.</summary>
     public void StopAlike() => StoppedTogether = true;
