@@ -27,6 +27,12 @@ public class AtomicFileTests
             Assert.True(error is IOException or UnauthorizedAccessException, error?.ToString() ?? "no exception");
             Assert.Equal("kept", File.ReadAllText(Path.Combine(blocked, "inside.txt")));
             Assert.Equal(["blocked.onnx", "model.onnx"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).Order());
+
+            // A file in a folder that does not exist: the error names the file asked for and its folder, not the temporary file.
+            string missing = Path.Combine(folder, "no-such-folder", "model.onnx");
+            var notFound = Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllBytes(missing, [1]));
+            Assert.Contains($"'{missing}'", notFound.Message);
+            Assert.DoesNotContain(".tmp", notFound.Message);
         }
         finally
         {

@@ -192,6 +192,33 @@ public class ModelLifecycleTests : IDisposable
         public string Score { get; set; } = "";
     }
 
+    /// <summary>What the README says of engines made and disposed per call: with ML.NET's defaults an engine disposes the model
+    /// it was given (OwnsTransformer), after which the model fails; with OwnsTransformer = false the model keeps scoring.</summary>
+    [Fact]
+    public void AnEngineThatDoesNotOwnTheModelLeavesItScoring()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.TokenRows(20, 6);
+        var data = SyntheticData.Load(ml, rows);
+        var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, Epochs = 1 });
+        float Score(ITransformer model, PredictionEngineOptions? options = null)
+        {
+            using var engine = options is null ? ml.Model.CreatePredictionEngine<TokenInput, BinaryPrediction>(model)
+                : ml.Model.CreatePredictionEngine<TokenInput, BinaryPrediction>(model, options);
+            return engine.Predict(new TokenInput { Tokens = rows[0].Tokens }).Score;
+        }
+
+        using var kept = trainer.Fit(data);
+        var notOwning = new PredictionEngineOptions { OwnsTransformer = false };
+        float first = Score(kept, notOwning);
+        Assert.Equal(first, Score(kept, notOwning));
+        Assert.Equal(first, kept.Transform(data).GetColumn<float>("Score").First());
+
+        using var owned = trainer.Fit(data);
+        Assert.Equal(first, Score(owned));
+        Assert.ThrowsAny<Exception>(() => Score(owned));
+    }
+
     [Fact]
     public void PoolPredictsConcurrentlyWithTheSameResultsAsOneEngine()
     {

@@ -326,6 +326,11 @@ public class OptionsTests : IDisposable
         options.ValidationFraction = null;
         options.EarlyStoppingPatience = 5;
         Assert.Equal((true, 5), (options.HoldOutFor(10).Split.HoldsOut, options.HoldOutFor(10).Patience));
+        // Patience with nothing held out is refused, saying how to stop early on validation data of one's own.
+        options.ValidationFraction = 0;
+        var refused = Assert.ThrowsAny<ArgumentException>(() => options.CheckedCopy<RecurrentTrainerOptions>());
+        Assert.Contains("EarlyStoppingPatience", refused.Message);
+        Assert.Contains("Fit(train, validation)", refused.Message);
     }
 
     /// <summary>The summary says which epoch was kept, and warns when the validation result was still improving at the end.</summary>

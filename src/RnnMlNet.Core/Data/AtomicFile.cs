@@ -6,9 +6,12 @@ internal static class AtomicFile
 {
     public static void WriteAllBytes(string path, byte[] bytes)
     {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        // Named here: the write below would name the temporary file instead.
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot write '{path}': its folder '{folder}' does not exist.");
         // A short name of its own in the same folder (so the rename stays on one file system), not the path plus a suffix,
         // which would pass the file system's name limit for a long but legal name.
-        string temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(folder, $".{Guid.NewGuid():N}.tmp");
         try
         {
             File.WriteAllBytes(temporary, bytes);

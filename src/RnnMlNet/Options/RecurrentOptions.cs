@@ -80,7 +80,8 @@ public abstract class RecurrentOptions
     /// epoch and process. Default null: automatic, for token sequences 10% with
     /// early stopping (patience 3, best weights kept) once there are 1,000 rows or more, nothing below that; nothing for
     /// float steps, which are often a time series where a random hold-out validates on days between training days
-    /// (0.1 for the generator).</summary>
+    /// (0.1 for the generator). The trainers' <c>Fit(train, validation)</c> holds nothing out, whatever this is: the
+    /// validation data given drives early stopping.</summary>
     public double? ValidationFraction { get; set; }
 
     /// <summary>Hold out the last <see cref="ValidationFraction"/> of the rows, in the data's order, instead of a seeded random
@@ -296,7 +297,8 @@ public abstract class RecurrentOptions
         OptionChecks.Require(EmbeddingSize >= MinimumEmbeddingSize, nameof(EmbeddingSize), EmbeddingSize, MinimumEmbeddingSize == 0 ? "0 (one-hot) or more" : "at least 1");
         OptionChecks.Require(ValidationFraction is null or (>= 0 and < 1), nameof(ValidationFraction), ValidationFraction, "null (automatic) or a fraction in [0, 1)");
         OptionChecks.Require(!HoldOutLastRows || ValidationFraction > 0, nameof(HoldOutLastRows), HoldOutLastRows, "false unless ValidationFraction is above 0");
-        OptionChecks.Require(EarlyStoppingPatience is null || ValidationFraction is not 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null when ValidationFraction is 0");
+        OptionChecks.Require(EarlyStoppingPatience is null || ValidationFraction is not 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience,
+            "null when ValidationFraction is 0 (to stop early on validation data of your own, leave ValidationFraction null and give the data to Fit(train, validation))");
         // A share held out by hand without patience validates but does not stop early, so nothing would average either.
         OptionChecks.Require(AveragedEpochs is null || AveragedEpochs == 1 || (AveragedEpochs > 1 && ValidationFraction is null or 0 ? ValidationFraction is null : EarlyStoppingPatience is not null),
             nameof(AveragedEpochs), AveragedEpochs, "null (automatic) or at least 1, and 1 or null when ValidationFraction is 0 (nothing ranks the epochs) or is set " +
