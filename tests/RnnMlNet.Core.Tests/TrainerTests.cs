@@ -476,8 +476,8 @@ public class TrainerTests
         try
         {
             void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null, int stepEvery = 2, double dropout = 0,
-                Pooling pooling = Pooling.Last, int examples = 0, EarlyStoppingMetric metric = EarlyStoppingMetric.ErrorRate, int averaged = 2, int window = 0) =>
-                new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Layers = 2, Dropout = dropout, Pooling = pooling, Threads = 1 }, seed: 1),
+                Pooling pooling = Pooling.Last, int examples = 0, EarlyStoppingMetric metric = EarlyStoppingMetric.ErrorRate, int averaged = 2, int window = 0, int hidden = 4) =>
+                new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = hidden, Layers = 2, Dropout = dropout, Pooling = pooling, Threads = 1 }, seed: 1),
                     new BinaryCrossEntropy<float>(), new TrainingOptions
                     {
                         Epochs = 3, LearningRate = rate, Schedule = LearningRateSchedule.Step(stepEvery, 0.5), CheckpointPath = path, CancellationToken = token, OnEpoch = onEpoch,
@@ -489,6 +489,10 @@ public class TrainerTests
             var other = Assert.Throws<InvalidDataException>(() => Train(0.02));
             Assert.Contains(path, other.Message);
             Assert.Contains("other options", other.Message);
+            // The message shows the first setting that differs.
+            Assert.Contains("the checkpoint's settings read '0.01' where this training's read '0.02'", other.Message);
+            Assert.Contains("read nothing where this training's read 'window 6'", Assert.Throws<InvalidDataException>(() => Train(0.01, window: 6)).Message);
+            Assert.Matches(@"settings read '[^']*\[\d+, 16\][^']*' where this training's read '[^']*\[\d+, 20\]", Assert.Throws<InvalidDataException>(() => Train(0.01, hidden: 5)).Message);
             // Settings that change the weights but not the parameters' shapes: the schedule's, the dropout rate.
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, stepEvery: 3)).Message);
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, dropout: 0.2)).Message);

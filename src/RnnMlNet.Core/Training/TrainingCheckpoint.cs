@@ -110,6 +110,27 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
         Data.AtomicFile.WriteAllBytes(path, payload.ToArray());
     }
 
+    /// <summary>Where the checkpoint's fingerprint first differs from this training's. Both list the weights' names and
+    /// shapes, then the options, separated by '|', so the first item that differs shows what changed (a shape, a rate).</summary>
+    private static string FirstDifference(string written, string current)
+    {
+        string[] before = written.Split('|'), now = current.Split('|');
+        int item = 0;
+        while (item < before.Length && item < now.Length && before[item] == now[item]) item++;
+        string a = item < before.Length ? before[item] : "", b = item < now.Length ? now[item] : "";
+        // Long items (the weights' list) are shown from a little before their first different character.
+        int common = 0;
+        while (common < a.Length && common < b.Length && a[common] == b[common]) common++;
+        string Excerpt(string text)
+        {
+            if (text.Length == 0) return "nothing";
+            int start = Math.Max(0, common - 20);
+            string shown = text[start..Math.Min(text.Length, start + 80)];
+            return $"'{(start > 0 ? "…" : "")}{shown}{(start + 80 < text.Length ? "…" : "")}'";
+        }
+        return $"the checkpoint's settings read {Excerpt(a)} where this training's read {Excerpt(b)}";
+    }
+
     /// <summary>The checkpoint at <paramref name="path"/>, or null when there is none; throws <see cref="InvalidDataException"/>
     /// naming the file when it is damaged or was written by training with other options or another network.</summary>
     public static TrainingCheckpoint<T>? Read(string path, string fingerprint)
@@ -122,9 +143,9 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
         {
             using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
             if (reader.ReadString() != Magic) throw new InvalidDataException($"'{path}' is not an RnnMlNet checkpoint.");
-            if (reader.ReadString() != fingerprint)
-                throw new InvalidDataException($"Checkpoint '{path}' was written by training with other options or another network; " +
-                    "delete it, or give this training a checkpoint path of its own.");
+            if (reader.ReadString() is var written && written != fingerprint)
+                throw new InvalidDataException($"Checkpoint '{path}' was written by training with other options or another network " +
+                    $"({FirstDifference(written, fingerprint)}); delete it, or give this training a checkpoint path of its own.");
             int epoch = reader.ReadInt32();
             T[] weights = ReadArray(reader)!;
             long steps = reader.ReadInt64();
