@@ -284,6 +284,8 @@ public class BadInputTests : IDisposable
         ml.Model.Save(ml.Transforms.CopyColumns("Copy", "Value").Fit(data), data.Schema, plainZip);
         Assert.Contains("no ONNX model", Assert.Throws<InvalidDataException>(() => RecurrentModelFile.ExportOnnx(plainZip, _temp.File("out.onnx"))).Message);
         Assert.False(File.Exists(_temp.File("out.onnx")));
+        // A model .zip given to the import is named as one, not as a damaged graph.
+        Assert.Contains("is a .zip (an ML.NET model), not an ONNX graph", Assert.Throws<InvalidDataException>(() => OnnxImport.Read(plainZip)).Message);
         // ML.NET's own loader rejects the corrupt zip too.
         Assert.ThrowsAny<Exception>(() => ml.Model.Load(zip, out _));
     }

@@ -86,7 +86,15 @@ public static class OnnxImport
 {
     /// <summary>Reads <paramref name="onnxPath"/>; throws <see cref="InvalidDataException"/> naming what is not understood,
     /// and for a damaged file, a graph with external data, or a graph RnnMlNet wrote that no longer matches its digest.</summary>
-    public static ImportedRecurrentModel Read(string onnxPath) => ReadGraph(ModelIntegrity.CheckGraph(onnxPath, ModelIntegrity.ReadFile(onnxPath)), onnxPath);
+    public static ImportedRecurrentModel Read(string onnxPath)
+    {
+        byte[] bytes = ModelIntegrity.ReadFile(onnxPath);
+        // A saved model's .zip would otherwise read as a damaged graph.
+        if (bytes.AsSpan().StartsWith("PK\u0003\u0004"u8))
+            throw new InvalidDataException($"'{onnxPath}' is a .zip (an ML.NET model), not an ONNX graph: OnnxImport reads graphs exported by other frameworks; " +
+                "load a saved model with RecurrentModelFile.Load.");
+        return ReadGraph(ModelIntegrity.CheckGraph(onnxPath, bytes), onnxPath);
+    }
 
     private static ImportedRecurrentModel ReadGraph(ModelProto model, string source)
     {
