@@ -19,6 +19,8 @@ public class BadInputTests : IDisposable
     {
         public float[] Steps { get; set; } = [];
         public bool Label { get; set; }
+        [KeyType(2)]
+        public uint Class { get; set; }
         public float Value { get; set; }
     }
 
@@ -103,10 +105,11 @@ public class BadInputTests : IDisposable
     public void ScoringRowsThatTrainingRefusesGivesNaN(RecurrentTask task)
     {
         var ml = _temp.Context();
-        var train = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1, 2], Label = true, Value = 1 }, new StepsRow { Steps = [-1, 0, 3, 1], Value = -1 } });
+        var train = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1, 2], Label = true, Class = 1, Value = 1 }, new StepsRow { Steps = [-1, 0, 3, 1], Class = 0, Value = -1 } });
         var keys = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true, Class = 1, Value = 1 }, new KeysRow { Tokens = [3], Class = 0 } });
-        var stepOptions = new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 2, Epochs = 1, HiddenSize = 3, LabelColumnName = task == RecurrentTask.Regression ? "Value" : "Label" };
-        var keyOptions = Options(label: task switch { RecurrentTask.MulticlassClassification => "Class", RecurrentTask.Regression => "Value", _ => "Label" });
+        string label = task switch { RecurrentTask.MulticlassClassification => "Class", RecurrentTask.Regression => "Value", _ => "Label" };
+        var stepOptions = new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 2, Epochs = 1, HiddenSize = 3, LabelColumnName = label };
+        var keyOptions = Options(label: label);
         IEstimator<ITransformer> Trainer(RecurrentTrainerOptions options) => task switch
         {
             RecurrentTask.BinaryClassification => ml.BinaryClassification.Trainers.Lstm(options),
@@ -119,17 +122,14 @@ public class BadInputTests : IDisposable
             return EstimatorWorkout.ScoreRows(((ITransformer)model).Transform(score));
         }
 
-        if (task != RecurrentTask.MulticlassClassification)
+        var steps = ml.Data.LoadFromEnumerable(new[]
         {
-            var steps = ml.Data.LoadFromEnumerable(new[]
-            {
-                new StepsRow { Steps = [1, 2] }, new StepsRow { Steps = [1, float.NaN] }, new StepsRow { Steps = [float.PositiveInfinity, 0, 1, 1] },
-                new StepsRow { Steps = [0, float.NegativeInfinity] }, new StepsRow { Steps = [] }, new StepsRow { Steps = [1, 2, 3] },
-            });
-            var scores = Scores(Trainer(stepOptions), train, steps);
-            Assert.All(scores[0], v => Assert.True(float.IsFinite(v)));
-            for (int row = 1; row < scores.Length; row++) Assert.All(scores[row], v => Assert.True(float.IsNaN(v), $"Row {row} scored {v}."));
-        }
+            new StepsRow { Steps = [1, 2] }, new StepsRow { Steps = [1, float.NaN] }, new StepsRow { Steps = [float.PositiveInfinity, 0, 1, 1] },
+            new StepsRow { Steps = [0, float.NegativeInfinity] }, new StepsRow { Steps = [] }, new StepsRow { Steps = [1, 2, 3] },
+        });
+        var scores = Scores(Trainer(stepOptions), train, steps);
+        Assert.All(scores[0], v => Assert.True(float.IsFinite(v)));
+        for (int row = 1; row < scores.Length; row++) Assert.All(scores[row], v => Assert.True(float.IsNaN(v), $"Row {row} scored {v}."));
         var keyScores = Scores(Trainer(keyOptions), keys, ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [2] }, new KeysRow { Tokens = [] } }));
         Assert.All(keyScores[0], v => Assert.True(float.IsFinite(v)));
         Assert.All(keyScores[1], v => Assert.True(float.IsNaN(v), $"The empty sequence scored {v}."));

@@ -163,6 +163,29 @@ public class PyTorchImportTests : IDisposable
             g.Node.Insert(g.Node.IndexOf(head), new global::Onnx.NodeProto { OpType = "Relu", Name = "relu", Input = { head.Input[0] }, Output = { "relu_out" } });
             head.Input[0] = "relu_out";
         }));
+        // A pooling head (the mean of every step's outputs), and a layer norm before the head.
+        Assert.Contains("through ReduceMean node 'pool'", Refusal("pytorch_lstm_binary", g =>
+        {
+            var head = Node(g, "/head/Gemm");
+            g.Node.Insert(g.Node.IndexOf(head), new global::Onnx.NodeProto { OpType = "ReduceMean", Name = "pool", Input = { Node(g, "/rnn/LSTM").Output[0] }, Output = { "pooled" } });
+            head.Input[0] = "pooled";
+        }));
+        Assert.Contains("through LayerNormalization node 'norm'", Refusal("pytorch_lstm_binary", g =>
+        {
+            var head = Node(g, "/head/Gemm");
+            g.Node.Insert(g.Node.IndexOf(head), new global::Onnx.NodeProto { OpType = "LayerNormalization", Name = "norm", Input = { head.Input[0], "norm.scale" }, Output = { "normed" } });
+            head.Input[0] = "normed";
+        }));
+        // Layers of different widths: a second layer of 5 units over a first of 4.
+        Assert.Contains("layer 2 has 1 direction(s) of 5 units, layer 1 1 of 4", Refusal("pytorch_lstm_binary", g =>
+        {
+            StackASecondLayer(g, initialState: 0f);
+            var recurrent = g.Initializer.Single(t => t.Name == "layer2.R");
+            recurrent.Dims.Clear();
+            recurrent.Dims.Add([1, 20, 5]);
+            recurrent.FloatData.Clear();
+            recurrent.FloatData.Add(new float[100]);
+        }));
         // The two directions concatenated backward first.
         Assert.Contains("layer 1's final backward state, then layer 1's final forward state", Refusal("pytorch_gru_bidirectional_multiclass", g =>
         {
