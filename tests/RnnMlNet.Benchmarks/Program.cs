@@ -6,7 +6,8 @@ using RnnMlNet.Benchmarks;
 // `ours W2 [seconds]`: only our engine training one workload, e.g. under `perf record` (DOTNET_PerfMapEnabled=1).
 // `inference`: only the inference rows (W1e and W2 scored natively, through a PredictionEngine and by ONNX Runtime directly).
 // `memory`: only the memory row (peak working set while W2 trains on streamed rows, after 1,000 rows and after 4,000 more).
-// `quality [--only names,spam,births] [--skip-tuned]`: each task's recurrent model with default and tuned options beside ML.NET's classic baseline.
+// `quality [--only names,spam,births,truecasing,syllables,passages] [--skip-tuned] [--seeds 1,2,3] [--spam-splits 1,7]`: each
+// task's recurrent model with default and tuned options beside ML.NET's classic baseline.
 // `scaling [--only W1e,W2] [--epochs 3]`: data-parallel training, 1 process × 1 and × 2 threads against 2 processes × 1
 // thread (mpirun.mpich), time per epoch and in exchanges; then the speed-up modelled for 2–64 machines.
 // `phases W2`: time per phase of a training step. `sgemm N threads`: our SGEMM on N×N matrices, GFLOP/s. Anything else goes to BenchmarkDotNet's switcher.
