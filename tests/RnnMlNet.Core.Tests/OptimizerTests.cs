@@ -105,6 +105,34 @@ public class OptimizerTests
         Assert.All(again.Skip(again.Count - again.Count / againEpochs), r => Assert.Equal(0.05, r, 12));
     }
 
+    /// <summary>Two trainings on one reduce-on-plateau schedule, the second run whole within the first's epoch 2 (as an
+    /// ensemble's networks trained side by side interleave), each follow their own validation loss: the first's rates are
+    /// those it has alone. (Sharing the schedule's state, the second's losses halved the first's rate.)</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TrainingsSharingAReduceOnPlateauScheduleEachFollowTheirOwnLoss(bool afterWarmUp)
+    {
+        var plateau = LearningRateSchedule.ReduceOnPlateau(factor: 0.5, patience: 1);
+        var schedule = afterWarmUp ? LearningRateSchedule.WarmUp(1, plateau) : plateau;
+        var examples = MemoryTaskTests.FirstBitExamples(64, 6, new Random(2));
+        var validation = examples.Take(16).ToArray();
+        List<double> Train(int seed, int epochs, Action<EpochReport>? onEpoch = null)
+        {
+            var rates = new List<double>();
+            var options = new TrainingOptions { Epochs = epochs, LearningRate = 0.05, Schedule = schedule, Seed = seed, OnBatch = b => rates.Add(b.LearningRate), OnEpoch = onEpoch };
+            new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 4, Threads = 1 }, seed: seed), new BinaryCrossEntropy<float>(), options)
+                .Fit(examples, validation);
+            return rates;
+        }
+
+        var alone = Train(seed: 1, epochs: 6);
+        List<double>? nested = null;
+        var interleaved = Train(seed: 1, epochs: 6, report => { if (report.Epoch == 2) nested = Train(seed: 3, epochs: 12); });
+        Assert.Contains(nested!, rate => rate < 0.05);
+        Assert.Equal(alone, interleaved);
+    }
+
     [Fact]
     public void ClippingByGlobalNormRescalesToTheLimitAndLeavesSmallGradientsAlone()
     {

@@ -36,7 +36,7 @@ public abstract class LearningRateSchedule
     /// <summary>
     /// Multiplies the rate by <paramref name="factor"/> whenever the validation loss has not improved for
     /// <paramref name="patience"/> epochs (the epochs without validation leave the rate alone). Needs validation
-    /// examples to act; a trainer starts it afresh at each Fit.
+    /// examples to act. Each Fit, and each network of an ensemble, follows its own validation loss from a fresh start.
     /// </summary>
     public static LearningRateSchedule ReduceOnPlateau(double factor = 0.5, int patience = 1)
     {
@@ -45,10 +45,9 @@ public abstract class LearningRateSchedule
         return new PlateauSchedule(factor, patience);
     }
 
-    /// <summary>Called by the trainer when a Fit starts, so a schedule that learns from validation starts afresh.</summary>
-    internal virtual void Start()
-    {
-    }
+    /// <summary>The schedule one Fit follows: this one, or for a schedule that learns from validation a fresh copy, so that
+    /// no two trainings (each Fit, an ensemble's networks trained side by side) share what it learned.</summary>
+    internal virtual LearningRateSchedule Fresh() => this;
 
     /// <summary>Called by the trainer after each epoch with its validation loss (null without validation examples).</summary>
     internal virtual void EndEpoch(double? validationLoss)
@@ -81,8 +80,8 @@ public abstract class LearningRateSchedule
 
         public override string ToString() => FormattableString.Invariant($"WarmUp({warmupEpochs:R}, {after})");
 
-        // The schedule after the warm-up hears of every Fit and epoch, so reduce-on-plateau after a warm-up acts.
-        internal override void Start() => after.Start();
+        // The schedule after the warm-up hears of every epoch, so reduce-on-plateau after a warm-up acts.
+        internal override LearningRateSchedule Fresh() => new WarmUpSchedule(warmupEpochs, after.Fresh());
 
         internal override void EndEpoch(double? validationLoss) => after.EndEpoch(validationLoss);
     }
@@ -96,7 +95,7 @@ public abstract class LearningRateSchedule
 
         public override string ToString() => FormattableString.Invariant($"ReduceOnPlateau({factor:R}, {patience})");
 
-        internal override void Start() => (_scale, _best, _epochsWithoutImprovement) = (1, double.PositiveInfinity, 0);
+        internal override LearningRateSchedule Fresh() => new PlateauSchedule(factor, patience);
 
         internal override void EndEpoch(double? validationLoss)
         {

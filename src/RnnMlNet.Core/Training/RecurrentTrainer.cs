@@ -81,7 +81,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
         var plan = new StepPlan<T>(training, _options, _dataParallel?.Options);
         int? batchesPerEpoch = plan.BatchesPerEpoch;
-        _options.Schedule.Start();
+        var schedule = _options.Schedule.Fresh();
         var epochs = new List<EpochReport>();
         var best = new BestEpochs<T>(_options.AveragedEpochs, _options.EarlyStoppingMetric);
         int keptEpoch = 0;
@@ -101,7 +101,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             _optimizer.Import(checkpoint.OptimizerSteps, checkpoint.OptimizerState);
             epochs.AddRange(checkpoint.History);
             // Schedules rebuild their state (reduce-on-plateau's) from the validation losses they were told.
-            foreach (var done in checkpoint.History) _options.Schedule.EndEpoch(done.ValidationLoss);
+            foreach (var done in checkpoint.History) schedule.EndEpoch(done.ValidationLoss);
             (keptEpoch, batchesPerEpoch) = (checkpoint.Epoch, checkpoint.BatchesPerEpoch);
             best.Restore(checkpoint.Best, epochs);
             // The shuffling stream is drawn again over the data for the epochs done (and, in the loop below, for the batches
@@ -138,7 +138,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 int dropoutSeed = unchecked(_options.Seed * 7919 + 104729 + epoch * 1_000_003 + tally.Batches * 7_919_993);
                 // Schedules see fractional epochs once the number of batches per epoch is known.
                 double progress = epoch - 1 + (batchesPerEpoch is int known ? Math.Min(1, (double)tally.Batches / known) : 0);
-                double rate = _options.Schedule.Rate(_options.LearningRate, progress, totalEpochs);
+                double rate = schedule.Rate(_options.LearningRate, progress, totalEpochs);
                 var (loss, norm, weight, rows) = Step(() => _dataParallel is null
                     ? WithRows(_objective.ComputeGradients(batches[0], new Random(dropoutSeed)), batches[0].Length)
                     : _dataParallel.ComputeGradients(batches, readFailure, _options.CancellationToken.IsCancellationRequested, dropoutSeed), rate, epoch, tally.Batches + 1);
@@ -180,7 +180,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 GradientFlow = flow?.Mean(),
             };
             epochs.Add(report);
-            _options.Schedule.EndEpoch(validationLoss);
+            schedule.EndEpoch(validationLoss);
             _options.OnEpoch?.Invoke(report);
 
             if (_options.EarlyStoppingPatience is int patience && validated is { } v)
