@@ -218,6 +218,41 @@ public class SamplingKeyTests : IDisposable
         Assert.Contains("SamplingKeyColumnName 'Document'", Assert.Throws<ArgumentOutOfRangeException>(() => tagger.Fit(sentences)).Message);
     }
 
+    /// <summary>An ensemble's networks hold out groups by their own seeds (Seed + k): a member whose draw takes no group is
+    /// refused before any network trains, naming the member; with EnsembleSize 1 the user's seed trains.</summary>
+    [Fact]
+    public void AnEnsembleMemberWhoseHoldOutTakesNoGroupIsNamedBeforeAnyTraining()
+    {
+        var ml = _temp.Context();
+        // Few groups, so that some seeds' tenth takes none of them.
+        var data = ml.Data.LoadFromEnumerable(Passages().Select(p => { p.Document = $"address {p.Tokens[0] % 6}"; return p; }));
+        var column = data.Schema[nameof(PassageRow.Document)];
+        bool Draws(int seed)
+        {
+            try
+            {
+                SamplingKey.CheckSplit(data, column, new ValidationSplit(0.1, seed), seed);
+                return true;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                return false;
+            }
+        }
+        int good = Enumerable.Range(0, 1_000).First(seed => Draws(seed) && !Draws(seed + 1));
+        var batches = new List<BatchReport>();
+        var options = Options(nameof(PassageRow.Document));
+        (options.Seed, options.EnsembleSize, options.ValidationFraction, options.BatchProgress) = (good, 2, 0.1, new ImmediateProgress<BatchReport>(batches.Add));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Gru(options).Fit(data));
+        Assert.Contains($"seeded with {good + 1} (network 2 of the ensemble's 2, whose seed is Seed + 1) took none", error.Message);
+        Assert.Contains("set EnsembleSize = 1", error.Message);
+        Assert.Empty(batches);
+        options.EnsembleSize = 1;
+        options.Epochs = 1;
+        using var model = ml.BinaryClassification.Trainers.Gru(options).Fit(data);
+        Assert.NotEmpty(batches);
+    }
+
     /// <summary>A checkpoint remembers which column grouped its hold-out: a resume that groups by another column (and so
     /// validates other rows) is refused by name, and one with the same column resumes.</summary>
     [Fact]

@@ -125,8 +125,9 @@ public abstract class RecurrentOptions
     public int Threads { get; set; } = Core.Defaults.Threads;
 
     /// <summary>Receives a report after every epoch, on the training thread (an ensemble's networks, trained side by side,
-    /// report from their own threads, one report at a time). <see cref="Progress{T}"/> posts each report on
-    /// to the thread pool, so console output can arrive late; <see cref="ImmediateProgress{T}"/> prints at once.</summary>
+    /// report from their own threads, one <c>Report</c> call at a time). <see cref="Progress{T}"/> posts each report on
+    /// to the thread pool, so console output can arrive late and, in an ensemble, two reports' handlers can run at once;
+    /// <see cref="ImmediateProgress{T}"/> runs its handler within <c>Report</c>, at once and one at a time.</summary>
     public IProgress<EpochReport>? Progress { get; set; }
 
     /// <summary>Receives a report after every gradient step, on the training thread (an ensemble's: as for <see cref="Progress"/>): loss, sequences per second and the time

@@ -123,9 +123,16 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         bool shapeAutomatic = tokens && !task.PerStep && _options.InitialWeights is null && (_options.Pooling is null || AutomaticWidth);
         var tokenCount = ensembleAutomatic || shapeAutomatic ? CountTokens(trainData, sequenceInput, task) : null;
         int members = _options.EnsembleSize ?? (ensembleAutomatic ? tokenCount!.EnsembleSize : 1);
+        // Each member holds out groups by its own seed: all are checked before any trains, so a member's empty draw does not
+        // surface after the others have trained.
+        if (samplingKey is { } sampling && _options.Epochs != 0)
+            for (int k = 0; k < members; k++)
+                SamplingKey.CheckSplit(trainData, sampling, HoldOutOf(_options.WithSeed(_options.Seed + k), external: false, tokens, rows).Split, _options.Seed + k,
+                    members == 1 ? null : $"network {k + 1} of the ensemble's {members}, whose seed is Seed + {k}");
         var networks = new RecurrentNetwork<float>[members];
         var histories = new TrainingHistory?[members];
-        // One lock for every member's reports, so that a progress handler is never called by two members at once.
+        // One lock for every member's reports, so that Report is never called by two members at once (Progress<T> then runs its
+        // handler on the thread pool, where two can overlap: the options' doc says so).
         var reporting = new object();
         SideBySideMembers.Train(members, _options.Threads, _options.CancellationToken, (k, threads, cancellation) =>
         {
@@ -157,7 +164,6 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     {
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         var holdOut = HoldOutOf(options, external: validationData is not null, tokens, rows);
-        if (samplingKey is { } key) SamplingKey.CheckSplit(trainData, key, holdOut.Split, options.Seed);
         DataViewSequenceSource Part(IDataView data, bool validation, long dataRows = 0, string? dataName = null) =>
             new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey, dataRows, dataName);
         var training = options.ToTrainingOptions(holdOut, tokens,

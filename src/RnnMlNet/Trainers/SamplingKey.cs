@@ -56,7 +56,7 @@ internal static class SamplingKey
     /// the hash can take none or all of them, and early stopping would then rank nothing or train on nothing. Reads only
     /// the key column, and stops as soon as both sides have a group.
     /// </summary>
-    public static void CheckSplit(IDataView data, DataViewSchema.Column column, ValidationSplit split, int seed)
+    public static void CheckSplit(IDataView data, DataViewSchema.Column column, ValidationSplit split, int seed, string? member = null)
     {
         var groups = new HashSet<long>();
         bool held = false, kept = false;
@@ -71,8 +71,8 @@ internal static class SamplingKey
         }
         if (held && kept) return;
         throw new ArgumentOutOfRangeException(nameof(data), $"SamplingKeyColumnName '{column.Name}': holding out {split.Fraction:P0} of its " +
-            $"{groups.Count:N0} group(s) by a hash seeded with {seed} took {(held ? "all" : "none")} of them. Raise ValidationFraction, change Seed, " +
-            "or give Fit(train, validation) validation data.");
+            $"{groups.Count:N0} group(s) by a hash seeded with {seed}{(member is null ? "" : $" ({member})")} took {(held ? "all" : "none")} of them. " +
+            $"Raise ValidationFraction, change Seed,{(member is null ? "" : " set EnsembleSize = 1,")} or give Fit(train, validation) validation data.");
     }
 
     private static Func<long> Read<TValue>(DataViewRow row, DataViewSchema.Column column, Func<TValue, long> group)
