@@ -270,6 +270,21 @@ public class BadInputTests : IDisposable
                 ml.MulticlassClassification.Trainers.Lstm(new RecurrentTrainerOptions { PooledStateColumnName = output })).Message);
     }
 
+    /// <summary>A network whose weights would not fit one array is refused naming the weight and the settings that size it,
+    /// before any of it is allocated (it was a bare OverflowException).</summary>
+    [Fact]
+    public void ANetworkTooLargeForOneArrayIsRefusedNamingItsSize()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3] } });
+        var options = Options();
+        options.HiddenSize = 30_000;
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(data));
+        Assert.Contains("The network is too large", error.Message);
+        Assert.Contains("[30000, 120000]", error.Message);
+        Assert.Contains("HiddenSize", error.Message);
+    }
+
     [Fact]
     public void CorruptFilesAreRejectedClearly()
     {

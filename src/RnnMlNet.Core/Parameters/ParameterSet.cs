@@ -35,6 +35,11 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         if (shape.Any(d => d < 1))
             throw new ArgumentException($"Parameter '{name}' has a non-positive dimension: [{string.Join(", ", shape)}].");
+        // Every weight lives in one array: a network past its largest length is refused here, before any of it is allocated.
+        long total = _length + shape.Aggregate(1L, (product, dimension) => product * dimension);
+        if (total > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(shape), $"The network is too large: its weight '{name}' [{string.Join(", ", shape)}] brings it to " +
+                $"{total:N0} values, more than one array holds ({Array.MaxLength:N0}). Lower HiddenSize, EmbeddingSize, Layers, the vocabulary or FeaturesPerStep.");
         var parameter = new Parameter(name, _length, shape);
         _entries.Add(parameter);
         _length = checked(_length + parameter.Length);
