@@ -49,6 +49,9 @@ public class BadInputTests : IDisposable
         Assert.Contains("'Label'", mistypedFeatures.Message);
         var notKey = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Gru(Options(label: "Label")).Fit(data));
         Assert.Contains("key label", notKey.Message);
+        // A label of one class says so (ML.NET writes its key type as "0-0").
+        var oneClass = ml.Transforms.Conversion.MapValueToKey("OneClass", "Label").Fit(ml.Data.LoadFromEnumerable(new[] { new KeysRow { Label = true } })).Transform(data);
+        Assert.Contains("(1 class)", Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Gru(Options(label: "OneClass")).Fit(oneClass)).Message);
         // The same checks run on schema shapes, before any data is read.
         var shape = EstimatorWorkout.ShapeOf<KeysRow>();
         Assert.Contains("'Words'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(Options(features: "Words")).GetOutputSchema(shape)).Message);

@@ -27,7 +27,7 @@ internal sealed class MulticlassTask : TaskAdapter
 
     /// <summary>One logit per class of the label's key type.</summary>
     private MulticlassTask(DataViewSchema.Column label, RecurrentTrainerOptions options)
-        : this(label, KeyCount.Of(label, "a key label with 2 to 1,000,000 classes (use MapValueToKey)"), options)
+        : this(label, KeyCount.Of(label, "class", "a key label with 2 to 1,000,000 classes (use MapValueToKey)"), options)
     {
     }
 

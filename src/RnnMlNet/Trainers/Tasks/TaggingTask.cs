@@ -20,7 +20,7 @@ internal sealed class TaggingTask : TaskAdapter
             definition[nameof(OutputColumns.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single);
             WithKeyValues(definition[nameof(OutputColumns.PredictedLabel)], new VectorDataViewType(new KeyDataViewType(typeof(uint), 2)), label);
         }),
-        (label, options) => new TaggingTask(label, KeyCount.Of(label, "a vector of key labels with 2 to 1,000,000 tags, one per step (use MapValueToKey)"), options));
+        (label, options) => new TaggingTask(label, KeyCount.Of(label, "tag", "a vector of key labels with 2 to 1,000,000 tags, one per step (use MapValueToKey)"), options));
 
     private readonly LabelKeyValues _tags;
     private readonly int _maximumLength;

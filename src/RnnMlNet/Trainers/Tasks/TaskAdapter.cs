@@ -121,11 +121,13 @@ internal abstract class TaskAdapter
     /// <summary>Classes of a key label (or of each step's key, for a key vector).</summary>
     protected static class KeyCount
     {
-        public static int Of(DataViewSchema.Column label, string expected)
+        public static int Of(DataViewSchema.Column label, string unit, string expected)
         {
             var item = label.Type is VectorDataViewType vector ? vector.ItemType : label.Type;
+            // A key type's count is its number of classes (or tags); ML.NET writes one as "0-0".
+            string classes = item is KeyDataViewType { Count: > 0 } counted ? $" ({counted.Count:N0} {unit}{(counted.Count == 1 ? "" : unit.EndsWith('s') ? "es" : "s")})" : "";
             return item is KeyDataViewType { Count: >= 2 and <= 1_000_000 } key ? (int)key.Count
-                : throw new ArgumentOutOfRangeException(nameof(label), $"Column '{label.Name}' is {label.Type}; expected {expected}.");
+                : throw new ArgumentOutOfRangeException(nameof(label), $"Column '{label.Name}' is {label.Type}{classes}; expected {expected}.");
         }
     }
 
