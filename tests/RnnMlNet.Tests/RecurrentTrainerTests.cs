@@ -356,6 +356,10 @@ public class RecurrentTrainerTests : IDisposable
         string path = _temp.File("pooled.zip");
         ml.Model.Save(model, data.Schema, path);
         using var loaded = (TransformerChain<ITransformer>)_temp.Context().LoadModel(path, out _);
+        // A plain vector of the state's width, as promised (it was a [1, H] column), before and after save → load.
+        var width = new VectorDataViewType(NumberDataViewType.Single, (bidirectional ? 2 : 1) * options.HiddenSize!.Value);
+        Assert.Equal(width, model.Transform(data).Schema["Embedding"].Type);
+        Assert.Equal(width, loaded.Transform(data).Schema["Embedding"].Type);
         var states = loaded.Transform(data).GetColumn<VBuffer<float>>("Embedding").Select(v => v.DenseValues().ToArray()).ToArray();
         var native = trainer.LastNetwork!.PooledStates(rows.Select(r => Sequence<float>.FromTokens(r.Tokens.Select(k => (int)k).ToArray())).ToArray());
         for (int i = 0; i < rows.Length; i++)

@@ -350,8 +350,10 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         const string pooled = "RnnMlNet.PooledState";
         if (pooledStateColumn is not null)
         {
-            RecurrentGraph.NaNWhereRefused(graph, refused, features, pooled);
-            graph.Output(pooled, global::Onnx.TensorProto.Types.DataType.Float, "N", network.Head.InputSize);
+            // One row per call: a vector of the state's width, as GetOutputSchema promises (an [N, H] output would be a
+            // Vector<Single, 1, H> column).
+            graph.Node("Squeeze", [RecurrentGraph.NaNWhereRefused(graph, refused, features), graph.Longs("pooled.row_axis", 0)], pooled);
+            graph.Output(pooled, global::Onnx.TensorProto.Types.DataType.Float, network.Head.InputSize);
             outputs = [.. outputs, pooled];
         }
         graph.Metadata(RecurrentModelSummary.MetadataKey, summary.ToJson());
