@@ -133,6 +133,12 @@ public class PyTorchImportTests : IDisposable
         var tokens = ml.Data.LoadFromEnumerable(new[] { new TokenRow { Tokens = [1, 2] } });
         var cell = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Gru(imported.ToTrainerOptions("Label", "Tokens")).Fit(tokens));
         Assert.Contains("The weights are LSTM weights (4 gates per unit) and the network is GRU (3)", cell.Message);
+        // Another hidden size: the option is named beside the weight that differs.
+        var options = imported.ToTrainerOptions("Label", "Tokens");
+        options.HiddenSize += 1;
+        var size = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(tokens));
+        Assert.Contains($"InitialWeights do not fit the network these options and the data make (HiddenSize {options.HiddenSize},", size.Message);
+        Assert.Contains("expected [", size.Message);
     }
 
     /// <summary>A fixture's graph changed by <paramref name="edit"/>, as a new file.</summary>

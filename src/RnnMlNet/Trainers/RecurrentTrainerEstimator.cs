@@ -147,7 +147,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task, tokenCount), options.Seed);
             // The network reads its thread count at each step, so threads handed over mid-training take effect at once.
             threads.Follow(count => network.Options.Threads = count);
-            if (_options.InitialWeights is { } initial) network.Import(initial);
+            if (_options.InitialWeights is { } initial) ImportInitialWeights(network, initial);
             networks[k] = network;
             histories[k] = _options.Epochs != 0 ? Train(network, options, trainData, validationData, samplingKey, sequenceInput, task, rows) : null;
         });
@@ -155,6 +155,26 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         LastHistory = histories[0];
         LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed, SummaryWindow(tokens, task.PerStep, tokenCount));
         return BuildModel(_context, networks, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
+    }
+
+    /// <summary>Starts <paramref name="network"/> from the given weights; weights of another shape are refused naming the
+    /// option and the sizes the options and the data gave the network, beside the weight that differs.</summary>
+    private static void ImportInitialWeights(RecurrentNetwork<float> network, IReadOnlyList<NamedTensor<float>> initial)
+    {
+        try
+        {
+            network.Import(initial);
+        }
+        catch (ArgumentException e)
+        {
+            var o = network.Options;
+            throw new ArgumentException(FormattableString.Invariant($"InitialWeights do not fit the network these options and the data make (HiddenSize {o.HiddenSize}, ") +
+                FormattableString.Invariant($"EmbeddingSize {o.EmbeddingSize}, Layers {o.Layers}, {(o.Bidirectional ? "both directions" : "one direction")}, ") +
+                (o.Input == InputKind.Features ? FormattableString.Invariant($"{o.FeaturesPerStep} features per step") : FormattableString.Invariant($"{o.VocabularySize:N0} token ids")) +
+                FormattableString.Invariant($", {o.Outputs} output(s)): {e.Message.Replace($" (Parameter '{e.ParamName}')", "")} ") +
+                "Set the options as the weights were trained (ToTrainerOptions of an import does).",
+                nameof(RecurrentTrainerOptions.InitialWeights), e);
+        }
     }
 
     /// <summary>Trains one network (an ensemble's member) with its options' seed; rows stream from the data view each epoch,
