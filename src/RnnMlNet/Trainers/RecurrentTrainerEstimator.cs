@@ -168,11 +168,10 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         catch (ArgumentException e)
         {
             var o = network.Options;
-            throw new ArgumentException(FormattableString.Invariant($"InitialWeights do not fit the network these options and the data make (HiddenSize {o.HiddenSize}, ") +
-                FormattableString.Invariant($"EmbeddingSize {o.EmbeddingSize}, Layers {o.Layers}, {(o.Bidirectional ? "both directions" : "one direction")}, ") +
-                (o.Input == InputKind.Features ? FormattableString.Invariant($"{o.FeaturesPerStep} features per step") : FormattableString.Invariant($"{o.VocabularySize:N0} token ids")) +
-                FormattableString.Invariant($", {o.Outputs} output(s)): {e.Message.Replace($" (Parameter '{e.ParamName}')", "")} ") +
-                "Set the options as the weights were trained (ToTrainerOptions of an import does).",
+            string input = o.Input == InputKind.Features ? $"{o.FeaturesPerStep} features per step" : $"{o.VocabularySize} token ids";
+            string sizes = $"HiddenSize {o.HiddenSize}, EmbeddingSize {o.EmbeddingSize}, Layers {o.Layers}, {(o.Bidirectional ? "both directions" : "one direction")}, {input}, {o.Outputs} output(s)";
+            throw new ArgumentException($"InitialWeights do not fit the network these options and the data make ({sizes}): " +
+                $"{e.Message.Replace($" (Parameter '{e.ParamName}')", "")} Set the options as the weights were trained (ToTrainerOptions of an import does).",
                 nameof(RecurrentTrainerOptions.InitialWeights), e);
         }
     }
