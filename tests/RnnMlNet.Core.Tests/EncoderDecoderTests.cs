@@ -144,6 +144,39 @@ public class EncoderDecoderTests
         Assert.True(exact > 0.9, $"Exact-match accuracy {exact:P1}.");
     }
 
+    /// <summary>
+    /// A beam wide enough to keep every output of up to three tokens answers with the output whose summed log-probability
+    /// divided by its length (tokens and end) to the power of the length penalty is highest: checked against every ended
+    /// output of one or two tokens, each scored by the teacher-forced loss, which decodes nothing. Without the penalty the
+    /// empty output wins there, as every token lowers the sum. (Networks of random weights, seeded, chosen so that each
+    /// penalty's answer is one of those outputs.)
+    /// </summary>
+    [Theory]
+    [InlineData(7, 1.0)]
+    [InlineData(1, 2.0)]
+    public void AWideBeamAnswersWithTheOutputOfBestRankForTheLengthPenalty(int seed, double lengthPenalty)
+    {
+        var model = new EncoderDecoder<double>(new EncoderDecoderOptions { SourceVocabularySize = 4, TargetVocabularySize = 5, EmbeddingSize = 3, HiddenSize = 4, Threads = 1 }, seed);
+        var random = new Random(seed);
+        var values = model.Parameters.Values;
+        for (int i = 0; i < values.Length; i++) values[i] += random.NextDouble() * 2 - 1;
+        var source = Sequence<double>.FromTokens(1, 2, 3);
+        // Every token but the end; 125 beams keep every output of up to three tokens (85 of them at the third step).
+        int[] tokens = [0, 1, 3, 4];
+        var ended = tokens.Select(t => new[] { t }).Concat(tokens.SelectMany(first => tokens.Select(second => new[] { first, second }))).ToList();
+        double Rank(int[] output)
+        {
+            var (loss, weight) = model.Evaluate([new LabeledSequence<double>(source, output.Select(t => (double)t).ToArray())]);
+            return -loss * weight / Math.Pow(output.Length + 1, lengthPenalty);
+        }
+
+        Assert.Empty(model.DecodeBeam(source, beamWidth: 125, maximumLength: 3));
+        var answer = model.DecodeBeam(source, beamWidth: 125, maximumLength: 3, lengthPenalty);
+        Assert.Contains(ended, output => output.SequenceEqual(answer));
+        Assert.All(ended, output => Assert.True(Rank(output) <= Rank(answer) + 1e-12,
+            $"[{string.Join(' ', output)}] ranks {Rank(output)}, above the answer [{string.Join(' ', answer)}] at {Rank(answer)}."));
+    }
+
     [Fact]
     public void AnEmptyTargetIsRejected()
     {

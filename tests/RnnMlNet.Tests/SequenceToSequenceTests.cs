@@ -90,22 +90,27 @@ public class SequenceToSequenceTests : IDisposable
     }
 
     /// <summary>The saved graph, reloaded in a fresh context, decodes what the engine decodes: the same tokens and, with
-    /// attention, the same attention weights (to 1e-5), greedy and with a beam.</summary>
+    /// attention, the same attention weights (to 1e-5), greedy and with a beam, whose answer with a length penalty differs
+    /// from its answer without for some sources.</summary>
     [Theory]
-    [InlineData(Attention.None, 1, 2)]
-    [InlineData(Attention.None, 3, 1)]
-    [InlineData(Attention.Dot, 1, 1)]
-    [InlineData(Attention.Dot, 3, 2)]
-    [InlineData(Attention.General, 1, 1)]
-    [InlineData(Attention.General, 1, 2)]
-    [InlineData(Attention.General, 3, 1)]
-    public void TheReloadedGraphDecodesWhatTheEngineDecodes(Attention attention, int beamWidth, int layers)
+    [InlineData(Attention.None, 1, 2, 0)]
+    [InlineData(Attention.None, 3, 1, 0)]
+    [InlineData(Attention.None, 6, 1, 1)]
+    [InlineData(Attention.Dot, 1, 1, 0)]
+    [InlineData(Attention.Dot, 3, 2, 0)]
+    [InlineData(Attention.Dot, 6, 2, 0.5)]
+    [InlineData(Attention.General, 1, 1, 0)]
+    [InlineData(Attention.General, 1, 2, 0)]
+    [InlineData(Attention.General, 3, 1, 0)]
+    [InlineData(Attention.General, 6, 1, 1)]
+    public void TheReloadedGraphDecodesWhatTheEngineDecodes(Attention attention, int beamWidth, int layers, double lengthPenalty)
     {
         var ml = _temp.Context();
         var options = Options(epochs: 2);
         options.Attention = attention;
         options.BeamWidth = beamWidth;
         options.Layers = layers;
+        options.LengthPenalty = lengthPenalty;
         if (attention != Attention.None) options.AttentionWeightsColumnName = "Weights";
         var estimator = ml.Transforms.Text.SequenceToSequence(options);
         var training = ml.Data.LoadFromEnumerable(Reversals(300, 6));
@@ -123,10 +128,12 @@ public class SequenceToSequenceTests : IDisposable
         var greedy = attention == Attention.None ? (model.DecodeGreedy(sources, 10), null) : model.DecodeGreedyWithAttention(sources, 10);
         // Outputs that ended before the maximum length, so the end token and the trimming of the weights are in play.
         Assert.Contains(greedy.Item1, ids => ids.Length > 0 && ids.Length < 10);
+        // The penalty picks another answer for some sources, so the graph's ranking is tested, not only its search.
+        if (lengthPenalty > 0) Assert.Contains(sources, source => !model.DecodeBeam(source, beamWidth, 10).SequenceEqual(model.DecodeBeam(source, beamWidth, 10, lengthPenalty)));
         for (int i = 0; i < pairs.Length; i++)
         {
             var (ids, engineWeights) = beamWidth == 1 ? (greedy.Item1[i], greedy.Item2?[i])
-                : attention == Attention.None ? (model.DecodeBeam(sources[i], beamWidth, 10), null) : model.DecodeBeamWithAttention(sources[i], beamWidth, 10);
+                : attention == Attention.None ? (model.DecodeBeam(sources[i], beamWidth, 10, lengthPenalty), null) : model.DecodeBeamWithAttention(sources[i], beamWidth, 10, lengthPenalty);
             Assert.Equal(string.Join(' ', ids.Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
             if (beamWidth == 1) Assert.Equal(ids, model.DecodeBeam(sources[i], 1, 10));
             if (weights is null) continue;
@@ -158,6 +165,7 @@ public class SequenceToSequenceTests : IDisposable
             Assert.Equal(string.Join(' ', estimator.LastModel.DecodeBeam(source, 3, 10).Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
         }
         Assert.Contains("beamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Rebuild(0)).Message);
+        Assert.Contains("lengthPenalty", Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Rebuild(3, -0.5)).Message);
         // A beam whose K·V candidates pass Int32 is refused naming the option (it failed in ONNX Runtime at the first row scored),
         // and before training when Fit is asked for it.
         Assert.Contains("BeamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Rebuild(int.MaxValue / 4)).Message);
@@ -230,19 +238,21 @@ public class SequenceToSequenceTests : IDisposable
     /// none on padding; the source vocabulary in the metadata tokenizes the inputs.
     /// </summary>
     [Theory]
-    [InlineData(Attention.None, 1, 2)]
-    [InlineData(Attention.General, 1, 1)]
-    [InlineData(Attention.Dot, 3, 2)]
-    [InlineData(Attention.General, 3, 1)]
-    [InlineData(Attention.None, 3, 1)]
-    public void TheExportDecodesAPaddedBatchAsEachSourceAlone(Attention attention, int beamWidth, int layers)
+    [InlineData(Attention.None, 1, 2, 0)]
+    [InlineData(Attention.General, 1, 1, 0)]
+    [InlineData(Attention.Dot, 3, 2, 0)]
+    [InlineData(Attention.General, 3, 1, 0)]
+    [InlineData(Attention.None, 3, 1, 0)]
+    [InlineData(Attention.General, 6, 1, 1)]
+    public void TheExportDecodesAPaddedBatchAsEachSourceAlone(Attention attention, int beamWidth, int layers, double lengthPenalty)
     {
         var ml = _temp.Context();
         var options = Options(epochs: 2);
-        (options.Attention, options.BeamWidth, options.Layers) = (attention, beamWidth, layers);
+        (options.Attention, options.BeamWidth, options.Layers, options.LengthPenalty) = (attention, beamWidth, layers, lengthPenalty);
         if (attention != Attention.None) options.AttentionWeightsColumnName = "Weights";
         var training = ml.Data.LoadFromEnumerable(Reversals(300, 6));
-        using var model = ml.Transforms.Text.SequenceToSequence(options).Fit(training);
+        var estimator = ml.Transforms.Text.SequenceToSequence(options);
+        using var model = estimator.Fit(training);
         string zip = _temp.File("batch.zip"), onnx = _temp.File("batch.onnx");
         ml.Model.Save(model, training.Schema, zip);
         Onnx.RecurrentModelFile.ExportOnnx(zip, onnx);
@@ -252,6 +262,12 @@ public class SequenceToSequenceTests : IDisposable
         var expected = scored.GetColumn<string>("Output").ToArray();
         var expectedWeights = attention == Attention.None ? null : scored.GetColumn<float[]>("Weights").ToArray();
         Assert.Contains(expected, output => output.Length > 0);
+        if (lengthPenalty > 0)
+        {
+            // Some answers differ without the penalty, so the export must carry it.
+            using var unpenalised = estimator.Rebuild(beamWidth, 0);
+            Assert.NotEqual(expected, unpenalised.Transform(ml.Data.LoadFromEnumerable(pairs)).GetColumn<string>("Output").ToArray());
+        }
 
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
         var vocabulary = System.Text.Json.JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.Vocabulary"])!;
@@ -300,6 +316,8 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { EarlyStoppingPatience = 2, ValidationFraction = 0 })).Message);
         Assert.Contains("BeamWidth", beam.Message);
+        foreach (double penalty in new[] { -1, double.NaN, double.PositiveInfinity })
+            Assert.Contains("LengthPenalty", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { LengthPenalty = penalty })).Message);
         Assert.Contains("AttentionWeightsColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { Attention = Attention.None, AttentionWeightsColumnName = "Weights" })).Message);
         Assert.Contains("other than OutputColumnName, InputColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>

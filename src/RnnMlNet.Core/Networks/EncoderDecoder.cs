@@ -158,20 +158,35 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
     /// Beam search: keeps the <paramref name="beamWidth"/> most likely partial outputs (by summed log-probability), extends
     /// each by every token, and keeps the best again, until every kept output has ended or <paramref name="maximumLength"/>
     /// tokens. A finished output only extends by &lt;/s&gt;, at no cost. Ties go to the earlier beam and token, as ONNX TopK.
+    /// The answer is the kept output with the best summed log-probability divided by its length to the power
+    /// <paramref name="lengthPenalty"/> (<see cref="RankOfOutput"/>).
     /// </summary>
-    public int[] DecodeBeam(Sequence<T> source, int beamWidth, int maximumLength) => Beam(source, beamWidth, maximumLength).Tokens;
+    public int[] DecodeBeam(Sequence<T> source, int beamWidth, int maximumLength, double lengthPenalty = 0) =>
+        Beam(source, beamWidth, maximumLength, lengthPenalty).Tokens;
 
     /// <summary>Beam search that also returns the best output's attention weights: one row of source-length values per
     /// output token. Needs attention.</summary>
-    public (int[] Tokens, T[][] Attention) DecodeBeamWithAttention(Sequence<T> source, int beamWidth, int maximumLength)
+    public (int[] Tokens, T[][] Attention) DecodeBeamWithAttention(Sequence<T> source, int beamWidth, int maximumLength, double lengthPenalty = 0)
     {
         RequireAttention();
-        return Beam(source, beamWidth, maximumLength);
+        return Beam(source, beamWidth, maximumLength, lengthPenalty);
     }
 
-    private (int[] Tokens, T[][] Attention) Beam(Sequence<T> source, int beamWidth, int maximumLength)
+    /// <summary>
+    /// How beam search ranks the outputs it kept: the summed log-probability <paramref name="score"/> divided by
+    /// length^<paramref name="lengthPenalty"/>, the length counting the output's tokens and its &lt;/s&gt; when it has
+    /// one, and at least 1 (Wu et al. 2016's length normalisation, as Hugging Face's <c>length_penalty</c>). 0 ranks by
+    /// the summed log-probability, which every token only lowers, so a weak model's beam leans to short outputs; 1 ranks by
+    /// the mean log-probability per token.
+    /// </summary>
+    public static double RankOfOutput(double score, int tokens, bool ended, double lengthPenalty) =>
+        score / Math.Pow(Math.Max(1, tokens + (ended ? 1 : 0)), lengthPenalty);
+
+    private (int[] Tokens, T[][] Attention) Beam(Sequence<T> source, int beamWidth, int maximumLength, double lengthPenalty)
     {
         if (beamWidth < 1) throw new ArgumentOutOfRangeException(nameof(beamWidth), beamWidth, "The beam width must be at least 1.");
+        if (!(lengthPenalty >= 0 && double.IsFinite(lengthPenalty)))
+            throw new ArgumentOutOfRangeException(nameof(lengthPenalty), lengthPenalty, "The length penalty must be a finite number, 0 or more.");
         int v = Options.TargetVocabularySize;
         var (encoderState, _) = Encode([source]);
         // Every beam starts from the encoder's state and reads the one source; only beam 0 is live at first, so the first
@@ -204,7 +219,8 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
             previous = best.Select(c => c.Flat % v).ToArray();
             state = Select(next, parents);
         }
-        int winner = Array.IndexOf(scores, scores.Max());
+        var ranks = scores.Select((score, b) => RankOfOutput(score, histories[b].TakeWhile(id => id != End).Count(), finished[b], lengthPenalty)).ToArray();
+        int winner = Array.IndexOf(ranks, ranks.Max());
         int[] tokens = histories[winner].TakeWhile(id => id != End).ToArray();
         return (tokens, weights[winner].Take(tokens.Length).ToArray());
     }

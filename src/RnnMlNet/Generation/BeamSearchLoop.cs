@@ -6,12 +6,18 @@ using static Onnx.TensorProto.Types;
 
 namespace RnnMlNet.Generation;
 
+/// <summary>How a sequence-to-sequence graph decodes: greedily (<paramref name="Width"/> 1) or by beam search over
+/// <paramref name="Width"/> beams, answering with the beam <see cref="EncoderDecoder{T}.RankOfOutput"/> ranks first for
+/// <paramref name="LengthPenalty"/>.</summary>
+internal sealed record BeamSearch(int Width, double LengthPenalty);
+
 /// <summary>
 /// Beam search as a standard ONNX <c>Loop</c>, the same search as <see cref="EncoderDecoder{T}.DecodeBeam"/>, for a batch of
 /// N sources: each source's K beams (rows n·K to n·K + K − 1) run as a batch of N·K through one step of every decoder
 /// layer; each beam's log-probabilities are added to its score (a finished beam may only add &lt;/s&gt;, at no cost); TopK
 /// over the source's K·V candidates keeps its best K; each survivor takes its parent's state and history. The loop ends
-/// when every beam of every source has ended, or after the maximum length; a source's best beam is its answer.
+/// when every beam of every source has ended, or after the maximum length; a source's best beam (by
+/// <see cref="EncoderDecoder{T}.RankOfOutput"/>) is its answer.
 /// </summary>
 internal static class BeamSearchLoop
 {
@@ -23,11 +29,12 @@ internal static class BeamSearchLoop
     /// <param name="endId">The token that ends a beam.</param>
     /// <param name="maximumLength">Most tokens emitted.</param>
     /// <param name="beamWidth">K, the beams kept per source.</param>
+    /// <param name="lengthPenalty">The answer is the beam whose score divided by its length to this power is highest.</param>
     /// <param name="keepWeights">For an attentional decoder, whether to keep the attention weights of each token.</param>
     /// <returns>Each source's best beam: token ids [N, L] (trailing end tokens included), and for an attentional decoder asked
     /// for them, the attention weights [N, L, T] that chose each token.</returns>
     public static DecodedTokens Add(OnnxGraphBuilder g, DecoderGraph graph, string names, string[] initialHidden, string[]? initialCell,
-        int endId, int maximumLength, int beamWidth, bool keepWeights = false)
+        int endId, int maximumLength, int beamWidth, double lengthPenalty, bool keepWeights = false)
     {
         graph.CheckWeights(keepWeights);
         int v = graph.Vocabulary, k = beamWidth, h = graph.Stack.HiddenSize;
@@ -107,12 +114,27 @@ internal static class BeamSearchLoop
         }
         var final = g.MultiOutputNode("Loop", [g.ScalarLong(names + "beam.max", maximumLength), g.ScalarBool(names + "beam.run", true), .. carried],
             carried.Select((_, i) => $"{names}beam.final_{i}").ToArray(), OnnxGraphBuilder.Subgraph("body", body));
-        // Each source's best beam: the first of its highest scores.
-        string bySource = g.Node("Reshape", [final[1], g.Longs(names + "beam.final_shape", -1, k)]);
+        // Each source's best beam: the first of its highest ranks.
+        string ranks = lengthPenalty == 0 ? final[1] : Ranks(g, final[1], final[2], final[3], endId, lengthPenalty, names + "beam.rank");
+        string bySource = g.Node("Reshape", [ranks, g.Longs(names + "beam.final_shape", -1, k)]);
         string winner = g.Node("Add", [g.Node("ArgMax", [bySource], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1)), FirstBeams(g, bySource, k, names + "winner")]);
         string winners = g.Node("Reshape", [winner, g.Longs(names + "beam.winner_shape", -1)]);
         return new DecodedTokens(g.Node("Gather", [final[3], winners], null, OnnxGraphBuilder.Int("axis", 0)),
             keepWeights ? g.Node("Gather", [final[^1], winners], null, OnnxGraphBuilder.Int("axis", 0)) : null);
+    }
+
+    /// <summary>
+    /// Each beam's score [N·K] divided by length^<paramref name="lengthPenalty"/>, as <see cref="EncoderDecoder{T}.RankOfOutput"/>:
+    /// the length counts the history's tokens before &lt;/s&gt; (a finished beam only adds &lt;/s&gt; after it) and the
+    /// &lt;/s&gt; of a finished beam, and is at least 1.
+    /// </summary>
+    private static string Ranks(OnnxGraphBuilder g, string scores, string finished, string history, int endId, double lengthPenalty, string names)
+    {
+        string AsFloat(string values) => g.Node("Cast", [values], null, OnnxGraphBuilder.Int("to", (long)DataType.Float));
+        string tokens = g.Node("ReduceSum", [AsFloat(g.Node("Not", [g.Node("Equal", [history, g.Longs(names + ".end", endId)])])), g.Longs(names + ".axes", 1)],
+            null, OnnxGraphBuilder.Int("keepdims", 0));
+        string length = g.Node("Max", [g.Node("Add", [tokens, AsFloat(finished)]), g.Floats(names + ".one", [], [1f])]);
+        return g.Node("Div", [scores, g.Node("Pow", [length, g.Floats(names + ".penalty", [], [(float)lengthPenalty])])]);
     }
 
     /// <summary>[N, 1]: n·K, the index of source n's first beam, for a tensor [N, …] of one row per source.</summary>

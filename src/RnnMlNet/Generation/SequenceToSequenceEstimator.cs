@@ -26,7 +26,8 @@ namespace RnnMlNet.Generation;
 /// attention, <see cref="SequenceToSequenceOptions.Attention"/>); the attention weights can be written to a column
 /// (<see cref="SequenceToSequenceOptions.AttentionWeightsColumnName"/>). Scoring decodes inside the saved ONNX graph as an
 /// ONNX Loop, attention included: greedy decoding (BeamWidth 1) or beam search (BeamWidth K &gt; 1) over summed
-/// log-probabilities. Inputs and targets are split into characters or space-separated words.
+/// log-probabilities, answering with the kept output that ranks best for <see cref="SequenceToSequenceOptions.LengthPenalty"/>.
+/// Inputs and targets are split into characters or space-separated words.
 /// ]]></format>
 /// </remarks>
 public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<ITransformer>>
@@ -78,19 +79,21 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         var model = new EncoderDecoder<float>(shape, _options.Seed);
         History = new RecurrentTrainer<float>(model, _options.ToTrainingOptions(holdOut)).Fit(train, validation.Count > 0 ? validation : null);
         (SourceTokens, TargetTokens, LastModel) = (sourceTokens, targetTokens, model);
-        return BuildModel(model, sourceTokens, targetTokens, _options.BeamWidth);
+        return BuildModel(model, sourceTokens, targetTokens, new BeamSearch(_options.BeamWidth, _options.LengthPenalty));
     }
 
     /// <summary>
-    /// The model of the last <see cref="Fit"/> again, decoding with another beam width (1 is greedy), without training:
-    /// greedy and beam search can be compared on one trained network.
+    /// The model of the last <see cref="Fit"/> again, decoding with another beam width (1 is greedy) and, when given,
+    /// another <see cref="SequenceToSequenceOptions.LengthPenalty"/>, without training: decodings can be compared on one
+    /// trained network.
     /// </summary>
-    public TransformerChain<ITransformer> Rebuild(int beamWidth)
+    public TransformerChain<ITransformer> Rebuild(int beamWidth, double? lengthPenalty = null)
     {
         Core.OptionChecks.Require(beamWidth >= 1, nameof(beamWidth), beamWidth, "at least 1 (1 is greedy decoding)");
+        if (lengthPenalty is { } penalty) SequenceToSequenceOptions.CheckLengthPenalty(penalty, nameof(lengthPenalty));
         if (LastModel is null) throw new InvalidOperationException("Call Fit first: there is no trained model to rebuild.");
         CheckBeam(beamWidth, TargetTokens!.Count + 3);
-        return BuildModel(LastModel, SourceTokens!.ToList(), TargetTokens!.ToList(), beamWidth);
+        return BuildModel(LastModel, SourceTokens!.ToList(), TargetTokens!.ToList(), new BeamSearch(beamWidth, lengthPenalty ?? _options.LengthPenalty));
     }
 
     /// <inheritdoc />
@@ -136,7 +139,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         Core.OptionChecks.Require((long)beamWidth * targetVocabulary <= int.MaxValue, nameof(SequenceToSequenceOptions.BeamWidth), beamWidth,
             $"at most {int.MaxValue / targetVocabulary:N0} for a target vocabulary of {targetVocabulary:N0} ids (the beam's candidates are counted in Int32)");
 
-    private TransformerChain<ITransformer> BuildModel(EncoderDecoder<float> model, List<string> sourceTokens, List<string> targetTokens, int beamWidth)
+    private TransformerChain<ITransformer> BuildModel(EncoderDecoder<float> model, List<string> sourceTokens, List<string> targetTokens, BeamSearch beam)
     {
         var chain = new TextScoringChain(_context, [_options.InputColumnName], _options.OutputColumnName + ".");
         string sourceKeys = chain.TokenKeys(_options.InputColumnName, _options.InputLevel, sourceTokens, "Input");
@@ -144,9 +147,9 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
         string[] targetTexts = [TextScoringChain.UnknownText, "", "", .. targetTokens];
         var graph = new OnnxGraphBuilder("RnnMlNet.SequenceToSequence");
         graph.Metadata(Onnx.RecurrentModelFile.ModelKindKey, "SequenceToSequence");
-        SequenceToSequenceExport.Describe(graph, model.Options, _options.MaximumLength, beamWidth, sourceTokens, targetTexts, _options.InputLevel, _options.TargetLevel);
+        SequenceToSequenceExport.Describe(graph, model.Options, _options.MaximumLength, beam, sourceTokens, targetTexts, _options.InputLevel, _options.TargetLevel);
         string? weightsOutput = _options.AttentionWeightsColumnName is null ? null : "RnnMlNet.AttentionWeights";
-        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, targetTexts, _options.MaximumLength, beamWidth, weightsOutput);
+        string tokens = SequenceToSequenceGraph.Add(graph, model, sourceKeys, targetTexts, _options.MaximumLength, beam, weightsOutput);
         string check = SequenceToSequenceGraph.NoCheck(graph);
         chain.Onnx(graph.ToBytes(), weightsOutput is null ? [tokens, check] : [tokens, check, weightsOutput], [sourceKeys]);
         return chain.JoinInto(_options.OutputColumnName, _options.TargetLevel,

@@ -29,14 +29,14 @@ internal static class SequenceToSequenceExport
     /// <summary>Metadata key of how texts split into tokens: {"Input": "Character" or "Word", "Target": …}.</summary>
     public const string TokenizationKey = "RnnMlNet.Tokenization";
 
-    /// <summary>What the export needs beside the weights.</summary>
-    internal sealed record Description(EncoderDecoderOptions Network, int MaximumLength, int BeamWidth);
+    /// <summary>What the export needs beside the weights. Models saved before the length penalty have none (0).</summary>
+    internal sealed record Description(EncoderDecoderOptions Network, int MaximumLength, int BeamWidth, double LengthPenalty = 0);
 
     /// <summary>Writes what the export needs into the saved graph's metadata.</summary>
-    public static void Describe(OnnxGraphBuilder g, EncoderDecoderOptions network, int maximumLength, int beamWidth, IReadOnlyList<string> sourceTokens,
+    public static void Describe(OnnxGraphBuilder g, EncoderDecoderOptions network, int maximumLength, BeamSearch beam, IReadOnlyList<string> sourceTokens,
         IReadOnlyList<string> targetTexts, TokenLevel input, TokenLevel target)
     {
-        g.Metadata(DescriptionKey, JsonSerializer.Serialize(new Description(network, maximumLength, beamWidth)));
+        g.Metadata(DescriptionKey, JsonSerializer.Serialize(new Description(network, maximumLength, beam.Width, beam.LengthPenalty)));
         g.Metadata(ExportGraph.VocabularyKey, JsonSerializer.Serialize(sourceTokens));
         g.Metadata(TargetVocabularyKey, JsonSerializer.Serialize(targetTexts));
         g.Metadata(TokenizationKey, JsonSerializer.Serialize(new { Input = input.ToString(), Target = target.ToString() }));
@@ -58,7 +58,8 @@ internal static class SequenceToSequenceExport
         string sources = RecurrentGraph.AtLeastOneStep(g, RecurrentGraph.KnownOrUnknown(g, ids, description.Network.SourceVocabularySize, "ids"), 1);
         string running = g.Node("Max", [RecurrentGraph.AtMostSteps(g, lengths, sources, 1, "lengths"), g.Ints32("lengths.one", 1)]);
         bool attends = model.AttentionLayer is not null;
-        var decoded = SequenceToSequenceGraph.Decode(g, model, sources, running, description.MaximumLength, description.BeamWidth, keepWeights: attends);
+        var decoded = SequenceToSequenceGraph.Decode(g, model, sources, running, description.MaximumLength,
+            new BeamSearch(description.BeamWidth, description.LengthPenalty), keepWeights: attends);
 
         // Nothing of an empty source's output is kept.
         string kept = ExportedTokens.Write(g, decoded.Ids, targetTexts, EncoderDecoder<float>.End, g.Node("Greater", [lengths, g.Ints32("lengths.zero", 0)]));

@@ -14,13 +14,13 @@ internal static class SequenceToSequenceGraph
 {
     /// <returns>The name of the output token texts [1, L]. A non-null weightsOutput (for a model with attention) also names
     /// an output of the attention weights [1, L·T]: one row of T source weights per output token.</returns>
-    public static string Add(OnnxGraphBuilder g, EncoderDecoder<float> model, string sourceColumn, string[] targetTexts, int maximumLength, int beamWidth,
+    public static string Add(OnnxGraphBuilder g, EncoderDecoder<float> model, string sourceColumn, string[] targetTexts, int maximumLength, BeamSearch beam,
         string? weightsOutput = null)
     {
         // Source key k is token id k (0, not in the vocabulary, is unknown). An empty source, which training refuses, runs as
         // one unknown token and decodes nothing (below).
         string ids = g.Node("Cast", [g.Input(sourceColumn, DataType.Uint32, "N", "T")], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64));
-        var decoded = Decode(g, model, RecurrentGraph.AtLeastOneStep(g, ids, 1), sourceLengths: null, maximumLength, beamWidth, keepWeights: weightsOutput is not null);
+        var decoded = Decode(g, model, RecurrentGraph.AtLeastOneStep(g, ids, 1), sourceLengths: null, maximumLength, beam, keepWeights: weightsOutput is not null);
         string tokens = DecodingLoop.Texts(g, "decoder.", targetTexts, decoded.Ids, "decoder.tokens");
         if (weightsOutput is not null) DecodingLoop.WeightsBeforeEnd(g, "decoder.", decoded.Weights!, decoded.Ids, EncoderDecoder<float>.End, "decoder.weights");
         // Nothing of an empty source's output is kept.
@@ -37,7 +37,7 @@ internal static class SequenceToSequenceGraph
     /// Encodes a batch of sources, token ids [N, T] (each row's first <paramref name="sourceLengths"/> ids, int32 [N], at
     /// least 1; or all T when null), and decodes each: greedy (beam width 1) or beam search.
     /// </summary>
-    public static DecodedTokens Decode(OnnxGraphBuilder g, EncoderDecoder<float> model, string ids, string? sourceLengths, int maximumLength, int beamWidth, bool keepWeights)
+    public static DecodedTokens Decode(OnnxGraphBuilder g, EncoderDecoder<float> model, string ids, string? sourceLengths, int maximumLength, BeamSearch beam, bool keepWeights)
     {
         var encoder = model.Encoder;
         var weights = encoder.Export().ToDictionary(w => w.Name);
@@ -50,8 +50,8 @@ internal static class SequenceToSequenceGraph
         string[] hidden = bridged.Where((_, i) => i % stack.StatesPerLayer == 0).ToArray();
         string[]? cell = stack.HasCell ? bridged.Where((_, i) => i % stack.StatesPerLayer == 1).ToArray() : null;
         var decoder = DecoderGraph.Load(g, model.Decoder, "decoder.", attends ? AttentionGraph.Load(g, model, run.Output, sourceLengths) : null);
-        if (beamWidth > 1)
-            return BeamSearchLoop.Add(g, decoder, "decoder.", hidden, cell, EncoderDecoder<float>.End, maximumLength, beamWidth, keepWeights);
+        if (beam.Width > 1)
+            return BeamSearchLoop.Add(g, decoder, "decoder.", hidden, cell, EncoderDecoder<float>.End, maximumLength, beam.Width, beam.LengthPenalty, keepWeights);
         // Every row starts from <s>: [N, 1].
         string rows = g.Node("Slice", [g.Node("Shape", [ids]), g.Longs("decoder.n_start", 0), g.Longs("decoder.n_end", 1)]);
         string prefix = g.Node("Expand", [g.LongTensor("decoder.start", [1, 1], EncoderDecoder<float>.Start), g.Node("Concat", [rows, g.Longs("decoder.start_width", 1)], null, OnnxGraphBuilder.Int("axis", 0))]);

@@ -27,6 +27,13 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
     /// <summary>Hypotheses kept while decoding: 1 is greedy decoding, more is beam search. Default 1.</summary>
     public int BeamWidth { get; set; } = RecurrentDefaults.BeamWidth;
 
+    /// <summary>How beam search picks its answer among the beams it kept: the highest summed log-probability divided by the
+    /// output's length (its tokens and its end) to this power, a finite number, 0 or more. 0 ranks by the summed
+    /// log-probability, which every token lowers, so short outputs win more often the wider the beam; 1 ranks by the mean
+    /// log-probability per token (Wu et al. 2016; Hugging Face's <c>length_penalty</c>). Greedy decoding ignores it.
+    /// Default 0.</summary>
+    public double LengthPenalty { get; set; } = RecurrentDefaults.LengthPenalty;
+
     /// <summary>How the decoder reads the input: at every output token it attends over the encoder's outputs for every input
     /// token (Luong global attention with <see cref="RnnMlNet.Attention.General"/> or <see cref="RnnMlNet.Attention.Dot"/>
     /// scores), or with <see cref="RnnMlNet.Attention.None"/> it sees only the encoder's final state. Default General.</summary>
@@ -54,6 +61,7 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
         Core.OptionChecks.Require(InputDropout >= 0 && InputDropout < 1, nameof(InputDropout), InputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(OutputDropout >= 0 && OutputDropout < 1, nameof(OutputDropout), OutputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(BeamWidth >= 1, nameof(BeamWidth), BeamWidth, "at least 1 (1 is greedy decoding)");
+        CheckLengthPenalty(LengthPenalty, nameof(LengthPenalty));
         Core.OptionChecks.Require(EarlyStoppingMetric != RnnMlNet.EarlyStoppingMetric.ErrorRate, nameof(EarlyStoppingMetric), EarlyStoppingMetric,
             "Loss or null: the encoder–decoder's validation counts no errors");
         Core.OptionChecks.Require(Enum.IsDefined(Attention), nameof(Attention), Attention, "None, Dot or General");
@@ -63,4 +71,7 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
             && AttentionWeightsColumnName != OutputColumnName && AttentionWeightsColumnName != InputColumnName && AttentionWeightsColumnName != TargetColumnName),
             nameof(AttentionWeightsColumnName), AttentionWeightsColumnName, "a non-empty name other than OutputColumnName, InputColumnName and TargetColumnName");
     }
+
+    internal static void CheckLengthPenalty(double lengthPenalty, string name) =>
+        Core.OptionChecks.Require(lengthPenalty >= 0 && double.IsFinite(lengthPenalty), name, lengthPenalty, "a finite number, 0 or more (0 ranks by summed log-probability)");
 }
