@@ -80,7 +80,7 @@ public class BadInputTests : IDisposable
         }
         var train = ml.Data.LoadFromEnumerable(new[] { new OneHotRow { OneHot = Steps((0, 1, 1), (1, 2, 1)), Label = true }, new OneHotRow { OneHot = Steps((0, 3, 1)) } });
         var options = new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 3, Epochs = 1 };
-        var bad = ml.Data.LoadFromEnumerable(new[] { new OneHotRow { OneHot = Steps((0, 1, 1)) }, new OneHotRow { OneHot = Steps((0, 1, 2)) }, new OneHotRow { OneHot = Steps((1, 0, 1), (1, 2, 1)) } });
+        var bad = ml.Data.LoadFromEnumerable(new[] { new OneHotRow { OneHot = Steps((0, 1, 1)), Label = true }, new OneHotRow { OneHot = Steps((0, 1, 2)) }, new OneHotRow { OneHot = Steps((1, 0, 1), (1, 2, 1)) } });
         var error = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(bad));
         Assert.Contains("Column 'OneHot', row 1, step 0: expected one-hot rows", error.Message);
         using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(train);
@@ -93,7 +93,7 @@ public class BadInputTests : IDisposable
     public void AnEmptySequenceIsNamedWithItsRow()
     {
         var ml = _temp.Context();
-        var data = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1] }, new KeysRow { Tokens = [] } });
+        var data = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1], Label = true }, new KeysRow { Tokens = [] } });
         var error = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(data));
         Assert.Contains("Column 'Tokens', row 1", error.Message);
         Assert.Contains("empty", error.Message);
@@ -158,7 +158,7 @@ public class BadInputTests : IDisposable
     public void NaNInNumericStepsIsNamedWithItsRowAndStep()
     {
         var ml = _temp.Context();
-        var data = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1, 2] }, new StepsRow { Steps = [1, 2, float.NaN, 4] } });
+        var data = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1, 2], Label = true }, new StepsRow { Steps = [1, 2, float.NaN, 4] } });
         var error = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 2, Epochs = 1 }).Fit(data));
         Assert.Contains("Column 'Steps', row 1, step 1", error.Message);
         var ragged = Assert.Throws<InvalidOperationException>(() => ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", FeaturesPerStep = 3, Epochs = 1 }).Fit(data));
@@ -224,6 +224,24 @@ public class BadInputTests : IDisposable
         var infinite = ml.Data.LoadFromEnumerable(new[] { new StepsRow { Steps = [1], Value = float.PositiveInfinity } });
         Assert.Contains("expected a finite number", Assert.Throws<InvalidOperationException>(() =>
             ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", LabelColumnName = "Value", Epochs = 1 }).Fit(infinite)).Message);
+    }
+
+    /// <summary>Binary labels all of one class are refused before any batch trains, naming the column, the count and the class;
+    /// one row of the other class, however late, is enough.</summary>
+    [Fact]
+    public void BinaryLabelsOfOneClassAreRefusedBeforeTraining()
+    {
+        var ml = _temp.Context();
+        var rows = Enumerable.Range(0, 40).Select(i => new KeysRow { Tokens = [(uint)(i % 5 + 1)], Label = true }).ToArray();
+        var batches = new List<BatchReport>();
+        var options = Options();
+        options.BatchProgress = new ImmediateProgress<BatchReport>(batches.Add);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(ml.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("Column 'Label': all 40 training rows are true; a binary classifier needs rows of both classes", error.Message);
+        Assert.Empty(batches);
+        rows[^1].Label = false;
+        using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(ml.Data.LoadFromEnumerable(rows));
+        Assert.NotEmpty(batches);
     }
 
     /// <summary>A hold-out that drew no row left early stopping a validation loss of 0 that no later epoch beats, so the

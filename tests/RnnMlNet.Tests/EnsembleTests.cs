@@ -17,17 +17,7 @@ public class EnsembleTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    /// <summary><paramref name="rows"/> rows of <paramref name="length"/> tokens each; the label: whether a 3 comes before a 5.</summary>
-    private static SyntheticData.TokenRow[] Rows(int rows, int length)
-    {
-        var random = new Random(rows + length);
-        return Enumerable.Range(0, rows).Select(_ =>
-        {
-            var tokens = Enumerable.Range(0, length).Select(_ => (uint)random.Next(1, SyntheticData.Vocabulary + 1)).ToArray();
-            int three = Array.IndexOf(tokens, 3u), five = Array.LastIndexOf(tokens, 5u);
-            return new SyntheticData.TokenRow { Tokens = tokens, Label = three >= 0 && five > three };
-        }).ToArray();
-    }
+    private static SyntheticData.TokenRow[] Rows(int rows, int length) => SyntheticData.FixedLengthRows(rows, length, seed: rows + length);
 
     private static RecurrentTrainerOptions Tiny() => new() { FeatureColumnName = "Tokens", HiddenSize = 3, EmbeddingSize = 2, Epochs = 1 };
 

@@ -53,6 +53,20 @@ internal static class SyntheticData
         }).ToArray();
     }
 
+    /// <summary><paramref name="count"/> rows of <paramref name="length"/> random tokens, for tests of sizes rather than of
+    /// learning. The label is whether a 3 comes before the first 5: about half the rows at any length, where "before a 5"
+    /// would be almost every long row.</summary>
+    public static TokenRow[] FixedLengthRows(int count, int length, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var tokens = Enumerable.Range(0, length).Select(_ => (uint)random.Next(1, Vocabulary + 1)).ToArray();
+            int three = Array.IndexOf(tokens, 3u), five = Array.IndexOf(tokens, 5u);
+            return new TokenRow { Tokens = tokens, Label = three >= 0 && (five < 0 || three < five) };
+        }).ToArray();
+    }
+
     public static StepRow[] StepRows(int count, int seed)
     {
         var random = new Random(seed);

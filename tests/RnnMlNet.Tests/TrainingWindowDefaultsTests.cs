@@ -14,16 +14,7 @@ public class TrainingWindowDefaultsTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    /// <summary><paramref name="rows"/> rows of <paramref name="length"/> random tokens; the label: whether a 3 comes before a 5.</summary>
-    private static SyntheticData.TokenRow[] Rows(int length, int rows = 40)
-    {
-        var random = new Random(length);
-        return Enumerable.Range(0, rows).Select(_ =>
-        {
-            var tokens = Enumerable.Range(0, length).Select(_ => (uint)random.Next(1, SyntheticData.Vocabulary + 1)).ToArray();
-            return new SyntheticData.TokenRow { Tokens = tokens, Label = Array.IndexOf(tokens, 3u) is int three and >= 0 && Array.LastIndexOf(tokens, 5u) > three };
-        }).ToArray();
-    }
+    private static SyntheticData.TokenRow[] Rows(int length, int rows = 40) => SyntheticData.FixedLengthRows(rows, length, seed: length);
 
     private (float[] Weights, RecurrentModelSummary Summary) Trained(int length, int? window, RecurrentTask task = RecurrentTask.BinaryClassification)
     {

@@ -110,6 +110,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 foreach (var _ in new DataViewSequenceSource(validationData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false,
                     _options.CancellationToken, dataName: ValidationDataName).Read()) { }
         }
+        if (_task == RecurrentTask.BinaryClassification && _options.Epochs != 0) BinaryTask.CheckBothClasses(trainData, task.LabelColumnName, _options.CancellationToken);
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         // A schedule other than constant needs the first epoch's batch count too (a warm-up would stay at its start).
         bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows
