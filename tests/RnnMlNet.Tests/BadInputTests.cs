@@ -226,8 +226,8 @@ public class BadInputTests : IDisposable
             ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Steps", LabelColumnName = "Value", Epochs = 1 }).Fit(infinite)).Message);
     }
 
-    /// <summary>Binary labels all of one class are refused before any batch trains, naming the column, the count and the class;
-    /// one row of the other class, however late, is enough.</summary>
+    /// <summary>Binary training rows all of one class are refused before any batch trains, naming the column, the count and the
+    /// class, and the hold-out when it took the other class's rows; one row of the other class, however late, is enough.</summary>
     [Fact]
     public void BinaryLabelsOfOneClassAreRefusedBeforeTraining()
     {
@@ -240,6 +240,18 @@ public class BadInputTests : IDisposable
         Assert.Contains("Column 'Label': all 40 training rows are true; a binary classifier needs rows of both classes", error.Message);
         Assert.Empty(batches);
         rows[^1].Label = false;
+        (options.HoldOutLastRows, options.ValidationFraction) = (true, 0.1);
+        var heldOut = Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(ml.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("Column 'Label': the rows held out for validation took every false one, leaving 36 training rows that are all true", heldOut.Message);
+        Assert.Empty(batches);
+        // An ensemble's second network, whose hold-out (seeded Seed + 1) draws the false row where the first network's does not.
+        options.HoldOutLastRows = false;
+        (options.Seed, options.ValidationFraction, options.EnsembleSize) = (Enumerable.Range(0, 1000).First(s =>
+            !new ValidationSplit(0.5, s).IsValidation(39) && new ValidationSplit(0.5, s + 1).IsValidation(39)), 0.5, 2);
+        var member = Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(ml.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("held out for validation by network 2 of the ensemble's 2, whose seed is Seed + 1, took every false one", member.Message);
+        Assert.Empty(batches);
+        (options.ValidationFraction, options.EnsembleSize) = (0, 1);
         using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(ml.Data.LoadFromEnumerable(rows));
         Assert.NotEmpty(batches);
     }
@@ -277,8 +289,13 @@ public class BadInputTests : IDisposable
         var ml = _temp.Context();
         Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { EarlyStoppingPatience = 2, ValidationFraction = 0 })).Message);
+        // Epochs = 0 packages given weights: the refusal says what it needs.
         Assert.Contains("Epochs", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { Epochs = 0 })).Message);
+        Assert.Contains("(0, which trains nothing, needs InitialWeights to package)", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { Epochs = 0 })).Message);
+        Assert.DoesNotContain("InitialWeights", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.Transforms.Text.SequenceGenerator(new Generation.SequenceGeneratorOptions { Epochs = 0 })).Message);
         Assert.Contains("ValidationFraction", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ValidationFraction = 1 })).Message);
         // Averaging needs early stopping to rank the epochs: a share held out by hand without patience has none.

@@ -262,11 +262,7 @@ public class OnnxExportContractTests : IDisposable
     public void TheVocabularyInTheMetadataTokenizesTextElsewhere(bool oneHotColumn)
     {
         var ml = _temp.Context();
-        var data = ml.Data.LoadFromEnumerable(new[]
-        {
-            new Review { Text = "movie was good", Label = true }, new Review { Text = "film was great", Label = true },
-            new Review { Text = "movie was bad", Label = false }, new Review { Text = "film was not good", Label = false },
-        });
+        var data = Reviews(ml);
         var keys = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text").Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens"));
         var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = oneHotColumn ? "OneHot" : "TokenIds", HiddenSize = 4, Epochs = 3 });
         using var model = oneHotColumn
@@ -283,25 +279,31 @@ public class OnnxExportContractTests : IDisposable
         for (int n = 0; n < texts.Length; n++) Assert.Equal(expected[n], probability[n, 0], 1e-5);
     }
 
-    /// <summary>A key column made again after OneHotSequence read it holds other tokens: the export writes no vocabulary
-    /// rather than theirs.</summary>
-    [Fact]
-    public void AKeyColumnRemadeAfterOneHotSequenceGivesTheExportNoVocabulary()
+    private static IDataView Reviews(MLContext ml) => ml.Data.LoadFromEnumerable(new[]
+    {
+        new Review { Text = "movie was good", Label = true }, new Review { Text = "film was great", Label = true },
+        new Review { Text = "movie was bad", Label = false }, new Review { Text = "film was not good", Label = false },
+    });
+
+    /// <summary>The vocabulary in the export is the key column's where the model reads it: not hidden by a later column of its
+    /// name (here the trainer's own Probability), nor replaced by a key column made again after OneHotSequence read it.</summary>
+    [Theory]
+    [InlineData("hidden")]
+    [InlineData("remade")]
+    public void TheExportsVocabularyIsTheKeyColumnsWhereTheModelReadsIt(string later)
     {
         var ml = _temp.Context();
-        var data = ml.Data.LoadFromEnumerable(new[]
-        {
-            new Review { Text = "movie was good", Label = true }, new Review { Text = "film was great", Label = true },
-            new Review { Text = "movie was bad", Label = false }, new Review { Text = "film was not good", Label = false },
-        });
-        using var model = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text")
-            .Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Tokens"))
-            .Append(ml.Transforms.Text.OneHotSequence("OneHot", "TokenIds", maximumLength: 4))
-            .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("TokenIds", "Text"))
-            .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 4, Epochs = 1 }))
-            .Fit(data);
-        using var session = Export(ml, model, data, "remade");
-        Assert.DoesNotContain("RnnMlNet.Vocabulary", session.ModelMetadata.CustomMetadataMap.Keys);
+        var data = Reviews(ml);
+        string keyColumn = later == "hidden" ? "Probability" : "TokenIds";
+        var keys = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text").Append(ml.Transforms.Text.BuildVocabulary(keyColumn, "Tokens"));
+        using var model = later == "hidden"
+            ? keys.Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = keyColumn, HiddenSize = 4, Epochs = 1 })).Fit(data)
+            : keys.Append(ml.Transforms.Text.OneHotSequence("OneHot", keyColumn, maximumLength: 4))
+                .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys(keyColumn, "Text"))
+                .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 4, Epochs = 1 }))
+                .Fit(data);
+        using var session = Export(ml, model, data, later);
+        Assert.Equal(keys.Fit(data).GetVocabulary(data.Schema, keyColumn), JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.Vocabulary"])!);
         Assert.Contains("RnnMlNet.Summary", session.ModelMetadata.CustomMetadataMap.Keys);
     }
 }

@@ -316,8 +316,12 @@ public class SequenceToSequenceTests : IDisposable
         Assert.Contains("EarlyStoppingPatience", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { EarlyStoppingPatience = 2, ValidationFraction = 0 })).Message);
         Assert.Contains("BeamWidth", beam.Message);
-        foreach (double penalty in new[] { -1, double.NaN, double.PositiveInfinity })
+        foreach (double penalty in new[] { -1, double.NaN, double.PositiveInfinity, 11.4 })
             Assert.Contains("LengthPenalty", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { LengthPenalty = penalty })).Message);
+        // The largest penalty the saved graph's 32-bit floats rank as the engine does depends on the longest output.
+        Assert.Contains("a number from 0 to 11.34", Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { LengthPenalty = 11.4 })).Message);
+        _ = ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { LengthPenalty = 11.3 });
+        _ = ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { LengthPenalty = 20, MaximumLength = 9 });
         Assert.Contains("AttentionWeightsColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.Text.SequenceToSequence(new SequenceToSequenceOptions { Attention = Attention.None, AttentionWeightsColumnName = "Weights" })).Message);
         Assert.Contains("other than OutputColumnName, InputColumnName", Assert.Throws<ArgumentOutOfRangeException>(() =>

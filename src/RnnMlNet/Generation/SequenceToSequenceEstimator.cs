@@ -90,7 +90,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     public TransformerChain<ITransformer> Rebuild(int beamWidth, double? lengthPenalty = null)
     {
         Core.OptionChecks.Require(beamWidth >= 1, nameof(beamWidth), beamWidth, "at least 1 (1 is greedy decoding)");
-        if (lengthPenalty is { } penalty) SequenceToSequenceOptions.CheckLengthPenalty(penalty, nameof(lengthPenalty));
+        if (lengthPenalty is { } penalty) SequenceToSequenceOptions.CheckLengthPenalty(penalty, _options.MaximumLength, nameof(lengthPenalty));
         if (LastModel is null) throw new InvalidOperationException("Call Fit first: there is no trained model to rebuild.");
         CheckBeam(beamWidth, TargetTokens!.Count + 3);
         return BuildModel(LastModel, SourceTokens!.ToList(), TargetTokens!.ToList(), new BeamSearch(beamWidth, lengthPenalty ?? _options.LengthPenalty));

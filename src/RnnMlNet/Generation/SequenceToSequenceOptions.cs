@@ -30,8 +30,9 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
     /// <summary>How beam search picks its answer among the beams it kept: the highest summed log-probability divided by the
     /// output's length (its tokens and its end) to this power, a finite number, 0 or more. 0 ranks by the summed
     /// log-probability, which every token lowers, so short outputs win more often the wider the beam; 1 ranks by the mean
-    /// log-probability per token (Wu et al. 2016; Hugging Face's <c>length_penalty</c>). Greedy decoding ignores it.
-    /// Default 0.</summary>
+    /// log-probability per token (Wu et al. 2016; Hugging Face's <c>length_penalty</c>). At most ln(2⁶⁴) / ln(MaximumLength)
+    /// (11.3 for 50 tokens), so that the saved graph, which ranks in 32-bit floats, ranks as the engine does. Greedy decoding
+    /// ignores it. Default 0.</summary>
     public double LengthPenalty { get; set; } = RecurrentDefaults.LengthPenalty;
 
     /// <summary>How the decoder reads the input: at every output token it attends over the encoder's outputs for every input
@@ -61,7 +62,7 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
         Core.OptionChecks.Require(InputDropout >= 0 && InputDropout < 1, nameof(InputDropout), InputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(OutputDropout >= 0 && OutputDropout < 1, nameof(OutputDropout), OutputDropout, "a rate in [0, 1)");
         Core.OptionChecks.Require(BeamWidth >= 1, nameof(BeamWidth), BeamWidth, "at least 1 (1 is greedy decoding)");
-        CheckLengthPenalty(LengthPenalty, nameof(LengthPenalty));
+        CheckLengthPenalty(LengthPenalty, MaximumLength, nameof(LengthPenalty));
         Core.OptionChecks.Require(EarlyStoppingMetric != RnnMlNet.EarlyStoppingMetric.ErrorRate, nameof(EarlyStoppingMetric), EarlyStoppingMetric,
             "Loss or null: the encoder–decoder's validation counts no errors");
         Core.OptionChecks.Require(Enum.IsDefined(Attention), nameof(Attention), Attention, "None, Dot or General");
@@ -72,6 +73,13 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
             nameof(AttentionWeightsColumnName), AttentionWeightsColumnName, "a non-empty name other than OutputColumnName, InputColumnName and TargetColumnName");
     }
 
-    internal static void CheckLengthPenalty(double lengthPenalty, string name) =>
-        Core.OptionChecks.Require(lengthPenalty >= 0 && double.IsFinite(lengthPenalty), name, lengthPenalty, "a finite number, 0 or more (0 ranks by summed log-probability)");
+    /// <summary>Refuses a penalty that is negative, or so large that the longest output's length^penalty passes 2⁶⁴: the saved
+    /// graph ranks in 32-bit floats, where a larger power overflows or leaves ranks too small to tell apart.</summary>
+    internal static void CheckLengthPenalty(double lengthPenalty, int maximumLength, string name)
+    {
+        double largest = 64 * Math.Log(2) / Math.Log(Math.Max(2, maximumLength));
+        Core.OptionChecks.Require(lengthPenalty >= 0 && lengthPenalty <= largest, name, lengthPenalty,
+            $"a number from 0 to {largest:0.##} (0 ranks by summed log-probability; past {largest:0.##}, the length of an output of MaximumLength {maximumLength} tokens " +
+            "to that power passes what the saved graph's 32-bit floats rank)");
+    }
 }

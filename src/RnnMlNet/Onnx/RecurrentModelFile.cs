@@ -38,28 +38,39 @@ public static class RecurrentModelFile
         {
             "SequenceToSequence" => Generation.SequenceToSequenceExport.Build(model),
             "SequenceGenerator" => Generation.SequenceGeneratorExport.Build(model),
-            _ => Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, KeyColumn(model, graphs))),
+            _ => Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, KeyColumn(model, graphs.ToList()))),
         };
         Core.Data.AtomicFile.WriteAllBytes(onnxPath, export ?? bytes);
     }
 
-    /// <summary>The key column whose ids the export takes: the model's input, or for a one-hot column made by
-    /// OneHotSequence the key column it was made from.</summary>
-    private static string KeyColumn(ModelProto model, IEnumerable<ModelProto> graphs)
+    /// <summary>The key column whose ids the export takes, and a column that the step reading it writes: the model's input and
+    /// first output, or for a one-hot column made by OneHotSequence the key column it was made from and its padded column.</summary>
+    private static (string Key, string ReadBy) KeyColumn(ModelProto model, List<ModelProto> graphs)
     {
         string input = model.Graph.Input[0].Name;
-        return Sequences.OneHotSequenceEstimator.KeyColumnOf(graphs, input) ?? input;
+        return Sequences.OneHotSequenceEstimator.KeyColumnOf(graphs, input) is { } key
+            ? (key, Sequences.OneHotSequenceEstimator.PaddedColumnOf(input))
+            : (input, model.Graph.Output[0].Name);
     }
 
-    /// <summary>The tokens of the key column, read from the saved pipeline's schema; null when the column has no text key
-    /// values (keys made from numbers, or without a vocabulary), or the pipeline cannot be read here.</summary>
-    private static IReadOnlyList<string>? Vocabulary(string modelZipPath, string keyColumn)
+    /// <summary>The tokens of the key column as the step that reads it sees them (the schema before the first step that writes
+    /// <paramref name="column"/>.ReadBy), since a later column of the name, such as the trainer's <c>Probability</c>, hides it
+    /// from the output schema. Null when that column has no text key values (keys made from numbers, or without a
+    /// vocabulary), or the pipeline cannot be read here.</summary>
+    private static IReadOnlyList<string>? Vocabulary(string modelZipPath, (string Key, string ReadBy) column)
     {
         ITransformer? loaded = null;
         try
         {
             loaded = Load(new MLContext(), modelZipPath, out var schema);
-            return RnnMlNet.Vocabulary.VocabularyExtensions.GetVocabulary(loaded, schema, keyColumn);
+            foreach (var step in Steps(loaded))
+            {
+                var output = step.GetOutputSchema(schema);
+                if (output.GetColumnOrNull(column.ReadBy) is not null)
+                    return schema.GetColumnOrNull(column.Key) is { } key ? RnnMlNet.Vocabulary.VocabularyExtensions.TokensOf(key) : null;
+                schema = output;
+            }
+            return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -71,6 +82,10 @@ public static class RecurrentModelFile
             (loaded as IDisposable)?.Dispose();
         }
     }
+
+    /// <summary>A pipeline's transformers in order, nested chains opened.</summary>
+    private static IEnumerable<ITransformer> Steps(ITransformer model) =>
+        model is IEnumerable<ITransformer> chain ? chain.SelectMany(Steps) : [model];
 
     /// <summary>The summary (layers, shapes, parameter counts, history) that the LSTM, GRU and SimpleRNN trainers store with a saved model.</summary>
     public static RecurrentModelSummary ReadSummary(string modelZipPath)

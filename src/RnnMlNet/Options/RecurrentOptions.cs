@@ -172,6 +172,9 @@ public abstract class RecurrentOptions
     /// <summary>Fewest epochs these options accept (the trainers accept 0 to package given weights).</summary>
     private protected virtual int MinimumEpochs => 1;
 
+    /// <summary>What <see cref="Epochs"/> may be, for the message refusing it.</summary>
+    private protected virtual string EpochsExpected => "null (automatic) or at least 1";
+
     /// <summary>Fewest embedding units (the trainers accept 0 for one-hot input).</summary>
     private protected virtual int MinimumEmbeddingSize => 1;
 
@@ -294,7 +297,7 @@ public abstract class RecurrentOptions
     /// </summary>
     internal virtual void Validate()
     {
-        OptionChecks.Require(Epochs is null || Epochs >= MinimumEpochs, nameof(Epochs), Epochs, MinimumEpochs == 0 ? "null (automatic), at least 1, or 0 with InitialWeights" : "null (automatic) or at least 1");
+        OptionChecks.Require(Epochs is null || Epochs >= MinimumEpochs, nameof(Epochs), Epochs, EpochsExpected);
         OptionChecks.Require(EmbeddingSize >= MinimumEmbeddingSize, nameof(EmbeddingSize), EmbeddingSize, MinimumEmbeddingSize == 0 ? "0 (one-hot) or more" : "at least 1");
         OptionChecks.Require(ValidationFraction is null or (>= 0 and < 1), nameof(ValidationFraction), ValidationFraction, "null (automatic) or a fraction in [0, 1)");
         OptionChecks.Require(!HoldOutLastRows || ValidationFraction > 0, nameof(HoldOutLastRows), HoldOutLastRows, "false unless ValidationFraction is above 0");

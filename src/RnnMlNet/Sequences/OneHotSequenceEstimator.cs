@@ -86,7 +86,7 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
     /// <summary>The name of the graph that pads and cuts a row's keys; its input is the key column read.</summary>
     private const string PadGraphName = "RnnMlNet.OneHotSequence.Pad";
 
-    private static string PaddedColumnOf(string oneHotColumn) => oneHotColumn + ".PaddedValues";
+    internal static string PaddedColumnOf(string oneHotColumn) => oneHotColumn + ".PaddedValues";
 
     private string PaddedKeysColumn => Settings.OutputColumnName + ".PaddedKeys";
 

@@ -110,7 +110,6 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 foreach (var _ in new DataViewSequenceSource(validationData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false,
                     _options.CancellationToken, dataName: ValidationDataName).Read()) { }
         }
-        if (_task == RecurrentTask.BinaryClassification && _options.Epochs != 0) BinaryTask.CheckBothClasses(trainData, task.LabelColumnName, _options.CancellationToken);
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         // A schedule other than constant needs the first epoch's batch count too (a warm-up would stay at its start).
         bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows
@@ -124,12 +123,16 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         bool shapeAutomatic = tokens && !task.PerStep && _options.InitialWeights is null && (_options.Pooling is null || AutomaticWidth);
         var tokenCount = ensembleAutomatic || shapeAutomatic ? CountTokens(trainData, sequenceInput, task) : null;
         int members = _options.EnsembleSize ?? (ensembleAutomatic ? tokenCount!.EnsembleSize : 1);
-        // Each member holds out groups by its own seed: all are checked before any trains, so a member's empty draw does not
-        // surface after the others have trained.
-        if (samplingKey is { } sampling && _options.Epochs != 0)
+        // Each member holds out rows or groups by its own seed: all are checked before any trains, so a member's empty draw, or
+        // a binary label left with one class, does not surface after the others have trained.
+        if (_options.Epochs != 0)
             for (int k = 0; k < members; k++)
-                SamplingKey.CheckSplit(trainData, sampling, HoldOutOf(_options.WithSeed(_options.Seed + k), external: false, tokens, rows).Split, _options.Seed + k,
-                    members == 1 ? null : $"network {k + 1} of the ensemble's {members}, whose seed is Seed + {k}");
+            {
+                var split = HoldOutOf(_options.WithSeed(_options.Seed + k), external: validationData is not null, tokens, rows).Split;
+                string? member = members == 1 ? null : $"network {k + 1} of the ensemble's {members}, whose seed is Seed + {k}";
+                if (samplingKey is { } sampling) SamplingKey.CheckSplit(trainData, sampling, split, _options.Seed + k, member);
+                if (_task == RecurrentTask.BinaryClassification) BinaryTask.CheckBothClasses(trainData, task.LabelColumnName, split, samplingKey, member, _options.CancellationToken);
+            }
         var networks = new RecurrentNetwork<float>[members];
         var histories = new TrainingHistory?[members];
         // One lock for every member's reports, so that Report is never called by two members at once (Progress<T> then runs its

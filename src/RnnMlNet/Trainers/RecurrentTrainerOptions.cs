@@ -162,6 +162,10 @@ public class RecurrentTrainerOptions : RecurrentOptions
 
     private protected override int MinimumEpochs => InitialWeights is null ? 1 : 0;
 
+    private protected override string EpochsExpected => InitialWeights is null
+        ? "null (automatic) or at least 1 (0, which trains nothing, needs InitialWeights to package)"
+        : "null (automatic), at least 1, or 0 with InitialWeights";
+
     private protected override int MinimumEmbeddingSize => 0;
 
     private protected override int AutomaticAveragedEpochs => SideFeatureColumnName is null ? 1 : RecurrentDefaults.WideAndDeepAveragedEpochs;

@@ -15,27 +15,37 @@ internal sealed class BinaryTask(string labelColumnName, double[]? classWeights)
         (label, options) => new BinaryTask(label.Name, ClassWeights(options, 2, label.Name)));
 
     /// <summary>
-    /// Refuses training data whose labels are all one class before any training, as a network trained on it only learns to
-    /// answer that class: more often a label read or mapped wrongly than meant. Reads the label column alone, up to the
-    /// first row of the other class.
+    /// Refuses training rows whose labels are all one class, before any training, as a network trained on them only learns
+    /// to answer that class: the rows <paramref name="split"/> leaves for training (by position, or by the group of
+    /// <paramref name="groups"/>), which <paramref name="member"/> of an ensemble names. Reads the label (and group) column
+    /// alone, up to the first training row of the other class.
     /// </summary>
-    public static void CheckBothClasses(IDataView data, string labelColumnName, CancellationToken cancellation)
+    public static void CheckBothClasses(IDataView data, string labelColumnName, ValidationSplit split, DataViewSchema.Column? groups,
+        string? member, CancellationToken cancellation)
     {
-        var column = data.Schema[labelColumnName];
-        using var cursor = data.GetRowCursor([column]);
-        var getter = cursor.GetGetter<bool>(column);
-        bool label = false, first = false;
+        var label = data.Schema[labelColumnName];
+        using var cursor = data.GetRowCursor(groups is { } key ? [label, key] : [label]);
+        var getter = cursor.GetGetter<bool>(label);
+        var readGroup = groups is { } column ? SamplingKey.Reader(cursor, column) : null;
+        bool value = false, first = false;
         long rows = 0;
-        while (cursor.MoveNext())
+        var heldOut = new HashSet<bool>();
+        for (long position = 0; cursor.MoveNext(); position++)
         {
             cancellation.ThrowIfCancellationRequested();
-            getter(ref label);
-            if (rows++ == 0) first = label;
-            else if (label != first) return;
+            getter(ref value);
+            if (split.IsValidation(readGroup?.Invoke() ?? position)) heldOut.Add(value);
+            else if (rows++ == 0) first = value;
+            else if (value != first) return;
         }
-        if (rows > 0)
-            throw new ArgumentOutOfRangeException(nameof(data), $"Column '{labelColumnName}': all {rows:N0} training rows are {(first ? "true" : "false")}; " +
-                "a binary classifier needs rows of both classes. Check how the label is loaded or mapped (e.g. a text or number column read as Boolean).");
+        if (rows == 0) return;
+        string only = first ? "true" : "false";
+        throw new ArgumentOutOfRangeException("trainData", heldOut.Contains(!first)
+            ? $"Column '{labelColumnName}': the rows held out for validation{(member is null ? "" : $" by {member},")} took every {(first ? "false" : "true")} one, " +
+                $"leaving {rows:N0} training rows that are all {only}; a binary classifier needs rows of both classes. Hold out otherwise (ValidationFraction, " +
+                "HoldOutLastRows, Seed) or give Fit(train, validation) validation data."
+            : $"Column '{labelColumnName}': all {rows:N0} training rows are {only}; a binary classifier needs rows of both classes. Check how the label is loaded " +
+                "or mapped (e.g. a text or number column read as Boolean); a split or cross-validation fold of imbalanced data can also leave one class (stratify, or use fewer folds).");
     }
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
