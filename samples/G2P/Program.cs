@@ -5,7 +5,7 @@
 // times decoding the test words through it, and converts two words that are not in the dictionary.
 //
 //   dotnet run -c Release --project samples/G2P -- [--train-words N (0: all)] [--epochs N] [--no-stress]
-//       [--attention general|dot|none] [--beam N] [--hidden N] [--data PATH]
+//       [--attention general|dot|none] [--beam N] [--length-penalty X] [--hidden N] [--data PATH]
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
@@ -79,7 +79,7 @@ using var greedy = seq2seq.Fit(normalizer.Transform(ml.Data.LoadFromEnumerable(t
 var trainingTime = clock.Elapsed;
 Console.WriteLine($"Training: {trainingTime.TotalSeconds:F0}s.\n");
 // The same trained network, decoding with a beam instead of greedily.
-using var beam = seq2seq.Rebuild(settings.BeamWidth);
+using var beam = seq2seq.Rebuild(settings.BeamWidth, settings.LengthPenalty);
 var greedyModel = normalizer.Append(greedy);
 var beamModel = normalizer.Append(beam);
 

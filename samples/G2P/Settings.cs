@@ -1,9 +1,10 @@
 using System.Globalization;
 
 /// <summary>Command-line settings: how much to train, whether to keep stress digits, and where the dictionary is.</summary>
-public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, string? Data, RnnMlNet.Attention Attention, int BeamWidth, int HiddenSize)
+public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, string? Data, RnnMlNet.Attention Attention, int BeamWidth, int HiddenSize,
+    double LengthPenalty = 0)
 {
-    public const string Usage = "[--train-words N (0: all)] [--epochs N] [--no-stress] [--attention general|dot|none] [--beam N] [--hidden N] [--data PATH]";
+    public const string Usage = "[--train-words N (0: all)] [--epochs N] [--no-stress] [--attention general|dot|none] [--beam N] [--length-penalty X] [--hidden N] [--data PATH]";
 
     /// <summary>Defaults: the whole train part, with attention, training within half an hour on two cores (see README.md).</summary>
     public static Settings Parse(string[] args)
@@ -19,6 +20,7 @@ public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, stri
                 "--data" => settings with { Data = Value(args, ++i) },
                 "--attention" => settings with { Attention = AttentionKind(args, ++i) },
                 "--beam" => settings with { BeamWidth = Count(args, ++i, allowZero: false) },
+                "--length-penalty" => settings with { LengthPenalty = Number(args, ++i) },
                 "--hidden" => settings with { HiddenSize = Count(args, ++i, allowZero: false) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Usage: {Usage}"),
             };
@@ -33,6 +35,11 @@ public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, stri
 
     private static string Value(string[] args, int i) =>
         i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value. Usage: {Usage}");
+
+    private static double Number(string[] args, int i) =>
+        double.TryParse(Value(args, i), NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x >= 0
+            ? x
+            : throw new ArgumentException($"{args[i - 1]} is '{args[i]}'; expected a number, 0 or more.");
 
     private static int Count(string[] args, int i, bool allowZero) =>
         int.TryParse(Value(args, i), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && (n > 0 || allowZero)
