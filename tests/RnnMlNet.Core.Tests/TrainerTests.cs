@@ -392,6 +392,9 @@ public class TrainerTests
     }
 
     /// <summary>A NaN validation loss stays NaN through a checkpoint (a schedule counts it), and a missing one stays missing.</summary>
+    /// <summary>The fingerprint the checkpoints written by hand below carry: "f".</summary>
+    private static CheckpointFingerprint WrittenWith => new([("a test's setting", "f")]);
+
     [Fact]
     public void ACheckpointKeepsNaNAndMissingValidationLossesApart()
     {
@@ -404,7 +407,7 @@ public class TrainerTests
                 DivergenceStart = 0.7, RecentLosses = [0.7, 0.6], Partial = null, LastGood = null, Validating = true,
                 History = [new EpochReport(1, 0.7, double.NaN, 1, TimeSpan.Zero), new EpochReport(2, 0.6, null, 1, TimeSpan.Zero)],
             }.Write(path, "f");
-            var read = TrainingCheckpoint<float>.Read(path, "f")!;
+            var read = TrainingCheckpoint<float>.Read(path, WrittenWith)!;
             Assert.True(double.IsNaN(read.History[0].ValidationLoss!.Value));
             Assert.Null(read.History[1].ValidationLoss);
             Assert.Equal([0.7, 0.6], read.RecentLosses);
@@ -438,19 +441,19 @@ public class TrainerTests
         try
         {
             Checkpoint((2, [3f, 4f])).Write(path, "f");
-            Assert.False(TrainingCheckpoint<float>.Read(path, "f")!.Validating);
+            Assert.False(TrainingCheckpoint<float>.Read(path, WrittenWith)!.Validating);
             WriteWithout(1);
-            Assert.True(TrainingCheckpoint<float>.Read(path, "f")!.Validating);
+            Assert.True(TrainingCheckpoint<float>.Read(path, WrittenWith)!.Validating);
             // As the version before weight averaging wrote it: without the runner-up count either (4 bytes more).
             WriteWithout(4);
-            var read = TrainingCheckpoint<float>.Read(path, "f")!;
+            var read = TrainingCheckpoint<float>.Read(path, WrittenWith)!;
             Assert.Equal([2], read.Best.Select(b => b.Epoch));
             Assert.Equal([3f, 4f], read.Best[0].Weights);
 
             Checkpoint((2, [3f, 4f]), (1, [5f, 6f])).Write(path, "f");
-            Assert.Equal([2, 1], TrainingCheckpoint<float>.Read(path, "f")!.Best.Select(b => b.Epoch));
+            Assert.Equal([2, 1], TrainingCheckpoint<float>.Read(path, WrittenWith)!.Best.Select(b => b.Epoch));
             Checkpoint((2, [3f, 4f]), (3, [5f, 6f])).Write(path, "f");
-            Assert.Contains(path, Assert.Throws<InvalidDataException>(() => TrainingCheckpoint<float>.Read(path, "f")).Message);
+            Assert.Contains(path, Assert.Throws<InvalidDataException>(() => TrainingCheckpoint<float>.Read(path, WrittenWith)).Message);
 
             // Within the first epoch, before any history, an earlier version's checkpoint cannot tell.
             new TrainingCheckpoint<float>
@@ -459,7 +462,7 @@ public class TrainerTests
                 DivergenceStart = 0.7, RecentLosses = [], Partial = new EpochTally { Batches = 1 }, LastGood = [1f, 2f], Validating = true, History = [],
             }.Write(path, "f");
             WriteWithout(1);
-            Assert.Null(TrainingCheckpoint<float>.Read(path, "f")!.Validating);
+            Assert.Null(TrainingCheckpoint<float>.Read(path, WrittenWith)!.Validating);
         }
         finally
         {
@@ -490,9 +493,13 @@ public class TrainerTests
             Assert.Contains(path, other.Message);
             Assert.Contains("other options", other.Message);
             // The message shows the first setting that differs.
-            Assert.Contains("the checkpoint's settings read '0.01' where this training's read '0.02'", other.Message);
-            Assert.Contains("read nothing where this training's read 'window 6'", Assert.Throws<InvalidDataException>(() => Train(0.01, window: 6)).Message);
-            Assert.Matches(@"settings read '[^']*\[\d+, 16\][^']*' where this training's read '[^']*\[\d+, 20\]", Assert.Throws<InvalidDataException>(() => Train(0.01, hidden: 5)).Message);
+            Assert.Contains("the checkpoint's settings read '0.01' where this training's read '0.02' (LearningRate)", other.Message);
+            Assert.Contains("read nothing where this training's read 'window 6' (TrainingWindow)", Assert.Throws<InvalidDataException>(() => Train(0.01, window: 6)).Message);
+            Assert.Matches(@"settings read '[^']*\[\d+, 16\][^']*' where this training's read '[^']*\[\d+, 20\][^']*' \(the network's weights, by name and shape\)",
+                Assert.Throws<InvalidDataException>(() => Train(0.01, hidden: 5)).Message);
+            // A setting the checkpoint has and this training lacks (the averaging of two epochs, against one), and one in the middle.
+            Assert.Contains("read 'average 2' where this training's read nothing (a setting this training does not have)", Assert.Throws<InvalidDataException>(() => Train(0.01, averaged: 1)).Message);
+            Assert.Contains("(Schedule)", Assert.Throws<InvalidDataException>(() => Train(0.01, stepEvery: 3)).Message);
             // Settings that change the weights but not the parameters' shapes: the schedule's, the dropout rate.
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, stepEvery: 3)).Message);
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, dropout: 0.2)).Message);

@@ -66,7 +66,7 @@ byte[] TrainPipeline()
     var options = new RecurrentTrainerOptions
     {
         FeatureColumnName = "TokenIds", EmbeddingSize = 128, HiddenSize = 128, Epochs = 2, BatchSize = 32, ValidationFraction = 0.25, Threads = 1,
-        DataParallel = dataParallel, CheckpointDirectory = checkpoint, CheckpointEveryBatches = 3,
+        DataParallel = dataParallel, CheckpointDirectory = checkpoint, CheckpointEveryBatches = checkpoint is null ? null : 3,
         BatchProgress = new ImmediateProgress<BatchReport>(_ =>
         {
             batchesTrained++;

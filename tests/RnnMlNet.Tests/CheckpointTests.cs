@@ -51,6 +51,29 @@ public class CheckpointTests : IDisposable
         Assert.Equal(uninterrupted, resumed);
     }
 
+    /// <summary>A checkpoint folder that cannot be written fails before any batch trains, naming the option (it failed when
+    /// the first epoch ended, naming a temporary file); an empty folder name, which would checkpoint into the working folder,
+    /// and checkpoints every few batches without a folder are refused when the estimator is made.</summary>
+    [Fact]
+    public void CheckpointSettingsThatCannotWorkAreRefusedBeforeTraining()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 7));
+        string file = _temp.File("a-file-not-a-folder");
+        File.WriteAllText(file, "");
+        var batches = new List<BatchReport>();
+        var options = new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 3, Epochs = 2, CheckpointDirectory = file, BatchProgress = new ImmediateProgress<BatchReport>(batches.Add) };
+        var error = Assert.Throws<IOException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(data));
+        Assert.Contains($"The checkpoint cannot be written as '{Path.Combine(file, "rnnmlnet.checkpoint")}'", error.Message);
+        Assert.Contains("set CheckpointDirectory to a folder this process can write", error.Message);
+        Assert.Empty(batches);
+        foreach (string blank in new[] { "", "   " })
+            Assert.Contains("CheckpointDirectory", Assert.Throws<ArgumentOutOfRangeException>(() =>
+                ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { CheckpointDirectory = blank })).Message);
+        Assert.Contains("CheckpointEveryBatches", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { CheckpointEveryBatches = 2 })).Message);
+    }
+
     [Fact]
     public void ASequenceToSequenceModelResumesToTheUninterruptedModel()
     {

@@ -174,6 +174,12 @@ public class SequenceTaggerTests : IDisposable
         Assert.Equal(("b", 1.0, 3L), (b.Tag, b.Precision, b.Support));
         Assert.Equal(2.0 / 3, b.Recall, 12);
         Assert.Equal(2 * 0.5 / 1.5, a.F1, 12);
+
+        // Keys are compared by number: a label map of the same count in another order is refused, naming the first key.
+        var reordered = ml.Transforms.Conversion.MapValueToKey("LabelKeys", "Label", keyData: ml.Data.LoadFromEnumerable(new[] { new Term { Value = "b" }, new Term { Value = "a" } }))
+            .Append(ml.Transforms.Conversion.MapValueToKey("PredictedKeys", "Predicted", keyData: ml.Data.LoadFromEnumerable(new[] { new Term { Value = "a" }, new Term { Value = "b" } })));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => SequenceTaggingMetrics.Evaluate(reordered.Fit(data).Transform(data), "LabelKeys", "PredictedKeys"));
+        Assert.Contains("Column 'LabelKeys' maps key 1 to 'b', and 'PredictedKeys' to 'a'", error.Message);
     }
 
     public sealed class KeyPair

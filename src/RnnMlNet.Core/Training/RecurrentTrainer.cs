@@ -86,6 +86,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var best = new BestEpochs<T>(_options.AveragedEpochs, _options.EarlyStoppingMetric);
         int keptEpoch = 0;
         bool stoppedEarly = false;
+        if (_options.CheckpointPath is { } target) RequireWritable(target);
         var checkpoint = _options.CheckpointPath is { } path ? ReadCheckpoint(path) : null;
         if (checkpoint is not null)
         {
@@ -108,7 +109,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             // done of a checkpoint written within an epoch), so the batches to come shuffle as they would have.
             for (int done = 1; done <= checkpoint.Epoch; done++) plan.Replay();
         }
-        _dataParallel?.RequireRanksAgree(FormattableString.Invariant($"{Fingerprint()}|resumed {checkpoint?.Epoch} {checkpoint?.Partial?.Batches}|validation {validation is not null}"),
+        _dataParallel?.RequireRanksAgree(FormattableString.Invariant($"{Fingerprint().Text}|resumed {checkpoint?.Epoch} {checkpoint?.Partial?.Batches}|validation {validation is not null}"),
             training.Count, validation?.Count);
         int totalEpochs = EpochsFor(batchesPerEpoch);
         var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor, checkpoint?.DivergenceStart ?? double.NaN, checkpoint?.RecentLosses) : null;
@@ -221,7 +222,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             Epoch = epochsDone, Weights = _objective.Parameters.Values, OptimizerSteps = steps, OptimizerState = state, History = epochs,
             Best = best.Entries, BatchesPerEpoch = batchesPerEpoch, DivergenceStart = watch?.Start ?? double.NaN,
             RecentLosses = watch?.Recent.ToArray() ?? [], Partial = partial, LastGood = partial is null ? null : lastGood, Validating = validating,
-        }.Write(path, Fingerprint());
+        }.Write(path, Fingerprint().Text);
     }
 
     /// <summary>Marks <paramref name="error"/> as met by every rank alike, so that data-parallel ranks each throw it rather
@@ -230,6 +231,26 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     {
         _dataParallel?.StopAlike();
         return error;
+    }
+
+    /// <summary>Fails before training, not when the first epoch ends, where the checkpoint cannot be written: its folder is
+    /// made and a file written and deleted in it. Every rank checks, as every rank reads the folder, so all fail alike.</summary>
+    private void RequireWritable(string path)
+    {
+        try
+        {
+            string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            Directory.CreateDirectory(folder);
+            if (Directory.Exists(path)) throw new IOException($"'{path}' is a folder.");
+            string probe = Path.Combine(folder, $".{Guid.NewGuid():N}.probe");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw Alike(new IOException($"The checkpoint cannot be written as '{path}' ({e.Message}); set CheckpointDirectory to a folder this process " +
+                "can write, or to null for no checkpoints.", e));
+        }
     }
 
     /// <summary>The checkpoint at <paramref name="path"/>, or null; one that is damaged or written with other options is
@@ -257,26 +278,42 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>What a checkpoint must have been written with to be resumed here: the element type, every parameter's name
     /// and shape, and every training option that changes the weights.</summary>
-    private string Fingerprint()
+    private CheckpointFingerprint Fingerprint()
     {
         var o = _options;
         var s = o.Optimizer;
-        // Shards, not processes, decide the weights; a run without them keeps the fingerprint it had before they existed.
-        string shards = _dataParallel is null ? "" : $"|shards {_dataParallel.Options.ShardCount}";
-        // The metric matters only to early stopping; on the loss, a run keeps the fingerprint it had before the error rate
-        // could be watched.
-        string metric = o.EarlyStoppingPatience is null || o.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "" : $"|stop on {o.EarlyStoppingMetric}";
-        // Likewise for averaging: a run that keeps the best epoch alone keeps its earlier fingerprint.
-        string averaged = o.AveragedEpochs == 1 ? "" : $"|average {o.AveragedEpochs}";
-        // And for the held-out rows: none and an ungrouped tenth of the rows add nothing (the checkpoint itself says whether
-        // its training validated, which tells them apart).
-        string holdOut = o.HoldOutDescription is null ? "" : $"|hold out {o.HoldOutDescription}";
-        string window = o.TrainingWindow == 0 ? "" : $"|window {o.TrainingWindow}";
-        // Invariant: a checkpoint resumes under any culture.
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{typeof(T).Name}|{string.Join(';', _objective.Parameters.Entries)}|{_objective.TrainingSettings}|{o.Epochs}|{o.MinimumSteps}|{o.BatchSize}|{o.LearningRate:R}|" +
-            $"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}|{o.Schedule}|{o.ClipNorm:R}|{o.ClipValue:R}|{o.Seed}|" +
-            $"{o.Shuffle}|{o.ShuffleBufferSize}|{o.BucketByLength}|{o.EarlyStoppingPatience}|{o.DivergenceFactor:R}{shards}{metric}{averaged}{holdOut}{window}");
+        string Invariant(FormattableString text) => FormattableString.Invariant(text);
+        var settings = new List<(string Setting, string Value)>
+        {
+            ("the element type", typeof(T).Name),
+            ("the network's weights, by name and shape", string.Join(';', _objective.Parameters.Entries)),
+            ("the loss, dropout, head or pooling", _objective.TrainingSettings),
+            ("Epochs", Invariant($"{o.Epochs}")),
+            ("the automatic epochs' minimum of steps", Invariant($"{o.MinimumSteps}")),
+            ("BatchSize", Invariant($"{o.BatchSize}")),
+            ("LearningRate", Invariant($"{o.LearningRate:R}")),
+            ("Optimizer", Invariant($"{s.Kind},{s.Momentum:R},{s.Beta1:R},{s.Beta2:R},{s.Epsilon:R},{s.WeightDecay:R},{s.Decay:R}")),
+            ("Schedule", Invariant($"{o.Schedule}")),
+            ("ClipNorm", Invariant($"{o.ClipNorm:R}")),
+            ("ClipValue", Invariant($"{o.ClipValue:R}")),
+            ("Seed", Invariant($"{o.Seed}")),
+            ("Shuffle", Invariant($"{o.Shuffle}")),
+            ("ShuffleBufferSize", Invariant($"{o.ShuffleBufferSize}")),
+            ("BucketByLength", Invariant($"{o.BucketByLength}")),
+            ("EarlyStoppingPatience", Invariant($"{o.EarlyStoppingPatience}")),
+            ("DivergenceFactor", Invariant($"{o.DivergenceFactor:R}")),
+        };
+        // The settings below are written only where they differ from what runs before them had (so those runs' checkpoints
+        // still resume). Shards, not processes, decide the weights.
+        if (_dataParallel is not null) settings.Add(("DataParallel's shards", Invariant($"shards {_dataParallel.Options.ShardCount}")));
+        // The metric matters only to early stopping.
+        if (o.EarlyStoppingPatience is not null && o.EarlyStoppingMetric != EarlyStoppingMetric.Loss) settings.Add(("EarlyStoppingMetric", $"stop on {o.EarlyStoppingMetric}"));
+        if (o.AveragedEpochs != 1) settings.Add(("AveragedEpochs", Invariant($"average {o.AveragedEpochs}")));
+        // None and an ungrouped tenth of the rows add nothing (the checkpoint itself says whether its training validated,
+        // which tells them apart).
+        if (o.HoldOutDescription is { } holdOut) settings.Add(("the held-out rows", $"hold out {holdOut}"));
+        if (o.TrainingWindow != 0) settings.Add(("TrainingWindow", Invariant($"window {o.TrainingWindow}")));
+        return new CheckpointFingerprint(settings);
     }
 
     /// <summary>Epochs to run: <see cref="TrainingOptions.Epochs"/>, or more when they would make fewer than

@@ -111,9 +111,16 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
     }
 
     /// <summary>Where the checkpoint's fingerprint first differs from this training's. Both list the weights' names and
-    /// shapes, then the options, separated by '|', so the first item that differs shows what changed (a shape, a rate).</summary>
-    private static string FirstDifference(string written, string current)
+    /// shapes, then the options, separated by '|', so the first item that differs shows what changed (a shape, a rate), and
+    /// the first character that differs, which setting.</summary>
+    private static string FirstDifference(string written, CheckpointFingerprint fingerprint)
     {
+        string current = fingerprint.Text;
+        int at = 0;
+        while (at < written.Length && at < current.Length && written[at] == current[at]) at++;
+        // Where the checkpoint's text ends at a separator of this training's, this training has a setting more: the next one.
+        bool added = at == written.Length && at < current.Length && current[at] == '|';
+        string setting = fingerprint.SettingAt(added ? at + 1 : at) is { } name ? $" ({name})" : " (a setting this training does not have)";
         string[] before = written.Split('|'), now = current.Split('|');
         int item = 0;
         while (item < before.Length && item < now.Length && before[item] == now[item]) item++;
@@ -128,12 +135,12 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
             string shown = text[start..Math.Min(text.Length, start + 80)];
             return $"'{(start > 0 ? "…" : "")}{shown}{(start + 80 < text.Length ? "…" : "")}'";
         }
-        return $"the checkpoint's settings read {Excerpt(a)} where this training's read {Excerpt(b)}";
+        return $"the checkpoint's settings read {Excerpt(a)} where this training's read {Excerpt(b)}{setting}";
     }
 
     /// <summary>The checkpoint at <paramref name="path"/>, or null when there is none; throws <see cref="InvalidDataException"/>
     /// naming the file when it is damaged or was written by training with other options or another network.</summary>
-    public static TrainingCheckpoint<T>? Read(string path, string fingerprint)
+    public static TrainingCheckpoint<T>? Read(string path, CheckpointFingerprint fingerprint)
     {
         if (!File.Exists(path)) return null;
         byte[] bytes = File.ReadAllBytes(path);
@@ -143,7 +150,7 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
         {
             using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
             if (reader.ReadString() != Magic) throw new InvalidDataException($"'{path}' is not an RnnMlNet checkpoint.");
-            if (reader.ReadString() is var written && written != fingerprint)
+            if (reader.ReadString() is var written && written != fingerprint.Text)
                 throw new InvalidDataException($"Checkpoint '{path}' was written by training with other options or another network " +
                     $"({FirstDifference(written, fingerprint)}); delete it, or give this training a checkpoint path of its own.");
             int epoch = reader.ReadInt32();

@@ -38,6 +38,10 @@ public sealed class SequenceTaggingMetrics
         var predicted = SchemaChecks.Find(data.Schema, predictedLabelColumnName, "a vector of predicted keys");
         if (label.Type is not VectorDataViewType { ItemType: KeyDataViewType labelKey } || predicted.Type is not VectorDataViewType { ItemType: KeyDataViewType predictedKey } || labelKey.Count != predictedKey.Count)
             throw new ArgumentOutOfRangeException(nameof(data), $"Columns '{labelColumnName}' ({label.Type}) and '{predictedLabelColumnName}' ({predicted.Type}) must be key vectors of the same key count.");
+        // Keys are compared by number, so both columns must name each key alike.
+        if (Trainers.LabelKeyValues.FirstDifferentKey(predicted, label) is { } differs)
+            throw new ArgumentOutOfRangeException(nameof(data), $"Column '{labelColumnName}' maps key {differs.Key} to '{differs.Theirs}', and '{predictedLabelColumnName}' to '{differs.Ours}'; " +
+                "map the labels with the label map the model was trained with (a MapValueToKey fitted on the evaluated data alone orders the keys differently).");
         int tags = (int)labelKey.Count;
         var truePositives = new long[tags + 1];
         var labelled = new long[tags + 1];

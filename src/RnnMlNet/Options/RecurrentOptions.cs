@@ -152,13 +152,14 @@ public abstract class RecurrentOptions
     /// <summary>A folder where training saves its state after every epoch (file <c>rnnmlnet.checkpoint</c>: weights, optimizer
     /// state, history), written atomically. A Fit with the same options and data that finds the file resumes after its last
     /// epoch and ends with the model an uninterrupted run would give; a run killed or cancelled loses only the epoch under way.
-    /// One written with other options is refused, held-out rows included (another <see cref="ValidationFraction"/> or
-    /// <see cref="HoldOutLastRows"/>, the trainers' sampling key or validation data, or none against some).
-    /// The file is deleted when training finishes. Use one folder per training run. Default null (no checkpoints).</summary>
+    /// One written with other options is refused naming the first setting that differs, held-out rows included (another
+    /// <see cref="ValidationFraction"/> or <see cref="HoldOutLastRows"/>, the trainers' sampling key or validation data, or
+    /// none against some). A folder that cannot be written fails when Fit starts, not after the first epoch. The file is
+    /// deleted when training finishes. Use one folder per training run. Default null (no checkpoints); an empty name is refused.</summary>
     public string? CheckpointDirectory { get; set; }
 
-    /// <summary>With <see cref="CheckpointDirectory"/>: also write the checkpoint every this many batches within an epoch, for
-    /// long epochs. Default null (at each epoch's end only).</summary>
+    /// <summary>With <see cref="CheckpointDirectory"/> (and refused without it): also write the checkpoint every this many
+    /// batches within an epoch, for long epochs. Default null (at each epoch's end only).</summary>
     public int? CheckpointEveryBatches { get; set; }
 
     /// <summary>Train across processes or machines (for example under <c>mpirun</c>, with RnnMlNet.Mpi's
@@ -307,6 +308,11 @@ public abstract class RecurrentOptions
         OptionChecks.Require(AveragedEpochs is null || AveragedEpochs == 1 || (AveragedEpochs > 1 && ValidationFraction is null or 0 ? ValidationFraction is null : EarlyStoppingPatience is not null),
             nameof(AveragedEpochs), AveragedEpochs, "null (automatic) or at least 1, and 1 or null when ValidationFraction is 0 (nothing ranks the epochs) or is set " +
             "without EarlyStoppingPatience (no early stopping to rank them)");
+        // An empty setting (an unset configuration value, say) would checkpoint into the working folder.
+        OptionChecks.Require(CheckpointDirectory is null || !string.IsNullOrWhiteSpace(CheckpointDirectory), nameof(CheckpointDirectory), CheckpointDirectory,
+            "null (no checkpoints) or a folder's path");
+        OptionChecks.Require(CheckpointEveryBatches is null || CheckpointDirectory is not null, nameof(CheckpointEveryBatches), CheckpointEveryBatches,
+            "null without CheckpointDirectory (there is nowhere to write the checkpoint)");
         var training = ToTrainingOptions(HoldOutFor(rows: 0));
         training.Epochs = Math.Max(1, training.Epochs);
         training.Validate();

@@ -309,11 +309,9 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 "transform both with the same fitted upstream model.");
         foreach (string name in new[] { training.ColumnName, task.LabelColumnName })
         {
-            if (LabelKeyValues.ValueTexts(trainSchema[name]) is not { } ours || LabelKeyValues.ValueTexts(validation.Schema[name]) is not { } theirs) continue;
-            int key = Enumerable.Range(0, Math.Max(ours.Length, theirs.Length)).FirstOrDefault(k => ours.ElementAtOrDefault(k) != theirs.ElementAtOrDefault(k), -1);
-            if (key >= 0)
-                throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{name}' of {ValidationDataName} maps key {key + 1} to '{theirs.ElementAtOrDefault(key)}', " +
-                    $"the training data's to '{ours.ElementAtOrDefault(key)}'; transform both with the same fitted upstream model (a vocabulary or MapValueToKey fitted on each orders the keys differently).");
+            if (LabelKeyValues.FirstDifferentKey(trainSchema[name], validation.Schema[name]) is { } differs)
+                throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{name}' of {ValidationDataName} maps key {differs.Key} to '{differs.Theirs}', " +
+                    $"the training data's to '{differs.Ours}'; transform both with the same fitted upstream model (a vocabulary or MapValueToKey fitted on each orders the keys differently).");
         }
     }
 

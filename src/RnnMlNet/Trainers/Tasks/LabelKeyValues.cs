@@ -51,6 +51,15 @@ internal sealed class LabelKeyValues
         _ => null,
     };
 
+    /// <summary>The first key (1-based) that two key columns map to different values, with those values' texts; null when
+    /// they agree or either has no values to compare.</summary>
+    public static (int Key, string Ours, string Theirs)? FirstDifferentKey(DataViewSchema.Column ours, DataViewSchema.Column theirs)
+    {
+        if (ValueTexts(ours) is not { } a || ValueTexts(theirs) is not { } b) return null;
+        int key = Enumerable.Range(0, Math.Max(a.Length, b.Length)).FirstOrDefault(k => a.ElementAtOrDefault(k) != b.ElementAtOrDefault(k), -1);
+        return key < 0 ? null : (key + 1, a.ElementAtOrDefault(key) ?? "", b.ElementAtOrDefault(key) ?? "");
+    }
+
     private static DataViewType? ValueType(DataViewSchema.Column column) =>
         column.Annotations.Schema.GetColumnOrNull(KeyValuesKind)?.Type is VectorDataViewType { ItemType: var item } ? item : null;
 
