@@ -2,7 +2,7 @@ using System.Globalization;
 
 /// <summary>Command-line settings: how much to train, whether to keep stress digits, and where the dictionary is.</summary>
 public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, string? Data, RnnMlNet.Attention Attention, int BeamWidth, int HiddenSize,
-    double LengthPenalty = 0)
+    double? LengthPenalty = null)
 {
     public const string Usage = "[--train-words N (0: all)] [--epochs N] [--no-stress] [--attention general|dot|none] [--beam N] [--length-penalty X] [--hidden N] [--data PATH]";
 

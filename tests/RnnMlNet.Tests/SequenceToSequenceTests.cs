@@ -162,7 +162,7 @@ public class SequenceToSequenceTests : IDisposable
         for (int i = 0; i < pairs.Length; i++)
         {
             var source = Sequence<float>.FromTokens(pairs[i].Input.Select(c => tokens.IndexOf(c.ToString()) + 1).ToArray());
-            Assert.Equal(string.Join(' ', estimator.LastModel.DecodeBeam(source, 3, 10).Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
+            Assert.Equal(string.Join(' ', estimator.LastModel.DecodeBeam(source, 3, 10, options.LengthPenalty).Select(id => estimator.TargetTokens![id - 3])), outputs[i]);
         }
         Assert.Contains("beamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Rebuild(0)).Message);
         Assert.Contains("lengthPenalty", Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Rebuild(3, -0.5)).Message);

@@ -282,6 +282,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
     {
         var o = _options;
         var s = o.Optimizer;
+        // Invariant: a checkpoint resumes under any culture.
         string Invariant(FormattableString text) => FormattableString.Invariant(text);
         var settings = new List<(string Setting, string Value)>
         {

@@ -103,6 +103,6 @@ internal static class RecurrentDefaults
     public const float GeneratorTemperature = 1;
     public const int SequenceToSequenceMaximumLength = 50;
     public const int BeamWidth = 1;
-    public const double LengthPenalty = 0;
+    public const double LengthPenalty = 1;
     public const Attention SequenceToSequenceAttention = Core.Defaults.Attention;
 }
