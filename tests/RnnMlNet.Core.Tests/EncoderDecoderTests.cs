@@ -170,7 +170,7 @@ public class EncoderDecoderTests
             return -loss * weight / Math.Pow(output.Length + 1, lengthPenalty);
         }
 
-        Assert.Empty(model.DecodeBeam(source, beamWidth: 125, maximumLength: 3));
+        Assert.Empty(model.DecodeBeam(source, beamWidth: 125, maximumLength: 3, lengthPenalty: 0));
         var answer = model.DecodeBeam(source, beamWidth: 125, maximumLength: 3, lengthPenalty);
         Assert.Contains(ended, output => output.SequenceEqual(answer));
         Assert.All(ended, output => Assert.True(Rank(output) <= Rank(answer) + 1e-12,

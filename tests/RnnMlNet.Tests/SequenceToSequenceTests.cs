@@ -129,7 +129,7 @@ public class SequenceToSequenceTests : IDisposable
         // Outputs that ended before the maximum length, so the end token and the trimming of the weights are in play.
         Assert.Contains(greedy.Item1, ids => ids.Length > 0 && ids.Length < 10);
         // The penalty picks another answer for some sources, so the graph's ranking is tested, not only its search.
-        if (lengthPenalty > 0) Assert.Contains(sources, source => !model.DecodeBeam(source, beamWidth, 10).SequenceEqual(model.DecodeBeam(source, beamWidth, 10, lengthPenalty)));
+        if (lengthPenalty > 0) Assert.Contains(sources, source => !model.DecodeBeam(source, beamWidth, 10, 0).SequenceEqual(model.DecodeBeam(source, beamWidth, 10, lengthPenalty)));
         for (int i = 0; i < pairs.Length; i++)
         {
             var (ids, engineWeights) = beamWidth == 1 ? (greedy.Item1[i], greedy.Item2?[i])

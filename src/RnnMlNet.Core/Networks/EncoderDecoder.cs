@@ -159,14 +159,14 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
     /// each by every token, and keeps the best again, until every kept output has ended or <paramref name="maximumLength"/>
     /// tokens. A finished output only extends by &lt;/s&gt;, at no cost. Ties go to the earlier beam and token, as ONNX TopK.
     /// The answer is the kept output with the best summed log-probability divided by its length to the power
-    /// <paramref name="lengthPenalty"/> (<see cref="RankOfOutput"/>).
+    /// <paramref name="lengthPenalty"/> (<see cref="RankOfOutput"/>; 1 by default, as the ML.NET estimator's option).
     /// </summary>
-    public int[] DecodeBeam(Sequence<T> source, int beamWidth, int maximumLength, double lengthPenalty = 0) =>
+    public int[] DecodeBeam(Sequence<T> source, int beamWidth, int maximumLength, double lengthPenalty = 1) =>
         Beam(source, beamWidth, maximumLength, lengthPenalty).Tokens;
 
     /// <summary>Beam search that also returns the best output's attention weights: one row of source-length values per
     /// output token. Needs attention.</summary>
-    public (int[] Tokens, T[][] Attention) DecodeBeamWithAttention(Sequence<T> source, int beamWidth, int maximumLength, double lengthPenalty = 0)
+    public (int[] Tokens, T[][] Attention) DecodeBeamWithAttention(Sequence<T> source, int beamWidth, int maximumLength, double lengthPenalty = 1)
     {
         RequireAttention();
         return Beam(source, beamWidth, maximumLength, lengthPenalty);
