@@ -13,7 +13,8 @@ var (first, births) = Series.Read(path);
 // Chronological split: the first 80% of days are targets to train on, the last 20% targets to test on.
 // A test window may reach back into the training days, as it would when forecasting live.
 int cut = births.Length * 8 / 10;
-// Normalise with the training days only, so nothing about the test period leaks in.
+// Normalise the windows with the training days only, so nothing about the test period leaks in. The label stays in births
+// per day: the LSTM regressor standardises it for training and answers in its units.
 double mean = births[..cut].Average();
 double std = Math.Sqrt(births[..cut].Select(v => (v - mean) * (v - mean)).Average());
 var train = Enumerable.Range(Series.Window, cut - Series.Window).Select(t => Series.At(births, t, mean, std)).ToList();
@@ -44,18 +45,17 @@ using var lstmModel = lstm.Fit(trainData);
 var lstmMetrics = ml.Regression.Evaluate(lstmModel.Transform(testData));
 var history = lstm.LastSummary!.History;
 Console.WriteLine($"{lstm.LastSummary.Architecture}, {lstm.LastSummary.TotalParameters:N0} parameters; {history.Count} epochs in {step.Elapsed.TotalSeconds:F0}s, " +
-                  $"training loss {history[0].TrainingLoss:F4} → {history[^1].TrainingLoss:F4} (normalised units).");
+                  $"training loss {history[0].TrainingLoss:F4} → {history[^1].TrainingLoss:F4} (of the standardised label).");
 
 // A linear autoregression on the same window: one weight per lag.
 using var sdcaModel = ml.Regression.Trainers.Sdca(featureColumnName: nameof(WindowRow.Window)).Fit(trainData);
 var sdcaMetrics = ml.Regression.Evaluate(sdcaModel.Transform(testData));
 
-// Evaluate works in normalised units; RMSE and MAE scale back by std (the mean cancels).
 var targets = Enumerable.Range(cut, births.Length - cut).ToList();
 Console.WriteLine();
 Console.WriteLine($"Test set, {test.Count} days, births per day          RMSE      MAE");
-Print("LSTM on the last 28 days", lstmMetrics.RootMeanSquaredError * std, lstmMetrics.MeanAbsoluteError * std);
-Print("SDCA linear regression, same window", sdcaMetrics.RootMeanSquaredError * std, sdcaMetrics.MeanAbsoluteError * std);
+Print("LSTM on the last 28 days", lstmMetrics.RootMeanSquaredError, lstmMetrics.MeanAbsoluteError);
+Print("SDCA linear regression, same window", sdcaMetrics.RootMeanSquaredError, sdcaMetrics.MeanAbsoluteError);
 Print("Persistence: same as yesterday", Rmse(t => births[t - 1]), Mae(t => births[t - 1]));
 Print("Seasonal: same as a week ago", Rmse(t => births[t - 7]), Mae(t => births[t - 7]));
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0}s.");

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 
 namespace TimeSeries;
 
-/// <summary>One example: the last <see cref="Series.Window"/> days, normalised, and the next day, normalised.</summary>
+/// <summary>One example: the last <see cref="Series.Window"/> days, normalised, and the next day's births.</summary>
 /// <remarks>The window has a known size: SDCA needs one, and the LSTM reads it as 28 steps of one value.</remarks>
 public sealed class WindowRow
 {
@@ -38,11 +38,13 @@ public static class Series
     }
 
 
-    /// <summary>The window that ends just before day <paramref name="target"/>, and that day, both normalised.</summary>
+    /// <summary>The window that ends just before day <paramref name="target"/>, normalised (SDCA needs it, and the LSTM
+    /// trains best on steps near unit scale), and that day's births as they are: the regressors standardise their label
+    /// themselves and answer in births per day.</summary>
     public static WindowRow At(double[] values, int target, double mean, double std) => new()
     {
         Window = values[(target - Window)..target].Select(v => (float)((v - mean) / std)).ToArray(),
-        Label = (float)((values[target] - mean) / std),
+        Label = (float)values[target],
     };
 
     /// <summary>The data file above the executable (the repository root when run with dotnet run).</summary>

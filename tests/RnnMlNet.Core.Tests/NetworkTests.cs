@@ -111,6 +111,34 @@ public class NetworkTests
         Assert.Equal([dirs, gates * 4, dirs * 4], w1.Shape);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RescaledOutputsAreTheScaleTimesTheOutputsPlusTheShiftAndRescaleBack(bool wide)
+    {
+        var options = new NetworkOptions { Cell = CellKind.Gru, FeaturesPerStep = 2, HiddenSize = 3, Outputs = 2, Pooling = Pooling.Mean, SideFeatures = wide ? 5 : 0 };
+        var network = new RecurrentNetwork<float>(options, seed: 3);
+        var random = new Random(3);
+        // The wide part starts at zero: jittered, its share of each output must be scaled too.
+        TestData.Jitter(network, random);
+        var sequences = TestData.RaggedLengths.Select(length => TestData.RandomSequence<float>(options, length, random)).ToArray();
+        var outputs = network.Predict(sequences);
+
+        network.RescaleOutputs(-2.5f, 40f);
+        var rescaled = network.Predict(sequences);
+        for (int row = 0; row < sequences.Length; row++)
+            for (int k = 0; k < 2; k++)
+                Assert.Equal(-2.5f * outputs[row][k] + 40f, rescaled[row][k], 1e-4f);
+
+        network.RescaleOutputs(1 / -2.5f, 40f / 2.5f);
+        var back = network.Predict(sequences);
+        for (int row = 0; row < sequences.Length; row++)
+            for (int k = 0; k < 2; k++)
+                Assert.Equal(outputs[row][k], back[row][k], 1e-5f);
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.RescaleOutputs(0f, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.RescaleOutputs(1f, float.NaN));
+    }
+
     [Fact]
     public void ImportOfTwoBiasesAddsThemForCellsWithOne()
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using RnnMlNet.Core.Cells;
 
 namespace RnnMlNet.Core.Networks;
@@ -107,7 +108,7 @@ public static class NetworkWeights
                 }
                 else
                 {
-                    System.Numerics.Tensors.TensorPrimitives.Add(inputBias, recurrentBias, p.Value(cells[d].Bias));
+                    TensorPrimitives.Add(inputBias, recurrentBias, p.Value(cells[d].Bias));
                 }
             }
         }
@@ -118,6 +119,26 @@ public static class NetworkWeights
             given["head.bias"].Values.CopyTo(p.Value(network.Head.Bias));
         }
         if (network.Wide is { } wide) given["wide.weights"].Values.CopyTo(p.Value(wide.Weights));
+    }
+
+    /// <summary>
+    /// Makes the network answer scale·y + shift where it answered y: the head's weights and bias and the wide part's weights
+    /// are multiplied by <paramref name="scale"/>, and <paramref name="shift"/> is added to the head's bias. A regressor
+    /// trained on a standardised label, z = (y − mean) / sd, is put back into the label's units with (sd, mean), and a
+    /// network given weights in the label's units into z with (1 / sd, −mean / sd). As a change of weights, it holds in
+    /// every graph made from them.
+    /// </summary>
+    public static void RescaleOutputs<T>(this RecurrentNetwork<T> network, T scale, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (!T.IsFinite(scale) || scale == T.Zero || !T.IsFinite(shift))
+            throw new ArgumentOutOfRangeException(nameof(scale), $"The outputs' scale {scale} and shift {shift} must be finite, and the scale not 0.");
+        var p = network.Parameters;
+        var head = network.Head;
+        var scaled = new List<Parameters.Parameter> { head.Weights, head.Bias };
+        if (network.Wide is { } wide) scaled.Add(wide.Weights);
+        foreach (var weights in scaled) TensorPrimitives.Multiply(p.Value(weights), scale, p.Value(weights));
+        TensorPrimitives.Add(p.Value(head.Bias), shift, p.Value(head.Bias));
     }
 
     private static string CellName(int gates) => gates switch { 4 => "LSTM", 3 => "GRU", 1 => "SimpleRNN", _ => $"{gates}-gate" };

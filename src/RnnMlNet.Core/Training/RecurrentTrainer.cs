@@ -314,6 +314,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         // which tells them apart).
         if (o.HoldOutDescription is { } holdOut) settings.Add(("the held-out rows", $"hold out {holdOut}"));
         if (o.TrainingWindow != 0) settings.Add(("TrainingWindow", Invariant($"window {o.TrainingWindow}")));
+        if (o.LabelScaling is { } scaling) settings.Add(("the label's scaling (a regressor's standardisation by the training rows)", $"label {scaling}"));
         return new CheckpointFingerprint(settings);
     }
 

@@ -79,6 +79,11 @@ public sealed class TrainingOptions
     /// other rows is refused. Default null.</summary>
     public string? HoldOutDescription { get; set; }
 
+    /// <summary>How the caller scaled the labels the sources give, if it did: for example the ML.NET regressors' standardisation
+    /// "(label - 9631.5) / 1142.3". Part of a checkpoint's fingerprint, so that a resume whose labels were scaled otherwise
+    /// (weights trained towards other targets) is refused. Default null: the labels as given.</summary>
+    public string? LabelScaling { get; set; }
+
     /// <summary>
     /// A file where training saves its state after every epoch (weights, optimizer state, history, the best epochs' weights so far),
     /// written to a temporary file and renamed. When the file exists as training starts, and was written by training with

@@ -127,7 +127,8 @@ public abstract class RecurrentOptions
     /// <summary>Receives a report after every epoch, on the training thread (an ensemble's networks, trained side by side,
     /// report from their own threads, one <c>Report</c> call at a time). <see cref="Progress{T}"/> posts each report on
     /// to the thread pool, so console output can arrive late and, in an ensemble, two reports' handlers can run at once;
-    /// <see cref="ImmediateProgress{T}"/> runs its handler within <c>Report</c>, at once and one at a time.</summary>
+    /// <see cref="ImmediateProgress{T}"/> runs its handler within <c>Report</c>, at once and one at a time. A regressor's
+    /// losses are of its standardised label (<see cref="Trainers.LabelStandardisation"/>).</summary>
     public IProgress<EpochReport>? Progress { get; set; }
 
     /// <summary>Receives a report after every gradient step, on the training thread (an ensemble's: as for <see cref="Progress"/>): loss, sequences per second and the time

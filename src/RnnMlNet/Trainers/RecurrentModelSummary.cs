@@ -61,8 +61,13 @@ public sealed class RecurrentModelSummary
     /// counted when the data decided the ensemble or the shape), and in summaries saved before windows existed.</summary>
     public int TrainingWindow { get; init; }
 
+    /// <summary>How a regressor's label was standardised for training, which the losses in <see cref="History"/> are of (the
+    /// model answers in the label's units); null for the other tasks, for a model that trained no epoch, and in summaries
+    /// saved before regressors standardised their label.</summary>
+    public LabelStandardisation? LabelStandardisation { get; init; }
+
     internal static RecurrentModelSummary Create(RecurrentTask task, IReadOnlyList<RecurrentNetwork<float>> networks, IReadOnlyList<TrainingHistory?> histories, int firstSeed,
-        int trainingWindow)
+        int trainingWindow, LabelStandardisation? labelStandardisation)
     {
         var network = networks[0];
         if (!network.HasHead) throw new ArgumentException("A network without a head (HeadKind.None) is not a trained model of its own.", nameof(networks));
@@ -91,6 +96,7 @@ public sealed class RecurrentModelSummary
             AveragedEpochs = members[0].AveragedEpochs,
             StillImproving = members.Any(m => m.StillImproving),
             TrainingWindow = trainingWindow,
+            LabelStandardisation = labelStandardisation,
             Members = networks.Count > 1 ? members.Select((m, k) => m with { Seed = firstSeed + k }).ToList() : [],
         };
     }
@@ -126,6 +132,8 @@ public sealed class RecurrentModelSummary
         foreach (var c in Components)
             text.AppendLine($"  {c.Name,-20} {c.Parameters,10:N0}  {string.Join(", ", c.Tensors)}");
         text.AppendLine($"  {(Members.Count > 0 ? $"total, {Members.Count} networks" : "total"),-20} {TotalParameters,10:N0}");
+        if (LabelStandardisation is { } z)
+            text.AppendLine(FormattableString.Invariant($"  losses are of the label standardised by the training rows' mean {z.Mean:G6} and standard deviation {z.StandardDeviation:G6}"));
         if (TrainingWindow > 0) text.AppendLine($"  trained on random windows of {TrainingWindow} steps of longer sequences, drawn each epoch");
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +

@@ -18,7 +18,7 @@ namespace RnnMlNet.Trainers;
 /// | | |
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression or sequence tagging |
-/// | Is normalization required? | No for token keys; float steps and a regression label train best near unit scale (the births sample standardises both) |
+/// | Is normalization required? | No for token keys, nor for a regression label (standardised for training and answered in its own units: <see cref="LabelStandardisation"/>); float steps train best near unit scale (NormalizeMeanVariance) |
 /// | Is caching required? | No, but it helps: the rows are streamed from the input once per epoch (AppendCacheCheckpoint avoids re-running upstream transforms) |
 /// | Required NuGet in addition to Microsoft.ML | RnnMlNet (brings Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime) |
 /// | Exportable to ONNX | Yes: <see cref="Onnx.RecurrentModelFile.ExportOnnx"/> |
@@ -110,6 +110,8 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 foreach (var _ in new DataViewSequenceSource(validationData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false,
                     _options.CancellationToken, dataName: ValidationDataName).Read()) { }
         }
+        // A regressor's label standardised by the training rows' mean and deviation (LabelStandardisation), read before training.
+        if (_options.Epochs != 0) task = task.ForTraining(trainData, _options.CancellationToken);
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         // A schedule other than constant needs the first epoch's batch count too (a warm-up would stay at its start).
         bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows
@@ -151,13 +153,19 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task, tokenCount), options.Seed);
             // The network reads its thread count at each step, so threads handed over mid-training take effect at once.
             threads.Follow(count => network.Options.Threads = count);
-            if (_options.InitialWeights is { } initial) ImportInitialWeights(network, initial);
+            if (_options.InitialWeights is { } initial)
+            {
+                ImportInitialWeights(network, initial);
+                // A trained model's weights answer in the label's units; training goes on in the standardised label's.
+                task.Standardisation?.FromLabelUnits(network);
+            }
             networks[k] = network;
             histories[k] = _options.Epochs != 0 ? Train(network, options, trainData, validationData, samplingKey, sequenceInput, task, rows) : null;
+            task.Standardisation?.ToLabelUnits(network);
         });
         LastEnsemble = new RecurrentEnsemble<float>(networks);
         LastHistory = histories[0];
-        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed, SummaryWindow(tokens, task.PerStep, tokenCount));
+        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed, SummaryWindow(tokens, task.PerStep, tokenCount), task.Standardisation);
         return BuildModel(_context, networks, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
     }
 
@@ -193,6 +201,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
         training.TrainingWindow = options.TrainingWindowFor(tokens, task.PerStep);
         training.HoldOutDescription = validationData is not null ? ValidationDataName : holdOut.Split.Describe(samplingKey?.Name);
+        training.LabelScaling = task.Standardisation?.Describe();
         if (validationData is not null)
         {
             training.EarlyStoppingPatience = holdOut.Patience;

@@ -5,13 +5,20 @@ using RnnMlNet.Glue;
 
 namespace RnnMlNet.Trainers;
 
-/// <summary>Regression: a Single label, one output, mean squared error, Score.</summary>
-internal sealed class RegressionTask(string labelColumnName) : SingleOutputTask<RegressionPrediction, RegressionOutputs>(labelColumnName, new MeanSquaredError<float>(),
+/// <summary>Regression: a Single label, one output, mean squared error, Score. For training, the label is read standardised
+/// by the training rows' mean and standard deviation (<see cref="LabelStandardisation"/>).</summary>
+internal sealed class RegressionTask(string labelColumnName, LabelStandardisation? standardisation = null)
+    : SingleOutputTask<RegressionPrediction, RegressionOutputs>(labelColumnName, new MeanSquaredError<float>(),
     GlueColumns.Prediction, RegressionOutputsFactory.ContractName, RegressionOutputsFactory.Map)
 {
     public static readonly TaskDefinition Definition = new("a Single (float) label", label => label.IsScalar(NumberDataViewType.Single),
         (input, _) => SchemaChecks.AddColumns<RegressionOutputs>(input, _ => { }),
         (label, _) => new RegressionTask(label.Name));
+
+    public override LabelStandardisation? Standardisation => standardisation;
+
+    public override TaskAdapter ForTraining(IDataView trainData, CancellationToken cancellation) =>
+        new RegressionTask(LabelColumnName, LabelStandardisation.Of(trainData, LabelColumnName, new RegressionTask(LabelColumnName).LabelReader, cancellation));
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {
@@ -20,7 +27,9 @@ internal sealed class RegressionTask(string labelColumnName) : SingleOutputTask<
         return position =>
         {
             getter(ref label);
-            return float.IsFinite(label) ? [label] : throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: the label is {(float.IsNaN(label) ? "missing (NaN)" : $"{label}")}; expected a finite number.");
+            if (!float.IsFinite(label))
+                throw new InvalidOperationException($"Column '{LabelColumnName}', row {position}: the label is {(float.IsNaN(label) ? "missing (NaN)" : $"{label}")}; expected a finite number.");
+            return [standardisation is null ? label : standardisation.Standardise(label)];
         };
     }
 }

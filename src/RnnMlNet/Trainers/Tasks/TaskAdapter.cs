@@ -30,6 +30,13 @@ internal abstract class TaskAdapter
 
     public Loss<float> Loss { get; }
 
+    /// <summary>The task as it trains on <paramref name="trainData"/>: a regressor reads its label standardised by the training
+    /// rows' (<see cref="Standardisation"/>), after a pass over the label column; the others are unchanged.</summary>
+    public virtual TaskAdapter ForTraining(IDataView trainData, CancellationToken cancellation) => this;
+
+    /// <summary>How the label is standardised for training (a regressor's, from <see cref="ForTraining"/>); null otherwise.</summary>
+    public virtual LabelStandardisation? Standardisation => null;
+
     /// <summary>The label of the current row as the loss wants it, or an error naming the column and row.</summary>
     public abstract Func<long, float[]> LabelReader(DataViewRow row);
 
