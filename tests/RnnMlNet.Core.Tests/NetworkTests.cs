@@ -139,6 +139,32 @@ public class NetworkTests
         Assert.Throws<ArgumentOutOfRangeException>(() => network.RescaleOutputs(1f, float.NaN));
     }
 
+    [Theory]
+    [InlineData(CellKind.Lstm, false)]
+    [InlineData(CellKind.Gru, true)]
+    [InlineData(CellKind.SimpleRnn, true)]
+    public void RescaledInputsAnswerForStepsWhatTheNetworkAnsweredForTheirScaledAndShiftedValues(CellKind cell, bool bidirectional)
+    {
+        var options = new NetworkOptions { Cell = cell, Bidirectional = bidirectional, FeaturesPerStep = 3, HiddenSize = 4, Layers = 2, Outputs = 2, Pooling = Pooling.Max };
+        var network = new RecurrentNetwork<float>(options, seed: 4);
+        var random = new Random(4);
+        TestData.Jitter(network, random);
+        var sequences = TestData.RaggedLengths.Select(length => TestData.RandomSequence<float>(options, length, random)).ToArray();
+        float[] scale = [0.5f, -3f, 0.01f], shift = [2f, 0f, -70f];
+        var moved = sequences.Select(s => Sequence<float>.FromFeatures(s.Features!.Select((v, k) => scale[k % 3] * v + shift[k % 3]).ToArray(), 3)).ToArray();
+        var expected = network.Predict(moved);
+
+        network.RescaleInputs(scale, shift);
+        var outputs = network.Predict(sequences);
+        for (int row = 0; row < sequences.Length; row++)
+            for (int k = 0; k < 2; k++)
+                Assert.Equal(expected[row][k], outputs[row][k], 1e-4f);
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.RescaleInputs([1f, 0f, 1f], [0f, 0f, 0f]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.RescaleInputs([1f, 1f], [0f, 0f]));
+        var tokens = new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 5, EmbeddingSize = 2, HiddenSize = 2 });
+        Assert.Throws<InvalidOperationException>(() => tokens.RescaleInputs([1f], [0f]));
+    }
+
     [Fact]
     public void ImportOfTwoBiasesAddsThemForCellsWithOne()
     {

@@ -141,6 +141,36 @@ public static class NetworkWeights
         TensorPrimitives.Add(p.Value(head.Bias), shift, p.Value(head.Bias));
     }
 
+    /// <summary>
+    /// Makes a network on float steps answer for steps x what it answered for scale ⊙ x + shift (per feature of a step):
+    /// the first layer's input weights W [I, G·H] of every direction become diag(scale)·W and its bias b becomes
+    /// b + shift·W, since x·W + b is all the network does with a step. A network trained on standardised steps,
+    /// z = (x − mean) / sd, reads steps in their own units with (1 / sd, −mean / sd); weights that read steps in their own
+    /// units read z with (sd, mean).
+    /// </summary>
+    public static void RescaleInputs<T>(this RecurrentNetwork<T> network, IReadOnlyList<T> scale, IReadOnlyList<T> shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        int features = network.Options.FeaturesPerStep;
+        if (network.Options.Input != InputKind.Features)
+            throw new InvalidOperationException($"The network reads {network.Options.Input}; only float steps (InputKind.Features) can be rescaled.");
+        if (scale.Count != features || shift.Count != features || scale.Any(v => !T.IsFinite(v) || v == T.Zero) || shift.Any(v => !T.IsFinite(v)))
+            throw new ArgumentOutOfRangeException(nameof(scale), $"Expected {features} finite scales, none 0, and {features} finite shifts, one per feature of a step.");
+        var p = network.Parameters;
+        foreach (var cell in network.Layer(0).Directions.Select(d => d.Cell))
+        {
+            Span<T> weights = p.Value(cell.InputWeights), bias = p.Value(cell.Bias);
+            int gates = cell.GateWidth;
+            for (int i = 0; i < features; i++)
+            {
+                var row = weights.Slice(i * gates, gates);
+                // The shift's share of the bias is taken with the weights as they were.
+                for (int g = 0; g < gates; g++) bias[g] += shift[i] * row[g];
+                TensorPrimitives.Multiply(row, scale[i], row);
+            }
+        }
+    }
+
     private static string CellName(int gates) => gates switch { 4 => "LSTM", 3 => "GRU", 1 => "SimpleRNN", _ => $"{gates}-gate" };
 
     /// <summary>destination[cols, rows] = source[rows, cols]ᵀ.</summary>

@@ -314,7 +314,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         // which tells them apart).
         if (o.HoldOutDescription is { } holdOut) settings.Add(("the held-out rows", $"hold out {holdOut}"));
         if (o.TrainingWindow != 0) settings.Add(("TrainingWindow", Invariant($"window {o.TrainingWindow}")));
-        if (o.LabelScaling is { } scaling) settings.Add(("the label's scaling (a regressor's standardisation by the training rows)", $"label {scaling}"));
+        if (o.DataScaling is { } scaling) settings.Add(("the data's scaling (a regressor's label or float steps, standardised by the training rows)", $"scaled {scaling}"));
         return new CheckpointFingerprint(settings);
     }
 

@@ -79,10 +79,11 @@ public sealed class TrainingOptions
     /// other rows is refused. Default null.</summary>
     public string? HoldOutDescription { get; set; }
 
-    /// <summary>How the caller scaled the labels the sources give, if it did: for example the ML.NET regressors' standardisation
-    /// "(label - 9631.5) / 1142.3". Part of a checkpoint's fingerprint, so that a resume whose labels were scaled otherwise
-    /// (weights trained towards other targets) is refused. Default null: the labels as given.</summary>
-    public string? LabelScaling { get; set; }
+    /// <summary>How the caller scaled the labels or inputs the sources give, if it did: for example the ML.NET trainers'
+    /// standardisation of a regressor's label, "label (x - 9631.5) / 1142.3". Part of a checkpoint's fingerprint, so that a
+    /// resume whose data were scaled otherwise (weights trained on other inputs, towards other targets) is refused.
+    /// Default null: the data as given.</summary>
+    public string? DataScaling { get; set; }
 
     /// <summary>
     /// A file where training saves its state after every epoch (weights, optimizer state, history, the best epochs' weights so far),

@@ -11,10 +11,11 @@ namespace RnnMlNet.Trainers;
 /// data's row count when the caller has counted it (0 when not), so that the part's count, and with it the first epoch's
 /// batch count that schedules need, is known before training (for a split by groups, by reading the key column alone).
 /// <paramref name="dataName"/> ("the validation data given") starts the errors of a bad row read from other data than the
-/// training data's.
+/// training data's. Float steps are read standardised by <paramref name="steps"/> when given.
 /// </summary>
 internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input, TaskAdapter task, ValidationSplit split, bool validation,
-    CancellationToken cancellation, DataViewSchema.Column? samplingKey = null, long rows = 0, string? dataName = null) : ISequenceSource<float>
+    CancellationToken cancellation, DataViewSchema.Column? samplingKey = null, long rows = 0, string? dataName = null, StepStandardisation? steps = null)
+    : ISequenceSource<float>
 {
     private readonly Lazy<int?> _count = new(() => (data.GetRowCount() ?? (rows > 0 ? rows : null)) is long all
         && (split.RowsIn(all, validation, grouped: samplingKey is not null) ?? RowsOfGroups(data, samplingKey!.Value, split, validation, cancellation)) is long part
@@ -50,8 +51,9 @@ internal sealed class DataViewSequenceSource(IDataView data, SequenceInput input
         var addSide = input.Side is null ? null : SequenceColumn.SideReader(cursor, input.Side);
         (Sequence<float> Sequence, int Steps) readSequence(long position)
         {
-            var (sequence, steps) = readSteps(position);
-            return (addSide is null ? sequence : addSide(position, sequence), steps);
+            var (sequence, length) = readSteps(position);
+            if (steps is not null) sequence = steps.Standardise(sequence);
+            return (addSide is null ? sequence : addSide(position, sequence), length);
         }
         var readLabel = task.LabelReader(cursor);
         LabeledSequence<float> readExample(long position)

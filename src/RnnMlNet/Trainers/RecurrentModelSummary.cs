@@ -66,8 +66,12 @@ public sealed class RecurrentModelSummary
     /// saved before regressors standardised their label.</summary>
     public LabelStandardisation? LabelStandardisation { get; init; }
 
+    /// <summary>How float steps were standardised for training, feature by feature (the model reads them as given); null for
+    /// token sequences, for a model that trained no epoch, and in summaries saved before steps were standardised.</summary>
+    public StepStandardisation? StepStandardisation { get; init; }
+
     internal static RecurrentModelSummary Create(RecurrentTask task, IReadOnlyList<RecurrentNetwork<float>> networks, IReadOnlyList<TrainingHistory?> histories, int firstSeed,
-        int trainingWindow, LabelStandardisation? labelStandardisation)
+        int trainingWindow, LabelStandardisation? labelStandardisation, StepStandardisation? stepStandardisation)
     {
         var network = networks[0];
         if (!network.HasHead) throw new ArgumentException("A network without a head (HeadKind.None) is not a trained model of its own.", nameof(networks));
@@ -97,6 +101,7 @@ public sealed class RecurrentModelSummary
             StillImproving = members.Any(m => m.StillImproving),
             TrainingWindow = trainingWindow,
             LabelStandardisation = labelStandardisation,
+            StepStandardisation = stepStandardisation,
             Members = networks.Count > 1 ? members.Select((m, k) => m with { Seed = firstSeed + k }).ToList() : [],
         };
     }
@@ -134,6 +139,8 @@ public sealed class RecurrentModelSummary
         text.AppendLine($"  {(Members.Count > 0 ? $"total, {Members.Count} networks" : "total"),-20} {TotalParameters,10:N0}");
         if (LabelStandardisation is { } z)
             text.AppendLine(FormattableString.Invariant($"  losses are of the label standardised by the training rows' mean {z.Mean:G6} and standard deviation {z.StandardDeviation:G6}"));
+        if (StepStandardisation is { } steps)
+            text.AppendLine($"  trained on steps standardised feature by feature by the training rows' means and standard deviations ({steps.Mean.Count} features), folded into the first layer");
         if (TrainingWindow > 0) text.AppendLine($"  trained on random windows of {TrainingWindow} steps of longer sequences, drawn each epoch");
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +

@@ -18,7 +18,7 @@ namespace RnnMlNet.Trainers;
 /// | | |
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression or sequence tagging |
-/// | Is normalization required? | No for token keys, nor for a regression label (standardised for training and answered in its own units: <see cref="LabelStandardisation"/>); float steps train best near unit scale (NormalizeMeanVariance) |
+/// | Is normalization required? | No: float steps and a regression label are standardised for training and folded back into the weights, so the model reads and answers in their own units (<see cref="StepStandardisation"/>, <see cref="LabelStandardisation"/>) |
 /// | Is caching required? | No, but it helps: the rows are streamed from the input once per epoch (AppendCacheCheckpoint avoids re-running upstream transforms) |
 /// | Required NuGet in addition to Microsoft.ML | RnnMlNet (brings Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime) |
 /// | Exportable to ONNX | Yes: <see cref="Onnx.RecurrentModelFile.ExportOnnx"/> |
@@ -110,9 +110,13 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 foreach (var _ in new DataViewSequenceSource(validationData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false,
                     _options.CancellationToken, dataName: ValidationDataName).Read()) { }
         }
-        // A regressor's label standardised by the training rows' mean and deviation (LabelStandardisation), read before training.
+        // A regressor's label, and float steps, standardised by the training rows' means and deviations (LabelStandardisation,
+        // StepStandardisation), read before training.
         if (_options.Epochs != 0) task = task.ForTraining(trainData, _options.CancellationToken);
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
+        var steps = _options.Epochs != 0 && !tokens
+            ? StepStandardisation.Of(new DataViewSequenceSource(trainData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false, _options.CancellationToken), sequenceInput.Width)
+            : null;
         // A schedule other than constant needs the first epoch's batch count too (a warm-up would stay at its start).
         bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows
             || _options.Schedule != LearningRateSchedule.Constant);
@@ -156,16 +160,18 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             if (_options.InitialWeights is { } initial)
             {
                 ImportInitialWeights(network, initial);
-                // A trained model's weights answer in the label's units; training goes on in the standardised label's.
+                // A trained model's weights read steps and answer in their own units; training goes on in the standardised ones.
                 task.Standardisation?.FromLabelUnits(network);
+                steps?.FromStepUnits(network);
             }
             networks[k] = network;
-            histories[k] = _options.Epochs != 0 ? Train(network, options, trainData, validationData, samplingKey, sequenceInput, task, rows) : null;
+            histories[k] = _options.Epochs != 0 ? Train(network, options, trainData, validationData, samplingKey, sequenceInput, task, rows, steps) : null;
             task.Standardisation?.ToLabelUnits(network);
+            steps?.ToStepUnits(network);
         });
         LastEnsemble = new RecurrentEnsemble<float>(networks);
         LastHistory = histories[0];
-        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed, SummaryWindow(tokens, task.PerStep, tokenCount), task.Standardisation);
+        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed, SummaryWindow(tokens, task.PerStep, tokenCount), task.Standardisation, steps);
         return BuildModel(_context, networks, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
     }
 
@@ -191,17 +197,18 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// <summary>Trains one network (an ensemble's member) with its options' seed; rows stream from the data view each epoch,
     /// only the shuffle buffer and one bucketing window are in memory. A <paramref name="samplingKey"/> groups the held-out rows.</summary>
     private TrainingHistory Train(RecurrentNetwork<float> network, RecurrentTrainerOptions options, IDataView trainData, IDataView? validationData,
-        DataViewSchema.Column? samplingKey, SequenceInput sequenceInput, TaskAdapter task, long rows)
+        DataViewSchema.Column? samplingKey, SequenceInput sequenceInput, TaskAdapter task, long rows, StepStandardisation? steps)
     {
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
         var holdOut = HoldOutOf(options, external: validationData is not null, tokens, rows);
         DataViewSequenceSource Part(IDataView data, bool validation, long dataRows = 0, string? dataName = null) =>
-            new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey, dataRows, dataName);
+            new(data, sequenceInput, task, holdOut.Split, validation, options.CancellationToken, samplingKey, dataRows, dataName, steps);
         var training = options.ToTrainingOptions(holdOut, tokens,
             _task is RecurrentTask.BinaryClassification or RecurrentTask.MulticlassClassification ? EarlyStoppingMetric.ErrorRate : EarlyStoppingMetric.Loss);
         training.TrainingWindow = options.TrainingWindowFor(tokens, task.PerStep);
         training.HoldOutDescription = validationData is not null ? ValidationDataName : holdOut.Split.Describe(samplingKey?.Name);
-        training.LabelScaling = task.Standardisation?.Describe();
+        string?[] scaling = [task.Standardisation?.Describe(), steps?.Describe()];
+        training.DataScaling = scaling.Any(d => d is not null) ? string.Join("; ", scaling.OfType<string>()) : null;
         if (validationData is not null)
         {
             training.EarlyStoppingPatience = holdOut.Patience;

@@ -8,8 +8,8 @@ using RnnMlNet.Trainers;
 
 namespace RnnMlNet.Tests;
 
-/// <summary>A regressor's label of any scale: standardised for training, answered in its own units.</summary>
-public class RegressionLabelTests : IDisposable
+/// <summary>Float steps and a regressor's label of any scale: standardised for training, read and answered in their own units.</summary>
+public class StandardisationTests : IDisposable
 {
     private readonly TempFolder _temp = new();
 
@@ -37,31 +37,33 @@ public class RegressionLabelTests : IDisposable
         return Enumerable.Range(WindowDays, births.Length - WindowDays).Select(t => new BirthsRow { Window = births[(t - WindowDays)..t], Births = births[t] }).ToList();
     }
 
-    /// <summary>Births per day as the data gives them, with the windows normalised by ML.NET as its linear trainers need:
-    /// the LSTM with default options forecasts the last years better than SDCA (RMSE 576 against 668.5 when written).
-    /// Unstandardised, the label (about 10⁴) was never reached: the RMSE was about 10⁴, the births themselves.</summary>
+    /// <summary>The windows and the label as the data gives them (births per day, about 10⁴), with no normalizer: the LSTM
+    /// with default options forecasts the last years better than SDCA on windows normalised as ML.NET's linear trainers
+    /// need (RMSE 528 against about 668 when written). Unstandardised, the label was never reached (an RMSE of about 10⁴,
+    /// the births themselves), and the steps saturated the gates (2,180).</summary>
     [Fact]
-    public void AnLstmForecastsBirthsPerDayAheadOfSdcaWithDefaultOptions()
+    public void AnLstmForecastsBirthsPerDayFromRawWindowsAheadOfSdcaWithDefaultOptions()
     {
         var ml = _temp.Context();
         var rows = ReadBirths();
         int cut = rows.Count * 8 / 10;
         var train = ml.Data.LoadFromEnumerable(rows[..cut]);
         var test = ml.Data.LoadFromEnumerable(rows[cut..]);
-        double Rmse(IEstimator<ITransformer> trainer)
+        double Rmse(IEstimator<ITransformer> pipeline)
         {
-            // Centred too: by default NormalizeMeanVariance keeps 0 fixed, which leaves the windows near 1 with a small spread.
-            using var model = (IDisposable)ml.Transforms.NormalizeMeanVariance("Window", fixZero: false).Append(trainer).Fit(train);
+            using var model = (IDisposable)pipeline.Fit(train);
             return ml.Regression.Evaluate(((ITransformer)model).Transform(test), labelColumnName: "Births").RootMeanSquaredError;
         }
         double lstm = Rmse(ml.Regression.Trainers.Lstm(labelColumnName: "Births", featureColumnName: "Window"));
-        double sdca = Rmse(ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options { LabelColumnName = "Births", FeatureColumnName = "Window", NumberOfThreads = 1 }));
+        // Centred too: by default NormalizeMeanVariance keeps 0 fixed, which leaves the windows near 1 with a small spread.
+        double sdca = Rmse(ml.Transforms.NormalizeMeanVariance("Window", fixZero: false)
+            .Append(ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options { LabelColumnName = "Births", FeatureColumnName = "Window", NumberOfThreads = 1 })));
         Assert.True(lstm < sdca, $"LSTM RMSE {lstm:F1} against SDCA's {sdca:F1} births per day.");
     }
 
-    /// <summary>The steps' rows with the label a·Value + b.</summary>
-    private static IDataView Rescaled(MLContext ml, float a, float b) =>
-        SyntheticData.Load(ml, SyntheticData.StepRows(80, 5).Select(row => new SyntheticData.StepRow { Steps = row.Steps, Value = a * row.Value + b }).ToList());
+    /// <summary>The steps' rows with the label a·Value + b and every feature of the steps c·x + d.</summary>
+    private static IDataView Rescaled(MLContext ml, float a, float b, float c = 1, float d = 0) => SyntheticData.Load(ml, SyntheticData.StepRows(80, 5)
+        .Select(row => new SyntheticData.StepRow { Steps = row.Steps.Select(x => c * x + d).ToArray(), Value = a * row.Value + b }).ToList());
 
     private static RecurrentTrainerOptions StepOptions() => new()
     {
@@ -70,40 +72,47 @@ public class RegressionLabelTests : IDisposable
 
     private static float[] Scores(ITransformer model, IDataView data) => model.Transform(data).GetColumn<float>("Score").ToArray();
 
-    /// <summary>Training reads (label − mean) / deviation, so labels moved and stretched train the same network: its
-    /// answers are moved and stretched alike, and the summary says by what.</summary>
+    /// <summary>Training reads (label − mean) / deviation and (step − mean) / deviation, so labels and steps moved and
+    /// stretched train the same network: its answers are moved and stretched as the label was, and the summary says by what.</summary>
     [Fact]
-    public void AScaledAndShiftedLabelGivesTheSameModelInTheLabelsUnits()
+    public void ScaledAndShiftedStepsAndLabelsGiveTheSameModelInTheirUnits()
     {
         var ml = _temp.Context();
         var unit = ml.Regression.Trainers.Gru(StepOptions());
         using var unitModel = unit.Fit(Rescaled(ml, 1, 0));
         var large = ml.Regression.Trainers.Gru(StepOptions());
-        using var largeModel = large.Fit(Rescaled(ml, 1000, 5000));
+        var largeData = Rescaled(ml, 1000, 5000, 0.01f, -3f);
+        using var largeModel = large.Fit(largeData);
 
         var expected = Scores(unitModel, Rescaled(ml, 1, 0));
-        var scores = Scores(largeModel, Rescaled(ml, 1000, 5000));
+        var scores = Scores(largeModel, largeData);
         for (int row = 0; row < expected.Length; row++)
             Assert.Equal(1000 * expected[row] + 5000, scores[row], 0.5f);
         var (z, unitZ) = (large.LastSummary!.LabelStandardisation!, unit.LastSummary!.LabelStandardisation!);
         Assert.Equal(1000 * unitZ.Mean + 5000, z.Mean, 1e-2);
         Assert.Equal(1000 * unitZ.StandardDeviation, z.StandardDeviation, 1e-2);
+        var (steps, unitSteps) = (large.LastSummary.StepStandardisation!, unit.LastSummary.StepStandardisation!);
+        Assert.Equal(unitSteps.Mean.Select(m => 0.01 * m - 3), steps.Mean, (a, b) => Math.Abs(a - b) < 1e-6);
+        Assert.Equal(unitSteps.StandardDeviation.Select(sd => 0.01 * sd), steps.StandardDeviation, (a, b) => Math.Abs(a - b) < 1e-6);
         // The losses are of the standardised label, alike; the network learned (a loss of 1 is that of answering the mean).
         Assert.True(unit.LastHistory!.Epochs[^1].TrainingLoss < 0.5, $"Training loss {unit.LastHistory.Epochs[^1].TrainingLoss}.");
-        Assert.Equal(unit.LastHistory.Epochs[^1].TrainingLoss, large.LastHistory!.Epochs[^1].TrainingLoss, 1e-4);
+        Assert.Equal(unit.LastHistory.Epochs[^1].TrainingLoss, large.LastHistory!.Epochs[^1].TrainingLoss, 1e-3);
         Assert.Contains("losses are of the label standardised", large.LastSummary.ToString());
         string path = _temp.File("large.zip");
-        ml.Model.Save(largeModel, Rescaled(ml, 1000, 5000).Schema, path);
-        Assert.Equal(z, RecurrentModelFile.ReadSummary(path).LabelStandardisation);
+        ml.Model.Save(largeModel, largeData.Schema, path);
+        var saved = RecurrentModelFile.ReadSummary(path);
+        Assert.Equal(z, saved.LabelStandardisation);
+        Assert.Equal(steps.Mean, saved.StepStandardisation!.Mean);
+        Assert.Equal(steps.StandardDeviation, saved.StepStandardisation.StandardDeviation);
     }
 
-    /// <summary>Starting weights from a trained model answer in the label's units: training goes on from that model, not
-    /// from its weights read as a standardised label's (which would answer about deviation × births + mean).</summary>
+    /// <summary>Starting weights from a trained model read steps and answer in their own units: training goes on from that
+    /// model, not from its weights read as the standardised data's (which would answer about deviation × births + mean).</summary>
     [Fact]
     public void InitialWeightsOfATrainedRegressorGoOnFromItsAnswers()
     {
         var ml = _temp.Context();
-        var data = Rescaled(ml, 1000, 5000);
+        var data = Rescaled(ml, 1000, 5000, 0.01f, -3f);
         var first = ml.Regression.Trainers.Gru(StepOptions());
         using var model = first.Fit(data);
         var options = StepOptions();
@@ -116,14 +125,14 @@ public class RegressionLabelTests : IDisposable
             Assert.Equal(expected[row], scores[row], 1f);
     }
 
-    /// <summary>A checkpoint's weights were trained towards its labels' standardisation: labels of another mean or spread
-    /// are refused, naming it.</summary>
+    /// <summary>A checkpoint's weights were trained towards its labels' standardisation, on its steps': labels or steps of
+    /// another mean or spread are refused, naming it.</summary>
     [Fact]
-    public void ACheckpointIsNotResumedWithLabelsOfAnotherScale()
+    public void ACheckpointIsNotResumedWithLabelsOrStepsOfAnotherScale()
     {
         var ml = _temp.Context();
         var options = StepOptions();
-        options.CheckpointDirectory = _temp.File("checkpoints-label");
+        options.CheckpointDirectory = _temp.File("checkpoints-scale");
         using var cancel = new CancellationTokenSource();
         options.CancellationToken = cancel.Token;
         options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
@@ -131,8 +140,8 @@ public class RegressionLabelTests : IDisposable
 
         var resumed = StepOptions();
         resumed.CheckpointDirectory = options.CheckpointDirectory;
-        var error = Assert.Throws<InvalidDataException>(() => ml.Regression.Trainers.Gru(resumed).Fit(Rescaled(ml, 2, 0)));
-        Assert.Contains("(the label's scaling", error.Message);
+        foreach (var other in new[] { Rescaled(ml, 2, 0), Rescaled(ml, 1, 0, 1, 0.5f) })
+            Assert.Contains("(the data's scaling", Assert.Throws<InvalidDataException>(() => ml.Regression.Trainers.Gru(resumed).Fit(other)).Message);
         using var model = ml.Regression.Trainers.Gru(resumed).Fit(Rescaled(ml, 1, 0));
     }
 }
