@@ -37,8 +37,8 @@ namespace RnnMlNet.Trainers;
 /// A <see cref="TransformerChain{TLastTransformer}"/> of an OnnxTransformer holding the trained network as a
 /// standard ONNX graph (LSTM/GRU/RNN operators), stateless CustomMapping glue to scalar columns, and
 /// ValueToKey/DropColumns. Dispose it: the OnnxTransformer keeps a temporary copy of the graph until then.
-/// With <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows of token sequences or
-/// more: up to 5 networks within the step budget, 2 at least), the graph holds every network of the ensemble and averages
+/// With <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows or more: up to 5 networks
+/// within the step budget, 2 at least), the graph holds every network of the ensemble and averages
 /// their logits.
 /// ]]></format>
 /// </remarks>
@@ -118,17 +118,17 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             ? StepStandardisation.Of(new DataViewSequenceSource(trainData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false, _options.CancellationToken), sequenceInput.Width)
             : null;
         // A schedule other than constant needs the first epoch's batch count too (a warm-up would stay at its start).
-        bool countRows = _options.Epochs != 0 && (((_options.ValidationFraction is null || _options.EnsembleSize is null) && tokens) || _options.HoldOutLastRows
+        bool countRows = _options.Epochs != 0 && ((_options.ValidationFraction is null && tokens) || _options.EnsembleSize is null || _options.HoldOutLastRows
             || _options.Schedule != LearningRateSchedule.Constant);
         long rows = countRows ? CountRows(trainData) : 0;
         if (samplingKey is { } groups && _options.Epochs != 0 && !HoldOutOf(_options, external: false, tokens, rows).Split.HoldsOut)
             throw new ArgumentOutOfRangeException(nameof(trainData), $"SamplingKeyColumnName '{groups.Name}' groups the held-out rows, but nothing is held out: " +
                 (tokens ? $"the automatic hold-out needs {RecurrentDefaults.AutomaticValidationRows:N0} rows of token sequences or more, and this data has {rows:N0}."
                     : "float steps hold nothing out unless asked.") + " Set ValidationFraction (or EarlyStoppingPatience, which holds out 10 %), or leave SamplingKeyColumnName null.");
-        bool ensembleAutomatic = _options.EnsembleSize is null && EnsembleCanBeAutomatic(rows, tokens);
+        bool ensembleAutomatic = _options.EnsembleSize is null && EnsembleCanBeAutomatic(rows);
         bool shapeAutomatic = tokens && !task.PerStep && _options.InitialWeights is null && (_options.Pooling is null || AutomaticWidth);
-        var tokenCount = ensembleAutomatic || shapeAutomatic ? CountTokens(trainData, sequenceInput, task) : null;
-        int members = _options.EnsembleSize ?? (ensembleAutomatic ? tokenCount!.EnsembleSize : 1);
+        var stepCount = ensembleAutomatic || shapeAutomatic ? CountSteps(trainData, sequenceInput, task) : null;
+        int members = _options.EnsembleSize ?? (ensembleAutomatic ? stepCount!.EnsembleSize : 1);
         // Each member holds out rows or groups by its own seed: all are checked before any trains, so a member's empty draw, or
         // a binary label left with one class, does not surface after the others have trained.
         if (_options.Epochs != 0)
@@ -154,7 +154,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 if (_options.Progress is { } progress) options.Progress = new MemberProgress<EpochReport>(progress, r => r with { Member = k + 1 }, reporting);
                 if (_options.BatchProgress is { } batches) options.BatchProgress = new MemberProgress<BatchReport>(batches, r => r with { Member = k + 1 }, reporting);
             }
-            var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task, tokenCount), options.Seed);
+            var network = new RecurrentNetwork<float>(NetworkOptions(sequenceInput, task, stepCount), options.Seed);
             // The network reads its thread count at each step, so threads handed over mid-training take effect at once.
             threads.Follow(count => network.Options.Threads = count);
             if (_options.InitialWeights is { } initial)
@@ -171,7 +171,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         });
         LastEnsemble = new RecurrentEnsemble<float>(networks);
         LastHistory = histories[0];
-        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed, SummaryWindow(tokens, task.PerStep, tokenCount), task.Standardisation, steps);
+        LastSummary = RecurrentModelSummary.Create(_task, networks, histories, _options.Seed, SummaryWindow(tokens, task.PerStep, stepCount), task.Standardisation, steps);
         return BuildModel(_context, networks, sequenceInput, task, LastSummary, trainData, _options.PooledStateColumnName);
     }
 
@@ -226,10 +226,10 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         ? new RecurrentOptions.HoldOut(new ValidationSplit(0, options.Seed), options.EarlyStoppingPatience ?? RecurrentDefaults.AutomaticPatience)
         : options.HoldOutFor((options.ValidationFraction is null && tokens) || options.HoldOutLastRows ? rows : 0, tokens);
 
-    /// <summary>Whether the data decides the ensemble's size: for 1,000 rows of token sequences or more, and not for the settings
-    /// that describe one network.</summary>
-    private bool EnsembleCanBeAutomatic(long rows, bool tokens) =>
-        tokens && rows >= RecurrentDefaults.AutomaticValidationRows && _options.Epochs != 0 && _options.InitialWeights is null
+    /// <summary>Whether the data decides the ensemble's size: for 1,000 rows or more, and not for the settings that describe
+    /// one network.</summary>
+    private bool EnsembleCanBeAutomatic(long rows) =>
+        rows >= RecurrentDefaults.AutomaticValidationRows && _options.Epochs != 0 && _options.InitialWeights is null
         && _options.PooledStateColumnName is null && _options.CheckpointDirectory is null && _options.DataParallel is null;
 
     /// <summary>Whether the data decides the hidden size: not with a pooled-state column, whose width the schema states before
@@ -242,29 +242,29 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// <summary>The hidden size before any data is seen: as set, or the starting weights', or the family's default.</summary>
     private int SchemaWidth => _options.HiddenSize ?? WeightsWidth ?? _options.HiddenSizeOrDefault;
 
-    /// <summary>The training rows' tokens, and the steps an epoch trains on (each row's tokens up to the training window),
-    /// summed, read up to half the ensemble's budget of trained steps: large data is not read to the end.</summary>
-    private TokenCount CountTokens(IDataView trainData, SequenceInput input, TaskAdapter task)
+    /// <summary>The training rows' steps (tokens, or float steps), and the steps an epoch trains on (each row's tokens up to
+    /// the training window), summed, read up to half the ensemble's budget of trained steps: large data is not read to the end.</summary>
+    private StepCount CountSteps(IDataView trainData, SequenceInput input, TaskAdapter task)
     {
-        int window = _options.TrainingWindowFor(tokens: true, task.PerStep);
+        int window = _options.TrainingWindowFor(tokens: input.Kind != SequenceInputKind.Features, task.PerStep);
         long steps = 0, trained = 0, rows = 0;
         foreach (var example in new DataViewSequenceSource(trainData, input, task, new ValidationSplit(0, _options.Seed), false, _options.CancellationToken).Read())
         {
             steps += example.Input.Length;
             trained += window > 0 ? Math.Min(example.Input.Length, window) : example.Input.Length;
             rows++;
-            if (trained > RecurrentDefaults.EnsembleStepBudget / 2) return new TokenCount(steps, trained, rows, Complete: false);
+            if (trained > RecurrentDefaults.EnsembleStepBudget / 2) return new StepCount(steps, trained, rows, Complete: false);
         }
-        return new TokenCount(steps, trained, rows, Complete: true);
+        return new StepCount(steps, trained, rows, Complete: true);
     }
 
     /// <summary>The training window the summary names: none without training, nor where the count of the tokens read every
     /// row and found none longer than the window (nothing was cut); without a count it cannot tell, and names it.</summary>
-    private int SummaryWindow(bool tokens, bool perStep, TokenCount? count) =>
+    private int SummaryWindow(bool tokens, bool perStep, StepCount? count) =>
         _options.Epochs == 0 || count is { Complete: true } c && c.TrainedSteps == c.Steps ? 0 : _options.TrainingWindowFor(tokens, perStep);
 
-    /// <summary>Tokens, and steps trained per epoch (up to the training window), and whether every row was read.</summary>
-    private sealed record TokenCount(long Steps, long TrainedSteps, long Rows, bool Complete)
+    /// <summary>Steps (tokens or float steps), and steps trained per epoch (up to the training window), and whether every row was read.</summary>
+    private sealed record StepCount(long Steps, long TrainedSteps, long Rows, bool Complete)
     {
         /// <summary>The automatic <see cref="RecurrentTrainerOptions.EnsembleSize"/>: as many members, up to 5, as make at most the
         /// budget's trained steps per epoch together, and two at least (past half the budget, where counting stops, two).</summary>
@@ -410,16 +410,16 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     }
 
     /// <summary>The options' sizes, with the input the feature column holds and the outputs the task needs; where the pooling
-    /// and the hidden size are automatic, short token sequences (<paramref name="tokens"/>) choose max pooling over a wider
+    /// and the hidden size are automatic, short token sequences (by <paramref name="count"/>) choose max pooling over a wider
     /// state, longer ones attention. Starting weights were trained by a network of their own, which the automatic choices
     /// follow instead of the data: its width, and, for tokens, attention when the weights hold its query (the tensor names
     /// are <see cref="NetworkWeights"/>'), max pooling otherwise.</summary>
-    private NetworkOptions NetworkOptions(SequenceInput input, TaskAdapter task, TokenCount? tokens)
+    private NetworkOptions NetworkOptions(SequenceInput input, TaskAdapter task, StepCount? count)
     {
         var options = _options.ToNetworkOptions(_cell);
         var weights = _options.InitialWeights;
         bool shortTokens = !task.PerStep && input.Kind != SequenceInputKind.Features
-            && (weights is null ? tokens is { Short: true } : !weights.Any(w => w.Name == "pooling.query"));
+            && (weights is null ? count is { Short: true } : !weights.Any(w => w.Name == "pooling.query"));
         // Starting weights set a null hidden size to theirs, also with a pooled-state column (the schema knows it too).
         if (_options.HiddenSize is null && WeightsWidth is { } width) options.HiddenSize = width;
         else if (AutomaticWidth && shortTokens) options.HiddenSize = RecurrentDefaults.ShortSequenceHiddenSize;

@@ -122,10 +122,10 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// networks train side by side, as many at once as there are <see cref="RecurrentOptions.Threads"/> (two spam networks in
     /// 1.3 to 1.4 times one network's time on two cores rather than twice; their weights are the same). One network's accuracy moves by about a
     /// point from seed to seed on a small task; the average is steadier and better than a typical member (names, with attention
-    /// over 64 units: 86.0 % for one LSTM, 89.1 % for five; README, "Defaults that train well"). Default null: automatic. For 1,000 rows of token sequences
-    /// or more (the automatic hold-out's threshold), as many members, up to 5, as make at most 2,500,000 trained steps per
-    /// epoch together (the rows' tokens, each row's up to <see cref="TrainingWindow"/>, summed: names with about 39,000 and
-    /// truecasing's words with about 436,000 train 5), and 2 at least: longer data (spam's 4,754 training messages, 2.5 million
+    /// over 64 units: 86.0 % for one LSTM, 89.1 % for five; README, "Defaults that train well"). Default null: automatic. For 1,000 rows
+    /// or more (the automatic hold-out's threshold for token sequences), as many members, up to 5, as make at most 2,500,000
+    /// trained steps per epoch together (the rows' tokens, each row's up to <see cref="TrainingWindow"/>, or float steps,
+    /// summed: names with about 39,000, births' windows with 81,000 and truecasing's words with about 436,000 train 5), and 2 at least: longer data (spam's 4,754 training messages, 2.5 million
     /// tokens, 860,000 of them within the training window) trains 2, since one network reading whole
     /// documents moved by a point from seed to seed on spam (set 1 to train one). One network otherwise, and with <see cref="InitialWeights"/> (a model to
     /// fine-tune), <see cref="PooledStateColumnName"/>, <see cref="RecurrentOptions.CheckpointDirectory"/> or
