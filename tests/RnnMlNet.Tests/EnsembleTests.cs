@@ -43,6 +43,28 @@ public class EnsembleTests : IDisposable
         Assert.Equal(members == 1 ? 0 : members, trainer.LastSummary!.Members.Count);
     }
 
+    /// <summary>Float steps (a time series' windows) get the automatic ensemble by the same budget, counting every step (no
+    /// training window cuts them), though nothing is held out of them.</summary>
+    [Theory]
+    [InlineData(1_000, 28, 5)]    // 28,000 steps, as births' 2,893 windows of 28 days make 81,000
+    [InlineData(1_000, 1_300, 2)] // 1,300,000 steps: no window cuts float steps
+    [InlineData(999, 28, 1)]
+    public void FloatStepsGetTheAutomaticEnsembleByTheStepBudget(int rows, int length, int members)
+    {
+        var ml = _temp.Context();
+        var random = new Random(rows + length);
+        var data = SyntheticData.Load(ml, Enumerable.Range(0, rows).Select(_ => new SyntheticData.StepRow
+        {
+            Steps = Enumerable.Range(0, 2 * length).Select(_ => (float)random.NextDouble()).ToArray(), Value = (float)random.NextDouble(),
+        }).ToList());
+        var trainer = ml.Regression.Trainers.SimpleRnn(new RecurrentTrainerOptions
+        {
+            FeatureColumnName = "Steps", LabelColumnName = "Value", FeaturesPerStep = 2, HiddenSize = 2, Epochs = 1, BatchSize = 256,
+        });
+        using var model = trainer.Fit(data);
+        Assert.Equal(members, trainer.LastEnsemble!.Members.Count);
+    }
+
     /// <summary>The automatic size depends on the training rows, whether rows are held out automatically, not at all, or
     /// given as a validation set.</summary>
     [Theory]
