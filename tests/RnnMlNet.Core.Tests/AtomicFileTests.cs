@@ -1,4 +1,7 @@
 using RnnMlNet.Core.Data;
+using RnnMlNet.Core.Losses;
+using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Training;
 
 namespace RnnMlNet.Core.Tests;
 
@@ -33,6 +36,35 @@ public class AtomicFileTests
             var notFound = Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllBytes(missing, [1]));
             Assert.Contains($"'{missing}'", notFound.Message);
             Assert.DoesNotContain(".tmp", notFound.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A process killed while writing its checkpoint leaves the write's temporary file (the killed-process test
+    /// met one): the training that finishes the run deletes those of its checkpoint, and nothing else.</summary>
+    [Fact]
+    public void AFinishedTrainingDeletesTheTemporaryFilesOfItsCheckpointLeftByAKilledWrite()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-leftovers-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string checkpoint = Path.Combine(folder, "run.checkpoint"), other = Path.Combine(folder, "other.checkpoint");
+            // What a write to each leaves when killed between writing its temporary file and renaming it.
+            string leftover = Path.Combine(folder, $"{AtomicFile.TemporaryPrefix(checkpoint)}{Guid.NewGuid():N}.tmp");
+            string othersLeftover = Path.Combine(folder, $"{AtomicFile.TemporaryPrefix(other)}{Guid.NewGuid():N}.tmp");
+            string unrelated = Path.Combine(folder, "notes.tmp");
+            foreach (string file in new[] { leftover, othersLeftover, unrelated, other }) File.WriteAllBytes(file, [1, 2]);
+            Assert.NotEqual(AtomicFile.TemporaryPrefix(checkpoint), AtomicFile.TemporaryPrefix(other));
+
+            var network = new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 3, Threads = 1 }, seed: 1);
+            new RecurrentTrainer<float>(network, new BinaryCrossEntropy<float>(), new TrainingOptions { Epochs = 1, CheckpointPath = checkpoint })
+                .Fit(MemoryTaskTests.FirstBitExamples(16, 4, new Random(1)));
+
+            Assert.Equal(new[] { "notes.tmp", "other.checkpoint", Path.GetFileName(othersLeftover) }.Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order());
         }
         finally
         {

@@ -1,7 +1,11 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace RnnMlNet.Core.Data;
 
 /// <summary>Writes a file whole or not at all: to a temporary file beside it, then renamed over it, so an interrupted
-/// write never leaves a half-written file under the final name, and a failed one leaves no temporary file.</summary>
+/// write never leaves a half-written file under the final name, and a failed one leaves no temporary file. A process
+/// killed while writing cannot delete its temporary file; <see cref="DeleteLeftovers"/> removes those of one target.</summary>
 internal static class AtomicFile
 {
     public static void WriteAllBytes(string path, byte[] bytes)
@@ -9,9 +13,7 @@ internal static class AtomicFile
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         // Named here: the write below would name the temporary file instead.
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot write '{path}': its folder '{folder}' does not exist.");
-        // A short name of its own in the same folder (so the rename stays on one file system), not the path plus a suffix,
-        // which would pass the file system's name limit for a long but legal name.
-        string temporary = Path.Combine(folder, $".{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(folder, $"{TemporaryPrefix(path)}{Guid.NewGuid():N}.tmp");
         try
         {
             File.WriteAllBytes(temporary, bytes);
@@ -22,4 +24,30 @@ internal static class AtomicFile
             File.Delete(temporary);
         }
     }
+
+    /// <summary>Deletes the temporary files that writes to <paramref name="path"/> left behind when their process was killed.
+    /// Only for a target no other write is under way to (a finished training's checkpoint), as one under way would lose its
+    /// temporary file; one that cannot be deleted is left.</summary>
+    public static void DeleteLeftovers(string path)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder)) return;
+        foreach (string leftover in Directory.EnumerateFiles(folder, $"{TemporaryPrefix(path)}*.tmp"))
+        {
+            try
+            {
+                File.Delete(leftover);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left for the next finished training, or for whoever owns it.
+            }
+        }
+    }
+
+    /// <summary>".{8 hex digits of the file name's SHA-256}-": the temporary files of one target are found by it, and the name
+    /// stays short in the same folder (so the rename stays on one file system), where the path plus a suffix would pass the
+    /// file system's name limit for a long but legal name.</summary>
+    internal static string TemporaryPrefix(string path) =>
+        "." + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFileName(path))))[..8] + "-";
 }

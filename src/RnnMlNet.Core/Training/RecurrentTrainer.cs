@@ -197,7 +197,12 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         }
         // Finished: a later run with these options starts afresh. No rank leaves before rank 0 has deleted the file, or its
         // next Fit would resume from it while rank 0's starts afresh.
-        if (_options.CheckpointPath is { } finished && WritesCheckpoints && File.Exists(finished)) File.Delete(finished);
+        if (_options.CheckpointPath is { } finished && WritesCheckpoints)
+        {
+            if (File.Exists(finished)) File.Delete(finished);
+            // A run killed while writing its checkpoint left the write's temporary file, which this run owns now.
+            Data.AtomicFile.DeleteLeftovers(finished);
+        }
         if (_options.CheckpointPath is not null) _dataParallel?.Barrier();
         // The best epoch's weights, or the mean of the best epochs' (the last epoch's stay when it alone is kept).
         var averaged = best.Entries.Select(e => e.Epoch).ToList();
