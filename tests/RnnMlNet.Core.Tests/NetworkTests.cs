@@ -150,7 +150,8 @@ public class NetworkTests
         var random = new Random(4);
         TestData.Jitter(network, random);
         var sequences = TestData.RaggedLengths.Select(length => TestData.RandomSequence<float>(options, length, random)).ToArray();
-        float[] scale = [0.5f, -3f, 0.01f], shift = [2f, 0f, -70f];
+        // A scale of 0: the feature is read as its shift, whatever it is.
+        float[] scale = [0.5f, -3f, 0f], shift = [2f, 0f, -70f];
         var moved = sequences.Select(s => Sequence<float>.FromFeatures(s.Features!.Select((v, k) => scale[k % 3] * v + shift[k % 3]).ToArray(), 3)).ToArray();
         var expected = network.Predict(moved);
 
@@ -159,7 +160,7 @@ public class NetworkTests
         for (int row = 0; row < sequences.Length; row++)
             for (int k = 0; k < 2; k++)
                 Assert.Equal(expected[row][k], outputs[row][k], 1e-4f);
-        Assert.Throws<ArgumentOutOfRangeException>(() => network.RescaleInputs([1f, 0f, 1f], [0f, 0f, 0f]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.RescaleInputs([1f, float.NaN, 1f], [0f, 0f, 0f]));
         Assert.Throws<ArgumentOutOfRangeException>(() => network.RescaleInputs([1f, 1f], [0f, 0f]));
         var tokens = new RecurrentNetwork<float>(new NetworkOptions { Input = InputKind.EmbeddedTokens, VocabularySize = 5, EmbeddingSize = 2, HiddenSize = 2 });
         Assert.Throws<InvalidOperationException>(() => tokens.RescaleInputs([1f], [0f]));

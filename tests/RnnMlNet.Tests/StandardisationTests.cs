@@ -145,4 +145,65 @@ public class StandardisationTests : IDisposable
             Assert.Contains("(the data's scaling", Assert.Throws<InvalidDataException>(() => ml.Regression.Trainers.Gru(resumed).Fit(other)).Message);
         using var model = ml.Regression.Trainers.Gru(resumed).Fit(Rescaled(ml, 1, 0));
     }
+
+    /// <summary>A feature that never varies trains as 0 and is ignored by the model, however large: folding its mean into the
+    /// bias would cancel c·W against −c·W in float32 (at 10⁷ the scores were off by ten times the error of the model).</summary>
+    [Fact]
+    public void AFeatureThatNeverVariesIsIgnoredHoweverLarge()
+    {
+        var ml = _temp.Context();
+        IDataView WithConstant(float c) => SyntheticData.Load(ml, SyntheticData.StepRows(80, 5)
+            .Select(row => new SyntheticData.StepRow { Steps = row.Steps.Select((x, k) => k % 2 == 1 ? c : x).ToArray(), Value = row.Value }).ToList());
+        var zero = ml.Regression.Trainers.Gru(StepOptions());
+        using var zeroModel = zero.Fit(WithConstant(0));
+        var large = ml.Regression.Trainers.Gru(StepOptions());
+        using var largeModel = large.Fit(WithConstant(1e7f));
+
+        Assert.Equal(0, large.LastSummary!.StepStandardisation!.StandardDeviation[1]);
+        var expected = Scores(zeroModel, WithConstant(0));
+        var scores = Scores(largeModel, WithConstant(1e7f));
+        for (int row = 0; row < expected.Length; row++)
+            Assert.Equal(expected[row], scores[row], 1e-4f);
+        // Another value of it at scoring changes nothing either: the model never learned from it.
+        Assert.Equal(scores, Scores(largeModel, WithConstant(-3f)));
+    }
+
+    /// <summary>The rows held out for validation take no part in the standardisation: a time series' latest rows
+    /// (HoldOutLastRows) do not leak their level into training.</summary>
+    [Fact]
+    public void TheStandardisationIsOfTheRowsTrainedOnNotOfThoseHeldOut()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.StepRows(100, 5).Select((row, i) => new SyntheticData.StepRow { Steps = row.Steps.Select(x => x + i).ToArray(), Value = 1000 + 10 * i }).ToList();
+        var options = StepOptions();
+        (options.HoldOutLastRows, options.ValidationFraction, options.Epochs) = (true, 0.2, 2);
+        var trainer = ml.Regression.Trainers.Gru(options);
+        using var model = trainer.Fit(SyntheticData.Load(ml, rows));
+
+        var trained = rows.Take(80).ToList();
+        Assert.Equal(trained.Average(r => r.Value), trainer.LastSummary!.LabelStandardisation!.Mean, 1e-6);
+        Assert.Equal(trained.SelectMany(r => r.Steps.Where((_, k) => k % 2 == 0)).Average(x => (double)x), trainer.LastSummary.StepStandardisation!.Mean[0], 1e-4);
+    }
+
+    /// <summary>The same rows in another order give a standardisation that differs in its last digits: the checkpoint's
+    /// fingerprint holds ten, so the run resumes (and other data is refused, above).</summary>
+    [Fact]
+    public void ACheckpointResumesWithTheSameRowsInAnotherOrder()
+    {
+        var ml = _temp.Context();
+        var rows = SyntheticData.StepRows(80, 5).Select(row => new SyntheticData.StepRow { Steps = row.Steps.Select(x => 5000 + 3 * x).ToArray(), Value = 5000 + 1000 * row.Value }).ToList();
+        var options = StepOptions();
+        options.CheckpointDirectory = _temp.File("checkpoints-order");
+        using var cancel = new CancellationTokenSource();
+        options.CancellationToken = cancel.Token;
+        options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => ml.Regression.Trainers.Gru(options).Fit(SyntheticData.Load(ml, rows)));
+
+        var resumed = StepOptions();
+        resumed.CheckpointDirectory = options.CheckpointDirectory;
+        var reports = new List<EpochReport>();
+        resumed.Progress = new ImmediateProgress<EpochReport>(reports.Add);
+        using var model = ml.Regression.Trainers.Gru(resumed).Fit(SyntheticData.Load(ml, Enumerable.Reverse(rows).ToList()));
+        Assert.Equal(2, reports[0].Epoch);
+    }
 }

@@ -146,7 +146,7 @@ public static class NetworkWeights
     /// the first layer's input weights W [I, G·H] of every direction become diag(scale)·W and its bias b becomes
     /// b + shift·W, since x·W + b is all the network does with a step. A network trained on standardised steps,
     /// z = (x − mean) / sd, reads steps in their own units with (1 / sd, −mean / sd); weights that read steps in their own
-    /// units read z with (sd, mean).
+    /// units read z with (sd, mean). A scale of 0 makes the network ignore the feature, as if it read the shift there.
     /// </summary>
     public static void RescaleInputs<T>(this RecurrentNetwork<T> network, IReadOnlyList<T> scale, IReadOnlyList<T> shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -154,8 +154,8 @@ public static class NetworkWeights
         int features = network.Options.FeaturesPerStep;
         if (network.Options.Input != InputKind.Features)
             throw new InvalidOperationException($"The network reads {network.Options.Input}; only float steps (InputKind.Features) can be rescaled.");
-        if (scale.Count != features || shift.Count != features || scale.Any(v => !T.IsFinite(v) || v == T.Zero) || shift.Any(v => !T.IsFinite(v)))
-            throw new ArgumentOutOfRangeException(nameof(scale), $"Expected {features} finite scales, none 0, and {features} finite shifts, one per feature of a step.");
+        if (scale.Count != features || shift.Count != features || scale.Any(v => !T.IsFinite(v)) || shift.Any(v => !T.IsFinite(v)))
+            throw new ArgumentOutOfRangeException(nameof(scale), $"Expected {features} finite scales and {features} finite shifts, one per feature of a step.");
         var p = network.Parameters;
         foreach (var cell in network.Layer(0).Directions.Select(d => d.Cell))
         {

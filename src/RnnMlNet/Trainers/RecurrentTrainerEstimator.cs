@@ -18,7 +18,7 @@ namespace RnnMlNet.Trainers;
 /// | | |
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression or sequence tagging |
-/// | Is normalization required? | No: float steps and a regression label are standardised for training and folded back into the weights, so the model reads and answers in their own units (<see cref="StepStandardisation"/>, <see cref="LabelStandardisation"/>) |
+/// | Is normalization required? | No: float steps and a regression label are standardised for training and folded back into the weights, so the model reads and answers in their own units (<see cref="StepStandardisation"/>, <see cref="LabelStandardisation"/>); side features are read as given, near unit scale as FeaturizeText's are |
 /// | Is caching required? | No, but it helps: the rows are streamed from the input once per epoch (AppendCacheCheckpoint avoids re-running upstream transforms) |
 /// | Required NuGet in addition to Microsoft.ML | RnnMlNet (brings Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime) |
 /// | Exportable to ONNX | Yes: <see cref="Onnx.RecurrentModelFile.ExportOnnx"/> |
@@ -110,13 +110,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 foreach (var _ in new DataViewSequenceSource(validationData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false,
                     _options.CancellationToken, dataName: ValidationDataName).Read()) { }
         }
-        // A regressor's label, and float steps, standardised by the training rows' means and deviations (LabelStandardisation,
-        // StepStandardisation), read before training.
-        if (_options.Epochs != 0) task = task.ForTraining(trainData, _options.CancellationToken);
         bool tokens = sequenceInput.Kind != SequenceInputKind.Features;
-        var steps = _options.Epochs != 0 && !tokens
-            ? StepStandardisation.Of(new DataViewSequenceSource(trainData, sequenceInput, task, new ValidationSplit(0, _options.Seed), false, _options.CancellationToken), sequenceInput.Width)
-            : null;
         // A schedule other than constant needs the first epoch's batch count too (a warm-up would stay at its start).
         bool countRows = _options.Epochs != 0 && ((_options.ValidationFraction is null && tokens) || _options.EnsembleSize is null || _options.HoldOutLastRows
             || _options.Schedule != LearningRateSchedule.Constant);
@@ -139,6 +133,16 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
                 if (samplingKey is { } sampling) SamplingKey.CheckSplit(trainData, sampling, split, _options.Seed + k, member);
                 if (_task == RecurrentTask.BinaryClassification) BinaryTask.CheckBothClasses(trainData, task.LabelColumnName, split, samplingKey, member, _options.CancellationToken);
             }
+        // A regressor's label, and float steps, standardised by the means and deviations of the rows the (first) network trains
+        // on, not those it holds out (LabelStandardisation, StepStandardisation): one pass before training.
+        StepStandardisation? steps = null;
+        if (_options.Epochs != 0 && (task.StandardisesLabel || !tokens))
+        {
+            var trained = new DataViewSequenceSource(trainData, sequenceInput, task, HoldOutOf(_options, external: validationData is not null, tokens, rows).Split,
+                false, _options.CancellationToken, samplingKey, rows);
+            (var label, steps) = TrainingStandardisation.Of(trained, task.StandardisesLabel, tokens ? null : sequenceInput.Width);
+            if (label is not null) task = task.WithStandardisation(label);
+        }
         var networks = new RecurrentNetwork<float>[members];
         var histories = new TrainingHistory?[members];
         // One lock for every member's reports, so that Report is never called by two members at once (Progress<T> then runs its

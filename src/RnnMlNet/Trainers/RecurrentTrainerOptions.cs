@@ -24,6 +24,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// <summary>Wide and deep: a float-vector column of known size whose values describe the whole sequence (for example the
     /// n-gram counts of <c>FeaturizeText</c> over the same text, sparse, 10⁴–10⁶ slots). A linear part on it joins the pooled
     /// sequence state before the head and trains with the network; the saved model reads the column as a second input.
+    /// Its values are read as given, unlike float steps (standardising would fill sparse vectors): keep them near unit scale,
+    /// as FeaturizeText's normalised counts are (side features near 10⁴ made training diverge).
     /// For the classifiers and the regressor. Default null (none).</summary>
     public string? SideFeatureColumnName { get; set; }
 

@@ -17,8 +17,9 @@ internal sealed class RegressionTask(string labelColumnName, LabelStandardisatio
 
     public override LabelStandardisation? Standardisation => standardisation;
 
-    public override TaskAdapter ForTraining(IDataView trainData, CancellationToken cancellation) =>
-        new RegressionTask(LabelColumnName, LabelStandardisation.Of(trainData, LabelColumnName, new RegressionTask(LabelColumnName).LabelReader, cancellation));
+    public override bool StandardisesLabel => true;
+
+    public override TaskAdapter WithStandardisation(LabelStandardisation label) => new RegressionTask(LabelColumnName, label);
 
     public override Func<long, float[]> LabelReader(DataViewRow row)
     {

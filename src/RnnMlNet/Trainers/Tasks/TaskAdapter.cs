@@ -30,11 +30,14 @@ internal abstract class TaskAdapter
 
     public Loss<float> Loss { get; }
 
-    /// <summary>The task as it trains on <paramref name="trainData"/>: a regressor reads its label standardised by the training
-    /// rows' (<see cref="Standardisation"/>), after a pass over the label column; the others are unchanged.</summary>
-    public virtual TaskAdapter ForTraining(IDataView trainData, CancellationToken cancellation) => this;
+    /// <summary>Whether training reads the label standardised (a regressor's: <see cref="LabelStandardisation"/>).</summary>
+    public virtual bool StandardisesLabel => false;
 
-    /// <summary>How the label is standardised for training (a regressor's, from <see cref="ForTraining"/>); null otherwise.</summary>
+    /// <summary>The task reading its label standardised by <paramref name="label"/>, for a task that <see cref="StandardisesLabel"/>.</summary>
+    public virtual TaskAdapter WithStandardisation(LabelStandardisation label) =>
+        throw new InvalidOperationException("Only a regressor's label is standardised.");
+
+    /// <summary>How the label is standardised for training (<see cref="WithStandardisation"/>); null otherwise.</summary>
     public virtual LabelStandardisation? Standardisation => null;
 
     /// <summary>The label of the current row as the loss wants it, or an error naming the column and row.</summary>
