@@ -126,21 +126,27 @@ public class StandardisationTests : IDisposable
             Assert.Equal(expected[row], scores[row], 1f);
     }
 
+    /// <summary>Trains the steps' regressor on <paramref name="data"/> with a checkpoint, cancelled after its first epoch;
+    /// returns the checkpoint's folder.</summary>
+    private string InterruptAfterTheFirstEpoch(MLContext ml, IDataView data, string folderName)
+    {
+        var options = StepOptions();
+        options.CheckpointDirectory = _temp.File(folderName);
+        using var cancel = new CancellationTokenSource();
+        options.CancellationToken = cancel.Token;
+        options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => ml.Regression.Trainers.Gru(options).Fit(data));
+        return options.CheckpointDirectory;
+    }
+
     /// <summary>A checkpoint's weights were trained towards its labels' standardisation, on its steps': labels or steps of
     /// another mean or spread are refused, naming it.</summary>
     [Fact]
     public void ACheckpointIsNotResumedWithLabelsOrStepsOfAnotherScale()
     {
         var ml = _temp.Context();
-        var options = StepOptions();
-        options.CheckpointDirectory = _temp.File("checkpoints-scale");
-        using var cancel = new CancellationTokenSource();
-        options.CancellationToken = cancel.Token;
-        options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
-        Assert.Throws<OperationCanceledException>(() => ml.Regression.Trainers.Gru(options).Fit(Rescaled(ml, 1, 0)));
-
         var resumed = StepOptions();
-        resumed.CheckpointDirectory = options.CheckpointDirectory;
+        resumed.CheckpointDirectory = InterruptAfterTheFirstEpoch(ml, Rescaled(ml, 1, 0), "checkpoints-scale");
         foreach (var other in new[] { Rescaled(ml, 2, 0), Rescaled(ml, 1, 0, 1, 0.5f) })
             Assert.Contains("(the data's scaling", Assert.Throws<InvalidDataException>(() => ml.Regression.Trainers.Gru(resumed).Fit(other)).Message);
         using var model = ml.Regression.Trainers.Gru(resumed).Fit(Rescaled(ml, 1, 0));
@@ -192,15 +198,8 @@ public class StandardisationTests : IDisposable
     {
         var ml = _temp.Context();
         var rows = SyntheticData.StepRows(80, 5).Select(row => new SyntheticData.StepRow { Steps = row.Steps.Select(x => 5000 + 3 * x).ToArray(), Value = 5000 + 1000 * row.Value }).ToList();
-        var options = StepOptions();
-        options.CheckpointDirectory = _temp.File("checkpoints-order");
-        using var cancel = new CancellationTokenSource();
-        options.CancellationToken = cancel.Token;
-        options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
-        Assert.Throws<OperationCanceledException>(() => ml.Regression.Trainers.Gru(options).Fit(SyntheticData.Load(ml, rows)));
-
         var resumed = StepOptions();
-        resumed.CheckpointDirectory = options.CheckpointDirectory;
+        resumed.CheckpointDirectory = InterruptAfterTheFirstEpoch(ml, SyntheticData.Load(ml, rows), "checkpoints-order");
         var reports = new List<EpochReport>();
         resumed.Progress = new ImmediateProgress<EpochReport>(reports.Add);
         using var model = ml.Regression.Trainers.Gru(resumed).Fit(SyntheticData.Load(ml, Enumerable.Reverse(rows).ToList()));
