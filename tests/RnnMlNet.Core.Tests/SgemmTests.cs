@@ -68,6 +68,27 @@ public class SgemmTests
                 }
     }
 
+    /// <summary>Packed panels start at the buffer's first 64-byte boundary, up to 15 floats in: a buffer is reused only where
+    /// the new panels fit from there. A GRU of 2 units packs its recurrent weights [2, 6] (32 floats, in a buffer of 96) and,
+    /// for backward, [6, 2] (96 floats): the buffer was reused and overrun, which crashed training in the garbage collector.</summary>
+    [Fact]
+    public void PanelsAreRepackedIntoABufferOnlyWhereTheyFitFromItsAlignedStart()
+    {
+        var random = new Random(5);
+        float[] b = TestData.RandomArray<float>(12, random);
+        var forward = Sgemm.Pack(b, transposeB: false, k: 2, n: 6, SgemmPath.Avx2Fma);
+        var backward = Sgemm.Pack(b, transposeB: true, k: 6, n: 2, SgemmPath.Avx2Fma, reuse: forward);
+        Assert.NotSame(forward, backward);
+        Assert.True(Sgemm.Fits(backward.Data, 6 * 16));
+        // Smaller panels do go into the larger buffer, and give the same product as freshly packed ones.
+        Assert.Same(backward, Sgemm.Pack(b, transposeB: false, k: 2, n: 6, SgemmPath.Avx2Fma, reuse: backward));
+        if (!Runs(SgemmPath.Avx2Fma)) return;
+        float[] a = TestData.RandomArray<float>(7 * 2, random), expected = new float[7 * 6], actual = new float[7 * 6];
+        Sgemm.Multiply(a, false, b, false, expected, 7, 2, 6, threads: 1, SgemmPath.Avx2Fma);
+        Sgemm.Multiply(a, false, backward, actual, 7, threads: 1);
+        Assert.Equal(expected, actual);
+    }
+
     /// <summary>One or two rows (one sequence scored at a time) take the one-row kernel on column blocks; more take the packed kernel.</summary>
     [Fact]
     public void PackedWeightsGiveTheProductForFewAndManyRows()

@@ -425,7 +425,8 @@ public class OptionsTests : IDisposable
             FeatureColumnName = "Tokens", LabelColumnName = "Class", Epochs = 1, ClassWeights = [1, 2],
         }).Fit(data));
         Assert.Contains("'Class' has 3 classes", wrongCount.Message);
-        Assert.Contains("ClassWeights", Assert.Throws<ArgumentOutOfRangeException>(() =>
+        // The weights are shown, not their type's name.
+        Assert.Contains("ClassWeights is [1, 2]", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Regression.Trainers.Lstm(new RecurrentTrainerOptions { ClassWeights = [1, 2] })).Message);
         Assert.Contains("ClassWeights", Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { ClassWeights = [1, -2] })).Message);

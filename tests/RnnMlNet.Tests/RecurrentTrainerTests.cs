@@ -216,6 +216,8 @@ public class RecurrentTrainerTests : IDisposable
         Assert.Contains("Column 'Tokens' of the validation data given maps key 1 to 'b', the training data's to 'a'", words.Message);
         var classes = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(trainSet, Prepare(validation, trainTokens, ownLabels)));
         Assert.Contains("Column 'Label' of the validation data given maps key 1 to 'y', the training data's to 'x'", classes.Message);
+        // Named by Fit's own parameter.
+        Assert.Equal("validationData", classes.ParamName);
     }
 
     /// <summary>A bad row of the validation data (here a class the training labels never had) is reported as the validation

@@ -72,7 +72,10 @@ internal static unsafe class Sgemm
     {
         int nr = PanelWidth(path);
         long length = nr == 0 ? (long)k * n : (long)k * RoundUp(n, nr);
-        var packed = reuse is not null && reuse.Data.Length >= length ? reuse : new PackedPanels(Pinned(length));
+        // Reused only where the panels fit after the start is aligned: a GRU of 2 units packs its recurrent weights as
+        // [2, 6] (32 floats, in 96) and, for backward, as [6, 2] (96 floats), which overran the 96 by the alignment's offset
+        // and corrupted the heap (training crashed in the garbage collector).
+        var packed = reuse is not null && Fits(reuse.Data, length) ? reuse : new PackedPanels(Pinned(length));
         packed.Path = path;
         packed.Depth = k;
         packed.Width = n;
@@ -257,8 +260,14 @@ internal static unsafe class Sgemm
 
     private static long RoundUp(int size, int panel) => (long)PanelCount(size, panel) * panel;
 
-    /// <summary>Pinned (so a raw pointer stays valid) with 64 floats of slack for cache-line alignment.</summary>
-    private static float[] Pinned(long length) => GC.AllocateUninitializedArray<float>(checked((int)length + 64), pinned: true);
+    /// <summary>Floats of slack past a pinned buffer's length, from which <see cref="Start(float[])"/> takes up to 15 to align.</summary>
+    private const int AlignmentSlack = 64;
+
+    /// <summary>Pinned (so a raw pointer stays valid) with slack for cache-line alignment.</summary>
+    private static float[] Pinned(long length) => GC.AllocateUninitializedArray<float>(checked((int)length + AlignmentSlack), pinned: true);
+
+    /// <summary>Whether <paramref name="length"/> floats fit in a pinned buffer from its aligned start.</summary>
+    internal static bool Fits(float[] pinned, long length) => pinned.Length >= length + AlignmentSlack;
 
     private static float* Start(float[] pinned)
     {
@@ -268,7 +277,7 @@ internal static unsafe class Sgemm
 
     private static float* Start(ref float[]? buffer, long length)
     {
-        if (buffer is null || buffer.Length < length + 64) buffer = Pinned(length);
+        if (buffer is null || !Fits(buffer, length)) buffer = Pinned(length);
         return Start(buffer);
     }
 }

@@ -140,7 +140,12 @@ public sealed class RecurrentModelSummary
         if (LabelStandardisation is { } z)
             text.AppendLine(FormattableString.Invariant($"  losses are of the label standardised by the training rows' mean {z.Mean:G6} and standard deviation {z.StandardDeviation:G6}"));
         if (StepStandardisation is { } steps)
+        {
             text.AppendLine($"  trained on steps standardised feature by feature by the training rows' means and standard deviations ({steps.Mean.Count} features), folded into the first layer");
+            var constant = steps.StandardDeviation.Select((sd, f) => (sd, f)).Where(p => p.sd == 0).Select(p => p.f).ToList();
+            if (constant.Count > 0)
+                text.AppendLine($"  warning: feature(s) {string.Join(", ", constant)} of each step never varied in training, so the model ignores them");
+        }
         if (TrainingWindow > 0) text.AppendLine($"  trained on random windows of {TrainingWindow} steps of longer sequences, drawn each epoch");
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +

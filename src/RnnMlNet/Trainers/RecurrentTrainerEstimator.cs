@@ -292,18 +292,18 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// <summary>The validation set must hold the training set's columns with the same types, and key columns the same
     /// key values where both have them (a vocabulary or label map fitted on the validation data alone has as many keys,
     /// in another order).</summary>
-    private void CheckValidationSchema(IDataView validation, DataViewSchema trainSchema, SequenceInput training, TaskAdapter task)
+    private void CheckValidationSchema(IDataView validationData, DataViewSchema trainSchema, SequenceInput training, TaskAdapter task)
     {
         foreach (string name in training.ColumnNames.Append(task.LabelColumnName))
-            if (validation.Schema.GetColumnOrNull(name) is null)
-                throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{name}' not found in {ValidationDataName}; it must hold the training data's columns " +
+            if (validationData.Schema.GetColumnOrNull(name) is null)
+                throw new ArgumentOutOfRangeException(nameof(validationData), $"Column '{name}' not found in {ValidationDataName}; it must hold the training data's columns " +
                     "(transform both with the same fitted upstream model).");
-        string OtherType(string name) => $"Column '{name}' of {ValidationDataName} is {validation.Schema[name].Type}, the training data's {trainSchema[name].Type}; " +
+        string OtherType(string name) => $"Column '{name}' of {ValidationDataName} is {validationData.Schema[name].Type}, the training data's {trainSchema[name].Type}; " +
             "it must have the training data's type (transform both with the same fitted upstream model).";
         SequenceInput? other;
         try
         {
-            other = SequenceColumn.Describe(validation.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
+            other = SequenceColumn.Describe(validationData.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
         }
         catch (ArgumentOutOfRangeException)
         {
@@ -312,25 +312,25 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         if (other is null || other.Kind != training.Kind || other.Width != training.Width || other.KeyType != training.KeyType || other.Side?.Size != training.Side?.Size)
         {
             // The feature column, unless it has the training data's very type and the side-feature column is the one that differs.
-            bool sameFeatures = validation.Schema[training.ColumnName].Type.Equals(trainSchema[training.ColumnName].Type);
-            throw new ArgumentOutOfRangeException(nameof(validation), OtherType(sameFeatures && training.Side is { } side ? side.ColumnName : training.ColumnName));
+            bool sameFeatures = validationData.Schema[training.ColumnName].Type.Equals(trainSchema[training.ColumnName].Type);
+            throw new ArgumentOutOfRangeException(nameof(validationData), OtherType(sameFeatures && training.Side is { } side ? side.ColumnName : training.ColumnName));
         }
         TaskAdapter validationTask;
         try
         {
-            validationTask = TaskAdapter.For(_task).Bind(validation.Schema, _options);
+            validationTask = TaskAdapter.For(_task).Bind(validationData.Schema, _options);
         }
         catch (ArgumentOutOfRangeException)
         {
-            throw new ArgumentOutOfRangeException(nameof(validation), OtherType(task.LabelColumnName));
+            throw new ArgumentOutOfRangeException(nameof(validationData), OtherType(task.LabelColumnName));
         }
         if (validationTask.Outputs != task.Outputs)
-            throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{task.LabelColumnName}' of {ValidationDataName} has {validationTask.Outputs} classes, the training data's {task.Outputs}; " +
+            throw new ArgumentOutOfRangeException(nameof(validationData), $"Column '{task.LabelColumnName}' of {ValidationDataName} has {validationTask.Outputs} classes, the training data's {task.Outputs}; " +
                 "transform both with the same fitted upstream model.");
         foreach (string name in new[] { training.ColumnName, task.LabelColumnName })
         {
-            if (LabelKeyValues.FirstDifferentKey(trainSchema[name], validation.Schema[name]) is { } differs)
-                throw new ArgumentOutOfRangeException(nameof(validation), $"Column '{name}' of {ValidationDataName} maps key {differs.Key} to '{differs.Theirs}', " +
+            if (LabelKeyValues.FirstDifferentKey(trainSchema[name], validationData.Schema[name]) is { } differs)
+                throw new ArgumentOutOfRangeException(nameof(validationData), $"Column '{name}' of {ValidationDataName} maps key {differs.Key} to '{differs.Theirs}', " +
                     $"the training data's to '{differs.Ours}'; transform both with the same fitted upstream model (a vocabulary or MapValueToKey fitted on each orders the keys differently).");
         }
     }
