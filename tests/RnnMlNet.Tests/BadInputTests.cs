@@ -266,6 +266,8 @@ public class BadInputTests : IDisposable
         var train = ml.Data.LoadFromEnumerable(rows);
         var given = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Lstm(Options()).Fit(train, ml.Data.LoadFromEnumerable(Array.Empty<KeysRow>())));
         Assert.Contains("no validation examples (the validation data given)", given.Message);
+        // Named by Fit's own parameters, not the engine's.
+        Assert.Equal("validationData", given.ParamName);
 
         // A seed whose hash holds out none of 8 rows (a tenth is asked for).
         int seed = Enumerable.Range(0, 1000).First(s => Enumerable.Range(0, 8).All(i => !new ValidationSplit(0.1, s).IsValidation(i)));
@@ -273,6 +275,8 @@ public class BadInputTests : IDisposable
         (options.EarlyStoppingPatience, options.Seed, options.EnsembleSize) = (1, seed, 1);
         var drawn = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(train));
         Assert.Contains("no validation examples (the held-out rows)", drawn.Message);
+        Assert.Equal("trainData", drawn.ParamName);
+        Assert.DoesNotContain("(Parameter 'validation')", drawn.Message);
 
         var texts = ml.Data.LoadFromEnumerable(new[] { "abc", "abd", "bcd", "cab", "dab", "bad", "cad", "dcb" }.Select(t => new OptionsTests.TextRow { Text = t }));
         var generator = new Generation.SequenceGeneratorOptions { HiddenSize = 4, EmbeddingSize = 3, Epochs = 1, EarlyStoppingPatience = 1, Seed = seed };

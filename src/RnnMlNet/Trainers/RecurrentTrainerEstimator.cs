@@ -218,8 +218,17 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
             training.EarlyStoppingPatience = holdOut.Patience;
             training.AveragedEpochs = options.AveragedEpochsWith(holdOut.Patience);
         }
-        return new RecurrentTrainer<float>(network, task.Loss, training).Fit(Part(trainData, validation: false, rows), validationData is not null
-            ? Part(validationData, validation: false, dataName: ValidationDataName) : holdOut.Split.HoldsOut ? Part(trainData, validation: true, rows) : null);
+        try
+        {
+            return new RecurrentTrainer<float>(network, task.Loss, training).Fit(Part(trainData, validation: false, rows), validationData is not null
+                ? Part(validationData, validation: false, dataName: ValidationDataName) : holdOut.Split.HoldsOut ? Part(trainData, validation: true, rows) : null);
+        }
+        catch (ArgumentException e) when (e.GetType() == typeof(ArgumentException) && e.ParamName is "training" or "validation")
+        {
+            // The engine names its own parameters; Fit's are trainData and validationData (held-out rows are trainData's).
+            string name = e.ParamName == "validation" && validationData is not null ? nameof(validationData) : nameof(trainData);
+            throw new ArgumentException(e.Message.Replace($" (Parameter '{e.ParamName}')", ""), name, e);
+        }
     }
 
     private const string ValidationDataName = "the validation data given";
