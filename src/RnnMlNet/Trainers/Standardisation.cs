@@ -13,8 +13,8 @@ namespace RnnMlNet.Trainers;
 /// graph and its ONNX export answer in the label's own units; the losses training reports are of z (a loss of 1 is that of
 /// always answering the mean).
 /// </summary>
-/// <param name="Mean">The training rows' mean label.</param>
-/// <param name="StandardDeviation">Their standard deviation (of the population), or 1 when it is 0.</param>
+/// <param name="Mean">The training rows' mean label, rounded to float32 (so the same rows in any order give the same).</param>
+/// <param name="StandardDeviation">Their standard deviation (of the population), rounded alike, or 1 when it is 0.</param>
 public sealed record LabelStandardisation(double Mean, double StandardDeviation)
 {
     /// <summary>z for a label.</summary>
@@ -41,8 +41,8 @@ public sealed record LabelStandardisation(double Mean, double StandardDeviation)
 /// for float32 rounding, which grows with a feature's distance from 0 in standard deviations: a feature near 10⁶ that
 /// varies by 1 loses precision, as it does in float32 itself; subtract a round number from it upstream.
 /// </summary>
-/// <param name="Mean">Each feature's mean over the training rows' steps.</param>
-/// <param name="StandardDeviation">Each feature's standard deviation (of the population); 0 for a feature that never varies.</param>
+/// <param name="Mean">Each feature's mean over the training rows' steps, rounded to float32 (as the label's).</param>
+/// <param name="StandardDeviation">Each feature's standard deviation (of the population), rounded alike; 0 for a feature that never varies.</param>
 public sealed record StepStandardisation(IReadOnlyList<double> Mean, IReadOnlyList<double> StandardDeviation)
 {
     /// <summary>The sequence with each feature standardised.</summary>
