@@ -14,6 +14,7 @@ using Microsoft.ML.Transforms.Text;
 using RnnMlNet;
 using RnnMlNet.Evaluation;
 using RnnMlNet.Generation;
+using RnnMlNet.Onnx;
 
 const int SplitSeed = 1;
 var total = Stopwatch.StartNew();
@@ -104,7 +105,7 @@ File.Move(path + ".tmp", path, overwrite: true);
 Console.WriteLine($"\nSaved the beam-search model to {path} ({new FileInfo(path).Length / 1024:N0} KB); reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();
-using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+using var loaded = (IDisposable)RecurrentModelFile.Load(fresh, path, out _);   // checked: CRCs and digests, unlike Model.Load
 clock.Restart();
 int decoded = ((ITransformer)loaded).Transform(fresh.Data.LoadFromEnumerable(test)).GetColumn<string>("Output").Count();
 Console.WriteLine($"The reloaded model decoded the {decoded:N0} test words with beam width {settings.BeamWidth} in {clock.Elapsed.TotalSeconds:F0}s.");

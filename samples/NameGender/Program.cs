@@ -5,6 +5,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet;
+using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 
 string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
@@ -53,7 +54,7 @@ File.Move(path + ".tmp", path, overwrite: true);
 Console.WriteLine($"Saved to {path}; reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();
-using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+using var loaded = (IDisposable)RecurrentModelFile.Load(fresh, path, out _);   // checked: CRCs and digests, unlike Model.Load
 // The reloaded model must score as the trained one: compare them on the test split before using it.
 double largest = model.Transform(split.TestSet).GetColumn<float>("Probability")
     .Zip(((ITransformer)loaded).Transform(split.TestSet).GetColumn<float>("Probability"), (a, b) => (double)Math.Abs(a - b)).Max();

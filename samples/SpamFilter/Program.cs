@@ -6,6 +6,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Text;
 using RnnMlNet;
+using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 using SpamFilter;
 
@@ -78,7 +79,7 @@ Console.WriteLine($"Saved the LSTM model to {zip} ({new FileInfo(zip).Length / 1
 
 // A fresh context, as another process would have: the model needs nothing but the .zip.
 var fresh = new MLContext();
-using var loaded = (IDisposable)fresh.Model.Load(zip, out _);
+using var loaded = (IDisposable)RecurrentModelFile.Load(fresh, zip, out _);   // checked: CRCs and digests, unlike Model.Load
 using var engine = fresh.Model.CreatePredictionEngine<Message, SpamPrediction>((ITransformer)loaded);
 Message[] examples =
 [

@@ -10,6 +10,7 @@ using System.Globalization;
 using Microsoft.ML;
 using RnnMlNet;
 using RnnMlNet.Evaluation;
+using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 
 string? jsonl = args.Length > 0 ? args[0] : SampleData.TryFind(CasingSplit.RelativePath);
@@ -84,7 +85,7 @@ File.Move(path + ".tmp", path, overwrite: true);
 Console.WriteLine($"Saved to {path}; reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();
-using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+using var loaded = (IDisposable)RecurrentModelFile.Load(fresh, path, out _);   // checked: CRCs and digests, unlike Model.Load
 using var engine = fresh.Model.CreatePredictionEngine<LowerCaseText, Restoration>((ITransformer)loaded);
 const string Sentence = "in january the president flew from washington to detroit to meet workers at general motors and ford.";
 var score = engine.Predict(new LowerCaseText { Lower = Sentence }).Score;

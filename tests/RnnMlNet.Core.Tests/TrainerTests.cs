@@ -479,12 +479,13 @@ public class TrainerTests
         try
         {
             void Train(double rate, CancellationToken token = default, Action<EpochReport>? onEpoch = null, int stepEvery = 2, double dropout = 0,
-                Pooling pooling = Pooling.Last, int examples = 0, EarlyStoppingMetric metric = EarlyStoppingMetric.ErrorRate, int averaged = 2, int window = 0, int hidden = 4) =>
+                Pooling pooling = Pooling.Last, int examples = 0, EarlyStoppingMetric metric = EarlyStoppingMetric.ErrorRate, int averaged = 2, int window = 0, int hidden = 4,
+                int? patience = 2, (string, string)[]? caller = null) =>
                 new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = hidden, Layers = 2, Dropout = dropout, Pooling = pooling, Threads = 1 }, seed: 1),
                     new BinaryCrossEntropy<float>(), new TrainingOptions
                     {
                         Epochs = 3, LearningRate = rate, Schedule = LearningRateSchedule.Step(stepEvery, 0.5), CheckpointPath = path, CancellationToken = token, OnEpoch = onEpoch,
-                        EarlyStoppingPatience = 2, EarlyStoppingMetric = metric, AveragedEpochs = averaged, TrainingWindow = window,
+                        EarlyStoppingPatience = patience, EarlyStoppingMetric = metric, AveragedEpochs = averaged, TrainingWindow = window, CallerSettings = caller ?? [],
                     }).Fit(examples == 0 ? Examples : Examples.Take(examples).ToArray(), Examples.Take(24).ToArray());
             using var cancel = new CancellationTokenSource();
             Assert.Throws<OperationCanceledException>(() => Train(0.01, cancel.Token, _ => cancel.Cancel()));
@@ -500,6 +501,10 @@ public class TrainerTests
             // A setting the checkpoint has and this training lacks (the averaging of two epochs, against one), and one in the middle.
             Assert.Contains("read 'average 2' where this training's read nothing (a setting this training does not have)", Assert.Throws<InvalidDataException>(() => Train(0.01, averaged: 1)).Message);
             Assert.Contains("(Schedule)", Assert.Throws<InvalidDataException>(() => Train(0.01, stepEvery: 3)).Message);
+            // A setting unset here, and one of the caller's own (the ML.NET trainers' MaximumLength), named as the caller names it.
+            Assert.Contains("read '2' where this training's read no value (unset) (EarlyStoppingPatience)", Assert.Throws<InvalidDataException>(() => Train(0.01, averaged: 1, patience: null)).Message);
+            Assert.Contains("read nothing where this training's read 'first 5 steps' (MaximumLength)",
+                Assert.Throws<InvalidDataException>(() => Train(0.01, caller: [("MaximumLength", "first 5 steps")])).Message);
             // Settings that change the weights but not the parameters' shapes: the schedule's, the dropout rate.
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, stepEvery: 3)).Message);
             Assert.Contains("other options", Assert.Throws<InvalidDataException>(() => Train(0.01, dropout: 0.2)).Message);

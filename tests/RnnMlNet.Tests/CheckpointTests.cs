@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using RnnMlNet.Core.Networks;
 using RnnMlNet.Generation;
 using RnnMlNet.Trainers;
 
@@ -102,33 +103,15 @@ public class CheckpointTests : IDisposable
         var ml = _temp.Context();
         var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 7));
         string folder = _temp.File("checkpoints-hold-out");
-        string checkpoint = Path.Combine(folder, "rnnmlnet.checkpoint");
         // Early stopping is set alike on both sides of each refusal, so that only the held-out rows differ.
         RecurrentTrainerOptions Options(double fraction, bool last = false, int? patience = null) => new()
         {
             FeatureColumnName = "Tokens", HiddenSize = 5, Epochs = 3, Seed = 3, ValidationFraction = fraction, HoldOutLastRows = last,
             EarlyStoppingPatience = patience, CheckpointDirectory = folder,
         };
-        // Cancelled after its first epoch, or after its first batch with a checkpoint written there (before any history).
-        void Interrupt(RecurrentTrainerOptions options, bool withinFirstEpoch = false)
-        {
-            using var cancel = new CancellationTokenSource();
-            options.CancellationToken = cancel.Token;
-            if (withinFirstEpoch) (options.CheckpointEveryBatches, options.BatchProgress) = (1, new ImmediateProgress<BatchReport>(_ => cancel.Cancel()));
-            else options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
-            Assert.Throws<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(data));
-            Assert.True(File.Exists(checkpoint));
-        }
         string Refusal(Func<ITransformer> fit) => Assert.Throws<InvalidDataException>(fit).Message;
-        // Resumes where the checkpoint left off: its first batch is (epoch, batch).
-        void Resume(RecurrentTrainerOptions options, (int Epoch, int Batch) first)
-        {
-            var batches = new List<BatchReport>();
-            options.BatchProgress = new ImmediateProgress<BatchReport>(batches.Add);
-            using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(data);
-            Assert.Equal(first, (batches[0].Epoch, batches[0].Batch));
-            Assert.False(File.Exists(checkpoint));
-        }
+        void Interrupt(RecurrentTrainerOptions options, bool withinFirstEpoch = false) => InterruptClassifier(ml, data, options, withinFirstEpoch);
+        void Resume(RecurrentTrainerOptions options, (int Epoch, int Batch) first) => ResumeClassifier(ml, data, options, first);
 
         Interrupt(Options(0.1));
         Assert.Contains("other options", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.2)).Fit(data)));
@@ -151,5 +134,62 @@ public class CheckpointTests : IDisposable
         Interrupt(Options(0.1, patience: 2));
         Assert.Contains("other options", Refusal(() => ml.BinaryClassification.Trainers.Lstm(Options(0.1, patience: 2)).Fit(data, data)));
         Resume(Options(0.1, patience: 2), (2, 1));
+    }
+
+    /// <summary>Fits a classifier cancelled after its first epoch, or after its first batch with a checkpoint written there
+    /// (before any history), and checks that it left its checkpoint.</summary>
+    private static void InterruptClassifier(MLContext ml, IDataView data, RecurrentTrainerOptions options, bool withinFirstEpoch = false)
+    {
+        using var cancel = new CancellationTokenSource();
+        options.CancellationToken = cancel.Token;
+        if (withinFirstEpoch) (options.CheckpointEveryBatches, options.BatchProgress) = (1, new ImmediateProgress<BatchReport>(_ => cancel.Cancel()));
+        else options.Progress = new ImmediateProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(data));
+        Assert.True(File.Exists(Path.Combine(options.CheckpointDirectory!, "rnnmlnet.checkpoint")));
+    }
+
+    /// <summary>Fits a classifier that must resume where its checkpoint left off, its first batch being (epoch, batch), and
+    /// delete the checkpoint.</summary>
+    private static void ResumeClassifier(MLContext ml, IDataView data, RecurrentTrainerOptions options, (int Epoch, int Batch) first)
+    {
+        var batches = new List<BatchReport>();
+        options.BatchProgress = new ImmediateProgress<BatchReport>(batches.Add);
+        using var model = ml.BinaryClassification.Trainers.Lstm(options).Fit(data);
+        Assert.Equal(first, (batches[0].Epoch, batches[0].Batch));
+        Assert.False(File.Exists(Path.Combine(options.CheckpointDirectory!, "rnnmlnet.checkpoint")));
+    }
+
+    /// <summary>A checkpoint also remembers what the trainer's own options made training read and start from: a resume with
+    /// another MaximumLength (which cuts the sequences training reads; it resumed silently) or other InitialWeights is
+    /// refused naming the option, and one with the same resumes.</summary>
+    [Fact]
+    public void ACheckpointIsResumedOnlyWithTheSameMaximumLengthAndStartingWeights()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 7));
+        string folder = _temp.File("checkpoints-cut");
+        RecurrentTrainerOptions Options(int maximumLength = 0, IReadOnlyList<NamedTensor<float>>? weights = null) => new()
+        {
+            FeatureColumnName = "Tokens", HiddenSize = 5, Epochs = 3, Seed = 3, ValidationFraction = 0, MaximumLength = maximumLength,
+            InitialWeights = weights, CheckpointDirectory = folder,
+        };
+        string Refusal(RecurrentTrainerOptions options) => Assert.Throws<InvalidDataException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(data)).Message;
+
+        InterruptClassifier(ml, data, Options());
+        Assert.Contains("read nothing where this training's read 'the first 4 steps of each sequence' (MaximumLength)", Refusal(Options(4)));
+        ResumeClassifier(ml, data, Options(), (2, 1));
+        InterruptClassifier(ml, data, Options(4));
+        Assert.Contains("read 'the first 4 steps of each sequence' where this training's read 'the first 5 steps of each sequence' (MaximumLength)", Refusal(Options(5)));
+        Assert.Contains("(a setting this training does not have)", Refusal(Options()));
+        ResumeClassifier(ml, data, Options(4), (2, 1));
+
+        var first = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 5, Epochs = 1, Seed = 3 });
+        using (first.Fit(data)) { }
+        var weights = first.LastNetwork!.Export();
+        // The same weights but one value.
+        var other = weights.Select((w, i) => i == 0 ? w with { Values = w.Values.Select((v, j) => j == 0 ? v + 1e-3f : v).ToArray() } : w).ToArray();
+        InterruptClassifier(ml, data, Options(weights: weights));
+        Assert.Contains("(InitialWeights)", Refusal(Options(weights: other)));
+        ResumeClassifier(ml, data, Options(weights: weights.Select(w => w with { Values = w.Values.ToArray() }).ToArray()), (2, 1));
     }
 }

@@ -320,6 +320,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         if (o.HoldOutDescription is { } holdOut) settings.Add(("the held-out rows", $"hold out {holdOut}"));
         if (o.TrainingWindow != 0) settings.Add(("TrainingWindow", Invariant($"window {o.TrainingWindow}")));
         if (o.DataScaling is { } scaling) settings.Add(("the data's scaling (a regressor's label or float steps, standardised by the training rows)", $"scaled {scaling}"));
+        settings.AddRange(o.CallerSettings);
         return new CheckpointFingerprint(settings);
     }
 

@@ -124,13 +124,15 @@ internal sealed class TrainingCheckpoint<T> where T : unmanaged, IFloatingPointI
         string[] before = written.Split('|'), now = current.Split('|');
         int item = 0;
         while (item < before.Length && item < now.Length && before[item] == now[item]) item++;
-        string a = item < before.Length ? before[item] : "", b = item < now.Length ? now[item] : "";
+        // Null where one side has no such setting; empty where the setting is unset (null).
+        string? a = item < before.Length ? before[item] : null, b = item < now.Length ? now[item] : null;
         // Long items (the weights' list) are shown from a little before their first different character.
         int common = 0;
-        while (common < a.Length && common < b.Length && a[common] == b[common]) common++;
-        string Excerpt(string text)
+        while (common < a?.Length && common < b?.Length && a[common] == b[common]) common++;
+        string Excerpt(string? text)
         {
-            if (text.Length == 0) return "nothing";
+            if (text is null) return "nothing";
+            if (text.Length == 0) return "no value (unset)";
             int start = Math.Max(0, common - 20);
             string shown = text[start..Math.Min(text.Length, start + 80)];
             return $"'{(start > 0 ? "…" : "")}{shown}{(start + 80 < text.Length ? "…" : "")}'";

@@ -85,6 +85,12 @@ public sealed class TrainingOptions
     /// Default null: the data as given.</summary>
     public string? DataScaling { get; set; }
 
+    /// <summary>The caller's own settings that change what training reads or starts from, each a name and a value: for
+    /// example the ML.NET trainers' ("MaximumLength", "the first 200 steps of each sequence") and a digest of the weights
+    /// training starts from. Part of a checkpoint's fingerprint, after every setting above, so that a resume under another
+    /// value is refused naming the setting. Default none.</summary>
+    public IReadOnlyList<(string Setting, string Value)> CallerSettings { get; set; } = [];
+
     /// <summary>
     /// A file where training saves its state after every epoch (weights, optimizer state, history, the best epochs' weights so far),
     /// written to a temporary file and renamed. When the file exists as training starts, and was written by training with
@@ -132,6 +138,9 @@ public sealed class TrainingOptions
         OptionChecks.Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "at least 1 or null");
         OptionChecks.Require(AveragedEpochs >= 1 && (AveragedEpochs == 1 || EarlyStoppingPatience is not null), nameof(AveragedEpochs), AveragedEpochs,
             "at least 1, and 1 without early stopping (EarlyStoppingPatience), which ranks the epochs");
+        ArgumentNullException.ThrowIfNull(CallerSettings, nameof(CallerSettings));
+        OptionChecks.Require(CallerSettings.All(s => s.Setting.Length > 0 && s.Value.Length > 0 && !s.Value.Contains('|')), nameof(CallerSettings),
+            string.Join(", ", CallerSettings.Select(s => $"{s.Setting}: {s.Value}")), "a name and a value without '|' for each setting");
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
         Optimizer.Validate();

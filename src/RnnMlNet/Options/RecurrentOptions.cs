@@ -155,8 +155,9 @@ public abstract class RecurrentOptions
     /// epoch and ends with the model an uninterrupted run would give; a run killed or cancelled loses only the epoch under way.
     /// One written with other options is refused naming the first setting that differs, held-out rows included (another
     /// <see cref="ValidationFraction"/> or <see cref="HoldOutLastRows"/>, the trainers' sampling key or validation data, or
-    /// none against some). A folder that cannot be written fails when Fit starts, not after the first epoch. The file is
-    /// deleted when training finishes. Use one folder per training run. Default null (no checkpoints); an empty name is refused.</summary>
+    /// none against some), and the trainers' MaximumLength and InitialWeights. A folder that cannot be written fails when
+    /// Fit starts, not after the first epoch. The file is deleted when training finishes. Use one folder per training run.
+    /// Default null (no checkpoints); an empty name is refused.</summary>
     public string? CheckpointDirectory { get; set; }
 
     /// <summary>With <see cref="CheckpointDirectory"/> (and refused without it): also write the checkpoint every this many

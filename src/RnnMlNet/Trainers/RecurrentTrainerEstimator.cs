@@ -213,6 +213,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         training.HoldOutDescription = validationData is not null ? ValidationDataName : holdOut.Split.Describe(samplingKey?.Name);
         string?[] scaling = [task.Standardisation?.Describe(), steps?.Describe()];
         training.DataScaling = scaling.Any(d => d is not null) ? string.Join("; ", scaling.OfType<string>()) : null;
+        training.CallerSettings = options.CheckpointSettings();
         if (validationData is not null)
         {
             training.EarlyStoppingPatience = holdOut.Patience;

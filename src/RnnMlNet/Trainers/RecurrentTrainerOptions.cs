@@ -1,4 +1,8 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
 using RnnMlNet.Core.Networks;
+using RnnMlNet.Core.Training;
 
 namespace RnnMlNet.Trainers;
 
@@ -140,6 +144,27 @@ public class RecurrentTrainerOptions : RecurrentOptions
     {
         ClassWeights = ClassWeights?.ToArray();
         InitialWeights = InitialWeights?.Select(tensor => tensor with { Shape = tensor.Shape.ToArray(), Values = tensor.Values.ToArray() }).ToArray();
+    }
+
+    /// <summary>What these options change in training beyond the engine's settings, for a checkpoint's fingerprint
+    /// (<see cref="TrainingOptions.CallerSettings"/>): the steps read of each sequence, and the starting weights by their
+    /// SHA-256. Unset ones add nothing, so checkpoints written before they counted still resume.</summary>
+    internal IReadOnlyList<(string Setting, string Value)> CheckpointSettings()
+    {
+        var settings = new List<(string Setting, string Value)>();
+        if (MaximumLength > 0) settings.Add((nameof(MaximumLength), FormattableString.Invariant($"the first {MaximumLength} steps of each sequence")));
+        if (InitialWeights is { } weights)
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (var tensor in weights)
+            {
+                hash.AppendData(Encoding.UTF8.GetBytes(tensor.Name + "\0"));
+                hash.AppendData(MemoryMarshal.AsBytes(tensor.Shape.AsSpan()));
+                hash.AppendData(MemoryMarshal.AsBytes(tensor.Values.AsSpan()));
+            }
+            settings.Add((nameof(InitialWeights), $"weights of SHA-256 {Convert.ToHexString(hash.GetHashAndReset())}"));
+        }
+        return settings;
     }
 
     /// <summary>These options with another seed: an ensemble member's.</summary>
