@@ -51,7 +51,10 @@ public class BadInputTests : IDisposable
         Assert.Contains("key label", notKey.Message);
         // A label of one class says so (ML.NET writes its key type as "0-0").
         var oneClass = ml.Transforms.Conversion.MapValueToKey("OneClass", "Label").Fit(ml.Data.LoadFromEnumerable(new[] { new KeysRow { Label = true } })).Transform(data);
-        Assert.Contains("(1 class)", Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Gru(Options(label: "OneClass")).Fit(oneClass)).Message);
+        var oneClassError = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Gru(Options(label: "OneClass")).Fit(oneClass));
+        Assert.Contains("(1 class)", oneClassError.Message);
+        // Named as the other schema errors are (it named a parameter of the library's own).
+        Assert.Equal("schema", oneClassError.ParamName);
         // The same checks run on schema shapes, before any data is read.
         var shape = EstimatorWorkout.ShapeOf<KeysRow>();
         Assert.Contains("'Words'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(Options(features: "Words")).GetOutputSchema(shape)).Message);

@@ -253,6 +253,9 @@ public class ModelLifecycleTests : IDisposable
         Assert.Contains(path, Assert.Throws<InvalidDataException>(() => new PredictionEnginePool<TokenInput, BinaryPrediction>(ml, path)).Message);
         // Classes that do not fit the model fail when the pool is made, not at every Predict.
         Assert.ThrowsAny<Exception>(() => new PredictionEnginePool<TokenInput, WrongPrediction>(ml, model, data.Schema));
+        // No idle engine at all is not a size the pool can keep (it kept one anyway): refused, naming the parameter.
+        foreach (int retained in new[] { 0, -1 })
+            Assert.Equal("maximumRetained", Assert.Throws<ArgumentOutOfRangeException>(() => new PredictionEnginePool<TokenInput, BinaryPrediction>(ml, model, data.Schema, retained)).ParamName);
 
         // Disposed while threads predict: calls finish or are refused, and every engine's model goes once the last is done.
         for (int round = 0; round < 3; round++)

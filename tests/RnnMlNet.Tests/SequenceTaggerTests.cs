@@ -190,15 +190,24 @@ public class SequenceTaggerTests : IDisposable
         public uint[] Predicted { get; set; } = [];
     }
 
-    /// <summary>A step whose label is missing (key 0) is left out; a key past the key type's count (ML.NET does not check
-    /// a [KeyType] vector) is named with its row and step.</summary>
+    /// <summary>A step whose label is missing (key 0) is left out, and so is an empty row, whose one predicted tag has no
+    /// label (one such row refused the whole test set); rows that do not align and a key past the key type's count (ML.NET
+    /// does not check a [KeyType] vector) are named with their row and step.</summary>
     [Fact]
-    public void MetricsLeaveOutMissingLabelsAndNameKeysPastTheCount()
+    public void MetricsLeaveOutMissingLabelsAndEmptyRowsAndNameKeysPastTheCount()
     {
         var ml = _temp.Context();
-        var data = ml.Data.LoadFromEnumerable(new[] { new KeyPair { Label = [1, 0, 2], Predicted = [1, 1, 2] } });
+        var data = ml.Data.LoadFromEnumerable(new[]
+        {
+            new KeyPair { Label = [1, 0, 2], Predicted = [1, 1, 2] }, new KeyPair { Label = [], Predicted = [2] }, new KeyPair { Label = [], Predicted = [] },
+        });
         var metrics = SequenceTaggingMetrics.Evaluate(data, "Label", "Predicted");
         Assert.Equal((1.0, 2L), (metrics.TokenAccuracy, metrics.Tokens));
+        // The empty row's predicted tag 2 is not counted against tag 2's precision.
+        Assert.All(metrics.PerTag, t => Assert.Equal(1.0, t.Precision));
+        var misaligned = ml.Data.LoadFromEnumerable(new[] { new KeyPair { Label = [1], Predicted = [1] }, new KeyPair { Label = [], Predicted = [1, 2] } });
+        Assert.Contains("Row 1: 'Predicted' has 2 tags and 'Label' 0; they must align",
+            Assert.Throws<InvalidOperationException>(() => SequenceTaggingMetrics.Evaluate(misaligned, "Label", "Predicted")).Message);
         var past = ml.Data.LoadFromEnumerable(new[] { new KeyPair { Label = [1, 2], Predicted = [1, 2] }, new KeyPair { Label = [1, 3], Predicted = [1, 1] } });
         Assert.Contains("Row 1, step 1: key 3 of 'Label'", Assert.Throws<InvalidOperationException>(() => SequenceTaggingMetrics.Evaluate(past, "Label", "Predicted")).Message);
     }

@@ -65,14 +65,28 @@ public class TransformEstimatorTests : IDisposable
         var ml = _temp.Context();
         var data = Tokens(ml, "a b");
         var empty = Assert.Throws<InvalidOperationException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", minimumCount: 5).Fit(data));
-        Assert.Contains("'Tokens'", empty.Message);
-        Assert.Contains("empty", empty.Message);
+        Assert.Contains("Column 'Tokens': the vocabulary is empty: no token occurs at least 5 times (the most frequent occurs once); lower MinimumCount", empty.Message);
+        // No token at all is told apart from too few of each.
+        Assert.Contains("Column 'Tokens': the vocabulary is empty: the column holds no token",
+            Assert.Throws<InvalidOperationException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens").Fit(Tokens(ml, "", " "))).Message);
         var missing = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Words").Fit(data));
         Assert.Contains("'Words'", missing.Message);
         var scalar = ml.Data.LoadFromEnumerable(new[] { new { Text = "a b" } });
         var mistyped = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Text").Fit(scalar));
         Assert.Contains("vector of text tokens", mistyped.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", maximumSize: 0));
+        // Options are refused when the estimator is made, naming the option and its value.
+        foreach (var (build, name, message) in new (Func<VocabularyEstimator>, string, string)[]
+        {
+            (() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", maximumSize: 0), "MaximumSize", "MaximumSize is 0; expected at least 1."),
+            (() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", minimumCount: -1), "MinimumCount", "MinimumCount is -1; expected at least 1."),
+            (() => ml.Transforms.Text.BuildVocabulary(" ", "Tokens"), "OutputColumnName", "OutputColumnName is  ; expected a column name."),
+            (() => ml.Transforms.Text.BuildVocabulary("Ids", ""), "InputColumnName", "InputColumnName is ; expected a column name, or null for the output column's."),
+        })
+        {
+            var refused = Assert.Throws<ArgumentOutOfRangeException>(build);
+            Assert.Equal(name, refused.ParamName);
+            Assert.StartsWith(message, refused.Message);
+        }
     }
 
     [Fact]

@@ -30,7 +30,8 @@ public sealed class SequenceTaggingMetrics
     public double MacroF1 { get; }
 
     /// <summary>Compares two key-vector columns of the same key type row by row, step by step; a step whose label is missing
-    /// (key 0) is left out.</summary>
+    /// (key 0) is left out, and so is a row without labels whose prediction has at most one tag (an empty row, which the
+    /// tagger gives one tag scored NaN). Rows of other lengths are refused, naming the row.</summary>
     public static SequenceTaggingMetrics Evaluate(IDataView data, string labelColumnName = "Label", string predictedLabelColumnName = "PredictedLabel")
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -55,9 +56,11 @@ public sealed class SequenceTaggingMetrics
         {
             labelGetter(ref labels);
             predictedGetter(ref predictions);
+            // An empty row has no step to evaluate; the tagger gives it one tag (scored NaN), which is left out with it.
+            if (labels.Length == 0 && predictions.Length <= 1) continue;
             if (labels.Length != predictions.Length)
-                throw new InvalidOperationException($"Row {row}: '{predictedLabelColumnName}' has {predictions.Length} tags and '{labelColumnName}' {labels.Length}; they must " +
-                    "align (an empty row gets one prediction).");
+                throw new InvalidOperationException($"Row {row}: '{predictedLabelColumnName}' has {predictions.Length} tags and '{labelColumnName}' {labels.Length}; " +
+                    "they must align, one tag per step.");
             int step = 0;
             foreach (var (truth, guess) in labels.DenseValues().Zip(predictions.DenseValues()))
             {

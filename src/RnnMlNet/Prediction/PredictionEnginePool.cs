@@ -22,6 +22,10 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
     private bool _disposed;
 
     /// <summary>Creates a pool over a fitted model and the schema of the data it was fitted on.</summary>
+    /// <param name="context">The context the engines are made in.</param>
+    /// <param name="model">The fitted model; each engine loads its own copy of it.</param>
+    /// <param name="inputSchema">The schema of the data the model was fitted on.</param>
+    /// <param name="maximumRetained">Most idle engines kept, at least 1. Default null: twice the processor count.</param>
     public PredictionEnginePool(MLContext context, ITransformer model, DataViewSchema inputSchema, int? maximumRetained = null)
         : this(context, Serialize(context, model, inputSchema), maximumRetained)
     {
@@ -29,6 +33,9 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
 
     /// <summary>Creates a pool over a model saved to <paramref name="modelPath"/>, checked as <c>RecurrentModelFile.Load</c>
     /// checks it (a damaged or altered file is refused here, naming it).</summary>
+    /// <param name="context">The context the engines are made in.</param>
+    /// <param name="modelPath">The saved model .zip; each engine loads its own copy of it.</param>
+    /// <param name="maximumRetained">Most idle engines kept, at least 1. Default null: twice the processor count.</param>
     public PredictionEnginePool(MLContext context, string modelPath, int? maximumRetained = null)
         : this(context, Onnx.RecurrentModelFile.ReadVerified(modelPath), maximumRetained)
     {
@@ -37,6 +44,7 @@ public sealed class PredictionEnginePool<TInput, TOutput> : IDisposable
     private PredictionEnginePool(MLContext context, byte[] model, int? maximumRetained)
     {
         ArgumentNullException.ThrowIfNull(context);
+        Core.OptionChecks.Require(maximumRetained is null or >= 1, nameof(maximumRetained), maximumRetained, "at least 1, or null (twice the processor count)");
         // For disposable objects the default provider's pool disposes idle leases on Dispose, and late returns after it.
         var provider = new DefaultObjectPoolProvider { MaximumRetained = maximumRetained ?? Environment.ProcessorCount * 2 };
         _pool = provider.Create(new LeasePolicy(context, model));

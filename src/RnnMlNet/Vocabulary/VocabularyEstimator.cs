@@ -51,9 +51,11 @@ public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransforme
     {
         ArgumentNullException.ThrowIfNull(options);
         options = options.Copy();
-        if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("The output column needs a name.", nameof(options));
-        if (options.MaximumSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaximumSize, "MaximumSize must be at least 1.");
-        if (options.MinimumCount < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MinimumCount, "MinimumCount must be at least 1.");
+        Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(options.OutputColumnName), nameof(Options.OutputColumnName), options.OutputColumnName, "a column name");
+        Core.OptionChecks.Require(options.InputColumnName is null || !string.IsNullOrWhiteSpace(options.InputColumnName), nameof(Options.InputColumnName),
+            options.InputColumnName, "a column name, or null for the output column's");
+        Core.OptionChecks.Require(options.MaximumSize >= 1, nameof(Options.MaximumSize), options.MaximumSize, "at least 1");
+        Core.OptionChecks.Require(options.MinimumCount >= 1, nameof(Options.MinimumCount), options.MinimumCount, "at least 1");
         Settings = options;
     }
 
@@ -69,9 +71,11 @@ public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransforme
         var column = input.Schema.GetColumnOrNull(InputColumn);
         if (column is null || column.Value.Type is not VectorDataViewType { ItemType: TextDataViewType })
             throw new ArgumentOutOfRangeException(nameof(input), $"Column '{InputColumn}' is {(column is null ? "missing" : column.Value.Type.ToString())}; expected a vector of text tokens (e.g. from TokenizeIntoWords).");
-        var terms = ChooseTerms(input);
+        var (terms, mostFrequent) = ChooseTerms(input);
         if (terms.Count == 0)
-            throw new InvalidOperationException($"Column '{InputColumn}': the vocabulary is empty; no token occurs at least {Settings.MinimumCount} times.");
+            throw new InvalidOperationException($"Column '{InputColumn}': the vocabulary is empty: " + (mostFrequent == 0
+                ? "the column holds no token (every row is empty); tokenize a text column that has some."
+                : $"no token occurs at least {Settings.MinimumCount} times (the most frequent occurs {Times(mostFrequent)}); lower MinimumCount."));
         var keyData = _context.Data.LoadFromEnumerable(terms.Select(t => new Term { Value = t }));
         return _context.Transforms.Conversion.MapValueToKey(Settings.OutputColumnName, InputColumn,
             keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: keyData).Fit(input);
@@ -87,7 +91,10 @@ public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransforme
         return _context.Transforms.Conversion.MapValueToKey(Settings.OutputColumnName, InputColumn).GetOutputSchema(inputSchema);
     }
 
-    private List<string> ChooseTerms(IDataView input)
+    private static string Times(int count) => count == 1 ? "once" : $"{count:N0} times";
+
+    /// <summary>The vocabulary's tokens, and how often the most frequent token occurs (0: the column holds none).</summary>
+    private (List<string> Terms, int MostFrequent) ChooseTerms(IDataView input)
     {
         var counts = new Dictionary<string, (int Count, long FirstSeen)>();
         long position = 0;
@@ -100,9 +107,10 @@ public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransforme
                 counts[text] = counts.TryGetValue(text, out var seen) ? (seen.Count + 1, seen.FirstSeen) : (1, position++);
             }
         }
-        return counts.Where(c => c.Value.Count >= Settings.MinimumCount)
+        var terms = counts.Where(c => c.Value.Count >= Settings.MinimumCount)
             .OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.FirstSeen)
             .Take(Settings.MaximumSize).Select(c => c.Key).ToList();
+        return (terms, counts.Count == 0 ? 0 : counts.Values.Max(c => c.Count));
     }
 
     private sealed class Term

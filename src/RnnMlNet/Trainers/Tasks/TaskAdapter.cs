@@ -137,7 +137,7 @@ internal abstract class TaskAdapter
             // A key type's count is its number of classes (or tags); ML.NET writes one as "0-0".
             string classes = item is KeyDataViewType { Count: > 0 } counted ? $" ({counted.Count:N0} {unit}{(counted.Count == 1 ? "" : unit.EndsWith('s') ? "es" : "s")})" : "";
             return item is KeyDataViewType { Count: >= 2 and <= 1_000_000 } key ? (int)key.Count
-                : throw new ArgumentOutOfRangeException(nameof(label), $"Column '{label.Name}' is {label.Type}{classes}; expected {expected}.");
+                : throw new ArgumentOutOfRangeException("schema", $"Column '{label.Name}' is {label.Type}{classes}; expected {expected}.");
         }
     }
 
