@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using RnnMlNet.Onnx;
+using RnnMlNet.Sequences;
 using RnnMlNet.Trainers;
 using RnnMlNet.Vocabulary;
 
@@ -245,6 +246,29 @@ public class OnnxExportContractTests : IDisposable
         // An id past the vocabulary is unknown too, and takes no step either (it took one, on a row training never touched).
         var past = Run(session, TokenBatch(rows.Select(r => r.Tokens.Append(1000u).ToArray()).ToList()), "Logit");
         for (int n = 0; n < rows.Length; n++) Assert.Equal(scores[n], past[n, 0], 1e-5);
+    }
+
+    /// <summary>A OneHotSequence cut to fewer steps than rows have: the export takes each row's whole ids and cuts them as
+    /// the pipeline did, to its first or last T (unknown ids included, then dropped), so another runtime gets the pipeline's
+    /// score without knowing the cut (rows longer than T were scored on all their ids, up to 0.09 off in probability).</summary>
+    [Theory]
+    [InlineData(SequenceSide.Post, SequenceSide.Post)]
+    [InlineData(SequenceSide.Pre, SequenceSide.Pre)]
+    [InlineData(SequenceSide.Post, SequenceSide.Pre)]
+    public void TheExportCutsTheIdsAsTheOneHotSequenceDid(SequenceSide padding, SequenceSide truncation)
+    {
+        var ml = _temp.Context();
+        // Rows of 2 to 8 tokens, every third with an unknown id after its first token, cut to 4 steps.
+        var rows = SyntheticData.TokenRows(30, 8)
+            .Select((r, n) => n % 3 == 0 ? new SyntheticData.TokenRow { Tokens = [r.Tokens[0], 0u, .. r.Tokens[1..]], Label = r.Label } : r).ToArray();
+        Assert.Contains(rows, r => r.Tokens.Length > 5);
+        var data = SyntheticData.Load(ml, rows);
+        var trainer = ml.BinaryClassification.Trainers.Gru(new RecurrentTrainerOptions { FeatureColumnName = "OneHot", HiddenSize = 4, EmbeddingSize = 0, Epochs = 2 });
+        using var model = ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", 4, padding, truncation).Append(trainer).Fit(data);
+        var scores = ((ITransformer)model).Transform(data).GetColumn<float>("Score").ToArray();
+        using var session = Export(ml, model, data, $"onehot-cut-{padding}-{truncation}");
+        var logits = Run(session, TokenBatch(rows.Select(r => r.Tokens).ToList()), "Logit");
+        for (int n = 0; n < rows.Length; n++) Assert.Equal(scores[n], logits[n, 0], 1e-5);
     }
 
     public sealed class Review

@@ -41,8 +41,9 @@ internal static class ExportGraph
 
     /// <summary>The export graph of a stored model, or null for a model stored without a description (saved by an older
     /// version), whose stored graph is then exported as it is. A model on a one-hot column takes its tokens' ids as a key
-    /// model does. <paramref name="vocabulary"/> is asked for the key input's tokens only when they are written.</summary>
-    public static byte[]? Build(ModelProto stored, Func<IReadOnlyList<string>?> vocabulary)
+    /// model does, cut as the OneHotSequence that made the column cut them (<paramref name="oneHotCut"/>, when one did).
+    /// <paramref name="vocabulary"/> is asked for the key input's tokens only when they are written.</summary>
+    public static byte[]? Build(ModelProto stored, Func<IReadOnlyList<string>?> vocabulary, (int Steps, Sequences.SequenceSide Truncation)? oneHotCut = null)
     {
         var described = stored.MetadataProps.FirstOrDefault(p => p.Key == NetworkKey)?.Value;
         if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description) return null;
@@ -56,7 +57,8 @@ internal static class ExportGraph
         var tokens = description.Input != SequenceInputKind.Features ? vocabulary() : null;
         // Tokens of another count are not this input's (a key column of that name made again later in the pipeline).
         if (tokens is not null && tokens.Count != description.Network.VocabularySize - 1) tokens = null;
-        return Write(networks, description, tokens, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
+        if (description.Input != SequenceInputKind.OneHotSteps) oneHotCut = null;
+        return Write(networks, description, oneHotCut, tokens, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
     }
 
     /// <summary>A network of the described shape with the stored weights whose names start with <paramref name="prefix"/>.</summary>
@@ -81,16 +83,17 @@ internal static class ExportGraph
         return values.Length == count ? values : throw new InvalidDataException($"The stored weight '{name}' has {values.Length} values; the network has {count}.");
     }
 
-    private static byte[] Write(IReadOnlyList<RecurrentNetwork<float>> networks, Description description, IReadOnlyList<string>? vocabulary, string[]? classes,
-        IReadOnlyList<StringStringEntryProto> metadata)
+    private static byte[] Write(IReadOnlyList<RecurrentNetwork<float>> networks, Description description, (int Steps, Sequences.SequenceSide Truncation)? oneHotCut,
+        IReadOnlyList<string>? vocabulary, string[]? classes, IReadOnlyList<StringStringEntryProto> metadata)
     {
         var options = networks[0].Options;
         var g = new OnnxGraphBuilder("RnnMlNet.Export");
-        var values = EnsembleGraph.AverageLogits(g, networks.Count, (part, k) => Logits(part, networks[k], description));
+        var values = EnsembleGraph.AverageLogits(g, networks.Count, (part, k) => Logits(part, networks[k], description, oneHotCut));
         Outputs(g, description.Task, values[0], options.Outputs, values[1]);
 
         g.DocString("Padded batches with their lengths: a row scores the same in any batch as alone. Inputs: " +
             (description.Input == SequenceInputKind.Features ? "Steps float [N, T, F]" : "TokenIds int64 [N, T] (0 = unknown; see metadata " + VocabularyKey + ")") +
+            (oneHotCut is { } cut ? $", each row's ids cut to its {(cut.Truncation == Sequences.SequenceSide.Post ? "first" : "last")} {cut.Steps} as the pipeline's OneHotSequence cut them" : "") +
             ", SequenceLengths int32 [N]" + (options.SideFeatures > 0 ? ", SideFeatures float [N, S]" : "") + ". Outputs: " + OutputsText(description.Task) +
             (networks.Count > 1 ? $"; the mean of {networks.Count} networks' logits." : "."));
         foreach (var entry in metadata) g.Metadata(entry.Key, entry.Value);
@@ -116,9 +119,26 @@ internal static class ExportGraph
         return (g.Node("GatherElements", [ids, order], null, OnnxGraphBuilder.Int("axis", 1)), count);
     }
 
+    /// <summary>Each row's ids [N, T] within its length cut to <paramref name="steps"/>, its first or its last as
+    /// <paramref name="truncation"/> keeps (OneHotSequence's cut, unknown ids included), and the lengths cut alike.</summary>
+    private static (string Ids, string Lengths) Cut(OnnxGraphBuilder g, string ids, string lengths, int steps, Sequences.SequenceSide truncation)
+    {
+        string cutLengths = g.Node("Min", [lengths, g.Ints32("cut.steps", steps)]);
+        if (truncation == Sequences.SequenceSide.Post)
+            return (g.Node("Slice", [ids, g.Longs("cut.starts", 0), g.Longs("cut.ends", steps), g.Longs("cut.axes", 1)]), cutLengths);
+        // Row n reads from max(length − T, 0): index [N, T] = start + t, clamped into the padded batch (steps past the cut
+        // length are never read).
+        string start = g.Node("Max", [g.Node("Sub", [g.Node("Cast", [lengths], null, OnnxGraphBuilder.Int("to", (long)DataType.Int64)), g.Longs("cut.steps_long", steps)]),
+            g.Longs("cut.zero", 0)]);
+        string index = g.Node("Add", [g.Node("Unsqueeze", [start, g.Longs("cut.start_axes", 1)]),
+            g.Node("Unsqueeze", [g.Node("Range", [g.ScalarLong("cut.first", 0), g.ScalarLong("cut.count", steps), g.ScalarLong("cut.delta", 1)]), g.Longs("cut.t_axes", 0)])]);
+        string last = g.Node("Sub", [g.Node("Slice", [g.Node("Shape", [ids]), g.Longs("cut.width_start", 1), g.Longs("cut.width_end", 2)]), g.Longs("cut.one", 1)]);
+        return (g.Node("GatherElements", [ids, g.Node("Min", [index, last])], null, OnnxGraphBuilder.Int("axis", 1)), cutLengths);
+    }
+
     /// <summary>One network over the padded batch: its logits, NaN for a refused row, and [N, 1] (or [N, 1, 1] for a head on
     /// every step), whether each row is refused.</summary>
-    private static string[] Logits(OnnxGraphBuilder g, RecurrentNetwork<float> network, Description description)
+    private static string[] Logits(OnnxGraphBuilder g, RecurrentNetwork<float> network, Description description, (int Steps, Sequences.SequenceSide Truncation)? oneHotCut)
     {
         var options = network.Options;
         var weights = network.Export().ToDictionary(w => w.Name);
@@ -148,7 +168,9 @@ internal static class ExportGraph
             string givenIds = g.Input("TokenIds", DataType.Int64, "N", "T");
             given = RecurrentGraph.AtMostSteps(g, given, givenIds, 1, "given_ids");
             string tokenIds = RecurrentGraph.AtLeastOneStep(g, givenIds, 1);
-            // A one-hot column has no step for an unknown word (an all-zero row, which the ML.NET model drops): so neither here.
+            // OneHotSequence cut the keys before anything else, unknown ones included; then a one-hot column has no step for
+            // an unknown word (an all-zero row, which the ML.NET model drops): so neither here.
+            if (oneHotCut is { } cut) (tokenIds, given) = Cut(g, tokenIds, given, cut.Steps, cut.Truncation);
             if (description.Input == SequenceInputKind.OneHotSteps) (tokenIds, given) = KnownFirst(g, tokenIds, given, options.VocabularySize);
             string ids = RecurrentGraph.FirstSteps(g, tokenIds, description.MaximumLength);
             x = RecurrentStackGraph.Embed(g, RecurrentGraph.OneHotOrEmbeddingTable(g, network, weights), RecurrentGraph.KnownOrUnknown(g, ids, options.VocabularySize, "ids"));

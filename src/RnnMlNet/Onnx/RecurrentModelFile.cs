@@ -26,7 +26,8 @@ public static class RecurrentModelFile
     /// <c>AttentionWeights</c> [N, L, T], for a category generator <c>Check</c>. The vocabularies and the tokenization
     /// travel in the metadata.</para>
     /// <para>A model on one-hot input (keys without an embedding, or a OneHotSequence column) takes <c>TokenIds</c> as well,
-    /// and its vocabulary is that of the key column read.
+    /// and its vocabulary is that of the key column read; on a OneHotSequence column, a row's whole keys, which the graph
+    /// cuts as OneHotSequence did (its first or last maximumLength keys, by its truncation side).
     /// Models saved before this contract are written as the graph ML.NET runs (one row at a time, the inputs and outputs its
     /// metadata names).</para>
     /// The file is written to a temporary name and renamed, so a failure leaves no partial file.
@@ -38,7 +39,8 @@ public static class RecurrentModelFile
         {
             "SequenceToSequence" => Generation.SequenceToSequenceExport.Build(model),
             "SequenceGenerator" => Generation.SequenceGeneratorExport.Build(model),
-            _ => Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, KeyColumn(model, graphs.ToList()))),
+            _ => Graphs.ExportGraph.Build(model, () => Vocabulary(modelZipPath, KeyColumn(model, graphs.ToList())),
+                Sequences.OneHotSequenceEstimator.CutOf(graphs, model.Graph.Input[0].Name)),
         };
         Core.Data.AtomicFile.WriteAllBytes(onnxPath, export ?? bytes);
     }

@@ -161,6 +161,19 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
         return pads.Count == 1 ? pads[0].Graph.Input[0].Name : null;
     }
 
+    /// <summary>How the saved OneHotSequence that made <paramref name="oneHotColumn"/> cut each row's keys (T, and the side
+    /// kept), read from its pad graph among <paramref name="graphs"/>; null as for <see cref="KeyColumnOf"/>.</summary>
+    internal static (int Steps, SequenceSide Truncation)? CutOf(IEnumerable<ModelProto> graphs, string oneHotColumn)
+    {
+        var pads = graphs.Where(m => m.Graph.Name == PadGraphName && m.Graph.Output.Any(o => o.Name == PaddedColumnOf(oneHotColumn))).Take(2).ToList();
+        if (pads.Count != 1) return null;
+        long? Constant(string name) => pads[0].Graph.Initializer.FirstOrDefault(t => t.Name == name)?.Int64Data.FirstOrDefault();
+        // PadGraph's constants: T, and where the cut starts (a negative start keeps the last T).
+        return Constant("pad.steps") is long steps and > 0 and <= int.MaxValue && Constant("cut.starts") is long start
+            ? ((int)steps, start < 0 ? SequenceSide.Pre : SequenceSide.Post)
+            : null;
+    }
+
     private sealed class KeyValue
     {
         public float Value { get; set; }
