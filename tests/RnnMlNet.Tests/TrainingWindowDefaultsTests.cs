@@ -61,7 +61,29 @@ public class TrainingWindowDefaultsTests : IDisposable
         using var model = trainer.Fit(data);
         string path = _temp.File("windowed.zip");
         ml.Model.Save(model, data.Schema, path);
-        Assert.Equal(7, Onnx.RecurrentModelFile.ReadSummary(path).TrainingWindow);
+        var saved = Onnx.RecurrentModelFile.ReadSummary(path);
+        Assert.Equal((7, true), (saved.TrainingWindow, saved.TrainingWindowCounted));
+    }
+
+    /// <summary>Where the rows' lengths were not counted (the pooling and the width set, fewer than 1,000 rows), the summary
+    /// cannot tell whether the window cut anything, and says so (it said that longer sequences trained on windows where no
+    /// name was longer than 15 characters).</summary>
+    [Fact]
+    public void TheSummarySaysWhereTheLengthsWereNotCounted()
+    {
+        var ml = _temp.Context();
+        RecurrentModelSummary Summary(Pooling? pooling)
+        {
+            var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 3, EmbeddingSize = 2, Epochs = 1, Pooling = pooling });
+            using (trainer.Fit(SyntheticData.Load(ml, Rows(300)))) { }
+            return trainer.LastSummary!;
+        }
+        var counted = Summary(null);
+        Assert.True(counted.TrainingWindowCounted);
+        Assert.Contains("  trained on random windows of 256 steps of longer sequences, drawn each epoch", counted.ToString());
+        var uncounted = Summary(Pooling.Max);
+        Assert.Equal((256, false), (uncounted.TrainingWindow, uncounted.TrainingWindowCounted));
+        Assert.Contains("  set to train on random windows of 256 steps of any longer sequence, drawn each epoch (the rows' lengths were not counted)", uncounted.ToString());
     }
 
     [Fact]

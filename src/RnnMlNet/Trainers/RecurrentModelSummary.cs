@@ -61,6 +61,11 @@ public sealed class RecurrentModelSummary
     /// counted when the data decided the ensemble or the shape), and in summaries saved before windows existed.</summary>
     public int TrainingWindow { get; init; }
 
+    /// <summary>Whether every training row's length was counted, so that a <see cref="TrainingWindow"/> above 0 says some
+    /// sequence was longer; false when the lengths were not counted (only when the data chose the ensemble or the shape are
+    /// they), which leaves open whether any sequence was longer, and in summaries saved before this was recorded.</summary>
+    public bool TrainingWindowCounted { get; init; }
+
     /// <summary>How a regressor's label was standardised for training, which the losses in <see cref="History"/> are of (the
     /// model answers in the label's units); null for the other tasks, for a model that trained no epoch, and in summaries
     /// saved before regressors standardised their label.</summary>
@@ -71,7 +76,7 @@ public sealed class RecurrentModelSummary
     public StepStandardisation? StepStandardisation { get; init; }
 
     internal static RecurrentModelSummary Create(RecurrentTask task, IReadOnlyList<RecurrentNetwork<float>> networks, IReadOnlyList<TrainingHistory?> histories, int firstSeed,
-        int trainingWindow, LabelStandardisation? labelStandardisation, StepStandardisation? stepStandardisation)
+        (int Window, bool Counted) trainingWindow, LabelStandardisation? labelStandardisation, StepStandardisation? stepStandardisation)
     {
         var network = networks[0];
         if (!network.HasHead) throw new ArgumentException("A network without a head (HeadKind.None) is not a trained model of its own.", nameof(networks));
@@ -99,7 +104,8 @@ public sealed class RecurrentModelSummary
             KeptEpoch = members[0].KeptEpoch,
             AveragedEpochs = members[0].AveragedEpochs,
             StillImproving = members.Any(m => m.StillImproving),
-            TrainingWindow = trainingWindow,
+            TrainingWindow = trainingWindow.Window,
+            TrainingWindowCounted = trainingWindow.Counted,
             LabelStandardisation = labelStandardisation,
             StepStandardisation = stepStandardisation,
             Members = networks.Count > 1 ? members.Select((m, k) => m with { Seed = firstSeed + k }).ToList() : [],
@@ -146,7 +152,10 @@ public sealed class RecurrentModelSummary
             if (constant.Count > 0)
                 text.AppendLine($"  warning: feature(s) {string.Join(", ", constant)} of each step never varied in training, so the model ignores them");
         }
-        if (TrainingWindow > 0) text.AppendLine($"  trained on random windows of {TrainingWindow} steps of longer sequences, drawn each epoch");
+        if (TrainingWindow > 0)
+            text.AppendLine(TrainingWindowCounted
+                ? $"  trained on random windows of {TrainingWindow} steps of longer sequences, drawn each epoch"
+                : $"  set to train on random windows of {TrainingWindow} steps of any longer sequence, drawn each epoch (the rows' lengths were not counted)");
         foreach (var e in History)
             text.AppendLine($"  epoch {e.Epoch,3}: loss {e.TrainingLoss:F4}{(e.ValidationLoss is double v ? $", validation {v:F4}" : "")}" +
                 (e.ValidationErrorRate is double rate ? $", validation error rate {rate:P2}" : ""));

@@ -272,10 +272,14 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         return new StepCount(steps, trained, rows, Complete: true);
     }
 
-    /// <summary>The training window the summary names: none without training, nor where the count of the tokens read every
-    /// row and found none longer than the window (nothing was cut); without a count it cannot tell, and names it.</summary>
-    private int SummaryWindow(bool tokens, bool perStep, StepCount? count) =>
-        _options.Epochs == 0 || count is { Complete: true } c && c.TrainedSteps == c.Steps ? 0 : _options.TrainingWindowFor(tokens, perStep);
+    /// <summary>The training window the summary names, and whether every row's length was counted: none without training,
+    /// nor where the count read every row and found none longer than the window (nothing was cut); without a count it
+    /// cannot tell, and names it as not counted.</summary>
+    private (int Window, bool Counted) SummaryWindow(bool tokens, bool perStep, StepCount? count)
+    {
+        bool counted = count is { Complete: true };
+        return (_options.Epochs == 0 || counted && count!.TrainedSteps == count.Steps ? 0 : _options.TrainingWindowFor(tokens, perStep), counted);
+    }
 
     /// <summary>Steps (tokens or float steps), and steps trained per epoch (up to the training window), and whether every row was read.</summary>
     private sealed record StepCount(long Steps, long TrainedSteps, long Rows, bool Complete)
