@@ -21,18 +21,20 @@ public static class PngPlots
     private static readonly Color[] Colours = [Colors.C0, Colors.C3, Colors.C2, Colors.C1, Colors.C4, Colors.C5];
 
     /// <summary>Training and validation loss by epoch, the kept epoch as a dashed line, and the learning rate of each
-    /// epoch's last batch on the right axis (when the history has it), from an estimator's or the trainer's history.</summary>
+    /// epoch's last batch on the right axis (when the history has it), from an estimator's (an ensemble's first network's) or
+    /// the trainer's history.</summary>
     public static void LossCurves(TrainingHistory history, string path, string title = "Loss by epoch", int width = DefaultWidth, int height = DefaultHeight)
     {
         ArgumentNullException.ThrowIfNull(history);
         Save(LossCurvesPlot(history.Epochs, history.KeptEpoch, title), path, width, height);
     }
 
-    /// <summary>The same chart from a saved model's summary (<c>RecurrentModelFile.ReadSummary</c>).</summary>
-    public static void LossCurves(RecurrentModelSummary summary, string path, string title = "Loss by epoch", int width = DefaultWidth, int height = DefaultHeight)
+    /// <summary>The same chart from a saved model's summary (<c>RecurrentModelFile.ReadSummary</c>): for an ensemble, its
+    /// first network's curves, which the default title says.</summary>
+    public static void LossCurves(RecurrentModelSummary summary, string path, string? title = null, int width = DefaultWidth, int height = DefaultHeight)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        Save(LossCurvesPlot(summary.History, summary.KeptEpoch, title), path, width, height);
+        Save(LossCurvesPlot(summary.History, summary.KeptEpoch, title ?? TrainingPlots.LossTitle(summary)), path, width, height);
     }
 
     /// <summary>The gradient reaching each time step, ‖∂L/∂h_t‖ on a log scale, one line per network or layer (from

@@ -110,6 +110,37 @@ public class PlotsTests : IDisposable
         Assert.DoesNotContain("NaN", svg);
     }
 
+    /// <summary>Whole x values (epochs) get whole ticks only, and a single value a margin its ticks can read: one epoch's
+    /// chart was labelled 0.9999990 to 1.0000010 epochs and a loss to seven decimals, three epochs' at 1.0, 1.5, 2.0.</summary>
+    [Theory]
+    [InlineData(1, new[] { "1" })]
+    [InlineData(3, new[] { "1", "2", "3" })]
+    [InlineData(30, new[] { "10", "20", "30" })]
+    public void EpochsGetWholeTicksAndOneEpochAReadableRange(int epochs, string[] xLabels)
+    {
+        var losses = Enumerable.Range(1, epochs).Select(e => ((double)e, 0.7436340 / e)).ToArray();
+        var texts = XDocument.Parse(LineChart.Svg("T", "X", "Y", [new ChartSeries("loss", losses)])).Descendants(Svg + "text").ToArray();
+        Assert.Equal(xLabels, texts.Where(t => t.Attribute("text-anchor")?.Value == "middle" && t.Value is not ("T" or "X" or "Y")).Select(t => t.Value));
+        var yLabels = texts.Where(t => t.Attribute("text-anchor")?.Value == "end").Select(t => t.Value).ToArray();
+        Assert.InRange(yLabels.Length, 2, 12);
+        Assert.All(yLabels, label => Assert.True(label.Length - label.IndexOf('.') - 1 <= 3 || !label.Contains('.'), label));
+    }
+
+    /// <summary>An ensemble's summary draws its first network, and the default title says so.</summary>
+    [Fact]
+    public void AnEnsemblesLossChartNamesTheNetworkDrawn()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(40, 3));
+        var trainer = ml.BinaryClassification.Trainers.Lstm(new RnnMlNet.Trainers.RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 3, Epochs = 2, EnsembleSize = 2 });
+        using (trainer.Fit(data)) { }
+        Assert.Contains(">Loss by epoch, network 1 of 2 in the ensemble<", TrainingPlots.LossCurves(trainer.LastSummary!));
+        Assert.Contains(">Mine<", TrainingPlots.LossCurves(trainer.LastSummary!, "Mine"));
+        trainer = ml.BinaryClassification.Trainers.Lstm(new RnnMlNet.Trainers.RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 3, Epochs = 2, EnsembleSize = 1 });
+        using (trainer.Fit(data)) { }
+        Assert.Contains(">Loss by epoch<", TrainingPlots.LossCurves(trainer.LastSummary!));
+    }
+
     [Fact]
     public void NothingToDrawIsRejectedAndSavingLeavesNoTemporaryFile()
     {

@@ -37,7 +37,10 @@ public static class LineChart
         if (points.Length == 0) throw NothingToDraw(logY);
         double Scale(double y) => logY ? Math.Log10(y) : y;
         double xMin = points.Min(p => p.X), xMax = points.Max(p => p.X), yMin = points.Min(p => Scale(p.Y)), yMax = points.Max(p => Scale(p.Y));
-        if (logY) (yMin, yMax) = (Math.Floor(yMin), Math.Ceiling(yMax));
+        // A log scale shows whole decades, at least one.
+        if (logY) (yMin, yMax) = (Math.Floor(yMin), Math.Max(Math.Ceiling(yMax), Math.Floor(yMin) + 1));
+        // Whole x values (epochs, time steps) get whole ticks only.
+        bool wholeX = points.All(p => p.X == Math.Floor(p.X));
         (xMin, xMax) = Widened(xMin, xMax);
         (yMin, yMax) = Widened(yMin, yMax);
         double plotWidth = Width - Left - Right, plotHeight = Height - Top - Bottom;
@@ -49,7 +52,7 @@ public static class LineChart
         svg.Append(Invariant($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n"));
         svg.Append(Invariant($"<text x=\"{Left + plotWidth / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n"));
         svg.Append(Invariant($"<rect x=\"{Left}\" y=\"{Top}\" width=\"{plotWidth}\" height=\"{plotHeight}\" fill=\"none\" stroke=\"#444\"/>\n"));
-        var (xTicks, xStep) = Ticks(xMin, xMax);
+        var (xTicks, xStep) = Ticks(xMin, xMax, wholeX);
         foreach (double x in xTicks)
             svg.Append(Invariant($"<text x=\"{PixelX(x):0.#}\" y=\"{Top + plotHeight + 16}\" text-anchor=\"middle\">{Label(x, xStep)}</text>\n"));
         // On a log scale, every decade up to eight of them, then every second, third … so the labels never crowd.
@@ -114,20 +117,24 @@ public static class LineChart
         if (run.Count > 0) yield return run;
     }
 
-    /// <summary>A range of some width: a single value (or values a rounding error apart) gets room around it.</summary>
+    /// <summary>A range of some width: a single value (or values a rounding error apart) gets a tenth of its size on each
+    /// side (1 about 0), so that its ticks read as the value does (a margin of a millionth labelled one epoch's loss to seven
+    /// decimals).</summary>
     private static (double Min, double Max) Widened(double min, double max)
     {
-        double least = Math.Max(1e-9, Math.Max(Math.Abs(min), Math.Abs(max)) * 1e-6);
-        if (max - min >= least) return (min, max);
-        double middle = (min + max) / 2;
-        return (middle - least, middle + least);
+        double size = Math.Max(Math.Abs(min), Math.Abs(max));
+        if (max - min >= Math.Max(1e-9, size * 1e-6)) return (min, max);
+        double middle = (min + max) / 2, room = size > 0 ? size / 10 : 1;
+        return (middle - room, middle + room);
     }
 
-    /// <summary>About five round ticks (1, 2 or 5 times a power of ten apart) within [min, max], and their spacing.</summary>
-    private static (double[] Ticks, double Step) Ticks(double min, double max)
+    /// <summary>About five round ticks (1, 2 or 5 times a power of ten apart) within [min, max], and their spacing; at
+    /// least 1 apart where <paramref name="whole"/> (epochs have no halves).</summary>
+    private static (double[] Ticks, double Step) Ticks(double min, double max, bool whole = false)
     {
         double rough = (max - min) / 5, power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
         double step = new[] { 1.0, 2, 5, 10 }.Select(m => m * power).First(s => s >= rough);
+        if (whole) step = Math.Max(step, 1);
         double first = Math.Ceiling(min / step);
         // Each tick from its index, not by repeated addition, so rounding can neither stall nor drift the loop.
         var ticks = Enumerable.Range(0, 12).Select(i => (first + i) * step).TakeWhile(t => t <= max + step * 1e-9).ToArray();

@@ -4,19 +4,24 @@ namespace RnnMlNet.Plots;
 public static class TrainingPlots
 {
     /// <summary>Training and validation loss by epoch, with the kept epoch (best validation result) marked by a dashed line,
-    /// from an estimator's <c>History</c> or the engine's trainer.</summary>
+    /// from an estimator's <c>History</c> (an ensemble's first network's) or the engine's trainer.</summary>
     public static string LossCurves(TrainingHistory history, string title = "Loss by epoch")
     {
         ArgumentNullException.ThrowIfNull(history);
         return LossCurves(history.Epochs, history.KeptEpoch, title);
     }
 
-    /// <summary>The same chart from a saved model's summary (<c>RecurrentModelFile.ReadSummary</c>).</summary>
-    public static string LossCurves(Trainers.RecurrentModelSummary summary, string title = "Loss by epoch")
+    /// <summary>The same chart from a saved model's summary (<c>RecurrentModelFile.ReadSummary</c>): for an ensemble, its
+    /// first network's curves, which the default title says.</summary>
+    public static string LossCurves(Trainers.RecurrentModelSummary summary, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        return LossCurves(summary.History, summary.KeptEpoch, title);
+        return LossCurves(summary.History, summary.KeptEpoch, title ?? LossTitle(summary));
     }
+
+    /// <summary>"Loss by epoch", naming the network drawn when the summary is an ensemble's.</summary>
+    internal static string LossTitle(Trainers.RecurrentModelSummary summary) =>
+        summary.Members.Count > 1 ? $"Loss by epoch, network 1 of {summary.Members.Count} in the ensemble" : "Loss by epoch";
 
     private static string LossCurves(IReadOnlyList<EpochReport> epochs, int keptEpoch, string title)
     {
