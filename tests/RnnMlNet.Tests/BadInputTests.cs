@@ -349,4 +349,32 @@ public class BadInputTests : IDisposable
         // ML.NET's own loader rejects the corrupt zip too.
         Assert.ThrowsAny<Exception>(() => ml.Model.Load(zip, out _));
     }
+
+    /// <summary>A file of the wrong kind is named for what it is: an exported graph given where a model .zip is read (it was
+    /// "End of Central Directory record could not be found"), or to the import, whose refusal named an unsupported node; an
+    /// ONNX graph of another framework given as a model .zip; a folder (it was "access denied").</summary>
+    [Fact]
+    public void AFileOfTheWrongKindIsNamedForWhatItIs()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[] { new KeysRow { Tokens = [1, 2], Label = true }, new KeysRow { Tokens = [3] } });
+        string zip = _temp.File("kind.zip"), exported = _temp.File("kind.onnx"), folder = _temp.File("kind-folder");
+        using (var model = ml.BinaryClassification.Trainers.Lstm(Options()).Fit(data)) ml.Model.Save(model, data.Schema, zip);
+        RecurrentModelFile.ExportOnnx(zip, exported);
+        Directory.CreateDirectory(folder);
+        string foreign = Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch_lstm_binary.onnx");
+
+        foreach (var read in new Action<string>[] { p => RecurrentModelFile.ReadSummary(p), p => RecurrentModelFile.Load(ml, p, out _), p => RecurrentModelFile.ExportOnnx(p, _temp.File("again.onnx")) })
+        {
+            Assert.Contains($"'{exported}' is an ONNX graph, not a model .zip (RecurrentModelFile.ExportOnnx writes such graphs for other runtimes): read the .zip it was exported from",
+                Assert.Throws<InvalidDataException>(() => read(exported)).Message);
+            Assert.Contains($"'{foreign}' is an ONNX graph, not a model .zip: load it with MLContext.Transforms.ApplyOnnxModel, or read its recurrent weights with OnnxImport.Read",
+                Assert.Throws<InvalidDataException>(() => read(foreign)).Message);
+            Assert.Contains($"'{folder}' is a folder; expected a file.", Assert.Throws<InvalidDataException>(() => read(folder)).Message);
+        }
+        Assert.Contains($"'{exported}' is a graph RnnMlNet wrote (RecurrentModelFile.ExportOnnx writes them for other runtimes), which OnnxImport does not read back",
+            Assert.Throws<InvalidDataException>(() => OnnxImport.Read(exported)).Message);
+        Assert.Contains($"'{folder}' is a folder; expected a file.", Assert.Throws<InvalidDataException>(() => OnnxImport.Read(folder)).Message);
+        Assert.False(File.Exists(_temp.File("again.onnx")));
+    }
 }

@@ -24,6 +24,8 @@ internal static class ModelIntegrity
     /// (a missing one stays a <see cref="FileNotFoundException"/>).</summary>
     public static byte[] ReadFile(string path)
     {
+        // Reading a folder fails as "access denied", which sends the user after permissions.
+        if (Directory.Exists(path)) throw new InvalidDataException($"'{path}' is a folder; expected a file.");
         try
         {
             return File.ReadAllBytes(path);
@@ -40,6 +42,10 @@ internal static class ModelIntegrity
     /// <summary>Each entry of a model .zip, its CRC checked: the name and bytes of every entry.</summary>
     public static List<(string Name, byte[] Bytes)> ReadZip(string path, byte[] zip)
     {
+        if (!zip.AsSpan().StartsWith("PK\u0003\u0004"u8) && IsOnnxGraph(zip))
+            throw new InvalidDataException($"'{path}' is an ONNX graph, not a model .zip" + (IsExport(ModelProto.Parser.ParseFrom(zip))
+                ? " (RecurrentModelFile.ExportOnnx writes such graphs for other runtimes): read the .zip it was exported from."
+                : ": load it with MLContext.Transforms.ApplyOnnxModel, or read its recurrent weights with OnnxImport.Read."));
         try
         {
             using var archive = new ZipArchive(new MemoryStream(zip, writable: false), ZipArchiveMode.Read);
@@ -120,6 +126,24 @@ internal static class ModelIntegrity
         }
         return null;
     }
+
+    /// <summary>Whether <paramref name="bytes"/> parse as an ONNX model with a graph of at least one node.</summary>
+    private static bool IsOnnxGraph(byte[] bytes)
+    {
+        try
+        {
+            return ModelProto.Parser.ParseFrom(bytes).Graph is { Node.Count: > 0 };
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether <paramref name="model"/> is a model graph RnnMlNet wrote (as RecurrentModelFile.ExportOnnx writes
+    /// them): it carries the model's kind or summary.</summary>
+    public static bool IsExport(ModelProto model) => model.ProducerName == Producer
+        && model.MetadataProps.Any(p => p.Key is RecurrentModelFile.ModelKindKey or Trainers.RecurrentModelSummary.MetadataKey);
 
     private static bool IsOurs(Exception e, string path) => e is InvalidDataException && e.Message.StartsWith($"'{path}'", StringComparison.Ordinal);
 }

@@ -93,7 +93,12 @@ public static class OnnxImport
         if (bytes.AsSpan().StartsWith("PK\u0003\u0004"u8))
             throw new InvalidDataException($"'{onnxPath}' is a .zip (an ML.NET model), not an ONNX graph: OnnxImport reads graphs exported by other frameworks; " +
                 "load a saved model with RecurrentModelFile.Load.");
-        return ReadGraph(ModelIntegrity.CheckGraph(onnxPath, bytes), onnxPath);
+        var model = ModelIntegrity.CheckGraph(onnxPath, bytes);
+        // Its batch graph (sequence lengths, padding masks) would be refused as an unsupported layout.
+        if (ModelIntegrity.IsExport(model))
+            throw new InvalidDataException($"'{onnxPath}' is a graph RnnMlNet wrote (RecurrentModelFile.ExportOnnx writes them for other runtimes), which OnnxImport does not " +
+                "read back: OnnxImport reads graphs exported by other frameworks; load the .zip it was exported from with RecurrentModelFile.Load.");
+        return ReadGraph(model, onnxPath);
     }
 
     private static ImportedRecurrentModel ReadGraph(ModelProto model, string source)
