@@ -75,12 +75,15 @@ public class TransformEstimatorTests : IDisposable
         var mistyped = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.BuildVocabulary("Ids", "Text").Fit(scalar));
         Assert.Contains("vector of text tokens", mistyped.Message);
         // Options are refused when the estimator is made, naming the option and its value.
-        foreach (var (build, name, message) in new (Func<VocabularyEstimator>, string, string)[]
+        foreach (var (build, name, message) in new (Func<object>, string, string)[]
         {
             (() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", maximumSize: 0), "MaximumSize", "MaximumSize is 0; expected at least 1."),
             (() => ml.Transforms.Text.BuildVocabulary("Ids", "Tokens", minimumCount: -1), "MinimumCount", "MinimumCount is -1; expected at least 1."),
             (() => ml.Transforms.Text.BuildVocabulary(" ", "Tokens"), "OutputColumnName", "OutputColumnName is  ; expected a column name."),
             (() => ml.Transforms.Text.BuildVocabulary("Ids", ""), "InputColumnName", "InputColumnName is ; expected a column name, or null for the output column's."),
+            (() => ml.Transforms.Text.OneHotSequence("OneHot", "Ids", maximumLength: 1), "MaximumLength", "MaximumLength is 1; expected at least 2 steps"),
+            (() => ml.Transforms.Text.OneHotSequence("", "Ids", maximumLength: 3), "OutputColumnName", "OutputColumnName is ; expected a column name."),
+            (() => ml.Transforms.Text.OneHotSequence("OneHot", " ", maximumLength: 3), "InputColumnName", "InputColumnName is  ; expected a column name, or null"),
         })
         {
             var refused = Assert.Throws<ArgumentOutOfRangeException>(build);
@@ -147,7 +150,7 @@ public class TransformEstimatorTests : IDisposable
         foreach (int steps in new[] { 0, 1 })
         {
             var length = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.OneHotSequence("OneHot", "Keys", maximumLength: steps));
-            Assert.Contains("maximumLength", length.Message);
+            Assert.StartsWith($"MaximumLength is {steps}; expected at least 2 steps", length.Message);
         }
         var tokens = Tokens(ml, "a b");
         var mistyped = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 3).Fit(tokens));

@@ -69,10 +69,11 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
         ArgumentNullException.ThrowIfNull(options);
         options = options.Copy();
         // ML.NET's KeyToVector gives a one-step column one dimension, [V], which a trainer would read as V float steps.
-        if (options.MaximumLength < 2)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaximumLength, $"maximumLength is {options.MaximumLength}; expected at least 2 steps " +
-                "(a one-step column would have one dimension, [V], which the recurrent trainers read as V float steps).");
-        if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("The output column needs a name.", nameof(options));
+        Core.OptionChecks.Require(options.MaximumLength >= 2, nameof(Options.MaximumLength), options.MaximumLength,
+            "at least 2 steps (a one-step column would have one dimension, [V], which the recurrent trainers read as V float steps)");
+        Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(options.OutputColumnName), nameof(Options.OutputColumnName), options.OutputColumnName, "a column name");
+        Core.OptionChecks.Require(options.InputColumnName is null || !string.IsNullOrWhiteSpace(options.InputColumnName), nameof(Options.InputColumnName),
+            options.InputColumnName, "a column name, or null for the output column's");
         Settings = options;
     }
 
