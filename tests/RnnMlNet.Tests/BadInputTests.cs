@@ -55,14 +55,6 @@ public class BadInputTests : IDisposable
         Assert.Contains("(1 class)", oneClassError.Message);
         // Named as the other schema errors are (it named a parameter of the library's own).
         Assert.Equal("schema", oneClassError.ParamName);
-        // FeaturesPerStep on tokens, keys or a one-hot sequence, changes nothing: refused rather than ignored.
-        var tokensOptions = Options();
-        tokensOptions.FeaturesPerStep = 2;
-        Assert.Contains("Column 'Tokens' is a vector of keys, one token a step; FeaturesPerStep is 2, which applies to float steps only: leave it at 1.",
-            Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(tokensOptions).Fit(data)).Message);
-        tokensOptions.FeatureColumnName = "OneHot";
-        Assert.Contains("Column 'OneHot' is a one-hot sequence [3, 5] (OneHotSequence's), one token a step; FeaturesPerStep is 2",
-            Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Text.OneHotSequence("OneHot", "Tokens", maximumLength: 3).Append(ml.BinaryClassification.Trainers.Lstm(tokensOptions)).Fit(data)).Message);
         // The same checks run on schema shapes, before any data is read.
         var shape = EstimatorWorkout.ShapeOf<KeysRow>();
         Assert.Contains("'Words'", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(Options(features: "Words")).GetOutputSchema(shape)).Message);

@@ -59,8 +59,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
 
     /// <summary>For a float feature column: values per time step, F. The column holds T·F values a row, or is a [T, F] column
     /// (the (timesteps, features) layout); a [T, V] column from OneHotSequence, or one built by hand with FeaturesPerStep 1 and V
-    /// above 1, is read as a one-hot sequence. Default 1; above 1 is refused for keys and for a OneHotSequence column, whose
-    /// steps are one token each.</summary>
+    /// above 1, is read as a one-hot sequence. Default 1; keys and a OneHotSequence column, one token a step, ignore it (so
+    /// one options object can serve both kinds of input).</summary>
     public int FeaturesPerStep { get; set; } = RecurrentDefaults.FeaturesPerStep;
 
     /// <summary>Longer sequences keep their first MaximumLength steps, in training and in the saved model, except that a

@@ -32,7 +32,6 @@ internal static class SequenceColumn
             case VectorDataViewType { ItemType: KeyDataViewType key }:
                 if (key.Count is 0 or > int.MaxValue - 1)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has keys of unknown or huge count ({key.Count}); expected a vocabulary of known size.");
-                if (featuresPerStep != 1) throw FeaturesPerStepOfTokens(name, "a vector of keys, one token a step", featuresPerStep);
                 return new SequenceInput(SequenceInputKind.Keys, name, (int)key.Count, 0, FixedSize: KnownSize(column.Type), KeyType: KeyColumns.OnnxType(key));
             // [T, F] float steps, the (timesteps, features) layout, when FeaturesPerStep says F (a [T, 1] series with the default
             // 1); a one-hot [T, V] otherwise, and always for KeyToVector's output (OneHotSequence's), which marks its slots as categories.
@@ -43,9 +42,7 @@ internal static class SequenceColumn
                     : throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has dimensions [{v.Dimensions[0]}, {v.Dimensions[1]}]; FeaturesPerStep is {featuresPerStep}, " +
                         $"so its second dimension was expected to be {featuresPerStep} (float steps of {featuresPerStep} features; a one-hot sequence leaves FeaturesPerStep at 1).");
             case VectorDataViewType { ItemType: NumberDataViewType n, Dimensions.Length: 2 } v when n == NumberDataViewType.Single:
-                return featuresPerStep == 1
-                    ? new SequenceInput(SequenceInputKind.OneHotSteps, name, v.Dimensions[1], v.Dimensions[0])
-                    : throw FeaturesPerStepOfTokens(name, $"a one-hot sequence [{v.Dimensions[0]}, {v.Dimensions[1]}] (OneHotSequence's), one token a step", featuresPerStep);
+                return new SequenceInput(SequenceInputKind.OneHotSteps, name, v.Dimensions[1], v.Dimensions[0]);
             case VectorDataViewType { ItemType: NumberDataViewType n } v when n == NumberDataViewType.Single:
                 if (v.IsKnownSize && v.Size % featuresPerStep != 0)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' has {v.Size} values per row, which do not split into steps of {featuresPerStep} (FeaturesPerStep).");
@@ -54,10 +51,6 @@ internal static class SequenceColumn
                 throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' is {column.Type}; expected {Expected}.");
         }
     }
-
-    /// <summary>FeaturesPerStep set for a column of tokens, which it would not change (it was ignored without a word).</summary>
-    private static ArgumentOutOfRangeException FeaturesPerStepOfTokens(string name, string what, int featuresPerStep) =>
-        new("schema", $"Column '{name}' is {what}; FeaturesPerStep is {featuresPerStep}, which applies to float steps only: leave it at 1.");
 
     private static int KnownSize(DataViewType type) => type is VectorDataViewType { IsKnownSize: true } v ? v.Size : 0;
 
