@@ -350,9 +350,10 @@ public class BadInputTests : IDisposable
         Assert.ThrowsAny<Exception>(() => ml.Model.Load(zip, out _));
     }
 
-    /// <summary>A file of the wrong kind is named for what it is: an exported graph given where a model .zip is read (it was
-    /// "End of Central Directory record could not be found"), or to the import, whose refusal named an unsupported node; an
-    /// ONNX graph of another framework given as a model .zip; a folder (it was "access denied").</summary>
+    /// <summary>A file of the wrong kind is named for what it is: an exported graph given where a model .zip is loaded (it was
+    /// "End of Central Directory record could not be found"; ReadSummary reads the summary it carries), or to the import,
+    /// whose refusal named an unsupported node; an ONNX graph of another framework given as a model .zip; a folder (it was
+    /// "access denied").</summary>
     [Fact]
     public void AFileOfTheWrongKindIsNamedForWhatItIs()
     {
@@ -364,10 +365,15 @@ public class BadInputTests : IDisposable
         Directory.CreateDirectory(folder);
         string foreign = Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch_lstm_binary.onnx");
 
-        foreach (var read in new Action<string>[] { p => RecurrentModelFile.ReadSummary(p), p => RecurrentModelFile.Load(ml, p, out _), p => RecurrentModelFile.ExportOnnx(p, _temp.File("again.onnx")) })
-        {
+        // The export carries the summary, which ReadSummary reads from it as from the .zip.
+        Assert.Equal(RecurrentModelFile.ReadSummary(zip).ToString(), RecurrentModelFile.ReadSummary(exported).ToString());
+        void Load(string path) => RecurrentModelFile.Load(ml, path, out _);
+        void Export(string path) => RecurrentModelFile.ExportOnnx(path, _temp.File("again.onnx"));
+        foreach (var read in new Action<string>[] { Load, Export })
             Assert.Contains($"'{exported}' is an ONNX graph, not a model .zip (RecurrentModelFile.ExportOnnx writes such graphs for other runtimes): read the .zip it was exported from",
                 Assert.Throws<InvalidDataException>(() => read(exported)).Message);
+        foreach (var read in new Action<string>[] { p => RecurrentModelFile.ReadSummary(p), Load, Export })
+        {
             Assert.Contains($"'{foreign}' is an ONNX graph, not a model .zip: load it with MLContext.Transforms.ApplyOnnxModel, or read its recurrent weights with OnnxImport.Read",
                 Assert.Throws<InvalidDataException>(() => read(foreign)).Message);
             Assert.Contains($"'{folder}' is a folder; expected a file.", Assert.Throws<InvalidDataException>(() => read(folder)).Message);

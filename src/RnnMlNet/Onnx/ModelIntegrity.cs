@@ -42,7 +42,7 @@ internal static class ModelIntegrity
     /// <summary>Each entry of a model .zip, its CRC checked: the name and bytes of every entry.</summary>
     public static List<(string Name, byte[] Bytes)> ReadZip(string path, byte[] zip)
     {
-        if (!zip.AsSpan().StartsWith("PK\u0003\u0004"u8) && IsOnnxGraph(zip))
+        if (IsOnnxGraph(zip))
             throw new InvalidDataException($"'{path}' is an ONNX graph, not a model .zip" + (IsExport(ModelProto.Parser.ParseFrom(zip))
                 ? " (RecurrentModelFile.ExportOnnx writes such graphs for other runtimes): read the .zip it was exported from."
                 : ": load it with MLContext.Transforms.ApplyOnnxModel, or read its recurrent weights with OnnxImport.Read."));
@@ -127,9 +127,11 @@ internal static class ModelIntegrity
         return null;
     }
 
-    /// <summary>Whether <paramref name="bytes"/> parse as an ONNX model with a graph of at least one node.</summary>
-    private static bool IsOnnxGraph(byte[] bytes)
+    /// <summary>Whether <paramref name="bytes"/> parse as an ONNX model with a graph of at least one node (and are not a
+    /// zip's, whose local header can parse as a few protobuf fields).</summary>
+    public static bool IsOnnxGraph(byte[] bytes)
     {
+        if (bytes.AsSpan().StartsWith("PK\u0003\u0004"u8)) return false;
         try
         {
             return ModelProto.Parser.ParseFrom(bytes).Graph is { Node.Count: > 0 };

@@ -89,10 +89,14 @@ public static class RecurrentModelFile
     private static IEnumerable<ITransformer> Steps(ITransformer model) =>
         model is IEnumerable<ITransformer> chain ? chain.SelectMany(Steps) : [model];
 
-    /// <summary>The summary (layers, shapes, parameter counts, history) that the LSTM, GRU and SimpleRNN trainers store with a saved model.</summary>
+    /// <summary>The summary (layers, shapes, parameter counts, history) that the LSTM, GRU and SimpleRNN trainers store with a
+    /// saved model: read from the model .zip, or from a graph <see cref="ExportOnnx"/> wrote from it, which carries it.</summary>
     public static RecurrentModelSummary ReadSummary(string modelZipPath)
     {
-        var model = ReadRecurrentModel(modelZipPath).Model;
+        byte[] bytes = ModelIntegrity.ReadFile(modelZipPath);
+        var model = ModelIntegrity.IsOnnxGraph(bytes) && ModelIntegrity.CheckGraph(modelZipPath, bytes) is var graph && ModelIntegrity.IsExport(graph)
+            ? graph
+            : ReadRecurrentModel(modelZipPath, bytes).Model;
         var entry = model.MetadataProps.FirstOrDefault(p => p.Key == RecurrentModelSummary.MetadataKey)
             ?? throw new InvalidDataException($"'{modelZipPath}' holds a {KindOf(model)} model; summaries are stored by the LSTM, GRU and SimpleRNN trainers.");
         return RecurrentModelSummary.FromJson(entry.Value);
@@ -130,9 +134,12 @@ public static class RecurrentModelFile
 
     /// <summary>The one graph in a model .zip that an RnnMlNet estimator wrote as its model (older trainer models are known by
     /// their summary), and every graph the .zip holds.</summary>
-    private static (ModelProto Model, byte[] Bytes, IReadOnlyList<ModelProto> Graphs) ReadRecurrentModel(string modelZipPath)
+    private static (ModelProto Model, byte[] Bytes, IReadOnlyList<ModelProto> Graphs) ReadRecurrentModel(string modelZipPath) =>
+        ReadRecurrentModel(modelZipPath, ModelIntegrity.ReadFile(modelZipPath));
+
+    /// <summary>The same, from the file's bytes.</summary>
+    private static (ModelProto Model, byte[] Bytes, IReadOnlyList<ModelProto> Graphs) ReadRecurrentModel(string modelZipPath, byte[] zip)
     {
-        byte[] zip = ModelIntegrity.ReadFile(modelZipPath);
         var graphs = ModelIntegrity.OnnxGraphs(modelZipPath, ModelIntegrity.ReadZip(modelZipPath, zip));
         if (graphs.Count == 0) throw new InvalidDataException($"'{modelZipPath}' holds no ONNX model: it was not trained by RnnMlNet.");
         var recurrent = graphs.Where(g => g.Model.MetadataProps.Any(p => p.Key is ModelKindKey or RecurrentModelSummary.MetadataKey)).ToList();
