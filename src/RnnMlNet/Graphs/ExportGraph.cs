@@ -43,7 +43,7 @@ internal static class ExportGraph
     /// version), whose stored graph is then exported as it is. A model on a one-hot column takes its tokens' ids as a key
     /// model does, cut as the OneHotSequence that made the column cut them (<paramref name="oneHotCut"/>, when one did).
     /// <paramref name="vocabulary"/> is asked for the key input's tokens only when they are written.</summary>
-    public static byte[]? Build(ModelProto stored, Func<IReadOnlyList<string>?> vocabulary, (int Steps, Sequences.SequenceSide Truncation)? oneHotCut = null)
+    public static byte[]? Build(ModelProto stored, Func<IReadOnlyList<string>?> vocabulary, Sequences.KeyCut? oneHotCut = null)
     {
         var described = stored.MetadataProps.FirstOrDefault(p => p.Key == NetworkKey)?.Value;
         if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description) return null;
@@ -83,7 +83,7 @@ internal static class ExportGraph
         return values.Length == count ? values : throw new InvalidDataException($"The stored weight '{name}' has {values.Length} values; the network has {count}.");
     }
 
-    private static byte[] Write(IReadOnlyList<RecurrentNetwork<float>> networks, Description description, (int Steps, Sequences.SequenceSide Truncation)? oneHotCut,
+    private static byte[] Write(IReadOnlyList<RecurrentNetwork<float>> networks, Description description, Sequences.KeyCut? oneHotCut,
         IReadOnlyList<string>? vocabulary, string[]? classes, IReadOnlyList<StringStringEntryProto> metadata)
     {
         var options = networks[0].Options;
@@ -119,12 +119,13 @@ internal static class ExportGraph
         return (g.Node("GatherElements", [ids, order], null, OnnxGraphBuilder.Int("axis", 1)), count);
     }
 
-    /// <summary>Each row's ids [N, T] within its length cut to <paramref name="steps"/>, its first or its last as
-    /// <paramref name="truncation"/> keeps (OneHotSequence's cut, unknown ids included), and the lengths cut alike.</summary>
-    private static (string Ids, string Lengths) Cut(OnnxGraphBuilder g, string ids, string lengths, int steps, Sequences.SequenceSide truncation)
+    /// <summary>Each row's ids [N, T] within its length cut as <paramref name="cut"/> says, to its first or its last steps
+    /// (OneHotSequence's cut, unknown ids included), and the lengths cut alike.</summary>
+    private static (string Ids, string Lengths) Cut(OnnxGraphBuilder g, string ids, string lengths, Sequences.KeyCut cut)
     {
+        int steps = cut.Steps;
         string cutLengths = g.Node("Min", [lengths, g.Ints32("cut.steps", steps)]);
-        if (truncation == Sequences.SequenceSide.Post)
+        if (cut.Truncation == Sequences.SequenceSide.Post)
             return (g.Node("Slice", [ids, g.Longs("cut.starts", 0), g.Longs("cut.ends", steps), g.Longs("cut.axes", 1)]), cutLengths);
         // Row n reads from max(length − T, 0): index [N, T] = start + t, clamped into the padded batch (steps past the cut
         // length are never read).
@@ -138,7 +139,7 @@ internal static class ExportGraph
 
     /// <summary>One network over the padded batch: its logits, NaN for a refused row, and [N, 1] (or [N, 1, 1] for a head on
     /// every step), whether each row is refused.</summary>
-    private static string[] Logits(OnnxGraphBuilder g, RecurrentNetwork<float> network, Description description, (int Steps, Sequences.SequenceSide Truncation)? oneHotCut)
+    private static string[] Logits(OnnxGraphBuilder g, RecurrentNetwork<float> network, Description description, Sequences.KeyCut? oneHotCut)
     {
         var options = network.Options;
         var weights = network.Export().ToDictionary(w => w.Name);
@@ -170,7 +171,7 @@ internal static class ExportGraph
             string tokenIds = RecurrentGraph.AtLeastOneStep(g, givenIds, 1);
             // OneHotSequence cut the keys before anything else, unknown ones included; then a one-hot column has no step for
             // an unknown word (an all-zero row, which the ML.NET model drops): so neither here.
-            if (oneHotCut is { } cut) (tokenIds, given) = Cut(g, tokenIds, given, cut.Steps, cut.Truncation);
+            if (oneHotCut is { } cut) (tokenIds, given) = Cut(g, tokenIds, given, cut);
             if (description.Input == SequenceInputKind.OneHotSteps) (tokenIds, given) = KnownFirst(g, tokenIds, given, options.VocabularySize);
             string ids = RecurrentGraph.FirstSteps(g, tokenIds, description.MaximumLength);
             x = RecurrentStackGraph.Embed(g, RecurrentGraph.OneHotOrEmbeddingTable(g, network, weights), RecurrentGraph.KnownOrUnknown(g, ids, options.VocabularySize, "ids"));

@@ -17,6 +17,9 @@ public enum SequenceSide
     Pre,
 }
 
+/// <summary>How a OneHotSequence cut each row's keys: to <paramref name="Steps"/>, keeping the side <paramref name="Truncation"/> says.</summary>
+internal readonly record struct KeyCut(int Steps, SequenceSide Truncation);
+
 /// <summary>
 /// Turns a vector of keys into the teaching material's <c>(timesteps, features)</c> representation: a sparse
 /// [T, V] indicator vector with one one-hot row per token, zero rows for padding, cut to T steps.
@@ -164,14 +167,14 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
 
     /// <summary>How the saved OneHotSequence that made <paramref name="oneHotColumn"/> cut each row's keys (T, and the side
     /// kept), read from its pad graph among <paramref name="graphs"/>; null as for <see cref="KeyColumnOf"/>.</summary>
-    internal static (int Steps, SequenceSide Truncation)? CutOf(IEnumerable<ModelProto> graphs, string oneHotColumn)
+    internal static KeyCut? CutOf(IEnumerable<ModelProto> graphs, string oneHotColumn)
     {
         var pads = graphs.Where(m => m.Graph.Name == PadGraphName && m.Graph.Output.Any(o => o.Name == PaddedColumnOf(oneHotColumn))).Take(2).ToList();
         if (pads.Count != 1) return null;
         long? Constant(string name) => pads[0].Graph.Initializer.FirstOrDefault(t => t.Name == name)?.Int64Data.FirstOrDefault();
         // PadGraph's constants: T, and where the cut starts (a negative start keeps the last T).
         return Constant("pad.steps") is long steps and > 0 and <= int.MaxValue && Constant("cut.starts") is long start
-            ? ((int)steps, start < 0 ? SequenceSide.Pre : SequenceSide.Post)
+            ? new KeyCut((int)steps, start < 0 ? SequenceSide.Pre : SequenceSide.Post)
             : null;
     }
 
