@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using RnnMlNet.Core.Networks;
 using RnnMlNet.Onnx;
 using RnnMlNet.Prediction;
 using RnnMlNet.Trainers;
@@ -217,6 +218,56 @@ public class ModelLifecycleTests : IDisposable
         using var owned = trainer.Fit(data);
         Assert.Equal(first, Score(owned));
         Assert.ThrowsAny<Exception>(() => Score(owned));
+    }
+
+    /// <summary>A saved model's weights read back (<c>RecurrentModelFile.ReadWeights</c>) are the trained network's, to the
+    /// bit, so a saved model packages again (Epochs 0: the same scores) or fine-tunes on new data, which had no way in but
+    /// the estimator that trained it; an ensemble, whose networks would all start alike, is refused by name.</summary>
+    [Theory]
+    [InlineData(RecurrentTask.BinaryClassification)]
+    [InlineData(RecurrentTask.Regression)]
+    public void ASavedModelsWeightsReadBackToPackageOrFineTune(RecurrentTask task)
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 5));
+        RecurrentTrainerOptions Options(int epochs, IReadOnlyList<NamedTensor<float>>? weights = null) => new()
+        {
+            FeatureColumnName = "Tokens", LabelColumnName = task == RecurrentTask.Regression ? "Value" : "Label", HiddenSize = 5, Epochs = epochs,
+            Pooling = Pooling.Mean, EnsembleSize = 1, Seed = 2, InitialWeights = weights,
+        };
+        RecurrentTrainerEstimator Trainer(RecurrentTrainerOptions options) =>
+            task == RecurrentTask.Regression ? ml.Regression.Trainers.Gru(options) : ml.BinaryClassification.Trainers.Gru(options);
+        float[] Scores(ITransformer model) => model.Transform(data).GetColumn<float>("Score").ToArray();
+
+        var trainer = Trainer(Options(2));
+        using var model = trainer.Fit(data);
+        string zip = _temp.File($"tune-{task}.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        var weights = RecurrentModelFile.ReadWeights(zip);
+        var trained = trainer.LastNetwork!.Export();
+        Assert.Equal(trained.Select(w => w.Name), weights.Select(w => w.Name));
+        for (int i = 0; i < trained.Count; i++)
+        {
+            Assert.Equal(trained[i].Shape, weights[i].Shape);
+            Assert.Equal(trained[i].Values, weights[i].Values);
+        }
+
+        using (var packaged = Trainer(Options(0, weights)).Fit(data))
+        {
+            var expected = Scores(model);
+            var actual = Scores(packaged);
+            for (int n = 0; n < expected.Length; n++) Assert.Equal(expected[n], actual[n], 1e-4 * Math.Max(1, Math.Abs(expected[n])));
+        }
+        var tuner = Trainer(Options(1, weights));
+        using (var tuned = tuner.Fit(data)) Assert.NotEqual(Scores(model), Scores(tuned));
+        Assert.Single(tuner.LastSummary!.History);
+
+        string ensemble = _temp.File($"ensemble-{task}.zip");
+        var two = Options(1);
+        two.EnsembleSize = 2;
+        using (var members = Trainer(two).Fit(data)) ml.Model.Save(members, data.Schema, ensemble);
+        Assert.Contains("holds an ensemble of 2 networks, and InitialWeights start one network",
+            Assert.Throws<InvalidDataException>(() => RecurrentModelFile.ReadWeights(ensemble)).Message);
     }
 
     [Fact]

@@ -45,11 +45,8 @@ internal static class ExportGraph
     /// <paramref name="vocabulary"/> is asked for the key input's tokens only when they are written.</summary>
     public static byte[]? Build(ModelProto stored, Func<IReadOnlyList<string>?> vocabulary, Sequences.KeyCut? oneHotCut = null)
     {
-        var described = stored.MetadataProps.FirstOrDefault(p => p.Key == NetworkKey)?.Value;
-        if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description) return null;
+        if (Restore(stored) is not var (description, networks)) return null;
         var initializers = stored.Graph.Initializer.ToDictionary(t => t.Name);
-        int members = Math.Max(1, description.Members);
-        var networks = Enumerable.Range(0, members).Select(k => Restore(description.Network, initializers, members == 1 ? "" : EnsembleGraph.MemberPrefix(k))).ToList();
         // Multiclass models store their class names as "class_names", taggers as "tag_names".
         var names = initializers.GetValueOrDefault("class_names") ?? initializers.GetValueOrDefault("tag_names");
         string[]? classes = names?.StringData.Select(b => b.ToStringUtf8()).ToArray();
@@ -59,6 +56,17 @@ internal static class ExportGraph
         if (tokens is not null && tokens.Count != description.Network.VocabularySize - 1) tokens = null;
         if (description.Input != SequenceInputKind.OneHotSteps) oneHotCut = null;
         return Write(networks, description, oneHotCut, tokens, classes, stored.MetadataProps.Where(p => p.Key is RecurrentModelSummary.MetadataKey or Onnx.RecurrentModelFile.ModelKindKey).ToList());
+    }
+
+    /// <summary>The stored model's description and networks (an ensemble's members in order), or null for a model stored
+    /// without a description (saved by an older version).</summary>
+    internal static (Description Description, IReadOnlyList<RecurrentNetwork<float>> Networks)? Restore(ModelProto stored)
+    {
+        var described = stored.MetadataProps.FirstOrDefault(p => p.Key == NetworkKey)?.Value;
+        if (described is null || JsonSerializer.Deserialize<Description>(described) is not { } description) return null;
+        var initializers = stored.Graph.Initializer.ToDictionary(t => t.Name);
+        int members = Math.Max(1, description.Members);
+        return (description, Enumerable.Range(0, members).Select(k => Restore(description.Network, initializers, members == 1 ? "" : EnsembleGraph.MemberPrefix(k))).ToList());
     }
 
     /// <summary>A network of the described shape with the stored weights whose names start with <paramref name="prefix"/>.</summary>

@@ -92,12 +92,12 @@ public static class OnnxImport
         // A saved model's .zip would otherwise read as a damaged graph.
         if (bytes.AsSpan().StartsWith("PK\u0003\u0004"u8))
             throw new InvalidDataException($"'{onnxPath}' is a .zip (an ML.NET model), not an ONNX graph: OnnxImport reads graphs exported by other frameworks; " +
-                "load a saved model with RecurrentModelFile.Load.");
+                "load a saved model with RecurrentModelFile.Load, or read its weights with RecurrentModelFile.ReadWeights.");
         var model = ModelIntegrity.CheckGraph(onnxPath, bytes);
         // Its batch graph (sequence lengths, padding masks) would be refused as an unsupported layout.
         if (ModelIntegrity.IsExport(model))
             throw new InvalidDataException($"'{onnxPath}' is a graph RnnMlNet wrote (RecurrentModelFile.ExportOnnx writes them for other runtimes), which OnnxImport does not " +
-                "read back: OnnxImport reads graphs exported by other frameworks; load the .zip it was exported from with RecurrentModelFile.Load.");
+                "read back: OnnxImport reads graphs exported by other frameworks; read the weights of the .zip it was exported from with RecurrentModelFile.ReadWeights.");
         return ReadGraph(model, onnxPath);
     }
 

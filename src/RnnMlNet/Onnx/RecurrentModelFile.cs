@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Onnx;
+using RnnMlNet.Core.Networks;
 using RnnMlNet.Trainers;
 
 namespace RnnMlNet.Onnx;
@@ -100,6 +101,28 @@ public static class RecurrentModelFile
         var entry = model.MetadataProps.FirstOrDefault(p => p.Key == RecurrentModelSummary.MetadataKey)
             ?? throw new InvalidDataException($"'{modelZipPath}' holds a {KindOf(model)} model; summaries are stored by the LSTM, GRU and SimpleRNN trainers.");
         return RecurrentModelSummary.FromJson(entry.Value);
+    }
+
+    /// <summary>
+    /// The weights of the network an LSTM, GRU or SimpleRNN trainer (or the tagger) saved, in ONNX layout, for
+    /// <see cref="RecurrentTrainerOptions.InitialWeights"/>: to fine-tune a saved model on new data, with the options that
+    /// trained it (its summary's architecture: cell, sizes, directions, pooling), or to package it again with Epochs 0. A
+    /// regressor's weights answer in the label's units and a model on float steps reads them as given, as the saved model
+    /// does; training rescales both to its own standardisation. Checked as <see cref="Load"/> checks the file.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged or altered, holds another kind of model or one saved
+    /// before models carried their network's description, or an ensemble (whose networks would all start from one set of
+    /// weights; train with EnsembleSize 1 a model to fine-tune later).</exception>
+    public static IReadOnlyList<NamedTensor<float>> ReadWeights(string modelZipPath)
+    {
+        var model = ReadRecurrentModel(modelZipPath).Model;
+        var (_, networks) = Graphs.ExportGraph.Restore(model)
+            ?? throw new InvalidDataException($"'{modelZipPath}' holds a {KindOf(model)} model without a network description: weights are read from the LSTM, GRU, " +
+                "SimpleRNN and tagger models this version saves.");
+        return networks.Count == 1
+            ? networks[0].Export()
+            : throw new InvalidDataException($"'{modelZipPath}' holds an ensemble of {networks.Count} networks, and InitialWeights start one network: " +
+                "train the model to fine-tune later with EnsembleSize = 1.");
     }
 
     /// <summary>

@@ -116,7 +116,8 @@ public class RecurrentTrainerOptions : RecurrentOptions
     /// about the epoch of the best balanced accuracy. Default null (all 1).</summary>
     public IReadOnlyList<double>? ClassWeights { get; set; }
 
-    /// <summary>Starting weights in ONNX layout (e.g. from <see cref="Onnx.OnnxImport.Read"/>), to fine-tune instead of starting fresh,
+    /// <summary>Starting weights in ONNX layout (from a saved model with <see cref="Onnx.RecurrentModelFile.ReadWeights"/>, or
+    /// from another framework's graph with <see cref="Onnx.OnnxImport.Read"/>), to fine-tune instead of starting fresh,
     /// or to package for scoring with <see cref="RecurrentOptions.Epochs"/> 0. Their shapes must match the network these options describe;
     /// a null <see cref="RecurrentOptions.HiddenSize"/> takes their width, and a null <see cref="Pooling"/> over token sequences is
     /// attention when they hold its query and max pooling otherwise, as the defaults that trained them chose.</summary>
