@@ -567,6 +567,32 @@ public class TrainerTests
         Assert.All(network.Predict(Examples.Take(2).Select(e => e.Input).ToArray()), logits => Assert.True(float.IsFinite(logits[0])));
     }
 
+    /// <summary>Every thread working on a batch's rows stops at its next time step when the step is cancelled, and one
+    /// cancellation reaches the caller: only the thread of the first rows used to check, so the other ran its rows to the
+    /// end of the sequence first (seconds for a long one, with Threads 2).</summary>
+    [Fact]
+    public void EveryThreadOfABatchStopsAtItsNextStepWhenCancelled()
+    {
+        const int steps = 3000;
+        var sequence = Sequence<float>.FromFeatures(new float[steps], 1);
+        var batch = SequenceBatch<float>.Create([sequence, sequence]);
+        var run = new RnnMlNet.Core.Layers.DirectionRun<float>(hiddenSize: 2, hasCellState: false, reverse: false);
+        run.Start(RnnMlNet.Core.Layers.LayerInput<float>.FromDense(new float[2 * steps], 1), batch, default, default);
+        using var cancel = new CancellationTokenSource();
+        var lastStep = new int[2];
+        // Two threads, one row each (the work per row and step is large enough to split); the second row's thread cancels.
+        void Pass() => run.ForEachStep(RnnMlNet.Core.Threading.Parallelism.MinimumParallelWork, threads: 2, (t, first, rows) =>
+        {
+            lastStep[first] = t;
+            if (first == 1 && t == 10) cancel.Cancel();
+        });
+        Assert.Throws<OperationCanceledException>(() => RnnMlNet.Core.Threading.StepCancellation.Run(cancel.Token, () => { Pass(); return 0; }));
+        Assert.Equal(10, lastStep[1]);
+        // Outside a training step nothing is cancelled: the same pass runs every step.
+        Pass();
+        Assert.Equal([steps - 1, steps - 1], lastStep);
+    }
+
     /// <summary>Fine-tuning a trained model starts near a loss of 0.001: its ups and downs around 0.01 are not a blow-up
     /// (found training a wide part on top of a trained LSTM), while losses in the hundreds after a start of 0.7 are.</summary>
     [Fact]

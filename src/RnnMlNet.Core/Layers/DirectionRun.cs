@@ -59,12 +59,10 @@ internal sealed class DirectionRun<T> where T : unmanaged, IFloatingPointIeee754
     {
         var batch = Batch;
         int b = batch.Count, steps = batch.MaxLength;
-        var cancellation = StepCancellation.Current;
-        Parallelism.ForRows(b, steps * workPerRowStep, threads, (first, end) =>
+        StepCancellation.ForRows(b, steps * workPerRowStep, threads, (first, end, cancelled) =>
         {
-            for (int t = 0; t < steps; t++)
+            for (int t = 0; t < steps && !cancelled(); t++)
             {
-                StepCancellation.ThrowIfCancelled(cancellation, first);
                 int n = Math.Clamp(batch.ActiveRows[t], first, end);
                 // Finished rows output zeros, as the ONNX operators do with sequence_lens.
                 Hidden(t + 1, n, end - n).Clear();

@@ -105,12 +105,10 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         _recurrentWeights.Pack(Cell.Parameters.Value(Cell.RecurrentWeights), transposed: true, gw, H);
 
         // As in forward, each thread back-propagates its own rows through every step.
-        var cancellation = StepCancellation.Current;
-        Parallelism.ForRows(b, (long)steps * H * gw, threads, (first, end) =>
+        StepCancellation.ForRows(b, (long)steps * H * gw, threads, (first, end, cancelled) =>
         {
-            for (int t = steps - 1; t >= 0; t--)
+            for (int t = steps - 1; t >= 0 && !cancelled(); t--)
             {
-                StepCancellation.ThrowIfCancelled(cancellation, first);
                 int n = Math.Clamp(Batch.ActiveRows[t], first, end), rows = n - first;
                 // Finished rows contribute nothing to the weight gradients formed below.
                 _steps.Gates.AsSpan((t * b + n) * gw, (end - n) * gw).Clear();
