@@ -310,6 +310,21 @@ public class TrainerTests
         Assert.True(history.Epochs[^1].TrainingLoss > 10 * 0.7, $"Unchecked, the last epoch's loss is {history.Epochs[^1].TrainingLoss}.");
     }
 
+    /// <summary>A run too short to fill the check's window of 20 batches is checked on the batches it had when it ends: eight
+    /// batches at a learning rate of 1e6 returned a network at a loss of about a million without a word; eight ordinary
+    /// ones still train.</summary>
+    [Fact]
+    public void AShortRunThatBlowsUpIsCaughtWhenItEnds()
+    {
+        TrainingHistory Train(double rate) => new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8, Threads = 1 }, seed: 2),
+            new BinaryCrossEntropy<float>(), new TrainingOptions { Epochs = 1, BatchSize = 32, LearningRate = rate, ClipNorm = null, DivergenceFactor = 10, Seed = 1 }).Fit(Examples);
+        var error = Assert.Throws<TrainingDivergedException>(() => Train(1e6));
+        Assert.Contains("the mean loss of the last 8 batches", error.Message);
+        Assert.Contains("The run ended before the 20 batches the check otherwise averages", error.Message);
+        Assert.Equal((1, 8), (error.Epoch, error.Batch));
+        Assert.Single(Train(1e-3).Epochs);
+    }
+
     /// <summary>A blow-up in epoch 2 (a rate raised a millionfold after epoch 1) stops training with the network back at the
     /// weights epoch 1 ended with: those of a run of that one epoch.</summary>
     [Fact]

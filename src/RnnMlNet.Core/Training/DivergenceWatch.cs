@@ -37,6 +37,12 @@ internal sealed class DivergenceWatch(double factor, double start = double.NaN, 
         if (double.IsNaN(_start)) _start = loss;
         _recent.Enqueue(loss);
         if (_recent.Count > Window) _recent.Dequeue();
-        return _recent.Count == Window && RecentMean > factor * Math.Max(_start, MinimumReference);
+        return _recent.Count == Window && RisenPastTheFactor;
     }
+
+    /// <summary>For a run that ended before it filled the window: whether the mean of its batches (two at least, the first
+    /// among them) rose past the factor. Ten batches at a learning rate of 1e6 ended at a loss of 1.2e6 without a word.</summary>
+    public bool DivergedBeforeTheWindowFilled => _recent.Count is >= 2 and < Window && RisenPastTheFactor;
+
+    private bool RisenPastTheFactor => RecentMean > factor * Math.Max(_start, MinimumReference);
 }

@@ -117,6 +117,8 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         var clock = Stopwatch.StartNew();
         var resumedTally = checkpoint?.Partial;
 
+        // The last batch trained, for a run that ends too soon for the watch's window.
+        (int Epoch, int Batch, double Loss, double Norm, double Rate) last = default;
         for (int epoch = (checkpoint?.Epoch ?? 0) + 1; epoch <= totalEpochs; epoch++)
         {
             var tally = resumedTally ?? new EpochTally();
@@ -149,8 +151,10 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 if (watch is not null && watch.Diverged(loss))
                 {
                     lastGood!.CopyTo(_objective.Parameters.Values, 0);
-                    throw new TrainingDivergedException(epoch, tally.Batches, loss, norm, rate, _options.ClipNorm, watch.RecentMean, watch.Start, _options.DivergenceFactor!.Value, epoch - 1);
+                    throw new TrainingDivergedException(epoch, tally.Batches, loss, norm, rate, _options.ClipNorm, watch.RecentMean, watch.Recent.Count, watch.Start,
+                        _options.DivergenceFactor!.Value, epoch > 1 ? $"The network is back at the weights of epoch {epoch - 1}." : "The network is back at its starting weights.");
                 }
+                last = (epoch, tally.Batches, loss, norm, rate);
                 tally.Add(loss, weight, norm, rows);
                 lastRate = rate;
                 // Read only after this rank ran a backward pass in the step (data-parallel, its shards may have run out).
@@ -195,6 +199,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             }
             SaveCheckpoint(epoch, null, epochs, best, batchesPerEpoch, watch, null, validation is not null);
         }
+        if (watch is { DivergedBeforeTheWindowFilled: true })
+            throw new TrainingDivergedException(last.Epoch, last.Batch, last.Loss, last.Norm, last.Rate, _options.ClipNorm, watch.RecentMean, watch.Recent.Count, watch.Start,
+                _options.DivergenceFactor!.Value, $"The run ended before the {DivergenceWatch.Window} batches the check otherwise averages; the network holds the weights it ended with.");
         // Finished: a later run with these options starts afresh. No rank leaves before rank 0 has deleted the file, or its
         // next Fit would resume from it while rank 0's starts afresh.
         if (_options.CheckpointPath is { } finished && WritesCheckpoints)

@@ -15,11 +15,11 @@ public sealed class TrainingDivergedException : Exception
     {
     }
 
+    // A finite blow-up: recentMean is the mean of the last recentBatches losses; weightsNow says what the network holds now.
     internal TrainingDivergedException(int epoch, int batch, double loss, double gradientNorm, double learningRate, double? clipNorm,
-        double recentMean, double startLoss, double factor, int keptEpoch)
+        double recentMean, int recentBatches, double startLoss, double factor, string weightsNow)
         : this(epoch, batch, loss, gradientNorm, $"Training diverged at epoch {epoch}, batch {batch}: the mean loss of the last " +
-               $"{DivergenceWatch.Window} batches, {recentMean:G4}, is over {factor} times the first batch's {startLoss:G4}. " +
-               (keptEpoch > 0 ? $"The network is back at the weights of epoch {keptEpoch}. " : "The network is back at its starting weights. ") +
+               $"{recentBatches} batches, {recentMean:G4}, is over {factor} times the first batch's {startLoss:G4}. {weightsNow} " +
                Advice(learningRate, clipNorm) + " DivergenceFactor = null turns this check off.")
     {
     }

@@ -31,8 +31,9 @@ public sealed class TrainingOptions
     /// <summary>Stops training that blows up while staying finite: when the mean loss of the last 20 batches exceeds this
     /// factor times the first batch's loss (at least 0.1, so that fine-tuning, which starts near a loss of 0.001, is not
     /// taken for a blow-up), the network gets back the weights of the last finished epoch (or its starting
-    /// weights) and <see cref="TrainingDivergedException"/> is thrown. Default 10; null turns the check off (NaN and
-    /// infinite losses always stop training).</summary>
+    /// weights) and <see cref="TrainingDivergedException"/> is thrown; a run of fewer than 20 batches is checked on the
+    /// mean of all of them when it ends. Default 10; null turns the check off (NaN and infinite losses always stop
+    /// training).</summary>
     public double? DivergenceFactor { get; set; } = Defaults.DivergenceFactor;
 
     /// <summary>Clamps each gradient into [−v, v]. Default null (off).</summary>

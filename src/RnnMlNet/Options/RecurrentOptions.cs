@@ -71,8 +71,8 @@ public abstract class RecurrentOptions
 
     /// <summary>Stops training that blows up while staying finite: when the mean loss of the last 20 batches exceeds this
     /// factor times the first batch's loss (at least 0.1, so that fine-tuning a trained model is not taken for a blow-up),
-    /// Fit throws an exception that suggests clipping or a lower rate. Default 10;
-    /// null turns the check off (NaN and infinite losses always stop training).</summary>
+    /// Fit throws an exception that suggests clipping or a lower rate; a run of fewer than 20 batches is checked on the mean
+    /// of all of them when it ends. Default 10; null turns the check off (NaN and infinite losses always stop training).</summary>
     public double? DivergenceFactor { get; set; } = RecurrentDefaults.DivergenceFactor;
 
     /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1), chosen by a seeded hash of the
