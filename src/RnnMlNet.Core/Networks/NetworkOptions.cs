@@ -116,6 +116,9 @@ public sealed class NetworkOptions
         _ => FeaturesPerStep,
     };
 
+    /// <summary>The widest hidden state the options take: four gates of it still fit an int.</summary>
+    internal const int MaximumHiddenSize = 1 << 24;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -125,7 +128,8 @@ public sealed class NetworkOptions
         if (Input != InputKind.Features) OptionChecks.Require(VocabularySize >= 1, nameof(VocabularySize), VocabularySize, "at least 1 for token input");
         if (Input == InputKind.EmbeddedTokens) OptionChecks.Require(EmbeddingSize >= 1, nameof(EmbeddingSize), EmbeddingSize, "at least 1 for embedded tokens");
         if (Input == InputKind.Features) OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1 for numeric input");
-        OptionChecks.Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
+        // Far past any that fits (whose weights are refused, with their count, when made), and short of overflowing the gates' width.
+        OptionChecks.Require(HiddenSize is >= 1 and <= MaximumHiddenSize, nameof(HiddenSize), HiddenSize, $"from 1 to {MaximumHiddenSize:N0}");
         OptionChecks.Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
         OptionChecks.Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
         OptionChecks.Require(WordDropout >= 0 && WordDropout < 1, nameof(WordDropout), WordDropout, "a rate in [0, 1)");

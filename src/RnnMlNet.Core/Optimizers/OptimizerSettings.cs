@@ -47,6 +47,7 @@ public sealed class OptimizerSettings
 
     internal void Validate()
     {
+        OptionChecks.Require(Enum.IsDefined(Kind), nameof(Kind), Kind, "Sgd, Adam, AdamW or RmsProp");
         OptionChecks.Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "a value in [0, 1)");
         OptionChecks.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), Beta1, "a value in [0, 1)");
         OptionChecks.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), Beta2, "a value in [0, 1)");

@@ -136,6 +136,7 @@ public sealed class TrainingOptions
         OptionChecks.Require(ClipValue is null || ClipValue > 0, nameof(ClipValue), ClipValue, "a positive value or null");
         OptionChecks.Require(DivergenceFactor is null || (DivergenceFactor > 1 && double.IsFinite(DivergenceFactor.Value)), nameof(DivergenceFactor), DivergenceFactor, "a finite factor above 1, or null");
         OptionChecks.Require(CheckpointEveryBatches is null || CheckpointEveryBatches >= 1, nameof(CheckpointEveryBatches), CheckpointEveryBatches, "at least 1, or null");
+        OptionChecks.Require(Enum.IsDefined(EarlyStoppingMetric), nameof(EarlyStoppingMetric), EarlyStoppingMetric, "Loss or ErrorRate");
         OptionChecks.Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "at least 1 or null");
         OptionChecks.Require(AveragedEpochs >= 1 && (AveragedEpochs == 1 || EarlyStoppingPatience is not null), nameof(AveragedEpochs), AveragedEpochs,
             "at least 1, and 1 without early stopping (EarlyStoppingPatience), which ranks the epochs");
