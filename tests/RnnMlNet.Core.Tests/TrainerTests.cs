@@ -325,6 +325,18 @@ public class TrainerTests
         Assert.Single(Train(1e-3).Epochs);
     }
 
+    /// <summary>AdamW's weight decay at a million takes 2,000 times every weight each step: the refusal says so, where it
+    /// advised a lower learning rate (already the default) or clipping, which cannot help.</summary>
+    [Fact]
+    public void ABlowUpFromWeightDecayNamesWeightDecay()
+    {
+        var options = new TrainingOptions { Epochs = 5, BatchSize = 32, LearningRate = 0.002, Seed = 1, Optimizer = new OptimizerSettings { Kind = OptimizerKind.AdamW, WeightDecay = 1e6 } };
+        var error = Assert.Throws<TrainingDivergedException>(() => new RecurrentTrainer<float>(new RecurrentNetwork<float>(new NetworkOptions { HiddenSize = 8, Threads = 1 }, seed: 2),
+            new BinaryCrossEntropy<float>(), options).Fit(Examples));
+        Assert.Contains("AdamW's WeightDecay (1000000) times the learning rate (0.002) is 2000", error.Message);
+        Assert.DoesNotContain("ClipNorm", error.Message);
+    }
+
     /// <summary>A blow-up in epoch 2 (a rate raised a millionfold after epoch 1) stops training with the network back at the
     /// weights epoch 1 ended with: those of a run of that one epoch.</summary>
     [Fact]

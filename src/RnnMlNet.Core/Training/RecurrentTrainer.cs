@@ -151,7 +151,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
                 if (watch is not null && watch.Diverged(loss))
                 {
                     lastGood!.CopyTo(_objective.Parameters.Values, 0);
-                    throw new TrainingDivergedException(epoch, tally.Batches, loss, norm, rate, _options.ClipNorm, watch.RecentMean, watch.Recent.Count, watch.Start,
+                    throw new TrainingDivergedException(epoch, tally.Batches, loss, norm, rate, _options.ClipNorm, DecoupledWeightDecay, watch.RecentMean, watch.Recent.Count, watch.Start,
                         _options.DivergenceFactor!.Value, epoch > 1 ? $"The network is back at the weights of epoch {epoch - 1}." : "The network is back at its starting weights.");
                 }
                 last = (epoch, tally.Batches, loss, norm, rate);
@@ -200,7 +200,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             SaveCheckpoint(epoch, null, epochs, best, batchesPerEpoch, watch, null, validation is not null);
         }
         if (watch is { DivergedBeforeTheWindowFilled: true })
-            throw new TrainingDivergedException(last.Epoch, last.Batch, last.Loss, last.Norm, last.Rate, _options.ClipNorm, watch.RecentMean, watch.Recent.Count, watch.Start,
+            throw new TrainingDivergedException(last.Epoch, last.Batch, last.Loss, last.Norm, last.Rate, _options.ClipNorm, DecoupledWeightDecay, watch.RecentMean, watch.Recent.Count, watch.Start,
                 _options.DivergenceFactor!.Value, $"The run ended before the {DivergenceWatch.Window} batches the check otherwise averages; the network holds the weights it ended with.");
         // Finished: a later run with these options starts afresh. No rank leaves before rank 0 has deleted the file, or its
         // next Fit would resume from it while rank 0's starts afresh.
@@ -371,6 +371,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
 
     private static (double Loss, double Weight, int Rows) WithRows((double Loss, double Weight) result, int rows) => (result.Loss, result.Weight, rows);
 
+    /// <summary>AdamW's weight decay, which each step applies to the weights apart from the gradient; 0 for the other optimizers.</summary>
+    private double DecoupledWeightDecay => _options.Optimizer.Kind == OptimizerKind.AdamW ? _options.Optimizer.WeightDecay : 0;
+
     /// <summary>One update from the gradients <paramref name="forwardBackward"/> leaves; nothing when it saw no examples.</summary>
     private (double Loss, double Norm, double Weight, int Rows) Step(Func<(double Loss, double Weight, int Rows)> forwardBackward, double learningRate, int epoch, int batchNumber)
     {
@@ -384,7 +387,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         double norm = GradientClipping.GlobalNorm<T>(parameters.Gradients);
         // A non-finite loss or gradient must never reach the weights.
         if (!double.IsFinite(loss) || !double.IsFinite(norm))
-            throw new TrainingDivergedException(epoch, batchNumber, loss, norm, learningRate, _options.ClipNorm);
+            throw new TrainingDivergedException(epoch, batchNumber, loss, norm, learningRate, _options.ClipNorm, DecoupledWeightDecay);
         if (_options.ClipValue is double maxValue)
             GradientClipping.ClipByValue<T>(parameters.Gradients, maxValue);
         if (_options.ClipNorm is double maxNorm)
