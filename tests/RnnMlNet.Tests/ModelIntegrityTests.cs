@@ -23,8 +23,35 @@ public class ModelIntegrityTests : IDisposable
         var data = SyntheticData.Load(ml, SyntheticData.TokenRows(20, 5));
         using var model = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 4, EmbeddingSize = 3, Epochs = 1 }).Fit(data);
         string path = _temp.File("model.zip");
-        ml.Model.Save(model, data.Schema, path);
+        RecurrentModelFile.Save(ml, model, data.Schema, path);
         return (path, data, ScoresOf(RecurrentModelFile.Load(_temp.Context(), path, out _), data));
+    }
+
+    /// <summary>A save that fails (here, a pipeline ML.NET cannot save: a custom mapping without a contract name) leaves the
+    /// model saved before it loadable with its scores, and no temporary file; ML.NET's own Model.Save had truncated it.</summary>
+    [Fact]
+    public void AFailedSaveLeavesThePreviousModelAndNoTemporaryFile()
+    {
+        var (path, data, expected) = SavedModel();
+        var ml = _temp.Context();
+        var unsaveable = ml.Transforms.CustomMapping<UnsaveableInput, UnsaveableOutput>((input, output) => output.Copy = input.Label, contractName: null).Fit(data);
+
+        Assert.ThrowsAny<Exception>(() => RecurrentModelFile.Save(ml, unsaveable, data.Schema, path));
+        Assert.Equal(expected, ScoresOf(RecurrentModelFile.Load(_temp.Context(), path, out _), data));
+        Assert.Empty(Directory.EnumerateFiles(_temp.Path, "*.tmp"));
+
+        var missingFolder = Assert.Throws<DirectoryNotFoundException>(() => RecurrentModelFile.Save(ml, unsaveable, data.Schema, _temp.File("no/such/folder/model.zip")));
+        Assert.Contains(_temp.File("no/such/folder"), missingFolder.Message);
+    }
+
+    private sealed class UnsaveableInput
+    {
+        public bool Label { get; set; }
+    }
+
+    private sealed class UnsaveableOutput
+    {
+        public bool Copy { get; set; }
     }
 
     private static List<string> ScoresOf(ITransformer model, IDataView data)

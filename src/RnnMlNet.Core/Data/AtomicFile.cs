@@ -8,7 +8,11 @@ namespace RnnMlNet.Core.Data;
 /// killed while writing cannot delete its temporary file; <see cref="DeleteLeftovers"/> removes those of one target.</summary>
 internal static class AtomicFile
 {
-    public static void WriteAllBytes(string path, byte[] bytes)
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
+
+    /// <summary>The file <paramref name="write"/> writes to the stream it is given, under <paramref name="path"/> once it has
+    /// returned; an exception from it leaves the file as it was.</summary>
+    public static void Write(string path, Action<Stream> write)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         // Named here: the write below would name the temporary file instead.
@@ -16,7 +20,8 @@ internal static class AtomicFile
         string temporary = Path.Combine(folder, $"{TemporaryPrefix(path)}{Guid.NewGuid():N}.tmp");
         try
         {
-            File.WriteAllBytes(temporary, bytes);
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+                write(stream);
             File.Move(temporary, path, overwrite: true);
         }
         finally

@@ -5,7 +5,7 @@ using RnnMlNet.Trainers;
 
 namespace RnnMlNet.Onnx;
 
-/// <summary>A saved model .zip: loaded after integrity checks, or read for its recurrent network without loading it into ML.NET.</summary>
+/// <summary>A model .zip: saved whole or not at all, loaded after integrity checks, or read for its recurrent network without loading it into ML.NET.</summary>
 public static class RecurrentModelFile
 {
     /// <summary>The ONNX metadata key naming what wrote a graph: the trainers' task, "SequenceGenerator" or "SequenceToSequence".</summary>
@@ -123,6 +123,25 @@ public static class RecurrentModelFile
             ? networks[0].Export()
             : throw new InvalidDataException($"'{modelZipPath}' holds an ensemble of {networks.Count} networks, and InitialWeights start one network: " +
                 "train the model to fine-tune later with EnsembleSize = 1.");
+    }
+
+    /// <summary>
+    /// Saves a model as <c>MLContext.Model.Save</c> does, but whole or not at all: to a temporary file beside
+    /// <paramref name="path"/>, renamed over it once written. <c>Model.Save</c> writes straight to the path, so a process
+    /// stopped while saving (Ctrl-C, a crash, a full disk) leaves a truncated .zip where the last good model was; here the
+    /// previous file stays until the new one is complete, and a failed save deletes its temporary file. (A process killed
+    /// during the write cannot delete it: it is a hidden ".*.tmp" file beside the model.)
+    /// </summary>
+    /// <param name="ml">The context whose <c>Model.Save</c> writes the model.</param>
+    /// <param name="model">The fitted model.</param>
+    /// <param name="inputSchema">The schema of the data the model was fitted on, saved for <see cref="Load"/> to return; null saves none.</param>
+    /// <param name="path">The .zip to write; its folder must exist.</param>
+    public static void Save(MLContext ml, ITransformer model, DataViewSchema? inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Core.Data.AtomicFile.Write(path, stream => ml.Model.Save(model, inputSchema, stream));
     }
 
     /// <summary>
