@@ -12,6 +12,7 @@ using RnnMlNet.Onnx;
 using RnnMlNet.Plots;
 using RnnMlNet.Trainers;
 
+SampleData.Start(args, "[names.csv] [output folder]");
 string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 string folder = args.Length > 1 ? args[1] : Path.GetTempPath();
 Directory.CreateDirectory(folder);
@@ -44,8 +45,7 @@ foreach (var fold in folds) (fold.Model as IDisposable)?.Dispose();
 
 using var model = pipeline.Fit(data);
 string path = Path.Combine(folder, "rnnmlnet-names.zip");
-ml.Model.Save(model, data.Schema, path + ".tmp");   // through a temporary file, so no half-written model stays behind
-File.Move(path + ".tmp", path, overwrite: true);
+RecurrentModelFile.Save(ml, model, data.Schema, path);
 
 // The summary travels inside the saved model: no need to keep the estimator around to know what was trained, or how.
 var summary = RecurrentModelFile.ReadSummary(path);

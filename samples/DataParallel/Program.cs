@@ -10,9 +10,11 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet;
 using RnnMlNet.Mpi;
+using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 
 using var mpi = MpiCommunicator.Start(ref args);
+SampleData.Start(args, "[names.csv] [output folder]", command: "mpirun.mpich -np 2 dotnet samples/DataParallel/bin/Release/net10.0/DataParallel.dll");
 string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 string folder = args.Length > 1 ? args[1] : Path.GetTempPath();
 var ml = new MLContext(seed: 1);
@@ -46,8 +48,7 @@ var metrics = ml.BinaryClassification.Evaluate(scored);
 Console.WriteLine($"Test accuracy {metrics.Accuracy:P2}, AUC {metrics.AreaUnderRocCurve:F3}");
 // One rank saves (every rank has the same model), through a temporary file so no half-written model stays behind.
 string path = Path.Combine(folder, "rnnmlnet-names-parallel.zip");
-ml.Model.Save(model, split.TrainSet.Schema, path + ".tmp");
-File.Move(path + ".tmp", path, overwrite: true);
+RecurrentModelFile.Save(ml, model, split.TrainSet.Schema, path);
 Console.WriteLine($"Saved to {path}");
 
 /// <summary>A line of names.csv: Name,Gender (F or M).</summary>

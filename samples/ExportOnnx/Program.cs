@@ -8,6 +8,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 
+SampleData.Start(args, "[names.csv]");
 string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromEnumerable(SampleData.ReadNames(csv).Select(n => new NameRow { Name = n.Name, Label = n.Female }).ToList());
@@ -23,7 +24,7 @@ using var model = pipeline.Fit(data);
 string folder = Path.Combine(Path.GetTempPath(), "rnnmlnet-export-sample");
 Directory.CreateDirectory(folder);
 string zip = Path.Combine(folder, "names.zip"), onnx = Path.Combine(folder, "names.onnx");
-ml.Model.Save(model, data.Schema, zip);
+RecurrentModelFile.Save(ml, model, data.Schema, zip);
 RecurrentModelFile.ExportOnnx(zip, onnx);
 
 // From here on, only the .onnx file: its inputs, outputs and metadata say all the other runtime needs.

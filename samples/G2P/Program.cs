@@ -18,6 +18,7 @@ using RnnMlNet.Onnx;
 
 const int SplitSeed = 1;
 var total = Stopwatch.StartNew();
+SampleData.Start(args, Settings.Usage, takesOptions: true);
 Settings settings;
 try
 {
@@ -98,10 +99,9 @@ Console.WriteLine("\nTest examples, greedy (word: predicted / reference):");
 foreach (var (word, reference, output) in testScored.Take(12))
     Console.WriteLine($"  {(output == reference ? "ok " : "ERR")} {word.ToLowerInvariant(),-14} {output} / {reference}");
 
-// Save through a temporary file, so an interrupted save never leaves a half-written model behind.
+// Saved whole or not at all (through a temporary file): an interrupted save leaves the previous model, never half of one.
 string path = Path.Combine(Path.GetTempPath(), "rnnmlnet-g2p.zip");
-ml.Model.Save(beamModel, ml.Data.LoadFromEnumerable(test).Schema, path + ".tmp");
-File.Move(path + ".tmp", path, overwrite: true);
+RecurrentModelFile.Save(ml, beamModel, ml.Data.LoadFromEnumerable(test).Schema, path);
 Console.WriteLine($"\nSaved the beam-search model to {path} ({new FileInfo(path).Length / 1024:N0} KB); reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();

@@ -37,9 +37,9 @@ public sealed record Settings(int? TrainWords, int Epochs, bool KeepStress, stri
         i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value. Usage: {Usage}");
 
     private static double Number(string[] args, int i) =>
-        double.TryParse(Value(args, i), NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x >= 0
+        double.TryParse(Value(args, i), NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && double.IsFinite(x) && x >= 0
             ? x
-            : throw new ArgumentException($"{args[i - 1]} is '{args[i]}'; expected a number, 0 or more.");
+            : throw new ArgumentException($"{args[i - 1]} is '{args[i]}'; expected a finite number, 0 or more.");
 
     private static int Count(string[] args, int i, bool allowZero) =>
         int.TryParse(Value(args, i), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && (n > 0 || allowZero)

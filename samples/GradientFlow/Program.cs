@@ -16,6 +16,7 @@ using RnnMlNet.Core.Training;
 using RnnMlNet.Plots;
 
 const int Steps = 100, Features = 4, Hidden = 32;
+SampleData.Start(args, "[output folder]");
 string folder = args.Length > 0 ? args[0] : Path.GetTempPath();
 Directory.CreateDirectory(folder);
 var random = new Random(1);

@@ -8,6 +8,7 @@ using RnnMlNet;
 using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 
+SampleData.Start(args, "[names.csv]");
 string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
 var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromEnumerable(NameRow.Read(csv));
@@ -47,10 +48,9 @@ Console.WriteLine($"""
 
     """);
 
-// Save through a temporary file, so an interrupted save never leaves a half-written model behind.
+// Saved whole or not at all (through a temporary file): an interrupted save leaves the previous model, never half of one.
 string path = Path.Combine(Path.GetTempPath(), "rnnmlnet-name-gender.zip");
-ml.Model.Save(model, data.Schema, path + ".tmp");
-File.Move(path + ".tmp", path, overwrite: true);
+RecurrentModelFile.Save(ml, model, data.Schema, path);
 Console.WriteLine($"Saved to {path}; reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();

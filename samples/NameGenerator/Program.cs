@@ -9,13 +9,9 @@ using RnnMlNet;
 using RnnMlNet.Generation;
 using RnnMlNet.Trainers;
 
+SampleData.Start(args, "[names.csv] [names per gender]");
 string csv = SampleData.InputFile(args, "data/names/names.csv", "the names CSV");
-int perGender = 200;
-if (args.Length > 1 && (!int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out perGender) || perGender < 1))
-{
-    Console.Error.WriteLine($"The second argument is the number of names to generate per gender, a whole number of at least 1; got '{args[1]}'.");
-    return 1;
-}
+int perGender = SampleData.Count(args, 1, "names to generate per gender", absent: 200);
 var ml = new MLContext(seed: 1);
 var names = File.ReadLines(csv).Skip(1).Select(line => line.Split(','))
     .Select(f => new NameRow { Name = f[0], Gender = f[1], Label = f[1] == "F" }).ToList();

@@ -8,6 +8,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using RnnMlNet.Onnx;
 
+SampleData.Start(args, "[model.onnx]");
 string path = SampleData.InputFile(args, "tests/RnnMlNet.Tests/Fixtures/pytorch_lstm_binary.onnx", "an ONNX export");
 var imported = OnnxImport.Read(path);
 Console.WriteLine($"Read {Path.GetFileName(path)}: {imported.Cell}, {imported.Layers} layer(s) of {imported.HiddenSize} units{(imported.Bidirectional ? ", bidirectional" : "")}, " +
@@ -47,8 +48,7 @@ using var tuned = ml.BinaryClassification.Trainers.Lstm(tuning).Fit(train);
 Report("fine-tuned 3 epochs on 2,000 more sequences", tuned);
 
 string zip = Path.Combine(Path.GetTempPath(), "rnnmlnet-imported-lstm.zip");
-ml.Model.Save(tuned, train.Schema, zip + ".tmp");
-File.Move(zip + ".tmp", zip, overwrite: true);
+RecurrentModelFile.Save(ml, tuned, train.Schema, zip);
 var reloaded = RecurrentModelFile.Load(new MLContext(seed: 1), zip, out _);
 Report("the fine-tuned model, saved and reloaded", reloaded);
 (reloaded as IDisposable)?.Dispose();

@@ -8,6 +8,7 @@ using RnnMlNet.Onnx;
 using RnnMlNet.Prediction;
 using RnnMlNet.Trainers;
 
+SampleData.Start(args, "[model.zip] [ASP.NET Core options: --urls http://127.0.0.1:5000]", takesOptions: true);
 bool modelGiven = args.Length > 0 && args[0].EndsWith(".zip", StringComparison.OrdinalIgnoreCase);
 string modelPath = modelGiven ? args[0] : TrainAndSave();
 var ml = new MLContext();
@@ -38,8 +39,7 @@ static string TrainAndSave()
         .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "CharIds", Seed = 1 }));
     using var model = pipeline.Fit(data);
     string path = Path.Combine(Path.GetTempPath(), "rnnmlnet-serving-names.zip");
-    ml.Model.Save(model, data.Schema, path + ".tmp");
-    File.Move(path + ".tmp", path, overwrite: true);
+    RecurrentModelFile.Save(ml, model, data.Schema, path);
     Console.WriteLine($"Trained and saved {path}.");
     return path;
 }

@@ -35,11 +35,24 @@ public static class Corpus
     public static List<Message> Read(string path) =>
         File.ReadLines(path).Select((text, index) =>
         {
-            var line = JsonSerializer.Deserialize<Line>(text, Json);
+            var line = Parse(text);
             return line is { Text: { } body, Label: 0 or 1 }
                 ? new Message { Text = SubjectAndBody(body), Label = line.Label == 1 }
                 : throw new InvalidDataException($"{path}, line {index + 1}: expected {{\"text\": string, \"label\": 0 or 1}}.");
         }).DistinctBy(message => (message.Text, message.Label)).ToList();
+
+    /// <summary>The fields a line holds; null when it is not JSON, which the caller reports with the file and line.</summary>
+    private static Line? Parse(string text)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Line>(text, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The Subject line and the body of a raw message; the other headers are dropped. They are mostly Received: lines

@@ -11,6 +11,7 @@ using RnnMlNet.Trainers;
 using SpamFilter;
 
 var clock = Stopwatch.StartNew();
+SampleData.Start(args, "[spam-assassin.jsonl]");
 string? path = args.Length > 0 ? args[0] : SampleData.TryFind(Corpus.RelativePath);
 if (path is null || !File.Exists(path))
 {
@@ -71,10 +72,9 @@ Print("LSTM (default options)", lstmMetrics);
 Print("FeaturizeText + SDCA (all of it)", baselineMetrics);
 Console.WriteLine();
 
-// Write to a temporary name and rename, so an interrupted save never leaves a broken model behind.
+// Saved whole or not at all (through a temporary file): an interrupted save leaves the previous model, never half of one.
 string zip = Path.Combine(AppContext.BaseDirectory, "spam-lstm.zip");
-ml.Model.Save(lstmModel, data.Schema, zip + ".tmp");
-File.Move(zip + ".tmp", zip, overwrite: true);
+RecurrentModelFile.Save(ml, lstmModel, data.Schema, zip);
 Console.WriteLine($"Saved the LSTM model to {zip} ({new FileInfo(zip).Length / 1024:N0} KB).");
 
 // A fresh context, as another process would have: the model needs nothing but the .zip.

@@ -7,7 +7,8 @@ using RnnMlNet.Trainers;
 using TimeSeries;
 
 var clock = Stopwatch.StartNew();
-string path = args.Length > 0 ? args[0] : Series.Find();
+SampleData.Start(args, "[births.csv]");
+string path = SampleData.InputFile(args, Series.RelativePath, "the births CSV");
 var (first, births) = Series.Read(path);
 
 // Chronological split: the first 80% of days are targets to train on, the last 20% targets to test on.

