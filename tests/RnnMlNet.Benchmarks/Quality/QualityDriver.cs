@@ -1,18 +1,22 @@
 using System.Diagnostics;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace RnnMlNet.Benchmarks.Quality;
 
 /// <summary>
 /// `quality [--only names,spam,births,truecasing,syllables,passages] [--skip-tuned] [--spam-splits 1,7] [--seeds 1,2,3]`: each task on a fixed seeded split, the
 /// recurrent model with default options (only column names given) and with its best known options, beside ML.NET's
-/// classic baseline, trained and evaluated in one run; prints one table. With --seeds, the names task also trains its
+/// classic baseline, trained and evaluated in one run; prints one table, then for each binary task the test rows that
+/// every one of its models misclassified. With --seeds, the names task also trains its
 /// default models once per seed and reports their mean, since one seed's score moves by about a point there.
 /// </summary>
 internal static class QualityDriver
 {
-    /// <summary>One model on one task: what it scored on the test split and how long it trained.</summary>
-    public sealed record Result(string Task, string Model, IReadOnlyList<(string Metric, double Value)> Metrics, TimeSpan Training);
+    /// <summary>One model on one task: what it scored on the test split and how long it trained; for a binary task, the
+    /// test rows it misclassified, each by its index and the start of its first text column (null otherwise).</summary>
+    public sealed record Result(string Task, string Model, IReadOnlyList<(string Metric, double Value)> Metrics, TimeSpan Training,
+        IReadOnlyDictionary<long, string>? Misses = null);
 
     /// <summary>What to run: tuned options beside the defaults, which seeded splits of the spam corpus, and the seeds whose
     /// mean the names task reports (none: no such rows).</summary>
@@ -56,6 +60,7 @@ internal static class QualityDriver
         Console.WriteLine("| Task | Model | Metrics (test split) | Training |");
         Console.WriteLine("|---|---|---|---|");
         foreach (var r in results) Console.WriteLine($"| {r.Task} | {r.Model} | {Format(r)} | {r.Training.TotalSeconds:F0} s |");
+        PrintCommonMisses(results);
         Console.WriteLine($"\nLoad average at end: {File.ReadAllText("/proc/loadavg").Trim()}.");
         return 0;
     }
@@ -71,7 +76,8 @@ internal static class QualityDriver
             var clock = Stopwatch.StartNew();
             var model = contestant.Pipeline(new MLContext(seed: 1)).Fit(train);
             var elapsed = clock.Elapsed;
-            yield return new Result(task, contestant.Name, evaluate(model.Transform(test)), elapsed);
+            var scored = model.Transform(test);
+            yield return new Result(task, contestant.Name, evaluate(scored), elapsed, BinaryMisses(scored));
             (model as IDisposable)?.Dispose();
         }
     }
@@ -86,6 +92,39 @@ internal static class QualityDriver
             var metrics = runs[0].Metrics.Select((m, i) => (m.Metric, runs.Average(r => r.Metrics[i].Value))).ToList();
             yield return new Result(task, $"{name}, mean of seeds {string.Join(", ", seeds)}", metrics, TimeSpan.FromTicks((long)runs.Average(r => r.Training.Ticks)));
         }
+    }
+
+    /// <summary>
+    /// For each binary task, the test rows that every one of its models misclassified: what no contestant here gets right,
+    /// a floor under the errors that the next model on this split should expect (label noise, or rows unlike any training row).
+    /// </summary>
+    private static void PrintCommonMisses(List<Result> results)
+    {
+        foreach (var task in results.Where(r => r.Misses is not null).GroupBy(r => r.Task))
+        {
+            var common = task.Skip(1).Aggregate(task.First().Misses!.Keys.ToHashSet(), (rows, r) => { rows.IntersectWith(r.Misses!.Keys); return rows; });
+            Console.WriteLine($"\n{task.Key}: {common.Count} test rows misclassified by all {task.Count()} models{(common.Count > 0 ? ":" : ".")}");
+            foreach (long row in common.Order()) Console.WriteLine($"  row {row}: {task.First().Misses![row]}");
+        }
+    }
+
+    /// <summary>The rows whose predicted label differs from the label, where both are Boolean (a binary task's scored rows).</summary>
+    private static Dictionary<long, string>? BinaryMisses(IDataView scored)
+    {
+        if (scored.Schema.GetColumnOrNull("Label")?.Type != BooleanDataViewType.Instance
+            || scored.Schema.GetColumnOrNull("PredictedLabel")?.Type != BooleanDataViewType.Instance) return null;
+        var text = scored.Schema.FirstOrDefault(c => c.Type is TextDataViewType);
+        var misses = new Dictionary<long, string>();
+        var labels = scored.GetColumn<bool>("Label").ToList();
+        var predicted = scored.GetColumn<bool>("PredictedLabel").ToList();
+        var texts = text.Name is null ? null : scored.GetColumn<ReadOnlyMemory<char>>(text.Name).ToList();
+        for (int row = 0; row < labels.Count; row++)
+        {
+            if (labels[row] == predicted[row]) continue;
+            string start = texts is null ? "" : string.Concat(texts[row].ToString().ReplaceLineEndings(" ").Take(100));
+            misses[row] = $"label {labels[row]}: {start}";
+        }
+        return misses;
     }
 
     /// <summary>A file under the repository root, found above the executable.</summary>
