@@ -23,14 +23,12 @@ namespace RnnMlNet.Generation;
 /// | Scoring input | A text prompt column (may be empty), and the condition column if trained with one |
 /// | Output column data type | Text |
 /// | Exportable to ONNX | Yes: the generation loop is an ONNX Loop inside the model; `RecurrentModelFile.ExportOnnx` writes it for padded batches of prompts |
-///
-/// Training: every text becomes [start] + tokens → tokens + [&lt;/s&gt;], where start is the category's token or &lt;s&gt;;
-/// the network learns the next token at every step. Scoring runs the whole decoding loop inside the saved ONNX
-/// graph: greedy (Temperature 0) or sampling with temperature and top-k under a seed stored in the graph, up to
-/// MaximumLength tokens or &lt;/s&gt;. The output is the generated continuation (without the prompt).
-/// A category unseen in training, or a numeric condition that is not finite, raises an error naming the column when the
-/// row is scored.
 /// ]]></format>
+/// <para>Training: every text becomes [start] + tokens → tokens + [&lt;/s&gt;], where start is the category's token or
+/// &lt;s&gt;; the network learns the next token at every step. Scoring runs the whole decoding loop inside the saved
+/// ONNX graph: greedy (Temperature 0) or sampling with temperature and top-k under a seed stored in the graph, up to
+/// MaximumLength tokens or &lt;/s&gt;. The output is the generated continuation (without the prompt). A category unseen
+/// in training, or a numeric condition that is not finite, raises an error naming the column when the row is scored.</para>
 /// </remarks>
 public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITransformer>>
 {

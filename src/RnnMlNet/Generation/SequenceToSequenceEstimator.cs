@@ -21,14 +21,14 @@ namespace RnnMlNet.Generation;
 /// | Scoring input | The input text column |
 /// | Output column data type | Text (and, when asked for, a variable-size vector of Single: the attention weights) |
 /// | Exportable to ONNX | Yes: encoder and decoding loop are inside the model's ONNX graph; `RecurrentModelFile.ExportOnnx` writes them for padded batches of sources |
-///
-/// Training uses teacher forcing. By default the decoder attends over the encoder's outputs at every step (Luong global
-/// attention, <see cref="SequenceToSequenceOptions.Attention"/>); the attention weights can be written to a column
-/// (<see cref="SequenceToSequenceOptions.AttentionWeightsColumnName"/>). Scoring decodes inside the saved ONNX graph as an
-/// ONNX Loop, attention included: greedy decoding (BeamWidth 1) or beam search (BeamWidth K &gt; 1) over summed
-/// log-probabilities, answering with the kept output that ranks best for <see cref="SequenceToSequenceOptions.LengthPenalty"/>.
-/// Inputs and targets are split into characters or space-separated words.
 /// ]]></format>
+/// <para>Training uses teacher forcing. By default the decoder attends over the encoder's outputs at every step (Luong
+/// global attention, <see cref="SequenceToSequenceOptions.Attention"/>); the attention weights can be written to a
+/// column (<see cref="SequenceToSequenceOptions.AttentionWeightsColumnName"/>). Scoring decodes inside the saved ONNX
+/// graph as an ONNX Loop, attention included: greedy decoding (BeamWidth 1) or beam search (BeamWidth K &gt; 1) over
+/// summed log-probabilities, answering with the kept output that ranks best for
+/// <see cref="SequenceToSequenceOptions.LengthPenalty"/>. Inputs and targets are split into characters or
+/// space-separated words.</para>
 /// </remarks>
 public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<ITransformer>>
 {

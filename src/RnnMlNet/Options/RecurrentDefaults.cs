@@ -16,7 +16,7 @@ internal static class RecurrentDefaults
     public const int Layers = EngineDefaults.Layers;
     public const double Dropout = 0;
     public const bool TaggerBidirectional = true;
-    /// <summary>Pooling for longer token sequences (sentences, documents): measured on names and spam (README, Quality).
+    /// <summary>Pooling for longer token sequences (sentences, documents): measured on names and spam (README, "Defaults that train well, and how they compare").
     /// Numeric steps (time series), whose last step matters most, read the final states.</summary>
     public const Pooling TokenPooling = Pooling.Attention;
     public const Pooling StepPooling = Pooling.Last;

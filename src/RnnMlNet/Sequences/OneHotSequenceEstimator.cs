@@ -33,13 +33,12 @@ internal readonly record struct KeyCut(int Steps, SequenceSide Truncation);
 /// | Input column data type | Vector of [key](xref:Microsoft.ML.Data.KeyDataViewType) type with a known count V |
 /// | Output column data type | Known-size sparse vector of Single, dimensions [T, V] |
 /// | Exportable to ONNX | No |
-///
-/// Key k becomes a 1 in column k−1 of its row. Key 0 (unknown) becomes a zero row, like padding. A model exported with
-/// <c>RecurrentModelFile.ExportOnnx</c> takes the input column's keys, and its metadata holds that column's vocabulary.
-/// The fitted model is made of built-in transformers (an ONNX pad/truncate graph, ValueToKey, KeyToVector), so
-/// it saves and loads with the rest of the pipeline. The recurrent trainers read such a column as token ids
-/// and skip its zero rows.
 /// ]]></format>
+/// <para>Key k becomes a 1 in column k−1 of its row. Key 0 (unknown) becomes a zero row, like padding. A model exported
+/// with <c>RecurrentModelFile.ExportOnnx</c> takes the input column's keys, and its metadata holds that column's
+/// vocabulary. The fitted model is made of built-in transformers (an ONNX pad/truncate graph, ValueToKey, KeyToVector),
+/// so it saves and loads with the rest of the pipeline. The recurrent trainers read such a column as token ids and skip
+/// its zero rows.</para>
 /// </remarks>
 public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITransformer>>
 {
@@ -48,7 +47,7 @@ public sealed class OneHotSequenceEstimator : IEstimator<TransformerChain<ITrans
     /// <summary>Settings.</summary>
     public sealed class Options
     {
-        /// <summary>Name of the one-hot column produced.</summary>
+        /// <summary>Name of the one-hot column produced; default "OneHot".</summary>
         public string OutputColumnName { get; set; } = "OneHot";
 
         /// <summary>Name of the key column read. Null means the output name.</summary>

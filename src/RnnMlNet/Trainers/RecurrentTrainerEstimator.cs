@@ -18,29 +18,24 @@ namespace RnnMlNet.Trainers;
 /// | | |
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression or sequence tagging |
-/// | Is normalization required? | No: float steps and a regression label are standardised for training and folded back into the weights, so the model reads and answers in their own units (<see cref="StepStandardisation"/>, <see cref="LabelStandardisation"/>); side features are read as given, near unit scale as FeaturizeText's are |
+/// | Is normalization required? | No: float steps and a regression label are standardised for training and folded back into the weights, so the model reads and answers in their own units (`StepStandardisation`, `LabelStandardisation`); side features are read as given, near unit scale as FeaturizeText's are |
 /// | Is caching required? | No, but it helps: the rows are streamed from the input once per epoch (AppendCacheCheckpoint avoids re-running upstream transforms) |
 /// | Required NuGet in addition to Microsoft.ML | RnnMlNet (brings Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime) |
-/// | Exportable to ONNX | Yes: <see cref="Onnx.RecurrentModelFile.ExportOnnx"/> |
-///
-/// ### Input and output columns
-/// The feature column is a vector of keys (from BuildVocabulary or MapValueToKey; key 0, the unknown token, is a
-/// token of its own), a one-hot sequence (from OneHotSequence; all-zero rows are padding and skipped), or a float
-/// vector of steps with <see cref="RecurrentTrainerOptions.FeaturesPerStep"/> values per step.
-/// With <see cref="RecurrentTrainerOptions.SideFeatureColumnName"/>, a float vector of known size (such as FeaturizeText's
-/// n-grams) is read beside the sequence by a linear wide part joined to the head (wide and deep).
-/// The label is Boolean (binary), a key (multiclass), Single (regression) or a key vector, one per step (tagging). The
-/// outputs are the columns ML.NET's own trainers produce for the task, so Evaluate, CrossValidate and PredictionEngine
-/// work unchanged.
-///
-/// ### What Fit returns
-/// A <see cref="TransformerChain{TLastTransformer}"/> of an OnnxTransformer holding the trained network as a
-/// standard ONNX graph (LSTM/GRU/RNN operators), stateless CustomMapping glue to scalar columns, and
-/// ValueToKey/DropColumns. Dispose it: the OnnxTransformer keeps a temporary copy of the graph until then.
-/// With <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows or more: up to 5 networks
-/// within the step budget, 2 at least), the graph holds every network of the ensemble and averages
-/// their logits.
+/// | Exportable to ONNX | Yes: `RecurrentModelFile.ExportOnnx` |
 /// ]]></format>
+/// <para>Input and output columns: the feature column is a vector of keys (from BuildVocabulary or MapValueToKey; key
+/// 0, the unknown token, is a token of its own), a one-hot sequence (from OneHotSequence; all-zero rows are padding and
+/// skipped), or a float vector of steps with <see cref="RecurrentTrainerOptions.FeaturesPerStep"/> values per step.
+/// With <see cref="RecurrentTrainerOptions.SideFeatureColumnName"/>, a float vector of known size (such as
+/// FeaturizeText's n-grams) is read beside the sequence by a linear wide part joined to the head (wide and deep). The
+/// label is Boolean (binary), a key (multiclass), Single (regression) or a key vector, one per step (tagging). The
+/// outputs are the columns ML.NET's own trainers produce for the task, so Evaluate, CrossValidate and PredictionEngine
+/// work unchanged.</para>
+/// <para>What Fit returns: A <see cref="TransformerChain{TLastTransformer}"/> of an OnnxTransformer holding the trained
+/// network as a standard ONNX graph (LSTM/GRU/RNN operators), stateless CustomMapping glue to scalar columns, and
+/// ValueToKey/DropColumns. Dispose it: the OnnxTransformer keeps a temporary copy of the graph until then. With
+/// <see cref="RecurrentTrainerOptions.EnsembleSize"/> above 1 (automatic on 1,000 rows or more: up to 5 networks within
+/// the step budget, 2 at least), the graph holds every network of the ensemble and averages their logits.</para>
 /// </remarks>
 public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITransformer>>
 {

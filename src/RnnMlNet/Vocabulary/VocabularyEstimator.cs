@@ -16,13 +16,12 @@ namespace RnnMlNet.Vocabulary;
 /// | Input column data type | Vector of [Text](xref:Microsoft.ML.Data.TextDataViewType) |
 /// | Output column data type | Vector of [key](xref:Microsoft.ML.Data.KeyDataViewType) type, same length as the input |
 /// | Exportable to ONNX | No |
-///
-/// The vocabulary keeps the <see cref="Options.MaximumSize"/> most frequent tokens that occur at least
-/// <see cref="Options.MinimumCount"/> times; ties keep the token seen first. Token k of the vocabulary has key k
-/// (keys are 1-based); a token outside the vocabulary gets key 0, the unknown token.
-/// The fitted transformer is ML.NET's own <see cref="ValueToKeyMappingTransformer"/>, so it saves and loads with the
-/// model, and the vocabulary can be read back with <see cref="VocabularyExtensions.GetVocabulary"/>.
 /// ]]></format>
+/// <para>The vocabulary keeps the <see cref="Options.MaximumSize"/> most frequent tokens that occur at least
+/// <see cref="Options.MinimumCount"/> times; ties keep the token seen first. Token k of the vocabulary has key k (keys
+/// are 1-based); a token outside the vocabulary gets key 0, the unknown token. The fitted transformer is ML.NET's own
+/// <see cref="ValueToKeyMappingTransformer"/>, so it saves and loads with the model, and the vocabulary can be read
+/// back with <see cref="VocabularyExtensions.GetVocabulary"/>.</para>
 /// </remarks>
 public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransformer>
 {
@@ -31,7 +30,7 @@ public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransforme
     /// <summary>Settings of the vocabulary.</summary>
     public sealed class Options
     {
-        /// <summary>Name of the key column produced.</summary>
+        /// <summary>Name of the key column produced; default "TokenIds".</summary>
         public string OutputColumnName { get; set; } = "TokenIds";
 
         /// <summary>Name of the token column read. Null means the output name.</summary>
