@@ -15,6 +15,8 @@ internal static class Defaults
     public const int FeaturesPerStep = 1;
     public const Pooling SequencePooling = Pooling.Last;
     public const Attention Attention = RnnMlNet.Attention.General;
+    /// <summary>The LSTM forget gate's initial bias: f = σ(1) ≈ 0.73, so a new cell starts by remembering.</summary>
+    public const double ForgetGateBias = 1.0;
 
     /// <summary>Every core: results do not depend on the thread count, only the speed does.</summary>
     public static int Threads => Environment.ProcessorCount;

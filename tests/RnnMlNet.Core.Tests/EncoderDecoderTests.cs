@@ -17,6 +17,22 @@ public class EncoderDecoderTests
                 digits.Reverse().Select(d => T.CreateChecked(d + 3)).ToArray());
         }).ToArray();
 
+    /// <summary>ForgetGateBias reaches the encoder's and the decoder's LSTM forget gates (their Wb and Rb blocks sum to it),
+    /// and a sequence-to-sequence checkpoint's fingerprint names it.</summary>
+    [Fact]
+    public void ForgetGateBiasStartsTheEncodersAndTheDecodersForgetGates()
+    {
+        var model = new EncoderDecoder<double>(new EncoderDecoderOptions { SourceVocabularySize = 6, TargetVocabularySize = 7, HiddenSize = 3, ForgetGateBias = 2.5, Threads = 1 }, seed: 1);
+        foreach (var network in new[] { model.Encoder, model.Decoder })
+        {
+            int hidden = network.Options.HiddenSize;
+            // B = [Wb, Rb], each of the gates' blocks in ONNX's order i, o, f, c.
+            var b = network.Export().Single(w => w.Name == "layer0.B").Values;
+            Assert.All(Enumerable.Range(2 * hidden, hidden), j => Assert.Equal(2.5, b[j] + b[4 * hidden + j], 12));
+        }
+        Assert.Contains("forget gate bias 2.5", ((ITrainingObjective<double>)model).TrainingSettings);
+    }
+
     [Theory]
     [InlineData(CellKind.Lstm, false, Attention.None)]
     [InlineData(CellKind.Lstm, true, Attention.None)]

@@ -192,4 +192,37 @@ public class CheckpointTests : IDisposable
         Assert.Contains("(InitialWeights)", Refusal(Options(weights: other)));
         ResumeClassifier(ml, data, Options(weights: weights.Select(w => w with { Values = w.Values.ToArray() }).ToArray()), (2, 1));
     }
+
+    /// <summary>ForgetGateBias starts the LSTM's forget gate where it says (its Wb and Rb blocks sum to it, before a step of
+    /// 1e-9 moves them), a value that is not finite is refused by name when the estimator is made, and a checkpoint written
+    /// with another bias is refused naming it (it would have resumed the other start silently).</summary>
+    [Fact]
+    public void ForgetGateBiasStartsTheForgetGateAndIsPartOfTheCheckpoint()
+    {
+        var ml = _temp.Context();
+        var data = SyntheticData.Load(ml, SyntheticData.TokenRows(60, 7));
+        const int hidden = 5;
+        RecurrentTrainerOptions Options(double bias, string? folder = null) => new()
+        {
+            FeatureColumnName = "Tokens", HiddenSize = hidden, Epochs = 2, LearningRate = 1e-9, Seed = 3, ValidationFraction = 0,
+            ForgetGateBias = bias, CheckpointDirectory = folder,
+        };
+        double ForgetGateBias(double bias)
+        {
+            var trainer = ml.BinaryClassification.Trainers.Lstm(Options(bias));
+            using (trainer.Fit(data)) { }
+            // B = [Wb, Rb], each of the gates' blocks in ONNX's order i, o, f, c.
+            var b = trainer.LastNetwork!.Export().Single(w => w.Name == "layer0.B").Values;
+            return Enumerable.Range(2 * hidden, hidden).Average(j => b[j] + b[4 * hidden + j]);
+        }
+        Assert.Equal(3, ForgetGateBias(3), 4);
+        Assert.Equal(1, ForgetGateBias(1), 4);
+        Assert.Equal("ForgetGateBias", Assert.Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Lstm(Options(double.NaN))).ParamName);
+
+        string folder = _temp.File("checkpoints-forget-gate");
+        InterruptClassifier(ml, data, Options(3, folder));
+        var refusal = Assert.Throws<InvalidDataException>(() => ml.BinaryClassification.Trainers.Lstm(Options(1, folder)).Fit(data));
+        Assert.Contains("forget gate bias", refusal.Message);
+        ResumeClassifier(ml, data, Options(3, folder), (2, 1));
+    }
 }

@@ -50,7 +50,7 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
             Cell = options.Cell, Input = InputKind.EmbeddedTokens, VocabularySize = options.SourceVocabularySize, EmbeddingSize = options.EmbeddingSize,
             HiddenSize = options.HiddenSize, Layers = options.Layers, Bidirectional = options.BidirectionalEncoder, Dropout = options.Dropout,
             // Without attention nothing reads the encoder's outputs, only its final state.
-            InputDropout = options.InputDropout, OutputDropout = attends ? options.OutputDropout : 0, Head = attends ? HeadKind.None : HeadKind.LastHidden, Outputs = 1, Threads = options.Threads,
+            InputDropout = options.InputDropout, OutputDropout = attends ? options.OutputDropout : 0, Head = attends ? HeadKind.None : HeadKind.LastHidden, Outputs = 1, ForgetGateBias = options.ForgetGateBias, Threads = options.Threads,
         }, seed, Parameters, "encoder.");
         int width = options.HiddenSize * Encoder.Directions;
         Decoder = new RecurrentNetwork<T>(new NetworkOptions
@@ -58,7 +58,7 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
             Cell = options.Cell, Input = InputKind.EmbeddedTokens, VocabularySize = options.TargetVocabularySize, EmbeddingSize = options.EmbeddingSize,
             HiddenSize = width, Layers = options.Layers, Dropout = options.Dropout, InputDropout = options.InputDropout, OutputDropout = options.OutputDropout,
             Head = attends ? HeadKind.None : HeadKind.EveryStep,
-            Outputs = options.TargetVocabularySize, Threads = options.Threads,
+            Outputs = options.TargetVocabularySize, ForgetGateBias = options.ForgetGateBias, Threads = options.Threads,
         }, seed + 1, Parameters, "decoder.");
         if (!attends) return;
         _attention = new AttentionLayer<T>(Parameters, "attention", options.Attention, width, width);
@@ -72,7 +72,8 @@ public sealed class EncoderDecoder<T> : ITrainingObjective<T> where T : unmanage
     /// <summary>The shape.</summary>
     public EncoderDecoderOptions Options { get; }
 
-    string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant($"encoder-decoder|dropout {Options.Dropout:R}, input {Options.InputDropout:R}, output {Options.OutputDropout:R}|attention {Options.Attention}");
+    string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant($"encoder-decoder|dropout {Options.Dropout:R}, input {Options.InputDropout:R}, output {Options.OutputDropout:R}|attention {Options.Attention}") +
+        Encoder.Options.ForgetGateBiasSetting;
 
     /// <summary>Reads the source. Without attention its head is unused; with attention it has none.</summary>
     public RecurrentNetwork<T> Encoder { get; }

@@ -41,6 +41,10 @@ public sealed class EncoderDecoderOptions
     /// (what the output layer or the attention reads) and, with attention, the encoder's (what attention reads). Default 0.</summary>
     public double OutputDropout { get; set; }
 
+    /// <summary>Initial bias of the LSTM forget gate in the encoder and the decoder (see <see cref="NetworkOptions.ForgetGateBias"/>).
+    /// Default 1.</summary>
+    public double ForgetGateBias { get; set; } = Defaults.ForgetGateBias;
+
     /// <summary>Threads for the matrix products. Default: every core. Not written into a saved model's description: the machine
     /// that rebuilds the network uses its own cores.</summary>
     [JsonIgnore]

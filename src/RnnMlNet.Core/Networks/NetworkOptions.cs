@@ -98,7 +98,7 @@ public sealed class NetworkOptions
 
     /// <summary>Initial bias of the LSTM forget gate. Default 1, so a new cell starts by remembering; raise it
     /// (e.g. to 3, f ≈ 0.95) when the signal lies a hundred steps or more back.</summary>
-    public double ForgetGateBias { get; set; } = 1.0;
+    public double ForgetGateBias { get; set; } = Defaults.ForgetGateBias;
 
     /// <summary>Threads used by the matrix products. Default: every core. Results do not depend on it, and it may change between
     /// steps. Not written into a saved model's description: the machine that rebuilds the network uses its own cores.</summary>
@@ -145,6 +145,11 @@ public sealed class NetworkOptions
         OptionChecks.Require(double.IsFinite(ForgetGateBias), nameof(ForgetGateBias), ForgetGateBias, "a finite value");
         OptionChecks.Require(Threads >= 1, nameof(Threads), Threads, "at least 1");
     }
+
+    /// <summary>The forget gate's initial bias as a checkpoint's fingerprint names it: empty at the default, and for cells
+    /// without a forget gate, so checkpoints written before the setting existed still resume.</summary>
+    internal string ForgetGateBiasSetting =>
+        Cell == CellKind.Lstm && ForgetGateBias != Defaults.ForgetGateBias ? FormattableString.Invariant($"|forget gate bias {ForgetGateBias:R}") : "";
 
     /// <summary>A copy, so a network's shape cannot change under it.</summary>
     public NetworkOptions Clone() => (NetworkOptions)MemberwiseClone();

@@ -22,7 +22,8 @@ internal sealed class NetworkObjective<T>(RecurrentNetwork<T> network, Loss<T> l
     // checkpoint, or a max-pooling one, is no classifier's to resume. The final states' head keeps its earlier text.
     string ITrainingObjective<T>.TrainingSettings => FormattableString.Invariant(
         $"{loss}|dropout {network.Options.Dropout:R},{network.Options.InputDropout:R},{network.Options.OutputDropout:R},{network.Options.WordDropout:R}") +
-        (network.Options is { Head: HeadKind.LastHidden, Pooling: Pooling.Last } ? "" : $"|{network.Options.Head} {network.Options.Pooling}");
+        (network.Options is { Head: HeadKind.LastHidden, Pooling: Pooling.Last } ? "" : $"|{network.Options.Head} {network.Options.Pooling}") +
+        network.Options.ForgetGateBiasSetting;
 
     double[][][]? ITrainingObjective<T>.GradientReachingEachStep() => network.GradientReachingEachStep();
 

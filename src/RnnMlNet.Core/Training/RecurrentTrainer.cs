@@ -300,7 +300,7 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         {
             ("the element type", typeof(T).Name),
             ("the network's weights, by name and shape", string.Join(';', _objective.Parameters.Entries)),
-            ("the loss, dropout, head or pooling", _objective.TrainingSettings),
+            ("the loss, dropout, head, pooling or forget gate bias", _objective.TrainingSettings),
             ("Epochs", Invariant($"{o.Epochs}")),
             ("the automatic epochs' minimum of steps", Invariant($"{o.MinimumSteps}")),
             ("BatchSize", Invariant($"{o.BatchSize}")),

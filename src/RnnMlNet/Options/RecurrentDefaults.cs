@@ -16,6 +16,7 @@ internal static class RecurrentDefaults
     public const int Layers = EngineDefaults.Layers;
     public const double Dropout = 0;
     public const bool TaggerBidirectional = true;
+    public const double ForgetGateBias = EngineDefaults.ForgetGateBias;
     /// <summary>Pooling for longer token sequences (sentences, documents): measured on names and spam (README, "Defaults that train well, and how they compare").
     /// Numeric steps (time series), whose last step matters most, read the final states.</summary>
     public const Pooling TokenPooling = Pooling.Attention;

@@ -45,6 +45,11 @@ public abstract class RecurrentOptions
     /// Default 0.</summary>
     public double Dropout { get; set; } = RecurrentDefaults.Dropout;
 
+    /// <summary>Initial bias of the LSTM forget gate (other cells have none and ignore it). Default 1, f = σ(1) ≈ 0.73,
+    /// so a new cell starts by remembering; raise it (3 gives f ≈ 0.95) when the signal lies a hundred steps or more
+    /// back. Must be finite.</summary>
+    public double ForgetGateBias { get; set; } = RecurrentDefaults.ForgetGateBias;
+
     /// <summary>Optimizer and its hyper-parameters. Default Adam with PyTorch's defaults (see <see cref="OptimizerSettings"/>).</summary>
     public OptimizerSettings Optimizer { get; set; } = new();
 
@@ -254,6 +259,7 @@ public abstract class RecurrentOptions
         Layers = Layers,
         Dropout = Dropout,
         SeparateBiases = SeparateBiases,
+        ForgetGateBias = ForgetGateBias,
         Threads = Threads,
     };
 
@@ -269,6 +275,7 @@ public abstract class RecurrentOptions
         Layers = Layers,
         BidirectionalEncoder = bidirectionalEncoder,
         Dropout = Dropout,
+        ForgetGateBias = ForgetGateBias,
         Threads = Threads,
     };
 
