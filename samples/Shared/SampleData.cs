@@ -12,10 +12,10 @@ public static class SampleData
 
     /// <summary>
     /// What a sample does first with its command line. -h or --help prints the usage, <paramref name="arguments"/> after
-    /// the sample's name (or <paramref name="command"/>), and exits with 0; an option the sample does not take (an argument of a dash and a letter) is
-    /// refused with the usage and exit code 1, where it used to be read as a file or folder name. From here on, a mistake
-    /// in the user's files (missing, unreadable, or not in the expected format) ends the sample with its message and exit
-    /// code 2 rather than a stack trace; any other exception is a bug, and keeps its trace.
+    /// the sample's name (or <paramref name="command"/>), and exits with 0; an option the sample does not take (an argument
+    /// of a dash and a letter) is refused with the usage and exit code 1, where it used to be read as a file or folder
+    /// name. From here on, a mistake in the user's files (missing, unreadable, or not in the expected format) ends the
+    /// sample with its message and exit code 2 rather than a stack trace; any other exception is a bug, and keeps its trace.
     /// </summary>
     public static void Start(string[] args, string arguments, bool takesOptions = false, string? command = null)
     {
@@ -34,7 +34,7 @@ public static class SampleData
             Environment.Exit(0);
         }
         if (!takesOptions && args.FirstOrDefault(a => a.Length > 1 && a[0] == '-' && char.IsLetter(a.TrimStart('-').FirstOrDefault())) is { } option)
-            Exit($"Unknown option '{option}'. {usage}");
+            Exit<string>($"Unknown option '{option}'. {usage}");
     }
 
     /// <summary>A sample's input file: the first argument when one is given, else <paramref name="relative"/> above the
@@ -46,7 +46,7 @@ public static class SampleData
         if (path is not null && File.Exists(path)) return path;
         string problem = args.Length == 0 ? $"Could not find {relative} above {AppContext.BaseDirectory}"
             : Directory.Exists(args[0]) ? $"{args[0]} is a folder" : $"{args[0]} does not exist";
-        return Exit($"{problem}; pass the path of {what} as the first argument.");
+        return Exit<string>($"{problem}; pass the path of {what} as the first argument.");
     }
 
     /// <summary>A whole number of at least 1 given as argument <paramref name="index"/>, or <paramref name="absent"/> when
@@ -57,8 +57,6 @@ public static class SampleData
         : Exit<int>($"Argument {index + 1} is the number of {what}, a whole number of at least 1; got '{args[index]}'.");
 
     /// <summary>Ends the sample on a mistake in its command line: the message on standard error, exit code 1.</summary>
-    private static string Exit(string message) => Exit<string>(message);
-
     private static T Exit<T>(string message)
     {
         Console.Error.WriteLine(message);
