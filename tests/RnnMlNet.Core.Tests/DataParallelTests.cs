@@ -245,6 +245,8 @@ public class DataParallelTests
             }).Fit(examples))!);
         Assert.Contains("Rank 1 of the data-parallel job failed", inStep[0].Message);
         Assert.Contains("99", inStep[1].Message);
+        // Taken to every rank, so a caller around training (the ML.NET estimators) does not end the job for them again.
+        Assert.All(inStep, error => Assert.True(DataParallelFailure.IsHandled(error)));
 
         var members = new ThreadRanks.Member[2];
         var outside = Assert.Throws<AggregateException>(() => ThreadRanks.Run(2, communicator =>
@@ -273,6 +275,18 @@ public class DataParallelTests
         })!);
         Assert.All(errors, error => Assert.Contains("no validation examples", error.Message));
         Assert.All(alike, member => Assert.Equal(0, member.Aborts));
+        Assert.All(errors, error => Assert.True(DataParallelFailure.IsHandled(error)));
+
+        // Around training, an error of one rank's alone ends the job; one the trainer took to every rank does not.
+        var caller = new ThreadRanks.Member[2];
+        var around = ThreadRanks.Run(2, communicator => Record.Exception(() =>
+        {
+            caller[communicator.Rank] = (ThreadRanks.Member)communicator;
+            var dataParallel = new DataParallelOptions { Communicator = communicator };
+            return DataParallelFailure.Run(dataParallel, () => communicator.Rank == 1 ? throw new InvalidDataException("rank 1's copy") : 0);
+        }));
+        Assert.Equal([0, 1], caller.Select(member => member.Aborts));
+        Assert.IsType<InvalidDataException>(around[1]);
     }
 
     /// <summary>An encoder–decoder (digit strings reversed) trains the same on two ranks as on one with two shards.</summary>

@@ -27,10 +27,24 @@ using var mpi = args.Contains("--single") || plain ? null : MpiCommunicator.Star
 IRankCommunicator communicator = mpi is null ? SingleProcess.Instance : mpi;
 File.WriteAllText(Path.Combine(output, $"rank{communicator.Rank}.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 var dataParallel = plain ? null : new DataParallelOptions { Communicator = communicator, Shards = 2 };
+// Rank 1 failing alone before training: an exception its program does not catch, options naming a column its data lacks,
+// or an empty row in its copy of the data, whose error the program catches.
+if (args.Contains("--rank1-throws") && communicator.Rank == 1) throw new InvalidOperationException("rank 1 failed on purpose");
+string featureColumn = args.Contains("--rank1-column") && communicator.Rank == 1 ? "Missing" : "TokenIds";
 var rows = Rows();
+if (args.Contains("--rank1-empty-row") && communicator.Rank == 1) rows[0].Tokens = [];
 int batchesTrained = 0;
 
-byte[] trained = path == "engine" ? TrainEngine() : TrainPipeline();
+byte[] trained;
+try
+{
+    trained = path == "engine" ? TrainEngine() : TrainPipeline();
+}
+catch (Exception error) when (args.Contains("--rank1-empty-row"))
+{
+    Console.WriteLine($"rank {communicator.Rank} caught: {error.Message}");
+    return 3;
+}
 string result = Path.Combine(output, $"rank{communicator.Rank}.bin");
 File.WriteAllBytes(result + ".tmp", trained);
 File.Move(result + ".tmp", result, overwrite: true);
@@ -65,7 +79,7 @@ byte[] TrainPipeline()
     var data = ml.Data.LoadFromEnumerable(rows.Select(r => new Row { Text = string.Join(' ', r.Tokens.Select(t => "w" + t)), Label = r.Label }));
     var options = new RecurrentTrainerOptions
     {
-        FeatureColumnName = "TokenIds", EmbeddingSize = 128, HiddenSize = 128, Epochs = 2, BatchSize = 32, ValidationFraction = 0.25, Threads = 1,
+        FeatureColumnName = featureColumn, EmbeddingSize = 128, HiddenSize = 128, Epochs = 2, BatchSize = 32, ValidationFraction = 0.25, Threads = 1,
         DataParallel = dataParallel, CheckpointDirectory = checkpoint, CheckpointEveryBatches = checkpoint is null ? null : 3,
         BatchProgress = new ImmediateProgress<BatchReport>(_ =>
         {

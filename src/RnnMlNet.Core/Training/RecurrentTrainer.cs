@@ -65,10 +65,11 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
         {
             return FitSources(training, validation);
         }
-        catch (Exception error) when (_dataParallel is { StoppedTogether: false } && error is not TrainingDivergedException)
+        catch (Exception error) when (_dataParallel is not null)
         {
             // Thrown on this rank alone (a callback, the checkpoint write): the others would wait in their next exchange.
-            _dataParallel.Options.Communicator.Abort(error);
+            if (!_dataParallel.StoppedTogether && error is not TrainingDivergedException) _dataParallel.Options.Communicator.Abort(error);
+            DataParallelFailure.MarkHandled(error);
             throw;
         }
     }

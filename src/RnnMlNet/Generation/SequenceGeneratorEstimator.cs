@@ -55,7 +55,10 @@ public sealed class SequenceGeneratorEstimator : IEstimator<TransformerChain<ITr
     internal RecurrentNetwork<float>? LastNetwork { get; private set; }
 
     /// <inheritdoc />
-    public TransformerChain<ITransformer> Fit(IDataView input)
+    public TransformerChain<ITransformer> Fit(IDataView input) =>
+        Core.Distributed.DataParallelFailure.Run(_options.DataParallel, () => FitOnThisRank(input));
+
+    private TransformerChain<ITransformer> FitOnThisRank(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (texts, categories) = ReadTexts(input);

@@ -55,7 +55,10 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     internal EncoderDecoder<float>? LastModel { get; private set; }
 
     /// <inheritdoc />
-    public TransformerChain<ITransformer> Fit(IDataView input)
+    public TransformerChain<ITransformer> Fit(IDataView input) =>
+        Core.Distributed.DataParallelFailure.Run(_options.DataParallel, () => FitOnThisRank(input));
+
+    private TransformerChain<ITransformer> FitOnThisRank(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (sources, targets) = ReadPairs(input);

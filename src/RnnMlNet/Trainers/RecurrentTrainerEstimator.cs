@@ -85,7 +85,10 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
     /// <see cref="RecurrentOptions.AveragedEpochs"/>); <see cref="RecurrentOptions.ValidationFraction"/>
     /// is not used, since nothing is held out of <paramref name="trainData"/>.
     /// </summary>
-    public TransformerChain<ITransformer> Fit(IDataView trainData, IDataView? validationData)
+    public TransformerChain<ITransformer> Fit(IDataView trainData, IDataView? validationData) =>
+        Core.Distributed.DataParallelFailure.Run(_options.DataParallel, () => FitOnThisRank(trainData, validationData));
+
+    private TransformerChain<ITransformer> FitOnThisRank(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         var sequenceInput = SequenceColumn.Describe(trainData.Schema, _options.FeatureColumnName, _options.FeaturesPerStep, _options.MaximumLength, _options.SideFeatureColumnName);
