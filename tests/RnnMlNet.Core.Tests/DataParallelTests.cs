@@ -316,7 +316,8 @@ public class DataParallelTests
     }
 
     /// <summary>A rank with other options, other initial weights or another number of rows stops every rank with the reason,
-    /// rather than training a wrong model.</summary>
+    /// rather than training a wrong model; the reason names the setting that differs (it used to say only "network, weights
+    /// or training options": the tenth exploratory pass).</summary>
     [Fact]
     public void RanksThatDisagreeAreStopped()
     {
@@ -325,8 +326,8 @@ public class DataParallelTests
             {
                 LearningRate = rate(communicator.Rank), DataParallel = new DataParallelOptions { Communicator = communicator },
             }).Fit(Examples<float>(rows(communicator.Rank), 1)))!);
-        Assert.All(Errors(rank => 1e-3 * (rank + 1), _ => 1, _ => 20), e => Assert.Contains("Rank 1: its network, weights (initial or from the checkpoint) or training options differ", e.Message));
-        Assert.All(Errors(_ => 1e-3, rank => rank, _ => 20), e => Assert.Contains("Rank 1: its network, weights (initial or from the checkpoint) or training options differ", e.Message));
+        Assert.All(Errors(rank => 1e-3 * (rank + 1), _ => 1, _ => 20), e => Assert.Contains("Rank 1: its setting 'LearningRate' differs from rank 0's", e.Message));
+        Assert.All(Errors(_ => 1e-3, rank => rank, _ => 20), e => Assert.Contains("Rank 1: its network's weights (initial, or from the checkpoint) differ from rank 0's", e.Message));
         Assert.All(Errors(_ => 1e-3, _ => 1, rank => 20 + rank), e => Assert.Contains("Rank 1: it has 21 training examples and rank 0 20", e.Message));
     }
 

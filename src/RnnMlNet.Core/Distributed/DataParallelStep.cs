@@ -52,24 +52,41 @@ internal sealed class DataParallelStep<T> where T : unmanaged, IFloatingPointIee
     /// checkpoint, on data of the same size, on the same kind of processor (vector width and instruction sets decide the
     /// last bits of some sums): a rank that differs would otherwise train on silently, and every rank would end with a
     /// wrong model.</summary>
-    public void RequireRanksAgree(string settings, int? rows, int? validationRows)
+    /// <remarks>Each setting is compared on its own (the first <see cref="SettingsCompared"/>; any more share the last
+    /// place), so the error names the one that differs.</remarks>
+    public void RequireRanksAgree(IReadOnlyList<(string Setting, string Value)> settings, int? rows, int? validationRows)
     {
         string processor = FormattableString.Invariant($"{RuntimeInformation.ProcessArchitecture}|{Vector<byte>.Count}|{Avx2.IsSupported}|{Fma.IsSupported}");
-        ulong mine = Fnv1a(System.Text.Encoding.UTF8.GetBytes(settings), Fnv1a(MemoryMarshal.AsBytes(_objective.Parameters.Values.AsSpan()), Offset));
-        long[] local = [unchecked((long)mine), rows ?? -1, validationRows ?? -1, unchecked((long)Fnv1a(System.Text.Encoding.UTF8.GetBytes(processor), Offset))];
+        const int Fixed = 4;
+        var local = new long[Fixed + SettingsCompared];
+        local[0] = unchecked((long)Fnv1a(MemoryMarshal.AsBytes(_objective.Parameters.Values.AsSpan()), Offset));
+        (local[1], local[2]) = (rows ?? -1, validationRows ?? -1);
+        local[3] = unchecked((long)Fnv1a(System.Text.Encoding.UTF8.GetBytes(processor), Offset));
+        for (int i = 0; i < settings.Count; i++)
+        {
+            int place = Fixed + Math.Min(i, SettingsCompared - 1);
+            local[place] = unchecked((long)Fnv1a(System.Text.Encoding.UTF8.GetBytes(settings[i].Value + "|"), (ulong)local[place] ^ Offset));
+        }
         var all = new long[Options.Communicator.Size * local.Length];
         Options.Communicator.AllGather(local, all);
+        const string Same = "every rank must train the same model with the same options from the same checkpoint file";
         for (int rank = 1; rank < Options.Communicator.Size; rank++)
         {
+            long Theirs(int place) => all[rank * local.Length + place];
+            int setting = Enumerable.Range(0, SettingsCompared).FirstOrDefault(s => Theirs(Fixed + s) != all[Fixed + s], -1);
             string? difference =
-                all[rank * local.Length] != all[0] ? "its network, weights (initial or from the checkpoint) or training options differ from rank 0's: every rank must train the same model with the same options from the same checkpoint file"
-                : all[rank * local.Length + 1] != all[1] ? $"it has {Rows(all[rank * local.Length + 1])} training examples and rank 0 {Rows(all[1])}: every rank must read the same data"
-                : all[rank * local.Length + 2] != all[2] ? $"it has {Rows(all[rank * local.Length + 2])} validation examples and rank 0 {Rows(all[2])}: every rank must read the same data"
-                : all[rank * local.Length + 3] != all[3] ? "it runs on another kind of processor than rank 0 (architecture, vector width or instruction sets), whose sums round differently"
+                setting >= 0 ? (setting < settings.Count && setting < SettingsCompared - 1 ? $"its setting '{settings[setting].Setting}'" : "one of its settings") + $" differs from rank 0's: {Same}"
+                : Theirs(0) != all[0] ? $"its network's weights (initial, or from the checkpoint) differ from rank 0's: {Same}"
+                : Theirs(1) != all[1] ? $"it has {Rows(Theirs(1))} training examples and rank 0 {Rows(all[1])}: every rank must read the same data"
+                : Theirs(2) != all[2] ? $"it has {Rows(Theirs(2))} validation examples and rank 0 {Rows(all[2])}: every rank must read the same data"
+                : Theirs(3) != all[3] ? "it runs on another kind of processor than rank 0 (architecture, vector width or instruction sets), whose sums round differently"
                 : null;
             if (difference is not null) Stop(new InvalidOperationException($"Rank {rank}: {difference}."));
         }
     }
+
+    /// <summary>How many settings <see cref="RequireRanksAgree"/> compares one by one: more than the trainer has.</summary>
+    private const int SettingsCompared = 40;
 
     private static string Rows(long count) => count < 0 ? "none or an unknown number of" : count.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -7,6 +7,9 @@ namespace RnnMlNet.Core.Training;
 /// </summary>
 internal sealed class CheckpointFingerprint(IReadOnlyList<(string Setting, string Value)> settings)
 {
+    /// <summary>The settings, in order, with their names.</summary>
+    public IReadOnlyList<(string Setting, string Value)> Settings => settings;
+
     /// <summary>The values joined by '|'.</summary>
     public string Text { get; } = string.Join('|', settings.Select(s => s.Value));
 

@@ -110,8 +110,9 @@ public sealed class RecurrentTrainer<T> where T : unmanaged, IFloatingPointIeee7
             // done of a checkpoint written within an epoch), so the batches to come shuffle as they would have.
             for (int done = 1; done <= checkpoint.Epoch; done++) plan.Replay();
         }
-        _dataParallel?.RequireRanksAgree(FormattableString.Invariant($"{Fingerprint().Text}|resumed {checkpoint?.Epoch} {checkpoint?.Partial?.Batches}|validation {validation is not null}"),
-            training.Count, validation?.Count);
+        _dataParallel?.RequireRanksAgree([.. Fingerprint().Settings,
+            ("the checkpoint's position (epoch and batch)", FormattableString.Invariant($"resumed {checkpoint?.Epoch} {checkpoint?.Partial?.Batches}")),
+            ("validation data", $"validation {validation is not null}")], training.Count, validation?.Count);
         int totalEpochs = EpochsFor(batchesPerEpoch);
         var watch = _options.DivergenceFactor is double factor ? new DivergenceWatch(factor, checkpoint?.DivergenceStart ?? double.NaN, checkpoint?.RecentLosses) : null;
         T[]? lastGood = watch is null ? null : checkpoint?.LastGood ?? (T[])_objective.Parameters.Values.Clone();
