@@ -16,6 +16,14 @@ namespace RnnMlNet.Mpi;
 public sealed class MpiCommunicator : IRankCommunicator, IDisposable
 {
     private static int s_started;
+    // Set once per process (.NET refuses a second resolver for an assembly), on the first Start, not by a failed one's retry.
+    private static readonly Lazy<bool> s_mpichResolver = new(() =>
+    {
+        if (!OperatingSystem.IsWindows())
+            NativeLibrary.SetDllImportResolver(typeof(MPI.Environment).Assembly, (name, _, _) =>
+                name.Contains("msmpi", StringComparison.OrdinalIgnoreCase) ? LoadMpich() : IntPtr.Zero);
+        return true;
+    });
     private readonly MPI.Environment _environment;
     private readonly MPI.Intracommunicator _world;
 
@@ -28,15 +36,23 @@ public sealed class MpiCommunicator : IRankCommunicator, IDisposable
     /// <summary>Initialises MPI (once per process) and returns the job's world communicator; a process started without
     /// <c>mpirun</c> is a job of one. An exception the process does not catch ends the whole job (<see cref="Abort"/>).</summary>
     /// <exception cref="InvalidOperationException">MPI is already started in this process.</exception>
-    /// <exception cref="DllNotFoundException">No MPI library is installed; the message says what to install.</exception>
+    /// <exception cref="DllNotFoundException">No MPI library is installed; the message says what to install. Nothing has
+    /// started then, so Start may be called again once it is (or once <c>RNNMLNET_MPI_LIBRARY</c> names it).</exception>
     public static MpiCommunicator Start(ref string[] args)
     {
         if (Interlocked.Exchange(ref s_started, 1) == 1)
             throw new InvalidOperationException("MPI is already started in this process: start it once and share the communicator.");
-        if (!OperatingSystem.IsWindows())
-            NativeLibrary.SetDllImportResolver(typeof(MPI.Environment).Assembly, (name, _, _) =>
-                name.Contains("msmpi", StringComparison.OrdinalIgnoreCase) ? LoadMpich() : IntPtr.Zero);
-        var environment = new MPI.Environment(ref args);
+        MPI.Environment environment;
+        try
+        {
+            _ = s_mpichResolver.Value;
+            environment = new MPI.Environment(ref args);
+        }
+        catch (DllNotFoundException)
+        {
+            Volatile.Write(ref s_started, 0);
+            throw;
+        }
         var communicator = new MpiCommunicator(environment, MPI.Communicator.world);
         // An exception this process does not catch would leave it blocked in MPI's shutdown and the other ranks waiting in
         // their next exchange for ever: it ends the job instead, printed.

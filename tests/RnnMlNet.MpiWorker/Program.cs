@@ -23,6 +23,24 @@ var cell = cellName == "gru" ? CellKind.Gru : CellKind.Lstm;
 string? checkpoint = Option("--checkpoint");
 int pause = Option("--pause") is { } ms ? int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture) : 0;
 bool plain = args.Contains("--plain");
+if (args.Contains("--retry-after-missing-library"))
+{
+    // A first Start without its library fails, and once the library is named, a second starts: a job of one process.
+    Environment.SetEnvironmentVariable("RNNMLNET_MPI_LIBRARY", "/nonexistent/libmpich.so.12");
+    try
+    {
+        MpiCommunicator.Start(ref args).Dispose();
+        return 4;
+    }
+    catch (DllNotFoundException error)
+    {
+        Console.WriteLine($"first start: {error.Message}");
+    }
+    Environment.SetEnvironmentVariable("RNNMLNET_MPI_LIBRARY", null);
+    using var retried = MpiCommunicator.Start(ref args);
+    Console.WriteLine($"second start: rank {retried.Rank} of {retried.Size}");
+    return 0;
+}
 using var mpi = args.Contains("--single") || plain ? null : MpiCommunicator.Start(ref args);
 IRankCommunicator communicator = mpi is null ? SingleProcess.Instance : mpi;
 File.WriteAllText(Path.Combine(output, $"rank{communicator.Rank}.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -89,6 +89,17 @@ public class MpiTests : IDisposable
         Assert.NotEqual(single, Run("plain", path, cell, alone: true, "--plain").Weights);
     }
 
+    /// <summary>A Start that cannot load MPI's library starts nothing, so a second, once the library is named, starts (it
+    /// said "MPI is already started in this process": the ninth exploratory pass).</summary>
+    [SkippableFact]
+    public void StartCanBeRetriedAfterTheLibraryFailedToLoad()
+    {
+        RequireMpi();
+        string output = Finish(Start(Path.Combine(_folder, "retry"), "mlnet", "lstm", alone: true, "--retry-after-missing-library"));
+        Assert.Contains("first start: The MPI library /nonexistent/libmpich.so.12 could not be loaded.", output);
+        Assert.Contains("second start: rank 0 of 1", output);
+    }
+
     /// <summary>A rank that fails alone before training (its options name a column its data lacks; its program throws and
     /// does not catch; its copy of the data has an empty row, whose error its program catches) ends the job with its error,
     /// where the other rank used to wait for ever in its first exchange, and the failing one in MPI's shutdown (the tenth
