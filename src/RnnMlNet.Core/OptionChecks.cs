@@ -8,11 +8,13 @@ internal static class OptionChecks
     {
         if (ok) return;
         // A list option (class weights) shows its values, not its type's name.
+        // Invariant, as the rest of the message: "Dropout is 1,5; expected a rate in [0, 1)" read as a list under de-DE.
+        static string Text(object item) => Convert.ToString(item, System.Globalization.CultureInfo.InvariantCulture) ?? "";
         string text = value switch
         {
             null => "null",
-            System.Collections.IEnumerable list and not string => "[" + string.Join(", ", list.Cast<object>()) + "]",
-            _ => value.ToString() ?? "",
+            System.Collections.IEnumerable list and not string => "[" + string.Join(", ", list.Cast<object>().Select(Text)) + "]",
+            _ => Text(value),
         };
         throw new ArgumentOutOfRangeException(name, value is System.Collections.IEnumerable and not string ? text : value, $"{name} is {text}; expected {expected}.");
     }

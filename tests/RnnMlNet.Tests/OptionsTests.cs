@@ -476,4 +476,32 @@ public class OptionsTests : IDisposable
         Assert.NotEqual(Enumerable.Range(0, 200).Select(i => new ValidationSplit(0.5, -1).IsValidation(i)),
             Enumerable.Range(0, 200).Select(i => new ValidationSplit(0.5, 0).IsValidation(i)));
     }
+
+    /// <summary>Under a culture of comma decimals (de-DE), an option's refusal and the summary's table write their numbers
+    /// invariantly, as the rest of their text (they wrote "Dropout is 1,5; expected a rate in [0, 1)", "from 1 to 16.777.216"
+    /// and losses of "0,7055": the eleventh exploratory pass), and the thread keeps its culture.</summary>
+    [Fact]
+    public void MessagesAndTheSummaryWriteNumbersInvariantlyInEveryCulture()
+    {
+        var ml = _temp.Context();
+        var trainer = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 3, Epochs = 2, ValidationFraction = 0.3 });
+        using (trainer.Fit(SyntheticData.Load(ml, SyntheticData.TokenRows(40, 5)))) { }
+        string invariant = trainer.LastSummary!.ToString();
+        var culture = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("de-DE");
+        try
+        {
+            Assert.Contains("Dropout is 1.5; expected", Assert.Throws<ArgumentOutOfRangeException>(() =>
+                ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", Dropout = 1.5 })).Message);
+            Assert.Contains("HiddenSize is 20000000; expected from 1 to 16,777,216", Assert.Throws<ArgumentOutOfRangeException>(() =>
+                ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 20_000_000 })).Message);
+            Assert.Equal(invariant, trainer.LastSummary.ToString());
+            Assert.Equal("de-DE", System.Globalization.CultureInfo.CurrentCulture.Name);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+        }
+        Assert.Matches(@"loss \d\.\d{4}", invariant);
+    }
 }

@@ -129,7 +129,7 @@ public sealed class NetworkOptions
         if (Input == InputKind.EmbeddedTokens) OptionChecks.Require(EmbeddingSize >= 1, nameof(EmbeddingSize), EmbeddingSize, "at least 1 for embedded tokens");
         if (Input == InputKind.Features) OptionChecks.Require(FeaturesPerStep >= 1, nameof(FeaturesPerStep), FeaturesPerStep, "at least 1 for numeric input");
         // Far past any that fits (whose weights are refused, with their count, when made), and short of overflowing the gates' width.
-        OptionChecks.Require(HiddenSize is >= 1 and <= MaximumHiddenSize, nameof(HiddenSize), HiddenSize, $"from 1 to {MaximumHiddenSize:N0}");
+        OptionChecks.Require(HiddenSize is >= 1 and <= MaximumHiddenSize, nameof(HiddenSize), HiddenSize, FormattableString.Invariant($"from 1 to {MaximumHiddenSize:N0}"));
         OptionChecks.Require(Layers >= 1, nameof(Layers), Layers, "at least 1");
         OptionChecks.Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "a rate in [0, 1)");
         OptionChecks.Require(WordDropout >= 0 && WordDropout < 1, nameof(WordDropout), WordDropout, "a rate in [0, 1)");

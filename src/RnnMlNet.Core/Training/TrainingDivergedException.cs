@@ -10,7 +10,7 @@ namespace RnnMlNet;
 public sealed class TrainingDivergedException : Exception
 {
     internal TrainingDivergedException(int epoch, int batch, double loss, double gradientNorm, double learningRate, double? clipNorm, double weightDecay)
-        : this(epoch, batch, loss, gradientNorm, $"Training diverged at epoch {epoch}, batch {batch}: loss = {loss}, gradient norm = {gradientNorm}. " +
+        : this(epoch, batch, loss, gradientNorm, FormattableString.Invariant($"Training diverged at epoch {epoch}, batch {batch}: loss = {loss}, gradient norm = {gradientNorm}. ") +
                "The update was not applied; the network keeps the weights of the last good step. " + Advice(learningRate, clipNorm, weightDecay))
     {
     }
@@ -18,8 +18,8 @@ public sealed class TrainingDivergedException : Exception
     // A finite blow-up: recentMean is the mean of the last recentBatches losses; weightsNow says what the network holds now.
     internal TrainingDivergedException(int epoch, int batch, double loss, double gradientNorm, double learningRate, double? clipNorm, double weightDecay,
         double recentMean, int recentBatches, double startLoss, double factor, string weightsNow)
-        : this(epoch, batch, loss, gradientNorm, $"Training diverged at epoch {epoch}, batch {batch}: the mean loss of the last " +
-               $"{recentBatches} batches, {recentMean:G4}, is over {factor} times the first batch's {startLoss:G4}. {weightsNow} " +
+        : this(epoch, batch, loss, gradientNorm, FormattableString.Invariant($"Training diverged at epoch {epoch}, batch {batch}: the mean loss of the last ") +
+               FormattableString.Invariant($"{recentBatches} batches, {recentMean:G4}, is over {factor} times the first batch's {startLoss:G4}. {weightsNow} ") +
                Advice(learningRate, clipNorm, weightDecay) + " DivergenceFactor = null turns this check off.")
     {
     }
@@ -48,8 +48,8 @@ public sealed class TrainingDivergedException : Exception
     /// step takes rate × decay of every weight, so at 1 or more the decay itself blows the weights up, which neither a lower
     /// rate within reason nor clipping mends.</summary>
     private static string Advice(double learningRate, double? clipNorm, double weightDecay) => learningRate * weightDecay >= 1
-        ? $"AdamW's WeightDecay ({weightDecay}) times the learning rate ({learningRate}) is {learningRate * weightDecay:G4}, the share of every weight each step takes away: lower WeightDecay well below 1 / the learning rate."
+        ? FormattableString.Invariant($"AdamW's WeightDecay ({weightDecay}) times the learning rate ({learningRate}) is {learningRate * weightDecay:G4}, the share of every weight each step takes away: lower WeightDecay well below 1 / the learning rate.")
         : clipNorm is null
-            ? $"Turn on gradient clipping (ClipNorm, e.g. 1.0) or lower the learning rate (now {learningRate})."
-            : $"Lower the learning rate (now {learningRate}) or clip harder (ClipNorm now {clipNorm}).";
+            ? FormattableString.Invariant($"Turn on gradient clipping (ClipNorm, e.g. 1.0) or lower the learning rate (now {learningRate}).")
+            : FormattableString.Invariant($"Lower the learning rate (now {learningRate}) or clip harder (ClipNorm now {clipNorm}).");
 }

@@ -80,7 +80,7 @@ public sealed class SequenceToSequenceOptions : TextModelOptions
     {
         double largest = 64 * Math.Log(2) / Math.Log(Math.Max(2, maximumLength));
         Core.OptionChecks.Require(lengthPenalty >= 0 && lengthPenalty <= largest, name, lengthPenalty,
-            $"a number from 0 to {largest:0.##} (0 ranks by summed log-probability; past {largest:0.##}, the length of an output of MaximumLength {maximumLength} tokens " +
+            FormattableString.Invariant($"a number from 0 to {largest:0.##} (0 ranks by summed log-probability; past {largest:0.##}, the length of an output of MaximumLength {maximumLength} tokens ") +
             "to that power passes what the saved graph's 32-bit floats rank)");
     }
 }

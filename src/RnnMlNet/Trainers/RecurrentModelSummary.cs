@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using RnnMlNet.Core.Networks;
@@ -136,8 +137,23 @@ public sealed class RecurrentModelSummary
         ? $"the mean of the weights of epochs {string.Join(", ", averaged.SkipLast(1))} and {averaged[^1]}"
         : $"the weights of epoch {keptEpoch}";
 
-    /// <summary>A readable table.</summary>
+    /// <summary>A readable table, its numbers written invariantly (1,344 parameters, loss 0.7055), as in the saved JSON, whatever
+    /// the thread's culture.</summary>
     public override string ToString()
+    {
+        var culture = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        try
+        {
+            return Table();
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    private string Table()
     {
         var text = new StringBuilder().AppendLine($"{Task}: {Architecture}");
         foreach (var c in Components)

@@ -90,7 +90,7 @@ public sealed class VocabularyEstimator : IEstimator<ValueToKeyMappingTransforme
         return _context.Transforms.Conversion.MapValueToKey(Settings.OutputColumnName, InputColumn).GetOutputSchema(inputSchema);
     }
 
-    private static string Times(int count) => count == 1 ? "once" : $"{count:N0} times";
+    private static string Times(int count) => count == 1 ? "once" : FormattableString.Invariant($"{count:N0} times");
 
     /// <summary>The vocabulary's tokens, and how often the most frequent token occurs (0: the column holds none).</summary>
     private (List<string> Terms, int MostFrequent) ChooseTerms(IDataView input)
