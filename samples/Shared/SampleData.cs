@@ -86,12 +86,11 @@ public static class SampleData
     }
 
     /// <summary>
-    /// Text → ids of its characters (columns "CharKeys" and "Chars" on the way): ML.NET's character tokenizer, whose keys
-    /// span all 65,536 UTF-16 code units, mapped back to characters, then a vocabulary of the characters seen in training,
-    /// so the embedding holds a row per character that occurs rather than per code unit.
+    /// Text → ids of its characters (column "Chars" on the way): each Unicode character as itself (SplitIntoCharacters,
+    /// where ML.NET's TokenizeIntoCharactersAsKeys would read spaces back as "&lt;␠&gt;"), then a vocabulary of the characters
+    /// seen in training, whose list an exported model carries for another runtime to look characters up in.
     /// </summary>
     public static IEstimator<ITransformer> CharacterIds(MLContext ml, string outputColumnName, string textColumnName) =>
-        ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharKeys", textColumnName, useMarkerCharacters: false)
-            .Append(ml.Transforms.Conversion.MapKeyToValue("Chars", "CharKeys"))
+        ml.Transforms.Text.SplitIntoCharacters("Chars", textColumnName)
             .Append(ml.Transforms.Text.BuildVocabulary(outputColumnName, "Chars"));
 }

@@ -1,5 +1,7 @@
+using Microsoft.ML.Data;
 using RnnMlNet;
 using RnnMlNet.Generation;
+using RnnMlNet.Glue;
 using RnnMlNet.Sequences;
 using RnnMlNet.Trainers;
 using RnnMlNet.Vocabulary;
@@ -29,6 +31,30 @@ public static class RecurrentCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new VocabularyEstimator(options);
+    }
+
+    /// <summary>
+    /// Splits text into its characters, one string per Unicode character (a surrogate pair, such as an emoji, is one), for
+    /// <see cref="BuildVocabulary(TransformsCatalog.TextTransforms, string, string?, int, int)"/>. ML.NET's
+    /// <c>TokenizeIntoCharactersAsKeys</c> reads back spaces and control characters as pictures ("&lt;␠&gt;") and every
+    /// surrogate half as one token, so a vocabulary built over it holds those, and an exported model's vocabulary does
+    /// not match the characters another runtime splits; over this split it holds the characters themselves.
+    /// </summary>
+    /// <param name="catalog">The text transforms catalog.</param>
+    /// <param name="outputColumnName">Column produced: a variable-size vector of text, one character each.</param>
+    /// <param name="inputColumnName">Text column read; null means <paramref name="outputColumnName"/>.</param>
+    public static IEstimator<ITransformer> SplitIntoCharacters(this TransformsCatalog.TextTransforms catalog, string outputColumnName, string? inputColumnName = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        RnnMlNet.Core.OptionChecks.Require(!string.IsNullOrWhiteSpace(outputColumnName), nameof(outputColumnName), outputColumnName, "a column name");
+        var ml = new MLContext();
+        string input = inputColumnName ?? outputColumnName;
+        // The glue reads and writes fixed column names.
+        return new CharacterSplitEstimator(input, new EstimatorChain<ITransformer>()
+            .Append(ml.Transforms.CopyColumns(TextToSplit.Column, input))
+            .Append(ml.Transforms.CustomMapping<TextToSplit, SplitCharacters>(SplitCharactersFactory.Map, SplitCharactersFactory.ContractName))
+            .Append(ml.Transforms.CopyColumns(outputColumnName, SplitCharacters.Column))
+            .Append(ml.Transforms.DropColumns(TextToSplit.Column, SplitCharacters.Column)));
     }
 
     /// <summary>Key vectors to padded one-hot sequences [T, V]. See <see cref="OneHotSequenceEstimator"/>.</summary>

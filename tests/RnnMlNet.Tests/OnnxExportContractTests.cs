@@ -303,6 +303,33 @@ public class OnnxExportContractTests : IDisposable
         for (int n = 0; n < texts.Length; n++) Assert.Equal(expected[n], probability[n, 0], 1e-5);
     }
 
+    /// <summary>Over SplitIntoCharacters, the vocabulary holds the characters themselves (a space, an emoji), so another
+    /// runtime that looks each character up gets the pipeline's probability; over TokenizeIntoCharactersAsKeys it held
+    /// "&lt;␠&gt;" for a space and one token for every surrogate half, and scored text with spaces otherwise (the eleventh
+    /// exploratory pass).</summary>
+    [Fact]
+    public void ACharacterVocabularyHoldsTheCharactersThemselves()
+    {
+        var ml = _temp.Context();
+        var data = ml.Data.LoadFromEnumerable(new[]
+        {
+            new Review { Text = "good film 👍", Label = true }, new Review { Text = "great movie", Label = true },
+            new Review { Text = "bad film 👎", Label = false }, new Review { Text = "dull movie", Label = false },
+        });
+        using var model = ml.Transforms.Text.SplitIntoCharacters("Chars", "Text").Append(ml.Transforms.Text.BuildVocabulary("TokenIds", "Chars"))
+            .Append(ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "TokenIds", HiddenSize = 4, Epochs = 3 })).Fit(data);
+        using var session = Export(ml, model, data, "characters");
+        var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["RnnMlNet.Vocabulary"])!;
+        Assert.Contains(" ", vocabulary);
+        Assert.Contains("👍", vocabulary);
+
+        string[] texts = ["good movie 👍", "bad film", "a dull 👎 film"];
+        var rows = texts.Select(text => text.EnumerateRunes().Select(c => (uint)(Array.IndexOf(vocabulary, c.ToString()) + 1)).ToArray()).ToList();
+        var probability = Run(session, TokenBatch(rows), "Probability");
+        var expected = model.Transform(ml.Data.LoadFromEnumerable(texts.Select(t => new Review { Text = t }))).GetColumn<float>("Probability").ToArray();
+        for (int n = 0; n < texts.Length; n++) Assert.Equal(expected[n], probability[n, 0], 1e-5);
+    }
+
     private static IDataView Reviews(MLContext ml) => ml.Data.LoadFromEnumerable(new[]
     {
         new Review { Text = "movie was good", Label = true }, new Review { Text = "film was great", Label = true },

@@ -70,10 +70,10 @@ internal sealed class TextScoringChain
             // The glue reads and writes fixed column names; the copies keep each text column's characters apart. The first
             // copy is a normalisation that keeps everything (an identity), as it refuses a column that is not text by the
             // user's name, where the glue would name its own column.
-            Add(_context.Transforms.Text.NormalizeText("RnnMlNet.TextToSplit", textColumn, TextNormalizingEstimator.CaseMode.None,
+            Add(_context.Transforms.Text.NormalizeText(TextToSplit.Column, textColumn, TextNormalizingEstimator.CaseMode.None,
                 keepDiacritics: true, keepPunctuations: true, keepNumbers: true).Fit(_view));
             Add(_context.Transforms.CustomMapping<TextToSplit, SplitCharacters>(SplitCharactersFactory.Map, SplitCharactersFactory.ContractName).Fit(_view));
-            Add(_context.Transforms.CopyColumns(split, "RnnMlNet.SplitCharacters").Fit(_view));
+            Add(_context.Transforms.CopyColumns(split, SplitCharacters.Column).Fit(_view));
         }
         else
         {

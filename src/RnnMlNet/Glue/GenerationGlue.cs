@@ -70,8 +70,10 @@ public sealed class JoinWordsFactory : CustomMappingFactory<GeneratedTokens, Gen
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TextToSplit
 {
+    internal const string Column = "RnnMlNet.TextToSplit";
+
     /// <summary>The text.</summary>
-    [ColumnName("RnnMlNet.TextToSplit")]
+    [ColumnName(Column)]
     public string Text { get; set; } = "";
 }
 
@@ -80,8 +82,10 @@ public sealed class TextToSplit
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class SplitCharacters
 {
+    internal const string Column = "RnnMlNet.SplitCharacters";
+
     /// <summary>Each Unicode character as a string.</summary>
-    [ColumnName("RnnMlNet.SplitCharacters"), VectorType]
+    [ColumnName(Column), VectorType]
     public string[] Characters { get; set; } = [];
 }
 
