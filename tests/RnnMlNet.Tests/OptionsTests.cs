@@ -495,6 +495,8 @@ public class OptionsTests : IDisposable
                 ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", Dropout = 1.5 })).Message);
             Assert.Contains("HiddenSize is 20000000; expected from 1 to 16,777,216", Assert.Throws<ArgumentOutOfRangeException>(() =>
                 ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 20_000_000 })).Message);
+            var tooLarge = ml.BinaryClassification.Trainers.Lstm(new RecurrentTrainerOptions { FeatureColumnName = "Tokens", HiddenSize = 1_000_000, Epochs = 1 });
+            Assert.Contains("more than one array holds (2,147,483,591)", Assert.ThrowsAny<Exception>(() => tooLarge.Fit(SyntheticData.Load(ml, SyntheticData.TokenRows(40, 5)))).Message);
             Assert.Equal(invariant, trainer.LastSummary.ToString());
             Assert.Equal("de-DE", System.Globalization.CultureInfo.CurrentCulture.Name);
         }

@@ -59,8 +59,8 @@ internal sealed class ShardedGradient<T>(IRankCommunicator communicator, int sha
     {
         long slice = Math.Max(1, ((long)length + ranks - 1) / ranks), exchanged = ranks * slice * (shards / ranks);
         return exchanged <= Array.MaxLength ? (int)exchanged : throw new NotSupportedException(
-            $"Data-parallel training sends each process's gradients in one array: {length:N0} weights for each of its {shards / ranks} shards need " +
-            $"{exchanged:N0} values, more than .NET's largest array ({Array.MaxLength:N0}). Use fewer shards per process (DataParallelOptions.Shards), or a smaller network.");
+            FormattableString.Invariant($"Data-parallel training sends each process's gradients in one array: {length:N0} weights for each of its {shards / ranks} shards need ") +
+            FormattableString.Invariant($"{exchanged:N0} values, more than .NET's largest array ({Array.MaxLength:N0}). Use fewer shards per process (DataParallelOptions.Shards), or a smaller network."));
     }
 
     /// <summary>sum += scale · values, a multiply then an add per element (never fused), so the vector lanes and the

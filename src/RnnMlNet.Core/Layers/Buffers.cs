@@ -7,8 +7,8 @@ internal static class Buffers
     {
         if (buffer is null || buffer.Length < size)
             buffer = size <= Array.MaxLength ? new T[size]
-                : throw new InvalidOperationException($"A work buffer of {size:N0} values is more than one array holds " +
-                    $"({Array.MaxLength:N0}): lower BatchSize, set MaximumLength to cut long sequences, or lower HiddenSize or the vocabulary's size.");
+                : throw new InvalidOperationException(FormattableString.Invariant($"A work buffer of {size:N0} values is more than one array holds ") +
+                    FormattableString.Invariant($"({Array.MaxLength:N0}): lower BatchSize, set MaximumLength to cut long sequences, or lower HiddenSize or the vocabulary's size."));
         return buffer;
     }
 }

@@ -39,7 +39,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         long total = _length + shape.Aggregate(1L, (product, dimension) => product * dimension);
         if (total > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(shape), $"The network is too large: its weight '{name}' [{string.Join(", ", shape)}] brings it to " +
-                $"{total:N0} values, more than one array holds ({Array.MaxLength:N0}). Lower HiddenSize, EmbeddingSize, Layers, the vocabulary or FeaturesPerStep.");
+                FormattableString.Invariant($"{total:N0} values, more than one array holds ({Array.MaxLength:N0}). Lower HiddenSize, EmbeddingSize, Layers, the vocabulary or FeaturesPerStep."));
         var parameter = new Parameter(name, _length, shape);
         _entries.Add(parameter);
         _length = checked(_length + parameter.Length);

@@ -140,7 +140,7 @@ public sealed class SequenceToSequenceEstimator : IEstimator<TransformerChain<IT
     /// training, so that a beam too wide for the target vocabulary fails naming the option rather than at the first row scored.</summary>
     private static void CheckBeam(int beamWidth, int targetVocabulary) =>
         Core.OptionChecks.Require((long)beamWidth * targetVocabulary <= int.MaxValue, nameof(SequenceToSequenceOptions.BeamWidth), beamWidth,
-            $"at most {int.MaxValue / targetVocabulary:N0} for a target vocabulary of {targetVocabulary:N0} ids (the beam's candidates are counted in Int32)");
+            FormattableString.Invariant($"at most {int.MaxValue / targetVocabulary:N0} for a target vocabulary of {targetVocabulary:N0} ids (the beam's candidates are counted in Int32)"));
 
     private TransformerChain<ITransformer> BuildModel(EncoderDecoder<float> model, List<string> sourceTokens, List<string> targetTokens, BeamSearch beam)
     {

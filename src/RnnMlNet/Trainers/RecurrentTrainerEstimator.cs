@@ -115,7 +115,7 @@ public sealed class RecurrentTrainerEstimator : IEstimator<TransformerChain<ITra
         long rows = countRows ? CountRows(trainData) : 0;
         if (samplingKey is { } groups && _options.Epochs != 0 && !HoldOutOf(_options, external: false, tokens, rows).Split.HoldsOut)
             throw new ArgumentOutOfRangeException(nameof(trainData), $"SamplingKeyColumnName '{groups.Name}' groups the held-out rows, but nothing is held out: " +
-                (tokens ? $"the automatic hold-out needs {RecurrentDefaults.AutomaticValidationRows:N0} rows of token sequences or more, and this data has {rows:N0}."
+                (tokens ? FormattableString.Invariant($"the automatic hold-out needs {RecurrentDefaults.AutomaticValidationRows:N0} rows of token sequences or more, and this data has {rows:N0}.")
                     : "float steps hold nothing out unless asked.") + " Set ValidationFraction (or EarlyStoppingPatience, which holds out 10 %), or leave SamplingKeyColumnName null.");
         bool ensembleAutomatic = _options.EnsembleSize is null && EnsembleCanBeAutomatic(rows);
         bool shapeAutomatic = tokens && !task.PerStep && _options.InitialWeights is null && (_options.Pooling is null || AutomaticWidth);

@@ -70,8 +70,8 @@ internal static class SamplingKey
             groups.Add(group);
         }
         if (held && kept) return;
-        throw new ArgumentOutOfRangeException(nameof(data), $"SamplingKeyColumnName '{column.Name}': holding out {split.Fraction:P0} of its " +
-            $"{groups.Count:N0} group(s) by a hash seeded with {seed}{(member is null ? "" : $" ({member})")} took {(held ? "all" : "none")} of them. " +
+        throw new ArgumentOutOfRangeException(nameof(data), FormattableString.Invariant($"SamplingKeyColumnName '{column.Name}': holding out {split.Fraction:P0} of its ") +
+            FormattableString.Invariant($"{groups.Count:N0} group(s) by a hash seeded with {seed}{(member is null ? "" : $" ({member})")} took {(held ? "all" : "none")} of them. ") +
             $"Raise ValidationFraction, change Seed,{(member is null ? "" : " set EnsembleSize = 1,")} or give Fit(train, validation) validation data.");
     }
 

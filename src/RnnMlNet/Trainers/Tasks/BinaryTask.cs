@@ -42,9 +42,9 @@ internal sealed class BinaryTask(string labelColumnName, double[]? classWeights)
         string only = first ? "true" : "false";
         throw new ArgumentOutOfRangeException("trainData", heldOut.Contains(!first)
             ? $"Column '{labelColumnName}': the rows held out for validation{(member is null ? "" : $" by {member},")} took every {(first ? "false" : "true")} one, " +
-                $"leaving {rows:N0} training rows that are all {only}; a binary classifier needs rows of both classes. Hold out otherwise (ValidationFraction, " +
+                FormattableString.Invariant($"leaving {rows:N0} training rows that are all {only}; a binary classifier needs rows of both classes. Hold out otherwise (ValidationFraction, ") +
                 "HoldOutLastRows, Seed) or give Fit(train, validation) validation data."
-            : $"Column '{labelColumnName}': all {rows:N0} training rows are {only}; a binary classifier needs rows of both classes. Check how the label is loaded " +
+            : FormattableString.Invariant($"Column '{labelColumnName}': all {rows:N0} training rows are {only}; a binary classifier needs rows of both classes. Check how the label is loaded ") +
                 "or mapped (e.g. a text or number column read as Boolean); a split or cross-validation fold of imbalanced data can also leave one class (stratify, or use fewer folds).");
     }
 

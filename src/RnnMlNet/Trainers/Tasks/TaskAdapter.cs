@@ -135,7 +135,7 @@ internal abstract class TaskAdapter
         {
             var item = label.Type is VectorDataViewType vector ? vector.ItemType : label.Type;
             // A key type's count is its number of classes (or tags); ML.NET writes one as "0-0".
-            string classes = item is KeyDataViewType { Count: > 0 } counted ? $" ({counted.Count:N0} {unit}{(counted.Count == 1 ? "" : unit.EndsWith('s') ? "es" : "s")})" : "";
+            string classes = item is KeyDataViewType { Count: > 0 } counted ? FormattableString.Invariant($" ({counted.Count:N0} {unit}{(counted.Count == 1 ? "" : unit.EndsWith('s') ? "es" : "s")})") : "";
             return item is KeyDataViewType { Count: >= 2 and <= 1_000_000 } key ? (int)key.Count
                 : throw new ArgumentOutOfRangeException("schema", $"Column '{label.Name}' is {label.Type}{classes}; expected {expected}.");
         }
